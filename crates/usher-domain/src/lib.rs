@@ -1,0 +1,34 @@
+//! Usher's domain: the rules that hold whatever the storage or the transport.
+//!
+//! # Layout
+//! - [`code`]: shareable invite codes (`XXX-XXX-XXX`), generated and parsed.
+//! - [`token`]: secret tokens (login links, sessions) and the hashes stored for them.
+//! - [`invite`]: invite kinds and the one status rule every flow shares.
+//! - [`account`]: validated account input (username, email, password, display name).
+//! - [`device`]: the device a session signs in on.
+//! - [`expiry`]: "expires in N hours" bounded per kind of secret.
+//! - [`role`]: the ordered role list a deployment configures.
+//!
+//! Nothing here does I/O or awaits: randomness comes in as an argument, time as a value.
+#![forbid(unsafe_code)]
+
+pub mod account;
+pub mod code;
+pub mod device;
+pub mod expiry;
+pub mod invite;
+pub mod role;
+pub mod token;
+
+/// Why a piece of input was refused; `field` is filled in by whoever knows the field name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct Invalid {
+    pub message: String,
+}
+
+impl Invalid {
+    pub fn new(message: impl Into<String>) -> Self {
+        Self { message: message.into() }
+    }
+}

@@ -1,0 +1,79 @@
+//! Operations the routes and the command line share.
+
+use chrono::{DateTime, Utc};
+use rand::rngs::OsRng;
+use usher_domain::{code::InviteCode, invite::InviteKind, token::Token};
+use usher_storage::{
+    Store, StoreError,
+    model::{Invite, NewInvite, Secret, User},
+};
+
+use crate::Settings;
+
+/// A login link just minted: the row, and the token and URL shown this once.
+#[derive(Debug)]
+pub struct MintedLink {
+    pub link: Invite,
+    pub token: Token,
+    pub url: String,
+}
+
+/// Mints a login link for `user`, valid until `expires_at`.
+pub async fn create_login_link(
+    store: &Store,
+    settings: &Settings,
+    user: &User,
+    expires_at: DateTime<Utc>,
+    created_by: Option<&User>,
+    now: DateTime<Utc>,
+) -> Result<MintedLink, StoreError> {
+    let token = Token::generate(&mut OsRng);
+    let new = NewInvite {
+        kind: InviteKind::LoginLink,
+        secret: Secret::Token(token.hash()),
+        user_id: Some(user.id),
+        description: None,
+        max_uses: Some(1),
+        expires_at: Some(expires_at),
+        created_by: created_by.map(|u| u.id),
+    };
+    let link = store.create_invite(new, now).await?;
+    let url = settings.login_link_url(token.expose());
+    Ok(MintedLink { link, token, url })
+}
+
+/// What a registration invite admits.
+#[derive(Debug, Clone, Default)]
+pub struct RegistrationInviteSpec {
+    pub description: Option<String>,
+    /// `None`: unlimited.
+    pub max_uses: Option<u32>,
+    /// `None`: never expires.
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// Creates a registration invite with a fresh code, drawing again on the (about one in
+/// 10^13) chance that the code is taken.
+pub async fn create_registration_invite(
+    store: &Store,
+    spec: RegistrationInviteSpec,
+    created_by: Option<&User>,
+    now: DateTime<Utc>,
+) -> Result<Invite, StoreError> {
+    let mut attempts = 0;
+    loop {
+        let new = NewInvite {
+            kind: InviteKind::Registration,
+            secret: Secret::Code(InviteCode::generate(&mut OsRng)),
+            user_id: None,
+            description: spec.description.clone(),
+            max_uses: spec.max_uses,
+            expires_at: spec.expires_at,
+            created_by: created_by.map(|u| u.id),
+        };
+        match store.create_invite(new, now).await {
+            Err(StoreError::CodeTaken) if attempts < 5 => attempts += 1,
+            other => return other,
+        }
+    }
+}

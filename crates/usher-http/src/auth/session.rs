@@ -1,0 +1,102 @@
+//! Sessions at the edge: minting a token, reading it back from `Authorization:
+//! Bearer` or the `usher_session` cookie, and the cookie itself.
+
+use axum::{
+    extract::FromRequestParts,
+    http::{HeaderMap, HeaderValue, header, request::Parts},
+};
+use chrono::{DateTime, Utc};
+use cookie::{Cookie, SameSite};
+use rand::rngs::OsRng;
+use usher_domain::{device::DeviceInfo, token::{Token, TokenHash}};
+use usher_storage::model::{NewSession, User};
+
+use crate::{
+    AppState,
+    error::{ApiError, ForbiddenCode},
+};
+
+pub const SESSION_COOKIE: &str = "usher_session";
+
+/// A fresh session token and the row that will store its hash.
+pub fn mint(state: &AppState, device: Option<DeviceInfo>, now: DateTime<Utc>) -> (Token, NewSession) {
+    let token = Token::generate(&mut OsRng);
+    let session = NewSession { token_hash: token.hash(), device, expires_at: now + state.settings.session_ttl };
+    (token, session)
+}
+
+/// `Set-Cookie` for a new session: HttpOnly, SameSite=Lax, Secure under https.
+pub fn set_cookie(state: &AppState, token: &Token) -> HeaderValue {
+    let max_age = cookie::time::Duration::seconds(state.settings.session_ttl.num_seconds());
+    cookie_header(state, token.expose(), max_age)
+}
+
+/// `Set-Cookie` that removes the session cookie.
+pub fn clear_cookie(state: &AppState) -> HeaderValue {
+    cookie_header(state, "", cookie::time::Duration::ZERO)
+}
+
+fn cookie_header(state: &AppState, value: &str, max_age: cookie::time::Duration) -> HeaderValue {
+    let cookie = Cookie::build((SESSION_COOKIE, value))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(state.settings.public_url.starts_with("https://"))
+        .max_age(max_age)
+        .build();
+    HeaderValue::from_str(&cookie.to_string()).expect("cookie is valid header text")
+}
+
+/// The session token a request presents, bearer first.
+fn presented_token(headers: &HeaderMap) -> Option<String> {
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .map(|t| t.trim().to_owned());
+    bearer.or_else(|| {
+        headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(Cookie::split_parse)
+            .filter_map(Result::ok)
+            .find(|c| c.name() == SESSION_COOKIE)
+            .map(|c| c.value().to_owned())
+    })
+}
+
+/// A signed-in caller: the user and the hash of the session they presented.
+#[derive(Debug)]
+pub struct Authed {
+    pub user: User,
+    pub token_hash: TokenHash,
+}
+
+impl FromRequestParts<AppState> for Authed {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = presented_token(&parts.headers).ok_or(ApiError::Unauthenticated)?;
+        let token_hash = TokenHash::of(&token);
+        let user = state.store.session_user(&token_hash, Utc::now()).await?.ok_or(ApiError::Unauthenticated)?;
+        Ok(Self { user, token_hash })
+    }
+}
+
+/// A signed-in instance admin.
+#[derive(Debug)]
+pub struct Admin(pub User);
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let Authed { user, .. } = Authed::from_request_parts(parts, state).await?;
+        if user.is_admin {
+            Ok(Self(user))
+        } else {
+            Err(ApiError::Forbidden(ForbiddenCode::Forbidden, "Only instance admins may do this.".into()))
+        }
+    }
+}

@@ -1,0 +1,177 @@
+//! The one error type at the HTTP edge: every failure becomes RFC 9457
+//! `application/problem+json` with the SPEC's stable `code`. 5xx bodies say nothing
+//! about the cause; the cause goes to the log.
+
+use axum::{
+    http::{HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use serde::Serialize;
+use usher_domain::{Invalid, invite::InviteStatus};
+use usher_storage::StoreError;
+
+/// One field that failed validation.
+#[derive(Debug, Clone, Serialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self { field: field.into(), message: message.into() }
+    }
+
+    pub fn from_invalid(field: &str, invalid: Invalid) -> Self {
+        Self::new(field, invalid.message)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("the request is invalid")]
+    Invalid(Vec<FieldError>),
+    #[error("{0}")]
+    NotApplicable(String),
+    #[error("sign in first")]
+    Unauthenticated,
+    #[error("{1}")]
+    Forbidden(ForbiddenCode, String),
+    #[error("not found")]
+    NotFound,
+    #[error("no such invite")]
+    InviteNotFound,
+    #[error("{1}")]
+    Conflict(ConflictCode, String),
+    #[error("the invite is no longer active")]
+    Gone(InviteStatus),
+    #[error("the request body is larger than 64 KiB")]
+    PayloadTooLarge,
+    #[error("this method is not allowed here")]
+    MethodNotAllowed,
+    #[error("send the body as application/json")]
+    UnsupportedMediaType,
+    #[error("the database is unavailable; try again shortly")]
+    Unavailable,
+    #[error("internal error")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum ForbiddenCode {
+    Forbidden,
+    InviteRequired,
+    RegistrationClosed,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum ConflictCode {
+    UsernameTaken,
+    EmailTaken,
+}
+
+impl ApiError {
+    pub fn field(field: &str, message: impl Into<String>) -> Self {
+        Self::Invalid(vec![FieldError::new(field, message)])
+    }
+
+    pub fn internal(err: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Self::Internal(err.into())
+    }
+
+    fn status_and_code(&self) -> (StatusCode, &'static str) {
+        match self {
+            Self::Invalid(_) => (StatusCode::BAD_REQUEST, "invalid_request"),
+            Self::NotApplicable(_) => (StatusCode::BAD_REQUEST, "not_applicable"),
+            Self::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated"),
+            Self::Forbidden(code, _) => (StatusCode::FORBIDDEN, match code {
+                ForbiddenCode::Forbidden => "forbidden",
+                ForbiddenCode::InviteRequired => "invite_required",
+                ForbiddenCode::RegistrationClosed => "registration_closed",
+            }),
+            Self::NotFound => (StatusCode::NOT_FOUND, "not_found"),
+            Self::InviteNotFound => (StatusCode::NOT_FOUND, "invite_not_found"),
+            Self::Conflict(code, _) => (StatusCode::CONFLICT, match code {
+                ConflictCode::UsernameTaken => "username_taken",
+                ConflictCode::EmailTaken => "email_taken",
+            }),
+            Self::Gone(status) => (StatusCode::GONE, match status {
+                InviteStatus::Revoked => "invite_revoked",
+                InviteStatus::Expired => "invite_expired",
+                InviteStatus::UsedUp | InviteStatus::Active => "invite_used_up",
+            }),
+            Self::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
+            Self::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
+            Self::UnsupportedMediaType => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "invalid_request"),
+            Self::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+            Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        }
+    }
+
+    fn detail(&self) -> String {
+        match self {
+            Self::Gone(InviteStatus::Revoked) => "This invite was revoked.".into(),
+            Self::Gone(InviteStatus::Expired) => "This invite has expired.".into(),
+            Self::Gone(_) => "This invite has been used up.".into(),
+            other => other.to_string(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Problem<'a> {
+    #[serde(rename = "type")]
+    kind: String,
+    title: &'a str,
+    status: u16,
+    detail: String,
+    code: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    errors: Option<&'a [FieldError]>,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.status_and_code();
+        if let Self::Internal(cause) = &self {
+            tracing::error!(error = %cause, source = ?cause.source(), "request failed");
+        }
+        let problem = Problem {
+            kind: format!("urn:usher:problem:{code}"),
+            title: status.canonical_reason().unwrap_or("Error"),
+            status: status.as_u16(),
+            detail: self.detail(),
+            code,
+            errors: match &self {
+                Self::Invalid(errors) => Some(errors),
+                _ => None,
+            },
+        };
+        let body = serde_json::to_vec(&problem).unwrap_or_default();
+        let mut response = (status, body).into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        if matches!(self, Self::Unavailable) {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        response
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::InviteNotFound => Self::InviteNotFound,
+            StoreError::InviteUnusable(status) => Self::Gone(status),
+            StoreError::UsernameTaken => Self::Conflict(ConflictCode::UsernameTaken, "That username is taken.".into()),
+            StoreError::EmailTaken => {
+                Self::Conflict(ConflictCode::EmailTaken, "An account with that email already exists.".into())
+            }
+            StoreError::UserDisabled => Self::Forbidden(ForbiddenCode::Forbidden, "This account is disabled.".into()),
+            StoreError::NotFound => Self::NotFound,
+            other => Self::internal(other),
+        }
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;

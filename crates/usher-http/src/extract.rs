@@ -1,0 +1,101 @@
+//! Extractors whose rejections are problem+json: a JSON body with per-field errors,
+//! query strings, and path segments.
+
+use axum::{
+    body::Bytes,
+    extract::{FromRequest, FromRequestParts, Path, Query, Request, rejection::BytesRejection},
+    http::{StatusCode, header, request::Parts},
+};
+use serde::de::DeserializeOwned;
+
+use crate::error::{ApiError, FieldError};
+
+/// Largest request body accepted (SPEC §4: 413 `payload_too_large` beyond).
+pub const MAX_BODY: usize = 64 * 1024;
+
+/// A JSON body. Wrong content type → 415; over 64 KiB → 413; malformed JSON or a field
+/// of the wrong type → 400 `invalid_request` naming the field.
+#[derive(Debug)]
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|mime| {
+                let mime = mime.trim();
+                mime.eq_ignore_ascii_case("application/json")
+                    || (mime.starts_with("application/") && mime.ends_with("+json"))
+            });
+        if !is_json {
+            return Err(ApiError::UnsupportedMediaType);
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|e: BytesRejection| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::PayloadTooLarge
+            } else {
+                ApiError::field("body", "the body could not be read")
+            }
+        })?;
+        parse_json(&bytes).map(Self)
+    }
+}
+
+/// Deserializes JSON, reporting the path of the first bad field (`device.uuid`).
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let deserializer = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(deserializer).map_err(|err| {
+        let path = err.path().to_string();
+        let inner = err.into_inner();
+        let parent = if path == "." || path.is_empty() { None } else { Some(path) };
+        // serde reports a missing field at its parent; name the field itself.
+        let missing = inner.to_string().strip_prefix("missing field `").and_then(|rest| rest.split('`').next().map(str::to_owned));
+        let field = match (parent, missing) {
+            (Some(parent), Some(name)) => format!("{parent}.{name}"),
+            (None, Some(name)) => name,
+            (Some(parent), None) => parent,
+            (None, None) => "body".to_owned(),
+        };
+        let message = if inner.is_syntax() || inner.is_eof() {
+            format!("malformed JSON: {inner}")
+        } else {
+            inner.to_string()
+        };
+        ApiError::Invalid(vec![FieldError::new(field, message)])
+    })
+}
+
+/// A query string; a bad parameter → 400 `invalid_request`.
+#[derive(Debug)]
+pub struct ApiQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Query(q)| Self(q))
+            .map_err(|e| ApiError::field("query", e.body_text()))
+    }
+}
+
+/// One path segment as text; a segment that is not valid UTF-8 → 404.
+#[derive(Debug)]
+pub struct ApiPath(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ApiPath {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        Path::<String>::from_request_parts(parts, state)
+            .await
+            .map(|Path(p)| Self(p))
+            .map_err(|_| ApiError::NotFound)
+    }
+}

@@ -1,0 +1,67 @@
+//! Usher's HTTP API: axum routes under `/api/v1`, the session and admin extractors,
+//! and the problem+json error edge.
+//!
+//! # Layout
+//! - [`serve`] / [`router`]: the whole app, for the binary and for tests.
+//! - [`settings`]: what the HTTP layer needs from the configuration.
+//! - [`error`]: the one error type; every failure leaves as problem+json.
+//! - [`extract`]: JSON, query and path extractors with problem+json rejections.
+//! - [`auth`]: sessions (bearer or cookie), passwords (argon2id off the async workers).
+//! - [`routes`]: one module per resource, each with its own `router()`.
+//! - [`views`]: the JSON shapes the API answers with, and pagination.
+//! - [`validate`]: collecting field errors, shared input shapes.
+//! - [`actions`]: operations shared by routes and the command line (minting login links
+//!   and registration invites).
+#![forbid(unsafe_code)]
+
+pub mod actions;
+pub mod auth;
+pub mod error;
+pub mod extract;
+pub mod routes;
+pub mod settings;
+pub mod validate;
+pub mod views;
+
+use std::{future::Future, net::SocketAddr, sync::Arc};
+
+use axum::{Router, extract::DefaultBodyLimit, extract::MatchedPath, http::Request};
+use tokio::net::TcpListener;
+use tower_http::trace::TraceLayer;
+use usher_storage::Store;
+
+pub use settings::{Registration, Settings};
+
+/// What every handler can reach.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub settings: Arc<Settings>,
+}
+
+/// The full application: API routes, health checks, and problem+json for everything
+/// that does not match.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .nest("/api/v1", routes::api())
+        .merge(routes::health::router())
+        .fallback(routes::not_found)
+        .method_not_allowed_fallback(routes::method_not_allowed)
+        .layer(DefaultBodyLimit::max(extract::MAX_BODY))
+        // Spans name the route template, never the URI: paths can carry tokens.
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+            let route = req.extensions().get::<MatchedPath>().map_or("<unmatched>", MatchedPath::as_str);
+            tracing::info_span!("request", method = %req.method(), route)
+        }))
+        .with_state(state)
+}
+
+/// Serves until `shutdown` resolves, then lets in-flight requests finish.
+pub async fn serve(
+    state: AppState,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+}

@@ -1,0 +1,113 @@
+//! Registration invites, for instance admins: create, list, read, revoke.
+
+use axum::{
+    Json, Router,
+    extract::State,
+    http::StatusCode,
+    routing::get,
+};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Deserializer};
+use usher_domain::{code::InviteCode, expiry::ExpiresIn, invite::InviteKind};
+use usher_storage::model::{Invite, InviteScope, Secret};
+
+use crate::{
+    AppState,
+    actions::{self, RegistrationInviteSpec},
+    auth::Admin,
+    error::{ApiError, ApiResult},
+    extract::{ApiJson, ApiPath, ApiQuery},
+    validate::{Fields, optional_text},
+    views::{InviteView, ListQuery, Paginated},
+};
+
+/// Most uses one registration invite may admit.
+pub const MAX_USES: i64 = 1_000_000;
+pub const MAX_DESCRIPTION: usize = 500;
+
+const SCOPE: InviteScope = InviteScope { kind: InviteKind::Registration, user_id: None };
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/admin/invites", get(list).post(create))
+        .route("/admin/invites/{code}", get(read).delete(revoke))
+}
+
+/// Tells "absent" from "null": `max_uses` absent means one use, `null` unlimited.
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+#[derive(Debug, Deserialize)]
+struct CreateBody {
+    description: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    max_uses: Option<Option<i64>>,
+    expires_at: Option<DateTime<Utc>>,
+    expires_in_hours: Option<i64>,
+}
+
+async fn create(State(state): State<AppState>, Admin(admin): Admin, ApiJson(body): ApiJson<CreateBody>) -> ApiResult<(StatusCode, Json<InviteView>)> {
+    let now = Utc::now();
+    let max_hours = state.settings.registration_invite_max_hours;
+    let mut fields = Fields::default();
+    let description = fields.check("description", optional_text(body.description.as_deref(), MAX_DESCRIPTION));
+    let max_uses = match body.max_uses {
+        None => Some(1),
+        Some(None) => None,
+        Some(Some(n)) if (1..=MAX_USES).contains(&n) => Some(n as u32),
+        Some(Some(_)) => {
+            fields.push("max_uses", format!("must be a whole number from 1 to {MAX_USES}, or null for unlimited"));
+            None
+        }
+    };
+    let expires_at = match (body.expires_at, body.expires_in_hours) {
+        (Some(_), Some(_)) => {
+            fields.push("expires_in_hours", "give expires_at or expires_in_hours, not both");
+            None
+        }
+        (Some(at), None) if at <= now || at > now + chrono::Duration::hours(i64::from(max_hours)) => {
+            fields.push("expires_at", format!("must be in the future, at most {max_hours} hours ahead"));
+            None
+        }
+        (Some(at), None) => Some(at),
+        (None, Some(hours)) => fields.check("expires_in_hours", ExpiresIn::hours(hours, max_hours)).map(|e| e.after(now)),
+        (None, None) => None,
+    };
+    fields.finish()?;
+    let spec = RegistrationInviteSpec { description: description.flatten(), max_uses, expires_at };
+    let invite = actions::create_registration_invite(&state.store, spec, Some(&admin), now).await?;
+    tracing::info!(invite_id = %invite.id, "registration invite created");
+    Ok((StatusCode::CREATED, Json(InviteView::new(&invite, &state.settings, now))))
+}
+
+async fn list(State(state): State<AppState>, _: Admin, ApiQuery(query): ApiQuery<ListQuery>) -> ApiResult<Json<Paginated<InviteView>>> {
+    let active = query.active_only(true)?;
+    let page = query.page()?;
+    let now = Utc::now();
+    let rows = state.store.list_invites(SCOPE, active, page, now).await?;
+    Ok(Json(Paginated::new(rows, page, |i| i.id, |i| InviteView::new(i, &state.settings, now))))
+}
+
+/// The registration invite a code names; anything else is 404.
+async fn find(state: &AppState, code: &str) -> ApiResult<Invite> {
+    let code = InviteCode::parse(code).map_err(|_| ApiError::NotFound)?;
+    state
+        .store
+        .invite_by_secret(&Secret::Code(code))
+        .await?
+        .filter(|i| i.kind == InviteKind::Registration)
+        .ok_or(ApiError::NotFound)
+}
+
+async fn read(State(state): State<AppState>, _: Admin, ApiPath(code): ApiPath) -> ApiResult<Json<InviteView>> {
+    let invite = find(&state, &code).await?;
+    Ok(Json(InviteView::new(&invite, &state.settings, Utc::now())))
+}
+
+async fn revoke(State(state): State<AppState>, _: Admin, ApiPath(code): ApiPath) -> ApiResult<StatusCode> {
+    let invite = find(&state, &code).await?;
+    state.store.revoke_invite(SCOPE, invite.id, Utc::now()).await?;
+    tracing::info!(invite_id = %invite.id, "registration invite revoked");
+    Ok(StatusCode::NO_CONTENT)
+}

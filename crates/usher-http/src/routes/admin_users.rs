@@ -1,0 +1,115 @@
+//! Users, for instance admins: list, create (a password is optional: login links are
+//! then the way in), read, change, delete.
+
+use axum::{Json, Router, extract::State, http::StatusCode, routing::get};
+use chrono::Utc;
+use serde::Deserialize;
+use usher_domain::account::{DisplayName, Email, Password, Username};
+use usher_storage::model::{NewUser, User, UserPatch};
+
+use crate::{
+    AppState,
+    auth::{Admin, password},
+    error::{ApiError, ApiResult},
+    extract::{ApiJson, ApiPath, ApiQuery},
+    validate::Fields,
+    views::{ListQuery, Paginated, UserView},
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/admin/users", get(list).post(create))
+        .route("/admin/users/{username}", get(read).patch(update).delete(remove))
+}
+
+/// The user a path names, or 404.
+pub async fn find_user(state: &AppState, username: &str) -> ApiResult<User> {
+    state.store.user_by_username(username).await?.ok_or(ApiError::NotFound)
+}
+
+async fn list(State(state): State<AppState>, _: Admin, ApiQuery(query): ApiQuery<ListQuery>) -> ApiResult<Json<Paginated<UserView>>> {
+    let page = query.page()?;
+    let rows = state.store.list_users(page).await?;
+    Ok(Json(Paginated::new(rows, page, |u| u.id, |u| UserView::from(u))))
+}
+
+#[derive(Debug, Deserialize)]
+struct CreateBody {
+    username: String,
+    email: String,
+    display_name: Option<String>,
+    password: Option<String>,
+    #[serde(default)]
+    is_admin: bool,
+}
+
+async fn create(State(state): State<AppState>, _: Admin, ApiJson(body): ApiJson<CreateBody>) -> ApiResult<(StatusCode, Json<UserView>)> {
+    let mut fields = Fields::default();
+    let username = fields.check("username", Username::parse(&body.username));
+    let email = fields.check("email", Email::parse(&body.email));
+    let password = body.password.as_deref().and_then(|p| fields.check("password", Password::parse(p)));
+    let display_name = match body.display_name.as_deref() {
+        Some(name) => fields.check("display_name", DisplayName::parse(name)),
+        None => username.as_ref().map(DisplayName::from_username),
+    };
+    fields.finish()?;
+    let (Some(username), Some(email), Some(display_name)) = (username, email, display_name) else {
+        unreachable!("every field was checked above");
+    };
+    let password_hash = match password {
+        Some(p) => Some(password::hash(p).await?),
+        None => None,
+    };
+    let new = NewUser { username, email, display_name, password_hash, is_admin: body.is_admin };
+    let user = state.store.create_user(new, Utc::now()).await?;
+    tracing::info!(user_id = %user.id, "user created by an admin");
+    Ok((StatusCode::CREATED, Json(UserView::from(&user))))
+}
+
+async fn read(State(state): State<AppState>, _: Admin, ApiPath(username): ApiPath) -> ApiResult<Json<UserView>> {
+    Ok(Json(UserView::from(&find_user(&state, &username).await?)))
+}
+
+#[derive(Debug, Deserialize)]
+struct UpdateBody {
+    email: Option<String>,
+    display_name: Option<String>,
+    password: Option<String>,
+    is_admin: Option<bool>,
+    disabled: Option<bool>,
+}
+
+async fn update(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    ApiPath(username): ApiPath,
+    ApiJson(body): ApiJson<UpdateBody>,
+) -> ApiResult<Json<UserView>> {
+    let user = find_user(&state, &username).await?;
+    let mut fields = Fields::default();
+    let email = body.email.as_deref().and_then(|e| fields.check("email", Email::parse(e)));
+    let display_name = body.display_name.as_deref().and_then(|d| fields.check("display_name", DisplayName::parse(d)));
+    let password = body.password.as_deref().and_then(|p| fields.check("password", Password::parse(p)));
+    // An admin cannot lock themselves out; another admin (or `usher login-link`) can.
+    if user.id == admin.id && (body.is_admin == Some(false) || body.disabled == Some(true)) {
+        fields.push("is_admin", "you cannot demote or disable yourself");
+    }
+    fields.finish()?;
+    let password_hash = match password {
+        Some(p) => Some(password::hash(p).await?),
+        None => None,
+    };
+    let patch = UserPatch { email, display_name, password_hash, is_admin: body.is_admin, disabled: body.disabled };
+    let updated = state.store.update_user(user.id, patch, Utc::now()).await?;
+    Ok(Json(UserView::from(&updated)))
+}
+
+async fn remove(State(state): State<AppState>, Admin(admin): Admin, ApiPath(username): ApiPath) -> ApiResult<StatusCode> {
+    let user = find_user(&state, &username).await?;
+    if user.id == admin.id {
+        return Err(ApiError::field("username", "you cannot delete yourself"));
+    }
+    state.store.delete_user(user.id).await?;
+    tracing::info!(user_id = %user.id, "user deleted");
+    Ok(StatusCode::NO_CONTENT)
+}

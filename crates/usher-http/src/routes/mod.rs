@@ -1,0 +1,30 @@
+//! Routes, one module per resource, each with its own `router()`.
+
+pub mod accounts;
+pub mod admin_invites;
+pub mod admin_login_links;
+pub mod admin_users;
+pub mod health;
+pub mod public_invites;
+
+use axum::Router;
+
+use crate::{AppState, error::ApiError};
+
+/// Everything under `/api/v1`.
+pub fn api() -> Router<AppState> {
+    Router::new()
+        .merge(accounts::router())
+        .merge(public_invites::router())
+        .merge(admin_invites::router())
+        .merge(admin_login_links::router())
+        .merge(admin_users::router())
+}
+
+pub async fn not_found() -> ApiError {
+    ApiError::NotFound
+}
+
+pub async fn method_not_allowed() -> ApiError {
+    ApiError::MethodNotAllowed
+}

@@ -1,0 +1,57 @@
+//! The part of the configuration the HTTP layer reads.
+
+use chrono::Duration;
+use serde::{Deserialize, Serialize};
+use usher_domain::role::Roles;
+
+/// Who may sign up on their own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Registration {
+    /// Anyone may register; an invite, if given, is still checked and used.
+    Open,
+    /// Registration needs an active invite (the default).
+    #[default]
+    InviteOnly,
+    /// Nobody registers themselves; admins create accounts.
+    Closed,
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Base of every link Usher hands out, without a trailing slash.
+    pub public_url: String,
+    pub registration: Registration,
+    /// Template for login-link URLs, with `{public_url}` and `{token}`.
+    pub login_link_url: String,
+    pub session_ttl: Duration,
+    pub login_link_default_hours: u32,
+    pub login_link_max_hours: u32,
+    /// Upper bound of `expires_in_hours` for registration invites.
+    pub registration_invite_max_hours: u32,
+    pub roles: Roles,
+}
+
+impl Settings {
+    /// Defaults for everything but the public URL.
+    pub fn new(public_url: impl Into<String>) -> Self {
+        Self {
+            public_url: public_url.into().trim_end_matches('/').to_owned(),
+            registration: Registration::default(),
+            login_link_url: "{public_url}/l/{token}".to_owned(),
+            session_ttl: Duration::days(30),
+            login_link_default_hours: 4,
+            login_link_max_hours: 168,
+            registration_invite_max_hours: 8760,
+            roles: Roles::default(),
+        }
+    }
+
+    pub fn login_link_url(&self, token: &str) -> String {
+        self.login_link_url.replace("{public_url}", &self.public_url).replace("{token}", token)
+    }
+
+    pub fn registration_url(&self, code: &str) -> String {
+        format!("{}/register?invite={code}", self.public_url)
+    }
+}

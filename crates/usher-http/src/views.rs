@@ -1,0 +1,181 @@
+//! The JSON the API answers with. Built from storage models; nothing secret leaves
+//! through these types (no password hashes, no token hashes).
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use usher_domain::invite::{InviteKind, InviteStatus};
+use usher_storage::model::{Invite, Page, User, UserSummary};
+use uuid::Uuid;
+
+use crate::{Settings, error::ApiError};
+
+#[derive(Debug, Serialize)]
+pub struct UserView {
+    pub id: Uuid,
+    pub username: String,
+    pub email: String,
+    pub display_name: String,
+    pub is_admin: bool,
+    pub has_password: bool,
+    pub created_at: DateTime<Utc>,
+    pub disabled_at: Option<DateTime<Utc>>,
+}
+
+impl From<&User> for UserView {
+    fn from(u: &User) -> Self {
+        Self {
+            id: u.id,
+            username: u.username.clone(),
+            email: u.email.clone(),
+            display_name: u.display_name.clone(),
+            is_admin: u.is_admin,
+            has_password: u.password_hash.is_some(),
+            created_at: u.created_at,
+            disabled_at: u.disabled_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct UserSummaryView {
+    pub id: Uuid,
+    pub username: String,
+    pub display_name: String,
+}
+
+impl From<&UserSummary> for UserSummaryView {
+    fn from(u: &UserSummary) -> Self {
+        Self { id: u.id, username: u.username.clone(), display_name: u.display_name.clone() }
+    }
+}
+
+/// The invite object of SPEC §4. Group fields arrive with groups.
+#[derive(Debug, Serialize)]
+pub struct InviteView {
+    pub id: Uuid,
+    pub kind: InviteKind,
+    pub code: Option<String>,
+    pub url: Option<String>,
+    pub description: Option<String>,
+    pub max_uses: Option<u32>,
+    pub uses: u32,
+    pub uses_remaining: Option<u32>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub status: InviteStatus,
+    pub created_by: Option<UserSummaryView>,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub resend_count: u32,
+    pub last_sent_at: Option<DateTime<Utc>>,
+}
+
+impl InviteView {
+    pub fn new(invite: &Invite, settings: &Settings, now: DateTime<Utc>) -> Self {
+        let code = invite.code.as_ref().map(ToString::to_string);
+        Self {
+            id: invite.id,
+            kind: invite.kind,
+            url: code.as_deref().map(|c| settings.registration_url(c)),
+            code,
+            description: invite.description.clone(),
+            max_uses: invite.usage.max_uses,
+            uses: invite.usage.uses,
+            uses_remaining: invite.usage.uses_remaining(),
+            expires_at: invite.usage.expires_at,
+            status: invite.usage.status(now),
+            created_by: invite.created_by.as_ref().map(UserSummaryView::from),
+            created_at: invite.created_at,
+            revoked_at: invite.usage.revoked_at,
+            resend_count: 0,
+            last_sent_at: None,
+        }
+    }
+}
+
+/// A login link as listed: everything but the token, which exists only at creation.
+#[derive(Debug, Serialize)]
+pub struct LoginLinkView {
+    pub id: Uuid,
+    pub user: Option<UserSummaryView>,
+    pub status: InviteStatus,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub used: bool,
+    pub created_by: Option<UserSummaryView>,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl LoginLinkView {
+    pub fn new(link: &Invite, now: DateTime<Utc>) -> Self {
+        Self {
+            id: link.id,
+            user: link.user.as_ref().map(UserSummaryView::from),
+            status: link.usage.status(now),
+            expires_at: link.usage.expires_at,
+            used: link.usage.uses > 0,
+            created_by: link.created_by.as_ref().map(UserSummaryView::from),
+            created_at: link.created_at,
+            revoked_at: link.usage.revoked_at,
+        }
+    }
+}
+
+/// `?status=&limit=&cursor=` of every list: `limit` defaults to 50, at most 200; the
+/// cursor is the last id seen; `status` is `active` or `all` where a list filters.
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    pub status: Option<String>,
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+pub const DEFAULT_LIMIT: u32 = 50;
+pub const MAX_LIMIT: u32 = 200;
+
+impl ListQuery {
+    /// Whether to leave out invites that are no longer active.
+    pub fn active_only(&self, default_active: bool) -> Result<bool, ApiError> {
+        match self.status.as_deref() {
+            None => Ok(default_active),
+            Some("active") => Ok(true),
+            Some("all") => Ok(false),
+            Some(_) => Err(ApiError::field("status", "must be active or all")),
+        }
+    }
+
+    pub fn page(&self) -> Result<Page, ApiError> {
+        let limit = match self.limit {
+            None => DEFAULT_LIMIT,
+            Some(n) => u32::try_from(n)
+                .ok()
+                .filter(|n| (1..=MAX_LIMIT).contains(n))
+                .ok_or_else(|| ApiError::field("limit", format!("must be from 1 to {MAX_LIMIT}")))?,
+        };
+        let after = match &self.cursor {
+            None => None,
+            Some(c) => Some(Uuid::parse_str(c).map_err(|_| ApiError::field("cursor", "is not a cursor from this list"))?),
+        };
+        // One extra row tells whether there is a next page.
+        Ok(Page { limit: limit + 1, after })
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct Paginated<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+impl<T> Paginated<T> {
+    /// `rows` fetched with [`ListQuery::page`] (one extra); `id` names each row's cursor.
+    pub fn new<R>(mut rows: Vec<R>, page: Page, id: impl Fn(&R) -> Uuid, view: impl Fn(&R) -> T) -> Self {
+        let limit = page.limit as usize - 1;
+        let next_cursor = if rows.len() > limit {
+            rows.truncate(limit);
+            rows.last().map(|r| id(r).to_string())
+        } else {
+            None
+        };
+        Self { items: rows.iter().map(view).collect(), next_cursor }
+    }
+}

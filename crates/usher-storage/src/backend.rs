@@ -1,0 +1,121 @@
+//! The two backends: how each connects, migrates and opens a write transaction.
+//! Everything else is shared SQL, run through [`dispatch!`].
+
+use std::{str::FromStr, time::Duration};
+
+use sqlx::{
+    PgPool, Postgres, Sqlite, SqlitePool, Transaction,
+    migrate::Migrator,
+    postgres::{PgConnectOptions, PgPoolOptions},
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+};
+
+use crate::StoreError;
+
+/// Runs `$body` with `$conn` bound to the live backend's pool or transaction.
+/// The body is compiled once per driver, so a query that one backend cannot bind or
+/// decode fails the build rather than a request.
+macro_rules! dispatch {
+    ($value:expr, $kind:ident, $conn:ident => $body:expr) => {
+        match $value {
+            $crate::backend::$kind::Sqlite($conn) => $body,
+            $crate::backend::$kind::Postgres($conn) => $body,
+        }
+    };
+}
+
+pub(crate) static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
+pub(crate) static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// Which database a URL points at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn of_url(url: &str) -> Result<Self, StoreError> {
+        if url.starts_with("sqlite:") {
+            Ok(Self::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Self::Postgres)
+        } else {
+            Err(StoreError::UnsupportedUrl)
+        }
+    }
+}
+
+/// A connection pool of either backend.
+#[derive(Debug, Clone)]
+pub(crate) enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// An open write transaction of either backend; dropped without commit, it rolls back.
+#[derive(Debug)]
+pub(crate) enum Tx {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+impl Pool {
+    pub(crate) async fn connect(url: &str) -> Result<Self, StoreError> {
+        match Backend::of_url(url)? {
+            Backend::Sqlite => {
+                // WAL lets readers run beside the one writer; synchronous=FULL makes every
+                // acknowledged commit durable across a crash or power loss; the busy
+                // timeout makes a second writer wait for the lock instead of failing.
+                let options = SqliteConnectOptions::from_str(url)?
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Full)
+                    .busy_timeout(Duration::from_secs(10))
+                    .foreign_keys(true);
+                let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
+                Ok(Self::Sqlite(pool))
+            }
+            Backend::Postgres => {
+                let options = PgConnectOptions::from_str(url)?;
+                let pool = PgPoolOptions::new().max_connections(16).connect_with(options).await?;
+                Ok(Self::Postgres(pool))
+            }
+        }
+    }
+
+    pub(crate) fn backend(&self) -> Backend {
+        match self {
+            Self::Sqlite(_) => Backend::Sqlite,
+            Self::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    pub(crate) fn migrator(&self) -> &'static Migrator {
+        match self {
+            Self::Sqlite(_) => &SQLITE_MIGRATIONS,
+            Self::Postgres(_) => &POSTGRES_MIGRATIONS,
+        }
+    }
+
+    /// A transaction that will write. SQLite's is `BEGIN IMMEDIATE`: it takes the write
+    /// lock up front, so a transaction that reads before writing waits its turn instead
+    /// of failing with "database is locked" when it tries to upgrade.
+    pub(crate) async fn begin_write(&self) -> Result<Tx, StoreError> {
+        Ok(match self {
+            Self::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Self::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        })
+    }
+
+    pub(crate) async fn close(&self) {
+        dispatch!(self, Pool, pool => pool.close().await)
+    }
+}
+
+impl Tx {
+    pub(crate) async fn commit(self) -> Result<(), StoreError> {
+        dispatch!(self, Tx, tx => tx.commit().await?);
+        Ok(())
+    }
+}

@@ -1,0 +1,52 @@
+use usher_domain::invite::InviteStatus;
+
+/// What can go wrong below the HTTP edge. The HTTP crate maps each to a SPEC code.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("no such invite")]
+    InviteNotFound,
+    #[error("the invite is no longer active: {0:?}")]
+    InviteUnusable(InviteStatus),
+    #[error("the username is taken")]
+    UsernameTaken,
+    #[error("the email is taken")]
+    EmailTaken,
+    #[error("the generated code is taken")]
+    CodeTaken,
+    #[error("the account is disabled")]
+    UserDisabled,
+    #[error("not found")]
+    NotFound,
+    #[error("unsupported database url (expected sqlite:// or postgres://)")]
+    UnsupportedUrl,
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error(transparent)]
+    Database(sqlx::Error),
+}
+
+impl From<sqlx::Error> for StoreError {
+    /// Unique violations become the conflict they stand for; constraint names carry the
+    /// column on PostgreSQL (`users_username_key`) and the message does on SQLite
+    /// (`UNIQUE constraint failed: users.username`).
+    fn from(err: sqlx::Error) -> Self {
+        let conflict = err.as_database_error().filter(|e| e.is_unique_violation()).map(|e| {
+            let what = e.constraint().unwrap_or_else(|| e.message());
+            if what.contains("username") {
+                Self::UsernameTaken
+            } else if what.contains("email") {
+                Self::EmailTaken
+            } else if what.contains("code") {
+                Self::CodeTaken
+            } else {
+                Self::NotFound
+            }
+        });
+        match conflict {
+            Some(Self::NotFound) | None => Self::Database(err),
+            Some(conflict) => conflict,
+        }
+    }
+}

@@ -1,0 +1,121 @@
+//! The invite table: create, find, list, revoke. Taking a slot is in `admission.rs`.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::{
+    Store, StoreError,
+    backend::Tx,
+    model::{Invite, InviteScope, NewInvite, Page, Secret},
+    rows::{INVITE_SELECT, InviteRow, to_ms},
+};
+
+/// The status rule's `active`, in SQL; `$now` is the bound current time.
+macro_rules! active_sql {
+    ($now:literal) => {
+        concat!(
+            "(i.revoked_at IS NULL AND (i.max_uses IS NULL OR i.uses < i.max_uses) \
+             AND (i.expires_at IS NULL OR i.expires_at > ",
+            $now,
+            "))"
+        )
+    };
+}
+pub(crate) use active_sql;
+
+impl Store {
+    /// Inserts an invite. A code that collides with an existing one comes back as
+    /// [`StoreError::CodeTaken`] so the caller can draw another.
+    pub async fn create_invite(&self, new: NewInvite, now: DateTime<Utc>) -> Result<Invite, StoreError> {
+        let id = Uuid::now_v7();
+        let (code, token_hash) = match &new.secret {
+            Secret::Code(code) => (Some(code.as_str()), None),
+            Secret::Token(hash) => (None, Some(hash.as_str())),
+        };
+        let sql = "INSERT INTO invites (id, kind, code, token_hash, user_id, description, max_uses, uses, expires_at, created_by, created_at) \
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9, $10)";
+        dispatch!(&self.pool, Pool, pool => sqlx::query(sql)
+            .bind(id.to_string())
+            .bind(new.kind.as_str())
+            .bind(code)
+            .bind(token_hash)
+            .bind(new.user_id.map(|u| u.to_string()))
+            .bind(&new.description)
+            .bind(new.max_uses.map(i64::from))
+            .bind(new.expires_at.map(to_ms))
+            .bind(new.created_by.map(|u| u.to_string()))
+            .bind(to_ms(now))
+            .execute(pool)
+            .await?.rows_affected());
+        self.invite_by_id(id).await?.ok_or(StoreError::NotFound)
+    }
+
+    pub async fn invite_by_id(&self, id: Uuid) -> Result<Option<Invite>, StoreError> {
+        self.invite_where("i.id = $1", &id.to_string()).await
+    }
+
+    /// The invite a code or a token's hash names, of any kind and status.
+    pub async fn invite_by_secret(&self, secret: &Secret) -> Result<Option<Invite>, StoreError> {
+        let (condition, value) = secret_condition(secret);
+        self.invite_where(condition, value).await
+    }
+
+    async fn invite_where(&self, condition: &str, value: &str) -> Result<Option<Invite>, StoreError> {
+        let sql = format!("{INVITE_SELECT} WHERE {condition}");
+        let row: Option<InviteRow> = dispatch!(&self.pool, Pool, pool =>
+            sqlx::query_as(&sql).bind(value).fetch_optional(pool).await?);
+        Ok(row.map(Invite::from))
+    }
+
+    /// Invites in scope, newest first; `active_only` leaves out revoked, used-up and
+    /// expired ones.
+    pub async fn list_invites(&self, scope: InviteScope, active_only: bool, page: Page, now: DateTime<Utc>) -> Result<Vec<Invite>, StoreError> {
+        let sql = format!(
+            "{INVITE_SELECT} WHERE i.kind = $1 AND ($2 IS NULL OR i.user_id = $2) AND ($3 IS NULL OR i.id < $3) \
+             AND ($4 = FALSE OR {}) ORDER BY i.id DESC LIMIT $6",
+            active_sql!("$5")
+        );
+        let rows: Vec<InviteRow> = dispatch!(&self.pool, Pool, pool => sqlx::query_as(&sql)
+            .bind(scope.kind.as_str())
+            .bind(scope.user_id.map(|u| u.to_string()))
+            .bind(page.after.map(|u| u.to_string()))
+            .bind(active_only)
+            .bind(to_ms(now))
+            .bind(i64::from(page.limit))
+            .fetch_all(pool)
+            .await?);
+        Ok(rows.into_iter().map(Invite::from).collect())
+    }
+
+    /// Revokes an invite in scope. Revoking twice is not an error (the first time is
+    /// kept); an invite outside the scope is `NotFound` and stays untouched.
+    pub async fn revoke_invite(&self, scope: InviteScope, id: Uuid, now: DateTime<Utc>) -> Result<(), StoreError> {
+        let sql = "UPDATE invites SET revoked_at = COALESCE(revoked_at, $1) \
+                   WHERE id = $2 AND kind = $3 AND ($4 IS NULL OR user_id = $4)";
+        let updated = dispatch!(&self.pool, Pool, pool => sqlx::query(sql)
+            .bind(to_ms(now))
+            .bind(id.to_string())
+            .bind(scope.kind.as_str())
+            .bind(scope.user_id.map(|u| u.to_string()))
+            .execute(pool)
+            .await?
+            .rows_affected());
+        if updated == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+    }
+}
+
+/// The `WHERE` clause and value that find an invite by its secret.
+fn secret_condition(secret: &Secret) -> (&'static str, &str) {
+    match secret {
+        Secret::Code(code) => ("i.code = $1", code.as_str()),
+        Secret::Token(hash) => ("i.token_hash = $1", hash.as_str()),
+    }
+}
+
+/// [`Store::invite_by_secret`] inside a write transaction.
+pub(crate) async fn invite_in_tx(tx: &mut Tx, secret: &Secret) -> Result<Option<Invite>, StoreError> {
+    let (condition, value) = secret_condition(secret);
+    let sql = format!("{INVITE_SELECT} WHERE {condition}");
+    let row: Option<InviteRow> = dispatch!(tx, Tx, tx => sqlx::query_as(&sql).bind(value).fetch_optional(&mut **tx).await?);
+    Ok(row.map(Invite::from))
+}

@@ -1,0 +1,32 @@
+//! Usher's storage: the only crate that knows SQL.
+//!
+//! # Layout
+//! - [`Store`] (in `store`): the one interface handlers call, with intention-revealing
+//!   methods (`register`, `redeem_login_link`, `revoke_invite`) that each run in one
+//!   transaction where more than one row changes.
+//! - `backend`: the two backends, SQLite and PostgreSQL: connecting, migrations (each
+//!   backend has its own versioned folder under `migrations/`), write transactions, and
+//!   the `dispatch!` macro that runs a query on whichever pool is live.
+//! - `users`, `sessions`, `invites`, `admission`: the queries, grouped by table.
+//! - `rows`: row types and their conversion into the [`model`] types.
+//!
+//! Queries are written once, in SQL that both SQLite and PostgreSQL accept (`$N`
+//! placeholders, `RETURNING`, `ON CONFLICT`); each is type-checked against both drivers.
+//! Times are stored as Unix milliseconds and ids as UUIDv7 text, so the rows read the
+//! same on either backend.
+#![forbid(unsafe_code)]
+
+#[macro_use]
+mod backend;
+mod admission;
+mod error;
+mod invites;
+pub mod model;
+mod rows;
+mod sessions;
+mod store;
+mod users;
+
+pub use backend::Backend;
+pub use error::StoreError;
+pub use store::Store;

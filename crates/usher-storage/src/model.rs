@@ -1,0 +1,107 @@
+//! What the store hands out and takes in. Plain data; validation happened at the edge.
+
+use chrono::{DateTime, Utc};
+use usher_domain::{
+    account::{DisplayName, Email, Username},
+    code::InviteCode,
+    device::DeviceInfo,
+    invite::{InviteKind, Usage},
+    token::TokenHash,
+};
+use uuid::Uuid;
+
+#[derive(Debug, Clone)]
+pub struct User {
+    pub id: Uuid,
+    pub username: String,
+    pub email: String,
+    pub display_name: String,
+    /// PHC string (argon2id); `None` for accounts that sign in by login link only.
+    pub password_hash: Option<String>,
+    pub is_admin: bool,
+    pub created_at: DateTime<Utc>,
+    pub disabled_at: Option<DateTime<Utc>>,
+}
+
+/// The public face of a user inside other objects (`created_by`, a link's `user`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserSummary {
+    pub id: Uuid,
+    pub username: String,
+    pub display_name: String,
+}
+
+#[derive(Debug)]
+pub struct NewUser {
+    pub username: Username,
+    pub email: Email,
+    pub display_name: DisplayName,
+    pub password_hash: Option<String>,
+    pub is_admin: bool,
+}
+
+/// Changes to a user; `None` leaves a field as it is.
+#[derive(Debug, Default)]
+pub struct UserPatch {
+    pub email: Option<Email>,
+    pub display_name: Option<DisplayName>,
+    pub password_hash: Option<String>,
+    pub is_admin: Option<bool>,
+    /// `Some(true)` disables (keeping the first time), `Some(false)` re-enables.
+    pub disabled: Option<bool>,
+}
+
+/// A session about to start: the token's hash, and the device it is for, if any.
+#[derive(Debug)]
+pub struct NewSession {
+    pub token_hash: TokenHash,
+    pub device: Option<DeviceInfo>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// One row of the invite table, of any kind.
+#[derive(Debug, Clone)]
+pub struct Invite {
+    pub id: Uuid,
+    pub kind: InviteKind,
+    pub code: Option<InviteCode>,
+    pub description: Option<String>,
+    pub usage: Usage,
+    pub created_by: Option<UserSummary>,
+    pub created_at: DateTime<Utc>,
+    /// Login links: the user the link signs in.
+    pub user: Option<UserSummary>,
+}
+
+#[derive(Debug)]
+pub struct NewInvite {
+    pub kind: InviteKind,
+    pub secret: Secret,
+    pub user_id: Option<Uuid>,
+    pub description: Option<String>,
+    pub max_uses: Option<u32>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub created_by: Option<Uuid>,
+}
+
+/// What an invite is found by: a shareable code or the hash of a secret token.
+#[derive(Debug, Clone)]
+pub enum Secret {
+    Code(InviteCode),
+    Token(TokenHash),
+}
+
+/// Which invites a list or a revocation may touch.
+#[derive(Debug, Clone, Copy)]
+pub struct InviteScope {
+    pub kind: InviteKind,
+    /// Login links of one user only.
+    pub user_id: Option<Uuid>,
+}
+
+/// Keyset pagination: newest first, `after` is the last id of the previous page.
+#[derive(Debug, Clone, Copy)]
+pub struct Page {
+    pub limit: u32,
+    pub after: Option<Uuid>,
+}

@@ -1,0 +1,101 @@
+//! Row types as both drivers decode them, and their conversion into model types.
+
+use chrono::{DateTime, Utc};
+use usher_domain::{code::InviteCode, invite::{InviteKind, Usage}};
+use uuid::Uuid;
+
+use crate::model::{Invite, User, UserSummary};
+
+pub(crate) fn to_ms(t: DateTime<Utc>) -> i64 {
+    t.timestamp_millis()
+}
+
+pub(crate) fn from_ms(ms: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(ms).unwrap_or_default()
+}
+
+/// Ids are written by us as UUID text; anything else means a corrupt row.
+pub(crate) fn parse_id(text: &str) -> Uuid {
+    Uuid::parse_str(text).unwrap_or_default()
+}
+
+pub(crate) const USER_COLUMNS: &str =
+    "u.id, u.username, u.email, u.display_name, u.password_hash, u.is_admin, u.created_at, u.disabled_at";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct UserRow {
+    id: String,
+    username: String,
+    email: String,
+    display_name: String,
+    password_hash: Option<String>,
+    is_admin: bool,
+    created_at: i64,
+    disabled_at: Option<i64>,
+}
+
+impl From<UserRow> for User {
+    fn from(row: UserRow) -> Self {
+        Self {
+            id: parse_id(&row.id),
+            username: row.username,
+            email: row.email,
+            display_name: row.display_name,
+            password_hash: row.password_hash,
+            is_admin: row.is_admin,
+            created_at: from_ms(row.created_at),
+            disabled_at: row.disabled_at.map(from_ms),
+        }
+    }
+}
+
+/// An invite with its creator and (for login links) its user joined in.
+pub(crate) const INVITE_SELECT: &str = "SELECT i.id, i.kind, i.code, i.description, i.max_uses, i.uses, \
+     i.expires_at, i.created_at, i.revoked_at, \
+     c.id AS creator_id, c.username AS creator_username, c.display_name AS creator_display_name, \
+     t.id AS user_id, t.username AS user_username, t.display_name AS user_display_name \
+     FROM invites i LEFT JOIN users c ON c.id = i.created_by LEFT JOIN users t ON t.id = i.user_id";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct InviteRow {
+    id: String,
+    kind: String,
+    code: Option<String>,
+    description: Option<String>,
+    max_uses: Option<i64>,
+    uses: i64,
+    expires_at: Option<i64>,
+    created_at: i64,
+    revoked_at: Option<i64>,
+    creator_id: Option<String>,
+    creator_username: Option<String>,
+    creator_display_name: Option<String>,
+    user_id: Option<String>,
+    user_username: Option<String>,
+    user_display_name: Option<String>,
+}
+
+fn summary(id: Option<String>, username: Option<String>, display_name: Option<String>) -> Option<UserSummary> {
+    Some(UserSummary { id: parse_id(&id?), username: username?, display_name: display_name? })
+}
+
+impl From<InviteRow> for Invite {
+    fn from(row: InviteRow) -> Self {
+        let count = |n: i64| u32::try_from(n).unwrap_or(u32::MAX);
+        Self {
+            id: parse_id(&row.id),
+            kind: InviteKind::parse(&row.kind).unwrap_or(InviteKind::Registration),
+            code: row.code.map(InviteCode::from_stored),
+            description: row.description,
+            usage: Usage {
+                revoked_at: row.revoked_at.map(from_ms),
+                max_uses: row.max_uses.map(count),
+                uses: count(row.uses),
+                expires_at: row.expires_at.map(from_ms),
+            },
+            created_by: summary(row.creator_id, row.creator_username, row.creator_display_name),
+            created_at: from_ms(row.created_at),
+            user: summary(row.user_id, row.user_username, row.user_display_name),
+        }
+    }
+}

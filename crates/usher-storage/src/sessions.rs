@@ -1,0 +1,85 @@
+//! Sessions and the devices they are tied to.
+
+use chrono::{DateTime, Utc};
+use usher_domain::{device::DeviceInfo, token::TokenHash};
+use uuid::Uuid;
+
+use crate::{
+    Store, StoreError,
+    backend::Tx,
+    model::{NewSession, User},
+    rows::{USER_COLUMNS, UserRow, to_ms},
+};
+
+impl Store {
+    /// Starts a session for a user who proved who they are (password sign-in).
+    pub async fn start_session(&self, user_id: Uuid, session: NewSession, now: DateTime<Utc>) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin_write().await?;
+        insert_session(&mut tx, user_id, session, now).await?;
+        tx.commit().await
+    }
+
+    /// The enabled user a live session token belongs to.
+    pub async fn session_user(&self, token_hash: &TokenHash, now: DateTime<Utc>) -> Result<Option<User>, StoreError> {
+        let sql = format!(
+            "SELECT {USER_COLUMNS} FROM sessions s JOIN users u ON u.id = s.user_id \
+             WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled_at IS NULL"
+        );
+        let row: Option<UserRow> = dispatch!(&self.pool, Pool, pool =>
+            sqlx::query_as(&sql).bind(token_hash.as_str()).bind(to_ms(now)).fetch_optional(pool).await?);
+        Ok(row.map(User::from))
+    }
+
+    /// Ends a session; ending one that is already gone is not an error.
+    pub async fn end_session(&self, token_hash: &TokenHash) -> Result<(), StoreError> {
+        dispatch!(&self.pool, Pool, pool =>
+            sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash.as_str()).execute(pool).await?.rows_affected());
+        Ok(())
+    }
+
+    /// How many sessions a user has open (for tests and the admin view).
+    pub async fn count_sessions(&self, user_id: Uuid) -> Result<i64, StoreError> {
+        let n: i64 = dispatch!(&self.pool, Pool, pool =>
+            sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE user_id = $1")
+                .bind(user_id.to_string()).fetch_one(pool).await?);
+        Ok(n)
+    }
+}
+
+/// Records the device (or refreshes it: a device is known by the client's own uuid)
+/// and inserts the session, inside the caller's transaction.
+pub(crate) async fn insert_session(tx: &mut Tx, user_id: Uuid, session: NewSession, now: DateTime<Utc>) -> Result<(), StoreError> {
+    let device_id = match &session.device {
+        Some(device) => Some(upsert_device(tx, user_id, device, now).await?),
+        None => None,
+    };
+    let sql = "INSERT INTO sessions (token_hash, user_id, device_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)";
+    dispatch!(tx, Tx, tx => sqlx::query(sql)
+        .bind(session.token_hash.as_str())
+        .bind(user_id.to_string())
+        .bind(&device_id)
+        .bind(to_ms(now))
+        .bind(to_ms(session.expires_at))
+        .execute(&mut **tx)
+        .await?.rows_affected());
+    Ok(())
+}
+
+async fn upsert_device(tx: &mut Tx, user_id: Uuid, device: &DeviceInfo, now: DateTime<Utc>) -> Result<String, StoreError> {
+    let sql = "INSERT INTO devices (id, user_id, uuid, type, name, os_info, created_at, last_seen_at) \
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $7) \
+               ON CONFLICT (user_id, uuid) DO UPDATE SET type = excluded.type, name = excluded.name, \
+               os_info = excluded.os_info, last_seen_at = excluded.last_seen_at \
+               RETURNING id";
+    let id: String = dispatch!(tx, Tx, tx => sqlx::query_scalar(sql)
+        .bind(Uuid::now_v7().to_string())
+        .bind(user_id.to_string())
+        .bind(&device.uuid)
+        .bind(device.kind.as_str())
+        .bind(&device.name)
+        .bind(&device.os_info)
+        .bind(to_ms(now))
+        .fetch_one(&mut **tx)
+        .await?);
+    Ok(id)
+}

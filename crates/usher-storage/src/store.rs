@@ -1,0 +1,75 @@
+//! The [`Store`]: a pool of either backend and the methods handlers call.
+//! The query methods live beside their tables (`users.rs`, `invites.rs`, ...).
+
+use sqlx::migrate::Migrate;
+
+use crate::{
+    Backend, StoreError,
+    backend::Pool,
+};
+
+/// Usher's persistence. Cheap to clone (the pool is shared).
+#[derive(Debug, Clone)]
+pub struct Store {
+    pub(crate) pool: Pool,
+}
+
+impl Store {
+    /// Connects to `sqlite://…` (the file is created if missing) or `postgres://…`.
+    /// Does not migrate: call [`Store::migrate`].
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        Ok(Self { pool: Pool::connect(url).await? })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.pool.backend()
+    }
+
+    /// Applies every pending migration of this backend; returns how many ran.
+    /// Safe to run on every start and from several instances at once (sqlx takes an
+    /// advisory lock on PostgreSQL).
+    pub async fn migrate(&self) -> Result<usize, StoreError> {
+        let before = self.applied_migrations().await?;
+        dispatch!(&self.pool, Pool, pool => self.pool.migrator().run(pool).await?);
+        Ok(self.applied_migrations().await? - before)
+    }
+
+    /// Applies migrations up to and including `version` only: for upgrade tests that
+    /// need a database as an older release left it.
+    pub async fn migrate_to(&self, version: i64) -> Result<(), StoreError> {
+        dispatch!(&self.pool, Pool, pool => {
+            let mut conn = pool.acquire().await?;
+            conn.ensure_migrations_table().await?;
+            for migration in self.pool.migrator().iter().filter(|m| m.version <= version) {
+                conn.apply(migration).await?;
+            }
+        });
+        Ok(())
+    }
+
+    /// Versions of the migrations this database has applied.
+    pub async fn applied_migrations(&self) -> Result<usize, StoreError> {
+        let count: i64 = dispatch!(&self.pool, Pool, pool => {
+            let mut conn = pool.acquire().await?;
+            conn.ensure_migrations_table().await?;
+            conn.list_applied_migrations().await?.len() as i64
+        });
+        Ok(usize::try_from(count).unwrap_or_default())
+    }
+
+    /// Latest migration version this binary knows.
+    pub fn latest_migration(&self) -> i64 {
+        self.pool.migrator().iter().map(|m| m.version).max().unwrap_or_default()
+    }
+
+    /// A round trip to the database, for `/readyz`.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        dispatch!(&self.pool, Pool, pool => sqlx::query("SELECT 1").execute(pool).await?.rows_affected());
+        Ok(())
+    }
+
+    /// Waits for in-flight queries and closes the pool.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}

@@ -1,0 +1,137 @@
+//! Users: create, find, list, change, delete.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::{
+    Store, StoreError,
+    backend::Tx,
+    model::{NewUser, Page, User, UserPatch},
+    rows::{USER_COLUMNS, UserRow, to_ms},
+};
+
+impl Store {
+    pub async fn count_users(&self) -> Result<i64, StoreError> {
+        let n: i64 = dispatch!(&self.pool, Pool, pool =>
+            sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(pool).await?);
+        Ok(n)
+    }
+
+    /// Creates a user outside any invite (admin-created users, the first admin).
+    pub async fn create_user(&self, new: NewUser, now: DateTime<Utc>) -> Result<User, StoreError> {
+        let mut tx = self.pool.begin_write().await?;
+        let user = insert_user(&mut tx, new, now).await?;
+        tx.commit().await?;
+        Ok(user)
+    }
+
+    pub async fn user_by_id(&self, id: Uuid) -> Result<Option<User>, StoreError> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1");
+        let row: Option<UserRow> = dispatch!(&self.pool, Pool, pool =>
+            sqlx::query_as(&sql).bind(id.to_string()).fetch_optional(pool).await?);
+        Ok(row.map(User::from))
+    }
+
+    pub async fn user_by_username(&self, username: &str) -> Result<Option<User>, StoreError> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.username = $1");
+        let row: Option<UserRow> = dispatch!(&self.pool, Pool, pool =>
+            sqlx::query_as(&sql).bind(username).fetch_optional(pool).await?);
+        Ok(row.map(User::from))
+    }
+
+    /// Finds the account a sign-in names: a username, or an email compared
+    /// case-insensitively (`email_normalized` holds the lowercased address).
+    pub async fn user_by_login(&self, login: &str) -> Result<Option<User>, StoreError> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.username = $1 OR u.email_normalized = $2");
+        let normalized = usher_domain::account::normalize_email(login);
+        let row: Option<UserRow> = dispatch!(&self.pool, Pool, pool =>
+            sqlx::query_as(&sql).bind(login).bind(&normalized).fetch_optional(pool).await?);
+        Ok(row.map(User::from))
+    }
+
+    pub async fn list_users(&self, page: Page) -> Result<Vec<User>, StoreError> {
+        let sql = format!(
+            "SELECT {USER_COLUMNS} FROM users u WHERE ($1 IS NULL OR u.id < $1) ORDER BY u.id DESC LIMIT $2"
+        );
+        let after = page.after.map(|id| id.to_string());
+        let rows: Vec<UserRow> = dispatch!(&self.pool, Pool, pool =>
+            sqlx::query_as(&sql).bind(&after).bind(i64::from(page.limit)).fetch_all(pool).await?);
+        Ok(rows.into_iter().map(User::from).collect())
+    }
+
+    /// Applies a patch; `NotFound` when the user does not exist.
+    pub async fn update_user(&self, id: Uuid, patch: UserPatch, now: DateTime<Utc>) -> Result<User, StoreError> {
+        let sql = "UPDATE users SET \
+             email = COALESCE($2, email), \
+             email_normalized = COALESCE($3, email_normalized), \
+             display_name = COALESCE($4, display_name), \
+             password_hash = COALESCE($5, password_hash), \
+             is_admin = COALESCE($6, is_admin), \
+             disabled_at = CASE WHEN $7 IS NULL THEN disabled_at WHEN $7 THEN COALESCE(disabled_at, $8) ELSE NULL END \
+             WHERE id = $1";
+        let email = patch.email.as_ref().map(|e| e.as_str().to_owned());
+        let normalized = patch.email.as_ref().map(|e| e.normalized());
+        let display_name = patch.display_name.as_ref().map(|d| d.as_str().to_owned());
+        let result = dispatch!(&self.pool, Pool, pool => sqlx::query(sql)
+            .bind(id.to_string())
+            .bind(&email)
+            .bind(&normalized)
+            .bind(&display_name)
+            .bind(&patch.password_hash)
+            .bind(patch.is_admin)
+            .bind(patch.disabled)
+            .bind(to_ms(now))
+            .execute(pool)
+            .await?
+            .rows_affected());
+        if result == 0 {
+            return Err(StoreError::NotFound);
+        }
+        self.user_by_id(id).await?.ok_or(StoreError::NotFound)
+    }
+
+    /// Deletes a user with their sessions, devices and login links (by cascade).
+    /// Invite slots they used stay used. Returns whether the user existed.
+    pub async fn delete_user(&self, id: Uuid) -> Result<bool, StoreError> {
+        let deleted = dispatch!(&self.pool, Pool, pool =>
+            sqlx::query("DELETE FROM users WHERE id = $1").bind(id.to_string()).execute(pool).await?.rows_affected());
+        Ok(deleted > 0)
+    }
+}
+
+/// Inserts a user inside a write transaction; a taken username or email comes back as
+/// [`StoreError::UsernameTaken`] / [`StoreError::EmailTaken`].
+pub(crate) async fn insert_user(tx: &mut Tx, new: NewUser, now: DateTime<Utc>) -> Result<User, StoreError> {
+    let user = User {
+        id: Uuid::now_v7(),
+        username: new.username.into_inner(),
+        email: new.email.as_str().to_owned(),
+        display_name: new.display_name.as_str().to_owned(),
+        password_hash: new.password_hash,
+        is_admin: new.is_admin,
+        created_at: crate::rows::from_ms(to_ms(now)),
+        disabled_at: None,
+    };
+    let sql = "INSERT INTO users (id, username, email, email_normalized, display_name, password_hash, is_admin, created_at) \
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+    let normalized = new.email.normalized();
+    dispatch!(tx, Tx, tx => sqlx::query(sql)
+        .bind(user.id.to_string())
+        .bind(&user.username)
+        .bind(&user.email)
+        .bind(&normalized)
+        .bind(&user.display_name)
+        .bind(&user.password_hash)
+        .bind(user.is_admin)
+        .bind(to_ms(now))
+        .execute(&mut **tx)
+        .await?.rows_affected());
+    Ok(user)
+}
+
+/// [`Store::user_by_id`] inside a write transaction.
+pub(crate) async fn user_in_tx(tx: &mut Tx, id: Uuid) -> Result<Option<User>, StoreError> {
+    let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1");
+    let row: Option<UserRow> = dispatch!(tx, Tx, tx => sqlx::query_as(&sql).bind(id.to_string()).fetch_optional(&mut **tx).await?);
+    Ok(row.map(User::from))
+}

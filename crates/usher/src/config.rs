@@ -1,0 +1,264 @@
+//! Configuration: one typed struct, layered defaults → `usher.toml` → `USHER_*`
+//! environment (the environment wins). A bad value stops start-up naming its key.
+
+use std::{
+    fmt,
+    net::SocketAddr,
+    path::{Path, PathBuf},
+};
+
+use figment::{
+    Figment,
+    providers::{Env, Format, Toml},
+};
+use serde::Deserialize;
+use usher_domain::{
+    account::{Email, Username},
+    role::Roles,
+};
+use usher_http::{Registration, Settings};
+
+/// Every key of SPEC §8, with its default.
+#[derive(Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// `sqlite://…` or `postgres://…`; default `sqlite://usher.db` under `data_dir`.
+    pub database_url: Option<String>,
+    /// Where the SQLite database (and, later, mail files) live.
+    pub data_dir: PathBuf,
+    pub bind: SocketAddr,
+    /// Base of every link handed out; default `http://<bind>`.
+    pub public_url: Option<String>,
+    pub registration: Registration,
+    /// Roles, highest first.
+    pub roles: Vec<String>,
+    /// Lowest role that manages a group's invites.
+    pub manage_role: String,
+    /// Template of login-link URLs, with `{public_url}` and `{token}`.
+    pub login_link_url: String,
+    /// `log`, or an `smtp://` / `smtps://` URL (delivery arrives with the outbox).
+    pub mail_transport: String,
+    pub mail_from: String,
+    pub templates_dir: Option<PathBuf>,
+    /// Cron schedule of the cleanup job (UTC).
+    pub cleanup_schedule: String,
+    pub retention_days: u32,
+    pub session_ttl_days: u32,
+    pub login_link_expiry_hours: u32,
+    pub login_link_max_expiry_hours: u32,
+    pub registration_invite_max_expiry_hours: u32,
+    /// Username and email of the admin created on the very first start.
+    pub admin_username: String,
+    pub admin_email: String,
+    /// `text` (default) or `json` log lines.
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            database_url: None,
+            data_dir: PathBuf::from("."),
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            public_url: None,
+            registration: Registration::InviteOnly,
+            roles: ["owner", "admin", "member", "viewer"].map(String::from).to_vec(),
+            manage_role: "admin".to_owned(),
+            login_link_url: "{public_url}/l/{token}".to_owned(),
+            mail_transport: "log".to_owned(),
+            mail_from: "Usher <noreply@localhost>".to_owned(),
+            templates_dir: None,
+            cleanup_schedule: "0 2 * * *".to_owned(),
+            retention_days: 30,
+            session_ttl_days: 30,
+            login_link_expiry_hours: 4,
+            login_link_max_expiry_hours: 168,
+            registration_invite_max_expiry_hours: 8760,
+            admin_username: "admin".to_owned(),
+            admin_email: "admin@localhost.localdomain".to_owned(),
+            log_format: LogFormat::Text,
+        }
+    }
+}
+
+/// A configuration value that cannot be used, naming its key.
+#[derive(Debug, thiserror::Error)]
+#[error("config key `{key}`: {message}")]
+pub struct ConfigError {
+    pub key: String,
+    pub message: String,
+}
+
+impl ConfigError {
+    fn new(key: &str, message: impl Into<String>) -> Self {
+        Self { key: key.to_owned(), message: message.into() }
+    }
+}
+
+impl Config {
+    /// Loads `path` (or `usher.toml` in the working folder, if present), then the
+    /// environment, then checks every value.
+    pub fn load(path: Option<&Path>) -> Result<Self, ConfigError> {
+        let file = path.unwrap_or(Path::new("usher.toml"));
+        if path.is_some() && !file.exists() {
+            return Err(ConfigError::new("config", format!("{} does not exist", file.display())));
+        }
+        let figment = Figment::new().merge(Toml::file(file)).merge(Env::prefixed("USHER_").filter(is_config_key));
+        let config: Self = figment.extract().map_err(|err| {
+            let key = if err.path.is_empty() { "config".to_owned() } else { err.path.join(".") };
+            let source = err.metadata.as_ref().map(|m| format!(" (from {})", m.name)).unwrap_or_default();
+            ConfigError::new(&key, format!("{}{source}", err.kind))
+        })?;
+        config.check()?;
+        Ok(config)
+    }
+
+    /// Checks what serde's types alone cannot.
+    pub fn check(&self) -> Result<(), ConfigError> {
+        let db = self.database_url();
+        usher_storage::Backend::of_url(&db).map_err(|e| ConfigError::new("database_url", e.to_string()))?;
+        let public_url = self.public_url();
+        let scheme_ok = public_url.starts_with("http://") || public_url.starts_with("https://");
+        if !scheme_ok || public_url.contains(char::is_whitespace) || public_url.len() <= "https://".len() {
+            return Err(ConfigError::new("public_url", "must be an http:// or https:// URL"));
+        }
+        self.roles().map_err(|e| ConfigError::new("roles", e.message))?;
+        if !self.login_link_url.contains("{token}") {
+            return Err(ConfigError::new("login_link_url", "must contain {token}"));
+        }
+        let transport_ok = self.mail_transport == "log"
+            || self.mail_transport.starts_with("smtp://")
+            || self.mail_transport.starts_with("smtps://");
+        if !transport_ok {
+            return Err(ConfigError::new("mail_transport", "must be `log` or an smtp:// or smtps:// URL"));
+        }
+        if self.cleanup_schedule.trim().is_empty() {
+            return Err(ConfigError::new("cleanup_schedule", "must be a cron schedule"));
+        }
+        positive("retention_days", self.retention_days)?;
+        positive("session_ttl_days", self.session_ttl_days)?;
+        positive("login_link_max_expiry_hours", self.login_link_max_expiry_hours)?;
+        positive("registration_invite_max_expiry_hours", self.registration_invite_max_expiry_hours)?;
+        if !(1..=self.login_link_max_expiry_hours).contains(&self.login_link_expiry_hours) {
+            return Err(ConfigError::new("login_link_expiry_hours", "must be from 1 to login_link_max_expiry_hours"));
+        }
+        Username::parse(&self.admin_username).map_err(|e| ConfigError::new("admin_username", e.message))?;
+        Email::parse(&self.admin_email).map_err(|e| ConfigError::new("admin_email", e.message))?;
+        Ok(())
+    }
+
+    pub fn database_url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("usher.db").display()))
+    }
+
+    pub fn public_url(&self) -> String {
+        let url = self.public_url.clone().unwrap_or_else(|| format!("http://{}", self.bind));
+        url.trim_end_matches('/').to_owned()
+    }
+
+    pub fn roles(&self) -> Result<Roles, usher_domain::Invalid> {
+        Roles::new(self.roles.clone(), &self.manage_role)
+    }
+
+    /// What the HTTP layer needs. Call after [`Config::check`].
+    pub fn settings(&self) -> Settings {
+        Settings {
+            registration: self.registration,
+            login_link_url: self.login_link_url.clone(),
+            session_ttl: chrono::Duration::days(i64::from(self.session_ttl_days)),
+            login_link_default_hours: self.login_link_expiry_hours,
+            login_link_max_hours: self.login_link_max_expiry_hours,
+            registration_invite_max_hours: self.registration_invite_max_expiry_hours,
+            roles: self.roles().unwrap_or_default(),
+            ..Settings::new(self.public_url())
+        }
+    }
+}
+
+fn positive(key: &str, value: u32) -> Result<(), ConfigError> {
+    if value == 0 { Err(ConfigError::new(key, "must be at least 1")) } else { Ok(()) }
+}
+
+/// `USHER_*` variables that are not configuration (the test suite's, the log filter).
+fn is_config_key(key: &figment::value::UncasedStr) -> bool {
+    !["test_postgres_url", "require_browser", "log", "bench_postgres_url"].contains(&key.as_str())
+}
+
+/// Hides the password of `scheme://user:password@host` URLs.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Secrets in URLs (database and SMTP passwords) are redacted.
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("database_url", &redact(&self.database_url()))
+            .field("data_dir", &self.data_dir)
+            .field("bind", &self.bind)
+            .field("public_url", &self.public_url())
+            .field("registration", &self.registration)
+            .field("roles", &self.roles)
+            .field("manage_role", &self.manage_role)
+            .field("login_link_url", &self.login_link_url)
+            .field("mail_transport", &redact(&self.mail_transport))
+            .field("mail_from", &self.mail_from)
+            .field("templates_dir", &self.templates_dir)
+            .field("cleanup_schedule", &self.cleanup_schedule)
+            .field("retention_days", &self.retention_days)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid() {
+        let config = Config::default();
+        config.check().unwrap();
+        assert_eq!(config.public_url(), "http://127.0.0.1:8080");
+        assert!(config.database_url().starts_with("sqlite://") && config.database_url().ends_with("usher.db"));
+    }
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(redact("smtp://h:25"), "smtp://h:25");
+        let config = Config { database_url: Some("postgres://u:hunter2@h/db".into()), ..Config::default() };
+        assert!(!format!("{config:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn bad_values_name_their_key() {
+        let cases: [(&str, Config); 4] = [
+            ("public_url", Config { public_url: Some("ftp://x".into()), ..Config::default() }),
+            ("roles", Config { manage_role: "boss".into(), ..Config::default() }),
+            ("login_link_url", Config { login_link_url: "{public_url}/l/".into(), ..Config::default() }),
+            ("mail_transport", Config { mail_transport: "carrier-pigeon".into(), ..Config::default() }),
+        ];
+        for (key, config) in cases {
+            assert_eq!(config.check().unwrap_err().key, key);
+        }
+    }
+}

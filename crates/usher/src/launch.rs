@@ -1,0 +1,98 @@
+//! Starting Usher: connect, migrate, bootstrap the first admin, serve.
+
+use std::{future::Future, sync::Arc};
+
+use chrono::{Duration, Utc};
+use tokio::net::TcpListener;
+use usher_domain::account::{DisplayName, Email, Username};
+use usher_http::{AppState, actions};
+use usher_storage::{Store, StoreError, model::NewUser};
+
+use crate::Config;
+
+/// What the very first start created: the admin, and a one-time link to sign in.
+#[derive(Debug)]
+pub struct FirstStart {
+    pub username: String,
+    pub login_link: String,
+}
+
+/// Connects to the configured database and applies pending migrations.
+pub async fn open_store(config: &Config) -> Result<Store, StoreError> {
+    Ok(migrate(config).await?.0)
+}
+
+/// Connects and migrates, saying how many migrations ran.
+pub async fn migrate(config: &Config) -> Result<(Store, usize), StoreError> {
+    if config.database_url.is_none() {
+        // The default SQLite file lives in data_dir; make sure the folder exists.
+        std::fs::create_dir_all(&config.data_dir)?;
+    }
+    let store = Store::connect(&config.database_url()).await?;
+    let applied = store.migrate().await?;
+    if applied > 0 {
+        tracing::info!(applied, "database migrated");
+    }
+    Ok((store, applied))
+}
+
+/// Opens the store and, on a database with no users yet, creates the admin and a
+/// login link for it. Returns the app state and, on that first start only, the link.
+pub async fn prepare(config: &Config) -> Result<(AppState, Option<FirstStart>), StoreError> {
+    let store = open_store(config).await?;
+    let settings = Arc::new(config.settings());
+    let first_start = bootstrap_admin(&store, config, &settings).await?;
+    Ok((AppState { store, settings }, first_start))
+}
+
+async fn bootstrap_admin(
+    store: &Store,
+    config: &Config,
+    settings: &usher_http::Settings,
+) -> Result<Option<FirstStart>, StoreError> {
+    if store.count_users().await? > 0 {
+        return Ok(None);
+    }
+    let username = Username::parse(&config.admin_username).expect("checked with the config");
+    let new = NewUser {
+        display_name: DisplayName::from_username(&username),
+        email: Email::parse(&config.admin_email).expect("checked with the config"),
+        username,
+        password_hash: None,
+        is_admin: true,
+    };
+    let now = Utc::now();
+    let admin = match store.create_user(new, now).await {
+        Ok(admin) => admin,
+        // Another instance got there first.
+        Err(StoreError::UsernameTaken | StoreError::EmailTaken) => return Ok(None),
+        Err(err) => return Err(err),
+    };
+    let expires_at = now + Duration::hours(i64::from(settings.login_link_default_hours));
+    let minted = actions::create_login_link(store, settings, &admin, expires_at, None, now).await?;
+    Ok(Some(FirstStart { username: admin.username, login_link: minted.url }))
+}
+
+/// Everything `usher serve` does after parsing arguments: prepare, announce the
+/// first-start link on stdout (never in the log), serve until `shutdown`, close.
+pub async fn serve(
+    config: Config,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let (state, first_start) = prepare(&config).await?;
+    if let Some(first) = first_start {
+        println!(
+            "\nFirst start: created the admin account \"{}\".\n\
+             Sign in with this one-time link (valid {} hours):\n\n    {}\n\n\
+             Lost it? `usher login-link {}` prints a new one.\n",
+            first.username, config.login_link_expiry_hours, first.login_link, first.username
+        );
+    }
+    let store = state.store.clone();
+    tracing::info!(addr = %listener.local_addr()?, backend = ?store.backend(), "usher is listening");
+    usher_http::serve(state, listener, shutdown).await?;
+    store.close().await;
+    tracing::info!("usher stopped");
+    Ok(())
+}

@@ -1,0 +1,13 @@
+//! Usher as a library: what the `usher` binary runs and what the tests launch.
+//!
+//! # Layout
+//! - [`config`]: the typed configuration (defaults → `usher.toml` → `USHER_*`).
+//! - [`launch`]: open the store, migrate, first-start bootstrap, serve until shutdown.
+//! - `main.rs`: the command line (clap), thin.
+#![forbid(unsafe_code)]
+
+pub mod config;
+pub mod launch;
+
+pub use config::Config;
+pub use launch::{FirstStart, prepare, serve};

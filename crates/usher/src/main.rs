@@ -1,0 +1,178 @@
+//! The `usher` command: serve (the default), migrate, and the admin's rescue tools.
+
+use std::{path::PathBuf, process::ExitCode};
+
+use chrono::{Duration, Utc};
+use clap::{Parser, Subcommand};
+use tokio::net::TcpListener;
+use usher::{Config, config::LogFormat, launch::open_store};
+use usher_domain::account::{DisplayName, Email, Username};
+use usher_http::actions::{self, RegistrationInviteSpec};
+use usher_storage::model::NewUser;
+
+#[derive(Debug, Parser)]
+#[command(name = "usher", version, about = "A self-hosted invitation and membership server")]
+struct Cli {
+    /// Configuration file (default: usher.toml in the working folder, if present).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the server (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Print a fresh one-time login link for a user.
+    LoginLink {
+        username: String,
+        /// Hours the link stays valid (default: login_link_expiry_hours).
+        #[arg(long)]
+        expires_in_hours: Option<u32>,
+    },
+    /// Manage accounts.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+    /// Manage registration invites.
+    #[command(subcommand)]
+    Invite(InviteCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum AdminCommand {
+    /// Create a user without a password and print a login link for them.
+    CreateUser {
+        username: String,
+        email: String,
+        #[arg(long)]
+        display_name: Option<String>,
+        /// Make the user an instance admin.
+        #[arg(long)]
+        admin: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum InviteCommand {
+    /// Create a registration invite and print its code and link.
+    Create {
+        #[arg(long)]
+        description: Option<String>,
+        /// How many people it admits; 0 means unlimited.
+        #[arg(long, default_value_t = 1)]
+        max_uses: u32,
+        /// Hours until it expires (default: never).
+        #[arg(long)]
+        expires_in_hours: Option<u32>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::load(cli.config.as_deref()) {
+        Ok(config) => config,
+        Err(err) => {
+            eprintln!("usher: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    init_tracing(config.log_format);
+    let runtime = tokio::runtime::Runtime::new().expect("the tokio runtime starts");
+    match runtime.block_on(run(cli.command.unwrap_or(Command::Serve), config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("usher: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+type AnyError = Box<dyn std::error::Error + Send + Sync>;
+
+async fn run(command: Command, config: Config) -> Result<(), AnyError> {
+    match command {
+        Command::Serve => {
+            let listener = TcpListener::bind(config.bind).await?;
+            usher::serve(config, listener, shutdown_signal()).await
+        }
+        Command::Migrate => {
+            let (store, applied) = usher::launch::migrate(&config).await?;
+            println!("applied {applied} migration(s); schema at version {}", store.latest_migration());
+            Ok(())
+        }
+        Command::LoginLink { username, expires_in_hours } => {
+            let store = open_store(&config).await?;
+            let user = store.user_by_username(&username).await?.ok_or(format!("no user named {username:?}"))?;
+            let hours = expires_in_hours.unwrap_or(config.login_link_expiry_hours);
+            let now = Utc::now();
+            let minted = actions::create_login_link(&store, &config.settings(), &user, now + Duration::hours(hours.into()), None, now).await?;
+            println!("{}", minted.url);
+            Ok(())
+        }
+        Command::Admin(AdminCommand::CreateUser { username, email, display_name, admin }) => {
+            let store = open_store(&config).await?;
+            let username = Username::parse(&username).map_err(|e| format!("username: {e}"))?;
+            let display_name = match display_name {
+                Some(name) => DisplayName::parse(&name).map_err(|e| format!("display name: {e}"))?,
+                None => DisplayName::from_username(&username),
+            };
+            let email = Email::parse(&email).map_err(|e| format!("email: {e}"))?;
+            let now = Utc::now();
+            let user = store.create_user(NewUser { username, email, display_name, password_hash: None, is_admin: admin }, now).await?;
+            let settings = config.settings();
+            let expires_at = now + Duration::hours(settings.login_link_default_hours.into());
+            let minted = actions::create_login_link(&store, &settings, &user, expires_at, None, now).await?;
+            println!("created {} ({})\nsign-in link: {}", user.username, user.id, minted.url);
+            Ok(())
+        }
+        Command::Invite(InviteCommand::Create { description, max_uses, expires_in_hours }) => {
+            let store = open_store(&config).await?;
+            let now = Utc::now();
+            let spec = RegistrationInviteSpec {
+                description,
+                max_uses: (max_uses > 0).then_some(max_uses),
+                expires_at: expires_in_hours.map(|h| now + Duration::hours(h.into())),
+            };
+            let invite = actions::create_registration_invite(&store, spec, None, now).await?;
+            let code = invite.code.map(|c| c.to_string()).unwrap_or_default();
+            println!("{code}\n{}", config.settings().registration_url(&code));
+            Ok(())
+        }
+    }
+}
+
+fn init_tracing(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("USHER_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+/// Resolves on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}
