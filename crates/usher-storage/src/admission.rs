@@ -67,7 +67,7 @@ impl Store {
             Secret::Token(hash) => ("token_hash", hash.as_str()),
         };
         let sql = format!(
-            "UPDATE invites AS i SET uses = i.uses + 1 WHERE i.{column} = $1 AND {} RETURNING i.id, i.kind, i.user_id",
+            "UPDATE invites AS i SET uses = i.uses + 1 WHERE i.{column} = $1 AND {} RETURNING id, kind, user_id",
             active_sql!("$2")
         );
         let taken: Option<(String, String, Option<String>)> = dispatch!(tx, Tx, tx =>
