@@ -48,11 +48,16 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
 
 /// Deserializes JSON, reporting the path of the first bad field (`device.uuid`).
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    // Every body is an object; serde would otherwise read an array into a struct by position.
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(ApiError::field("body", "must be a JSON object"));
+    }
     let deserializer = &mut serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(deserializer).map_err(|err| {
         let path = err.path().to_string();
         let inner = err.into_inner();
-        let parent = if path == "." || path.is_empty() { None } else { Some(path) };
+        let malformed = inner.is_syntax() || inner.is_eof();
+        let parent = if malformed || path == "." || path.is_empty() { None } else { Some(path) };
         // serde reports a missing field at its parent; name the field itself.
         let missing = inner.to_string().strip_prefix("missing field `").and_then(|rest| rest.split('`').next().map(str::to_owned));
         let field = match (parent, missing) {
@@ -61,7 +66,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             (Some(parent), None) => parent,
             (None, None) => "body".to_owned(),
         };
-        let message = if inner.is_syntax() || inner.is_eof() {
+        let message = if malformed {
             format!("malformed JSON: {inner}")
         } else {
             inner.to_string()

@@ -191,7 +191,7 @@ fn positive(key: &str, value: u32) -> Result<(), ConfigError> {
 
 /// `USHER_*` variables that are not configuration (the test suite's, the log filter).
 fn is_config_key(key: &figment::value::UncasedStr) -> bool {
-    !["test_postgres_url", "require_browser", "log", "bench_postgres_url"].contains(&key.as_str())
+    !["test_postgres_url", "require_browser", "log", "bench_postgres_url"].iter().any(|k| key == *k)
 }
 
 /// Hides the password of `scheme://user:password@host` URLs.

@@ -1,0 +1,332 @@
+//! The test harness: a real Usher on a random port over a fresh database, SQLite or
+//! PostgreSQL, with typed helpers that read like the product.
+//!
+//! PostgreSQL tests run when `USHER_TEST_POSTGRES_URL` names a server (CI sets it);
+//! without it they print a notice and pass as skipped. Each test gets its own
+//! database, dropped when the app is.
+
+use std::{net::SocketAddr, path::PathBuf};
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use sqlx::Connection;
+use tokio::sync::oneshot;
+use usher::Config;
+use usher_storage::Store;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs each named `async fn(TestApp)` once per backend, as `name::sqlite` and
+/// `name::postgres`.
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn sqlite() {
+                if let Some(app) = crate::harness::TestApp::spawn(crate::harness::Backend::Sqlite).await {
+                    super::$name(app).await;
+                }
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn postgres() {
+                if let Some(app) = crate::harness::TestApp::spawn(crate::harness::Backend::Postgres).await {
+                    super::$name(app).await;
+                }
+            }
+        }
+    )*};
+}
+
+/// A PostgreSQL database made for one test, dropped with it.
+struct PgDatabase {
+    admin_url: String,
+    name: String,
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        let (admin_url, name) = (self.admin_url.clone(), self.name.clone());
+        // Drop runs outside any runtime we may block: use a thread with its own.
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+            runtime.block_on(async {
+                let mut conn = sqlx::PgConnection::connect(&admin_url).await.ok()?;
+                sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).execute(&mut conn).await.ok()
+            })
+        })
+        .join();
+    }
+}
+
+/// Replaces the database name in a PostgreSQL URL.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let authority_end = base.find("://").map_or(0, |i| i + 3);
+    let path_start = base[authority_end..].find('/').map_or(base.len(), |i| authority_end + i);
+    let mut out = format!("{}/{name}", &base[..path_start]);
+    if let Some(q) = query {
+        out.push('?');
+        out.push_str(q);
+    }
+    out
+}
+
+/// A fresh, empty database of one backend and a config pointing at it; the database
+/// goes away with this value.
+pub struct TestDb {
+    pub backend: Backend,
+    pub config: Config,
+    /// The SQLite file, for tests that read its bytes.
+    pub sqlite_file: Option<PathBuf>,
+    _pg: Option<PgDatabase>,
+    _dir: tempfile::TempDir,
+}
+
+impl TestDb {
+    /// `None` (with a printed notice) when the backend is not available here.
+    pub async fn new(backend: Backend) -> Option<Self> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut config = Config { data_dir: dir.path().to_owned(), ..Config::default() };
+        let (pg, sqlite_file) = match backend {
+            Backend::Sqlite => (None, Some(dir.path().join("usher.db"))),
+            Backend::Postgres => {
+                let pg = fresh_postgres_database().await?;
+                config.database_url = Some(with_database(&pg.admin_url, &pg.name));
+                (Some(pg), None)
+            }
+        };
+        Some(Self { backend, config, sqlite_file, _pg: pg, _dir: dir })
+    }
+
+    /// `USHER_*` variables that point the `usher` binary at this database.
+    pub fn env(&self) -> Vec<(String, String)> {
+        vec![
+            ("USHER_DATABASE_URL".into(), self.config.database_url()),
+            ("USHER_DATA_DIR".into(), self.config.data_dir.display().to_string()),
+            ("USHER_PUBLIC_URL".into(), self.config.public_url()),
+        ]
+    }
+}
+
+pub struct TestApp {
+    pub backend: Backend,
+    pub addr: SocketAddr,
+    /// `http://127.0.0.1:port/api/v1`
+    pub api: String,
+    pub client: reqwest::Client,
+    pub store: Store,
+    pub config: Config,
+    /// Session of the admin created at first start.
+    pub admin_token: String,
+    pub db: TestDb,
+    shutdown: Option<oneshot::Sender<()>>,
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> Option<Self> {
+        Self::spawn_with(backend, |_| {}).await
+    }
+
+    /// A fresh database and a server configured by `configure`; `None` (with a
+    /// printed notice) when the backend is not available here.
+    pub async fn spawn_with(backend: Backend, configure: impl FnOnce(&mut Config)) -> Option<Self> {
+        let mut db = TestDb::new(backend).await?;
+        configure(&mut db.config);
+        Some(Self::start(db).await)
+    }
+
+    async fn start(db: TestDb) -> Self {
+        let mut config = db.config.clone();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("local addr");
+        config.bind = addr;
+        config.check().expect("test config is valid");
+        // The `usher` command run against this database hands out the same links.
+        let mut db = db;
+        db.config.public_url = Some(config.public_url());
+        let (state, first_start) = usher::prepare(&config).await.expect("usher prepares");
+        let store = state.store.clone();
+        let (tx, rx) = oneshot::channel();
+        tokio::spawn(async move {
+            usher_http::serve(state, listener, async {
+                let _ = rx.await;
+            })
+            .await
+            .expect("server runs");
+        });
+        let mut app = Self {
+            backend: db.backend,
+            addr,
+            api: format!("http://{addr}/api/v1"),
+            client: reqwest::Client::new(),
+            store,
+            config,
+            admin_token: String::new(),
+            db,
+            shutdown: Some(tx),
+        };
+        let link = first_start.expect("a fresh database gets a first-start admin").login_link;
+        let token = link.rsplit('/').next().expect("link ends in the token").to_owned();
+        let (status, body) = app.redeem_login_link(&token).await;
+        assert_eq!(status, StatusCode::OK, "first-start link signs the admin in: {body}");
+        app.admin_token = body["session_token"].as_str().expect("session token").to_owned();
+        app
+    }
+
+    /// One request; answers the status and the JSON body (`Value::Null` when empty).
+    pub async fn request(&self, method: Method, path: &str, token: Option<&str>, body: Option<&Value>) -> (StatusCode, Value) {
+        let response = self.send(method, path, token, body).await;
+        let status = response.status();
+        let text = response.text().await.expect("body");
+        let value = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+        (status, value)
+    }
+
+    pub async fn send(&self, method: Method, path: &str, token: Option<&str>, body: Option<&Value>) -> reqwest::Response {
+        let mut request = self.client.request(method, format!("{}{path}", self.api));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        request.send().await.expect("request is answered")
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> (StatusCode, Value) {
+        self.request(Method::GET, path, token, None).await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> (StatusCode, Value) {
+        self.request(Method::POST, path, token, Some(&body)).await
+    }
+
+    pub async fn delete(&self, path: &str, token: Option<&str>) -> (StatusCode, Value) {
+        self.request(Method::DELETE, path, token, None).await
+    }
+
+    // ----- the admin's side -----
+
+    /// Creates a registration invite; panics unless 201.
+    pub async fn create_invite(&self, body: Value) -> Value {
+        let (status, invite) = self.post("/admin/invites", Some(&self.admin_token), body).await;
+        assert_eq!(status, StatusCode::CREATED, "{invite}");
+        invite
+    }
+
+    pub async fn invite(&self, code: &str) -> Value {
+        let (status, invite) = self.get(&format!("/admin/invites/{code}"), Some(&self.admin_token)).await;
+        assert_eq!(status, StatusCode::OK, "{invite}");
+        invite
+    }
+
+    /// Creates a user without a password; panics unless 201.
+    pub async fn create_user(&self, username: &str) -> Value {
+        let body = json!({"username": username, "email": format!("{username}@example.com")});
+        let (status, user) = self.post("/admin/users", Some(&self.admin_token), body).await;
+        assert_eq!(status, StatusCode::CREATED, "{user}");
+        user
+    }
+
+    /// Mints a login link for `username`; panics unless 201.
+    pub async fn create_login_link(&self, username: &str) -> Value {
+        let (status, link) = self.post(&format!("/admin/users/{username}/login-links"), Some(&self.admin_token), json!({})).await;
+        assert_eq!(status, StatusCode::CREATED, "{link}");
+        link
+    }
+
+    // ----- the visitor's side -----
+
+    pub async fn register(&self, username: &str, invite: Option<&str>) -> (StatusCode, Value) {
+        let body = json!({
+            "username": username,
+            "email": format!("{username}@example.com"),
+            "password": "correct horse battery",
+            "invite": invite,
+        });
+        self.post("/auth/register", None, body).await
+    }
+
+    /// [`TestApp::register`] with owned arguments, for futures that outlive a loop.
+    pub async fn register_owned(&self, username: String, invite: String) -> (StatusCode, Value) {
+        self.register(&username, Some(&invite)).await
+    }
+
+    pub async fn post_owned(&self, path: &'static str, body: Value) -> (StatusCode, Value) {
+        self.post(path, None, body).await
+    }
+
+    pub async fn redeem_login_link(&self, token: &str) -> (StatusCode, Value) {
+        let body = json!({
+            "token": token,
+            "device": {"uuid": uuid::Uuid::new_v4().to_string(), "type": "cli", "name": "test"},
+        });
+        self.post("/auth/login-link", None, body).await
+    }
+
+    /// Every byte the database holds, for "no plain secret at rest" checks: the SQLite
+    /// file and its WAL, or every PostgreSQL row as JSON.
+    pub async fn database_contents(&self) -> Vec<u8> {
+        match &self.db.sqlite_file {
+            Some(file) => {
+                let mut bytes = std::fs::read(file).expect("sqlite file");
+                let wal = file.with_extension("db-wal");
+                bytes.extend(std::fs::read(wal).unwrap_or_default());
+                bytes
+            }
+            None => {
+                let url = self.config.database_url();
+                let mut conn = sqlx::PgConnection::connect(&url).await.expect("connect");
+                let tables: Vec<String> = sqlx::query_scalar("SELECT tablename::text FROM pg_tables WHERE schemaname = 'public'")
+                    .fetch_all(&mut conn)
+                    .await
+                    .expect("tables");
+                let mut out = Vec::new();
+                for table in tables {
+                    let rows: Vec<String> = sqlx::query_scalar(&format!("SELECT row_to_json(t)::text FROM \"{table}\" t"))
+                        .fetch_all(&mut conn)
+                        .await
+                        .expect("rows");
+                    for row in rows {
+                        out.extend(row.into_bytes());
+                    }
+                }
+                out
+            }
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// A new, empty database on the server `USHER_TEST_POSTGRES_URL` names; `None` with a
+/// notice when the variable is not set. A set variable that does not work fails.
+async fn fresh_postgres_database() -> Option<PgDatabase> {
+    let Ok(admin_url) = std::env::var("USHER_TEST_POSTGRES_URL") else {
+        eprintln!("notice: USHER_TEST_POSTGRES_URL is not set; skipping this PostgreSQL test");
+        return None;
+    };
+    let name = format!("usher_test_{}", uuid::Uuid::new_v4().simple());
+    let mut conn = sqlx::PgConnection::connect(&admin_url)
+        .await
+        .unwrap_or_else(|e| panic!("USHER_TEST_POSTGRES_URL is set but PostgreSQL is not reachable: {e}"));
+    sqlx::query(&format!("CREATE DATABASE \"{name}\"")).execute(&mut conn).await.expect("create test database");
+    Some(PgDatabase { admin_url, name })
+}
+
+/// Asserts a problem+json answer with this status and stable code.
+pub fn assert_problem(status: StatusCode, body: &Value, expected_status: StatusCode, code: &str) {
+    assert_eq!(status, expected_status, "{body}");
+    assert_eq!(body["code"], code, "{body}");
+    assert_eq!(body["status"], expected_status.as_u16(), "{body}");
+}

@@ -1,0 +1,187 @@
+//! Login links: minted by an admin, shown once, redeemed once, and gone with their user.
+
+use std::time::Duration;
+
+use futures::future::join_all;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use usher_domain::{token::TokenHash, invite::InviteKind};
+use usher_storage::model::{InviteScope, Page};
+
+use crate::harness::{TestApp, assert_problem};
+
+on_both_backends!(
+    twenty_racing_redemptions_make_one_session,
+    a_link_signs_its_user_in_on_a_device,
+    dead_links_answer_why,
+    secrets_are_honoured_only_by_their_own_route,
+    lists_never_show_the_token,
+    deleting_a_user_removes_sessions_devices_and_links,
+    expiry_is_bounded,
+);
+
+async fn twenty_racing_redemptions_make_one_session(app: TestApp) {
+    let user = app.create_user("racer").await;
+    let user_id = user["id"].as_str().unwrap().parse().unwrap();
+    for _ in 0..3 {
+        let token = app.create_login_link("racer").await["token"].as_str().unwrap().to_owned();
+        let before = app.store.count_sessions(user_id).await.unwrap();
+        let results = join_all((0..20).map(|_| app.redeem_login_link(&token))).await;
+        assert_eq!(results.iter().filter(|(s, _)| *s == StatusCode::OK).count(), 1);
+        for (status, body) in results.iter().filter(|(s, _)| *s != StatusCode::OK) {
+            assert_problem(*status, body, StatusCode::GONE, "invite_used_up");
+        }
+        assert_eq!(app.store.count_sessions(user_id).await.unwrap(), before + 1, "exactly one new session");
+    }
+}
+
+async fn a_link_signs_its_user_in_on_a_device(app: TestApp) {
+    app.create_user("carol").await;
+    let link = app.create_login_link("carol").await;
+    let token = link["token"].as_str().unwrap();
+    assert_eq!(link["url"], format!("{}/l/{token}", app.config.public_url()));
+    assert_eq!(link["user"]["username"], "carol");
+    assert!(token.len() >= 43, "256 bits of base64url");
+    let body = json!({
+        "token": token,
+        "device": {"uuid": "0192F0A4-1B2C-7D3E-8F40-123456789ABC", "type": "ios", "name": "Carol's phone", "os_info": "iOS 19"},
+    });
+    let response = app.send(reqwest::Method::POST, "/auth/login-link", None, Some(&body)).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let cookie = response.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(cookie.starts_with("usher_session=") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    let answer: Value = response.json().await.unwrap();
+    assert_eq!(answer["username"], "carol");
+    let session = answer["session_token"].as_str().unwrap();
+    let (status, me) = app.get("/me", Some(session)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(me["user"]["username"], "carol");
+    let (_, listed) = app.get(&format!("/admin/login-links/{}", link["id"].as_str().unwrap()), Some(&app.admin_token)).await;
+    assert_eq!((listed["status"].as_str(), listed["used"].as_bool()), (Some("used_up"), Some(true)));
+    // A device is required and checked.
+    let (status, body) = app.post("/auth/login-link", None, json!({"token": token, "device": {"uuid": "x", "type": "ios", "name": "n"}})).await;
+    assert_problem(status, &body, StatusCode::BAD_REQUEST, "invalid_request");
+    assert_eq!(body["errors"][0]["field"], "device.uuid");
+    let (status, body) = app.post("/auth/login-link", None, json!({"token": token})).await;
+    assert_problem(status, &body, StatusCode::BAD_REQUEST, "invalid_request");
+    assert_eq!(body["errors"][0]["field"], "device");
+}
+
+async fn dead_links_answer_why(app: TestApp) {
+    let user = app.create_user("dave").await;
+    let used = app.create_login_link("dave").await["token"].as_str().unwrap().to_owned();
+    assert_eq!(app.redeem_login_link(&used).await.0, StatusCode::OK);
+    let revoked = app.create_login_link("dave").await;
+    let path = format!("/admin/login-links/{}", revoked["id"].as_str().unwrap());
+    assert_eq!(app.delete(&path, Some(&app.admin_token)).await.0, StatusCode::NO_CONTENT);
+    let revoked = revoked["token"].as_str().unwrap();
+
+    // The API only mints links in whole hours; a two-second link comes from the shared action.
+    let dave = app.store.user_by_username("dave").await.unwrap().unwrap();
+    assert_eq!(dave.id.to_string(), user["id"].as_str().unwrap());
+    let now = chrono::Utc::now();
+    let short = usher_http::actions::create_login_link(&app.store, &app.config.settings(), &dave, now + chrono::Duration::seconds(2), None, now)
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+
+    let cases = [
+        (used.as_str(), StatusCode::GONE, "invite_used_up"),
+        (revoked, StatusCode::GONE, "invite_revoked"),
+        (short.token.expose(), StatusCode::GONE, "invite_expired"),
+        ("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", StatusCode::NOT_FOUND, "invite_not_found"),
+        ("", StatusCode::NOT_FOUND, "invite_not_found"),
+        ("' OR 1=1 --", StatusCode::NOT_FOUND, "invite_not_found"),
+    ];
+    for (token, status, problem) in cases {
+        let (s, body) = app.redeem_login_link(token).await;
+        assert_problem(s, &body, status, problem);
+    }
+    let junk = "z".repeat(500);
+    let (s, body) = app.redeem_login_link(&junk).await;
+    assert_problem(s, &body, StatusCode::NOT_FOUND, "invite_not_found");
+}
+
+async fn secrets_are_honoured_only_by_their_own_route(app: TestApp) {
+    app.create_user("erin").await;
+    let link = app.create_login_link("erin").await["token"].as_str().unwrap().to_owned();
+    let (status, body) = app.get(&format!("/invites/{link}"), None).await;
+    assert_problem(status, &body, StatusCode::NOT_FOUND, "invite_not_found");
+    let (status, body) = app.register("thief", Some(&link)).await;
+    assert_problem(status, &body, StatusCode::NOT_FOUND, "invite_not_found");
+    let code = app.create_invite(json!({})).await["code"].as_str().unwrap().to_owned();
+    let (status, body) = app.redeem_login_link(&code).await;
+    assert_problem(status, &body, StatusCode::NOT_FOUND, "invite_not_found");
+    // None of that used anything up.
+    assert_eq!(app.redeem_login_link(&link).await.0, StatusCode::OK);
+    assert_eq!(app.invite(&code).await["uses"], 0);
+}
+
+async fn lists_never_show_the_token(app: TestApp) {
+    app.create_user("frank").await;
+    app.create_user("grace").await;
+    let frank = app.create_login_link("frank").await;
+    app.create_login_link("grace").await;
+    let token = frank["token"].as_str().unwrap();
+    let (status, all) = app.get("/admin/login-links", Some(&app.admin_token)).await;
+    assert_eq!(status, StatusCode::OK);
+    // Both new links plus the admin's own first-start link.
+    assert_eq!(all["items"].as_array().unwrap().len(), 3);
+    let (_, franks) = app.get("/admin/users/frank/login-links", Some(&app.admin_token)).await;
+    assert_eq!(franks["items"].as_array().unwrap().len(), 1);
+    assert_eq!(franks["items"][0]["id"], frank["id"]);
+    let (_, one) = app.get(&format!("/admin/login-links/{}", frank["id"].as_str().unwrap()), Some(&app.admin_token)).await;
+    for listing in [&all, &franks, &one] {
+        let text = listing.to_string();
+        assert!(!text.contains(token) && !text.contains("token"), "{text}");
+    }
+    let (status, body) = app.get("/admin/users/nobody/login-links", Some(&app.admin_token)).await;
+    assert_problem(status, &body, StatusCode::NOT_FOUND, "not_found");
+    let (status, body) = app.get("/admin/login-links/not-an-id", Some(&app.admin_token)).await;
+    assert_problem(status, &body, StatusCode::NOT_FOUND, "not_found");
+}
+
+async fn deleting_a_user_removes_sessions_devices_and_links(app: TestApp) {
+    let user = app.create_user("heidi").await;
+    let user_id = user["id"].as_str().unwrap().parse().unwrap();
+    let first = app.create_login_link("heidi").await["token"].as_str().unwrap().to_owned();
+    let (_, session) = app.redeem_login_link(&first).await;
+    let session = session["session_token"].as_str().unwrap().to_owned();
+    let pending = app.create_login_link("heidi").await["token"].as_str().unwrap().to_owned();
+    assert_eq!(app.get("/me", Some(&session)).await.0, StatusCode::OK);
+
+    assert_eq!(app.delete("/admin/users/heidi", Some(&app.admin_token)).await.0, StatusCode::NO_CONTENT);
+    let (status, body) = app.get("/me", Some(&session)).await;
+    assert_problem(status, &body, StatusCode::UNAUTHORIZED, "unauthenticated");
+    let (status, body) = app.redeem_login_link(&pending).await;
+    assert_problem(status, &body, StatusCode::NOT_FOUND, "invite_not_found");
+    assert_eq!(app.store.count_sessions(user_id).await.unwrap(), 0);
+    let scope = InviteScope { kind: InviteKind::LoginLink, user_id: Some(user_id) };
+    let links = app.store.list_invites(scope, false, Page { limit: 10, after: None }, chrono::Utc::now()).await.unwrap();
+    assert!(links.is_empty());
+    assert!(app.store.invite_by_secret(&usher_storage::model::Secret::Token(TokenHash::of(&pending))).await.unwrap().is_none());
+    let contents = String::from_utf8_lossy(&app.database_contents().await).into_owned();
+    if app.backend == crate::harness::Backend::Postgres {
+        assert!(!contents.contains(&user_id.to_string()), "no row mentions the deleted user");
+    }
+    let (status, body) = app.delete("/admin/users/heidi", Some(&app.admin_token)).await;
+    assert_problem(status, &body, StatusCode::NOT_FOUND, "not_found");
+}
+
+async fn expiry_is_bounded(app: TestApp) {
+    app.create_user("ivan").await;
+    let token = Some(app.admin_token.as_str());
+    let default = app.create_login_link("ivan").await;
+    let expires: chrono::DateTime<chrono::Utc> = default["expires_at"].as_str().unwrap().parse().unwrap();
+    let hours = (expires - chrono::Utc::now()).num_minutes();
+    assert!((235..=240).contains(&hours), "default 4 h, got {hours} min");
+    let (status, _) = app.post("/admin/users/ivan/login-links", token, json!({"expires_in_hours": 168})).await;
+    assert_eq!(status, StatusCode::CREATED);
+    for bad in [json!({"expires_in_hours": 0}), json!({"expires_in_hours": 169}), json!({"expires_in_hours": "1"})] {
+        let (status, body) = app.post("/admin/users/ivan/login-links", token, bad).await;
+        assert_problem(status, &body, StatusCode::BAD_REQUEST, "invalid_request");
+        assert_eq!(body["errors"][0]["field"], "expires_in_hours");
+    }
+    let (status, body) = app.post("/admin/users/nobody/login-links", token, json!({})).await;
+    assert_problem(status, &body, StatusCode::NOT_FOUND, "not_found");
+}

@@ -1,0 +1,12 @@
+//! Usher's API tests: one binary (one link step) with a module per area. Every test
+//! body runs against a real server on a random port, on SQLite and on PostgreSQL.
+
+#[macro_use]
+mod harness;
+
+mod accounts;
+mod errors;
+mod login_links;
+mod registration_invites;
+mod secrets;
+mod startup;

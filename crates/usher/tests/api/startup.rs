@@ -1,0 +1,129 @@
+//! Starting Usher: the first-start admin, migrations on older databases, and the
+//! `usher` command itself (serve, graceful shutdown, migrate, login-link, invite).
+
+use std::{
+    io::{BufRead, BufReader},
+    process::{Command, Stdio},
+    sync::mpsc,
+    time::Duration,
+};
+
+use reqwest::StatusCode;
+use usher_storage::Store;
+
+use crate::harness::{Backend, TestApp, TestDb};
+
+on_both_backends!(only_the_first_start_creates_an_admin, cli_mints_links_and_invites_that_work);
+
+fn usher(db: &TestDb, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_usher"));
+    command.args(args).envs(db.env()).env("USHER_LOG", "warn").current_dir(&db.config.data_dir);
+    command
+}
+
+fn run(db: &TestDb, args: &[&str]) -> String {
+    let output = usher(db, args).output().expect("usher runs");
+    assert!(output.status.success(), "usher {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout).expect("utf-8")
+}
+
+async fn only_the_first_start_creates_an_admin(app: TestApp) {
+    // The harness already made the first start and signed the admin in.
+    let (_, again) = usher::prepare(&app.config).await.expect("second start");
+    assert!(again.is_none(), "a later start creates no admin and prints no link");
+    assert_eq!(app.store.count_users().await.unwrap(), 1);
+    let (status, me) = app.get("/me", Some(&app.admin_token)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!((me["user"]["username"].as_str(), me["user"]["is_admin"].as_bool()), (Some("admin"), Some(true)));
+}
+
+async fn cli_mints_links_and_invites_that_work(app: TestApp) {
+    let link = run(&app.db, &["login-link", "admin"]);
+    let token = link.trim().rsplit('/').next().unwrap();
+    assert!(link.trim().starts_with(&app.config.public_url()), "{link}");
+    assert_eq!(app.redeem_login_link(token).await.0, StatusCode::OK, "an admin who lost access gets back in");
+    let printed = run(&app.db, &["invite", "create", "--description", "from the shell", "--max-uses", "2"]);
+    let code = printed.lines().next().unwrap().trim().to_owned();
+    assert_eq!(app.register("shelly", Some(&code)).await.0, StatusCode::CREATED);
+    let invite = app.invite(&code).await;
+    assert_eq!((invite["uses"].as_u64(), invite["max_uses"].as_u64()), (Some(1), Some(2)));
+    let created = run(&app.db, &["admin", "create-user", "rescue", "rescue@example.com"]);
+    let rescue_link = created.lines().find_map(|l| l.strip_prefix("sign-in link: ")).expect("a link is printed");
+    let (status, body) = app.redeem_login_link(rescue_link.rsplit('/').next().unwrap()).await;
+    assert_eq!((status, body["username"].as_str()), (StatusCode::OK, Some("rescue")));
+    let missing = usher(&app.db, &["login-link", "nobody"]).output().unwrap();
+    assert!(!missing.status.success());
+}
+
+/// An older database (only the first migration) is brought up to date by starting the
+/// newer code, keeping its data; `usher migrate` afterwards, twice, changes nothing.
+async fn older_databases_are_migrated(backend: Backend) {
+    let Some(db) = TestDb::new(backend).await else { return };
+    let old = Store::connect(&db.config.database_url()).await.unwrap();
+    old.migrate_to(1).await.unwrap();
+    assert_eq!(old.applied_migrations().await.unwrap(), 1);
+    old.close().await;
+    let (state, first) = usher::prepare(&db.config).await.expect("the newer code starts");
+    assert!(first.is_some(), "the old database had no users yet");
+    let latest = state.store.latest_migration();
+    assert_eq!(state.store.applied_migrations().await.unwrap() as i64, latest);
+    assert_eq!(state.store.count_users().await.unwrap(), 1);
+    state.store.close().await;
+    for _ in 0..2 {
+        let out = run(&db, &["migrate"]);
+        assert!(out.starts_with("applied 0 migration(s)"), "{out}");
+    }
+    let (state, first) = usher::prepare(&db.config).await.unwrap();
+    assert!(first.is_none());
+    assert_eq!(state.store.count_users().await.unwrap(), 1, "data survived");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn older_databases_are_migrated_sqlite() {
+    older_databases_are_migrated(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn older_databases_are_migrated_postgres() {
+    older_databases_are_migrated(Backend::Postgres).await;
+}
+
+/// Starts `usher` (no arguments) and returns what it printed on stdout before it was
+/// ready, then stops it with SIGTERM and checks it exits cleanly.
+fn start_and_stop(db: &TestDb) -> String {
+    let mut child = usher(db, &[])
+        .env("USHER_BIND", "127.0.0.1:0")
+        .env("USHER_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("usher starts");
+    let stdout = child.stdout.take().unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (ready_tx, ready_rx) = mpsc::channel();
+    let logs = std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if line.contains("usher is listening") {
+                let _ = ready_tx.send(());
+            }
+        }
+    });
+    ready_rx.recv_timeout(Duration::from_secs(60)).expect("usher becomes ready");
+    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let exit = child.wait().unwrap();
+    assert!(exit.success(), "SIGTERM is a clean shutdown: {exit:?}");
+    let _ = logs.join();
+    std::io::read_to_string(stdout).unwrap()
+}
+
+#[test]
+fn the_binary_prints_a_link_on_the_first_start_only() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let Some(db) = runtime.block_on(TestDb::new(Backend::Sqlite)) else { return };
+    let first = start_and_stop(&db);
+    assert!(first.contains("created the admin account \"admin\""), "{first}");
+    assert!(first.contains("/l/"), "{first}");
+    let second = start_and_stop(&db);
+    assert!(!second.contains("/l/"), "later starts print no link: {second}");
+}
