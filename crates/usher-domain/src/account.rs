@@ -10,7 +10,8 @@ pub struct Username(String);
 impl Username {
     pub fn parse(input: &str) -> Result<Self, Invalid> {
         let ok_len = (3..=32).contains(&input.len());
-        let ok_chars = input.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'_' | b'.' | b'-'));
+        let ok_chars =
+            input.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'_' | b'.' | b'-'));
         if ok_len && ok_chars {
             Ok(Self(input.to_owned()))
         } else {
@@ -142,7 +143,17 @@ mod tests {
     fn emails() {
         assert!(Email::parse("j@example.com").is_ok());
         assert!(Email::parse("J.Doe+tag@Example.COM").is_ok());
-        for bad in ["", "no-at", "@example.com", "a@b", "a@@b.com", "a b@c.com", "a@b.com\r\nBcc: x@y.com", "\"a\"@b.com", "a@.com"] {
+        for bad in [
+            "",
+            "no-at",
+            "@example.com",
+            "a@b",
+            "a@@b.com",
+            "a b@c.com",
+            "a@b.com\r\nBcc: x@y.com",
+            "\"a\"@b.com",
+            "a@.com",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad:?}");
         }
         assert_eq!(Email::parse("Jo@Example.com").unwrap().normalized(), "jo@example.com");

@@ -22,19 +22,14 @@ pub struct InviteCode(String);
 impl InviteCode {
     /// A fresh random code; callers pass the OS CSPRNG.
     pub fn generate(rng: &mut (impl RngCore + CryptoRng)) -> Self {
-        let code = (0..LEN)
-            .map(|_| *ALPHABET.choose(rng).expect("alphabet is not empty") as char)
-            .collect();
+        let code = (0..LEN).map(|_| *ALPHABET.choose(rng).expect("alphabet is not empty") as char).collect();
         Self(code)
     }
 
     /// Parses what a person typed: case-insensitive, dashes and spaces ignored.
     pub fn parse(input: &str) -> Result<Self, Invalid> {
-        let canonical: String = input
-            .chars()
-            .filter(|c| *c != '-' && *c != ' ')
-            .map(|c| c.to_ascii_uppercase())
-            .collect();
+        let canonical: String =
+            input.chars().filter(|c| *c != '-' && *c != ' ').map(|c| c.to_ascii_uppercase()).collect();
         if canonical.chars().count() != LEN {
             return Err(Invalid::new(format!("an invite code has {LEN} characters")));
         }

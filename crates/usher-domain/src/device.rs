@@ -49,7 +49,12 @@ pub const MAX_TEXT: usize = 200;
 
 impl DeviceInfo {
     /// `uuid` must be a UUID (any version, any case; stored lowercase, hyphenated).
-    pub fn parse(uuid: &str, kind: DeviceType, name: &str, os_info: Option<&str>) -> Result<Self, (&'static str, Invalid)> {
+    pub fn parse(
+        uuid: &str,
+        kind: DeviceType,
+        name: &str,
+        os_info: Option<&str>,
+    ) -> Result<Self, (&'static str, Invalid)> {
         let uuid = parse_uuid(uuid).ok_or(("device.uuid", Invalid::new("must be a UUID")))?;
         let name = name.trim();
         if name.is_empty() || name.chars().count() > MAX_TEXT || name.chars().any(char::is_control) {
@@ -57,7 +62,10 @@ impl DeviceInfo {
         }
         let os_info = match os_info.map(str::trim) {
             Some(os) if os.chars().count() > MAX_TEXT || os.chars().any(char::is_control) => {
-                return Err(("device.os_info", Invalid::new(format!("must be at most {MAX_TEXT} printable characters"))));
+                return Err((
+                    "device.os_info",
+                    Invalid::new(format!("must be at most {MAX_TEXT} printable characters")),
+                ));
             }
             Some("") | None => None,
             Some(os) => Some(os.to_owned()),
@@ -69,7 +77,8 @@ impl DeviceInfo {
 /// Canonical lowercase hyphenated form of a UUID, or `None`.
 fn parse_uuid(input: &str) -> Option<String> {
     let hex: String = input.chars().filter(|c| *c != '-').collect();
-    let dashes_ok = input.len() == 32 || (input.len() == 36 && [8, 13, 18, 23].iter().all(|&i| input.as_bytes()[i] == b'-'));
+    let dashes_ok =
+        input.len() == 32 || (input.len() == 36 && [8, 13, 18, 23].iter().all(|&i| input.as_bytes()[i] == b'-'));
     if hex.len() != 32 || !dashes_ok || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
         return None;
     }
@@ -83,7 +92,8 @@ mod tests {
 
     #[test]
     fn uuids_are_canonicalised() {
-        let d = DeviceInfo::parse("0192F0A4-1B2C-7D3E-8F40-123456789ABC", DeviceType::Ios, "Alice's phone", None).unwrap();
+        let d =
+            DeviceInfo::parse("0192F0A4-1B2C-7D3E-8F40-123456789ABC", DeviceType::Ios, "Alice's phone", None).unwrap();
         assert_eq!(d.uuid, "0192f0a4-1b2c-7d3e-8f40-123456789abc");
         assert!(DeviceInfo::parse("not-a-uuid", DeviceType::Web, "x", None).is_err());
         assert!(DeviceInfo::parse("0192f0a4-1b2c-7d3e-8f40-123456789abc", DeviceType::Web, "  ", None).is_err());

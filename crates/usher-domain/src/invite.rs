@@ -88,7 +88,13 @@ mod tests {
     use chrono::Duration;
     use proptest::prelude::*;
 
-    fn usage(revoked: bool, max_uses: Option<u32>, uses: u32, expires_in_secs: Option<i64>, now: DateTime<Utc>) -> Usage {
+    fn usage(
+        revoked: bool,
+        max_uses: Option<u32>,
+        uses: u32,
+        expires_in_secs: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> Usage {
         Usage {
             revoked_at: revoked.then_some(now),
             max_uses,
@@ -99,7 +105,9 @@ mod tests {
 
     #[test]
     fn kinds_round_trip_through_storage() {
-        for kind in [InviteKind::Registration, InviteKind::GroupCode, InviteKind::EmailInvitation, InviteKind::LoginLink] {
+        for kind in
+            [InviteKind::Registration, InviteKind::GroupCode, InviteKind::EmailInvitation, InviteKind::LoginLink]
+        {
             assert_eq!(InviteKind::parse(kind.as_str()), Some(kind));
         }
         assert_eq!(InviteKind::parse("nope"), None);

@@ -52,7 +52,8 @@ impl Roles {
 
 impl Default for Roles {
     fn default() -> Self {
-        Self::new(["owner", "admin", "member", "viewer"].map(String::from).to_vec(), "admin").expect("default roles are valid")
+        Self::new(["owner", "admin", "member", "viewer"].map(String::from).to_vec(), "admin")
+            .expect("default roles are valid")
     }
 }
 
@@ -65,7 +66,8 @@ mod tests {
         let roles = Roles::default();
         assert_eq!(roles.top(), "owner");
         assert!(roles.can_manage("admin") && !roles.can_manage("member"));
-        let family = Roles::new(["custodian", "contributor", "viewer"].map(String::from).to_vec(), "custodian").unwrap();
+        let family =
+            Roles::new(["custodian", "contributor", "viewer"].map(String::from).to_vec(), "custodian").unwrap();
         assert!(family.can_manage("custodian") && !family.can_manage("contributor"));
     }
 

@@ -84,22 +84,31 @@ impl ApiError {
             Self::Invalid(_) => (StatusCode::BAD_REQUEST, "invalid_request"),
             Self::NotApplicable(_) => (StatusCode::BAD_REQUEST, "not_applicable"),
             Self::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated"),
-            Self::Forbidden(code, _) => (StatusCode::FORBIDDEN, match code {
-                ForbiddenCode::Forbidden => "forbidden",
-                ForbiddenCode::InviteRequired => "invite_required",
-                ForbiddenCode::RegistrationClosed => "registration_closed",
-            }),
+            Self::Forbidden(code, _) => (
+                StatusCode::FORBIDDEN,
+                match code {
+                    ForbiddenCode::Forbidden => "forbidden",
+                    ForbiddenCode::InviteRequired => "invite_required",
+                    ForbiddenCode::RegistrationClosed => "registration_closed",
+                },
+            ),
             Self::NotFound => (StatusCode::NOT_FOUND, "not_found"),
             Self::InviteNotFound => (StatusCode::NOT_FOUND, "invite_not_found"),
-            Self::Conflict(code, _) => (StatusCode::CONFLICT, match code {
-                ConflictCode::UsernameTaken => "username_taken",
-                ConflictCode::EmailTaken => "email_taken",
-            }),
-            Self::Gone(status) => (StatusCode::GONE, match status {
-                InviteStatus::Revoked => "invite_revoked",
-                InviteStatus::Expired => "invite_expired",
-                InviteStatus::UsedUp | InviteStatus::Active => "invite_used_up",
-            }),
+            Self::Conflict(code, _) => (
+                StatusCode::CONFLICT,
+                match code {
+                    ConflictCode::UsernameTaken => "username_taken",
+                    ConflictCode::EmailTaken => "email_taken",
+                },
+            ),
+            Self::Gone(status) => (
+                StatusCode::GONE,
+                match status {
+                    InviteStatus::Revoked => "invite_revoked",
+                    InviteStatus::Expired => "invite_expired",
+                    InviteStatus::UsedUp | InviteStatus::Active => "invite_used_up",
+                },
+            ),
             Self::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             Self::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             Self::UnsupportedMediaType => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "invalid_request"),

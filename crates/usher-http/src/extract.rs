@@ -59,18 +59,17 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         let malformed = inner.is_syntax() || inner.is_eof();
         let parent = if malformed || path == "." || path.is_empty() { None } else { Some(path) };
         // serde reports a missing field at its parent; name the field itself.
-        let missing = inner.to_string().strip_prefix("missing field `").and_then(|rest| rest.split('`').next().map(str::to_owned));
+        let missing = inner
+            .to_string()
+            .strip_prefix("missing field `")
+            .and_then(|rest| rest.split('`').next().map(str::to_owned));
         let field = match (parent, missing) {
             (Some(parent), Some(name)) => format!("{parent}.{name}"),
             (None, Some(name)) => name,
             (Some(parent), None) => parent,
             (None, None) => "body".to_owned(),
         };
-        let message = if malformed {
-            format!("malformed JSON: {inner}")
-        } else {
-            inner.to_string()
-        };
+        let message = if malformed { format!("malformed JSON: {inner}") } else { inner.to_string() };
         ApiError::Invalid(vec![FieldError::new(field, message)])
     })
 }
@@ -98,9 +97,6 @@ impl<S: Send + Sync> FromRequestParts<S> for ApiPath {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        Path::<String>::from_request_parts(parts, state)
-            .await
-            .map(|Path(p)| Self(p))
-            .map_err(|_| ApiError::NotFound)
+        Path::<String>::from_request_parts(parts, state).await.map(|Path(p)| Self(p)).map_err(|_| ApiError::NotFound)
     }
 }

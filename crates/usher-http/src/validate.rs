@@ -1,8 +1,11 @@
 //! Collecting every field error of a request before answering, so a client learns all
 //! that is wrong at once.
 
-use usher_domain::{Invalid, device::{DeviceInfo, DeviceType}};
 use serde::Deserialize;
+use usher_domain::{
+    Invalid,
+    device::{DeviceInfo, DeviceType},
+};
 
 use crate::error::{ApiError, FieldError};
 

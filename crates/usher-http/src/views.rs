@@ -153,7 +153,9 @@ impl ListQuery {
         };
         let after = match &self.cursor {
             None => None,
-            Some(c) => Some(Uuid::parse_str(c).map_err(|_| ApiError::field("cursor", "is not a cursor from this list"))?),
+            Some(c) => {
+                Some(Uuid::parse_str(c).map_err(|_| ApiError::field("cursor", "is not a cursor from this list"))?)
+            }
         };
         // One extra row tells whether there is a next page.
         Ok(Page { limit: limit + 1, after })

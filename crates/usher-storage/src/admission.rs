@@ -29,7 +29,13 @@ impl Store {
     /// Registers a new account, optionally through an invite, and starts its session:
     /// all or nothing. A refusal for any reason (username taken, invite used up) rolls
     /// the whole transaction back, so it consumes no slot.
-    pub async fn register(&self, new: NewUser, invite: Option<&Secret>, session: NewSession, now: DateTime<Utc>) -> Result<User, StoreError> {
+    pub async fn register(
+        &self,
+        new: NewUser,
+        invite: Option<&Secret>,
+        session: NewSession,
+        now: DateTime<Utc>,
+    ) -> Result<User, StoreError> {
         let mut tx = self.pool.begin_write().await?;
         let slot = match invite {
             Some(secret) => Some(self.take_slot(&mut tx, secret, &[InviteKind::Registration], now).await?),
@@ -45,7 +51,12 @@ impl Store {
     }
 
     /// Uses a login link: one slot, one session on the given device, one redemption.
-    pub async fn redeem_login_link(&self, secret: &Secret, session: NewSession, now: DateTime<Utc>) -> Result<User, StoreError> {
+    pub async fn redeem_login_link(
+        &self,
+        secret: &Secret,
+        session: NewSession,
+        now: DateTime<Utc>,
+    ) -> Result<User, StoreError> {
         let mut tx = self.pool.begin_write().await?;
         let slot = self.take_slot(&mut tx, secret, &[InviteKind::LoginLink], now).await?;
         let user_id = slot.user_id.ok_or(StoreError::InviteNotFound)?;
@@ -61,7 +72,13 @@ impl Store {
 
     /// Takes one slot of an active invite of one of `kinds`, or says why not. The
     /// caller's transaction rolls the slot back if anything after it fails.
-    async fn take_slot(&self, tx: &mut Tx, secret: &Secret, kinds: &[InviteKind], now: DateTime<Utc>) -> Result<Slot, StoreError> {
+    async fn take_slot(
+        &self,
+        tx: &mut Tx,
+        secret: &Secret,
+        kinds: &[InviteKind],
+        now: DateTime<Utc>,
+    ) -> Result<Slot, StoreError> {
         let (column, value) = match secret {
             Secret::Code(code) => ("code", code.as_str()),
             Secret::Token(hash) => ("token_hash", hash.as_str()),
@@ -73,30 +90,33 @@ impl Store {
         let taken: Option<(String, String, Option<String>)> = dispatch!(tx, Tx, tx =>
             sqlx::query_as(&sql).bind(value).bind(to_ms(now)).fetch_optional(&mut **tx).await?);
         match taken {
-            Some((id, kind, user_id)) if InviteKind::parse(&kind).is_some_and(|k| kinds.contains(&k)) => Ok(Slot {
-                invite_id: parse_id(&id),
-                user_id: user_id.as_deref().map(parse_id),
-            }),
+            Some((id, kind, user_id)) if InviteKind::parse(&kind).is_some_and(|k| kinds.contains(&k)) => {
+                Ok(Slot { invite_id: parse_id(&id), user_id: user_id.as_deref().map(parse_id) })
+            }
             // Another kind's secret: not this route's to honour. Dropping the
             // transaction gives the slot back.
             Some(_) => Err(StoreError::InviteNotFound),
             None => Err(why_unusable(tx, secret, kinds, now).await?),
         }
     }
-
 }
 
 /// Explains a failed slot: unknown, or revoked / used up / expired. Reads inside the
 /// transaction: a second connection could wait on the pool the transaction holds.
-async fn why_unusable(tx: &mut Tx, secret: &Secret, kinds: &[InviteKind], now: DateTime<Utc>) -> Result<StoreError, StoreError> {
-        Ok(match invite_in_tx(tx, secret).await? {
-            Some(invite) if kinds.contains(&invite.kind) => match invite.usage.status(now) {
-                // Only reachable if the invite changed between the two statements.
-                InviteStatus::Active => StoreError::InviteUnusable(InviteStatus::UsedUp),
-                status => StoreError::InviteUnusable(status),
-            },
-            _ => StoreError::InviteNotFound,
-        })
+async fn why_unusable(
+    tx: &mut Tx,
+    secret: &Secret,
+    kinds: &[InviteKind],
+    now: DateTime<Utc>,
+) -> Result<StoreError, StoreError> {
+    Ok(match invite_in_tx(tx, secret).await? {
+        Some(invite) if kinds.contains(&invite.kind) => match invite.usage.status(now) {
+            // Only reachable if the invite changed between the two statements.
+            InviteStatus::Active => StoreError::InviteUnusable(InviteStatus::UsedUp),
+            status => StoreError::InviteUnusable(status),
+        },
+        _ => StoreError::InviteNotFound,
+    })
 }
 
 async fn insert_redemption(tx: &mut Tx, invite_id: Uuid, user_id: Uuid, now: DateTime<Utc>) -> Result<(), StoreError> {

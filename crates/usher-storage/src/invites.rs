@@ -69,7 +69,13 @@ impl Store {
 
     /// Invites in scope, newest first; `active_only` leaves out revoked, used-up and
     /// expired ones.
-    pub async fn list_invites(&self, scope: InviteScope, active_only: bool, page: Page, now: DateTime<Utc>) -> Result<Vec<Invite>, StoreError> {
+    pub async fn list_invites(
+        &self,
+        scope: InviteScope,
+        active_only: bool,
+        page: Page,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Invite>, StoreError> {
         let sql = format!(
             "{INVITE_SELECT} WHERE i.kind = $1 AND ($2 IS NULL OR i.user_id = $2) AND ($3 IS NULL OR i.id < $3) \
              AND ($4 = FALSE OR {}) ORDER BY i.id DESC LIMIT $6",
@@ -116,6 +122,7 @@ fn secret_condition(secret: &Secret) -> (&'static str, &str) {
 pub(crate) async fn invite_in_tx(tx: &mut Tx, secret: &Secret) -> Result<Option<Invite>, StoreError> {
     let (condition, value) = secret_condition(secret);
     let sql = format!("{INVITE_SELECT} WHERE {condition}");
-    let row: Option<InviteRow> = dispatch!(tx, Tx, tx => sqlx::query_as(&sql).bind(value).fetch_optional(&mut **tx).await?);
+    let row: Option<InviteRow> =
+        dispatch!(tx, Tx, tx => sqlx::query_as(&sql).bind(value).fetch_optional(&mut **tx).await?);
     Ok(row.map(Invite::from))
 }

@@ -1,7 +1,10 @@
 //! Row types as both drivers decode them, and their conversion into model types.
 
 use chrono::{DateTime, Utc};
-use usher_domain::{code::InviteCode, invite::{InviteKind, Usage}};
+use usher_domain::{
+    code::InviteCode,
+    invite::{InviteKind, Usage},
+};
 use uuid::Uuid;
 
 use crate::model::{Invite, User, UserSummary};

@@ -13,7 +13,12 @@ use crate::{
 
 impl Store {
     /// Starts a session for a user who proved who they are (password sign-in).
-    pub async fn start_session(&self, user_id: Uuid, session: NewSession, now: DateTime<Utc>) -> Result<(), StoreError> {
+    pub async fn start_session(
+        &self,
+        user_id: Uuid,
+        session: NewSession,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin_write().await?;
         insert_session(&mut tx, user_id, session, now).await?;
         tx.commit().await
@@ -48,12 +53,18 @@ impl Store {
 
 /// Records the device (or refreshes it: a device is known by the client's own uuid)
 /// and inserts the session, inside the caller's transaction.
-pub(crate) async fn insert_session(tx: &mut Tx, user_id: Uuid, session: NewSession, now: DateTime<Utc>) -> Result<(), StoreError> {
+pub(crate) async fn insert_session(
+    tx: &mut Tx,
+    user_id: Uuid,
+    session: NewSession,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
     let device_id = match &session.device {
         Some(device) => Some(upsert_device(tx, user_id, device, now).await?),
         None => None,
     };
-    let sql = "INSERT INTO sessions (token_hash, user_id, device_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)";
+    let sql =
+        "INSERT INTO sessions (token_hash, user_id, device_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)";
     dispatch!(tx, Tx, tx => sqlx::query(sql)
         .bind(session.token_hash.as_str())
         .bind(user_id.to_string())
@@ -65,7 +76,12 @@ pub(crate) async fn insert_session(tx: &mut Tx, user_id: Uuid, session: NewSessi
     Ok(())
 }
 
-async fn upsert_device(tx: &mut Tx, user_id: Uuid, device: &DeviceInfo, now: DateTime<Utc>) -> Result<String, StoreError> {
+async fn upsert_device(
+    tx: &mut Tx,
+    user_id: Uuid,
+    device: &DeviceInfo,
+    now: DateTime<Utc>,
+) -> Result<String, StoreError> {
     let sql = "INSERT INTO devices (id, user_id, uuid, type, name, os_info, created_at, last_seen_at) \
                VALUES ($1, $2, $3, $4, $5, $6, $7, $7) \
                ON CONFLICT (user_id, uuid) DO UPDATE SET type = excluded.type, name = excluded.name, \

@@ -3,10 +3,7 @@
 
 use sqlx::migrate::Migrate;
 
-use crate::{
-    Backend, StoreError,
-    backend::Pool,
-};
+use crate::{Backend, StoreError, backend::Pool};
 
 /// Usher's persistence. Cheap to clone (the pool is shared).
 #[derive(Debug, Clone)]

@@ -50,9 +50,8 @@ impl Store {
     }
 
     pub async fn list_users(&self, page: Page) -> Result<Vec<User>, StoreError> {
-        let sql = format!(
-            "SELECT {USER_COLUMNS} FROM users u WHERE ($1 IS NULL OR u.id < $1) ORDER BY u.id DESC LIMIT $2"
-        );
+        let sql =
+            format!("SELECT {USER_COLUMNS} FROM users u WHERE ($1 IS NULL OR u.id < $1) ORDER BY u.id DESC LIMIT $2");
         let after = page.after.map(|id| id.to_string());
         let rows: Vec<UserRow> = dispatch!(&self.pool, Pool, pool =>
             sqlx::query_as(&sql).bind(&after).bind(i64::from(page.limit)).fetch_all(pool).await?);
@@ -132,6 +131,7 @@ pub(crate) async fn insert_user(tx: &mut Tx, new: NewUser, now: DateTime<Utc>) -
 /// [`Store::user_by_id`] inside a write transaction.
 pub(crate) async fn user_in_tx(tx: &mut Tx, id: Uuid) -> Result<Option<User>, StoreError> {
     let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1");
-    let row: Option<UserRow> = dispatch!(tx, Tx, tx => sqlx::query_as(&sql).bind(id.to_string()).fetch_optional(&mut **tx).await?);
+    let row: Option<UserRow> =
+        dispatch!(tx, Tx, tx => sqlx::query_as(&sql).bind(id.to_string()).fetch_optional(&mut **tx).await?);
     Ok(row.map(User::from))
 }

@@ -108,7 +108,15 @@ async fn run(command: Command, config: Config) -> Result<(), AnyError> {
             let user = store.user_by_username(&username).await?.ok_or(format!("no user named {username:?}"))?;
             let hours = expires_in_hours.unwrap_or(config.login_link_expiry_hours);
             let now = Utc::now();
-            let minted = actions::create_login_link(&store, &config.settings(), &user, now + Duration::hours(hours.into()), None, now).await?;
+            let minted = actions::create_login_link(
+                &store,
+                &config.settings(),
+                &user,
+                now + Duration::hours(hours.into()),
+                None,
+                now,
+            )
+            .await?;
             println!("{}", minted.url);
             Ok(())
         }
@@ -121,7 +129,9 @@ async fn run(command: Command, config: Config) -> Result<(), AnyError> {
             };
             let email = Email::parse(&email).map_err(|e| format!("email: {e}"))?;
             let now = Utc::now();
-            let user = store.create_user(NewUser { username, email, display_name, password_hash: None, is_admin: admin }, now).await?;
+            let user = store
+                .create_user(NewUser { username, email, display_name, password_hash: None, is_admin: admin }, now)
+                .await?;
             let settings = config.settings();
             let expires_at = now + Duration::hours(settings.login_link_default_hours.into());
             let minted = actions::create_login_link(&store, &settings, &user, expires_at, None, now).await?;

@@ -8,7 +8,10 @@ use axum::{
 use chrono::{DateTime, Utc};
 use cookie::{Cookie, SameSite};
 use rand::rngs::OsRng;
-use usher_domain::{device::DeviceInfo, token::{Token, TokenHash}};
+use usher_domain::{
+    device::DeviceInfo,
+    token::{Token, TokenHash},
+};
 use usher_storage::model::{NewSession, User};
 
 use crate::{

@@ -1,11 +1,6 @@
 //! Registration invites, for instance admins: create, list, read, revoke.
 
-use axum::{
-    Json, Router,
-    extract::State,
-    http::StatusCode,
-    routing::get,
-};
+use axum::{Json, Router, extract::State, http::StatusCode, routing::get};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer};
 use usher_domain::{code::InviteCode, expiry::ExpiresIn, invite::InviteKind};
@@ -47,7 +42,11 @@ struct CreateBody {
     expires_in_hours: Option<i64>,
 }
 
-async fn create(State(state): State<AppState>, Admin(admin): Admin, ApiJson(body): ApiJson<CreateBody>) -> ApiResult<(StatusCode, Json<InviteView>)> {
+async fn create(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    ApiJson(body): ApiJson<CreateBody>,
+) -> ApiResult<(StatusCode, Json<InviteView>)> {
     let now = Utc::now();
     let max_hours = state.settings.registration_invite_max_hours;
     let mut fields = Fields::default();
@@ -71,7 +70,9 @@ async fn create(State(state): State<AppState>, Admin(admin): Admin, ApiJson(body
             None
         }
         (Some(at), None) => Some(at),
-        (None, Some(hours)) => fields.check("expires_in_hours", ExpiresIn::hours(hours, max_hours)).map(|e| e.after(now)),
+        (None, Some(hours)) => {
+            fields.check("expires_in_hours", ExpiresIn::hours(hours, max_hours)).map(|e| e.after(now))
+        }
         (None, None) => None,
     };
     fields.finish()?;
@@ -81,7 +82,11 @@ async fn create(State(state): State<AppState>, Admin(admin): Admin, ApiJson(body
     Ok((StatusCode::CREATED, Json(InviteView::new(&invite, &state.settings, now))))
 }
 
-async fn list(State(state): State<AppState>, _: Admin, ApiQuery(query): ApiQuery<ListQuery>) -> ApiResult<Json<Paginated<InviteView>>> {
+async fn list(
+    State(state): State<AppState>,
+    _: Admin,
+    ApiQuery(query): ApiQuery<ListQuery>,
+) -> ApiResult<Json<Paginated<InviteView>>> {
     let active = query.active_only(true)?;
     let page = query.page()?;
     let now = Utc::now();

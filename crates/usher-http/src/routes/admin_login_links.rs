@@ -55,7 +55,8 @@ async fn create(
         return Err(ApiError::field("send_email", "email delivery is not available on this server yet"));
     }
     let now = Utc::now();
-    let minted = actions::create_login_link(&state.store, settings, &user, expires_in.after(now), Some(&admin), now).await?;
+    let minted =
+        actions::create_login_link(&state.store, settings, &user, expires_in.after(now), Some(&admin), now).await?;
     tracing::info!(login_link_id = %minted.link.id, user_id = %user.id, "login link created");
     Ok((
         StatusCode::CREATED,
@@ -77,7 +78,11 @@ async fn list(state: &AppState, scope: InviteScope, query: &ListQuery) -> ApiRes
     Ok(Json(Paginated::new(rows, page, |l| l.id, |l| LoginLinkView::new(l, now))))
 }
 
-async fn list_all(State(state): State<AppState>, _: Admin, ApiQuery(query): ApiQuery<ListQuery>) -> ApiResult<Json<Paginated<LoginLinkView>>> {
+async fn list_all(
+    State(state): State<AppState>,
+    _: Admin,
+    ApiQuery(query): ApiQuery<ListQuery>,
+) -> ApiResult<Json<Paginated<LoginLinkView>>> {
     list(&state, ALL, &query).await
 }
 

@@ -27,7 +27,11 @@ pub async fn find_user(state: &AppState, username: &str) -> ApiResult<User> {
     state.store.user_by_username(username).await?.ok_or(ApiError::NotFound)
 }
 
-async fn list(State(state): State<AppState>, _: Admin, ApiQuery(query): ApiQuery<ListQuery>) -> ApiResult<Json<Paginated<UserView>>> {
+async fn list(
+    State(state): State<AppState>,
+    _: Admin,
+    ApiQuery(query): ApiQuery<ListQuery>,
+) -> ApiResult<Json<Paginated<UserView>>> {
     let page = query.page()?;
     let rows = state.store.list_users(page).await?;
     Ok(Json(Paginated::new(rows, page, |u| u.id, |u| UserView::from(u))))
@@ -43,7 +47,11 @@ struct CreateBody {
     is_admin: bool,
 }
 
-async fn create(State(state): State<AppState>, _: Admin, ApiJson(body): ApiJson<CreateBody>) -> ApiResult<(StatusCode, Json<UserView>)> {
+async fn create(
+    State(state): State<AppState>,
+    _: Admin,
+    ApiJson(body): ApiJson<CreateBody>,
+) -> ApiResult<(StatusCode, Json<UserView>)> {
     let mut fields = Fields::default();
     let username = fields.check("username", Username::parse(&body.username));
     let email = fields.check("email", Email::parse(&body.email));
@@ -104,7 +112,11 @@ async fn update(
     Ok(Json(UserView::from(&updated)))
 }
 
-async fn remove(State(state): State<AppState>, Admin(admin): Admin, ApiPath(username): ApiPath) -> ApiResult<StatusCode> {
+async fn remove(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    ApiPath(username): ApiPath,
+) -> ApiResult<StatusCode> {
     let user = find_user(&state, &username).await?;
     if user.id == admin.id {
         return Err(ApiError::field("username", "you cannot delete yourself"));

@@ -3,7 +3,10 @@
 use axum::{Json, Router, routing::get};
 use serde_json::{Value, json};
 
-use crate::{AppState, error::{ApiError, ApiResult}};
+use crate::{
+    AppState,
+    error::{ApiError, ApiResult},
+};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/healthz", get(healthz)).route("/readyz", get(readyz))

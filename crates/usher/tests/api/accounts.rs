@@ -23,11 +23,14 @@ async fn sign_in_by_username_or_any_case_email(app: TestApp) {
     assert_eq!(registered["user"]["username"], "judy");
     assert!(registered["user"].get("password_hash").is_none());
     for login in ["judy", "judy@example.com", "JUDY@Example.COM"] {
-        let (status, body) = app.post("/auth/login", None, json!({"login": login, "password": "correct horse battery"})).await;
+        let (status, body) =
+            app.post("/auth/login", None, json!({"login": login, "password": "correct horse battery"})).await;
         assert_eq!(status, StatusCode::OK, "{login}: {body}");
         assert_eq!(body["user"]["username"], "judy");
     }
-    for (login, password) in [("judy", "wrong password"), ("nobody", "correct horse battery"), ("admin", "anything at all")] {
+    for (login, password) in
+        [("judy", "wrong password"), ("nobody", "correct horse battery"), ("admin", "anything at all")]
+    {
         let (status, body) = app.post("/auth/login", None, json!({"login": login, "password": password})).await;
         assert_problem(status, &body, StatusCode::UNAUTHORIZED, "unauthenticated");
     }
@@ -35,11 +38,16 @@ async fn sign_in_by_username_or_any_case_email(app: TestApp) {
 
 async fn the_cookie_works_like_the_bearer_token(app: TestApp) {
     let response = app
-        .send(reqwest::Method::POST, "/auth/register", None, Some(&json!({
-            "username": "kim", "email": "kim@example.com", "password": "correct horse battery",
-            "invite": app.create_invite(json!({})).await["code"],
-            "device": {"uuid": uuid::Uuid::new_v4().to_string(), "type": "web", "name": "Firefox"},
-        })))
+        .send(
+            reqwest::Method::POST,
+            "/auth/register",
+            None,
+            Some(&json!({
+                "username": "kim", "email": "kim@example.com", "password": "correct horse battery",
+                "invite": app.create_invite(json!({})).await["code"],
+                "device": {"uuid": uuid::Uuid::new_v4().to_string(), "type": "web", "name": "Firefox"},
+            })),
+        )
         .await;
     assert_eq!(response.status(), StatusCode::CREATED);
     let cookie = response.headers()["set-cookie"].to_str().unwrap().to_owned();
@@ -97,16 +105,20 @@ async fn disabled_accounts_cannot_sign_in(app: TestApp) {
     let (_, body) = app.register("nina", Some(&code)).await;
     let session = body["session_token"].as_str().unwrap().to_owned();
     let link = app.create_login_link("nina").await["token"].as_str().unwrap().to_owned();
-    let (status, user) = app.request(reqwest::Method::PATCH, "/admin/users/nina", Some(&app.admin_token), Some(&json!({"disabled": true}))).await;
+    let (status, user) = app
+        .request(reqwest::Method::PATCH, "/admin/users/nina", Some(&app.admin_token), Some(&json!({"disabled": true})))
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert!(user["disabled_at"].is_string());
     let (status, body) = app.get("/me", Some(&session)).await;
     assert_problem(status, &body, StatusCode::UNAUTHORIZED, "unauthenticated");
-    let (status, body) = app.post("/auth/login", None, json!({"login": "nina", "password": "correct horse battery"})).await;
+    let (status, body) =
+        app.post("/auth/login", None, json!({"login": "nina", "password": "correct horse battery"})).await;
     assert_problem(status, &body, StatusCode::FORBIDDEN, "forbidden");
     let (status, body) = app.redeem_login_link(&link).await;
     assert_problem(status, &body, StatusCode::FORBIDDEN, "forbidden");
-    app.request(reqwest::Method::PATCH, "/admin/users/nina", Some(&app.admin_token), Some(&json!({"disabled": false}))).await;
+    app.request(reqwest::Method::PATCH, "/admin/users/nina", Some(&app.admin_token), Some(&json!({"disabled": false})))
+        .await;
     assert_eq!(app.get("/me", Some(&session)).await.0, StatusCode::OK);
     assert_eq!(app.redeem_login_link(&link).await.0, StatusCode::OK, "the refused redemption used nothing");
 }
@@ -115,14 +127,23 @@ async fn admins_manage_users(app: TestApp) {
     let token = Some(app.admin_token.as_str());
     let user = app.create_user("oscar").await;
     assert_eq!(user["has_password"], false);
-    let (status, body) = app.post("/admin/users", token, json!({"username": "oscar", "email": "other@example.com"})).await;
+    let (status, body) =
+        app.post("/admin/users", token, json!({"username": "oscar", "email": "other@example.com"})).await;
     assert_problem(status, &body, StatusCode::CONFLICT, "username_taken");
-    let (status, body) = app.post("/admin/users", token, json!({"username": "oscar2", "email": "OSCAR@example.com"})).await;
+    let (status, body) =
+        app.post("/admin/users", token, json!({"username": "oscar2", "email": "OSCAR@example.com"})).await;
     assert_problem(status, &body, StatusCode::CONFLICT, "email_taken");
     let (status, body) = app.post("/admin/users", token, json!({"username": "x", "email": "bad"})).await;
     assert_problem(status, &body, StatusCode::BAD_REQUEST, "invalid_request");
     assert_eq!(body["errors"].as_array().unwrap().len(), 2, "every bad field is named: {body}");
-    let (status, patched) = app.request(reqwest::Method::PATCH, "/admin/users/oscar", token, Some(&json!({"display_name": "Oscar O.", "password": "a new password"}))).await;
+    let (status, patched) = app
+        .request(
+            reqwest::Method::PATCH,
+            "/admin/users/oscar",
+            token,
+            Some(&json!({"display_name": "Oscar O.", "password": "a new password"})),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "{patched}");
     assert_eq!((patched["display_name"].as_str(), patched["has_password"].as_bool()), (Some("Oscar O."), Some(true)));
     let (status, _) = app.post("/auth/login", None, json!({"login": "oscar", "password": "a new password"})).await;
@@ -131,7 +152,8 @@ async fn admins_manage_users(app: TestApp) {
     assert_eq!(list["items"].as_array().unwrap().len(), 2);
     let (status, body) = app.delete("/admin/users/admin", token).await;
     assert_problem(status, &body, StatusCode::BAD_REQUEST, "invalid_request");
-    let (status, body) = app.request(reqwest::Method::PATCH, "/admin/users/admin", token, Some(&json!({"is_admin": false}))).await;
+    let (status, body) =
+        app.request(reqwest::Method::PATCH, "/admin/users/admin", token, Some(&json!({"is_admin": false}))).await;
     assert_problem(status, &body, StatusCode::BAD_REQUEST, "invalid_request");
 }
 
@@ -142,7 +164,9 @@ async fn registration_policy(backend: Backend) {
         (Registration::InviteOnly, StatusCode::CREATED, StatusCode::FORBIDDEN),
         (Registration::Closed, StatusCode::FORBIDDEN, StatusCode::FORBIDDEN),
     ] {
-        let Some(app) = TestApp::spawn_with(backend, |c| c.registration = policy).await else { return };
+        let Some(app) = TestApp::spawn_with(backend, |c| c.registration = policy).await else {
+            return;
+        };
         let code = app.create_invite(json!({})).await["code"].as_str().unwrap().to_owned();
         let (status, body) = app.register("withcode", Some(&code)).await;
         assert_eq!(status, with_invite, "{policy:?} with an invite: {body}");

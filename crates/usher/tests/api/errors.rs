@@ -7,7 +7,13 @@ use crate::harness::{TestApp, assert_problem};
 
 on_both_backends!(every_error_is_problem_json, health_and_readiness);
 
-async fn raw(app: &TestApp, method: Method, path: &str, content_type: Option<&str>, body: Vec<u8>) -> (StatusCode, String, Value) {
+async fn raw(
+    app: &TestApp,
+    method: Method,
+    path: &str,
+    content_type: Option<&str>,
+    body: Vec<u8>,
+) -> (StatusCode, String, Value) {
     let mut request = app.client.request(method, format!("http://{}{path}", app.addr)).body(body);
     if let Some(ct) = content_type {
         request = request.header("content-type", ct);
@@ -19,30 +25,105 @@ async fn raw(app: &TestApp, method: Method, path: &str, content_type: Option<&st
     (status, ct, value)
 }
 
+/// One malformed request and the problem it must get.
+struct Case {
+    method: Method,
+    path: &'static str,
+    content_type: Option<&'static str>,
+    body: Vec<u8>,
+    status: StatusCode,
+    code: &'static str,
+    field: Option<&'static str>,
+}
+
+fn json_post(
+    path: &'static str,
+    body: &[u8],
+    status: StatusCode,
+    code: &'static str,
+    field: Option<&'static str>,
+) -> Case {
+    Case {
+        method: Method::POST,
+        path,
+        content_type: Some("application/json"),
+        body: body.to_vec(),
+        status,
+        code,
+        field,
+    }
+}
+
 async fn every_error_is_problem_json(app: TestApp) {
     let json_ct = Some("application/json");
-    let cases: Vec<(Method, &str, Option<&str>, Vec<u8>, StatusCode, &str, Option<&str>)> = vec![
-        (Method::GET, "/api/v1/nothing-here", None, vec![], StatusCode::NOT_FOUND, "not_found", None),
-        (Method::GET, "/", None, vec![], StatusCode::NOT_FOUND, "not_found", None),
-        (Method::PUT, "/api/v1/auth/register", json_ct, b"{}".to_vec(), StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", None),
-        (Method::POST, "/api/v1/auth/login", json_ct, b"{\"login\": ".to_vec(), StatusCode::BAD_REQUEST, "invalid_request", Some("body")),
-        (Method::POST, "/api/v1/auth/login", json_ct, b"[1, 2]".to_vec(), StatusCode::BAD_REQUEST, "invalid_request", Some("body")),
-        (Method::POST, "/api/v1/auth/login", json_ct, b"{\"login\": [\"a\"], \"password\": \"x\"}".to_vec(), StatusCode::BAD_REQUEST, "invalid_request", Some("login")),
-        (Method::POST, "/api/v1/auth/login", json_ct, b"{\"login\": \"a\"}".to_vec(), StatusCode::BAD_REQUEST, "invalid_request", Some("password")),
-        (Method::POST, "/api/v1/auth/login", json_ct, b"\xff\xfe".to_vec(), StatusCode::BAD_REQUEST, "invalid_request", Some("body")),
-        (Method::POST, "/api/v1/auth/login-link", json_ct, b"{\"token\": \"t\", \"device\": {\"uuid\": 5}}".to_vec(), StatusCode::BAD_REQUEST, "invalid_request", Some("device.uuid")),
-        (Method::POST, "/api/v1/auth/login", Some("text/plain"), b"{}".to_vec(), StatusCode::UNSUPPORTED_MEDIA_TYPE, "invalid_request", None),
-        (Method::POST, "/api/v1/auth/login", None, b"{}".to_vec(), StatusCode::UNSUPPORTED_MEDIA_TYPE, "invalid_request", None),
-        (Method::POST, "/api/v1/auth/register", json_ct, vec![b' '; 64 * 1024 + 1], StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", None),
+    let bad = StatusCode::BAD_REQUEST;
+    let login = "/api/v1/auth/login";
+    let cases = vec![
+        Case {
+            method: Method::GET,
+            path: "/api/v1/nothing-here",
+            content_type: None,
+            body: vec![],
+            status: StatusCode::NOT_FOUND,
+            code: "not_found",
+            field: None,
+        },
+        Case {
+            method: Method::GET,
+            path: "/",
+            content_type: None,
+            body: vec![],
+            status: StatusCode::NOT_FOUND,
+            code: "not_found",
+            field: None,
+        },
+        Case {
+            method: Method::PUT,
+            path: "/api/v1/auth/register",
+            content_type: json_ct,
+            body: b"{}".to_vec(),
+            status: StatusCode::METHOD_NOT_ALLOWED,
+            code: "method_not_allowed",
+            field: None,
+        },
+        json_post(login, b"{\"login\": ", bad, "invalid_request", Some("body")),
+        json_post(login, b"[1, 2]", bad, "invalid_request", Some("body")),
+        json_post(login, b"{\"login\": [\"a\"], \"password\": \"x\"}", bad, "invalid_request", Some("login")),
+        json_post(login, b"{\"login\": \"a\"}", bad, "invalid_request", Some("password")),
+        json_post(login, b"\xff\xfe", bad, "invalid_request", Some("body")),
+        json_post(login, b"{\"login\": \"a\\u0000\", \"password\": 7}", bad, "invalid_request", Some("password")),
+        json_post(
+            "/api/v1/auth/login-link",
+            b"{\"token\": \"t\", \"device\": {\"uuid\": 5}}",
+            bad,
+            "invalid_request",
+            Some("device.uuid"),
+        ),
+        json_post(
+            "/api/v1/auth/register",
+            &vec![b' '; 64 * 1024 + 1],
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            None,
+        ),
+        Case {
+            content_type: Some("text/plain"),
+            ..json_post(login, b"{}", StatusCode::UNSUPPORTED_MEDIA_TYPE, "invalid_request", None)
+        },
+        Case {
+            content_type: None,
+            ..json_post(login, b"{}", StatusCode::UNSUPPORTED_MEDIA_TYPE, "invalid_request", None)
+        },
     ];
-    for (method, path, ct, body, status, code, field) in cases {
-        let (s, content_type, problem) = raw(&app, method.clone(), path, ct, body).await;
-        assert_eq!(content_type, "application/problem+json", "{method} {path}");
-        assert_problem(s, &problem, status, code);
+    for case in cases {
+        let (status, content_type, problem) =
+            raw(&app, case.method.clone(), case.path, case.content_type, case.body).await;
+        assert_eq!(content_type, "application/problem+json", "{} {}", case.method, case.path);
+        assert_problem(status, &problem, case.status, case.code);
         for key in ["type", "title", "detail"] {
             assert!(problem[key].is_string(), "{key} in {problem}");
         }
-        if let Some(field) = field {
+        if let Some(field) = case.field {
             assert_eq!(problem["errors"][0]["field"], field, "{problem}");
         }
     }
@@ -53,7 +134,9 @@ async fn every_error_is_problem_json(app: TestApp) {
     let (status, _, problem) = raw(&app, Method::POST, "/api/v1/auth/login", json_ct, near).await;
     assert_problem(status, &problem, StatusCode::UNAUTHORIZED, "unauthenticated");
     assert_eq!(app.store.count_users().await.unwrap(), 1, "nothing was created");
-    let (status, body) = app.post("/auth/register", None, json!({"username": "a", "email": "b", "password": "c", "invite": "nope"})).await;
+    let (status, body) = app
+        .post("/auth/register", None, json!({"username": "a", "email": "b", "password": "c", "invite": "nope"}))
+        .await;
     assert!(status.is_client_error(), "{body}");
 }
 
@@ -70,9 +153,10 @@ async fn health_and_readiness(app: TestApp) {
 /// behind a TLS-terminating proxy, so the test speaks plain http to it).
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn secure_cookie_under_https() {
-    let app = TestApp::spawn_with(crate::harness::Backend::Sqlite, |c| c.public_url = Some("https://usher.example".into()))
-        .await
-        .expect("sqlite is always there");
+    let app =
+        TestApp::spawn_with(crate::harness::Backend::Sqlite, |c| c.public_url = Some("https://usher.example".into()))
+            .await
+            .expect("sqlite is always there");
     let link = app.create_user("pat").await;
     assert_eq!(link["username"], "pat");
     let token = app.create_login_link("pat").await;

@@ -178,15 +178,28 @@ impl TestApp {
     }
 
     /// One request; answers the status and the JSON body (`Value::Null` when empty).
-    pub async fn request(&self, method: Method, path: &str, token: Option<&str>, body: Option<&Value>) -> (StatusCode, Value) {
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+    ) -> (StatusCode, Value) {
         let response = self.send(method, path, token, body).await;
         let status = response.status();
         let text = response.text().await.expect("body");
-        let value = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+        let value =
+            if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
         (status, value)
     }
 
-    pub async fn send(&self, method: Method, path: &str, token: Option<&str>, body: Option<&Value>) -> reqwest::Response {
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+    ) -> reqwest::Response {
         let mut request = self.client.request(method, format!("{}{path}", self.api));
         if let Some(token) = token {
             request = request.bearer_auth(token);
@@ -234,7 +247,8 @@ impl TestApp {
 
     /// Mints a login link for `username`; panics unless 201.
     pub async fn create_login_link(&self, username: &str) -> Value {
-        let (status, link) = self.post(&format!("/admin/users/{username}/login-links"), Some(&self.admin_token), json!({})).await;
+        let (status, link) =
+            self.post(&format!("/admin/users/{username}/login-links"), Some(&self.admin_token), json!({})).await;
         assert_eq!(status, StatusCode::CREATED, "{link}");
         link
     }
@@ -281,16 +295,18 @@ impl TestApp {
             None => {
                 let url = self.config.database_url();
                 let mut conn = sqlx::PgConnection::connect(&url).await.expect("connect");
-                let tables: Vec<String> = sqlx::query_scalar("SELECT tablename::text FROM pg_tables WHERE schemaname = 'public'")
-                    .fetch_all(&mut conn)
-                    .await
-                    .expect("tables");
-                let mut out = Vec::new();
-                for table in tables {
-                    let rows: Vec<String> = sqlx::query_scalar(&format!("SELECT row_to_json(t)::text FROM \"{table}\" t"))
+                let tables: Vec<String> =
+                    sqlx::query_scalar("SELECT tablename::text FROM pg_tables WHERE schemaname = 'public'")
                         .fetch_all(&mut conn)
                         .await
-                        .expect("rows");
+                        .expect("tables");
+                let mut out = Vec::new();
+                for table in tables {
+                    let rows: Vec<String> =
+                        sqlx::query_scalar(&format!("SELECT row_to_json(t)::text FROM \"{table}\" t"))
+                            .fetch_all(&mut conn)
+                            .await
+                            .expect("rows");
                     for row in rows {
                         out.extend(row.into_bytes());
                     }

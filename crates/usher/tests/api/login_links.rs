@@ -5,7 +5,7 @@ use std::time::Duration;
 use futures::future::join_all;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use usher_domain::{token::TokenHash, invite::InviteKind};
+use usher_domain::{invite::InviteKind, token::TokenHash};
 use usher_storage::model::{InviteScope, Page};
 
 use crate::harness::{TestApp, assert_problem};
@@ -49,17 +49,23 @@ async fn a_link_signs_its_user_in_on_a_device(app: TestApp) {
     let response = app.send(reqwest::Method::POST, "/auth/login-link", None, Some(&body)).await;
     assert_eq!(response.status(), StatusCode::OK);
     let cookie = response.headers()["set-cookie"].to_str().unwrap().to_owned();
-    assert!(cookie.starts_with("usher_session=") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    assert!(
+        cookie.starts_with("usher_session=") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
     let answer: Value = response.json().await.unwrap();
     assert_eq!(answer["username"], "carol");
     let session = answer["session_token"].as_str().unwrap();
     let (status, me) = app.get("/me", Some(session)).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(me["user"]["username"], "carol");
-    let (_, listed) = app.get(&format!("/admin/login-links/{}", link["id"].as_str().unwrap()), Some(&app.admin_token)).await;
+    let (_, listed) =
+        app.get(&format!("/admin/login-links/{}", link["id"].as_str().unwrap()), Some(&app.admin_token)).await;
     assert_eq!((listed["status"].as_str(), listed["used"].as_bool()), (Some("used_up"), Some(true)));
     // A device is required and checked.
-    let (status, body) = app.post("/auth/login-link", None, json!({"token": token, "device": {"uuid": "x", "type": "ios", "name": "n"}})).await;
+    let (status, body) = app
+        .post("/auth/login-link", None, json!({"token": token, "device": {"uuid": "x", "type": "ios", "name": "n"}}))
+        .await;
     assert_problem(status, &body, StatusCode::BAD_REQUEST, "invalid_request");
     assert_eq!(body["errors"][0]["field"], "device.uuid");
     let (status, body) = app.post("/auth/login-link", None, json!({"token": token})).await;
@@ -80,9 +86,16 @@ async fn dead_links_answer_why(app: TestApp) {
     let dave = app.store.user_by_username("dave").await.unwrap().unwrap();
     assert_eq!(dave.id.to_string(), user["id"].as_str().unwrap());
     let now = chrono::Utc::now();
-    let short = usher_http::actions::create_login_link(&app.store, &app.config.settings(), &dave, now + chrono::Duration::seconds(2), None, now)
-        .await
-        .unwrap();
+    let short = usher_http::actions::create_login_link(
+        &app.store,
+        &app.config.settings(),
+        &dave,
+        now + chrono::Duration::seconds(2),
+        None,
+        now,
+    )
+    .await
+    .unwrap();
     tokio::time::sleep(Duration::from_millis(2100)).await;
 
     let cases = [
@@ -130,7 +143,8 @@ async fn lists_never_show_the_token(app: TestApp) {
     let (_, franks) = app.get("/admin/users/frank/login-links", Some(&app.admin_token)).await;
     assert_eq!(franks["items"].as_array().unwrap().len(), 1);
     assert_eq!(franks["items"][0]["id"], frank["id"]);
-    let (_, one) = app.get(&format!("/admin/login-links/{}", frank["id"].as_str().unwrap()), Some(&app.admin_token)).await;
+    let (_, one) =
+        app.get(&format!("/admin/login-links/{}", frank["id"].as_str().unwrap()), Some(&app.admin_token)).await;
     for listing in [&all, &franks, &one] {
         let text = listing.to_string();
         assert!(!text.contains(token) && !text.contains("token"), "{text}");
@@ -157,9 +171,16 @@ async fn deleting_a_user_removes_sessions_devices_and_links(app: TestApp) {
     assert_problem(status, &body, StatusCode::NOT_FOUND, "invite_not_found");
     assert_eq!(app.store.count_sessions(user_id).await.unwrap(), 0);
     let scope = InviteScope { kind: InviteKind::LoginLink, user_id: Some(user_id) };
-    let links = app.store.list_invites(scope, false, Page { limit: 10, after: None }, chrono::Utc::now()).await.unwrap();
+    let links =
+        app.store.list_invites(scope, false, Page { limit: 10, after: None }, chrono::Utc::now()).await.unwrap();
     assert!(links.is_empty());
-    assert!(app.store.invite_by_secret(&usher_storage::model::Secret::Token(TokenHash::of(&pending))).await.unwrap().is_none());
+    assert!(
+        app.store
+            .invite_by_secret(&usher_storage::model::Secret::Token(TokenHash::of(&pending)))
+            .await
+            .unwrap()
+            .is_none()
+    );
     let contents = String::from_utf8_lossy(&app.database_contents().await).into_owned();
     if app.backend == crate::harness::Backend::Postgres {
         assert!(!contents.contains(&user_id.to_string()), "no row mentions the deleted user");

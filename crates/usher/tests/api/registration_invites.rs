@@ -68,7 +68,10 @@ async fn dead_codes_answer_why(app: TestApp) {
     let used_up = app.create_invite(json!({"max_uses": 1})).await["code"].as_str().unwrap().to_owned();
     assert_eq!(app.register("first", Some(&used_up)).await.0, StatusCode::CREATED);
     let revoked = app.create_invite(json!({})).await["code"].as_str().unwrap().to_owned();
-    assert_eq!(app.delete(&format!("/admin/invites/{revoked}"), Some(&app.admin_token)).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(
+        app.delete(&format!("/admin/invites/{revoked}"), Some(&app.admin_token)).await.0,
+        StatusCode::NO_CONTENT
+    );
     let expiring = app.create_invite(json!({"expires_at": chrono::Utc::now() + chrono::Duration::seconds(2)})).await;
     let expiring = expiring["code"].as_str().unwrap().to_owned();
     let (status, body) = app.get(&format!("/invites/{expiring}"), None).await;
@@ -99,7 +102,13 @@ async fn dead_codes_answer_why(app: TestApp) {
 /// Percent-escapes everything but unreserved characters.
 fn url_path_escape(s: &str) -> String {
     s.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() || b"-._~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
         .collect()
 }
 
@@ -140,7 +149,11 @@ async fn max_uses_and_expiry_are_checked_at_their_edges(app: TestApp) {
         assert!(problem["errors"].as_array().unwrap().iter().any(|e| e["field"] == field), "{body} → {problem}");
     }
     let (_, all_after) = app.get("/admin/invites?status=all&limit=200", token).await;
-    assert_eq!(all_before["items"].as_array().unwrap().len(), all_after["items"].as_array().unwrap().len(), "refusals create nothing");
+    assert_eq!(
+        all_before["items"].as_array().unwrap().len(),
+        all_after["items"].as_array().unwrap().len(),
+        "refusals create nothing"
+    );
     assert_eq!(before, app.store.count_users().await.unwrap());
 
     let week = app.create_invite(json!({"expires_in_hours": 8760, "description": "x".repeat(500)})).await;
@@ -152,10 +165,26 @@ async fn failed_registrations_consume_nothing(app: TestApp) {
     assert_eq!(app.register("taken", Some(&code)).await.0, StatusCode::CREATED);
     // Username taken, email taken, weak password, bad username: nothing consumed.
     let attempts = [
-        (json!({"username": "taken", "email": "other@example.com", "password": "correct horse battery", "invite": code}), StatusCode::CONFLICT, "username_taken"),
-        (json!({"username": "other", "email": "TAKEN@example.com", "password": "correct horse battery", "invite": code}), StatusCode::CONFLICT, "email_taken"),
-        (json!({"username": "other", "email": "other@example.com", "password": "short", "invite": code}), StatusCode::BAD_REQUEST, "invalid_request"),
-        (json!({"username": "No Way", "email": "other@example.com", "password": "correct horse battery", "invite": code}), StatusCode::BAD_REQUEST, "invalid_request"),
+        (
+            json!({"username": "taken", "email": "other@example.com", "password": "correct horse battery", "invite": code}),
+            StatusCode::CONFLICT,
+            "username_taken",
+        ),
+        (
+            json!({"username": "other", "email": "TAKEN@example.com", "password": "correct horse battery", "invite": code}),
+            StatusCode::CONFLICT,
+            "email_taken",
+        ),
+        (
+            json!({"username": "other", "email": "other@example.com", "password": "short", "invite": code}),
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+        ),
+        (
+            json!({"username": "No Way", "email": "other@example.com", "password": "correct horse battery", "invite": code}),
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+        ),
     ];
     for (body, status, problem) in attempts {
         let (s, answer) = app.post("/auth/register", None, body).await;

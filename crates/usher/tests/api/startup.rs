@@ -58,7 +58,9 @@ async fn cli_mints_links_and_invites_that_work(app: TestApp) {
 /// An older database (only the first migration) is brought up to date by starting the
 /// newer code, keeping its data; `usher migrate` afterwards, twice, changes nothing.
 async fn older_databases_are_migrated(backend: Backend) {
-    let Some(db) = TestDb::new(backend).await else { return };
+    let Some(db) = TestDb::new(backend).await else {
+        return;
+    };
     let old = Store::connect(&db.config.database_url()).await.unwrap();
     old.migrate_to(1).await.unwrap();
     assert_eq!(old.applied_migrations().await.unwrap(), 1);
@@ -120,7 +122,9 @@ fn start_and_stop(db: &TestDb) -> String {
 #[test]
 fn the_binary_prints_a_link_on_the_first_start_only() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let Some(db) = runtime.block_on(TestDb::new(Backend::Sqlite)) else { return };
+    let Some(db) = runtime.block_on(TestDb::new(Backend::Sqlite)) else {
+        return;
+    };
     let first = start_and_stop(&db);
     assert!(first.contains("created the admin account \"admin\""), "{first}");
     assert!(first.contains("/l/"), "{first}");
