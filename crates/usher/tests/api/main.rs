@@ -7,6 +7,7 @@ mod harness;
 mod accounts;
 mod errors;
 mod login_links;
+mod readme;
 mod registration_invites;
 mod secrets;
 mod startup;

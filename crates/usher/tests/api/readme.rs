@@ -1,0 +1,99 @@
+//! The README's curl tour, run exactly as written against the real `usher` binary on a
+//! fresh database. Only the two lines a reader pastes (`USHER=`, `TOKEN=`) are filled in.
+
+use std::{
+    io::{BufRead, BufReader},
+    process::{Command, Stdio},
+    sync::mpsc,
+    time::Duration,
+};
+
+use crate::harness::{Backend, TestDb};
+
+fn tool_missing(tool: &str) -> bool {
+    Command::new("sh").args(["-c", &format!("command -v {tool}")]).output().map_or(true, |o| !o.status.success())
+}
+
+/// The shell blocks between the tour markers.
+fn tour_script() -> String {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).expect("README.md");
+    let start = readme.find("<!-- tour:start -->").expect("tour start marker");
+    let end = readme.find("<!-- tour:end -->").expect("tour end marker");
+    let mut script = String::new();
+    let mut in_block = false;
+    for line in readme[start..end].lines() {
+        match (in_block, line.trim()) {
+            (false, "```sh") => in_block = true,
+            (true, "```") => in_block = false,
+            (true, _) => {
+                script.push_str(line);
+                script.push('\n');
+            }
+            _ => {}
+        }
+    }
+    script
+}
+
+#[test]
+fn the_curl_tour_works_as_written() {
+    for tool in ["bash", "curl", "jq"] {
+        if tool_missing(tool) {
+            eprintln!("notice: {tool} is not installed; skipping the README tour");
+            return;
+        }
+    }
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let Some(db) = runtime.block_on(TestDb::new(Backend::Sqlite)) else { return };
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut server = Command::new(env!("CARGO_BIN_EXE_usher"))
+        .envs(db.env())
+        .env("USHER_BIND", format!("127.0.0.1:{port}"))
+        .env_remove("USHER_PUBLIC_URL")
+        .env("USHER_LOG", "info")
+        .current_dir(&db.config.data_dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = BufReader::new(server.stdout.take().unwrap());
+    let stderr = BufReader::new(server.stderr.take().unwrap());
+    let (tx, rx) = mpsc::channel();
+    let ready = tx.clone();
+    std::thread::spawn(move || {
+        for line in stdout.lines().map_while(Result::ok) {
+            if let Some((_, token)) = line.trim().split_once("/l/") {
+                let _ = tx.send(Some(token.to_owned()));
+            }
+        }
+    });
+    std::thread::spawn(move || {
+        for line in stderr.lines().map_while(Result::ok) {
+            if line.contains("usher is listening") {
+                let _ = ready.send(None);
+            }
+        }
+    });
+    let mut token = None;
+    let mut listening = false;
+    while token.is_none() || !listening {
+        match rx.recv_timeout(Duration::from_secs(60)).expect("usher starts and prints its link") {
+            Some(t) => token = Some(t),
+            None => listening = true,
+        }
+    }
+    let script = tour_script()
+        .replace("USHER=http://127.0.0.1:8080/api/v1", &format!("USHER=http://127.0.0.1:{port}/api/v1"))
+        .replace("TOKEN=paste-the-token-from-the-first-start-link", &format!("TOKEN={}", token.unwrap()));
+    let output = Command::new("bash").args(["-euo", "pipefail", "-c", &script]).output().unwrap();
+    let _ = server.kill();
+    let _ = server.wait();
+    let out = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "tour failed:\n{out}\n{}", String::from_utf8_lossy(&output.stderr));
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.first(), Some(&"\"admin\""), "{out}");
+    assert!(out.contains("\"kind\": \"registration\"") && out.contains("\"Book club\""), "{out}");
+    assert!(out.contains("\"alice\""), "{out}");
+    assert!(out.contains("\"uses\": 1") && out.contains("\"uses_remaining\": 2"), "{out}");
+    assert_eq!(lines.last(), Some(&"\"invite_used_up\""), "{out}");
+}
