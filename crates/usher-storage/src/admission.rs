@@ -38,7 +38,7 @@ impl Store {
     ) -> Result<User, StoreError> {
         let mut tx = self.pool.begin_write().await?;
         let slot = match invite {
-            Some(secret) => Some(self.take_slot(&mut tx, secret, &[InviteKind::Registration], now).await?),
+            Some(secret) => Some(take_slot(&mut tx, secret, &[InviteKind::Registration], now).await?),
             None => None,
         };
         let user = insert_user(&mut tx, new, now).await?;
@@ -58,7 +58,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<User, StoreError> {
         let mut tx = self.pool.begin_write().await?;
-        let slot = self.take_slot(&mut tx, secret, &[InviteKind::LoginLink], now).await?;
+        let slot = take_slot(&mut tx, secret, &[InviteKind::LoginLink], now).await?;
         let user_id = slot.user_id.ok_or(StoreError::InviteNotFound)?;
         let user = user_in_tx(&mut tx, user_id).await?.ok_or(StoreError::InviteNotFound)?;
         if user.disabled_at.is_some() {
@@ -69,35 +69,29 @@ impl Store {
         tx.commit().await?;
         Ok(user)
     }
+}
 
-    /// Takes one slot of an active invite of one of `kinds`, or says why not. The
-    /// caller's transaction rolls the slot back if anything after it fails.
-    async fn take_slot(
-        &self,
-        tx: &mut Tx,
-        secret: &Secret,
-        kinds: &[InviteKind],
-        now: DateTime<Utc>,
-    ) -> Result<Slot, StoreError> {
-        let (column, value) = match secret {
-            Secret::Code(code) => ("code", code.as_str()),
-            Secret::Token(hash) => ("token_hash", hash.as_str()),
-        };
-        let sql = format!(
-            "UPDATE invites AS i SET uses = i.uses + 1 WHERE i.{column} = $1 AND {} RETURNING id, kind, user_id",
-            active_sql!("$2")
-        );
-        let taken: Option<(String, String, Option<String>)> = dispatch!(tx, Tx, tx =>
-            sqlx::query_as(&sql).bind(value).bind(to_ms(now)).fetch_optional(&mut **tx).await?);
-        match taken {
-            Some((id, kind, user_id)) if InviteKind::parse(&kind).is_some_and(|k| kinds.contains(&k)) => {
-                Ok(Slot { invite_id: parse_id(&id), user_id: user_id.as_deref().map(parse_id) })
-            }
-            // Another kind's secret: not this route's to honour. Dropping the
-            // transaction gives the slot back.
-            Some(_) => Err(StoreError::InviteNotFound),
-            None => Err(why_unusable(tx, secret, kinds, now).await?),
+/// Takes one slot of an active invite of one of `kinds`, or says why not. The
+/// caller's transaction rolls the slot back if anything after it fails.
+async fn take_slot(tx: &mut Tx, secret: &Secret, kinds: &[InviteKind], now: DateTime<Utc>) -> Result<Slot, StoreError> {
+    let (column, value) = match secret {
+        Secret::Code(code) => ("code", code.as_str()),
+        Secret::Token(hash) => ("token_hash", hash.as_str()),
+    };
+    let sql = format!(
+        "UPDATE invites AS i SET uses = i.uses + 1 WHERE i.{column} = $1 AND {} RETURNING id, kind, user_id",
+        active_sql!("$2")
+    );
+    let taken: Option<(String, String, Option<String>)> = dispatch!(tx, Tx, tx =>
+        sqlx::query_as(&sql).bind(value).bind(to_ms(now)).fetch_optional(&mut **tx).await?);
+    match taken {
+        Some((id, kind, user_id)) if InviteKind::parse(&kind).is_some_and(|k| kinds.contains(&k)) => {
+            Ok(Slot { invite_id: parse_id(&id), user_id: user_id.as_deref().map(parse_id) })
         }
+        // Another kind's secret: not this route's to honour. Dropping the
+        // transaction gives the slot back.
+        Some(_) => Err(StoreError::InviteNotFound),
+        None => Err(why_unusable(tx, secret, kinds, now).await?),
     }
 }
 

@@ -32,21 +32,15 @@ impl From<sqlx::Error> for StoreError {
     /// column on PostgreSQL (`users_username_key`) and the message does on SQLite
     /// (`UNIQUE constraint failed: users.username`).
     fn from(err: sqlx::Error) -> Self {
-        let conflict = err.as_database_error().filter(|e| e.is_unique_violation()).map(|e| {
-            let what = e.constraint().unwrap_or_else(|| e.message());
-            if what.contains("username") {
-                Self::UsernameTaken
-            } else if what.contains("email") {
-                Self::EmailTaken
-            } else if what.contains("code") {
-                Self::CodeTaken
-            } else {
-                Self::NotFound
-            }
-        });
+        let conflict = err
+            .as_database_error()
+            .filter(|e| e.is_unique_violation())
+            .map(|e| e.constraint().unwrap_or_else(|| e.message()).to_owned());
         match conflict {
-            Some(Self::NotFound) | None => Self::Database(err),
-            Some(conflict) => conflict,
+            Some(what) if what.contains("username") => Self::UsernameTaken,
+            Some(what) if what.contains("email") => Self::EmailTaken,
+            Some(what) if what.contains("code") => Self::CodeTaken,
+            _ => Self::Database(err),
         }
     }
 }

@@ -36,6 +36,10 @@ struct Case {
     field: Option<&'static str>,
 }
 
+fn bodiless(method: Method, path: &'static str, status: StatusCode, code: &'static str) -> Case {
+    Case { method, path, content_type: None, body: vec![], status, code, field: None }
+}
+
 fn json_post(
     path: &'static str,
     body: &[u8],
@@ -59,32 +63,12 @@ async fn every_error_is_problem_json(app: TestApp) {
     let bad = StatusCode::BAD_REQUEST;
     let login = "/api/v1/auth/login";
     let cases = vec![
+        bodiless(Method::GET, "/api/v1/nothing-here", StatusCode::NOT_FOUND, "not_found"),
+        bodiless(Method::GET, "/", StatusCode::NOT_FOUND, "not_found"),
         Case {
-            method: Method::GET,
-            path: "/api/v1/nothing-here",
-            content_type: None,
-            body: vec![],
-            status: StatusCode::NOT_FOUND,
-            code: "not_found",
-            field: None,
-        },
-        Case {
-            method: Method::GET,
-            path: "/",
-            content_type: None,
-            body: vec![],
-            status: StatusCode::NOT_FOUND,
-            code: "not_found",
-            field: None,
-        },
-        Case {
-            method: Method::PUT,
-            path: "/api/v1/auth/register",
             content_type: json_ct,
             body: b"{}".to_vec(),
-            status: StatusCode::METHOD_NOT_ALLOWED,
-            code: "method_not_allowed",
-            field: None,
+            ..bodiless(Method::PUT, "/api/v1/auth/register", StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed")
         },
         json_post(login, b"{\"login\": ", bad, "invalid_request", Some("body")),
         json_post(login, b"[1, 2]", bad, "invalid_request", Some("body")),

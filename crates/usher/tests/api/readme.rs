@@ -67,12 +67,16 @@ fn the_curl_tour_works_as_written() {
             }
         }
     });
-    std::thread::spawn(move || {
+    let logs = std::thread::spawn(move || {
+        let mut all = String::new();
         for line in stderr.lines().map_while(Result::ok) {
             if line.contains("usher is listening") {
                 let _ = ready.send(None);
             }
+            all.push_str(&line);
+            all.push('\n');
         }
+        all
     });
     let mut token = None;
     let mut listening = false;
@@ -85,9 +89,12 @@ fn the_curl_tour_works_as_written() {
     let script = tour_script()
         .replace("USHER=http://127.0.0.1:8080/api/v1", &format!("USHER=http://127.0.0.1:{port}/api/v1"))
         .replace("TOKEN=paste-the-token-from-the-first-start-link", &format!("TOKEN={}", token.unwrap()));
+    // Not part of the tour: print the secrets it handled, to look for them in the log.
+    let script = format!("{script}\necho \"secrets: $TOKEN $ADMIN $LINK $ALICE\"\n");
     let output = Command::new("bash").args(["-euo", "pipefail", "-c", &script]).output().unwrap();
     let _ = server.kill();
     let _ = server.wait();
+    let logs = logs.join().unwrap();
     let out = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "tour failed:\n{out}\n{}", String::from_utf8_lossy(&output.stderr));
     let lines: Vec<&str> = out.lines().collect();
@@ -95,5 +102,11 @@ fn the_curl_tour_works_as_written() {
     assert!(out.contains("\"kind\": \"registration\"") && out.contains("\"Book club\""), "{out}");
     assert!(out.contains("\"alice\""), "{out}");
     assert!(out.contains("\"uses\": 1") && out.contains("\"uses_remaining\": 2"), "{out}");
-    assert_eq!(lines.last(), Some(&"\"invite_used_up\""), "{out}");
+    let secrets = lines.last().and_then(|l| l.strip_prefix("secrets: ")).expect("the secrets line");
+    assert_eq!(lines[lines.len() - 2], "\"invite_used_up\"", "{out}");
+    assert!(logs.contains("login link redeemed"), "the log was captured: {logs}");
+    for secret in secrets.split(' ') {
+        assert!(secret.len() >= 43, "{secret}");
+        assert!(!logs.contains(secret), "a token reached the log:\n{logs}");
+    }
 }

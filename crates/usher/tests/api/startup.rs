@@ -131,3 +131,28 @@ fn the_binary_prints_a_link_on_the_first_start_only() {
     let second = start_and_stop(&db);
     assert!(!second.contains("/l/"), "later starts print no link: {second}");
 }
+
+/// A bad value stops start-up with a message naming its key, from the file or the
+/// environment, and nothing is served or written.
+#[test]
+fn bad_config_values_name_their_key() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("usher.toml"), "retention_days = \"a month\"\n").unwrap();
+    let cases: [(&[(&str, &str)], &str); 4] = [
+        (&[], "retention_days"),
+        (&[("USHER_RETENTION_DAYS", "30"), ("USHER_REGISTRATION", "sometimes")], "registration"),
+        (&[("USHER_RETENTION_DAYS", "30"), ("USHER_BIND", "localhost")], "bind"),
+        (&[("USHER_RETENTION_DAYS", "30"), ("USHER_PUBLIC_URL", "ftp://x")], "public_url"),
+    ];
+    for (env, key) in cases {
+        let output = Command::new(env!("CARGO_BIN_EXE_usher"))
+            .current_dir(dir.path())
+            .envs(env.iter().copied())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains(&format!("config key `{key}`")), "{key}: {stderr}");
+    }
+    assert!(!dir.path().join("usher.db").exists(), "nothing was created");
+}
