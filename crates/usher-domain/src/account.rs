@@ -185,3 +185,27 @@ mod tests {
         }
     }
 }
+
+/// `john@example.com` → `j***@example.com`: enough for the invited person to recognise
+/// their address, not enough to learn someone else's.
+pub fn mask_email(email: &str) -> String {
+    match email.split_once('@') {
+        Some((local, domain)) => {
+            let first: String = local.chars().take(1).collect();
+            format!("{first}***@{domain}")
+        }
+        None => "***".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod mask_tests {
+    use super::mask_email;
+
+    #[test]
+    fn masks_all_but_the_first_letter_and_the_domain() {
+        assert_eq!(mask_email("john@example.com"), "j***@example.com");
+        assert_eq!(mask_email("j@example.com"), "j***@example.com");
+        assert_eq!(mask_email("nope"), "***");
+    }
+}

@@ -7,6 +7,7 @@
 //! - [`account`]: validated account input (username, email, password, display name).
 //! - [`device`]: the device a session signs in on.
 //! - [`expiry`]: "expires in N hours" bounded per kind of secret.
+//! - [`group`]: group names, slugs, external ids and group-invitation limits.
 //! - [`role`]: the ordered role list a deployment configures.
 //!
 //! Nothing here does I/O or awaits: randomness comes in as an argument, time as a value.
@@ -16,6 +17,7 @@ pub mod account;
 pub mod code;
 pub mod device;
 pub mod expiry;
+pub mod group;
 pub mod invite;
 pub mod role;
 pub mod token;

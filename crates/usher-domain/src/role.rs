@@ -44,6 +44,17 @@ impl Roles {
         self.ordered.iter().position(|r| r == role)
     }
 
+    /// Whether someone holding `actor` may grant `role`: never above their own.
+    pub fn may_grant(&self, actor: &str, role: &str) -> bool {
+        matches!((self.rank(actor), self.rank(role)), (Some(a), Some(r)) if r >= a)
+    }
+
+    /// The role a group invitation grants when none is named: `member` where the
+    /// deployment has one, else its lowest role.
+    pub fn default_invite_role(&self) -> &str {
+        self.ordered.iter().find(|r| *r == "member").unwrap_or_else(|| self.ordered.last().expect("never empty"))
+    }
+
     /// Whether `role` is `manage_role` or above.
     pub fn can_manage(&self, role: &str) -> bool {
         self.rank(role).is_some_and(|r| r <= self.manage)
@@ -69,6 +80,10 @@ mod tests {
         let family =
             Roles::new(["custodian", "contributor", "viewer"].map(String::from).to_vec(), "custodian").unwrap();
         assert!(family.can_manage("custodian") && !family.can_manage("contributor"));
+        assert_eq!(roles.default_invite_role(), "member");
+        assert_eq!(family.default_invite_role(), "viewer");
+        assert!(roles.may_grant("admin", "admin") && roles.may_grant("admin", "viewer"));
+        assert!(!roles.may_grant("admin", "owner") && !roles.may_grant("member", "nobody"));
     }
 
     #[test]

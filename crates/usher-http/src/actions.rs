@@ -36,6 +36,7 @@ pub async fn create_login_link(
         max_uses: Some(1),
         expires_at: Some(expires_at),
         created_by: created_by.map(|u| u.id),
+        group: None,
     };
     let link = store.create_invite(new, now).await?;
     let url = settings.login_link_url(token.expose());
@@ -70,6 +71,7 @@ pub async fn create_registration_invite(
             max_uses: spec.max_uses,
             expires_at: spec.expires_at,
             created_by: created_by.map(|u| u.id),
+            group: None,
         };
         match store.create_invite(new, now).await {
             Err(StoreError::CodeTaken) if attempts < 5 => attempts += 1,

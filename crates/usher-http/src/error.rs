@@ -45,6 +45,8 @@ pub enum ApiError {
     Conflict(ConflictCode, String),
     #[error("the invite is no longer active")]
     Gone(InviteStatus),
+    #[error("This link was replaced by a newer one; use the latest invitation.")]
+    Superseded,
     #[error("the request body is larger than 64 KiB")]
     PayloadTooLarge,
     #[error("this method is not allowed here")]
@@ -60,6 +62,7 @@ pub enum ApiError {
 #[derive(Debug, Clone, Copy)]
 pub enum ForbiddenCode {
     Forbidden,
+    EmailMismatch,
     InviteRequired,
     RegistrationClosed,
 }
@@ -68,11 +71,40 @@ pub enum ForbiddenCode {
 pub enum ConflictCode {
     UsernameTaken,
     EmailTaken,
+    AlreadyMember,
+    DuplicateInvite,
+    ResendLimitReached,
+    LastOwner,
+    SlugTaken,
+    ExternalIdTaken,
+}
+
+impl ConflictCode {
+    const fn code(self) -> &'static str {
+        match self {
+            Self::UsernameTaken => "username_taken",
+            Self::EmailTaken => "email_taken",
+            Self::AlreadyMember => "already_member",
+            Self::DuplicateInvite => "duplicate_invite",
+            Self::ResendLimitReached => "resend_limit_reached",
+            Self::LastOwner => "last_owner",
+            Self::SlugTaken => "slug_taken",
+            Self::ExternalIdTaken => "external_id_taken",
+        }
+    }
 }
 
 impl ApiError {
     pub fn field(field: &str, message: impl Into<String>) -> Self {
         Self::Invalid(vec![FieldError::new(field, message)])
+    }
+
+    pub fn conflict(code: ConflictCode, detail: &str) -> Self {
+        Self::Conflict(code, detail.to_owned())
+    }
+
+    pub fn forbidden(detail: &str) -> Self {
+        Self::Forbidden(ForbiddenCode::Forbidden, detail.to_owned())
     }
 
     pub fn internal(err: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
@@ -88,19 +120,14 @@ impl ApiError {
                 StatusCode::FORBIDDEN,
                 match code {
                     ForbiddenCode::Forbidden => "forbidden",
+                    ForbiddenCode::EmailMismatch => "email_mismatch",
                     ForbiddenCode::InviteRequired => "invite_required",
                     ForbiddenCode::RegistrationClosed => "registration_closed",
                 },
             ),
             Self::NotFound => (StatusCode::NOT_FOUND, "not_found"),
             Self::InviteNotFound => (StatusCode::NOT_FOUND, "invite_not_found"),
-            Self::Conflict(code, _) => (
-                StatusCode::CONFLICT,
-                match code {
-                    ConflictCode::UsernameTaken => "username_taken",
-                    ConflictCode::EmailTaken => "email_taken",
-                },
-            ),
+            Self::Conflict(code, _) => (StatusCode::CONFLICT, code.code()),
             Self::Gone(status) => (
                 StatusCode::GONE,
                 match status {
@@ -109,6 +136,7 @@ impl ApiError {
                     InviteStatus::UsedUp | InviteStatus::Active => "invite_used_up",
                 },
             ),
+            Self::Superseded => (StatusCode::GONE, "invite_superseded"),
             Self::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             Self::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             Self::UnsupportedMediaType => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "invalid_request"),
@@ -175,6 +203,26 @@ impl From<StoreError> for ApiError {
             StoreError::UsernameTaken => Self::Conflict(ConflictCode::UsernameTaken, "That username is taken.".into()),
             StoreError::EmailTaken => {
                 Self::Conflict(ConflictCode::EmailTaken, "An account with that email already exists.".into())
+            }
+            StoreError::InviteSuperseded => Self::Superseded,
+            StoreError::EmailMismatch => Self::Forbidden(
+                ForbiddenCode::EmailMismatch,
+                "This invitation was sent to another email address.".into(),
+            ),
+            StoreError::AlreadyMember => Self::conflict(ConflictCode::AlreadyMember, "Already a member of this group."),
+            StoreError::DuplicateInvite => Self::conflict(
+                ConflictCode::DuplicateInvite,
+                "That email already has an active invitation to this group.",
+            ),
+            StoreError::ResendLimitReached => {
+                Self::conflict(ConflictCode::ResendLimitReached, "This invitation was resent as often as allowed.")
+            }
+            StoreError::LastTopMember => {
+                Self::conflict(ConflictCode::LastOwner, "The group must keep at least one member of the top role.")
+            }
+            StoreError::SlugTaken => Self::conflict(ConflictCode::SlugTaken, "That slug is taken."),
+            StoreError::ExternalIdTaken => {
+                Self::conflict(ConflictCode::ExternalIdTaken, "Another group has that external id.")
             }
             StoreError::UserDisabled => Self::Forbidden(ForbiddenCode::Forbidden, "This account is disabled.".into()),
             StoreError::NotFound => Self::NotFound,

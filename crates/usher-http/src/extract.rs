@@ -89,14 +89,15 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiQuer
     }
 }
 
-/// One path segment as text; a segment that is not valid UTF-8 → 404.
+/// Path segments as text (`String`, or a tuple for several); a segment that is not
+/// valid UTF-8 → 404.
 #[derive(Debug)]
-pub struct ApiPath(pub String);
+pub struct ApiPath<T = String>(pub T);
 
-impl<S: Send + Sync> FromRequestParts<S> for ApiPath {
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath<T> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        Path::<String>::from_request_parts(parts, state).await.map(|Path(p)| Self(p)).map_err(|_| ApiError::NotFound)
+        Path::<T>::from_request_parts(parts, state).await.map(|Path(p)| Self(p)).map_err(|_| ApiError::NotFound)
     }
 }

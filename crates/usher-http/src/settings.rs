@@ -2,7 +2,7 @@
 
 use chrono::Duration;
 use serde::{Deserialize, Serialize};
-use usher_domain::role::Roles;
+use usher_domain::{group, role::Roles};
 
 /// Who may sign up on their own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -30,6 +30,11 @@ pub struct Settings {
     /// Upper bound of `expires_in_hours` for registration invites.
     pub registration_invite_max_hours: u32,
     pub roles: Roles,
+    pub group_code_default_hours: u32,
+    pub group_code_max_hours: u32,
+    pub invitation_default_hours: u32,
+    pub invitation_max_hours: u32,
+    pub resend_limit: u32,
 }
 
 impl Settings {
@@ -44,6 +49,11 @@ impl Settings {
             login_link_max_hours: 168,
             registration_invite_max_hours: 8760,
             roles: Roles::default(),
+            group_code_default_hours: group::CODE_DEFAULT_HOURS,
+            group_code_max_hours: group::CODE_MAX_HOURS,
+            invitation_default_hours: group::INVITATION_DEFAULT_HOURS,
+            invitation_max_hours: group::INVITATION_MAX_HOURS,
+            resend_limit: group::RESEND_LIMIT,
         }
     }
 
@@ -53,5 +63,15 @@ impl Settings {
 
     pub fn registration_url(&self, code: &str) -> String {
         format!("{}/register?invite={code}", self.public_url)
+    }
+
+    /// A group code's landing page.
+    pub fn join_url(&self, code: &str) -> String {
+        format!("{}/join/{code}", self.public_url)
+    }
+
+    /// An email invitation's landing page.
+    pub fn invitation_url(&self, token: &str) -> String {
+        format!("{}/invite/{token}", self.public_url)
     }
 }

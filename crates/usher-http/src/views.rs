@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use usher_domain::invite::{InviteKind, InviteStatus};
-use usher_storage::model::{Invite, Page, User, UserSummary};
+use usher_storage::model::{Group, Invite, Member, Page, User, UserSummary};
 use uuid::Uuid;
 
 use crate::{Settings, error::ApiError};
@@ -49,13 +49,21 @@ impl From<&UserSummary> for UserSummaryView {
     }
 }
 
-/// The invite object of SPEC §4. Group fields arrive with groups.
+/// The invite object of SPEC §4.
 #[derive(Debug, Serialize)]
 pub struct InviteView {
     pub id: Uuid,
     pub kind: InviteKind,
     pub code: Option<String>,
+    /// Codes: always. Email invitations: only with the token, which exists once.
     pub url: Option<String>,
+    /// Email invitations, in the answer that minted it only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+    pub group_id: Option<Uuid>,
+    pub role: Option<String>,
+    pub email: Option<String>,
+    pub message: Option<String>,
     pub description: Option<String>,
     pub max_uses: Option<u32>,
     pub uses: u32,
@@ -75,7 +83,15 @@ impl InviteView {
         Self {
             id: invite.id,
             kind: invite.kind,
-            url: code.as_deref().map(|c| settings.registration_url(c)),
+            url: code.as_deref().map(|c| match invite.kind {
+                InviteKind::GroupCode => settings.join_url(c),
+                _ => settings.registration_url(c),
+            }),
+            token: None,
+            group_id: invite.group_id,
+            role: invite.role.clone(),
+            email: invite.email.clone(),
+            message: invite.message.clone(),
             code,
             description: invite.description.clone(),
             max_uses: invite.usage.max_uses,
@@ -86,8 +102,63 @@ impl InviteView {
             created_by: invite.created_by.as_ref().map(UserSummaryView::from),
             created_at: invite.created_at,
             revoked_at: invite.usage.revoked_at,
-            resend_count: 0,
-            last_sent_at: None,
+            resend_count: invite.resend_count,
+            last_sent_at: invite.last_sent_at,
+        }
+    }
+
+    /// With the plain token of an email invitation, shown this once.
+    pub fn with_token(mut self, token: &str, settings: &Settings) -> Self {
+        self.url = Some(settings.invitation_url(token));
+        self.token = Some(token.to_owned());
+        self
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct GroupView {
+    pub id: Uuid,
+    pub name: String,
+    pub slug: String,
+    pub description: Option<String>,
+    pub external_id: Option<String>,
+    pub metadata: serde_json::Value,
+    pub created_at: DateTime<Utc>,
+    /// The caller's role, where the caller is a member.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+}
+
+impl GroupView {
+    pub fn new(group: &Group, role: Option<&str>) -> Self {
+        Self {
+            id: group.id,
+            name: group.name.clone(),
+            slug: group.slug.clone(),
+            description: group.description.clone(),
+            external_id: group.external_id.clone(),
+            metadata: group.metadata.clone(),
+            created_at: group.created_at,
+            role: role.map(str::to_owned),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct MemberView {
+    pub user: UserSummaryView,
+    pub role: String,
+    pub joined_at: DateTime<Utc>,
+    pub invite_id: Option<Uuid>,
+}
+
+impl From<&Member> for MemberView {
+    fn from(m: &Member) -> Self {
+        Self {
+            user: UserSummaryView::from(&m.user),
+            role: m.role.clone(),
+            joined_at: m.joined_at,
+            invite_id: m.invite_id,
         }
     }
 }

@@ -12,6 +12,7 @@ use uuid::Uuid;
 use crate::{
     Store, StoreError,
     backend::Tx,
+    groups::insert_membership,
     invites::{active_sql, invite_in_tx},
     model::{NewSession, NewUser, Secret, User},
     rows::{parse_id, to_ms},
@@ -19,16 +20,37 @@ use crate::{
     users::{insert_user, user_in_tx},
 };
 
-/// One slot taken: which invite, and (login links) whom it signs in.
+/// One slot taken: which invite, whom it signs in (login links), what it grants
+/// (group invitations) and to which address (email invitations).
 struct Slot {
     invite_id: Uuid,
     user_id: Option<Uuid>,
+    group: Option<(Uuid, String)>,
+    email_normalized: Option<String>,
 }
+
+impl Slot {
+    /// Email invitations admit only the account with the invited address.
+    fn check_email(&self, user_email: &str) -> Result<(), StoreError> {
+        match &self.email_normalized {
+            Some(invited) if *invited != usher_domain::account::normalize_email(user_email) => {
+                Err(StoreError::EmailMismatch)
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// The kinds that let someone register.
+const REGISTERING: &[InviteKind] = &[InviteKind::Registration, InviteKind::GroupCode, InviteKind::EmailInvitation];
+/// The kinds that join a group.
+const JOINING: &[InviteKind] = &[InviteKind::GroupCode, InviteKind::EmailInvitation];
 
 impl Store {
     /// Registers a new account, optionally through an invite, and starts its session:
-    /// all or nothing. A refusal for any reason (username taken, invite used up) rolls
-    /// the whole transaction back, so it consumes no slot.
+    /// all or nothing. A group code or email invitation also makes the account a
+    /// member. A refusal for any reason (username taken, invite used up, another email
+    /// than the invited one) rolls the whole transaction back, so it consumes no slot.
     pub async fn register(
         &self,
         new: NewUser,
@@ -38,16 +60,45 @@ impl Store {
     ) -> Result<User, StoreError> {
         let mut tx = self.pool.begin_write().await?;
         let slot = match invite {
-            Some(secret) => Some(take_slot(&mut tx, secret, &[InviteKind::Registration], now).await?),
+            Some(secret) => Some(take_slot(&mut tx, secret, REGISTERING, now).await?),
             None => None,
         };
         let user = insert_user(&mut tx, new, now).await?;
         if let Some(slot) = slot {
+            slot.check_email(&user.email)?;
+            if let Some((group_id, role)) = &slot.group {
+                insert_membership(&mut tx, *group_id, user.id, role, Some(slot.invite_id), now).await?;
+            }
             insert_redemption(&mut tx, slot.invite_id, user.id, now).await?;
         }
         insert_session(&mut tx, user.id, session, now).await?;
         tx.commit().await?;
         Ok(user)
+    }
+
+    /// Joins `user` to a group through a group code or email invitation, with the
+    /// invite's role. Already a member, or another email than the invited one: refused,
+    /// and nothing consumed. Returns the group and the role.
+    pub async fn accept_invite(
+        &self,
+        secret: &Secret,
+        user: &User,
+        now: DateTime<Utc>,
+    ) -> Result<(Uuid, String), StoreError> {
+        let mut tx = self.pool.begin_write().await?;
+        let slot = take_slot(&mut tx, secret, JOINING, now).await?;
+        slot.check_email(&user.email)?;
+        let (group_id, role) = slot.group.clone().ok_or(StoreError::InviteNotFound)?;
+        let member: Option<i64> = dispatch!(&mut tx, Tx, tx => sqlx::query_scalar(
+            "SELECT 1 FROM memberships WHERE group_id = $1 AND user_id = $2")
+            .bind(group_id.to_string()).bind(user.id.to_string()).fetch_optional(&mut **tx).await?);
+        if member.is_some() {
+            return Err(StoreError::AlreadyMember);
+        }
+        insert_membership(&mut tx, group_id, user.id, &role, Some(slot.invite_id), now).await?;
+        insert_redemption(&mut tx, slot.invite_id, user.id, now).await?;
+        tx.commit().await?;
+        Ok((group_id, role))
     }
 
     /// Uses a login link: one slot, one session on the given device, one redemption.
@@ -79,14 +130,23 @@ async fn take_slot(tx: &mut Tx, secret: &Secret, kinds: &[InviteKind], now: Date
         Secret::Token(hash) => ("token_hash", hash.as_str()),
     };
     let sql = format!(
-        "UPDATE invites AS i SET uses = i.uses + 1 WHERE i.{column} = $1 AND {} RETURNING id, kind, user_id",
+        "UPDATE invites AS i SET uses = i.uses + 1 WHERE i.{column} = $1 AND {} \
+         RETURNING id, kind, user_id, group_id, role, email_normalized",
         active_sql!("$2")
     );
-    let taken: Option<(String, String, Option<String>)> = dispatch!(tx, Tx, tx =>
+    type Returned = (String, String, Option<String>, Option<String>, Option<String>, Option<String>);
+    let taken: Option<Returned> = dispatch!(tx, Tx, tx =>
         sqlx::query_as(&sql).bind(value).bind(to_ms(now)).fetch_optional(&mut **tx).await?);
     match taken {
-        Some((id, kind, user_id)) if InviteKind::parse(&kind).is_some_and(|k| kinds.contains(&k)) => {
-            Ok(Slot { invite_id: parse_id(&id), user_id: user_id.as_deref().map(parse_id) })
+        Some((id, kind, user_id, group_id, role, email_normalized))
+            if InviteKind::parse(&kind).is_some_and(|k| kinds.contains(&k)) =>
+        {
+            Ok(Slot {
+                invite_id: parse_id(&id),
+                user_id: user_id.as_deref().map(parse_id),
+                group: group_id.as_deref().map(parse_id).zip(role),
+                email_normalized,
+            })
         }
         // Another kind's secret: not this route's to honour. Dropping the
         // transaction gives the slot back.
@@ -109,7 +169,11 @@ async fn why_unusable(
             InviteStatus::Active => StoreError::InviteUnusable(InviteStatus::UsedUp),
             status => StoreError::InviteUnusable(status),
         },
-        _ => StoreError::InviteNotFound,
+        Some(_) => StoreError::InviteNotFound,
+        None => match secret {
+            Secret::Token(hash) if is_superseded_in_tx(tx, hash).await? => StoreError::InviteSuperseded,
+            _ => StoreError::InviteNotFound,
+        },
     })
 }
 
@@ -123,4 +187,10 @@ async fn insert_redemption(tx: &mut Tx, invite_id: Uuid, user_id: Uuid, now: Dat
         .execute(&mut **tx)
         .await?.rows_affected());
     Ok(())
+}
+
+async fn is_superseded_in_tx(tx: &mut Tx, hash: &usher_domain::token::TokenHash) -> Result<bool, StoreError> {
+    let found: Option<i64> = dispatch!(tx, Tx, tx => sqlx::query_scalar("SELECT 1 FROM superseded_tokens WHERE token_hash = $1")
+        .bind(hash.as_str()).fetch_optional(&mut **tx).await?);
+    Ok(found.is_some())
 }

@@ -13,6 +13,22 @@ pub enum StoreError {
     EmailTaken,
     #[error("the generated code is taken")]
     CodeTaken,
+    #[error("the invitation's link was replaced by a newer one")]
+    InviteSuperseded,
+    #[error("the invitation is for another email address")]
+    EmailMismatch,
+    #[error("already a member of the group")]
+    AlreadyMember,
+    #[error("that email already has an active invitation to the group")]
+    DuplicateInvite,
+    #[error("the invitation was resent as often as allowed")]
+    ResendLimitReached,
+    #[error("the group must keep at least one member of the top role")]
+    LastTopMember,
+    #[error("the slug is taken")]
+    SlugTaken,
+    #[error("the external id is taken")]
+    ExternalIdTaken,
     #[error("the account is disabled")]
     UserDisabled,
     #[error("not found")]
@@ -37,9 +53,12 @@ impl From<sqlx::Error> for StoreError {
             .filter(|e| e.is_unique_violation())
             .map(|e| e.constraint().unwrap_or_else(|| e.message()).to_owned());
         match conflict {
+            Some(what) if what.contains("memberships") => Self::AlreadyMember,
             Some(what) if what.contains("username") => Self::UsernameTaken,
             Some(what) if what.contains("email") => Self::EmailTaken,
             Some(what) if what.contains("code") => Self::CodeTaken,
+            Some(what) if what.contains("slug") => Self::SlugTaken,
+            Some(what) if what.contains("external_id") => Self::ExternalIdTaken,
             _ => Self::Database(err),
         }
     }

@@ -1,6 +1,8 @@
-//! The invite table: create, find, list, revoke. Taking a slot is in `admission.rs`.
+//! The invite table: create, find, list, revoke. Taking a slot is in `admission.rs`;
+//! what only group invitations do (checks, resends, mail) is in `group_invites.rs`.
 
 use chrono::{DateTime, Utc};
+use usher_domain::token::TokenHash;
 use uuid::Uuid;
 
 use crate::{
@@ -23,30 +25,17 @@ macro_rules! active_sql {
 }
 pub(crate) use active_sql;
 
+/// The scope's conditions on `i`, binding `$1` kind, `$2` user, `$3` group.
+const SCOPE_SQL: &str =
+    "($1 IS NULL OR i.kind = $1) AND ($2 IS NULL OR i.user_id = $2) AND ($3 IS NULL OR i.group_id = $3)";
+
 impl Store {
     /// Inserts an invite. A code that collides with an existing one comes back as
     /// [`StoreError::CodeTaken`] so the caller can draw another.
     pub async fn create_invite(&self, new: NewInvite, now: DateTime<Utc>) -> Result<Invite, StoreError> {
-        let id = Uuid::now_v7();
-        let (code, token_hash) = match &new.secret {
-            Secret::Code(code) => (Some(code.as_str()), None),
-            Secret::Token(hash) => (None, Some(hash.as_str())),
-        };
-        let sql = "INSERT INTO invites (id, kind, code, token_hash, user_id, description, max_uses, uses, expires_at, created_by, created_at) \
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9, $10)";
-        dispatch!(&self.pool, Pool, pool => sqlx::query(sql)
-            .bind(id.to_string())
-            .bind(new.kind.as_str())
-            .bind(code)
-            .bind(token_hash)
-            .bind(new.user_id.map(|u| u.to_string()))
-            .bind(&new.description)
-            .bind(new.max_uses.map(i64::from))
-            .bind(new.expires_at.map(to_ms))
-            .bind(new.created_by.map(|u| u.to_string()))
-            .bind(to_ms(now))
-            .execute(pool)
-            .await?.rows_affected());
+        let mut tx = self.pool.begin_write().await?;
+        let id = insert_invite(&mut tx, &new, now).await?;
+        tx.commit().await?;
         self.invite_by_id(id).await?.ok_or(StoreError::NotFound)
     }
 
@@ -60,10 +49,18 @@ impl Store {
         self.invite_where(condition, value).await
     }
 
+    /// Whether a token was an invitation's before a resend or a copied link replaced it.
+    pub async fn is_superseded(&self, hash: &TokenHash) -> Result<bool, StoreError> {
+        let found: Option<i64> = dispatch!(&self.pool, Pool, pool =>
+            sqlx::query_scalar("SELECT 1 FROM superseded_tokens WHERE token_hash = $1")
+                .bind(hash.as_str()).fetch_optional(pool).await?);
+        Ok(found.is_some())
+    }
+
     async fn invite_where(&self, condition: &str, value: &str) -> Result<Option<Invite>, StoreError> {
         let sql = format!("{INVITE_SELECT} WHERE {condition}");
-        let row: Option<InviteRow> = dispatch!(&self.pool, Pool, pool =>
-            sqlx::query_as(&sql).bind(value).fetch_optional(pool).await?);
+        let row: Option<InviteRow> =
+            dispatch!(&self.pool, Pool, pool => sqlx::query_as(&sql).bind(value).fetch_optional(pool).await?);
         Ok(row.map(Invite::from))
     }
 
@@ -77,13 +74,14 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Vec<Invite>, StoreError> {
         let sql = format!(
-            "{INVITE_SELECT} WHERE i.kind = $1 AND ($2 IS NULL OR i.user_id = $2) AND ($3 IS NULL OR i.id < $3) \
-             AND ($4 = FALSE OR {}) ORDER BY i.id DESC LIMIT $6",
-            active_sql!("$5")
+            "{INVITE_SELECT} WHERE {SCOPE_SQL} AND ($4 IS NULL OR i.id < $4) \
+             AND ($5 = FALSE OR {}) ORDER BY i.id DESC LIMIT $7",
+            active_sql!("$6")
         );
         let rows: Vec<InviteRow> = dispatch!(&self.pool, Pool, pool => sqlx::query_as(&sql)
-            .bind(scope.kind.as_str())
+            .bind(scope.kind.map(|k| k.as_str()))
             .bind(scope.user_id.map(|u| u.to_string()))
+            .bind(scope.group_id.map(|u| u.to_string()))
             .bind(page.after.map(|u| u.to_string()))
             .bind(active_only)
             .bind(to_ms(now))
@@ -93,21 +91,69 @@ impl Store {
         Ok(rows.into_iter().map(Invite::from).collect())
     }
 
+    /// The invite with this id, if it is in scope (an id from elsewhere is `None`).
+    pub async fn invite_in_scope(&self, scope: InviteScope, id: Uuid) -> Result<Option<Invite>, StoreError> {
+        let sql = format!("{INVITE_SELECT} WHERE {SCOPE_SQL} AND i.id = $4");
+        let row: Option<InviteRow> = dispatch!(&self.pool, Pool, pool => sqlx::query_as(&sql)
+            .bind(scope.kind.map(|k| k.as_str()))
+            .bind(scope.user_id.map(|u| u.to_string()))
+            .bind(scope.group_id.map(|u| u.to_string()))
+            .bind(id.to_string())
+            .fetch_optional(pool)
+            .await?);
+        Ok(row.map(Invite::from))
+    }
+
     /// Revokes an invite in scope. Revoking twice is not an error (the first time is
     /// kept); an invite outside the scope is `NotFound` and stays untouched.
     pub async fn revoke_invite(&self, scope: InviteScope, id: Uuid, now: DateTime<Utc>) -> Result<(), StoreError> {
-        let sql = "UPDATE invites SET revoked_at = COALESCE(revoked_at, $1) \
-                   WHERE id = $2 AND kind = $3 AND ($4 IS NULL OR user_id = $4)";
-        let updated = dispatch!(&self.pool, Pool, pool => sqlx::query(sql)
-            .bind(to_ms(now))
-            .bind(id.to_string())
-            .bind(scope.kind.as_str())
+        let sql =
+            format!("UPDATE invites AS i SET revoked_at = COALESCE(i.revoked_at, $5) WHERE {SCOPE_SQL} AND i.id = $4");
+        let updated = dispatch!(&self.pool, Pool, pool => sqlx::query(&sql)
+            .bind(scope.kind.map(|k| k.as_str()))
             .bind(scope.user_id.map(|u| u.to_string()))
+            .bind(scope.group_id.map(|u| u.to_string()))
+            .bind(id.to_string())
+            .bind(to_ms(now))
             .execute(pool)
             .await?
             .rows_affected());
         if updated == 0 { Err(StoreError::NotFound) } else { Ok(()) }
     }
+}
+
+/// Inserts an invite of any kind inside the caller's transaction; returns its id.
+pub(crate) async fn insert_invite(tx: &mut Tx, new: &NewInvite, now: DateTime<Utc>) -> Result<Uuid, StoreError> {
+    let id = Uuid::now_v7();
+    let (code, token_hash) = match &new.secret {
+        Secret::Code(code) => (Some(code.as_str()), None),
+        Secret::Token(hash) => (None, Some(hash.as_str())),
+    };
+    let group = new.group.as_ref();
+    let email = group.and_then(|g| g.email.as_ref());
+    let sql = "INSERT INTO invites (id, kind, code, token_hash, user_id, description, max_uses, uses, expires_at, \
+               created_by, created_at, group_id, role, email, email_normalized, message) \
+               VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9, $10, $11, $12, $13, $14, $15)";
+    dispatch!(tx, Tx, tx => sqlx::query(sql)
+        .bind(id.to_string())
+        .bind(new.kind.as_str())
+        .bind(code)
+        .bind(token_hash)
+        .bind(new.user_id.map(|u| u.to_string()))
+        .bind(&new.description)
+        .bind(new.max_uses.map(i64::from))
+        .bind(new.expires_at.map(to_ms))
+        .bind(new.created_by.map(|u| u.to_string()))
+        .bind(to_ms(now))
+        .bind(group.map(|g| g.group_id.to_string()))
+        .bind(group.map(|g| g.role.clone()))
+        .bind(email.map(|e| e.as_str().to_owned()))
+        .bind(email.map(|e| e.normalized()))
+        .bind(group.and_then(|g| g.message.clone()))
+        .execute(&mut **tx)
+        .await?
+        .rows_affected());
+    Ok(id)
 }
 
 /// The `WHERE` clause and value that find an invite by its secret.

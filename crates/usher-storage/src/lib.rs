@@ -7,7 +7,8 @@
 //! - `backend`: the two backends, SQLite and PostgreSQL: connecting, migrations (each
 //!   backend has its own versioned folder under `migrations/`), write transactions, and
 //!   the `dispatch!` macro that runs a query on whichever pool is live.
-//! - `users`, `sessions`, `invites`, `admission`: the queries, grouped by table.
+//! - `users`, `sessions`, `invites`, `groups`, `group_invites`, `admission`: the
+//!   queries, grouped by what they serve.
 //! - `rows`: row types and their conversion into the [`model`] types.
 //!
 //! Queries are written once, in SQL that both SQLite and PostgreSQL accept (`$N`
@@ -20,6 +21,8 @@
 mod backend;
 mod admission;
 mod error;
+mod group_invites;
+mod groups;
 mod invites;
 pub mod model;
 mod rows;
@@ -29,4 +32,5 @@ mod users;
 
 pub use backend::Backend;
 pub use error::StoreError;
+pub use group_invites::Renewal;
 pub use store::Store;

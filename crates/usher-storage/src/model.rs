@@ -71,6 +71,14 @@ pub struct Invite {
     pub created_at: DateTime<Utc>,
     /// Login links: the user the link signs in.
     pub user: Option<UserSummary>,
+    /// Group codes and email invitations: the group, and the role joining grants.
+    pub group_id: Option<Uuid>,
+    pub role: Option<String>,
+    /// Email invitations: who is invited, and the inviter's message.
+    pub email: Option<String>,
+    pub message: Option<String>,
+    pub resend_count: u32,
+    pub last_sent_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug)]
@@ -82,6 +90,70 @@ pub struct NewInvite {
     pub max_uses: Option<u32>,
     pub expires_at: Option<DateTime<Utc>>,
     pub created_by: Option<Uuid>,
+    /// Group invitations only; `None` elsewhere.
+    pub group: Option<GroupGrant>,
+}
+
+/// What a group invitation grants, and (email invitations) to whom.
+#[derive(Debug, Clone)]
+pub struct GroupGrant {
+    pub group_id: Uuid,
+    pub role: String,
+    pub email: Option<Email>,
+    pub message: Option<String>,
+}
+
+/// An email to queue in the outbox with the change that causes it.
+#[derive(Debug, Clone)]
+pub struct OutgoingEmail {
+    pub recipient: String,
+    pub template: &'static str,
+    pub data: serde_json::Value,
+}
+
+#[derive(Debug, Clone)]
+pub struct Group {
+    pub id: Uuid,
+    pub name: String,
+    pub slug: String,
+    pub description: Option<String>,
+    pub external_id: Option<String>,
+    pub metadata: serde_json::Value,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug)]
+pub struct NewGroup {
+    pub name: String,
+    pub slug: String,
+    pub description: Option<String>,
+    pub external_id: Option<String>,
+    pub metadata: serde_json::Value,
+}
+
+/// Changes to a group; `None` leaves a field as it is.
+#[derive(Debug, Default)]
+pub struct GroupPatch {
+    pub name: Option<String>,
+    pub slug: Option<String>,
+    pub description: Option<String>,
+    pub external_id: Option<String>,
+    pub metadata: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Member {
+    pub user: UserSummary,
+    pub role: String,
+    pub joined_at: DateTime<Utc>,
+    pub invite_id: Option<Uuid>,
+}
+
+/// Who came in through an invite, and when.
+#[derive(Debug, Clone)]
+pub struct Redemption {
+    pub user: Option<UserSummary>,
+    pub redeemed_at: DateTime<Utc>,
 }
 
 /// What an invite is found by: a shareable code or the hash of a secret token.
@@ -92,11 +164,24 @@ pub enum Secret {
 }
 
 /// Which invites a list or a revocation may touch.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub struct InviteScope {
-    pub kind: InviteKind,
+    /// One kind only.
+    pub kind: Option<InviteKind>,
     /// Login links of one user only.
     pub user_id: Option<Uuid>,
+    /// One group's invitations only.
+    pub group_id: Option<Uuid>,
+}
+
+impl InviteScope {
+    pub const fn kind(kind: InviteKind) -> Self {
+        Self { kind: Some(kind), user_id: None, group_id: None }
+    }
+
+    pub const fn group(group_id: Uuid) -> Self {
+        Self { kind: None, user_id: None, group_id: Some(group_id) }
+    }
 }
 
 /// Keyset pagination: newest first, `after` is the last id of the previous page.

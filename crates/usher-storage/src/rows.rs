@@ -7,7 +7,7 @@ use usher_domain::{
 };
 use uuid::Uuid;
 
-use crate::model::{Invite, User, UserSummary};
+use crate::model::{Group, Invite, Member, User, UserSummary};
 
 pub(crate) fn to_ms(t: DateTime<Utc>) -> i64 {
     t.timestamp_millis()
@@ -54,7 +54,7 @@ impl From<UserRow> for User {
 
 /// An invite with its creator and (for login links) its user joined in.
 pub(crate) const INVITE_SELECT: &str = "SELECT i.id, i.kind, i.code, i.description, i.max_uses, i.uses, \
-     i.expires_at, i.created_at, i.revoked_at, \
+     i.expires_at, i.created_at, i.revoked_at, i.group_id, i.role, i.email, i.message, i.resend_count, i.last_sent_at, \
      c.id AS creator_id, c.username AS creator_username, c.display_name AS creator_display_name, \
      t.id AS user_id, t.username AS user_username, t.display_name AS user_display_name \
      FROM invites i LEFT JOIN users c ON c.id = i.created_by LEFT JOIN users t ON t.id = i.user_id";
@@ -70,6 +70,12 @@ pub(crate) struct InviteRow {
     expires_at: Option<i64>,
     created_at: i64,
     revoked_at: Option<i64>,
+    group_id: Option<String>,
+    role: Option<String>,
+    email: Option<String>,
+    message: Option<String>,
+    resend_count: i64,
+    last_sent_at: Option<i64>,
     creator_id: Option<String>,
     creator_username: Option<String>,
     creator_display_name: Option<String>,
@@ -99,6 +105,61 @@ impl From<InviteRow> for Invite {
             created_by: summary(row.creator_id, row.creator_username, row.creator_display_name),
             created_at: from_ms(row.created_at),
             user: summary(row.user_id, row.user_username, row.user_display_name),
+            group_id: row.group_id.as_deref().map(parse_id),
+            role: row.role,
+            email: row.email,
+            message: row.message,
+            resend_count: count(row.resend_count),
+            last_sent_at: row.last_sent_at.map(from_ms),
+        }
+    }
+}
+
+pub(crate) const GROUP_COLUMNS: &str = "g.id, g.name, g.slug, g.description, g.external_id, g.metadata, g.created_at";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct GroupRow {
+    id: String,
+    name: String,
+    slug: String,
+    description: Option<String>,
+    external_id: Option<String>,
+    metadata: String,
+    created_at: i64,
+}
+
+impl From<GroupRow> for Group {
+    fn from(row: GroupRow) -> Self {
+        Self {
+            id: parse_id(&row.id),
+            name: row.name,
+            slug: row.slug,
+            description: row.description,
+            external_id: row.external_id,
+            metadata: serde_json::from_str(&row.metadata).unwrap_or_default(),
+            created_at: from_ms(row.created_at),
+        }
+    }
+}
+
+/// A membership with the member's public face joined in.
+#[derive(sqlx::FromRow)]
+pub(crate) struct MemberRow {
+    user_id: String,
+    username: String,
+    display_name: String,
+    role: String,
+    joined_at: i64,
+    invite_id: Option<String>,
+}
+
+impl From<MemberRow> for Member {
+    fn from(row: MemberRow) -> Self {
+        Self {
+            user: UserSummary { id: parse_id(&row.user_id), username: row.username, display_name: row.display_name },
+            role: row.role,
+            joined_at: from_ms(row.joined_at),
+            invite_id: row.invite_id.as_deref().map(parse_id),
         }
     }
 }

@@ -47,6 +47,14 @@ pub struct Config {
     pub login_link_expiry_hours: u32,
     pub login_link_max_expiry_hours: u32,
     pub registration_invite_max_expiry_hours: u32,
+    /// Group codes: default and longest life in hours.
+    pub group_code_expiry_hours: u32,
+    pub group_code_max_expiry_hours: u32,
+    /// Email invitations: default and longest life in hours.
+    pub invitation_expiry_hours: u32,
+    pub invitation_max_expiry_hours: u32,
+    /// Resends allowed per email invitation.
+    pub resend_limit: u32,
     /// Username and email of the admin created on the very first start.
     pub admin_username: String,
     pub admin_email: String,
@@ -82,6 +90,11 @@ impl Default for Config {
             login_link_expiry_hours: 4,
             login_link_max_expiry_hours: 168,
             registration_invite_max_expiry_hours: 8760,
+            group_code_expiry_hours: 24,
+            group_code_max_expiry_hours: 168,
+            invitation_expiry_hours: 168,
+            invitation_max_expiry_hours: 720,
+            resend_limit: 3,
             admin_username: "admin".to_owned(),
             admin_email: "admin@localhost.localdomain".to_owned(),
             log_format: LogFormat::Text,
@@ -147,8 +160,15 @@ impl Config {
         positive("session_ttl_days", self.session_ttl_days)?;
         positive("login_link_max_expiry_hours", self.login_link_max_expiry_hours)?;
         positive("registration_invite_max_expiry_hours", self.registration_invite_max_expiry_hours)?;
-        if !(1..=self.login_link_max_expiry_hours).contains(&self.login_link_expiry_hours) {
-            return Err(ConfigError::new("login_link_expiry_hours", "must be from 1 to login_link_max_expiry_hours"));
+        let expiries = [
+            ("login_link_expiry_hours", self.login_link_expiry_hours, self.login_link_max_expiry_hours),
+            ("group_code_expiry_hours", self.group_code_expiry_hours, self.group_code_max_expiry_hours),
+            ("invitation_expiry_hours", self.invitation_expiry_hours, self.invitation_max_expiry_hours),
+        ];
+        for (key, default, max) in expiries {
+            if !(1..=max).contains(&default) {
+                return Err(ConfigError::new(key, format!("must be from 1 to {max} (its maximum)")));
+            }
         }
         Username::parse(&self.admin_username).map_err(|e| ConfigError::new("admin_username", e.message))?;
         Email::parse(&self.admin_email).map_err(|e| ConfigError::new("admin_email", e.message))?;
@@ -178,6 +198,11 @@ impl Config {
             login_link_max_hours: self.login_link_max_expiry_hours,
             registration_invite_max_hours: self.registration_invite_max_expiry_hours,
             roles: self.roles().unwrap_or_default(),
+            group_code_default_hours: self.group_code_expiry_hours,
+            group_code_max_hours: self.group_code_max_expiry_hours,
+            invitation_default_hours: self.invitation_expiry_hours,
+            invitation_max_hours: self.invitation_max_expiry_hours,
+            resend_limit: self.resend_limit,
             ..Settings::new(self.public_url())
         }
     }

@@ -22,6 +22,7 @@ use crate::{
     auth::{Authed, password, session},
     error::{ApiError, ApiResult, ForbiddenCode},
     extract::ApiJson,
+    routes::public_invites,
     validate::{DeviceInput, Fields},
     views::UserView,
 };
@@ -86,15 +87,14 @@ async fn register(State(state): State<AppState>, ApiJson(body): ApiJson<Register
         unreachable!("every field was checked above");
     };
 
-    let now = Utc::now();
-    // A cheap read first, so junk codes are refused before an expensive hash. The
-    // slot itself is taken atomically inside `register`.
+    // A cheap read first, so junk codes (and the wrong email for an invitation) are
+    // refused before an expensive hash. The slot itself is taken atomically inside
+    // `register`.
     if let Some(secret) = &invite {
-        let found = state.store.invite_by_secret(secret).await?;
-        let found = found.filter(|i| i.kind == usher_domain::invite::InviteKind::Registration);
-        let status = found.ok_or(ApiError::InviteNotFound)?.usage.status(now);
-        if status != usher_domain::invite::InviteStatus::Active {
-            return Err(ApiError::Gone(status));
+        let found = public_invites::active_invite(&state, secret).await?;
+        let invited = found.email.as_deref().map(usher_domain::account::normalize_email);
+        if invited.is_some_and(|invited| invited != email.normalized()) {
+            return Err(ApiError::from(usher_storage::StoreError::EmailMismatch));
         }
     }
     let password_hash = password::hash(password).await?;
@@ -138,8 +138,10 @@ async fn logout(State(state): State<AppState>, authed: Authed) -> ApiResult<Resp
     Ok((StatusCode::NO_CONTENT, [(SET_COOKIE, session::clear_cookie(&state))]).into_response())
 }
 
-async fn me(authed: Authed) -> Json<serde_json::Value> {
-    Json(json!({"user": UserView::from(&authed.user), "groups": []}))
+async fn me(State(state): State<AppState>, authed: Authed) -> ApiResult<Json<serde_json::Value>> {
+    let groups = state.store.groups_of(authed.user.id, None).await?;
+    let groups: Vec<_> = groups.iter().map(|(g, role)| json!({"id": g.id, "name": g.name, "role": role})).collect();
+    Ok(Json(json!({"user": UserView::from(&authed.user), "groups": groups})))
 }
 
 #[derive(Debug, Deserialize)]

@@ -20,7 +20,7 @@ use crate::{
 pub const MAX_USES: i64 = 1_000_000;
 pub const MAX_DESCRIPTION: usize = 500;
 
-const SCOPE: InviteScope = InviteScope { kind: InviteKind::Registration, user_id: None };
+const SCOPE: InviteScope = InviteScope::kind(InviteKind::Registration);
 
 pub fn router() -> Router<AppState> {
     Router::new()

@@ -23,7 +23,7 @@ use crate::{
     views::{ListQuery, LoginLinkView, Paginated, UserSummaryView},
 };
 
-const ALL: InviteScope = InviteScope { kind: InviteKind::LoginLink, user_id: None };
+const ALL: InviteScope = InviteScope::kind(InviteKind::LoginLink);
 
 pub fn router() -> Router<AppState> {
     Router::new()

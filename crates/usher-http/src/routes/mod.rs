@@ -4,6 +4,8 @@ pub mod accounts;
 pub mod admin_invites;
 pub mod admin_login_links;
 pub mod admin_users;
+pub mod group_invites;
+pub mod groups;
 pub mod health;
 pub mod public_invites;
 
@@ -19,6 +21,8 @@ pub fn api() -> Router<AppState> {
         .merge(admin_invites::router())
         .merge(admin_login_links::router())
         .merge(admin_users::router())
+        .merge(groups::router())
+        .merge(group_invites::router())
 }
 
 pub async fn not_found() -> ApiError {

@@ -170,7 +170,7 @@ async fn deleting_a_user_removes_sessions_devices_and_links(app: TestApp) {
     let (status, body) = app.redeem_login_link(&pending).await;
     assert_problem(status, &body, StatusCode::NOT_FOUND, "invite_not_found");
     assert_eq!(app.store.count_sessions(user_id).await.unwrap(), 0);
-    let scope = InviteScope { kind: InviteKind::LoginLink, user_id: Some(user_id) };
+    let scope = InviteScope { user_id: Some(user_id), ..InviteScope::kind(InviteKind::LoginLink) };
     let links =
         app.store.list_invites(scope, false, Page { limit: 10, after: None }, chrono::Utc::now()).await.unwrap();
     assert!(links.is_empty());

@@ -1,0 +1,160 @@
+//! What only group invitations do: the checks at creation, replacing an email
+//! invitation's token (resend, copy link), queued mail, and who joined through one.
+
+use chrono::{DateTime, Utc};
+use usher_domain::{invite::InviteStatus, token::TokenHash};
+use uuid::Uuid;
+
+use crate::{
+    Store, StoreError,
+    backend::Tx,
+    groups::lock_group,
+    invites::{active_sql, insert_invite},
+    model::{Invite, NewInvite, OutgoingEmail, Redemption, UserSummary},
+    rows::{INVITE_SELECT, InviteRow, from_ms, parse_id, to_ms},
+};
+
+/// How an email invitation's token is being replaced.
+#[derive(Debug, Clone, Copy)]
+pub enum Renewal {
+    /// A resend: counts against `limit` and mails the new link.
+    Resend { limit: u32 },
+    /// The "copy link" fallback: no mail, not counted.
+    CopyLink,
+}
+
+impl Store {
+    /// Creates a group invitation. For an email invitation, refuses an address that
+    /// belongs to a member or already has an active invitation to the group, and
+    /// queues its email, all in one transaction.
+    pub async fn create_group_invite(
+        &self,
+        new: NewInvite,
+        email: Option<OutgoingEmail>,
+        now: DateTime<Utc>,
+    ) -> Result<Invite, StoreError> {
+        let grant = new.group.clone().ok_or(StoreError::NotFound)?;
+        let mut tx = self.pool.begin_write().await?;
+        lock_group(&mut tx, grant.group_id).await?;
+        if let Some(address) = &grant.email {
+            let (group, normalized) = (grant.group_id.to_string(), address.normalized());
+            let member: Option<i64> = dispatch!(&mut tx, Tx, tx => sqlx::query_scalar(
+                "SELECT 1 FROM memberships m JOIN users u ON u.id = m.user_id \
+                 WHERE m.group_id = $1 AND u.email_normalized = $2")
+                .bind(&group).bind(&normalized).fetch_optional(&mut **tx).await?);
+            if member.is_some() {
+                return Err(StoreError::AlreadyMember);
+            }
+            let sql = format!(
+                "SELECT 1 FROM invites i WHERE i.group_id = $1 AND i.email_normalized = $2 AND {}",
+                active_sql!("$3")
+            );
+            let pending: Option<i64> = dispatch!(&mut tx, Tx, tx => sqlx::query_scalar(&sql)
+                .bind(&group).bind(&normalized).bind(to_ms(now)).fetch_optional(&mut **tx).await?);
+            if pending.is_some() {
+                return Err(StoreError::DuplicateInvite);
+            }
+        }
+        let id = insert_invite(&mut tx, &new, now).await?;
+        if let Some(email) = email {
+            queue_email(&mut tx, id, &email, now).await?;
+        }
+        tx.commit().await?;
+        self.invite_by_id(id).await?.ok_or(StoreError::NotFound)
+    }
+
+    /// Gives an active email invitation of `group_id` a new token; the old one then
+    /// answers "superseded". A resend also counts and queues `email`.
+    pub async fn renew_invitation_token(
+        &self,
+        group_id: Uuid,
+        invite_id: Uuid,
+        new_hash: &TokenHash,
+        renewal: Renewal,
+        email: Option<OutgoingEmail>,
+        now: DateTime<Utc>,
+    ) -> Result<Invite, StoreError> {
+        let mut tx = self.pool.begin_write().await?;
+        lock_group(&mut tx, group_id).await?;
+        let sql = format!("{INVITE_SELECT} WHERE i.id = $1 AND i.group_id = $2 AND i.kind = 'email_invitation'");
+        let row: Option<InviteRow> = dispatch!(&mut tx, Tx, tx => sqlx::query_as(&sql)
+            .bind(invite_id.to_string()).bind(group_id.to_string()).fetch_optional(&mut **tx).await?);
+        let invite = Invite::from(row.ok_or(StoreError::NotFound)?);
+        match invite.usage.status(now) {
+            InviteStatus::Active => {}
+            status => return Err(StoreError::InviteUnusable(status)),
+        }
+        let resend = match renewal {
+            Renewal::Resend { limit } if invite.resend_count >= limit => return Err(StoreError::ResendLimitReached),
+            Renewal::Resend { .. } => true,
+            Renewal::CopyLink => false,
+        };
+        let id = invite_id.to_string();
+        dispatch!(&mut tx, Tx, tx => sqlx::query(
+            "INSERT INTO superseded_tokens (token_hash, invite_id, superseded_at) \
+             SELECT token_hash, id, $2 FROM invites WHERE id = $1")
+            .bind(&id).bind(to_ms(now)).execute(&mut **tx).await?.rows_affected());
+        dispatch!(&mut tx, Tx, tx => sqlx::query(
+            "UPDATE invites SET token_hash = $2, resend_count = resend_count + $3, \
+             last_sent_at = CASE WHEN $3 = 1 THEN $4 ELSE last_sent_at END WHERE id = $1")
+            .bind(&id).bind(new_hash.as_str()).bind(i64::from(resend)).bind(to_ms(now))
+            .execute(&mut **tx).await?.rows_affected());
+        if let (true, Some(email)) = (resend, email) {
+            queue_email(&mut tx, invite_id, &email, now).await?;
+        }
+        tx.commit().await?;
+        self.invite_by_id(invite_id).await?.ok_or(StoreError::NotFound)
+    }
+
+    /// Who joined through an invite, oldest first.
+    pub async fn redemptions(&self, invite_id: Uuid) -> Result<Vec<Redemption>, StoreError> {
+        let sql = "SELECT u.id, u.username, u.display_name, r.created_at FROM redemptions r \
+                   LEFT JOIN users u ON u.id = r.user_id WHERE r.invite_id = $1 ORDER BY r.created_at, r.id";
+        type Row = (Option<String>, Option<String>, Option<String>, i64);
+        let rows: Vec<Row> = dispatch!(&self.pool, Pool, pool =>
+            sqlx::query_as(sql).bind(invite_id.to_string()).fetch_all(pool).await?);
+        Ok(rows
+            .into_iter()
+            .map(|(id, username, display_name, at)| Redemption {
+                user: match (id, username, display_name) {
+                    (Some(id), Some(username), Some(display_name)) => {
+                        Some(UserSummary { id: parse_id(&id), username, display_name })
+                    }
+                    _ => None,
+                },
+                redeemed_at: from_ms(at),
+            })
+            .collect())
+    }
+
+    /// Messages waiting in the outbox for an invite (newest first): recipient and template.
+    pub async fn queued_emails(&self, invite_id: Uuid) -> Result<Vec<(String, String, serde_json::Value)>, StoreError> {
+        let rows: Vec<(String, String, String)> = dispatch!(&self.pool, Pool, pool => sqlx::query_as(
+            "SELECT recipient, template, data FROM outbox WHERE invite_id = $1 ORDER BY id DESC")
+            .bind(invite_id.to_string()).fetch_all(pool).await?);
+        Ok(rows.into_iter().map(|(r, t, d)| (r, t, serde_json::from_str(&d).unwrap_or_default())).collect())
+    }
+}
+
+/// Writes an email to the outbox inside the caller's transaction; the delivery worker
+/// sends it later.
+pub(crate) async fn queue_email(
+    tx: &mut Tx,
+    invite_id: Uuid,
+    email: &OutgoingEmail,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let sql = "INSERT INTO outbox (id, recipient, template, data, invite_id, status, attempts, next_attempt_at, created_at) \
+               VALUES ($1, $2, $3, $4, $5, 'queued', 0, $6, $6)";
+    dispatch!(tx, Tx, tx => sqlx::query(sql)
+        .bind(Uuid::now_v7().to_string())
+        .bind(&email.recipient)
+        .bind(email.template)
+        .bind(email.data.to_string())
+        .bind(invite_id.to_string())
+        .bind(to_ms(now))
+        .execute(&mut **tx)
+        .await?
+        .rows_affected());
+    Ok(())
+}

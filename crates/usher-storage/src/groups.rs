@@ -1,0 +1,179 @@
+//! Groups and memberships.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::{
+    Store, StoreError,
+    backend::Tx,
+    model::{Group, GroupPatch, Member, NewGroup},
+    rows::{GROUP_COLUMNS, GroupRow, MemberRow, to_ms},
+};
+
+const MEMBER_SELECT: &str = "SELECT u.id AS user_id, u.username, u.display_name, m.role, m.joined_at, m.invite_id \
+     FROM memberships m JOIN users u ON u.id = m.user_id";
+
+impl Store {
+    /// Creates a group with its creator as the first member, in `top_role`.
+    pub async fn create_group(
+        &self,
+        new: NewGroup,
+        creator: Uuid,
+        top_role: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Group, StoreError> {
+        let id = Uuid::now_v7();
+        let mut tx = self.pool.begin_write().await?;
+        let sql = "INSERT INTO groups (id, name, slug, description, external_id, metadata, created_at) \
+                   VALUES ($1, $2, $3, $4, $5, $6, $7)";
+        dispatch!(&mut tx, Tx, tx => sqlx::query(sql)
+            .bind(id.to_string())
+            .bind(&new.name)
+            .bind(&new.slug)
+            .bind(&new.description)
+            .bind(&new.external_id)
+            .bind(new.metadata.to_string())
+            .bind(to_ms(now))
+            .execute(&mut **tx)
+            .await?
+            .rows_affected());
+        insert_membership(&mut tx, id, creator, top_role, None, now).await?;
+        tx.commit().await?;
+        self.group(id).await?.ok_or(StoreError::NotFound)
+    }
+
+    pub async fn group(&self, id: Uuid) -> Result<Option<Group>, StoreError> {
+        let sql = format!("SELECT {GROUP_COLUMNS} FROM groups g WHERE g.id = $1");
+        let row: Option<GroupRow> =
+            dispatch!(&self.pool, Pool, pool => sqlx::query_as(&sql).bind(id.to_string()).fetch_optional(pool).await?);
+        Ok(row.map(Group::from))
+    }
+
+    /// The groups a user belongs to, with their role in each, newest first; with
+    /// `external_id`, only the group the application knows by that id.
+    pub async fn groups_of(
+        &self,
+        user_id: Uuid,
+        external_id: Option<&str>,
+    ) -> Result<Vec<(Group, String)>, StoreError> {
+        let sql = format!(
+            "SELECT {GROUP_COLUMNS}, m.role FROM groups g JOIN memberships m ON m.group_id = g.id \
+             WHERE m.user_id = $1 AND ($2 IS NULL OR g.external_id = $2) ORDER BY g.id DESC"
+        );
+        let rows: Vec<GroupRowWithRole> = dispatch!(&self.pool, Pool, pool =>
+            sqlx::query_as(&sql).bind(user_id.to_string()).bind(external_id).fetch_all(pool).await?);
+        Ok(rows.into_iter().map(|r| (Group::from(r.group), r.role)).collect())
+    }
+
+    pub async fn update_group(&self, id: Uuid, patch: GroupPatch) -> Result<Group, StoreError> {
+        let sql = "UPDATE groups SET name = COALESCE($2, name), slug = COALESCE($3, slug), \
+                   description = COALESCE($4, description), external_id = COALESCE($5, external_id), \
+                   metadata = COALESCE($6, metadata) WHERE id = $1";
+        let updated = dispatch!(&self.pool, Pool, pool => sqlx::query(sql)
+            .bind(id.to_string())
+            .bind(&patch.name)
+            .bind(&patch.slug)
+            .bind(&patch.description)
+            .bind(&patch.external_id)
+            .bind(patch.metadata.as_ref().map(ToString::to_string))
+            .execute(pool)
+            .await?
+            .rows_affected());
+        if updated == 0 {
+            return Err(StoreError::NotFound);
+        }
+        self.group(id).await?.ok_or(StoreError::NotFound)
+    }
+
+    /// Deletes a group with its memberships and invitations.
+    pub async fn delete_group(&self, id: Uuid) -> Result<(), StoreError> {
+        dispatch!(&self.pool, Pool, pool =>
+            sqlx::query("DELETE FROM groups WHERE id = $1").bind(id.to_string()).execute(pool).await?.rows_affected());
+        Ok(())
+    }
+
+    /// A user's role in a group, if they are a member.
+    pub async fn role_in(&self, group_id: Uuid, user_id: Uuid) -> Result<Option<String>, StoreError> {
+        let role: Option<String> = dispatch!(&self.pool, Pool, pool =>
+            sqlx::query_scalar("SELECT role FROM memberships WHERE group_id = $1 AND user_id = $2")
+                .bind(group_id.to_string()).bind(user_id.to_string()).fetch_optional(pool).await?);
+        Ok(role)
+    }
+
+    pub async fn members(&self, group_id: Uuid) -> Result<Vec<Member>, StoreError> {
+        let sql = format!("{MEMBER_SELECT} WHERE m.group_id = $1 ORDER BY m.joined_at, u.id");
+        let rows: Vec<MemberRow> = dispatch!(&self.pool, Pool, pool =>
+            sqlx::query_as(&sql).bind(group_id.to_string()).fetch_all(pool).await?);
+        Ok(rows.into_iter().map(Member::from).collect())
+    }
+
+    /// Changes a member's role (`Some`) or removes them (`None`), refusing with
+    /// [`StoreError::LastTopMember`] if no member of `top_role` would be left.
+    pub async fn change_membership(
+        &self,
+        group_id: Uuid,
+        user_id: Uuid,
+        role: Option<&str>,
+        top_role: &str,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin_write().await?;
+        lock_group(&mut tx, group_id).await?;
+        let (group, user) = (group_id.to_string(), user_id.to_string());
+        let changed = match role {
+            Some(role) => dispatch!(&mut tx, Tx, tx =>
+                sqlx::query("UPDATE memberships SET role = $3 WHERE group_id = $1 AND user_id = $2")
+                    .bind(&group).bind(&user).bind(role).execute(&mut **tx).await?.rows_affected()),
+            None => dispatch!(&mut tx, Tx, tx =>
+                sqlx::query("DELETE FROM memberships WHERE group_id = $1 AND user_id = $2")
+                    .bind(&group).bind(&user).execute(&mut **tx).await?.rows_affected()),
+        };
+        if changed == 0 {
+            return Err(StoreError::NotFound);
+        }
+        let top_left: i64 = dispatch!(&mut tx, Tx, tx =>
+            sqlx::query_scalar("SELECT COUNT(*) FROM memberships WHERE group_id = $1 AND role = $2")
+                .bind(&group).bind(top_role).fetch_one(&mut **tx).await?);
+        if top_left == 0 {
+            return Err(StoreError::LastTopMember);
+        }
+        tx.commit().await
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct GroupRowWithRole {
+    #[sqlx(flatten)]
+    group: GroupRow,
+    role: String,
+}
+
+/// Serialises writers to one group for the rest of the transaction (PostgreSQL: the
+/// row lock; SQLite: the transaction already holds the database's write lock), so
+/// checks such as "one top-role member left" or "no active invitation for this email"
+/// cannot be raced. `NotFound` if the group is gone.
+pub(crate) async fn lock_group(tx: &mut Tx, group_id: Uuid) -> Result<(), StoreError> {
+    let locked = dispatch!(tx, Tx, tx => sqlx::query("UPDATE groups SET id = id WHERE id = $1")
+        .bind(group_id.to_string()).execute(&mut **tx).await?.rows_affected());
+    if locked == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+}
+
+pub(crate) async fn insert_membership(
+    tx: &mut Tx,
+    group_id: Uuid,
+    user_id: Uuid,
+    role: &str,
+    invite_id: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let sql = "INSERT INTO memberships (group_id, user_id, role, joined_at, invite_id) VALUES ($1, $2, $3, $4, $5)";
+    dispatch!(tx, Tx, tx => sqlx::query(sql)
+        .bind(group_id.to_string())
+        .bind(user_id.to_string())
+        .bind(role)
+        .bind(to_ms(now))
+        .bind(invite_id.map(|i| i.to_string()))
+        .execute(&mut **tx)
+        .await?
+        .rows_affected());
+    Ok(())
+}
