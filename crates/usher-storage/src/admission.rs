@@ -90,7 +90,7 @@ impl Store {
         slot.check_email(&user.email)?;
         let (group_id, role) = slot.group.clone().ok_or(StoreError::InviteNotFound)?;
         let member: Option<i64> = dispatch!(&mut tx, Tx, tx => sqlx::query_scalar(
-            "SELECT 1 FROM memberships WHERE group_id = $1 AND user_id = $2")
+            "SELECT CAST(1 AS BIGINT) FROM memberships WHERE group_id = $1 AND user_id = $2")
             .bind(group_id.to_string()).bind(user.id.to_string()).fetch_optional(&mut **tx).await?);
         if member.is_some() {
             return Err(StoreError::AlreadyMember);
@@ -190,7 +190,7 @@ async fn insert_redemption(tx: &mut Tx, invite_id: Uuid, user_id: Uuid, now: Dat
 }
 
 async fn is_superseded_in_tx(tx: &mut Tx, hash: &usher_domain::token::TokenHash) -> Result<bool, StoreError> {
-    let found: Option<i64> = dispatch!(tx, Tx, tx => sqlx::query_scalar("SELECT 1 FROM superseded_tokens WHERE token_hash = $1")
+    let found: Option<i64> = dispatch!(tx, Tx, tx => sqlx::query_scalar("SELECT CAST(1 AS BIGINT) FROM superseded_tokens WHERE token_hash = $1")
         .bind(hash.as_str()).fetch_optional(&mut **tx).await?);
     Ok(found.is_some())
 }

@@ -39,14 +39,14 @@ impl Store {
         if let Some(address) = &grant.email {
             let (group, normalized) = (grant.group_id.to_string(), address.normalized());
             let member: Option<i64> = dispatch!(&mut tx, Tx, tx => sqlx::query_scalar(
-                "SELECT 1 FROM memberships m JOIN users u ON u.id = m.user_id \
+                "SELECT CAST(1 AS BIGINT) FROM memberships m JOIN users u ON u.id = m.user_id \
                  WHERE m.group_id = $1 AND u.email_normalized = $2")
                 .bind(&group).bind(&normalized).fetch_optional(&mut **tx).await?);
             if member.is_some() {
                 return Err(StoreError::AlreadyMember);
             }
             let sql = format!(
-                "SELECT 1 FROM invites i WHERE i.group_id = $1 AND i.email_normalized = $2 AND {}",
+                "SELECT CAST(1 AS BIGINT) FROM invites i WHERE i.group_id = $1 AND i.email_normalized = $2 AND {}",
                 active_sql!("$3")
             );
             let pending: Option<i64> = dispatch!(&mut tx, Tx, tx => sqlx::query_scalar(&sql)

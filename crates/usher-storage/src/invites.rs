@@ -52,7 +52,7 @@ impl Store {
     /// Whether a token was an invitation's before a resend or a copied link replaced it.
     pub async fn is_superseded(&self, hash: &TokenHash) -> Result<bool, StoreError> {
         let found: Option<i64> = dispatch!(&self.pool, Pool, pool =>
-            sqlx::query_scalar("SELECT 1 FROM superseded_tokens WHERE token_hash = $1")
+            sqlx::query_scalar("SELECT CAST(1 AS BIGINT) FROM superseded_tokens WHERE token_hash = $1")
                 .bind(hash.as_str()).fetch_optional(pool).await?);
         Ok(found.is_some())
     }

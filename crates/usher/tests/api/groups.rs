@@ -1,0 +1,192 @@
+//! Groups and members: creation, roles and their limits, leaving, and a deployment
+//! with its own role list.
+
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+use crate::harness::{Backend, TestApp, assert_problem};
+
+on_both_backends!(
+    a_group_code_admits_its_holder_with_the_preset_role,
+    roles_never_rise_above_their_grantor_and_a_top_member_stays,
+    groups_are_found_by_external_id_and_validated,
+);
+
+async fn a_group_code_admits_its_holder_with_the_preset_role(app: TestApp) {
+    let (owner, _) = app.signed_in("olive").await;
+    let (guest, guest_id) = app.signed_in("gus").await;
+    let (_, group) = app
+        .post("/groups", Some(&owner), json!({"name": "Olive's Tree", "description": "Family", "external_id": "tree-1", "metadata": {"plan": "pro"}}))
+        .await;
+    let group_id = group["id"].as_str().unwrap();
+    assert_eq!(group["role"], "owner");
+    let code = app.group_invite(&owner, group_id, json!({})).await;
+    assert_eq!(
+        (code["kind"].as_str(), code["role"].as_str(), code["max_uses"].as_u64()),
+        (Some("group_code"), Some("member"), Some(1))
+    );
+    let expires: chrono::DateTime<chrono::Utc> = code["expires_at"].as_str().unwrap().parse().unwrap();
+    assert!((expires - chrono::Utc::now()).num_minutes() > 23 * 60, "default 24 h");
+    let code_text = code["code"].as_str().unwrap();
+    assert_eq!(code["url"], format!("{}/join/{code_text}", app.config.public_url()));
+
+    let (status, public) = app.get(&format!("/invites/{code_text}"), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(public["group"], json!({"name": "Olive's Tree", "description": "Family"}));
+    assert_eq!((public["role"].as_str(), public["inviter"]["display_name"].as_str()), (Some("member"), Some("olive")));
+    assert_eq!(public["uses_remaining"], 1);
+    let text = public.to_string();
+    for secret in [group_id, "tree-1", "pro", code["id"].as_str().unwrap(), "@"] {
+        assert!(!text.contains(secret), "the public look-up leaks {secret}: {text}");
+    }
+
+    // The client cannot choose its role: a `role` field is ignored.
+    let (status, joined) =
+        app.post(&format!("/invites/{code_text}/accept"), Some(&guest), json!({"role": "owner"})).await;
+    assert_eq!(status, StatusCode::CREATED, "{joined}");
+    assert_eq!(joined["membership"]["role"], "member");
+    let roles = app.member_roles(&owner, group_id).await;
+    assert_eq!(roles.get(&guest_id).map(String::as_str), Some("member"));
+    let (_, me) = app.get("/me", Some(&guest)).await;
+    assert_eq!(me["groups"], json!([{"id": group_id, "name": "Olive's Tree", "role": "member"}]));
+    let (_, members) = app.get(&format!("/groups/{group_id}/members"), Some(&guest)).await;
+    let guest_row = members["items"].as_array().unwrap().iter().find(|m| m["user"]["id"] == guest_id.as_str()).unwrap();
+    assert_eq!(guest_row["invite_id"], code["id"]);
+
+    // Already a member: 409 and nothing consumed.
+    let another = app.group_invite(&owner, group_id, json!({"max_uses": 3})).await;
+    let (status, body) = app.accept(&guest, another["code"].as_str().unwrap()).await;
+    assert_problem(status, &body, StatusCode::CONFLICT, "already_member");
+    assert_eq!(app.group_invite_state(&owner, group_id, another["id"].as_str().unwrap()).await["uses"], 0);
+    // A registration invite is not accepted, it is registered with.
+    let registration = app.create_invite(json!({})).await;
+    let (status, body) = app.accept(&guest, registration["code"].as_str().unwrap()).await;
+    assert_problem(status, &body, StatusCode::BAD_REQUEST, "not_applicable");
+
+    let (status, redeemed) = app
+        .get(&format!("/groups/{group_id}/invites/{}/redemptions", code["id"].as_str().unwrap()), Some(&owner))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(redeemed["items"].as_array().unwrap().len(), 1);
+    assert_eq!(redeemed["items"][0]["user"]["username"], "gus");
+
+    // Register and join in one step with a group code.
+    let fresh = app.group_invite(&owner, group_id, json!({"role": "viewer"})).await;
+    let (status, registered) = app.register("newbie", fresh["code"].as_str()).await;
+    assert_eq!(status, StatusCode::CREATED, "{registered}");
+    let roles = app.member_roles(&owner, group_id).await;
+    assert_eq!(roles.get(registered["user"]["id"].as_str().unwrap()).map(String::as_str), Some("viewer"));
+}
+
+async fn roles_never_rise_above_their_grantor_and_a_top_member_stays(app: TestApp) {
+    let (owner, owner_id) = app.signed_in("otto").await;
+    let (admin, admin_id) = app.signed_in("ada").await;
+    let (member, member_id) = app.signed_in("mel").await;
+    let group_id = app.create_group(&owner, "Roles").await;
+    for (token, role) in [(&admin, "admin"), (&member, "member")] {
+        let code = app.group_invite(&owner, &group_id, json!({"role": role})).await;
+        assert_eq!(app.accept(token, code["code"].as_str().unwrap()).await.0, StatusCode::CREATED);
+    }
+    let path = |user: &str| format!("/groups/{group_id}/members/{user}");
+    // An admin may not grant owner, nor invite as owner, nor touch the owner.
+    let (status, body) = app.set_role(&admin, &group_id, &member_id, "owner").await;
+    assert_problem(status, &body, StatusCode::FORBIDDEN, "forbidden");
+    let (status, body) = app.post(&format!("/groups/{group_id}/invites"), Some(&admin), json!({"role": "owner"})).await;
+    assert_problem(status, &body, StatusCode::FORBIDDEN, "forbidden");
+    let (status, body) = app.set_role(&admin, &group_id, &owner_id, "viewer").await;
+    assert_problem(status, &body, StatusCode::FORBIDDEN, "forbidden");
+    let (status, body) = app.set_role(&admin, &group_id, &member_id, "boss").await;
+    assert_problem(status, &body, StatusCode::BAD_REQUEST, "invalid_request");
+    assert_eq!(app.set_role(&admin, &group_id, &member_id, "viewer").await.0, StatusCode::OK);
+    // The last owner can neither step down nor leave...
+    let (status, body) = app.set_role(&owner, &group_id, &owner_id, "admin").await;
+    assert_problem(status, &body, StatusCode::CONFLICT, "last_owner");
+    let (status, body) = app.delete(&path(&owner_id), Some(&owner)).await;
+    assert_problem(status, &body, StatusCode::CONFLICT, "last_owner");
+    // ...until there is another.
+    assert_eq!(app.set_role(&owner, &group_id, &admin_id, "owner").await.0, StatusCode::OK);
+    assert_eq!(app.delete(&path(&owner_id), Some(&owner)).await.0, StatusCode::NO_CONTENT);
+    // Anyone may leave.
+    assert_eq!(app.delete(&path(&member_id), Some(&member)).await.0, StatusCode::NO_CONTENT);
+    let roles = app.member_roles(&admin, &group_id).await;
+    assert_eq!(roles.into_iter().collect::<Vec<_>>(), vec![(admin_id, "owner".to_owned())]);
+    let (status, body) = app.get(&format!("/groups/{group_id}"), Some(&owner)).await;
+    assert_problem(status, &body, StatusCode::NOT_FOUND, "not_found");
+}
+
+async fn groups_are_found_by_external_id_and_validated(app: TestApp) {
+    let (owner, _) = app.signed_in("erik").await;
+    let (_, a) =
+        app.post("/groups", Some(&owner), json!({"name": "A", "external_id": "ext-a", "slug": "group-a"})).await;
+    let (status, body) = app.post("/groups", Some(&owner), json!({"name": "B", "external_id": "ext-a"})).await;
+    assert_problem(status, &body, StatusCode::CONFLICT, "external_id_taken");
+    let (status, body) = app.post("/groups", Some(&owner), json!({"name": "C", "slug": "group-a"})).await;
+    assert_problem(status, &body, StatusCode::CONFLICT, "slug_taken");
+    let (status, found) = app.get("/groups?external_id=ext-a", Some(&owner)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(found["items"].as_array().unwrap().len(), 1);
+    assert_eq!(found["items"][0]["id"], a["id"]);
+    let refused = [
+        json!({"name": ""}),
+        json!({"name": "x".repeat(101)}),
+        json!({"name": "ok", "slug": "Not A Slug"}),
+        json!({"name": "ok", "metadata": [1, 2]}),
+        json!({"name": "ok", "metadata": {"big": "x".repeat(17 * 1024)}}),
+    ];
+    for body in refused {
+        let (status, problem) = app.post("/groups", Some(&owner), body.clone()).await;
+        assert_problem(status, &problem, StatusCode::BAD_REQUEST, "invalid_request");
+    }
+    let (_, mine) = app.get("/groups", Some(&owner)).await;
+    assert_eq!(mine["items"].as_array().unwrap().len(), 1, "refusals created nothing");
+    let (status, patched) = app
+        .request(
+            Method::PATCH,
+            &format!("/groups/{}", a["id"].as_str().unwrap()),
+            Some(&owner),
+            Some(&json!({"name": "A2", "metadata": {"k": 1}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!((patched["name"].as_str(), &patched["metadata"]), (Some("A2"), &json!({"k": 1})));
+}
+
+/// A family-tree deployment: `custodian, contributor, viewer`, managed by custodians.
+async fn family_tree_roles(backend: Backend) {
+    let Some(app) = TestApp::spawn_with(backend, |c| {
+        c.roles = vec!["custodian".into(), "contributor".into(), "viewer".into()];
+        c.manage_role = "custodian".into();
+    })
+    .await
+    else {
+        return;
+    };
+    let (custodian, _) = app.signed_in("carla").await;
+    let (contributor, contributor_id) = app.signed_in("cody").await;
+    let (viewer, _) = app.signed_in("vera").await;
+    let (_, tree) = app.post("/groups", Some(&custodian), json!({"name": "Tree", "external_id": "9f1c-tree"})).await;
+    assert_eq!(tree["role"], "custodian");
+    let tree = tree["id"].as_str().unwrap();
+    let code = app.group_invite(&custodian, tree, json!({})).await;
+    assert_eq!(code["role"], "viewer", "no `member` role: the lowest role is the default");
+    assert_eq!(app.accept(&viewer, code["code"].as_str().unwrap()).await.0, StatusCode::CREATED);
+    let invitation =
+        app.group_invite(&custodian, tree, json!({"role": "contributor", "email": "cody@example.com"})).await;
+    assert_eq!(app.accept(&contributor, invitation["token"].as_str().unwrap()).await.0, StatusCode::CREATED);
+    assert_eq!(app.member_roles(&custodian, tree).await.get(&contributor_id).map(String::as_str), Some("contributor"));
+    let (status, body) = app.post(&format!("/groups/{tree}/invites"), Some(&contributor), json!({})).await;
+    assert_problem(status, &body, StatusCode::FORBIDDEN, "forbidden");
+    let (status, body) =
+        app.post(&format!("/groups/{tree}/invites"), Some(&custodian), json!({"role": "member"})).await;
+    assert_problem(status, &body, StatusCode::BAD_REQUEST, "invalid_request");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn family_tree_roles_sqlite() {
+    family_tree_roles(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn family_tree_roles_postgres() {
+    family_tree_roles(Backend::Postgres).await;
+}
