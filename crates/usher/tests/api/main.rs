@@ -6,6 +6,7 @@ mod harness;
 
 mod accounts;
 mod errors;
+mod group_invites;
 mod groups;
 mod login_links;
 mod readme;
