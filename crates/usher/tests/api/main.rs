@@ -9,6 +9,7 @@ mod errors;
 mod group_invites;
 mod groups;
 mod login_links;
+mod permissions;
 mod readme;
 mod registration_invites;
 mod secrets;

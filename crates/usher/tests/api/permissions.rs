@@ -1,0 +1,136 @@
+//! The permission matrix: every group and invite endpoint × (top role, manage role,
+//! member, lowest role, non-member, anonymous) → the expected status, and on every
+//! refusal the group, its members and its invites exactly as they were.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::harness::TestApp;
+
+on_both_backends!(every_group_endpoint_answers_each_role_as_specified);
+
+/// One endpoint: method, path (`{g}` group, `{c}` code invite, `{e}` email invitation,
+/// `{t}` a member to act on), body, and the status when allowed.
+struct Endpoint {
+    method: Method,
+    path: &'static str,
+    body: Option<Value>,
+    allowed: StatusCode,
+}
+
+fn endpoints() -> Vec<Endpoint> {
+    let e = |method: Method, path: &'static str, body: Option<Value>, allowed: StatusCode| Endpoint {
+        method,
+        path,
+        body,
+        allowed,
+    };
+    // Ordered so the destructive ones come last.
+    vec![
+        e(Method::GET, "/groups/{g}", None, StatusCode::OK),
+        e(Method::GET, "/groups/{g}/members", None, StatusCode::OK),
+        e(Method::PATCH, "/groups/{g}", Some(json!({"description": "changed"})), StatusCode::OK),
+        e(Method::POST, "/groups/{g}/invites", Some(json!({"role": "member"})), StatusCode::CREATED),
+        e(Method::GET, "/groups/{g}/invites", None, StatusCode::OK),
+        e(Method::GET, "/groups/{g}/invites/{c}", None, StatusCode::OK),
+        e(Method::GET, "/groups/{g}/invites/{c}/redemptions", None, StatusCode::OK),
+        e(Method::POST, "/groups/{g}/invites/{e}/resend", Some(json!({})), StatusCode::OK),
+        e(Method::POST, "/groups/{g}/invites/{e}/link", Some(json!({})), StatusCode::OK),
+        e(Method::DELETE, "/groups/{g}/invites/{c}", None, StatusCode::NO_CONTENT),
+        e(Method::PATCH, "/groups/{g}/members/{t}", Some(json!({"role": "viewer"})), StatusCode::OK),
+        e(Method::DELETE, "/groups/{g}/members/{t}", None, StatusCode::NO_CONTENT),
+        e(Method::DELETE, "/groups/{g}", None, StatusCode::NO_CONTENT),
+    ]
+}
+
+/// A group with one member of every role, a member to act on, a code and an email
+/// invitation. Answers the tokens by role name and the path substitutions.
+struct Fixture {
+    tokens: Vec<(&'static str, Option<String>)>,
+    owner: String,
+    ids: [(&'static str, String); 4],
+}
+
+async fn fixture(app: &TestApp, n: usize) -> Fixture {
+    let (owner, _) = app.signed_in(&format!("owner{n}")).await;
+    let group = app.create_group(&owner, &format!("matrix {n}")).await;
+    let mut tokens = vec![("owner", Some(owner.clone()))];
+    for role in ["admin", "member", "viewer"] {
+        let (token, _) = app.signed_in(&format!("{role}{n}")).await;
+        let code = app.group_invite(&owner, &group, json!({"role": role})).await;
+        assert_eq!(app.accept(&token, code["code"].as_str().unwrap()).await.0, StatusCode::CREATED);
+        tokens.push((role, Some(token)));
+    }
+    let (outsider, _) = app.signed_in(&format!("outsider{n}")).await;
+    tokens.push(("outsider", Some(outsider)));
+    tokens.push(("anonymous", None));
+    let (target, target_id) = app.signed_in(&format!("target{n}")).await;
+    let code = app.group_invite(&owner, &group, json!({"role": "member"})).await;
+    assert_eq!(app.accept(&target, code["code"].as_str().unwrap()).await.0, StatusCode::CREATED);
+    let code_id = code["id"].as_str().unwrap().to_owned();
+    let invitation = app.group_invite(&owner, &group, json!({"email": format!("invitee{n}@example.com")})).await;
+    let ids =
+        [("{g}", group), ("{c}", code_id), ("{e}", invitation["id"].as_str().unwrap().to_owned()), ("{t}", target_id)];
+    Fixture { tokens, owner, ids }
+}
+
+fn fill(path: &str, ids: &[(&'static str, String); 4]) -> String {
+    ids.iter().fold(path.to_owned(), |p, (key, value)| p.replace(key, value))
+}
+
+/// Everything a refusal must leave as it was, read by the owner.
+async fn snapshot(app: &TestApp, f: &Fixture) -> Value {
+    let group = &f.ids[0].1;
+    let (_, read) = app.get(&format!("/groups/{group}"), Some(&f.owner)).await;
+    let (_, invites) = app.get(&format!("/groups/{group}/invites?status=all"), Some(&f.owner)).await;
+    let email_id = f.ids[2].1.parse().unwrap();
+    let queued = app.store.queued_emails(email_id).await.unwrap().len();
+    json!({"group": read, "invites": invites, "queued": queued})
+}
+
+/// What `role` gets from `endpoint`: the allowed status, or the refusal.
+fn expected(role: &str, endpoint: &Endpoint) -> StatusCode {
+    let reads_group = endpoint.method == Method::GET && !endpoint.path.contains("/invites");
+    match role {
+        "anonymous" => StatusCode::UNAUTHORIZED,
+        "outsider" => StatusCode::NOT_FOUND,
+        "member" | "viewer" if reads_group => endpoint.allowed,
+        "member" | "viewer" => StatusCode::FORBIDDEN,
+        "admin" if endpoint.method == Method::DELETE && endpoint.path == "/groups/{g}" => StatusCode::FORBIDDEN,
+        _ => endpoint.allowed,
+    }
+}
+
+async fn every_group_endpoint_answers_each_role_as_specified(app: TestApp) {
+    // Refusals: one fixture, checked unchanged after every request.
+    let f = fixture(&app, 0).await;
+    let before = snapshot(&app, &f).await;
+    for (role, token) in &f.tokens {
+        for endpoint in endpoints() {
+            let want = expected(role, &endpoint);
+            if want.is_success() {
+                continue;
+            }
+            let path = fill(endpoint.path, &f.ids);
+            let (status, body) =
+                app.request(endpoint.method.clone(), &path, token.as_deref(), endpoint.body.as_ref()).await;
+            assert_eq!(status, want, "{role} {} {path}: {body}", endpoint.method);
+            assert_eq!(snapshot(&app, &f).await, before, "{role} {} {path} changed something", endpoint.method);
+        }
+    }
+    // Successes: a fresh fixture per role, endpoints in order, destructive ones last.
+    for (n, role) in ["owner", "admin", "member", "viewer"].into_iter().enumerate() {
+        let f = fixture(&app, n + 1).await;
+        let token = f.tokens.iter().find(|(r, _)| *r == role).and_then(|(_, t)| t.clone());
+        for endpoint in endpoints() {
+            let want = expected(role, &endpoint);
+            if !want.is_success() {
+                continue;
+            }
+            let path = fill(endpoint.path, &f.ids);
+            let (status, body) =
+                app.request(endpoint.method.clone(), &path, token.as_deref(), endpoint.body.as_ref()).await;
+            assert_eq!(status, want, "{role} {} {path}: {body}", endpoint.method);
+        }
+    }
+}
