@@ -90,7 +90,7 @@ fn the_curl_tour_works_as_written() {
         .replace("USHER=http://127.0.0.1:8080/api/v1", &format!("USHER=http://127.0.0.1:{port}/api/v1"))
         .replace("TOKEN=paste-the-token-from-the-first-start-link", &format!("TOKEN={}", token.unwrap()));
     // Not part of the tour: print the secrets it handled, to look for them in the log.
-    let script = format!("{script}\necho \"secrets: $TOKEN $ADMIN $LINK $ALICE\"\n");
+    let script = format!("{script}\necho \"secrets: $TOKEN $ADMIN $LINK $ALICE $BOB\"\n");
     let output = Command::new("bash").args(["-euo", "pipefail", "-c", &script]).output().unwrap();
     let _ = server.kill();
     let _ = server.wait();
@@ -103,7 +103,11 @@ fn the_curl_tour_works_as_written() {
     assert!(out.contains("\"alice\""), "{out}");
     assert!(out.contains("\"uses\": 1") && out.contains("\"uses_remaining\": 2"), "{out}");
     let secrets = lines.last().and_then(|l| l.strip_prefix("secrets: ")).expect("the secrets line");
-    assert_eq!(lines[lines.len() - 2], "\"invite_used_up\"", "{out}");
+    assert!(lines.contains(&"\"invite_used_up\""), "{out}");
+    assert!(out.contains("\"name\": \"The Smiths\"") && out.contains("\"uses_remaining\": 5"), "{out}");
+    assert!(out.contains("\"email_hint\": \"b***@example.com\""), "{out}");
+    let members = r#"[{"user":"alice","role":"owner"},{"user":"admin","role":"member"},{"user":"bob","role":"admin"}]"#;
+    assert_eq!(lines[lines.len() - 2], members, "{out}");
     assert!(logs.contains("login link redeemed"), "the log was captured: {logs}");
     for secret in secrets.split(' ') {
         assert!(secret.len() >= 43, "{secret}");
