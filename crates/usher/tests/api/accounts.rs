@@ -7,6 +7,8 @@ use usher_http::Registration;
 
 use crate::harness::{Backend, TestApp, assert_problem};
 
+on_both_backends!(backend: registration_policy);
+
 on_both_backends!(
     sign_in_by_username_or_any_case_email,
     the_cookie_works_like_the_bearer_token,
@@ -183,14 +185,4 @@ async fn registration_policy(backend: Backend) {
         let invite = app.invite(&code).await;
         assert_eq!(invite["uses"], u64::from(with_invite == StatusCode::CREATED), "{policy:?}");
     }
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn registration_policy_sqlite() {
-    registration_policy(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn registration_policy_postgres() {
-    registration_policy(Backend::Postgres).await;
 }

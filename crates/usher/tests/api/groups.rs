@@ -6,6 +6,8 @@ use serde_json::json;
 
 use crate::harness::{Backend, TestApp, assert_problem};
 
+on_both_backends!(backend: family_tree_roles);
+
 on_both_backends!(
     a_group_code_admits_its_holder_with_the_preset_role,
     roles_never_rise_above_their_grantor_and_a_top_member_stays,
@@ -179,14 +181,4 @@ async fn family_tree_roles(backend: Backend) {
     let (status, body) =
         app.post(&format!("/groups/{tree}/invites"), Some(&custodian), json!({"role": "member"})).await;
     assert_problem(status, &body, StatusCode::BAD_REQUEST, "invalid_request");
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn family_tree_roles_sqlite() {
-    family_tree_roles(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn family_tree_roles_postgres() {
-    family_tree_roles(Backend::Postgres).await;
 }

@@ -13,6 +13,7 @@ use usher_storage::Store;
 
 use crate::harness::{Backend, TestApp, TestDb};
 
+on_both_backends!(backend: older_databases_are_migrated);
 on_both_backends!(only_the_first_start_creates_an_admin, cli_mints_links_and_invites_that_work);
 
 fn usher(db: &TestDb, args: &[&str]) -> Command {
@@ -78,16 +79,6 @@ async fn older_databases_are_migrated(backend: Backend) {
     let (state, first) = usher::prepare(&db.config).await.unwrap();
     assert!(first.is_none());
     assert_eq!(state.store.count_users().await.unwrap(), 1, "data survived");
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn older_databases_are_migrated_sqlite() {
-    older_databases_are_migrated(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn older_databases_are_migrated_postgres() {
-    older_databases_are_migrated(Backend::Postgres).await;
 }
 
 /// Starts `usher` (no arguments) and returns what it printed on stdout before it was

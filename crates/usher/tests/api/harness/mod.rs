@@ -5,7 +5,10 @@
 //! without it they print a notice and pass as skipped. Each test gets its own
 //! database, dropped when the app is.
 
-use std::{net::SocketAddr, path::PathBuf};
+use std::net::SocketAddr;
+
+mod db;
+pub use db::TestDb;
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -21,8 +24,21 @@ pub enum Backend {
 }
 
 /// Runs each named `async fn(TestApp)` once per backend, as `name::sqlite` and
-/// `name::postgres`.
+/// `name::postgres`. With `backend:` first, the functions take the `Backend` instead
+/// and start their own apps (for tests that configure the server).
 macro_rules! on_both_backends {
+    (backend: $($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn sqlite() {
+                super::$name(crate::harness::Backend::Sqlite).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn postgres() {
+                super::$name(crate::harness::Backend::Postgres).await;
+            }
+        }
+    )*};
     ($($name:ident),* $(,)?) => {$(
         mod $name {
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -39,77 +55,6 @@ macro_rules! on_both_backends {
             }
         }
     )*};
-}
-
-/// A PostgreSQL database made for one test, dropped with it.
-struct PgDatabase {
-    admin_url: String,
-    name: String,
-}
-
-impl Drop for PgDatabase {
-    fn drop(&mut self) {
-        let (admin_url, name) = (self.admin_url.clone(), self.name.clone());
-        // Drop runs outside any runtime we may block: use a thread with its own.
-        let _ = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
-            runtime.block_on(async {
-                let mut conn = sqlx::PgConnection::connect(&admin_url).await.ok()?;
-                sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).execute(&mut conn).await.ok()
-            })
-        })
-        .join();
-    }
-}
-
-/// Replaces the database name in a PostgreSQL URL.
-fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
-    let authority_end = base.find("://").map_or(0, |i| i + 3);
-    let path_start = base[authority_end..].find('/').map_or(base.len(), |i| authority_end + i);
-    let mut out = format!("{}/{name}", &base[..path_start]);
-    if let Some(q) = query {
-        out.push('?');
-        out.push_str(q);
-    }
-    out
-}
-
-/// A fresh, empty database of one backend and a config pointing at it; the database
-/// goes away with this value.
-pub struct TestDb {
-    pub backend: Backend,
-    pub config: Config,
-    /// The SQLite file, for tests that read its bytes.
-    pub sqlite_file: Option<PathBuf>,
-    _pg: Option<PgDatabase>,
-    _dir: tempfile::TempDir,
-}
-
-impl TestDb {
-    /// `None` (with a printed notice) when the backend is not available here.
-    pub async fn new(backend: Backend) -> Option<Self> {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let mut config = Config { data_dir: dir.path().to_owned(), ..Config::default() };
-        let (pg, sqlite_file) = match backend {
-            Backend::Sqlite => (None, Some(dir.path().join("usher.db"))),
-            Backend::Postgres => {
-                let pg = fresh_postgres_database().await?;
-                config.database_url = Some(with_database(&pg.admin_url, &pg.name));
-                (Some(pg), None)
-            }
-        };
-        Some(Self { backend, config, sqlite_file, _pg: pg, _dir: dir })
-    }
-
-    /// `USHER_*` variables that point the `usher` binary at this database.
-    pub fn env(&self) -> Vec<(String, String)> {
-        vec![
-            ("USHER_DATABASE_URL".into(), self.config.database_url()),
-            ("USHER_DATA_DIR".into(), self.config.data_dir.display().to_string()),
-            ("USHER_PUBLIC_URL".into(), self.config.public_url()),
-        ]
-    }
 }
 
 pub struct TestApp {
@@ -378,21 +323,6 @@ impl Drop for TestApp {
             let _ = tx.send(());
         }
     }
-}
-
-/// A new, empty database on the server `USHER_TEST_POSTGRES_URL` names; `None` with a
-/// notice when the variable is not set. A set variable that does not work fails.
-async fn fresh_postgres_database() -> Option<PgDatabase> {
-    let Ok(admin_url) = std::env::var("USHER_TEST_POSTGRES_URL") else {
-        eprintln!("notice: USHER_TEST_POSTGRES_URL is not set; skipping this PostgreSQL test");
-        return None;
-    };
-    let name = format!("usher_test_{}", uuid::Uuid::new_v4().simple());
-    let mut conn = sqlx::PgConnection::connect(&admin_url)
-        .await
-        .unwrap_or_else(|e| panic!("USHER_TEST_POSTGRES_URL is set but PostgreSQL is not reachable: {e}"));
-    sqlx::query(&format!("CREATE DATABASE \"{name}\"")).execute(&mut conn).await.expect("create test database");
-    Some(PgDatabase { admin_url, name })
 }
 
 /// Asserts a problem+json answer with this status and stable code.
