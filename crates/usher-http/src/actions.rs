@@ -5,7 +5,7 @@ use rand::rngs::OsRng;
 use usher_domain::{code::InviteCode, invite::InviteKind, token::Token};
 use usher_storage::{
     Store, StoreError,
-    model::{Invite, NewInvite, Secret, User},
+    model::{Invite, NewInvite, OutgoingEmail, Secret, User},
 };
 
 use crate::Settings;
@@ -18,16 +18,24 @@ pub struct MintedLink {
     pub url: String,
 }
 
-/// Mints a login link for `user`, valid until `expires_at`.
+/// Mints a login link for `user`, valid until `expires_at`; with `send_email`, the
+/// link is also mailed to the user (queued with the link, in one transaction).
 pub async fn create_login_link(
     store: &Store,
     settings: &Settings,
     user: &User,
     expires_at: DateTime<Utc>,
     created_by: Option<&User>,
+    send_email: bool,
     now: DateTime<Utc>,
 ) -> Result<MintedLink, StoreError> {
     let token = Token::generate(&mut OsRng);
+    let url = settings.login_link_url(token.expose());
+    let email = send_email.then(|| OutgoingEmail {
+        recipient: user.email.clone(),
+        template: "login_link",
+        data: serde_json::json!({"display_name": user.display_name, "url": url, "expires_at": expires_at}),
+    });
     let new = NewInvite {
         kind: InviteKind::LoginLink,
         secret: Secret::Token(token.hash()),
@@ -38,8 +46,7 @@ pub async fn create_login_link(
         created_by: created_by.map(|u| u.id),
         group: None,
     };
-    let link = store.create_invite(new, now).await?;
-    let url = settings.login_link_url(token.expose());
+    let link = store.create_invite(new, email, now).await?;
     Ok(MintedLink { link, token, url })
 }
 
@@ -73,7 +80,7 @@ pub async fn create_registration_invite(
             created_by: created_by.map(|u| u.id),
             group: None,
         };
-        match store.create_invite(new, now).await {
+        match store.create_invite(new, None, now).await {
             Err(StoreError::CodeTaken) if attempts < 5 => attempts += 1,
             other => return other,
         }

@@ -35,6 +35,8 @@ pub struct Settings {
     pub invitation_default_hours: u32,
     pub invitation_max_hours: u32,
     pub resend_limit: u32,
+    /// Days an inactive invite, and sent mail, are kept before the cleanup purges them.
+    pub retention_days: u32,
 }
 
 impl Settings {
@@ -54,6 +56,7 @@ impl Settings {
             invitation_default_hours: group::INVITATION_DEFAULT_HOURS,
             invitation_max_hours: group::INVITATION_MAX_HOURS,
             resend_limit: group::RESEND_LIMIT,
+            retention_days: 30,
         }
     }
 

@@ -4,7 +4,10 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use usher_domain::invite::{InviteKind, InviteStatus};
-use usher_storage::model::{Group, Invite, Member, Page, User, UserSummary};
+use usher_storage::{
+    Delivery, Store,
+    model::{Group, Invite, Member, Page, User, UserSummary},
+};
 use uuid::Uuid;
 
 use crate::{Settings, error::ApiError};
@@ -75,6 +78,22 @@ pub struct InviteView {
     pub revoked_at: Option<DateTime<Utc>>,
     pub resend_count: u32,
     pub last_sent_at: Option<DateTime<Utc>>,
+    /// Email invitations: the latest email's delivery.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delivery: Option<DeliveryView>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct DeliveryView {
+    pub status: String,
+    pub attempts: u32,
+    pub last_error: Option<String>,
+}
+
+impl From<Delivery> for DeliveryView {
+    fn from(d: Delivery) -> Self {
+        Self { status: d.status, attempts: d.attempts, last_error: d.last_error }
+    }
 }
 
 impl InviteView {
@@ -104,7 +123,16 @@ impl InviteView {
             revoked_at: invite.usage.revoked_at,
             resend_count: invite.resend_count,
             last_sent_at: invite.last_sent_at,
+            delivery: None,
         }
+    }
+
+    /// With its latest email's delivery, for email invitations.
+    pub async fn with_delivery(mut self, store: &Store) -> Result<Self, ApiError> {
+        if self.kind == InviteKind::EmailInvitation {
+            self.delivery = store.delivery(self.id).await?.map(DeliveryView::from);
+        }
+        Ok(self)
     }
 
     /// With the plain token of an email invitation, shown this once.

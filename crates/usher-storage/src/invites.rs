@@ -8,7 +8,8 @@ use uuid::Uuid;
 use crate::{
     Store, StoreError,
     backend::Tx,
-    model::{Invite, InviteScope, NewInvite, Page, Secret},
+    group_invites::queue_email,
+    model::{Invite, InviteScope, NewInvite, OutgoingEmail, Page, Secret},
     rows::{INVITE_SELECT, InviteRow, to_ms},
 };
 
@@ -32,9 +33,18 @@ const SCOPE_SQL: &str =
 impl Store {
     /// Inserts an invite. A code that collides with an existing one comes back as
     /// [`StoreError::CodeTaken`] so the caller can draw another.
-    pub async fn create_invite(&self, new: NewInvite, now: DateTime<Utc>) -> Result<Invite, StoreError> {
+    /// `email`, if any, is queued in the outbox in the same transaction.
+    pub async fn create_invite(
+        &self,
+        new: NewInvite,
+        email: Option<OutgoingEmail>,
+        now: DateTime<Utc>,
+    ) -> Result<Invite, StoreError> {
         let mut tx = self.pool.begin_write().await?;
         let id = insert_invite(&mut tx, &new, now).await?;
+        if let Some(email) = email {
+            queue_email(&mut tx, id, &email, now).await?;
+        }
         tx.commit().await?;
         self.invite_by_id(id).await?.ok_or(StoreError::NotFound)
     }

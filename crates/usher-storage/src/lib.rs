@@ -8,7 +8,8 @@
 //!   backend has its own versioned folder under `migrations/`), write transactions, and
 //!   the `dispatch!` macro that runs a query on whichever pool is live.
 //! - `users`, `sessions`, `invites`, `groups`, `group_invites`, `admission`: the
-//!   queries, grouped by what they serve.
+//!   queries, grouped by what they serve; `outbox` (mail to send) and `cleanup`
+//!   (purging, and claiming scheduled job runs) serve the background jobs.
 //! - `rows`: row types and their conversion into the [`model`] types.
 //!
 //! Queries are written once, in SQL that both SQLite and PostgreSQL accept (`$N`
@@ -20,17 +21,21 @@
 #[macro_use]
 mod backend;
 mod admission;
+mod cleanup;
 mod error;
 mod group_invites;
 mod groups;
 mod invites;
 pub mod model;
+mod outbox;
 mod rows;
 mod sessions;
 mod store;
 mod users;
 
 pub use backend::Backend;
+pub use cleanup::Purged;
 pub use error::StoreError;
 pub use group_invites::Renewal;
+pub use outbox::{Delivery, OutboxMessage};
 pub use store::Store;

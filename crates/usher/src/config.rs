@@ -12,11 +12,15 @@ use figment::{
     providers::{Env, Format, Toml},
 };
 use serde::Deserialize;
+use std::time::Duration;
 use usher_domain::{
     account::{Email, Username},
     role::Roles,
 };
+
+use lettre::message::Mailbox;
 use usher_http::{Registration, Settings};
+use usher_jobs::{mailer::RetryPolicy, runner::Schedule, transport::Transport};
 
 /// Every key of SPEC §8, with its default.
 #[derive(Clone, Deserialize)]
@@ -43,6 +47,14 @@ pub struct Config {
     /// Cron schedule of the cleanup job (UTC).
     pub cleanup_schedule: String,
     pub retention_days: u32,
+    /// Outbox: wait before the second delivery attempt (doubling after), its cap, the
+    /// attempts before a message fails, and how long a worker holds a claimed message.
+    pub mail_retry_base_ms: u64,
+    pub mail_retry_max_ms: u64,
+    pub mail_max_attempts: u32,
+    pub mail_lease_secs: u64,
+    /// Pause of the job runner between passes when idle.
+    pub job_poll_ms: u64,
     pub session_ttl_days: u32,
     pub login_link_expiry_hours: u32,
     pub login_link_max_expiry_hours: u32,
@@ -86,6 +98,11 @@ impl Default for Config {
             templates_dir: None,
             cleanup_schedule: "0 2 * * *".to_owned(),
             retention_days: 30,
+            mail_retry_base_ms: 10_000,
+            mail_retry_max_ms: 3_600_000,
+            mail_max_attempts: 10,
+            mail_lease_secs: 60,
+            job_poll_ms: 1_000,
             session_ttl_days: 30,
             login_link_expiry_hours: 4,
             login_link_max_expiry_hours: 168,
@@ -147,14 +164,13 @@ impl Config {
         if !self.login_link_url.contains("{token}") {
             return Err(ConfigError::new("login_link_url", "must contain {token}"));
         }
-        let transport_ok = self.mail_transport == "log"
-            || self.mail_transport.starts_with("smtp://")
-            || self.mail_transport.starts_with("smtps://");
-        if !transport_ok {
-            return Err(ConfigError::new("mail_transport", "must be `log` or an smtp:// or smtps:// URL"));
-        }
-        if self.cleanup_schedule.trim().is_empty() {
-            return Err(ConfigError::new("cleanup_schedule", "must be a cron schedule"));
+        Transport::from_config(&self.mail_transport, &self.data_dir)
+            .map_err(|e| ConfigError::new("mail_transport", e))?;
+        self.mail_from().map_err(|e| ConfigError::new("mail_from", e))?;
+        Schedule::parse_cron(&self.cleanup_schedule).map_err(|e| ConfigError::new("cleanup_schedule", e))?;
+        positive("mail_max_attempts", self.mail_max_attempts)?;
+        if self.mail_lease_secs < 30 {
+            return Err(ConfigError::new("mail_lease_secs", "must be at least 30 (longer than a send may take)"));
         }
         positive("retention_days", self.retention_days)?;
         positive("session_ttl_days", self.session_ttl_days)?;
@@ -184,6 +200,21 @@ impl Config {
         url.trim_end_matches('/').to_owned()
     }
 
+    /// The sender of every email, e.g. `Family Tree <noreply@example.com>`.
+    pub fn mail_from(&self) -> Result<Mailbox, String> {
+        self.mail_from.parse().map_err(|e| format!("must be an address like `Name <noreply@example.com>`: {e}"))
+    }
+
+    /// The outbox worker's retry policy.
+    pub fn retry_policy(&self) -> RetryPolicy {
+        RetryPolicy {
+            base: Duration::from_millis(self.mail_retry_base_ms),
+            max: Duration::from_millis(self.mail_retry_max_ms),
+            max_attempts: self.mail_max_attempts,
+            lease: Duration::from_secs(self.mail_lease_secs),
+        }
+    }
+
     pub fn roles(&self) -> Result<Roles, usher_domain::Invalid> {
         Roles::new(self.roles.clone(), &self.manage_role)
     }
@@ -203,6 +234,7 @@ impl Config {
             invitation_default_hours: self.invitation_expiry_hours,
             invitation_max_hours: self.invitation_max_expiry_hours,
             resend_limit: self.resend_limit,
+            retention_days: self.retention_days,
             ..Settings::new(self.public_url())
         }
     }
@@ -274,7 +306,10 @@ mod tests {
 
     #[test]
     fn bad_values_name_their_key() {
-        let cases: [(&str, Config); 4] = [
+        let cases: [(&str, Config); 7] = [
+            ("mail_transport", Config { mail_transport: "smtp://bad host:x".into(), ..Config::default() }),
+            ("mail_from", Config { mail_from: "nobody".into(), ..Config::default() }),
+            ("cleanup_schedule", Config { cleanup_schedule: "every day".into(), ..Config::default() }),
             ("public_url", Config { public_url: Some("ftp://x".into()), ..Config::default() }),
             ("roles", Config { manage_role: "boss".into(), ..Config::default() }),
             ("login_link_url", Config { login_link_url: "{public_url}/l/".into(), ..Config::default() }),

@@ -3,9 +3,15 @@
 use std::{future::Future, sync::Arc};
 
 use chrono::{Duration, Utc};
-use tokio::net::TcpListener;
+use tokio::{net::TcpListener, sync::watch};
 use usher_domain::account::{DisplayName, Email, Username};
 use usher_http::{AppState, actions};
+use usher_jobs::{
+    mailer::Mailer,
+    runner::{self, Schedule},
+    templates::Templates,
+    transport::Transport,
+};
 use usher_storage::{Store, StoreError, model::NewUser};
 
 use crate::Config;
@@ -69,8 +75,46 @@ async fn bootstrap_admin(
         Err(err) => return Err(err),
     };
     let expires_at = now + Duration::hours(i64::from(settings.login_link_default_hours));
-    let minted = actions::create_login_link(store, settings, &admin, expires_at, None, now).await?;
+    let minted = actions::create_login_link(store, settings, &admin, expires_at, None, false, now).await?;
     Ok(Some(FirstStart { username: admin.username, login_link: minted.url }))
+}
+
+/// The outbox worker this configuration describes.
+pub fn mailer(config: &Config, store: Store) -> Result<Mailer, Box<dyn std::error::Error + Send + Sync>> {
+    let public_url = config.public_url();
+    let host = public_url.split("://").nth(1).unwrap_or("localhost").split(['/', ':']).next().unwrap_or("localhost");
+    Ok(Mailer {
+        store,
+        templates: Templates::load(config.templates_dir.as_deref())?,
+        transport: Transport::from_config(&config.mail_transport, &config.data_dir)?,
+        from: config.mail_from()?,
+        host: host.to_owned(),
+        retry: config.retry_policy(),
+    })
+}
+
+/// Serves the API and runs the background jobs until `shutdown`; then lets in-flight
+/// requests finish and the job runner end its pass.
+pub async fn run(
+    config: &Config,
+    state: AppState,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let schedule = Schedule {
+        cleanup: Schedule::parse_cron(&config.cleanup_schedule)?,
+        retention_days: config.retention_days,
+        poll: std::time::Duration::from_millis(config.job_poll_ms),
+    };
+    let (stop_jobs, stopped) = watch::channel(false);
+    let jobs = runner::spawn(Arc::new(mailer(config, state.store.clone())?), schedule, stopped);
+    let served = usher_http::serve(state, listener, async move {
+        shutdown.await;
+        let _ = stop_jobs.send(true);
+    })
+    .await;
+    jobs.await?;
+    Ok(served?)
 }
 
 /// Everything `usher serve` does after parsing arguments: prepare, announce the
@@ -91,7 +135,7 @@ pub async fn serve(
     }
     let store = state.store.clone();
     tracing::info!(addr = %listener.local_addr()?, backend = ?store.backend(), "usher is listening");
-    usher_http::serve(state, listener, shutdown).await?;
+    run(&config, state, listener, shutdown).await?;
     store.close().await;
     tracing::info!("usher stopped");
     Ok(())

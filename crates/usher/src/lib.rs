@@ -2,7 +2,8 @@
 //!
 //! # Layout
 //! - [`config`]: the typed configuration (defaults → `usher.toml` → `USHER_*`).
-//! - [`launch`]: open the store, migrate, first-start bootstrap, serve until shutdown.
+//! - [`launch`]: open the store, migrate, first-start bootstrap, serve the API and run
+//!   the background jobs until shutdown.
 //! - `main.rs`: the command line (clap), thin.
 #![forbid(unsafe_code)]
 
@@ -10,4 +11,4 @@ pub mod config;
 pub mod launch;
 
 pub use config::Config;
-pub use launch::{FirstStart, prepare, serve};
+pub use launch::{FirstStart, prepare, run, serve};

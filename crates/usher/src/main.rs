@@ -26,6 +26,8 @@ enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Purge inactive invites, expired sessions and old sent mail now, and exit.
+    Cleanup,
     /// Print a fresh one-time login link for a user.
     LoginLink {
         username: String,
@@ -103,6 +105,12 @@ async fn run(command: Command, config: Config) -> Result<(), AnyError> {
             println!("applied {applied} migration(s); schema at version {}", store.latest_migration());
             Ok(())
         }
+        Command::Cleanup => {
+            let store = open_store(&config).await?;
+            let purged = usher_jobs::cleanup::run(&store, config.retention_days, Utc::now()).await?;
+            println!("purged {} invites, {} sessions, {} sent emails", purged.invites, purged.sessions, purged.mail);
+            Ok(())
+        }
         Command::LoginLink { username, expires_in_hours } => {
             let store = open_store(&config).await?;
             let user = store.user_by_username(&username).await?.ok_or(format!("no user named {username:?}"))?;
@@ -114,6 +122,7 @@ async fn run(command: Command, config: Config) -> Result<(), AnyError> {
                 &user,
                 now + Duration::hours(hours.into()),
                 None,
+                false,
                 now,
             )
             .await?;
@@ -134,7 +143,7 @@ async fn run(command: Command, config: Config) -> Result<(), AnyError> {
                 .await?;
             let settings = config.settings();
             let expires_at = now + Duration::hours(settings.login_link_default_hours.into());
-            let minted = actions::create_login_link(&store, &settings, &user, expires_at, None, now).await?;
+            let minted = actions::create_login_link(&store, &settings, &user, expires_at, None, false, now).await?;
             println!("created {} ({})\nsign-in link: {}", user.username, user.id, minted.url);
             Ok(())
         }

@@ -50,13 +50,17 @@ async fn create(
     let hours = body.expires_in_hours.unwrap_or(i64::from(settings.login_link_default_hours));
     let expires_in = ExpiresIn::hours(hours, settings.login_link_max_hours)
         .map_err(|e| ApiError::field("expires_in_hours", e.message))?;
-    if body.send_email {
-        // Mail delivery (the outbox) is not built yet; refusing beats pretending.
-        return Err(ApiError::field("send_email", "email delivery is not available on this server yet"));
-    }
     let now = Utc::now();
-    let minted =
-        actions::create_login_link(&state.store, settings, &user, expires_in.after(now), Some(&admin), now).await?;
+    let minted = actions::create_login_link(
+        &state.store,
+        settings,
+        &user,
+        expires_in.after(now),
+        Some(&admin),
+        body.send_email,
+        now,
+    )
+    .await?;
     tracing::info!(login_link_id = %minted.link.id, user_id = %user.id, "login link created");
     Ok((
         StatusCode::CREATED,

@@ -119,7 +119,10 @@ async fn create(
                 expires_at,
             );
             let invite = state.store.create_group_invite(new, Some(mail), now).await?;
-            InviteView::new(&invite, settings, now).with_token(token.expose(), settings)
+            InviteView::new(&invite, settings, now)
+                .with_token(token.expose(), settings)
+                .with_delivery(&state.store)
+                .await?
         }
         None => {
             let invite = create_code(&state, &access, grant, max_uses, expires_at, now).await?;
@@ -204,7 +207,13 @@ async fn list(
     let access = manager(&state, authed, &group_id).await?;
     let (active, page, now) = (query.active_only(true)?, query.page()?, Utc::now());
     let rows = state.store.list_invites(InviteScope::group(access.group.id), active, page, now).await?;
-    Ok(Json(Paginated::new(rows, page, |i| i.id, |i| InviteView::new(i, &state.settings, now))))
+    let mut list = Paginated::new(rows, page, |i| i.id, |i| InviteView::new(i, &state.settings, now));
+    let mut items = Vec::with_capacity(list.items.len());
+    for view in list.items {
+        items.push(view.with_delivery(&state.store).await?);
+    }
+    list.items = items;
+    Ok(Json(list))
 }
 
 async fn read(
@@ -214,7 +223,7 @@ async fn read(
 ) -> ApiResult<Json<InviteView>> {
     let access = manager(&state, authed, &group_id).await?;
     let invite = find(&state, &access, &invite_id).await?;
-    Ok(Json(InviteView::new(&invite, &state.settings, Utc::now())))
+    Ok(Json(InviteView::new(&invite, &state.settings, Utc::now()).with_delivery(&state.store).await?))
 }
 
 async fn revoke(
@@ -273,7 +282,8 @@ async fn resend(
     let (invite, token) = renew(&state, authed, &group_id, &invite_id, renewal).await?;
     tracing::info!(invite_id = %invite.id, resend_count = invite.resend_count, "invitation resent");
     let settings = &state.settings;
-    Ok(Json(InviteView::new(&invite, settings, Utc::now()).with_token(token.expose(), settings)))
+    let view = InviteView::new(&invite, settings, Utc::now()).with_token(token.expose(), settings);
+    Ok(Json(view.with_delivery(&state.store).await?))
 }
 
 async fn copy_link(

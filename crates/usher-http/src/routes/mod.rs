@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod admin_invites;
 pub mod admin_login_links;
+pub mod admin_outbox;
 pub mod admin_users;
 pub mod group_invites;
 pub mod groups;
@@ -20,6 +21,7 @@ pub fn api() -> Router<AppState> {
         .merge(public_invites::router())
         .merge(admin_invites::router())
         .merge(admin_login_links::router())
+        .merge(admin_outbox::router())
         .merge(admin_users::router())
         .merge(groups::router())
         .merge(group_invites::router())

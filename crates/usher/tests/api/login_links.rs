@@ -92,6 +92,7 @@ async fn dead_links_answer_why(app: TestApp) {
         &dave,
         now + chrono::Duration::seconds(2),
         None,
+        false,
         now,
     )
     .await

@@ -96,8 +96,9 @@ impl TestApp {
         let (state, first_start) = usher::prepare(&config).await.expect("usher prepares");
         let store = state.store.clone();
         let (tx, rx) = oneshot::channel();
+        let run_config = config.clone();
         tokio::spawn(async move {
-            usher_http::serve(state, listener, async {
+            usher::run(&run_config, state, listener, async {
                 let _ = rx.await;
             })
             .await

@@ -1,0 +1,85 @@
+//! Purging what stopped mattering, in small batches so requests are never stalled:
+//! invites and login links inactive for longer than the retention, expired sessions,
+//! and old sent mail. Redemptions (and, later, audit events) stay.
+
+use chrono::{DateTime, Utc};
+
+use crate::{Store, StoreError, rows::to_ms};
+
+/// Rows removed by one batch of each kind.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Purged {
+    pub invites: u64,
+    pub sessions: u64,
+    pub mail: u64,
+}
+
+impl Purged {
+    pub fn total(self) -> u64 {
+        self.invites + self.sessions + self.mail
+    }
+
+    pub fn add(&mut self, other: Self) {
+        self.invites += other.invites;
+        self.sessions += other.sessions;
+        self.mail += other.mail;
+    }
+}
+
+/// Invites whose activity ended before `$1`: revoked, expired, or used up with no use
+/// since. Active invites never match.
+const STOPPED_BEFORE: &str = "(i.revoked_at IS NOT NULL AND i.revoked_at < $1) \
+     OR (i.expires_at IS NOT NULL AND i.expires_at < $1) \
+     OR (i.max_uses IS NOT NULL AND i.uses >= i.max_uses AND i.created_at < $1 \
+         AND NOT EXISTS (SELECT 1 FROM redemptions r WHERE r.invite_id = i.id AND r.created_at >= $1))";
+
+impl Store {
+    /// One batch of at most `batch` rows of each kind. Call until it removes nothing.
+    pub async fn purge_batch(
+        &self,
+        cutoff: DateTime<Utc>,
+        now: DateTime<Utc>,
+        batch: u32,
+    ) -> Result<Purged, StoreError> {
+        let (cutoff, now, batch) = (to_ms(cutoff), to_ms(now), i64::from(batch));
+        let invites_sql =
+            format!("DELETE FROM invites WHERE id IN (SELECT i.id FROM invites i WHERE {STOPPED_BEFORE} LIMIT $2)");
+        let invites = dispatch!(&self.pool, Pool, pool =>
+            sqlx::query(&invites_sql).bind(cutoff).bind(batch).execute(pool).await?.rows_affected());
+        let sessions = dispatch!(&self.pool, Pool, pool => sqlx::query(
+            "DELETE FROM sessions WHERE token_hash IN (SELECT token_hash FROM sessions WHERE expires_at <= $1 LIMIT $2)")
+            .bind(now).bind(batch).execute(pool).await?.rows_affected());
+        let mail = dispatch!(&self.pool, Pool, pool => sqlx::query(
+            "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE status = 'sent' AND sent_at < $1 LIMIT $2)")
+            .bind(cutoff).bind(batch).execute(pool).await?.rows_affected());
+        Ok(Purged { invites, sessions, mail })
+    }
+
+    /// Claims the run of job `name` that was due at or before `now`, scheduling the next
+    /// at `next`. Exactly one caller gets `true` per due run, however many instances
+    /// poll (one conditional `UPDATE`, like an invite slot). A job never seen before is
+    /// first scheduled at `first`.
+    pub async fn claim_job(
+        &self,
+        name: &str,
+        now: DateTime<Utc>,
+        first: DateTime<Utc>,
+        next: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        dispatch!(&self.pool, Pool, pool => sqlx::query(
+            "INSERT INTO job_runs (name, next_run_at) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
+            .bind(name).bind(to_ms(first)).execute(pool).await?.rows_affected());
+        let claimed = dispatch!(&self.pool, Pool, pool => sqlx::query(
+            "UPDATE job_runs SET next_run_at = $3, last_started_at = $2 WHERE name = $1 AND next_run_at <= $2")
+            .bind(name).bind(to_ms(now)).bind(to_ms(next)).execute(pool).await?.rows_affected());
+        Ok(claimed == 1)
+    }
+
+    /// Records how a job run ended.
+    pub async fn finish_job(&self, name: &str, now: DateTime<Utc>, result: &str) -> Result<(), StoreError> {
+        dispatch!(&self.pool, Pool, pool => sqlx::query(
+            "UPDATE job_runs SET last_finished_at = $2, last_result = $3 WHERE name = $1")
+            .bind(name).bind(to_ms(now)).bind(result).execute(pool).await?.rows_affected());
+        Ok(())
+    }
+}

@@ -1,0 +1,179 @@
+//! The outbox: mail written with the change that causes it, claimed by whichever
+//! worker gets there first, sent once, retried with backoff, failed for admins to see.
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::{
+    Backend, Store, StoreError,
+    model::Page,
+    rows::{from_ms, parse_id, to_ms},
+};
+
+/// One outgoing message.
+#[derive(Debug, Clone)]
+pub struct OutboxMessage {
+    pub id: Uuid,
+    pub recipient: String,
+    pub template: String,
+    /// What the template shows. Cleared once sent: an invitation's carries its token.
+    pub data: Value,
+    pub invite_id: Option<Uuid>,
+    /// `queued`, `sending`, `sent` or `failed`.
+    pub status: String,
+    pub attempts: u32,
+    pub next_attempt_at: DateTime<Utc>,
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+const COLUMNS: &str =
+    "id, recipient, template, data, invite_id, status, attempts, next_attempt_at, last_error, created_at, sent_at";
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: String,
+    recipient: String,
+    template: String,
+    data: String,
+    invite_id: Option<String>,
+    status: String,
+    attempts: i64,
+    next_attempt_at: i64,
+    last_error: Option<String>,
+    created_at: i64,
+    sent_at: Option<i64>,
+}
+
+impl From<Row> for OutboxMessage {
+    fn from(r: Row) -> Self {
+        Self {
+            id: parse_id(&r.id),
+            recipient: r.recipient,
+            template: r.template,
+            data: serde_json::from_str(&r.data).unwrap_or_default(),
+            invite_id: r.invite_id.as_deref().map(parse_id),
+            status: r.status,
+            attempts: u32::try_from(r.attempts).unwrap_or(u32::MAX),
+            next_attempt_at: from_ms(r.next_attempt_at),
+            last_error: r.last_error,
+            created_at: from_ms(r.created_at),
+            sent_at: r.sent_at.map(from_ms),
+        }
+    }
+}
+
+/// The latest email of an invite, as the invite object's `delivery` shows it.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    pub status: String,
+    pub attempts: u32,
+    pub last_error: Option<String>,
+}
+
+impl Store {
+    /// Claims up to `limit` messages that are due (queued and due, or `sending` under a
+    /// lease that ran out: a worker that died), marking them `sending` under a lease
+    /// until `lease_until`. One statement: two workers never claim the same row
+    /// (PostgreSQL skips rows another worker has locked; SQLite has one writer).
+    pub async fn claim_outbox(
+        &self,
+        limit: u32,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> Result<Vec<OutboxMessage>, StoreError> {
+        let skip_locked = match self.backend() {
+            Backend::Postgres => "FOR UPDATE SKIP LOCKED",
+            Backend::Sqlite => "",
+        };
+        let sql = format!(
+            "UPDATE outbox SET status = 'sending', attempts = attempts + 1, locked_until = $2 \
+             WHERE id IN (SELECT id FROM outbox WHERE (status = 'queued' AND next_attempt_at <= $1) \
+             OR (status = 'sending' AND locked_until <= $1) ORDER BY next_attempt_at LIMIT $3 {skip_locked}) \
+             RETURNING {COLUMNS}"
+        );
+        let rows: Vec<Row> = dispatch!(&self.pool, Pool, pool => sqlx::query_as(&sql)
+            .bind(to_ms(now)).bind(to_ms(lease_until)).bind(i64::from(limit)).fetch_all(pool).await?);
+        Ok(rows.into_iter().map(OutboxMessage::from).collect())
+    }
+
+    /// Marks a claimed message sent and forgets its template data (which may carry a
+    /// token the email has now delivered).
+    pub async fn outbox_sent(&self, id: Uuid, now: DateTime<Utc>) -> Result<(), StoreError> {
+        let sql = "UPDATE outbox SET status = 'sent', sent_at = $2, data = '{}', locked_until = NULL, last_error = NULL \
+                   WHERE id = $1 AND status = 'sending'";
+        dispatch!(&self.pool, Pool, pool =>
+            sqlx::query(sql).bind(id.to_string()).bind(to_ms(now)).execute(pool).await?.rows_affected());
+        Ok(())
+    }
+
+    /// A temporary failure: back to `queued`, next try at `next_attempt_at`.
+    pub async fn outbox_retry_later(
+        &self,
+        id: Uuid,
+        error: &str,
+        next_attempt_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let sql = "UPDATE outbox SET status = 'queued', next_attempt_at = $2, last_error = $3, locked_until = NULL \
+                   WHERE id = $1 AND status = 'sending'";
+        dispatch!(&self.pool, Pool, pool => sqlx::query(sql)
+            .bind(id.to_string()).bind(to_ms(next_attempt_at)).bind(error).execute(pool).await?.rows_affected());
+        Ok(())
+    }
+
+    /// A permanent failure (or too many temporary ones): `failed`, for an admin to see.
+    pub async fn outbox_failed(&self, id: Uuid, error: &str) -> Result<(), StoreError> {
+        let sql = "UPDATE outbox SET status = 'failed', last_error = $2, locked_until = NULL WHERE id = $1 AND status = 'sending'";
+        dispatch!(&self.pool, Pool, pool =>
+            sqlx::query(sql).bind(id.to_string()).bind(error).execute(pool).await?.rows_affected());
+        Ok(())
+    }
+
+    /// Messages, newest first, optionally of one status.
+    pub async fn list_outbox(&self, status: Option<&str>, page: Page) -> Result<Vec<OutboxMessage>, StoreError> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM outbox WHERE ($1 IS NULL OR status = $1) AND ($2 IS NULL OR id < $2) ORDER BY id DESC LIMIT $3"
+        );
+        let rows: Vec<Row> = dispatch!(&self.pool, Pool, pool => sqlx::query_as(&sql)
+            .bind(status).bind(page.after.map(|u| u.to_string())).bind(i64::from(page.limit)).fetch_all(pool).await?);
+        Ok(rows.into_iter().map(OutboxMessage::from).collect())
+    }
+
+    pub async fn outbox_message(&self, id: Uuid) -> Result<Option<OutboxMessage>, StoreError> {
+        let sql = format!("SELECT {COLUMNS} FROM outbox WHERE id = $1");
+        let row: Option<Row> =
+            dispatch!(&self.pool, Pool, pool => sqlx::query_as(&sql).bind(id.to_string()).fetch_optional(pool).await?);
+        Ok(row.map(OutboxMessage::from))
+    }
+
+    /// Puts a failed message back in the queue, due now. `NotFound` unless it failed.
+    pub async fn retry_outbox(&self, id: Uuid, now: DateTime<Utc>) -> Result<OutboxMessage, StoreError> {
+        let sql = "UPDATE outbox SET status = 'queued', next_attempt_at = $2, attempts = 0 WHERE id = $1 AND status = 'failed'";
+        let updated = dispatch!(&self.pool, Pool, pool =>
+            sqlx::query(sql).bind(id.to_string()).bind(to_ms(now)).execute(pool).await?.rows_affected());
+        if updated == 0 {
+            return Err(StoreError::NotFound);
+        }
+        self.outbox_message(id).await?.ok_or(StoreError::NotFound)
+    }
+
+    /// The latest email of an invite.
+    pub async fn delivery(&self, invite_id: Uuid) -> Result<Option<Delivery>, StoreError> {
+        let sql = "SELECT status, attempts, last_error FROM outbox WHERE invite_id = $1 ORDER BY id DESC LIMIT 1";
+        let row: Option<(String, i64, Option<String>)> = dispatch!(&self.pool, Pool, pool => sqlx::query_as(sql).bind(invite_id.to_string()).fetch_optional(pool).await?);
+        Ok(row.map(|(status, attempts, last_error)| Delivery {
+            status,
+            attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
+            last_error,
+        }))
+    }
+
+    /// Messages by status, for tests and metrics.
+    pub async fn count_outbox(&self, status: &str) -> Result<i64, StoreError> {
+        let n: i64 = dispatch!(&self.pool, Pool, pool =>
+            sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE status = $1").bind(status).fetch_one(pool).await?);
+        Ok(n)
+    }
+}
