@@ -23,8 +23,10 @@ pub enum Transport {
 }
 
 impl Transport {
-    /// `log`, or an SMTP URL; a URL lettre cannot use is an error naming why.
-    pub fn from_config(url: &str, data_dir: &std::path::Path) -> Result<Self, String> {
+    /// `log`, or an SMTP URL; a URL lettre cannot use is an error naming why. An SMTP
+    /// exchange is abandoned after `timeout`, which must stay shorter than the lease a
+    /// worker holds on the message.
+    pub fn from_config(url: &str, data_dir: &std::path::Path, timeout: Duration) -> Result<Self, String> {
         if url == "log" {
             return Ok(Self::Log { dir: data_dir.join("mail") });
         }
@@ -32,7 +34,7 @@ impl Transport {
             return Err("must be `log` or an smtp:// or smtps:// URL".to_owned());
         }
         let builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(url).map_err(|e| e.to_string())?;
-        Ok(Self::Smtp(builder.timeout(Some(Duration::from_secs(20))).build()))
+        Ok(Self::Smtp(builder.timeout(Some(timeout)).build()))
     }
 
     /// Sends one message; `name` names the `.eml` file of the log transport.

@@ -10,7 +10,6 @@ use usher_jobs::{
     mailer::Mailer,
     runner::{self, Schedule},
     templates::Templates,
-    transport::Transport,
 };
 use usher_storage::{Store, StoreError, model::NewUser};
 
@@ -86,7 +85,7 @@ pub fn mailer(config: &Config, store: Store) -> Result<Mailer, Box<dyn std::erro
     Ok(Mailer {
         store,
         templates: Templates::load(config.templates_dir.as_deref())?,
-        transport: Transport::from_config(&config.mail_transport, &config.data_dir)?,
+        transport: config.transport()?,
         from: config.mail_from()?,
         host: host.to_owned(),
         retry: config.retry_policy(),

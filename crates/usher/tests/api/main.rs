@@ -9,6 +9,7 @@ mod errors;
 mod group_invites;
 mod groups;
 mod login_links;
+mod mail;
 mod permissions;
 mod readme;
 mod registration_invites;

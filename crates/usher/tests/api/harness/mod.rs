@@ -8,7 +8,9 @@
 use std::net::SocketAddr;
 
 mod db;
+mod smtp;
 pub use db::TestDb;
+pub use smtp::{Received, SmtpServer};
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};

@@ -1,0 +1,127 @@
+//! A real SMTP server for the tests, in process, over TCP (mailin-embedded): it records
+//! what it receives and can refuse chosen recipients with 550.
+
+use std::{
+    io,
+    net::{IpAddr, TcpListener},
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use mailin_embedded::{Handler, Response, Server, response};
+
+/// One message as the server received it: the envelope and the raw data.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub from: String,
+    pub to: Vec<String>,
+    pub data: String,
+}
+
+impl Received {
+    /// The header block, before the first blank line.
+    pub fn headers(&self) -> &str {
+        self.data.split("\r\n\r\n").next().unwrap_or_default()
+    }
+
+    /// Unfolds quoted-printable soft line breaks, so links read whole.
+    pub fn text(&self) -> String {
+        self.data.replace("=\r\n", "").replace("=3D", "=")
+    }
+}
+
+#[derive(Clone)]
+struct Capture {
+    received: Arc<Mutex<Vec<Received>>>,
+    refused: Arc<Mutex<Vec<String>>>,
+    current: Option<Received>,
+}
+
+impl Handler for Capture {
+    fn rcpt(&mut self, to: &str) -> Response {
+        if self.refused.lock().unwrap().iter().any(|r| r == to) { response::NO_MAILBOX } else { response::OK }
+    }
+
+    fn data_start(&mut self, _domain: &str, from: &str, _is8bit: bool, to: &[String]) -> Response {
+        self.current = Some(Received { from: from.to_owned(), to: to.to_vec(), data: String::new() });
+        response::OK
+    }
+
+    fn data(&mut self, buf: &[u8]) -> io::Result<()> {
+        if let Some(current) = &mut self.current {
+            current.data.push_str(&String::from_utf8_lossy(buf));
+        }
+        Ok(())
+    }
+
+    fn data_end(&mut self) -> Response {
+        if let Some(done) = self.current.take() {
+            self.received.lock().unwrap().push(done);
+        }
+        response::OK
+    }
+
+    fn helo(&mut self, _ip: IpAddr, _domain: &str) -> Response {
+        response::OK
+    }
+}
+
+pub struct SmtpServer {
+    pub port: u16,
+    received: Arc<Mutex<Vec<Received>>>,
+    refused: Arc<Mutex<Vec<String>>>,
+}
+
+impl SmtpServer {
+    /// A free port with nothing listening on it yet: mail sent there is refused
+    /// ("the mail server is down") until [`SmtpServer::start_on`].
+    pub fn reserve_port() -> u16 {
+        TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    }
+
+    pub fn start() -> Self {
+        Self::start_on(0)
+    }
+
+    /// Serves on `port` (0: any) from a background thread for the rest of the test run.
+    pub fn start_on(port: u16) -> Self {
+        let listener = TcpListener::bind(("127.0.0.1", port)).expect("smtp port");
+        let port = listener.local_addr().unwrap().port();
+        let received = Arc::new(Mutex::new(Vec::new()));
+        let refused = Arc::new(Mutex::new(Vec::new()));
+        let handler = Capture { received: received.clone(), refused: refused.clone(), current: None };
+        std::thread::spawn(move || {
+            let mut server = Server::new(handler);
+            server.with_name("test-smtp").with_tcp_listener(listener);
+            let _ = server.serve();
+        });
+        Self { port, received, refused }
+    }
+
+    pub fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    /// Answers 550 to RCPT for `address` (`None`: accept everyone again).
+    pub fn refuse(&self, address: Option<&str>) {
+        let mut refused = self.refused.lock().unwrap();
+        refused.clear();
+        refused.extend(address.map(str::to_owned));
+    }
+
+    pub fn received(&self) -> Vec<Received> {
+        self.received.lock().unwrap().clone()
+    }
+
+    /// Waits (up to a minute: a bound, not a measurement) until `n` messages arrived.
+    pub async fn wait_for(&self, n: usize) -> Vec<Received> {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let received = self.received();
+            if received.len() >= n || Instant::now() > deadline {
+                return received;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}

@@ -1,0 +1,253 @@
+//! Email through the outbox to a real SMTP server: delivered once, retried while the
+//! server is down, failed for good on 550 (and retried by an admin), safe with two
+//! instances, and with nothing a user typed turned into a header.
+
+use std::{collections::BTreeMap, time::Duration};
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use usher::Config;
+
+use crate::harness::{Backend, Received, SmtpServer, TestApp, assert_problem};
+
+on_both_backends!(
+    backend: an_invitation_email_arrives_once_and_its_link_accepts,
+    mail_waits_out_an_smtp_outage_and_arrives_once,
+    a_refused_recipient_fails_at_once_and_an_admin_retries_it,
+    two_instances_deliver_each_message_once,
+    typed_text_never_becomes_a_header,
+);
+
+/// Mail to `url`, retried quickly: the tests wait for outcomes, never for wall time.
+fn mail_to(url: String) -> impl FnOnce(&mut Config) {
+    move |c: &mut Config| {
+        c.mail_transport = url;
+        c.mail_from = "Family Tree <noreply@example.com>".into();
+        c.job_poll_ms = 50;
+        c.mail_retry_base_ms = 200;
+        c.mail_retry_max_ms = 1_000;
+        c.mail_lease_secs = 4;
+    }
+}
+
+/// The invitation token in a received email's accept link.
+fn token_in(mail: &Received, public_url: &str) -> String {
+    let text = mail.text();
+    let prefix = format!("{public_url}/invite/");
+    let start = text.find(&prefix).expect("an accept link under public_url") + prefix.len();
+    text[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect()
+}
+
+/// An owner's session and a group named "Smith Family".
+async fn family(app: &TestApp) -> (String, String) {
+    let (owner, _) = app.signed_in("sam").await;
+    let (_, group) = app.post("/groups", Some(&owner), json!({"name": "Smith Family"})).await;
+    (owner, group["id"].as_str().unwrap().to_owned())
+}
+
+async fn invite(app: &TestApp, owner: &str, group: &str, email: &str) -> Value {
+    app.group_invite(owner, group, json!({"email": email, "message": "Welcome!"})).await
+}
+
+async fn an_invitation_email_arrives_once_and_its_link_accepts(backend: Backend) {
+    let smtp = SmtpServer::start();
+    let Some(app) = TestApp::spawn_with(backend, mail_to(smtp.url())).await else { return };
+    let (owner, group) = family(&app).await;
+    let invitation = invite(&app, &owner, &group, "wendy@example.com").await;
+    let mails = smtp.wait_for(1).await;
+    assert_eq!(mails.len(), 1);
+    let mail = &mails[0];
+    assert_eq!((mail.from.as_str(), mail.to.clone()), ("noreply@example.com", vec!["wendy@example.com".to_owned()]));
+    let headers = mail.headers();
+    assert!(
+        headers.contains("From: \"Family Tree\" <noreply@example.com>")
+            || headers.contains("From: Family Tree <noreply@example.com>"),
+        "{headers}"
+    );
+    assert!(headers.contains("Subject: sam invited you to join Smith Family"), "{headers}");
+    assert!(headers.contains("Message-ID: <"), "{headers}");
+    let text = mail.text();
+    assert!(text.contains("Welcome!") && text.contains("as member"), "{text}");
+    let token = token_in(mail, &app.config.public_url());
+    assert_eq!(token, invitation["token"].as_str().unwrap());
+
+    let (wendy, _) = app.signed_in("wendy").await;
+    assert_eq!(app.accept(&wendy, &token).await.0, StatusCode::CREATED);
+
+    // A second invitation, resent: a second email with the new token.
+    let second = invite(&app, &owner, &group, "xavier@example.com").await;
+    smtp.wait_for(2).await;
+    let (status, resent) = app
+        .post(&format!("/groups/{group}/invites/{}/resend", second["id"].as_str().unwrap()), Some(&owner), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let mails = smtp.wait_for(3).await;
+    assert_eq!(mails.len(), 3);
+    assert!(mails[2].headers().contains("Subject: Reminder:"), "{}", mails[2].headers());
+    assert_eq!(token_in(&mails[2], &app.config.public_url()), resent["token"].as_str().unwrap());
+    // Sent rows keep no token.
+    let queued = app.store.queued_emails(second["id"].as_str().unwrap().parse().unwrap()).await.unwrap();
+    assert!(queued.iter().all(|(_, _, data)| data == &json!({})), "{queued:?}");
+    let read = app.group_invite_state(&owner, &group, second["id"].as_str().unwrap()).await;
+    assert_eq!(read["delivery"]["status"], "sent");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(smtp.received().len(), 3, "nothing is sent twice");
+}
+
+async fn mail_waits_out_an_smtp_outage_and_arrives_once(backend: Backend) {
+    let port = SmtpServer::reserve_port();
+    let Some(app) = TestApp::spawn_with(backend, mail_to(format!("smtp://127.0.0.1:{port}"))).await else { return };
+    let (owner, group) = family(&app).await;
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        ids.push(
+            invite(&app, &owner, &group, &format!("guest{i}@example.com")).await["id"].as_str().unwrap().to_owned(),
+        );
+    }
+    // While the server is down, every invitation shows its failed attempts.
+    for id in &ids {
+        let mut attempts = 0;
+        for _ in 0..600 {
+            let delivery = app.group_invite_state(&owner, &group, id).await["delivery"].clone();
+            attempts = delivery["attempts"].as_u64().unwrap_or(0);
+            if attempts > 1 {
+                assert_eq!(delivery["status"], "queued", "{delivery}");
+                assert!(delivery["last_error"].is_string(), "{delivery}");
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert!(attempts > 1, "retried while the server was down");
+    }
+    let smtp = SmtpServer::start_on(port);
+    let mails = smtp.wait_for(5).await;
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    let mut per_recipient: BTreeMap<String, usize> = BTreeMap::new();
+    for mail in smtp.received() {
+        *per_recipient.entry(mail.to.join(",")).or_default() += 1;
+    }
+    assert_eq!(mails.len(), 5);
+    assert_eq!(per_recipient.len(), 5, "{per_recipient:?}");
+    assert!(per_recipient.values().all(|n| *n == 1), "each exactly once: {per_recipient:?}");
+    assert_eq!(app.store.count_outbox("sent").await.unwrap(), 5);
+}
+
+async fn a_refused_recipient_fails_at_once_and_an_admin_retries_it(backend: Backend) {
+    let smtp = SmtpServer::start();
+    smtp.refuse(Some("bounce@example.com"));
+    let Some(app) = TestApp::spawn_with(backend, mail_to(smtp.url())).await else { return };
+    let (owner, group) = family(&app).await;
+    let bounced = invite(&app, &owner, &group, "bounce@example.com").await;
+    invite(&app, &owner, &group, "fine@example.com").await;
+    let mails = smtp.wait_for(1).await;
+    assert_eq!(mails[0].to, vec!["fine@example.com".to_owned()]);
+    let id = bounced["id"].as_str().unwrap();
+    let mut delivery = Value::Null;
+    for _ in 0..600 {
+        delivery = app.group_invite_state(&owner, &group, id).await["delivery"].clone();
+        if delivery["status"] == "failed" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!((delivery["status"].as_str(), delivery["attempts"].as_u64()), (Some("failed"), Some(1)), "{delivery}");
+    assert!(delivery["last_error"].as_str().unwrap().contains("550"), "{delivery}");
+
+    let (status, failed) = app.get("/admin/outbox?status=failed", Some(&app.admin_token)).await;
+    assert_eq!(status, StatusCode::OK);
+    let items = failed["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["recipient"], "bounce@example.com");
+    assert!(items[0].get("data").is_none(), "template data (with its token) is not shown");
+    let outbox_id = items[0]["id"].as_str().unwrap();
+    let (status, body) = app.post(&format!("/admin/outbox/{outbox_id}/retry"), Some(&owner), json!({})).await;
+    assert_problem(status, &body, StatusCode::FORBIDDEN, "forbidden");
+    smtp.refuse(None);
+    let (status, retried) =
+        app.post(&format!("/admin/outbox/{outbox_id}/retry"), Some(&app.admin_token), json!({})).await;
+    assert_eq!((status, retried["status"].as_str()), (StatusCode::OK, Some("queued")), "{retried}");
+    let mails = smtp.wait_for(2).await;
+    assert_eq!(mails[1].to, vec!["bounce@example.com".to_owned()]);
+    let (status, body) = app.post(&format!("/admin/outbox/{outbox_id}/retry"), Some(&app.admin_token), json!({})).await;
+    let status_now = app.store.outbox_message(outbox_id.parse().unwrap()).await.unwrap().unwrap().status;
+    assert_eq!(status_now, "sent");
+    assert_problem(status, &body, StatusCode::BAD_REQUEST, "not_applicable");
+}
+
+async fn two_instances_deliver_each_message_once(backend: Backend) {
+    let port = SmtpServer::reserve_port();
+    let Some(app) = TestApp::spawn_with(backend, mail_to(format!("smtp://127.0.0.1:{port}"))).await else { return };
+    // A second instance on the same database, with its own job runner.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let (second, _) = usher::prepare(&app.config).await.unwrap();
+    let config = app.config.clone();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let other = tokio::spawn(async move {
+        usher::run(&config, second, listener, async {
+            let _ = stopped.await;
+        })
+        .await
+        .unwrap();
+    });
+    let (owner, group) = family(&app).await;
+    for i in 0..50 {
+        invite(&app, &owner, &group, &format!("many{i}@example.com")).await;
+    }
+    // Everything is queued behind a down server; both runners pounce when it comes up.
+    let smtp = SmtpServer::start_on(port);
+    let mails = smtp.wait_for(50).await;
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    let received = smtp.received();
+    let mut recipients: Vec<String> = received.iter().map(|m| m.to.join(",")).collect();
+    recipients.sort();
+    recipients.dedup();
+    assert_eq!((mails.len(), received.len(), recipients.len()), (50, 50, 50));
+    let _ = stop.send(());
+    other.await.unwrap();
+}
+
+async fn typed_text_never_becomes_a_header(backend: Backend) {
+    let smtp = SmtpServer::start();
+    let Some(app) = TestApp::spawn_with(backend, mail_to(smtp.url())).await else { return };
+    let (owner, group) = family(&app).await;
+    // Line breaks cannot get into names at all...
+    for (path, body) in [
+        ("/admin/users/sam", json!({"display_name": "Sam\r\nBcc: x@y.example"})),
+        ("/admin/users/sam", json!({"display_name": "Sam\nBcc: x@y.example"})),
+    ] {
+        let (status, problem) = app.request(reqwest::Method::PATCH, path, Some(&app.admin_token), Some(&body)).await;
+        assert_problem(status, &problem, StatusCode::BAD_REQUEST, "invalid_request");
+    }
+    let (status, _) = app
+        .request(
+            reqwest::Method::PATCH,
+            &format!("/groups/{group}"),
+            Some(&owner),
+            Some(&json!({"name": "Smiths\r\nBcc: x@y.example"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    // ...and header-looking text elsewhere stays text.
+    let (status, _) = app
+        .request(
+            reqwest::Method::PATCH,
+            "/admin/users/sam",
+            Some(&app.admin_token),
+            Some(&json!({"display_name": "Sam Bcc: x@y.example"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    app.group_invite(
+        &owner,
+        &group,
+        json!({"email": "only@example.com", "message": "Hi\nBcc: evil@y.example\nTo: evil@y.example"}),
+    )
+    .await;
+    let mails = smtp.wait_for(1).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(smtp.received().len(), 1);
+    assert_eq!(mails[0].to, vec!["only@example.com".to_owned()], "no extra recipient");
+    let headers = mails[0].headers();
+    assert!(!headers.lines().any(|l| l.starts_with("Bcc:")), "{headers}");
+    assert_eq!(headers.lines().filter(|l| l.starts_with("To:")).count(), 1, "{headers}");
+}
