@@ -8,7 +8,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use usher::Config;
 
-use crate::harness::{Backend, Received, SmtpServer, TestApp, assert_problem};
+use crate::harness::{Backend, Received, SmtpServer, TestApp, TestDb, UsherProcess, assert_problem};
 
 on_both_backends!(
     backend: an_invitation_email_arrives_once_and_its_link_accepts,
@@ -16,6 +16,7 @@ on_both_backends!(
     a_refused_recipient_fails_at_once_and_an_admin_retries_it,
     two_instances_deliver_each_message_once,
     typed_text_never_becomes_a_header,
+    mail_queued_when_the_server_is_killed_is_delivered_after_restart,
 );
 
 /// Mail to `url`, retried quickly: the tests wait for outcomes, never for wall time.
@@ -250,4 +251,96 @@ async fn typed_text_never_becomes_a_header(backend: Backend) {
     let headers = mails[0].headers();
     assert!(!headers.lines().any(|l| l.starts_with("Bcc:")), "{headers}");
     assert_eq!(headers.lines().filter(|l| l.starts_with("To:")).count(), 1, "{headers}");
+}
+
+/// `usher` env for fast retries towards `url` (the binary's twin of [`mail_to`]).
+fn mail_env(url: String) -> Vec<(&'static str, String)> {
+    vec![
+        ("USHER_MAIL_TRANSPORT", url),
+        ("USHER_JOB_POLL_MS", "50".into()),
+        ("USHER_MAIL_RETRY_BASE_MS", "200".into()),
+        ("USHER_MAIL_RETRY_MAX_MS", "1000".into()),
+        ("USHER_MAIL_LEASE_SECS", "4".into()),
+    ]
+}
+
+/// An SMTP "server" that accepts connections and never answers: a send hangs until the
+/// client gives up, leaving the message claimed (`sending`) meanwhile.
+fn black_hole() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().map_while(Result::ok) {
+            held.push(stream);
+        }
+    });
+    port
+}
+
+async fn mail_queued_when_the_server_is_killed_is_delivered_after_restart(backend: Backend) {
+    let Some(db) = TestDb::new(backend).await else { return };
+    let first = UsherProcess::start(&db, &mail_env(format!("smtp://127.0.0.1:{}", black_hole())));
+    let client = reqwest::Client::new();
+    let api = first.api();
+    let token = first.first_start_token().expect("first start link");
+    let device = json!({"uuid": uuid::Uuid::new_v4().to_string(), "type": "cli", "name": "t"});
+    let session: Value = client
+        .post(format!("{api}/auth/login-link"))
+        .json(&json!({"token": token, "device": device}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let admin = session["session_token"].as_str().unwrap().to_owned();
+    let group: Value = client
+        .post(format!("{api}/groups"))
+        .bearer_auth(&admin)
+        .json(&json!({"name": "Crashers"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let group = group["id"].as_str().unwrap();
+    for i in 0..3 {
+        let response = client
+            .post(format!("{api}/groups/{group}/invites"))
+            .bearer_auth(&admin)
+            .json(&json!({"email": format!("survivor{i}@example.com")}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::CREATED);
+    }
+    let store = usher_storage::Store::connect(&db.config.database_url()).await.unwrap();
+    let mut sending = 0;
+    for _ in 0..1200 {
+        sending = store.count_outbox("sending").await.unwrap();
+        if sending > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert!(sending > 0, "a message was being sent when the server died");
+    first.signal("-KILL");
+    let (exit, _, _) = first.wait();
+    assert!(!exit.success());
+
+    let smtp = SmtpServer::start();
+    let second = UsherProcess::start(&db, &mail_env(smtp.url()));
+    let mails = smtp.wait_for(3).await;
+    tokio::time::sleep(Duration::from_millis(1_000)).await;
+    let mut recipients: Vec<String> = smtp.received().iter().map(|m| m.to.join(",")).collect();
+    recipients.sort();
+    recipients.dedup();
+    assert_eq!((mails.len(), recipients.len()), (3, 3), "none lost, none twice");
+    assert_eq!(store.count_outbox("sending").await.unwrap(), 0, "none stuck after the lease");
+    assert_eq!(store.count_outbox("sent").await.unwrap(), 3);
+    second.signal("-TERM");
+    assert!(second.wait().0.success());
+    store.close().await;
 }

@@ -1,14 +1,9 @@
 //! The README's curl tour, run exactly as written against the real `usher` binary on a
 //! fresh database. Only the two lines a reader pastes (`USHER=`, `TOKEN=`) are filled in.
 
-use std::{
-    io::{BufRead, BufReader},
-    process::{Command, Stdio},
-    sync::mpsc,
-    time::Duration,
-};
+use std::process::Command;
 
-use crate::harness::{Backend, TestDb};
+use crate::harness::{Backend, TestDb, UsherProcess};
 
 fn tool_missing(tool: &str) -> bool {
     Command::new("sh").args(["-c", &format!("command -v {tool}")]).output().map_or(true, |o| !o.status.success())
@@ -45,56 +40,16 @@ fn the_curl_tour_works_as_written() {
     }
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let Some(db) = runtime.block_on(TestDb::new(Backend::Sqlite)) else { return };
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mut server = Command::new(env!("CARGO_BIN_EXE_usher"))
-        .envs(db.env())
-        .env("USHER_BIND", format!("127.0.0.1:{port}"))
-        .env_remove("USHER_PUBLIC_URL")
-        .env("USHER_LOG", "info")
-        .current_dir(&db.config.data_dir)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stdout = BufReader::new(server.stdout.take().unwrap());
-    let stderr = BufReader::new(server.stderr.take().unwrap());
-    let (tx, rx) = mpsc::channel();
-    let ready = tx.clone();
-    std::thread::spawn(move || {
-        for line in stdout.lines().map_while(Result::ok) {
-            if let Some((_, token)) = line.trim().split_once("/l/") {
-                let _ = tx.send(Some(token.to_owned()));
-            }
-        }
-    });
-    let logs = std::thread::spawn(move || {
-        let mut all = String::new();
-        for line in stderr.lines().map_while(Result::ok) {
-            if line.contains("usher is listening") {
-                let _ = ready.send(None);
-            }
-            all.push_str(&line);
-            all.push('\n');
-        }
-        all
-    });
-    let mut token = None;
-    let mut listening = false;
-    while token.is_none() || !listening {
-        match rx.recv_timeout(Duration::from_secs(60)).expect("usher starts and prints its link") {
-            Some(t) => token = Some(t),
-            None => listening = true,
-        }
-    }
+    let server = UsherProcess::start(&db, &[]);
+    let (port, token) = (server.port, server.first_start_token().expect("the first start prints its link"));
     let script = tour_script()
         .replace("USHER=http://127.0.0.1:8080/api/v1", &format!("USHER=http://127.0.0.1:{port}/api/v1"))
-        .replace("TOKEN=paste-the-token-from-the-first-start-link", &format!("TOKEN={}", token.unwrap()));
+        .replace("TOKEN=paste-the-token-from-the-first-start-link", &format!("TOKEN={token}"));
     // Not part of the tour: print the secrets it handled, to look for them in the log.
     let script = format!("{script}\necho \"secrets: $TOKEN $ADMIN $LINK $ALICE $BOB\"\n");
     let output = Command::new("bash").args(["-euo", "pipefail", "-c", &script]).output().unwrap();
-    let _ = server.kill();
-    let _ = server.wait();
-    let logs = logs.join().unwrap();
+    server.signal("-TERM");
+    let (_, _, logs) = server.wait();
     let out = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "tour failed:\n{out}\n{}", String::from_utf8_lossy(&output.stderr));
     let lines: Vec<&str> = out.lines().collect();

@@ -1,17 +1,12 @@
 //! Starting Usher: the first-start admin, migrations on older databases, and the
 //! `usher` command itself (serve, graceful shutdown, migrate, login-link, invite).
 
-use std::{
-    io::{BufRead, BufReader},
-    process::{Command, Stdio},
-    sync::mpsc,
-    time::Duration,
-};
+use std::process::Command;
 
 use reqwest::StatusCode;
 use usher_storage::Store;
 
-use crate::harness::{Backend, TestApp, TestDb};
+use crate::harness::{Backend, TestApp, TestDb, UsherProcess};
 
 on_both_backends!(backend: older_databases_are_migrated);
 on_both_backends!(only_the_first_start_creates_an_admin, cli_mints_links_and_invites_that_work);
@@ -81,33 +76,14 @@ async fn older_databases_are_migrated(backend: Backend) {
     assert_eq!(state.store.count_users().await.unwrap(), 1, "data survived");
 }
 
-/// Starts `usher` (no arguments) and returns what it printed on stdout before it was
-/// ready, then stops it with SIGTERM and checks it exits cleanly.
+/// Starts `usher` (no arguments), stops it with SIGTERM, checks it exits cleanly, and
+/// answers what it printed on stdout.
 fn start_and_stop(db: &TestDb) -> String {
-    let mut child = usher(db, &[])
-        .env("USHER_BIND", "127.0.0.1:0")
-        .env("USHER_LOG", "info")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("usher starts");
-    let stdout = child.stdout.take().unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let (ready_tx, ready_rx) = mpsc::channel();
-    let logs = std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if line.contains("usher is listening") {
-                let _ = ready_tx.send(());
-            }
-        }
-    });
-    ready_rx.recv_timeout(Duration::from_secs(60)).expect("usher becomes ready");
-    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
-    assert!(status.success());
-    let exit = child.wait().unwrap();
+    let usher = UsherProcess::start(db, &[]);
+    usher.signal("-TERM");
+    let (exit, stdout, _) = usher.wait();
     assert!(exit.success(), "SIGTERM is a clean shutdown: {exit:?}");
-    let _ = logs.join();
-    std::io::read_to_string(stdout).unwrap()
+    stdout
 }
 
 #[test]

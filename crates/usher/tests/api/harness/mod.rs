@@ -8,8 +8,10 @@
 use std::net::SocketAddr;
 
 mod db;
+mod process;
 mod smtp;
 pub use db::TestDb;
+pub use process::UsherProcess;
 pub use smtp::{Received, SmtpServer};
 
 use reqwest::{Method, StatusCode};
