@@ -5,6 +5,7 @@
 mod harness;
 
 mod accounts;
+mod cleanup;
 mod errors;
 mod group_invites;
 mod groups;

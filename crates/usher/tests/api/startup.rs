@@ -47,6 +47,8 @@ async fn cli_mints_links_and_invites_that_work(app: TestApp) {
     let rescue_link = created.lines().find_map(|l| l.strip_prefix("sign-in link: ")).expect("a link is printed");
     let (status, body) = app.redeem_login_link(rescue_link.rsplit('/').next().unwrap()).await;
     assert_eq!((status, body["username"].as_str()), (StatusCode::OK, Some("rescue")));
+    let cleaned = run(&app.db, &["cleanup"]);
+    assert!(cleaned.starts_with("purged 0 invites, 0 sessions, 0 sent emails"), "{cleaned}");
     let missing = usher(&app.db, &["login-link", "nobody"]).output().unwrap();
     assert!(!missing.status.success());
 }

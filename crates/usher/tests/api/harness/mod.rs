@@ -287,6 +287,36 @@ impl TestApp {
         self.post("/auth/login-link", None, body).await
     }
 
+    /// Runs test-written SQL (fixtures no API would create, such as year-old rows).
+    pub async fn execute_sql(&self, sql: &str) {
+        let url = self.config.database_url();
+        match self.backend {
+            Backend::Sqlite => {
+                let mut conn = sqlx::SqliteConnection::connect(&url).await.expect("connect");
+                sqlx::raw_sql(sql).execute(&mut conn).await.expect("sql runs");
+            }
+            Backend::Postgres => {
+                let mut conn = sqlx::PgConnection::connect(&url).await.expect("connect");
+                sqlx::raw_sql(sql).execute(&mut conn).await.expect("sql runs");
+            }
+        }
+    }
+
+    /// A `SELECT COUNT(*) …`.
+    pub async fn count(&self, sql: &str) -> i64 {
+        let url = self.config.database_url();
+        match self.backend {
+            Backend::Sqlite => {
+                let mut conn = sqlx::SqliteConnection::connect(&url).await.expect("connect");
+                sqlx::query_scalar(sql).fetch_one(&mut conn).await.expect("count")
+            }
+            Backend::Postgres => {
+                let mut conn = sqlx::PgConnection::connect(&url).await.expect("connect");
+                sqlx::query_scalar(sql).fetch_one(&mut conn).await.expect("count")
+            }
+        }
+    }
+
     /// Every byte the database holds, for "no plain secret at rest" checks: the SQLite
     /// file and its WAL, or every PostgreSQL row as JSON.
     pub async fn database_contents(&self) -> Vec<u8> {
