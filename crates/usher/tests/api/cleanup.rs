@@ -7,7 +7,7 @@ use serde_json::json;
 
 use crate::harness::TestApp;
 
-on_both_backends!(ten_thousand_dead_invites_are_purged_and_the_living_stay);
+on_both_backends!(ten_thousand_dead_invites_are_purged_and_the_living_stay, a_due_run_is_claimed_once);
 
 const DAY_MS: i64 = 86_400_000;
 
@@ -59,4 +59,16 @@ async fn ten_thousand_dead_invites_are_purged_and_the_living_stay(app: TestApp) 
     // The admin's first-start link (used) is recent and stays too.
     let (_, again) = app.post("/admin/jobs/cleanup", Some(&app.admin_token), json!({})).await;
     assert_eq!(again, json!({"invites": 0, "sessions": 0, "mail": 0}), "a second run is a no-op");
+}
+
+/// Many instances polling the schedule at once: exactly one runs the due job.
+async fn a_due_run_is_claimed_once(app: TestApp) {
+    let now = chrono::Utc::now();
+    let (due, next) = (now - chrono::Duration::seconds(1), now + chrono::Duration::hours(24));
+    app.store.claim_job("test-job", now, due, next).await.unwrap();
+    app.execute_sql(&format!("UPDATE job_runs SET next_run_at = {} WHERE name = 'test-job'", due.timestamp_millis()))
+        .await;
+    let claims = join_all((0..20).map(|_| app.store.claim_job("test-job", now, next, next))).await;
+    assert_eq!(claims.iter().filter(|c| *c.as_ref().unwrap()).count(), 1);
+    assert!(!app.store.claim_job("test-job", now, next, next).await.unwrap(), "not due again until tomorrow");
 }

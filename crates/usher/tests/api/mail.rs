@@ -17,6 +17,7 @@ on_both_backends!(
     two_instances_deliver_each_message_once,
     typed_text_never_becomes_a_header,
     mail_queued_when_the_server_is_killed_is_delivered_after_restart,
+    a_login_link_can_be_sent_by_email,
 );
 
 /// Mail to `url`, retried quickly: the tests wait for outcomes, never for wall time.
@@ -343,4 +344,23 @@ async fn mail_queued_when_the_server_is_killed_is_delivered_after_restart(backen
     second.signal("-TERM");
     assert!(second.wait().0.success());
     store.close().await;
+}
+
+async fn a_login_link_can_be_sent_by_email(backend: Backend) {
+    let smtp = SmtpServer::start();
+    let Some(app) = TestApp::spawn_with(backend, mail_to(smtp.url())).await else { return };
+    app.create_user("lotte").await;
+    let path = "/admin/users/lotte/login-links";
+    let (status, link) = app.post(path, Some(&app.admin_token), json!({"send_email": true})).await;
+    assert_eq!(status, StatusCode::CREATED, "{link}");
+    let mails = smtp.wait_for(1).await;
+    assert_eq!(mails[0].to, vec!["lotte@example.com".to_owned()]);
+    assert!(mails[0].headers().contains("Subject: Your sign-in link"), "{}", mails[0].headers());
+    let url = link["url"].as_str().unwrap();
+    assert!(mails[0].text().contains(url), "the mail carries the link");
+    assert_eq!(app.redeem_login_link(link["token"].as_str().unwrap()).await.0, StatusCode::OK);
+    // Without send_email, nothing is mailed.
+    app.post(path, Some(&app.admin_token), json!({})).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(smtp.received().len(), 1);
 }
