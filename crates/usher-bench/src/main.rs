@@ -1,0 +1,76 @@
+//! `cargo run --release -p usher-bench`: Usher's benchmark. See docs/PERFORMANCE.md.
+//!
+//! It starts a bare axum hello-world (the floor) and Usher as separate processes (this
+//! same binary in a hidden mode), seeds a fresh SQLite database — and a PostgreSQL one
+//! when `USHER_BENCH_POSTGRES_URL` is set — and drives each scenario over real HTTP with
+//! keep-alive connections, at 16 and at 64 connections, for a fixed time.
+
+mod load;
+mod procs;
+mod scenarios;
+mod seed;
+
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(about = "Usher's benchmark")]
+struct Cli {
+    /// Seconds per scenario and concurrency.
+    #[arg(long, default_value_t = 5)]
+    seconds: u64,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
+    #[command(subcommand)]
+    mode: Option<Mode>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Mode {
+    /// (internal) serve a bare axum hello-world on PORT.
+    #[command(hide = true)]
+    ServeHello { port: u16 },
+    /// (internal) serve Usher on PORT over DATABASE_URL.
+    #[command(hide = true)]
+    ServeUsher { data_dir: String, database_url: String, port: u16 },
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    match cli.mode {
+        Some(Mode::ServeHello { port }) => runtime.block_on(serve_hello(port)),
+        Some(Mode::ServeUsher { data_dir, database_url, port }) => {
+            runtime.block_on(serve_usher(data_dir, database_url, port))
+        }
+        None => {
+            let report = runtime.block_on(scenarios::run_all(Duration::from_secs(cli.seconds)));
+            if cli.json {
+                println!("{}", serde_json::to_string_pretty(&report.json()).expect("json"));
+            } else {
+                print!("{}", report.table());
+            }
+        }
+    }
+}
+
+async fn serve_hello(port: u16) {
+    let app = axum::Router::new().route("/", axum::routing::get(|| async { "Hello, World!" }));
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.expect("bind");
+    axum::serve(listener, app).await.expect("hello serves");
+}
+
+async fn serve_usher(data_dir: String, database_url: String, port: u16) {
+    // Warnings only: a log line per request would measure the terminal.
+    tracing_subscriber::fmt().with_env_filter("warn").with_writer(std::io::stderr).init();
+    let config = usher::Config {
+        data_dir: data_dir.into(),
+        database_url: Some(database_url),
+        bind: ([127, 0, 0, 1], port).into(),
+        ..usher::Config::default()
+    };
+    let listener = tokio::net::TcpListener::bind(config.bind).await.expect("bind");
+    usher::serve(config, listener, std::future::pending()).await.expect("usher serves");
+}

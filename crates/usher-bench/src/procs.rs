@@ -1,0 +1,60 @@
+//! The servers under test run as separate processes (this same binary, in a hidden
+//! mode), so their memory is their own and the load driver's is not counted.
+
+use std::{
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+pub struct Server {
+    child: Child,
+    pub base: String,
+    /// Spawn to first successful `/readyz` (or `/`).
+    pub ready_after: Duration,
+}
+
+impl Server {
+    /// Starts `usher-bench <args>` and waits until `probe` answers 200.
+    pub async fn start(args: &[&str], port: u16, probe: &str) -> Self {
+        let exe = std::env::current_exe().expect("own path");
+        let started = Instant::now();
+        let child =
+            Command::new(exe).args(args).stdout(Stdio::null()).stderr(Stdio::inherit()).spawn().expect("server starts");
+        let base = format!("http://127.0.0.1:{port}");
+        let client = reqwest::Client::new();
+        loop {
+            let answer = client.get(format!("{base}{probe}")).send().await;
+            if answer.is_ok_and(|r| r.status().is_success()) {
+                break;
+            }
+            assert!(started.elapsed() < Duration::from_secs(60), "server did not start");
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        Self { ready_after: started.elapsed(), child, base }
+    }
+
+    /// Resident memory now, and at its peak (VmRSS, VmHWM), in MiB.
+    pub fn rss_mib(&self) -> (f64, f64) {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
+        let field = |name: &str| {
+            status
+                .lines()
+                .find(|l| l.starts_with(name))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+                .map_or(0.0, |kb| kb / 1024.0)
+        };
+        (field("VmRSS:"), field("VmHWM:"))
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}

@@ -1,0 +1,289 @@
+//! The scenarios of the performance issue, run per backend, and the report.
+
+use std::{
+    fmt::Write,
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::{
+    load::{Outcome, Request, drive},
+    procs::{Server, free_port},
+    seed::{self, GROUP_CODE_USES, Seeded, USERS},
+};
+
+const CONCURRENCY: [usize; 2] = [16, 64];
+
+#[derive(Debug)]
+pub struct Row {
+    pub backend: &'static str,
+    pub scenario: &'static str,
+    pub connections: usize,
+    pub outcome: Outcome,
+    /// req/s as a share of the hello-world floor at the same concurrency.
+    pub of_floor: f64,
+}
+
+#[derive(Debug, Default)]
+pub struct Report {
+    pub rows: Vec<Row>,
+    pub notes: Vec<(String, Value)>,
+}
+
+impl Report {
+    pub fn table(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "{:<9} {:<34} {:>5} {:>10} {:>9} {:>9} {:>7} {:>8}",
+            "backend", "scenario", "conns", "req/s", "p50 ms", "p99 ms", "errors", "floor"
+        );
+        for r in &self.rows {
+            let o = &r.outcome;
+            let _ = writeln!(
+                out,
+                "{:<9} {:<34} {:>5} {:>10.0} {:>9.2} {:>9.2} {:>7} {:>7.1}%",
+                r.backend,
+                r.scenario,
+                r.connections,
+                o.rate(),
+                o.p50_ms,
+                o.p99_ms,
+                o.errors,
+                r.of_floor * 100.0
+            );
+        }
+        for (name, value) in &self.notes {
+            let _ = writeln!(out, "{name}: {value}");
+        }
+        out
+    }
+
+    pub fn json(&self) -> Value {
+        let rows: Vec<Value> = self
+            .rows
+            .iter()
+            .map(|r| {
+                json!({"backend": r.backend, "scenario": r.scenario, "connections": r.connections,
+                       "requests": r.outcome.requests, "req_per_s": r.outcome.rate(), "p50_ms": r.outcome.p50_ms,
+                       "p99_ms": r.outcome.p99_ms, "errors": r.outcome.errors, "of_floor": r.of_floor})
+            })
+            .collect();
+        json!({"rows": rows, "notes": self.notes.iter().cloned().collect::<serde_json::Map<_, _>>()})
+    }
+
+    fn note(&mut self, name: impl Into<String>, value: Value) {
+        self.notes.push((name.into(), value));
+    }
+}
+
+/// A request generator over a shared cursor, so distinct items stay distinct across
+/// the 16- and 64-connection runs.
+fn cursor<F>(make: F) -> Arc<dyn Fn(usize) -> Option<Request> + Send + Sync>
+where
+    F: Fn(usize) -> Option<Request> + Send + Sync + 'static,
+{
+    let next = Arc::new(AtomicUsize::new(0));
+    Arc::new(move |_| make(next.fetch_add(1, Ordering::Relaxed)))
+}
+
+pub async fn run_all(duration: Duration) -> Report {
+    let mut report = Report::default();
+    let hello_port = free_port();
+    let hello = Server::start(&["serve-hello", &hello_port.to_string()], hello_port, "/").await;
+    let mut floor = Vec::new();
+    for connections in CONCURRENCY {
+        let url = format!("{}/", hello.base);
+        let outcome = drive(connections, duration, Arc::new(move |_| Some(Request::get(url.clone())))).await;
+        floor.push(outcome.rate());
+        report.rows.push(Row { backend: "-", scenario: "(a) hello-world floor", connections, of_floor: 1.0, outcome });
+    }
+    drop(hello);
+    report.note("argon2id hashes/s (this machine, all cores)", json!(argon2_rate().await));
+
+    run_backend(&mut report, "sqlite", None, &floor, duration).await;
+    if let Ok(admin_url) = std::env::var("USHER_BENCH_POSTGRES_URL") {
+        run_backend(&mut report, "postgres", Some(admin_url), &floor, duration).await;
+    } else {
+        report.note("postgres", json!("skipped: USHER_BENCH_POSTGRES_URL is not set"));
+    }
+    report
+}
+
+/// Password hashes per second through Usher's own hashing path, as many at once as
+/// there are cores.
+async fn argon2_rate() -> f64 {
+    let started = Instant::now();
+    let mut done = 0;
+    while started.elapsed() < Duration::from_secs(3) {
+        let batch = (0..4).map(|_| {
+            usher_http::auth::password::hash(
+                usher_domain::account::Password::parse("benchmark password").expect("valid"),
+            )
+        });
+        done += futures::future::join_all(batch).await.len();
+    }
+    done as f64 / started.elapsed().as_secs_f64()
+}
+
+async fn run_backend(
+    report: &mut Report,
+    backend: &'static str,
+    postgres: Option<String>,
+    floor: &[f64],
+    duration: Duration,
+) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let database_url = match &postgres {
+        None => format!("sqlite://{}", dir.path().join("usher.db").display()),
+        Some(admin) => fresh_postgres(admin).await,
+    };
+    let config = usher::Config {
+        data_dir: dir.path().to_owned(),
+        database_url: Some(database_url.clone()),
+        ..usher::Config::default()
+    };
+    usher::launch::migrate(&config).await.expect("migrations").0.close().await;
+    let seeded_at = Instant::now();
+    let seeded = Arc::new(seed::seed(&database_url).await.expect("seed"));
+    report.note(format!("{backend}: seed time s"), json!(seeded_at.elapsed().as_secs_f64()));
+
+    let port = free_port();
+    let data_dir = dir.path().display().to_string();
+    let usher = Server::start(&["serve-usher", &data_dir, &database_url, &port.to_string()], port, "/readyz").await;
+    report.note(
+        format!("{backend}: start to ready on an existing database ms"),
+        json!(usher.ready_after.as_secs_f64() * 1000.0),
+    );
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    report.note(format!("{backend}: idle RSS after start MiB"), json!(usher.rss_mib().0));
+    let api = format!("{}/api/v1", usher.base);
+
+    let mut record = |scenario: &'static str, connections: usize, outcome: Outcome| {
+        let base = floor[CONCURRENCY.iter().position(|c| *c == connections).expect("known concurrency")];
+        report.rows.push(Row { backend, scenario, connections, of_floor: outcome.rate() / base, outcome });
+    };
+
+    let health = format!("{}/healthz", usher.base);
+    for c in CONCURRENCY {
+        let url = health.clone();
+        record("(a) usher /healthz", c, drive(c, duration, Arc::new(move |_| Some(Request::get(url.clone())))).await);
+    }
+    let lookups = lookup_requests(&api, &seeded);
+    for c in CONCURRENCY {
+        record("(b) GET /invites/{code}", c, drive(c, duration, lookups.clone()).await);
+    }
+    let (s, a) = (seeded.clone(), api.clone());
+    let redeem = cursor(move |k| {
+        let token = s.login_links.get(k)?;
+        let body = json!({"token": token, "device": {"uuid": uuid::Uuid::new_v4().to_string(), "type": "cli", "name": "bench"}});
+        Some(Request {
+            method: Method::POST,
+            url: format!("{a}/auth/login-link"),
+            bearer: None,
+            body: Some(body),
+            expect: StatusCode::OK,
+        })
+    });
+    for c in CONCURRENCY {
+        record("(c) login-link redemption", c, drive(c, duration, redeem.clone()).await);
+    }
+    let (s, a) = (seeded.clone(), api.clone());
+    let accept = cursor(move |k| {
+        let group = k / GROUP_CODE_USES;
+        let code = s.group_codes.get(group)?;
+        let user = (group * GROUP_CODE_USES + k % GROUP_CODE_USES) % USERS;
+        let bearer = Some(s.sessions[user].clone());
+        Some(Request {
+            method: Method::POST,
+            url: format!("{a}/invites/{code}/accept"),
+            bearer,
+            body: None,
+            expect: StatusCode::CREATED,
+        })
+    });
+    for c in CONCURRENCY {
+        record("(d) group-code accept", c, drive(c, duration, accept.clone()).await);
+    }
+    let (s, a) = (seeded.clone(), api.clone());
+    let create = cursor(move |_| {
+        let body = json!({"description": "bench", "max_uses": 5});
+        Some(Request {
+            method: Method::POST,
+            url: format!("{a}/admin/invites"),
+            bearer: Some(s.admin_session.clone()),
+            body: Some(body),
+            expect: StatusCode::CREATED,
+        })
+    });
+    for c in CONCURRENCY {
+        record("(e) invite creation (admin)", c, drive(c, duration, create.clone()).await);
+    }
+    let register = registrations(&api, &seeded, backend);
+    for c in CONCURRENCY {
+        record("(f) registration with a code", c, drive(c, duration, register.clone()).await);
+    }
+    // (g) look-ups while registrations hash passwords.
+    let (lookups_during, _) = tokio::join!(drive(16, duration, lookups.clone()), drive(16, duration, register.clone()));
+    record("(g) look-ups during (f)", 16, lookups_during);
+    report.note(
+        format!("{backend}: (h) race, successes of 1000 accepts on max_uses = 100"),
+        json!(race(&api, &seeded).await),
+    );
+    report.note(format!("{backend}: peak RSS during the bench MiB"), json!(usher.rss_mib().1));
+}
+
+fn lookup_requests(api: &str, seeded: &Arc<Seeded>) -> Arc<dyn Fn(usize) -> Option<Request> + Send + Sync> {
+    let (s, a) = (seeded.clone(), api.to_owned());
+    Arc::new(move |n| {
+        let code = &s.registration_codes[(n * 7919) % s.registration_codes.len()];
+        Some(Request::get(format!("{a}/invites/{code}")))
+    })
+}
+
+fn registrations(
+    api: &str,
+    seeded: &Arc<Seeded>,
+    backend: &str,
+) -> Arc<dyn Fn(usize) -> Option<Request> + Send + Sync> {
+    let (s, a, prefix) = (seeded.clone(), api.to_owned(), &backend[..1]);
+    let prefix = prefix.to_owned();
+    cursor(move |k| {
+        let body = json!({"username": format!("new{prefix}{k}"), "email": format!("new{k}@bench.test"),
+                          "password": "correct horse battery", "invite": s.open_code});
+        Some(Request {
+            method: Method::POST,
+            url: format!("{a}/auth/register"),
+            bearer: None,
+            body: Some(body),
+            expect: StatusCode::CREATED,
+        })
+    })
+}
+
+/// 1,000 distinct users accept one code with `max_uses = 100` at once.
+async fn race(api: &str, seeded: &Seeded) -> usize {
+    let client = reqwest::Client::new();
+    let url = format!("{api}/invites/{}/accept", seeded.race_code);
+    let attempts = (0..1000.min(USERS)).map(|u| client.post(&url).bearer_auth(&seeded.sessions[u]).send());
+    futures::future::join_all(attempts)
+        .await
+        .into_iter()
+        .filter(|r| r.as_ref().is_ok_and(|r| r.status() == StatusCode::CREATED))
+        .count()
+}
+
+async fn fresh_postgres(admin_url: &str) -> String {
+    use sqlx::Connection;
+    let name = format!("usher_bench_{}", uuid::Uuid::new_v4().simple());
+    let mut conn = sqlx::PgConnection::connect(admin_url).await.expect("USHER_BENCH_POSTGRES_URL reachable");
+    sqlx::query(&format!("CREATE DATABASE \"{name}\"")).execute(&mut conn).await.expect("create database");
+    let (base, _) = admin_url.rsplit_once('/').expect("a database in the URL");
+    format!("{base}/{name}")
+}
