@@ -195,10 +195,15 @@ async fn run_backend(
         record("(c) login-link redemption", c, drive(c, duration, redeem.clone()).await);
     }
     let (s, a) = (seeded.clone(), api.clone());
+    // Request k joins group k mod 1000 (consecutive requests hit different codes, as
+    // real traffic would) with the (k div 1000)-th of that group's 100 distinct users.
     let accept = cursor(move |k| {
-        let group = k / GROUP_CODE_USES;
-        let code = s.group_codes.get(group)?;
-        let user = (group * GROUP_CODE_USES + k % GROUP_CODE_USES) % USERS;
+        let (group, nth) = (k % s.group_codes.len(), k / s.group_codes.len());
+        if nth >= GROUP_CODE_USES {
+            return None;
+        }
+        let code = &s.group_codes[group];
+        let user = (group * GROUP_CODE_USES + nth) % USERS;
         let bearer = Some(s.sessions[user].clone());
         Some(Request {
             method: Method::POST,

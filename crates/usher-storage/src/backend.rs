@@ -46,6 +46,18 @@ impl Backend {
     }
 }
 
+/// What an acknowledged SQLite commit survives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SqliteDurability {
+    /// A crash or `kill -9` of the process (WAL with `synchronous = NORMAL`: the commit
+    /// is in the operating system's hands; a power loss may take the last ones).
+    #[default]
+    Process,
+    /// Also a power loss or an operating-system crash (`synchronous = FULL`: an fsync
+    /// per commit, which bounds write throughput by the disk's fsync rate).
+    PowerLoss,
+}
+
 /// A connection pool of either backend.
 #[derive(Debug, Clone)]
 pub(crate) enum Pool {
@@ -61,16 +73,19 @@ pub(crate) enum Tx {
 }
 
 impl Pool {
-    pub(crate) async fn connect(url: &str) -> Result<Self, StoreError> {
+    pub(crate) async fn connect(url: &str, durability: SqliteDurability) -> Result<Self, StoreError> {
         match Backend::of_url(url)? {
             Backend::Sqlite => {
-                // WAL lets readers run beside the one writer; synchronous=FULL makes every
-                // acknowledged commit durable across a crash or power loss; the busy
-                // timeout makes a second writer wait for the lock instead of failing.
+                // WAL lets readers run beside the one writer; the busy timeout makes a
+                // second writer wait for the lock instead of failing.
+                let synchronous = match durability {
+                    SqliteDurability::Process => SqliteSynchronous::Normal,
+                    SqliteDurability::PowerLoss => SqliteSynchronous::Full,
+                };
                 let options = SqliteConnectOptions::from_str(url)?
                     .create_if_missing(true)
                     .journal_mode(SqliteJournalMode::Wal)
-                    .synchronous(SqliteSynchronous::Full)
+                    .synchronous(synchronous)
                     .busy_timeout(Duration::from_secs(10))
                     .foreign_keys(true);
                 let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;

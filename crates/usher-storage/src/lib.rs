@@ -33,7 +33,7 @@ mod sessions;
 mod store;
 mod users;
 
-pub use backend::Backend;
+pub use backend::{Backend, SqliteDurability};
 pub use cleanup::Purged;
 pub use error::StoreError;
 pub use group_invites::Renewal;

@@ -3,7 +3,10 @@
 
 use sqlx::migrate::Migrate;
 
-use crate::{Backend, StoreError, backend::Pool};
+use crate::{
+    Backend, StoreError,
+    backend::{Pool, SqliteDurability},
+};
 
 /// Usher's persistence. Cheap to clone (the pool is shared).
 #[derive(Debug, Clone)]
@@ -15,7 +18,12 @@ impl Store {
     /// Connects to `sqlite://…` (the file is created if missing) or `postgres://…`.
     /// Does not migrate: call [`Store::migrate`].
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
-        Ok(Self { pool: Pool::connect(url).await? })
+        Self::connect_with(url, SqliteDurability::default()).await
+    }
+
+    /// [`Store::connect`] with an explicit SQLite durability (ignored for PostgreSQL).
+    pub async fn connect_with(url: &str, durability: SqliteDurability) -> Result<Self, StoreError> {
+        Ok(Self { pool: Pool::connect(url, durability).await? })
     }
 
     pub fn backend(&self) -> Backend {

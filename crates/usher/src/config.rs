@@ -21,6 +21,7 @@ use usher_domain::{
 use lettre::message::Mailbox;
 use usher_http::{Registration, Settings};
 use usher_jobs::{mailer::RetryPolicy, runner::Schedule, transport::Transport};
+use usher_storage::SqliteDurability;
 
 /// Every key of SPEC §8, with its default.
 #[derive(Clone, Deserialize)]
@@ -28,8 +29,11 @@ use usher_jobs::{mailer::RetryPolicy, runner::Schedule, transport::Transport};
 pub struct Config {
     /// `sqlite://…` or `postgres://…`; default `sqlite://usher.db` under `data_dir`.
     pub database_url: Option<String>,
-    /// Where the SQLite database (and, later, mail files) live.
+    /// Where the SQLite database (and the `log` transport's mail files) live.
     pub data_dir: PathBuf,
+    /// What an acknowledged SQLite commit survives: `process` (a crash or kill -9;
+    /// the default) or `power_loss` (also a power cut, at one fsync per commit).
+    pub sqlite_durability: Durability,
     pub bind: SocketAddr,
     /// Base of every link handed out; default `http://<bind>`.
     pub public_url: Option<String>,
@@ -76,6 +80,23 @@ pub struct Config {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "snake_case")]
+pub enum Durability {
+    #[default]
+    Process,
+    PowerLoss,
+}
+
+impl From<Durability> for SqliteDurability {
+    fn from(d: Durability) -> Self {
+        match d {
+            Durability::Process => Self::Process,
+            Durability::PowerLoss => Self::PowerLoss,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum LogFormat {
     #[default]
     Text,
@@ -87,6 +108,7 @@ impl Default for Config {
         Self {
             database_url: None,
             data_dir: PathBuf::from("."),
+            sqlite_durability: Durability::Process,
             bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
             public_url: None,
             registration: Registration::InviteOnly,

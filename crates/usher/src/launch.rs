@@ -33,7 +33,7 @@ pub async fn migrate(config: &Config) -> Result<(Store, usize), StoreError> {
         // The default SQLite file lives in data_dir; make sure the folder exists.
         std::fs::create_dir_all(&config.data_dir)?;
     }
-    let store = Store::connect(&config.database_url()).await?;
+    let store = Store::connect_with(&config.database_url(), config.sqlite_durability.into()).await?;
     let applied = store.migrate().await?;
     if applied > 0 {
         tracing::info!(applied, "database migrated");
