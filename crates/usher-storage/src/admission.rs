@@ -58,7 +58,7 @@ impl Store {
         session: NewSession,
         now: DateTime<Utc>,
     ) -> Result<User, StoreError> {
-        let mut tx = self.pool.begin_write().await?;
+        let mut tx = self.begin_write().await?;
         let slot = match invite {
             Some(secret) => Some(take_slot(&mut tx, secret, REGISTERING, now).await?),
             None => None,
@@ -85,7 +85,7 @@ impl Store {
         user: &User,
         now: DateTime<Utc>,
     ) -> Result<(Uuid, String), StoreError> {
-        let mut tx = self.pool.begin_write().await?;
+        let mut tx = self.begin_write().await?;
         let slot = take_slot(&mut tx, secret, JOINING, now).await?;
         slot.check_email(&user.email)?;
         let (group_id, role) = slot.group.clone().ok_or(StoreError::InviteNotFound)?;
@@ -108,7 +108,7 @@ impl Store {
         session: NewSession,
         now: DateTime<Utc>,
     ) -> Result<User, StoreError> {
-        let mut tx = self.pool.begin_write().await?;
+        let mut tx = self.begin_write().await?;
         let slot = take_slot(&mut tx, secret, &[InviteKind::LoginLink], now).await?;
         let user_id = slot.user_id.ok_or(StoreError::InviteNotFound)?;
         let user = user_in_tx(&mut tx, user_id).await?.ok_or(StoreError::InviteNotFound)?;

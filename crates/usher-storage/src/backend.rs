@@ -1,7 +1,7 @@
 //! The two backends: how each connects, migrates and opens a write transaction.
 //! Everything else is shared SQL, run through [`dispatch!`].
 
-use std::{str::FromStr, time::Duration};
+use std::{str::FromStr, sync::Arc, time::Duration};
 
 use sqlx::{
     PgPool, Postgres, Sqlite, SqlitePool, Transaction,
@@ -9,6 +9,8 @@ use sqlx::{
     postgres::{PgConnectOptions, PgPoolOptions},
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
 };
+
+use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use crate::StoreError;
 
@@ -68,8 +70,38 @@ pub(crate) enum Pool {
 /// An open write transaction of either backend; dropped without commit, it rolls back.
 #[derive(Debug)]
 pub(crate) enum Tx {
-    Sqlite(Transaction<'static, Sqlite>),
+    Sqlite(SqliteTx),
     Postgres(Transaction<'static, Postgres>),
+}
+
+/// A SQLite write transaction holding this process's writer lock. SQLite admits one
+/// writer at a time; queueing writers here, in order, spares them SQLite's busy handler,
+/// which sleeps in growing steps (up to 100 ms) between retries.
+#[derive(Debug)]
+pub(crate) struct SqliteTx {
+    // Field order matters: the transaction ends before the lock is released.
+    tx: Transaction<'static, Sqlite>,
+    _writer: OwnedMutexGuard<()>,
+}
+
+impl SqliteTx {
+    async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+}
+
+impl std::ops::Deref for SqliteTx {
+    type Target = sqlx::SqliteConnection;
+
+    fn deref(&self) -> &Self::Target {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for SqliteTx {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.tx
+    }
 }
 
 impl Pool {
@@ -116,9 +148,12 @@ impl Pool {
     /// A transaction that will write. SQLite's is `BEGIN IMMEDIATE`: it takes the write
     /// lock up front, so a transaction that reads before writing waits its turn instead
     /// of failing with "database is locked" when it tries to upgrade.
-    pub(crate) async fn begin_write(&self) -> Result<Tx, StoreError> {
+    pub(crate) async fn begin_write(&self, writer: &Arc<Mutex<()>>) -> Result<Tx, StoreError> {
         Ok(match self {
-            Self::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Self::Sqlite(pool) => {
+                let writer = writer.clone().lock_owned().await;
+                Tx::Sqlite(SqliteTx { tx: pool.begin_with("BEGIN IMMEDIATE").await?, _writer: writer })
+            }
             Self::Postgres(pool) => Tx::Postgres(pool.begin().await?),
         })
     }

@@ -34,7 +34,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Invite, StoreError> {
         let grant = new.group.clone().ok_or(StoreError::NotFound)?;
-        let mut tx = self.pool.begin_write().await?;
+        let mut tx = self.begin_write().await?;
         lock_group(&mut tx, grant.group_id).await?;
         if let Some(address) = &grant.email {
             let (group, normalized) = (grant.group_id.to_string(), address.normalized());
@@ -74,7 +74,7 @@ impl Store {
         email: Option<OutgoingEmail>,
         now: DateTime<Utc>,
     ) -> Result<Invite, StoreError> {
-        let mut tx = self.pool.begin_write().await?;
+        let mut tx = self.begin_write().await?;
         lock_group(&mut tx, group_id).await?;
         let sql = format!("{INVITE_SELECT} WHERE i.id = $1 AND i.group_id = $2 AND i.kind = 'email_invitation'");
         let row: Option<InviteRow> = dispatch!(&mut tx, Tx, tx => sqlx::query_as(&sql)

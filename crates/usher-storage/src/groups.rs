@@ -23,7 +23,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Group, StoreError> {
         let id = Uuid::now_v7();
-        let mut tx = self.pool.begin_write().await?;
+        let mut tx = self.begin_write().await?;
         let sql = "INSERT INTO groups (id, name, slug, description, external_id, metadata, created_at) \
                    VALUES ($1, $2, $3, $4, $5, $6, $7)";
         dispatch!(&mut tx, Tx, tx => sqlx::query(sql)
@@ -116,7 +116,7 @@ impl Store {
         role: Option<&str>,
         top_role: &str,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin_write().await?;
+        let mut tx = self.begin_write().await?;
         lock_group(&mut tx, group_id).await?;
         let (group, user) = (group_id.to_string(), user_id.to_string());
         let changed = match role {

@@ -40,7 +40,7 @@ impl Store {
         email: Option<OutgoingEmail>,
         now: DateTime<Utc>,
     ) -> Result<Invite, StoreError> {
-        let mut tx = self.pool.begin_write().await?;
+        let mut tx = self.begin_write().await?;
         let id = insert_invite(&mut tx, &new, now).await?;
         if let Some(email) = email {
             queue_email(&mut tx, id, &email, now).await?;

@@ -19,7 +19,7 @@ impl Store {
         session: NewSession,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin_write().await?;
+        let mut tx = self.begin_write().await?;
         insert_session(&mut tx, user_id, session, now).await?;
         tx.commit().await
     }

@@ -1,17 +1,22 @@
 //! The [`Store`]: a pool of either backend and the methods handlers call.
 //! The query methods live beside their tables (`users.rs`, `invites.rs`, ...).
 
+use std::sync::Arc;
+
 use sqlx::migrate::Migrate;
+use tokio::sync::Mutex;
 
 use crate::{
     Backend, StoreError,
-    backend::{Pool, SqliteDurability},
+    backend::{Pool, SqliteDurability, Tx},
 };
 
 /// Usher's persistence. Cheap to clone (the pool is shared).
 #[derive(Debug, Clone)]
 pub struct Store {
     pub(crate) pool: Pool,
+    /// Serialises this process's SQLite write transactions (see `SqliteTx`).
+    writer: Arc<Mutex<()>>,
 }
 
 impl Store {
@@ -23,7 +28,12 @@ impl Store {
 
     /// [`Store::connect`] with an explicit SQLite durability (ignored for PostgreSQL).
     pub async fn connect_with(url: &str, durability: SqliteDurability) -> Result<Self, StoreError> {
-        Ok(Self { pool: Pool::connect(url, durability).await? })
+        Ok(Self { pool: Pool::connect(url, durability).await?, writer: Arc::default() })
+    }
+
+    /// A write transaction (see `Pool::begin_write`).
+    pub(crate) async fn begin_write(&self) -> Result<Tx, StoreError> {
+        self.pool.begin_write(&self.writer).await
     }
 
     pub fn backend(&self) -> Backend {

@@ -19,7 +19,7 @@ impl Store {
 
     /// Creates a user outside any invite (admin-created users, the first admin).
     pub async fn create_user(&self, new: NewUser, now: DateTime<Utc>) -> Result<User, StoreError> {
-        let mut tx = self.pool.begin_write().await?;
+        let mut tx = self.begin_write().await?;
         let user = insert_user(&mut tx, new, now).await?;
         tx.commit().await?;
         Ok(user)
