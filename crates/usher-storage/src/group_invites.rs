@@ -8,9 +8,9 @@ use uuid::Uuid;
 use crate::{
     Store, StoreError,
     backend::Tx,
-    groups::lock_group,
+    groups::{lock_group, page_bounds},
     invites::{active_sql, insert_invite},
-    model::{Invite, NewInvite, OutgoingEmail, Redemption, UserSummary},
+    model::{Invite, NewInvite, OutgoingEmail, Page, Redemption, UserSummary},
     rows::{INVITE_SELECT, InviteRow, from_ms, parse_id, to_ms},
 };
 
@@ -107,15 +107,18 @@ impl Store {
     }
 
     /// Who joined through an invite, oldest first.
-    pub async fn redemptions(&self, invite_id: Uuid) -> Result<Vec<Redemption>, StoreError> {
-        let sql = "SELECT u.id, u.username, u.display_name, r.created_at FROM redemptions r \
-                   LEFT JOIN users u ON u.id = r.user_id WHERE r.invite_id = $1 ORDER BY r.created_at, r.id";
-        type Row = (Option<String>, Option<String>, Option<String>, i64);
+    pub async fn redemptions(&self, invite_id: Uuid, page: Page) -> Result<Vec<Redemption>, StoreError> {
+        let sql = "SELECT r.id, u.id, u.username, u.display_name, r.created_at FROM redemptions r \
+                   LEFT JOIN users u ON u.id = r.user_id WHERE r.invite_id = $1 AND ($2 IS NULL OR r.id > $2) \
+                   ORDER BY r.id LIMIT $3";
+        type Row = (String, Option<String>, Option<String>, Option<String>, i64);
+        let (after, limit) = page_bounds(Some(page));
         let rows: Vec<Row> = dispatch!(&self.pool, Pool, pool =>
-            sqlx::query_as(sql).bind(invite_id.to_string()).fetch_all(pool).await?);
+            sqlx::query_as(sql).bind(invite_id.to_string()).bind(&after).bind(limit).fetch_all(pool).await?);
         Ok(rows
             .into_iter()
-            .map(|(id, username, display_name, at)| Redemption {
+            .map(|(redemption_id, id, username, display_name, at)| Redemption {
+                id: parse_id(&redemption_id),
                 user: match (id, username, display_name) {
                     (Some(id), Some(username), Some(display_name)) => {
                         Some(UserSummary { id: parse_id(&id), username, display_name })

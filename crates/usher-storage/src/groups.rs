@@ -6,7 +6,7 @@ use uuid::Uuid;
 use crate::{
     Store, StoreError,
     backend::Tx,
-    model::{Group, GroupPatch, Member, NewGroup},
+    model::{Group, GroupPatch, Member, NewGroup, Page},
     rows::{GROUP_COLUMNS, GroupRow, MemberRow, to_ms},
 };
 
@@ -50,18 +50,21 @@ impl Store {
     }
 
     /// The groups a user belongs to, with their role in each, newest first; with
-    /// `external_id`, only the group the application knows by that id.
+    /// `external_id`, only the group the application knows by that id. `None`: all.
     pub async fn groups_of(
         &self,
         user_id: Uuid,
         external_id: Option<&str>,
+        page: Option<Page>,
     ) -> Result<Vec<(Group, String)>, StoreError> {
         let sql = format!(
             "SELECT {GROUP_COLUMNS}, m.role FROM groups g JOIN memberships m ON m.group_id = g.id \
-             WHERE m.user_id = $1 AND ($2 IS NULL OR g.external_id = $2) ORDER BY g.id DESC"
+             WHERE m.user_id = $1 AND ($2 IS NULL OR g.external_id = $2) AND ($3 IS NULL OR g.id < $3) \
+             ORDER BY g.id DESC LIMIT $4"
         );
-        let rows: Vec<GroupRowWithRole> = dispatch!(&self.pool, Pool, pool =>
-            sqlx::query_as(&sql).bind(user_id.to_string()).bind(external_id).fetch_all(pool).await?);
+        let (after, limit) = page_bounds(page);
+        let rows: Vec<GroupRowWithRole> = dispatch!(&self.pool, Pool, pool => sqlx::query_as(&sql)
+            .bind(user_id.to_string()).bind(external_id).bind(&after).bind(limit).fetch_all(pool).await?);
         Ok(rows.into_iter().map(|r| (Group::from(r.group), r.role)).collect())
     }
 
@@ -100,10 +103,12 @@ impl Store {
         Ok(role)
     }
 
-    pub async fn members(&self, group_id: Uuid) -> Result<Vec<Member>, StoreError> {
-        let sql = format!("{MEMBER_SELECT} WHERE m.group_id = $1 ORDER BY m.joined_at, u.id");
+    /// A group's members, by user id (oldest accounts first). `None`: all.
+    pub async fn members(&self, group_id: Uuid, page: Option<Page>) -> Result<Vec<Member>, StoreError> {
+        let sql = format!("{MEMBER_SELECT} WHERE m.group_id = $1 AND ($2 IS NULL OR u.id > $2) ORDER BY u.id LIMIT $3");
+        let (after, limit) = page_bounds(page);
         let rows: Vec<MemberRow> = dispatch!(&self.pool, Pool, pool =>
-            sqlx::query_as(&sql).bind(group_id.to_string()).fetch_all(pool).await?);
+            sqlx::query_as(&sql).bind(group_id.to_string()).bind(&after).bind(limit).fetch_all(pool).await?);
         Ok(rows.into_iter().map(Member::from).collect())
     }
 
@@ -137,6 +142,14 @@ impl Store {
             return Err(StoreError::LastTopMember);
         }
         tx.commit().await
+    }
+}
+
+/// Keyset bounds of an optional page: the cursor, and a limit (everything when `None`).
+pub(crate) fn page_bounds(page: Option<Page>) -> (Option<String>, i64) {
+    match page {
+        Some(page) => (page.after.map(|id| id.to_string()), i64::from(page.limit)),
+        None => (None, i64::MAX),
     }
 }
 

@@ -152,6 +152,7 @@ pub struct Member {
 /// Who came in through an invite, and when.
 #[derive(Debug, Clone)]
 pub struct Redemption {
+    pub id: Uuid,
     pub user: Option<UserSummary>,
     pub redeemed_at: DateTime<Utc>,
 }

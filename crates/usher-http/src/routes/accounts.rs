@@ -139,7 +139,7 @@ async fn logout(State(state): State<AppState>, authed: Authed) -> ApiResult<Resp
 }
 
 async fn me(State(state): State<AppState>, authed: Authed) -> ApiResult<Json<serde_json::Value>> {
-    let groups = state.store.groups_of(authed.user.id, None).await?;
+    let groups = state.store.groups_of(authed.user.id, None, None).await?;
     let groups: Vec<_> = groups.iter().map(|(g, role)| json!({"id": g.id, "name": g.name, "role": role})).collect();
     Ok(Json(json!({"user": UserView::from(&authed.user), "groups": groups})))
 }

@@ -300,15 +300,16 @@ async fn redemptions(
     State(state): State<AppState>,
     authed: Authed,
     ApiPath((group_id, invite_id)): ApiPath<(String, String)>,
-) -> ApiResult<Json<Value>> {
+    ApiQuery(query): ApiQuery<ListQuery>,
+) -> ApiResult<Json<Paginated<Value>>> {
     let access = manager(&state, authed, &group_id).await?;
     let invite = find(&state, &access, &invite_id).await?;
-    let items: Vec<Value> = state
-        .store
-        .redemptions(invite.id)
-        .await?
-        .iter()
-        .map(|r| json!({"user": r.user.as_ref().map(UserSummaryView::from), "redeemed_at": r.redeemed_at}))
-        .collect();
-    Ok(Json(json!({"items": items, "next_cursor": null})))
+    let page = query.page()?;
+    let rows = state.store.redemptions(invite.id, page).await?;
+    Ok(Json(Paginated::new(
+        rows,
+        page,
+        |r| r.id,
+        |r| json!({"user": r.user.as_ref().map(UserSummaryView::from), "redeemed_at": r.redeemed_at}),
+    )))
 }

@@ -22,7 +22,7 @@ use crate::{
     error::{ApiError, ApiResult},
     extract::{ApiJson, ApiPath, ApiQuery},
     validate::{Fields, optional_text},
-    views::{GroupView, MemberView},
+    views::{GroupView, ListQuery, MemberView, Paginated},
 };
 
 pub fn router() -> Router<AppState> {
@@ -129,23 +129,25 @@ fn random_suffix() -> String {
 }
 
 #[derive(Debug, Deserialize)]
-struct ListQuery {
+struct GroupsQuery {
     external_id: Option<String>,
+    limit: Option<i64>,
+    cursor: Option<String>,
 }
 
 async fn list(
     State(state): State<AppState>,
     authed: Authed,
-    ApiQuery(query): ApiQuery<ListQuery>,
-) -> ApiResult<Json<Value>> {
-    let groups = state.store.groups_of(authed.user.id, query.external_id.as_deref()).await?;
-    let items: Vec<GroupView> = groups.iter().map(|(g, role)| GroupView::new(g, Some(role))).collect();
-    Ok(Json(json!({"items": items, "next_cursor": null})))
+    ApiQuery(query): ApiQuery<GroupsQuery>,
+) -> ApiResult<Json<Paginated<GroupView>>> {
+    let page = ListQuery { status: None, limit: query.limit, cursor: query.cursor }.page()?;
+    let groups = state.store.groups_of(authed.user.id, query.external_id.as_deref(), Some(page)).await?;
+    Ok(Json(Paginated::new(groups, page, |(g, _)| g.id, |(g, role)| GroupView::new(g, Some(role)))))
 }
 
 async fn read(State(state): State<AppState>, authed: Authed, ApiPath(id): ApiPath) -> ApiResult<Json<Value>> {
     let access = Access::load(&state, &id, authed.user).await?;
-    let members = state.store.members(access.group.id).await?;
+    let members = state.store.members(access.group.id, None).await?;
     let mut view =
         serde_json::to_value(GroupView::new(&access.group, Some(&access.role))).map_err(ApiError::internal)?;
     view["members"] = json!(members.iter().map(MemberView::from).collect::<Vec<_>>());
@@ -197,10 +199,16 @@ async fn remove(State(state): State<AppState>, authed: Authed, ApiPath(id): ApiP
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn members(State(state): State<AppState>, authed: Authed, ApiPath(id): ApiPath) -> ApiResult<Json<Value>> {
+async fn members(
+    State(state): State<AppState>,
+    authed: Authed,
+    ApiPath(id): ApiPath,
+    ApiQuery(query): ApiQuery<ListQuery>,
+) -> ApiResult<Json<Paginated<MemberView>>> {
     let access = Access::load(&state, &id, authed.user).await?;
-    let members = state.store.members(access.group.id).await?;
-    Ok(Json(json!({"items": members.iter().map(MemberView::from).collect::<Vec<_>>(), "next_cursor": null})))
+    let page = query.page()?;
+    let members = state.store.members(access.group.id, Some(page)).await?;
+    Ok(Json(Paginated::new(members, page, |m| m.user.id, |m| MemberView::from(m))))
 }
 
 /// The target member's current role, or 404.

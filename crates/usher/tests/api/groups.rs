@@ -12,6 +12,7 @@ on_both_backends!(
     a_group_code_admits_its_holder_with_the_preset_role,
     roles_never_rise_above_their_grantor_and_a_top_member_stays,
     groups_are_found_by_external_id_and_validated,
+    group_and_member_lists_are_paginated,
 );
 
 async fn a_group_code_admits_its_holder_with_the_preset_role(app: TestApp) {
@@ -181,4 +182,36 @@ async fn family_tree_roles(backend: Backend) {
     let (status, body) =
         app.post(&format!("/groups/{tree}/invites"), Some(&custodian), json!({"role": "member"})).await;
     assert_problem(status, &body, StatusCode::BAD_REQUEST, "invalid_request");
+}
+
+async fn group_and_member_lists_are_paginated(app: TestApp) {
+    let (owner, _) = app.signed_in("paula").await;
+    let mut groups = Vec::new();
+    for n in 0..3 {
+        groups.push(app.create_group(&owner, &format!("Page {n}")).await);
+    }
+    let (_, first) = app.get("/groups?limit=2", Some(&owner)).await;
+    assert_eq!(first["items"].as_array().unwrap().len(), 2);
+    let cursor = first["next_cursor"].as_str().expect("a second page").to_owned();
+    let (_, second) = app.get(&format!("/groups?limit=2&cursor={cursor}"), Some(&owner)).await;
+    assert_eq!((second["items"].as_array().unwrap().len(), &second["next_cursor"]), (1, &serde_json::Value::Null));
+    assert_eq!(second["items"][0]["id"], groups[0].as_str(), "newest first");
+    let (_, me) = app.get("/me", Some(&owner)).await;
+    assert_eq!(me["groups"].as_array().unwrap().len(), 3, "/me lists them all");
+
+    let group = &groups[0];
+    for name in ["pm1", "pm2"] {
+        let (token, _) = app.signed_in(name).await;
+        let code = app.group_invite(&owner, group, json!({})).await;
+        assert_eq!(app.accept(&token, code["code"].as_str().unwrap()).await.0, StatusCode::CREATED);
+    }
+    let (_, page) = app.get(&format!("/groups/{group}/members?limit=2"), Some(&owner)).await;
+    let cursor = page["next_cursor"].as_str().expect("more members").to_owned();
+    let (_, rest) = app.get(&format!("/groups/{group}/members?limit=2&cursor={cursor}"), Some(&owner)).await;
+    assert_eq!(page["items"].as_array().unwrap().len() + rest["items"].as_array().unwrap().len(), 3);
+    assert_eq!(rest["next_cursor"], serde_json::Value::Null);
+    let (_, read) = app.get(&format!("/groups/{group}"), Some(&owner)).await;
+    assert_eq!(read["members"].as_array().unwrap().len(), 3, "reading the group embeds every member");
+    let (status, problem) = app.get("/groups?limit=201", Some(&owner)).await;
+    assert_problem(status, &problem, StatusCode::BAD_REQUEST, "invalid_request");
 }

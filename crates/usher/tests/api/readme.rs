@@ -61,7 +61,7 @@ fn the_curl_tour_works_as_written() {
     assert!(lines.contains(&"\"invite_used_up\""), "{out}");
     assert!(out.contains("\"name\": \"The Smiths\"") && out.contains("\"uses_remaining\": 5"), "{out}");
     assert!(out.contains("\"email_hint\": \"b***@example.com\""), "{out}");
-    let members = r#"[{"user":"alice","role":"owner"},{"user":"admin","role":"member"},{"user":"bob","role":"admin"}]"#;
+    let members = r#"[{"user":"admin","role":"member"},{"user":"alice","role":"owner"},{"user":"bob","role":"admin"}]"#;
     assert_eq!(lines[lines.len() - 2], members, "{out}");
     assert!(logs.contains("login link redeemed"), "the log was captured: {logs}");
     for secret in secrets.split(' ') {
