@@ -74,13 +74,48 @@ impl Access {
     }
 }
 
+/// A group as clients send it, for creation (where `name` is required) and update.
 #[derive(Debug, Deserialize)]
-struct CreateBody {
-    name: String,
+struct GroupBody {
+    name: Option<String>,
     slug: Option<String>,
     description: Option<String>,
     external_id: Option<String>,
     metadata: Option<Value>,
+}
+
+/// Longest group description.
+const MAX_DESCRIPTION: usize = 1000;
+
+/// The fields of a [`GroupBody`] that were given, each validated.
+struct GroupFields {
+    name: Option<GroupName>,
+    slug: Option<Slug>,
+    description: Option<String>,
+    external_id: Option<String>,
+    metadata: Option<Value>,
+}
+
+impl GroupBody {
+    /// Checks every field given, naming each one refused; `require_name` for creation.
+    fn parse(self, require_name: bool) -> ApiResult<GroupFields> {
+        let mut fields = Fields::default();
+        let name = match self.name.as_deref() {
+            Some(name) => fields.check("name", GroupName::parse(name)),
+            None if require_name => {
+                fields.push("name", "is required");
+                None
+            }
+            None => None,
+        };
+        let slug = self.slug.as_deref().and_then(|s| fields.check("slug", Slug::parse(s)));
+        let description =
+            fields.check("description", optional_text(self.description.as_deref(), MAX_DESCRIPTION)).flatten();
+        let external_id = self.external_id.as_deref().and_then(|e| fields.check("external_id", parse_external_id(e)));
+        let metadata = check_metadata(&mut fields, self.metadata);
+        fields.finish()?;
+        Ok(GroupFields { name, slug, description, external_id, metadata })
+    }
 }
 
 /// `metadata` must be a JSON object of at most 16 KiB.
@@ -98,23 +133,17 @@ fn check_metadata(fields: &mut Fields, metadata: Option<Value>) -> Option<Value>
 async fn create(
     State(state): State<AppState>,
     authed: Authed,
-    ApiJson(body): ApiJson<CreateBody>,
+    ApiJson(body): ApiJson<GroupBody>,
 ) -> ApiResult<(StatusCode, Json<GroupView>)> {
-    let mut fields = Fields::default();
-    let name = fields.check("name", GroupName::parse(&body.name));
-    let slug = body.slug.as_deref().and_then(|s| fields.check("slug", Slug::parse(s)));
-    let description = fields.check("description", optional_text(body.description.as_deref(), 1000));
-    let external_id = body.external_id.as_deref().and_then(|e| fields.check("external_id", parse_external_id(e)));
-    let metadata = check_metadata(&mut fields, body.metadata);
-    fields.finish()?;
-    let Some(name) = name else { unreachable!("checked above") };
-    let slug = slug.unwrap_or_else(|| Slug::from_name(&name, &random_suffix()));
+    let given = body.parse(true)?;
+    let Some(name) = given.name else { unreachable!("required above") };
+    let slug = given.slug.unwrap_or_else(|| Slug::from_name(&name, &random_suffix()));
     let new = NewGroup {
         name: name.as_str().to_owned(),
         slug: slug.as_str().to_owned(),
-        description: description.flatten(),
-        external_id,
-        metadata: metadata.unwrap_or_else(|| json!({})),
+        description: given.description,
+        external_id: given.external_id,
+        metadata: given.metadata.unwrap_or_else(|| json!({})),
     };
     let top = state.settings.roles.top().to_owned();
     let group = state.store.create_group(new, authed.user.id, &top, Utc::now()).await?;
@@ -154,36 +183,21 @@ async fn read(State(state): State<AppState>, authed: Authed, ApiPath(id): ApiPat
     Ok(Json(view))
 }
 
-#[derive(Debug, Deserialize)]
-struct UpdateBody {
-    name: Option<String>,
-    slug: Option<String>,
-    description: Option<String>,
-    external_id: Option<String>,
-    metadata: Option<Value>,
-}
-
 async fn update(
     State(state): State<AppState>,
     authed: Authed,
     ApiPath(id): ApiPath,
-    ApiJson(body): ApiJson<UpdateBody>,
+    ApiJson(body): ApiJson<GroupBody>,
 ) -> ApiResult<Json<GroupView>> {
     let access = Access::load(&state, &id, authed.user).await?;
     access.require_manager(&state)?;
-    let mut fields = Fields::default();
-    let name = body.name.as_deref().and_then(|n| fields.check("name", GroupName::parse(n)));
-    let slug = body.slug.as_deref().and_then(|s| fields.check("slug", Slug::parse(s)));
-    let description = fields.check("description", optional_text(body.description.as_deref(), 1000)).flatten();
-    let external_id = body.external_id.as_deref().and_then(|e| fields.check("external_id", parse_external_id(e)));
-    let metadata = check_metadata(&mut fields, body.metadata);
-    fields.finish()?;
+    let given = body.parse(false)?;
     let patch = GroupPatch {
-        name: name.map(|n| n.as_str().to_owned()),
-        slug: slug.map(|s| s.as_str().to_owned()),
-        description,
-        external_id,
-        metadata,
+        name: given.name.map(|n| n.as_str().to_owned()),
+        slug: given.slug.map(|s| s.as_str().to_owned()),
+        description: given.description,
+        external_id: given.external_id,
+        metadata: given.metadata,
     };
     let group = state.store.update_group(access.group.id, patch).await?;
     Ok(Json(GroupView::new(&group, Some(&access.role))))
