@@ -13,7 +13,7 @@ use crate::{
     Store, StoreError,
     backend::Tx,
     groups::insert_membership,
-    invites::{active_sql, invite_in_tx},
+    invites::{SUPERSEDED_SQL, active_sql, invite_in_tx},
     model::{NewSession, NewUser, Secret, User},
     rows::{parse_id, to_ms},
     sessions::insert_session,
@@ -190,7 +190,7 @@ async fn insert_redemption(tx: &mut Tx, invite_id: Uuid, user_id: Uuid, now: Dat
 }
 
 async fn is_superseded_in_tx(tx: &mut Tx, hash: &usher_domain::token::TokenHash) -> Result<bool, StoreError> {
-    let found: Option<i64> = dispatch!(tx, Tx, tx => sqlx::query_scalar("SELECT CAST(1 AS BIGINT) FROM superseded_tokens WHERE token_hash = $1")
+    let found: Option<i64> = dispatch!(tx, Tx, tx => sqlx::query_scalar(SUPERSEDED_SQL)
         .bind(hash.as_str()).fetch_optional(&mut **tx).await?);
     Ok(found.is_some())
 }

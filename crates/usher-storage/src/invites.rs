@@ -26,6 +26,9 @@ macro_rules! active_sql {
 }
 pub(crate) use active_sql;
 
+/// Finds a token a resend or a copied link replaced.
+pub(crate) const SUPERSEDED_SQL: &str = "SELECT CAST(1 AS BIGINT) FROM superseded_tokens WHERE token_hash = $1";
+
 /// The scope's conditions on `i`, binding `$1` kind, `$2` user, `$3` group.
 const SCOPE_SQL: &str =
     "($1 IS NULL OR i.kind = $1) AND ($2 IS NULL OR i.user_id = $2) AND ($3 IS NULL OR i.group_id = $3)";
@@ -62,7 +65,7 @@ impl Store {
     /// Whether a token was an invitation's before a resend or a copied link replaced it.
     pub async fn is_superseded(&self, hash: &TokenHash) -> Result<bool, StoreError> {
         let found: Option<i64> = dispatch!(&self.pool, Pool, pool =>
-            sqlx::query_scalar("SELECT CAST(1 AS BIGINT) FROM superseded_tokens WHERE token_hash = $1")
+            sqlx::query_scalar(SUPERSEDED_SQL)
                 .bind(hash.as_str()).fetch_optional(pool).await?);
         Ok(found.is_some())
     }
