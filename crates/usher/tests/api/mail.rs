@@ -8,7 +8,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use usher::Config;
 
-use crate::harness::{Backend, Received, SmtpServer, TestApp, TestDb, UsherProcess, assert_problem};
+use crate::harness::{Backend, Received, SmtpServer, TestApp, TestDb, UsherProcess, assert_problem, eventually};
 
 on_both_backends!(
     backend: an_invitation_email_arrives_once_and_its_link_accepts,
@@ -88,12 +88,8 @@ async fn an_invitation_email_arrives_once_and_its_link_accepts(backend: Backend)
     assert!(mails[2].headers().contains("Subject: Reminder:"), "{}", mails[2].headers());
     assert_eq!(token_in(&mails[2], &app.config.public_url()), resent["token"].as_str().unwrap());
     // Sent rows keep no token (the mark follows the server's acceptance closely).
-    for _ in 0..600 {
-        if app.store.count_outbox("sent").await.unwrap() == 3 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    let store = &app.store;
+    eventually(|| async move { store.count_outbox("sent").await.unwrap() }, |sent| *sent == 3).await;
     let queued = app.store.queued_emails(second["id"].as_str().unwrap().parse().unwrap()).await.unwrap();
     assert!(queued.iter().all(|(_, _, data)| data == &json!({})), "{queued:?}");
     let read = app.group_invite_state(&owner, &group, second["id"].as_str().unwrap()).await;
@@ -113,20 +109,14 @@ async fn mail_waits_out_an_smtp_outage_and_arrives_once(backend: Backend) {
         );
     }
     // While the server is down, every invitation shows its failed attempts.
+    let (app_ref, owner, group) = (&app, owner.as_str(), group.as_str());
     for id in &ids {
-        let mut attempts = 0;
-        for _ in 0..600 {
-            let delivery = app.group_invite_state(&owner, &group, id).await["delivery"].clone();
-            attempts = delivery["attempts"].as_u64().unwrap_or(0);
-            if attempts > 1 {
-                // Waiting for its next try, or in the middle of it.
-                assert!(["queued", "sending"].contains(&delivery["status"].as_str().unwrap()), "{delivery}");
-                assert!(delivery["last_error"].is_string(), "{delivery}");
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        assert!(attempts > 1, "retried while the server was down");
+        let read = || async move { app_ref.group_invite_state(owner, group, id).await["delivery"].clone() };
+        let delivery = eventually(read, |d| d["attempts"].as_u64().unwrap_or(0) > 1).await;
+        assert!(delivery["attempts"].as_u64().unwrap_or(0) > 1, "retried while the server was down: {delivery}");
+        // Waiting for its next try, or in the middle of it.
+        assert!(["queued", "sending"].contains(&delivery["status"].as_str().unwrap()), "{delivery}");
+        assert!(delivery["last_error"].is_string(), "{delivery}");
     }
     let smtp = SmtpServer::start_on(port);
     let mails = smtp.wait_for(5).await;
@@ -151,14 +141,9 @@ async fn a_refused_recipient_fails_at_once_and_an_admin_retries_it(backend: Back
     let mails = smtp.wait_for(1).await;
     assert_eq!(mails[0].to, vec!["fine@example.com".to_owned()]);
     let id = bounced["id"].as_str().unwrap();
-    let mut delivery = Value::Null;
-    for _ in 0..600 {
-        delivery = app.group_invite_state(&owner, &group, id).await["delivery"].clone();
-        if delivery["status"] == "failed" {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let (app_ref, owner_ref, group_ref) = (&app, owner.as_str(), group.as_str());
+    let read = || async move { app_ref.group_invite_state(owner_ref, group_ref, id).await["delivery"].clone() };
+    let delivery = eventually(read, |d| d["status"] == "failed").await;
     assert_eq!((delivery["status"].as_str(), delivery["attempts"].as_u64()), (Some("failed"), Some(1)), "{delivery}");
     assert!(delivery["last_error"].as_str().unwrap().contains("550"), "{delivery}");
 
@@ -178,14 +163,9 @@ async fn a_refused_recipient_fails_at_once_and_an_admin_retries_it(backend: Back
     let mails = smtp.wait_for(2).await;
     assert_eq!(mails[1].to, vec!["bounce@example.com".to_owned()]);
     let (status, body) = app.post(&format!("/admin/outbox/{outbox_id}/retry"), Some(&app.admin_token), json!({})).await;
-    let mut status_now = String::new();
-    for _ in 0..600 {
-        status_now = app.store.outbox_message(outbox_id.parse().unwrap()).await.unwrap().unwrap().status;
-        if status_now == "sent" {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    let (store, message_id) = (&app.store, outbox_id.parse().unwrap());
+    let read = || async move { store.outbox_message(message_id).await.unwrap().unwrap().status };
+    let status_now = eventually(read, |status| status == "sent").await;
     assert_eq!(status_now, "sent");
     assert_problem(status, &body, StatusCode::BAD_REQUEST, "not_applicable");
 }
@@ -332,14 +312,8 @@ async fn mail_queued_when_the_server_is_killed_is_delivered_after_restart(backen
         assert_eq!(response.status(), StatusCode::CREATED);
     }
     let store = usher_storage::Store::connect(&db.config.database_url()).await.unwrap();
-    let mut sending = 0;
-    for _ in 0..1200 {
-        sending = store.count_outbox("sending").await.unwrap();
-        if sending > 0 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
+    let store_ref = &store;
+    let sending = eventually(|| async move { store_ref.count_outbox("sending").await.unwrap() }, |n| *n > 0).await;
     assert!(sending > 0, "a message was being sent when the server died");
     first.signal("-KILL");
     let (exit, _, _) = first.wait();

@@ -360,6 +360,22 @@ impl Drop for TestApp {
     }
 }
 
+/// Reads `read` until `done` holds for what it answers, or a minute has passed (a bound
+/// on waiting, not a measurement); answers the last reading for the caller to assert on.
+pub async fn eventually<T, Fut: std::future::Future<Output = T>>(
+    mut read: impl FnMut() -> Fut,
+    done: impl Fn(&T) -> bool,
+) -> T {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let value = read().await;
+        if done(&value) || std::time::Instant::now() > deadline {
+            return value;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
 /// Asserts a problem+json answer with this status and stable code.
 pub fn assert_problem(status: StatusCode, body: &Value, expected_status: StatusCode, code: &str) {
     assert_eq!(status, expected_status, "{body}");

@@ -5,7 +5,6 @@ use std::{
     io,
     net::{IpAddr, TcpListener},
     sync::{Arc, Mutex},
-    time::{Duration, Instant},
 };
 
 use mailin_embedded::{Handler, Response, Server, response};
@@ -115,13 +114,6 @@ impl SmtpServer {
 
     /// Waits (up to a minute: a bound, not a measurement) until `n` messages arrived.
     pub async fn wait_for(&self, n: usize) -> Vec<Received> {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            let received = self.received();
-            if received.len() >= n || Instant::now() > deadline {
-                return received;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        super::eventually(|| async { self.received() }, |received| received.len() >= n).await
     }
 }
