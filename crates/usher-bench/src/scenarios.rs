@@ -28,6 +28,9 @@ pub struct Row {
     pub outcome: Outcome,
     /// req/s as a share of the hello-world floor at the same concurrency.
     pub of_floor: f64,
+    /// The server's peak resident memory (VmHWM) once this scenario ended, in MiB: the
+    /// first row where it jumps names the scenario that raised it.
+    pub peak_rss_mib: f64,
 }
 
 #[derive(Debug, Default)]
@@ -41,14 +44,14 @@ impl Report {
         let mut out = String::new();
         let _ = writeln!(
             out,
-            "{:<9} {:<34} {:>5} {:>10} {:>9} {:>9} {:>7} {:>8}",
-            "backend", "scenario", "conns", "req/s", "p50 ms", "p99 ms", "errors", "floor"
+            "{:<9} {:<34} {:>5} {:>10} {:>9} {:>9} {:>7} {:>8} {:>9}",
+            "backend", "scenario", "conns", "req/s", "p50 ms", "p99 ms", "errors", "floor", "peak MiB"
         );
         for r in &self.rows {
             let o = &r.outcome;
             let _ = writeln!(
                 out,
-                "{:<9} {:<34} {:>5} {:>10.0} {:>9.2} {:>9.2} {:>7} {:>7.1}%",
+                "{:<9} {:<34} {:>5} {:>10.0} {:>9.2} {:>9.2} {:>7} {:>7.1}% {:>9.1}",
                 r.backend,
                 r.scenario,
                 r.connections,
@@ -56,7 +59,8 @@ impl Report {
                 o.p50_ms,
                 o.p99_ms,
                 o.errors,
-                r.of_floor * 100.0
+                r.of_floor * 100.0,
+                r.peak_rss_mib
             );
         }
         for (name, value) in &self.notes {
@@ -72,7 +76,8 @@ impl Report {
             .map(|r| {
                 json!({"backend": r.backend, "scenario": r.scenario, "connections": r.connections,
                        "requests": r.outcome.requests, "req_per_s": r.outcome.rate(), "p50_ms": r.outcome.p50_ms,
-                       "p99_ms": r.outcome.p99_ms, "errors": r.outcome.errors, "of_floor": r.of_floor})
+                       "p99_ms": r.outcome.p99_ms, "errors": r.outcome.errors, "of_floor": r.of_floor,
+                       "peak_rss_mib": r.peak_rss_mib})
             })
             .collect();
         json!({"rows": rows, "notes": self.notes.iter().cloned().collect::<serde_json::Map<_, _>>()})
@@ -102,7 +107,15 @@ pub async fn run_all(duration: Duration) -> Report {
         let url = format!("{}/", hello.base);
         let outcome = drive(connections, duration, Arc::new(move |_| Some(Request::get(url.clone())))).await;
         floor.push(outcome.rate());
-        report.rows.push(Row { backend: "-", scenario: "(a) hello-world floor", connections, of_floor: 1.0, outcome });
+        let peak_rss_mib = hello.rss_mib().1;
+        report.rows.push(Row {
+            backend: "-",
+            scenario: "(a) hello-world floor",
+            connections,
+            of_floor: 1.0,
+            outcome,
+            peak_rss_mib,
+        });
     }
     drop(hello);
     report.note("argon2id hashes/s (this machine, all cores)", json!(argon2_rate().await));
@@ -167,7 +180,15 @@ async fn run_backend(
 
     let mut record = |scenario: &'static str, connections: usize, outcome: Outcome| {
         let base = floor[CONCURRENCY.iter().position(|c| *c == connections).expect("known concurrency")];
-        report.rows.push(Row { backend, scenario, connections, of_floor: outcome.rate() / base, outcome });
+        let peak_rss_mib = usher.rss_mib().1;
+        report.rows.push(Row {
+            backend,
+            scenario,
+            connections,
+            of_floor: outcome.rate() / base,
+            outcome,
+            peak_rss_mib,
+        });
     };
 
     let health = format!("{}/healthz", usher.base);
