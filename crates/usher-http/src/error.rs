@@ -226,6 +226,10 @@ impl From<StoreError> for ApiError {
             }
             StoreError::UserDisabled => Self::Forbidden(ForbiddenCode::Forbidden, "This account is disabled.".into()),
             StoreError::NotFound => Self::NotFound,
+            StoreError::Unavailable(cause) => {
+                tracing::warn!(error = %cause, "database unavailable");
+                Self::Unavailable
+            }
             other => Self::internal(other),
         }
     }

@@ -29,6 +29,11 @@ macro_rules! dispatch {
 pub(crate) static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
 pub(crate) static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
 
+/// How long a request waits for a connection (or SQLite's writer slot) before it is
+/// answered 503 "try again": long enough to ride out a burst, short enough that a
+/// client is not left hanging while the database is down.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
+
 /// Which database a URL points at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -120,12 +125,20 @@ impl Pool {
                     .synchronous(synchronous)
                     .busy_timeout(Duration::from_secs(10))
                     .foreign_keys(true);
-                let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
+                let pool = SqlitePoolOptions::new()
+                    .max_connections(8)
+                    .acquire_timeout(ACQUIRE_TIMEOUT)
+                    .connect_with(options)
+                    .await?;
                 Ok(Self::Sqlite(pool))
             }
             Backend::Postgres => {
                 let options = PgConnectOptions::from_str(url)?;
-                let pool = PgPoolOptions::new().max_connections(16).connect_with(options).await?;
+                let pool = PgPoolOptions::new()
+                    .max_connections(16)
+                    .acquire_timeout(ACQUIRE_TIMEOUT)
+                    .connect_with(options)
+                    .await?;
                 Ok(Self::Postgres(pool))
             }
         }
@@ -151,7 +164,9 @@ impl Pool {
     pub(crate) async fn begin_write(&self, writer: &Arc<Mutex<()>>) -> Result<Tx, StoreError> {
         Ok(match self {
             Self::Sqlite(pool) => {
-                let writer = writer.clone().lock_owned().await;
+                let writer = tokio::time::timeout(ACQUIRE_TIMEOUT, writer.clone().lock_owned())
+                    .await
+                    .map_err(|_| StoreError::writer_busy())?;
                 Tx::Sqlite(SqliteTx { tx: pool.begin_with("BEGIN IMMEDIATE").await?, _writer: writer })
             }
             Self::Postgres(pool) => Tx::Postgres(pool.begin().await?),

@@ -39,8 +39,48 @@ pub enum StoreError {
     Io(#[from] std::io::Error),
     #[error(transparent)]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A fault that should clear by itself: the database is down, busy, locked, out of
+    /// disk or read-only, or no connection was free in time. Callers answer "try again".
+    #[error("database unavailable: {0}")]
+    Unavailable(sqlx::Error),
     #[error(transparent)]
     Database(sqlx::Error),
+}
+
+impl StoreError {
+    /// Waiting for SQLite's single writer slot took too long.
+    pub(crate) fn writer_busy() -> Self {
+        Self::Unavailable(sqlx::Error::PoolTimedOut)
+    }
+}
+
+/// Whether `err` is a transient fault of the database rather than a bug or bad data.
+fn is_transient(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => {
+            let code = db.code().unwrap_or_default();
+            // SQLite reports numeric result codes (extended ones carry the primary code
+            // in their low byte); PostgreSQL reports SQLSTATEs.
+            if let Ok(number) = code.parse::<u32>() {
+                // BUSY, LOCKED, READONLY, IOERR, FULL, CANTOPEN, PROTOCOL.
+                matches!(number & 0xff, 5 | 6 | 8 | 10 | 13 | 14 | 15)
+            } else {
+                // Connection exceptions, insufficient resources (disk full, too many
+                // connections), operator intervention (shutdown, cannot connect now),
+                // serialization failure and deadlock, lock not available, read-only.
+                code.starts_with("08")
+                    || code.starts_with("53")
+                    || code.starts_with("57P")
+                    || matches!(&*code, "40001" | "40P01" | "55P03" | "25006" | "57014")
+            }
+        }
+        _ => false,
+    }
 }
 
 impl From<sqlx::Error> for StoreError {
@@ -59,6 +99,7 @@ impl From<sqlx::Error> for StoreError {
             Some(what) if what.contains("code") => Self::CodeTaken,
             Some(what) if what.contains("slug") => Self::SlugTaken,
             Some(what) if what.contains("external_id") => Self::ExternalIdTaken,
+            _ if is_transient(&err) => Self::Unavailable(err),
             _ => Self::Database(err),
         }
     }

@@ -7,6 +7,7 @@ mod harness;
 mod accounts;
 mod cleanup;
 mod errors;
+mod faults;
 mod group_invites;
 mod groups;
 mod login_links;

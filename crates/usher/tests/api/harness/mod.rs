@@ -9,9 +9,11 @@ use std::net::SocketAddr;
 
 mod db;
 mod process;
+mod proxy;
 mod smtp;
 pub use db::TestDb;
 pub use process::UsherProcess;
+pub use proxy::TcpProxy;
 pub use smtp::{Received, SmtpServer};
 
 use reqwest::{Method, StatusCode};

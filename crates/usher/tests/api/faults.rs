@@ -1,0 +1,109 @@
+//! Database faults answer 503 `unavailable` with `Retry-After`, never 500, and the
+//! server recovers by itself when the fault clears.
+
+use std::net::SocketAddr;
+
+use reqwest::{Method, StatusCode, header::RETRY_AFTER};
+use serde_json::{Value, json};
+use usher_storage::{Store, StoreError};
+
+use crate::harness::{Backend, TcpProxy, TestApp, assert_problem, eventually};
+
+on_both_backends!(two_hundred_concurrent_invite_creations_answer_2xx_or_503_never_500);
+
+async fn two_hundred_concurrent_invite_creations_answer_2xx_or_503_never_500(app: TestApp) {
+    let body = json!({"description": "burst", "max_uses": 3});
+    let answers = futures::future::join_all(
+        (0..200).map(|_| app.send(Method::POST, "/admin/invites", Some(&app.admin_token), Some(&body))),
+    )
+    .await;
+    let mut created = 0;
+    for response in answers {
+        let status = response.status();
+        let retry_after = response.headers().get(RETRY_AFTER).cloned();
+        let text = response.text().await.expect("body");
+        assert!(!text.to_lowercase().contains("locked"), "a fault leaks its cause: {text}");
+        match status {
+            StatusCode::CREATED => created += 1,
+            StatusCode::SERVICE_UNAVAILABLE => assert!(retry_after.is_some(), "503 without Retry-After: {text}"),
+            other => panic!("{other}: {text}"),
+        }
+    }
+    let (status, listed) = app.get("/admin/invites?limit=200", Some(&app.admin_token)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(listed["items"].as_array().unwrap().len(), created, "every 201 is stored, nothing else is");
+    assert!(created > 0);
+}
+
+/// `host:port` of the PostgreSQL server the tests use, and its socket address.
+async fn postgres_upstream() -> Option<(String, SocketAddr)> {
+    let url = std::env::var("USHER_TEST_POSTGRES_URL").ok()?;
+    let rest = url.split_once("://")?.1;
+    let authority = rest.split(['/', '?']).next()?;
+    let host_port = authority.rsplit('@').next()?.to_owned();
+    let addr = tokio::net::lookup_host(&host_port).await.ok()?.next()?;
+    Some((host_port, addr))
+}
+
+async fn answer(app: &TestApp, method: Method, path: &str, body: Option<&Value>) -> (StatusCode, Value, bool) {
+    let response = app.send(method, path, Some(&app.admin_token), body).await;
+    let (status, retry_after) = (response.status(), response.headers().contains_key(RETRY_AFTER));
+    (status, response.json().await.unwrap_or(Value::Null), retry_after)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_going_away_answers_503_and_usher_recovers_without_a_restart() {
+    let Some((authority, upstream)) = postgres_upstream().await else {
+        println!("skipped: USHER_TEST_POSTGRES_URL is not set (PostgreSQL outage test)");
+        return;
+    };
+    let proxy = TcpProxy::start(upstream).await;
+    let through_proxy = proxy.addr.to_string();
+    let app = TestApp::spawn_with(Backend::Postgres, |config| {
+        let url = config.database_url.take().expect("a PostgreSQL url");
+        config.database_url = Some(url.replacen(&authority, &through_proxy, 1));
+    })
+    .await
+    .expect("PostgreSQL is configured");
+    let code = app.create_invite(json!({"max_uses": 5})).await["code"].as_str().unwrap().to_owned();
+
+    proxy.cut();
+    let create = json!({"description": "during the outage"});
+    for (method, path, body) in [
+        (Method::GET, format!("/invites/{code}"), None),
+        (Method::POST, "/admin/invites".to_owned(), Some(&create)),
+        (Method::GET, "/admin/invites".to_owned(), None),
+    ] {
+        let (status, problem, retry_after) = answer(&app, method, &path, body).await;
+        assert_problem(status, &problem, StatusCode::SERVICE_UNAVAILABLE, "unavailable");
+        assert!(retry_after, "{path}: 503 carries Retry-After");
+    }
+    let ready = app.client.get(format!("http://{}/readyz", app.addr)).send().await.unwrap();
+    assert_eq!(ready.status(), StatusCode::SERVICE_UNAVAILABLE, "/readyz reports the database down");
+
+    proxy.restore();
+    let look_up = format!("/invites/{code}");
+    let (status, found, _) =
+        eventually(|| answer(&app, Method::GET, &look_up, None), |(s, ..)| *s == StatusCode::OK).await;
+    assert_eq!(status, StatusCode::OK, "recovered without a restart: {found}");
+    let (status, _, _) = answer(&app, Method::POST, "/admin/invites", Some(&create)).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let ready = app.client.get(format!("http://{}/readyz", app.addr)).send().await.unwrap();
+    assert_eq!(ready.status(), StatusCode::OK);
+    let (_, listed, _) = answer(&app, Method::GET, "/admin/invites", None).await;
+    assert_eq!(listed["items"].as_array().unwrap().len(), 2, "nothing written during the outage");
+}
+
+/// A write to a SQLite database that turned read-only is a fault that clears, not a bug.
+#[tokio::test]
+async fn a_read_only_sqlite_database_is_unavailable_not_an_internal_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("usher.db");
+    let writable = Store::connect(&format!("sqlite://{}", file.display())).await.unwrap();
+    writable.migrate().await.unwrap();
+    writable.close().await;
+
+    let read_only = Store::connect(&format!("sqlite://{}?mode=ro", file.display())).await.unwrap();
+    let err = read_only.purge_batch(chrono::Utc::now(), chrono::Utc::now(), 10).await.err();
+    assert!(matches!(err, Some(StoreError::Unavailable(_))), "{err:?}");
+}
