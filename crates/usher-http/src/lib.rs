@@ -6,6 +6,7 @@
 //! - [`settings`]: what the HTTP layer needs from the configuration.
 //! - [`error`]: the one error type; every failure leaves as problem+json.
 //! - [`extract`]: JSON, query and path extractors with problem+json rejections.
+//! - [`limits`]: rate limits and the client's IP.
 //! - [`auth`]: sessions (bearer or cookie), passwords (argon2id off the async workers).
 //! - [`routes`]: one module per resource, each with its own `router()`.
 //! - [`views`]: the JSON shapes the API answers with, and pagination.
@@ -18,6 +19,7 @@ pub mod actions;
 pub mod auth;
 pub mod error;
 pub mod extract;
+pub mod limits;
 pub mod routes;
 pub mod settings;
 pub mod validate;
@@ -37,6 +39,14 @@ pub use settings::{Registration, Settings};
 pub struct AppState {
     pub store: Store,
     pub settings: Arc<Settings>,
+    pub limits: Arc<limits::RateLimits>,
+}
+
+impl AppState {
+    pub fn new(store: Store, settings: Settings) -> Self {
+        let limits = Arc::new(limits::RateLimits::new(settings.rate_limits));
+        Self { store, settings: Arc::new(settings), limits }
+    }
 }
 
 /// The full application: API routes, health checks, and problem+json for everything

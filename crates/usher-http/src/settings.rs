@@ -1,8 +1,11 @@
 //! The part of the configuration the HTTP layer reads.
 
 use chrono::Duration;
+use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 use usher_domain::{group, role::Roles};
+
+use crate::limits::RateLimitSettings;
 
 /// Who may sign up on their own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -37,6 +40,9 @@ pub struct Settings {
     pub resend_limit: u32,
     /// Days an inactive invite, and sent mail, are kept before the cleanup purges them.
     pub retention_days: u32,
+    pub rate_limits: RateLimitSettings,
+    /// Peers whose `X-Forwarded-For` names the client (reverse proxies).
+    pub trusted_proxies: Vec<IpNet>,
 }
 
 impl Settings {
@@ -57,6 +63,8 @@ impl Settings {
             invitation_max_hours: group::INVITATION_MAX_HOURS,
             resend_limit: group::RESEND_LIMIT,
             retention_days: 30,
+            rate_limits: RateLimitSettings::default(),
+            trusted_proxies: Vec::new(),
         }
     }
 

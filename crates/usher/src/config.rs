@@ -19,7 +19,7 @@ use usher_domain::{
 };
 
 use lettre::message::Mailbox;
-use usher_http::{Registration, Settings};
+use usher_http::{Registration, Settings, limits::RateLimitSettings};
 use usher_jobs::{mailer::RetryPolicy, runner::Schedule, transport::Transport};
 use usher_storage::SqliteDurability;
 
@@ -71,6 +71,15 @@ pub struct Config {
     pub invitation_max_expiry_hours: u32,
     /// Resends allowed per email invitation.
     pub resend_limit: u32,
+    /// Requests per minute (0: no limit): invite look-ups and acceptance per client IP;
+    /// sign-in, sign-up and login-link redemption per client IP; invite creation and
+    /// resends per user.
+    pub rate_limit_invites_per_minute: u32,
+    pub rate_limit_auth_per_minute: u32,
+    pub rate_limit_invite_writes_per_minute: u32,
+    /// Reverse proxies (addresses or CIDR ranges) whose `X-Forwarded-For` names the
+    /// client; empty: the socket's peer is the client.
+    pub trusted_proxies: Vec<String>,
     /// Username and email of the admin created on the very first start.
     pub admin_username: String,
     pub admin_email: String,
@@ -134,6 +143,10 @@ impl Default for Config {
             invitation_expiry_hours: 168,
             invitation_max_expiry_hours: 720,
             resend_limit: 3,
+            rate_limit_invites_per_minute: RateLimitSettings::default().invites_per_minute,
+            rate_limit_auth_per_minute: RateLimitSettings::default().auth_per_minute,
+            rate_limit_invite_writes_per_minute: RateLimitSettings::default().invite_writes_per_minute,
+            trusted_proxies: Vec::new(),
             admin_username: "admin".to_owned(),
             admin_email: "admin@localhost.localdomain".to_owned(),
             log_format: LogFormat::Text,
@@ -173,8 +186,25 @@ impl Config {
         Ok(config)
     }
 
+    /// `trusted_proxies` as networks; a bare address is a network of one.
+    fn trusted_proxies(&self) -> Result<Vec<ipnet::IpNet>, ConfigError> {
+        self.trusted_proxies
+            .iter()
+            .map(|entry| {
+                let entry = entry.trim();
+                entry
+                    .parse::<ipnet::IpNet>()
+                    .or_else(|_| entry.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                    .map_err(|_| {
+                        ConfigError::new("trusted_proxies", format!("`{entry}` is not an IP address or CIDR range"))
+                    })
+            })
+            .collect()
+    }
+
     /// Checks what serde's types alone cannot.
     pub fn check(&self) -> Result<(), ConfigError> {
+        self.trusted_proxies()?;
         let db = self.database_url();
         usher_storage::Backend::of_url(&db).map_err(|e| ConfigError::new("database_url", e.to_string()))?;
         let public_url = self.public_url();
@@ -262,6 +292,12 @@ impl Config {
             invitation_max_hours: self.invitation_max_expiry_hours,
             resend_limit: self.resend_limit,
             retention_days: self.retention_days,
+            rate_limits: RateLimitSettings {
+                invites_per_minute: self.rate_limit_invites_per_minute,
+                auth_per_minute: self.rate_limit_auth_per_minute,
+                invite_writes_per_minute: self.rate_limit_invite_writes_per_minute,
+            },
+            trusted_proxies: self.trusted_proxies().unwrap_or_default(),
             ..Settings::new(self.public_url())
         }
     }
@@ -307,6 +343,7 @@ impl fmt::Debug for Config {
             .field("templates_dir", &self.templates_dir)
             .field("cleanup_schedule", &self.cleanup_schedule)
             .field("retention_days", &self.retention_days)
+            .field("trusted_proxies", &self.trusted_proxies)
             .finish_non_exhaustive()
     }
 }
@@ -332,8 +369,17 @@ mod tests {
     }
 
     #[test]
+    fn trusted_proxies_take_addresses_and_ranges() {
+        let config = Config { trusted_proxies: vec!["10.0.0.0/8".into(), " 127.0.0.1".into()], ..Config::default() };
+        config.check().unwrap();
+        let nets = config.settings().trusted_proxies;
+        assert!(nets[0].contains(&"10.1.2.3".parse::<std::net::IpAddr>().unwrap()));
+        assert_eq!(nets[1].to_string(), "127.0.0.1/32");
+    }
+
+    #[test]
     fn bad_values_name_their_key() {
-        let cases: [(&str, Config); 7] = [
+        let cases: [(&str, Config); 8] = [
             ("mail_transport", Config { mail_transport: "smtp://bad host:x".into(), ..Config::default() }),
             ("mail_from", Config { mail_from: "nobody".into(), ..Config::default() }),
             ("cleanup_schedule", Config { cleanup_schedule: "every day".into(), ..Config::default() }),
@@ -341,6 +387,10 @@ mod tests {
             ("roles", Config { manage_role: "boss".into(), ..Config::default() }),
             ("login_link_url", Config { login_link_url: "{public_url}/l/".into(), ..Config::default() }),
             ("mail_transport", Config { mail_transport: "carrier-pigeon".into(), ..Config::default() }),
+            (
+                "trusted_proxies",
+                Config { trusted_proxies: vec!["10.0.0.0/8".into(), "proxy".into()], ..Config::default() },
+            ),
         ];
         for (key, config) in cases {
             assert_eq!(config.check().unwrap_err().key, key);

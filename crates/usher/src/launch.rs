@@ -45,9 +45,9 @@ pub async fn migrate(config: &Config) -> Result<(Store, usize), StoreError> {
 /// login link for it. Returns the app state and, on that first start only, the link.
 pub async fn prepare(config: &Config) -> Result<(AppState, Option<FirstStart>), StoreError> {
     let store = open_store(config).await?;
-    let settings = Arc::new(config.settings());
-    let first_start = bootstrap_admin(&store, config, &settings).await?;
-    Ok((AppState { store, settings }, first_start))
+    let state = AppState::new(store, config.settings());
+    let first_start = bootstrap_admin(&state.store, config, &state.settings).await?;
+    Ok((state, first_start))
 }
 
 async fn bootstrap_admin(

@@ -22,6 +22,7 @@ use crate::{
     auth::{Authed, password, session},
     error::{ApiError, ApiResult, ForbiddenCode},
     extract::ApiJson,
+    limits::AuthRateLimit,
     routes::public_invites,
     validate::{DeviceInput, Fields},
     views::UserView,
@@ -61,7 +62,11 @@ struct RegisterBody {
     device: Option<DeviceInput>,
 }
 
-async fn register(State(state): State<AppState>, ApiJson(body): ApiJson<RegisterBody>) -> ApiResult<Response> {
+async fn register(
+    _: AuthRateLimit,
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<RegisterBody>,
+) -> ApiResult<Response> {
     let invite = body.invite.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(secret_of);
     match (state.settings.registration, &invite) {
         (Registration::Closed, _) => {
@@ -113,7 +118,11 @@ struct LoginBody {
     device: Option<DeviceInput>,
 }
 
-async fn login(State(state): State<AppState>, ApiJson(body): ApiJson<LoginBody>) -> ApiResult<Response> {
+async fn login(
+    _: AuthRateLimit,
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<LoginBody>,
+) -> ApiResult<Response> {
     let mut fields = Fields::default();
     let device = body.device.as_ref().and_then(|d| d.parse(&mut fields));
     fields.finish()?;
@@ -150,7 +159,11 @@ struct RedeemBody {
     device: DeviceInput,
 }
 
-async fn redeem_login_link(State(state): State<AppState>, ApiJson(body): ApiJson<RedeemBody>) -> ApiResult<Response> {
+async fn redeem_login_link(
+    _: AuthRateLimit,
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<RedeemBody>,
+) -> ApiResult<Response> {
     let mut fields = Fields::default();
     let device = body.device.parse(&mut fields);
     fields.finish()?;

@@ -47,6 +47,7 @@ async fn create(
     Admin(admin): Admin,
     ApiJson(body): ApiJson<CreateBody>,
 ) -> ApiResult<(StatusCode, Json<InviteView>)> {
+    state.limits.invite_write(admin.id)?;
     let now = Utc::now();
     let max_hours = state.settings.registration_invite_max_hours;
     let mut fields = Fields::default();

@@ -45,6 +45,7 @@ async fn create(
     ApiPath(username): ApiPath,
     ApiJson(body): ApiJson<CreateBody>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
+    state.limits.invite_write(admin.id)?;
     let user = find_user(&state, &username).await?;
     let settings = &state.settings;
     let hours = body.expires_in_hours.unwrap_or(i64::from(settings.login_link_default_hours));

@@ -72,6 +72,7 @@ async fn create(
     ApiPath(group_id): ApiPath,
     ApiJson(body): ApiJson<CreateBody>,
 ) -> ApiResult<(StatusCode, Json<InviteView>)> {
+    state.limits.invite_write(authed.user.id)?;
     let access = manager(&state, authed, &group_id).await?;
     let settings = &state.settings;
     let role = body.role.clone().unwrap_or_else(|| settings.roles.default_invite_role().to_owned());
@@ -278,6 +279,7 @@ async fn resend(
     authed: Authed,
     ApiPath((group_id, invite_id)): ApiPath<(String, String)>,
 ) -> ApiResult<Json<InviteView>> {
+    state.limits.invite_write(authed.user.id)?;
     let renewal = Renewal::Resend { limit: state.settings.resend_limit };
     let (invite, token) = renew(&state, authed, &group_id, &invite_id, renewal).await?;
     tracing::info!(invite_id = %invite.id, resend_count = invite.resend_count, "invitation resent");

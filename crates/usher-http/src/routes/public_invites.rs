@@ -21,6 +21,7 @@ use crate::{
     auth::Authed,
     error::{ApiError, ApiResult},
     extract::ApiPath,
+    limits::InviteRateLimit,
     routes::accounts::secret_of,
 };
 
@@ -46,7 +47,11 @@ pub async fn active_invite(state: &AppState, secret: &Secret) -> ApiResult<Invit
     }
 }
 
-async fn look_up(State(state): State<AppState>, ApiPath(code_or_token): ApiPath) -> ApiResult<Json<Value>> {
+async fn look_up(
+    _: InviteRateLimit,
+    State(state): State<AppState>,
+    ApiPath(code_or_token): ApiPath,
+) -> ApiResult<Json<Value>> {
     let invite = active_invite(&state, &secret_of(code_or_token.trim())).await?;
     let group = match invite.group_id {
         Some(id) => state.store.group(id).await?.map(|g| json!({"name": g.name, "description": g.description})),
@@ -66,6 +71,7 @@ async fn look_up(State(state): State<AppState>, ApiPath(code_or_token): ApiPath)
 }
 
 async fn accept(
+    _: InviteRateLimit,
     State(state): State<AppState>,
     authed: Authed,
     ApiPath(code_or_token): ApiPath,

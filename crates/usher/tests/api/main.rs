@@ -13,6 +13,7 @@ mod groups;
 mod login_links;
 mod mail;
 mod permissions;
+mod rate_limits;
 mod readme;
 mod registration_invites;
 mod secrets;

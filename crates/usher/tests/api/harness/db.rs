@@ -23,7 +23,15 @@ impl TestDb {
     /// `None` (with a printed notice) when the backend is not available here.
     pub async fn new(backend: Backend) -> Option<Self> {
         let dir = tempfile::tempdir().expect("temp dir");
-        let mut config = Config { data_dir: dir.path().to_owned(), ..Config::default() };
+        // Rate limits are off unless a test sets them: the tests send hundreds of
+        // requests from one address on purpose.
+        let mut config = Config {
+            data_dir: dir.path().to_owned(),
+            rate_limit_invites_per_minute: 0,
+            rate_limit_auth_per_minute: 0,
+            rate_limit_invite_writes_per_minute: 0,
+            ..Config::default()
+        };
         let (pg, sqlite_file) = match backend {
             Backend::Sqlite => (None, Some(dir.path().join("usher.db"))),
             Backend::Postgres => {
