@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use rand::rngs::OsRng;
 use usher_domain::{code::InviteCode, invite::InviteKind, token::Token};
 use usher_storage::{
-    Store, StoreError,
+    AuditContext, Store, StoreError,
     model::{Invite, NewInvite, OutgoingEmail, Secret, User},
 };
 
@@ -25,7 +25,7 @@ pub async fn create_login_link(
     settings: &Settings,
     user: &User,
     expires_at: DateTime<Utc>,
-    created_by: Option<&User>,
+    audit: &AuditContext,
     send_email: bool,
     now: DateTime<Utc>,
 ) -> Result<MintedLink, StoreError> {
@@ -43,10 +43,10 @@ pub async fn create_login_link(
         description: None,
         max_uses: Some(1),
         expires_at: Some(expires_at),
-        created_by: created_by.map(|u| u.id),
+        created_by: audit.actor_id,
         group: None,
     };
-    let link = store.create_invite(new, email, now).await?;
+    let link = store.create_invite(new, email, audit, now).await?;
     Ok(MintedLink { link, token, url })
 }
 
@@ -65,7 +65,7 @@ pub struct RegistrationInviteSpec {
 pub async fn create_registration_invite(
     store: &Store,
     spec: RegistrationInviteSpec,
-    created_by: Option<&User>,
+    audit: &AuditContext,
     now: DateTime<Utc>,
 ) -> Result<Invite, StoreError> {
     let mut attempts = 0;
@@ -77,10 +77,10 @@ pub async fn create_registration_invite(
             description: spec.description.clone(),
             max_uses: spec.max_uses,
             expires_at: spec.expires_at,
-            created_by: created_by.map(|u| u.id),
+            created_by: audit.actor_id,
             group: None,
         };
-        match store.create_invite(new, None, now).await {
+        match store.create_invite(new, None, audit, now).await {
             Err(StoreError::CodeTaken) if attempts < 5 => attempts += 1,
             other => return other,
         }

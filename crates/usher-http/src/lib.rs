@@ -6,7 +6,7 @@
 //! - [`settings`]: what the HTTP layer needs from the configuration.
 //! - [`error`]: the one error type; every failure leaves as problem+json.
 //! - [`extract`]: JSON, query and path extractors with problem+json rejections.
-//! - [`limits`]: rate limits and the client's IP.
+//! - [`limits`]: rate limits; [`client_ip`]: the caller's address (trusted proxies).
 //! - [`auth`]: sessions (bearer or cookie), passwords (argon2id off the async workers).
 //! - [`routes`]: one module per resource, each with its own `router()`.
 //! - [`views`]: the JSON shapes the API answers with, and pagination.
@@ -17,6 +17,7 @@
 
 pub mod actions;
 pub mod auth;
+pub mod client_ip;
 pub mod error;
 pub mod extract;
 pub mod limits;

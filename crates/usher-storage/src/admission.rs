@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use crate::{
     Store, StoreError,
+    audit::{self, AuditContext, Event},
     backend::Tx,
     groups::insert_membership,
     invites::{SUPERSEDED_SQL, active_sql, invite_in_tx},
@@ -56,6 +57,7 @@ impl Store {
         new: NewUser,
         invite: Option<&Secret>,
         session: NewSession,
+        audit: &AuditContext,
         now: DateTime<Utc>,
     ) -> Result<User, StoreError> {
         let mut tx = self.begin_write().await?;
@@ -64,10 +66,14 @@ impl Store {
             None => None,
         };
         let user = insert_user(&mut tx, new, now).await?;
+        let audit = audit.as_actor(user.id);
+        let details = serde_json::json!({"username": user.username, "invite_id": slot.as_ref().map(|s| s.invite_id)});
+        audit::record(&mut tx, &audit, Event::new("user.registered", "user", user.id).details(details), now).await?;
         if let Some(slot) = slot {
             slot.check_email(&user.email)?;
             if let Some((group_id, role)) = &slot.group {
                 insert_membership(&mut tx, *group_id, user.id, role, Some(slot.invite_id), now).await?;
+                record_accepted(&mut tx, &audit, &slot, user.id, now).await?;
             }
             insert_redemption(&mut tx, slot.invite_id, user.id, now).await?;
         }
@@ -83,6 +89,7 @@ impl Store {
         &self,
         secret: &Secret,
         user: &User,
+        audit: &AuditContext,
         now: DateTime<Utc>,
     ) -> Result<(Uuid, String), StoreError> {
         let mut tx = self.begin_write().await?;
@@ -97,6 +104,7 @@ impl Store {
         }
         insert_membership(&mut tx, group_id, user.id, &role, Some(slot.invite_id), now).await?;
         insert_redemption(&mut tx, slot.invite_id, user.id, now).await?;
+        record_accepted(&mut tx, audit, &slot, user.id, now).await?;
         tx.commit().await?;
         Ok((group_id, role))
     }
@@ -106,6 +114,7 @@ impl Store {
         &self,
         secret: &Secret,
         session: NewSession,
+        audit: &AuditContext,
         now: DateTime<Utc>,
     ) -> Result<User, StoreError> {
         let mut tx = self.begin_write().await?;
@@ -117,9 +126,27 @@ impl Store {
         }
         insert_session(&mut tx, user_id, session, now).await?;
         insert_redemption(&mut tx, slot.invite_id, user_id, now).await?;
+        let event = Event::new("login_link.redeemed", "invite", slot.invite_id)
+            .details(serde_json::json!({"user_id": user_id}));
+        audit::record(&mut tx, &audit.as_actor(user_id), event, now).await?;
         tx.commit().await?;
         Ok(user)
     }
+}
+
+/// `invite.accepted`: `user` joined the slot's group through it.
+async fn record_accepted(
+    tx: &mut Tx,
+    audit: &AuditContext,
+    slot: &Slot,
+    user: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let (group_id, role) = slot.group.clone().unzip();
+    let event = Event::new("invite.accepted", "invite", slot.invite_id)
+        .in_group(group_id)
+        .details(serde_json::json!({"user_id": user, "role": role}));
+    audit::record(tx, audit, event, now).await
 }
 
 /// Takes one slot of an active invite of one of `kinds`, or says why not. The

@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use crate::{
     Store, StoreError,
+    audit::{self, AuditContext, Event},
     backend::Tx,
     groups::{lock_group, page_bounds},
     invites::{active_sql, insert_invite},
@@ -15,10 +16,10 @@ use crate::{
 };
 
 /// How an email invitation's token is being replaced.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub enum Renewal {
-    /// A resend: counts against `limit` and mails the new link.
-    Resend { limit: u32 },
+    /// A resend: counts against `limit` and queues `email` with the new link.
+    Resend { limit: u32, email: OutgoingEmail },
     /// The "copy link" fallback: no mail, not counted.
     CopyLink,
 }
@@ -31,6 +32,7 @@ impl Store {
         &self,
         new: NewInvite,
         email: Option<OutgoingEmail>,
+        audit: &AuditContext,
         now: DateTime<Utc>,
     ) -> Result<Invite, StoreError> {
         let grant = new.group.clone().ok_or(StoreError::NotFound)?;
@@ -55,7 +57,7 @@ impl Store {
                 return Err(StoreError::DuplicateInvite);
             }
         }
-        let id = insert_invite(&mut tx, &new, now).await?;
+        let id = insert_invite(&mut tx, &new, audit, now).await?;
         if let Some(email) = email {
             queue_email(&mut tx, id, &email, now).await?;
         }
@@ -71,7 +73,7 @@ impl Store {
         invite_id: Uuid,
         new_hash: &TokenHash,
         renewal: Renewal,
-        email: Option<OutgoingEmail>,
+        audit: &AuditContext,
         now: DateTime<Utc>,
     ) -> Result<Invite, StoreError> {
         let mut tx = self.begin_write().await?;
@@ -84,11 +86,14 @@ impl Store {
             InviteStatus::Active => {}
             status => return Err(StoreError::InviteUnusable(status)),
         }
-        let resend = match renewal {
-            Renewal::Resend { limit } if invite.resend_count >= limit => return Err(StoreError::ResendLimitReached),
-            Renewal::Resend { .. } => true,
-            Renewal::CopyLink => false,
+        let email = match renewal {
+            Renewal::Resend { limit, .. } if invite.resend_count >= limit => {
+                return Err(StoreError::ResendLimitReached);
+            }
+            Renewal::Resend { email, .. } => Some(email),
+            Renewal::CopyLink => None,
         };
+        let resend = email.is_some();
         let id = invite_id.to_string();
         dispatch!(&mut tx, Tx, tx => sqlx::query(
             "INSERT INTO superseded_tokens (token_hash, invite_id, superseded_at) \
@@ -99,9 +104,12 @@ impl Store {
              last_sent_at = CASE WHEN $3 = 1 THEN $4 ELSE last_sent_at END WHERE id = $1")
             .bind(&id).bind(new_hash.as_str()).bind(i64::from(resend)).bind(to_ms(now))
             .execute(&mut **tx).await?.rows_affected());
-        if let (true, Some(email)) = (resend, email) {
+        if let Some(email) = email {
             queue_email(&mut tx, invite_id, &email, now).await?;
         }
+        let action = if resend { "invite.resent" } else { "invite.link_copied" };
+        let event = Event::new(action, "invite", invite_id).in_group(Some(group_id));
+        audit::record(&mut tx, audit, event, now).await?;
         tx.commit().await?;
         self.invite_by_id(invite_id).await?.ok_or(StoreError::NotFound)
     }

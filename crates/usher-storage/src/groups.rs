@@ -5,6 +5,7 @@ use uuid::Uuid;
 
 use crate::{
     Store, StoreError,
+    audit::{self, AuditContext, Event},
     backend::Tx,
     model::{Group, GroupPatch, Member, NewGroup, Page},
     rows::{GROUP_COLUMNS, GroupRow, MemberRow, to_ms},
@@ -20,6 +21,7 @@ impl Store {
         new: NewGroup,
         creator: Uuid,
         top_role: &str,
+        audit: &AuditContext,
         now: DateTime<Utc>,
     ) -> Result<Group, StoreError> {
         let id = Uuid::now_v7();
@@ -38,6 +40,14 @@ impl Store {
             .await?
             .rows_affected());
         insert_membership(&mut tx, id, creator, top_role, None, now).await?;
+        let details = serde_json::json!({"name": new.name, "slug": new.slug});
+        audit::record(
+            &mut tx,
+            audit,
+            Event::new("group.created", "group", id).in_group(Some(id)).details(details),
+            now,
+        )
+        .await?;
         tx.commit().await?;
         self.group(id).await?.ok_or(StoreError::NotFound)
     }
@@ -68,31 +78,49 @@ impl Store {
         Ok(rows.into_iter().map(|r| (Group::from(r.group), r.role)).collect())
     }
 
-    pub async fn update_group(&self, id: Uuid, patch: GroupPatch) -> Result<Group, StoreError> {
+    pub async fn update_group(&self, id: Uuid, patch: GroupPatch, audit: &AuditContext) -> Result<Group, StoreError> {
         let sql = "UPDATE groups SET name = COALESCE($2, name), slug = COALESCE($3, slug), \
                    description = COALESCE($4, description), external_id = COALESCE($5, external_id), \
                    metadata = COALESCE($6, metadata) WHERE id = $1";
-        let updated = dispatch!(&self.pool, Pool, pool => sqlx::query(sql)
+        let mut tx = self.begin_write().await?;
+        let updated = dispatch!(&mut tx, Tx, tx => sqlx::query(sql)
             .bind(id.to_string())
             .bind(&patch.name)
             .bind(&patch.slug)
             .bind(&patch.description)
             .bind(&patch.external_id)
             .bind(patch.metadata.as_ref().map(ToString::to_string))
-            .execute(pool)
+            .execute(&mut **tx)
             .await?
             .rows_affected());
         if updated == 0 {
             return Err(StoreError::NotFound);
         }
+        let changed: Vec<&str> = [
+            ("name", patch.name.is_some()),
+            ("slug", patch.slug.is_some()),
+            ("description", patch.description.is_some()),
+            ("external_id", patch.external_id.is_some()),
+            ("metadata", patch.metadata.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(field, set)| set.then_some(field))
+        .collect();
+        let event = Event::new("group.updated", "group", id)
+            .in_group(Some(id))
+            .details(serde_json::json!({"changed": changed}));
+        audit::record(&mut tx, audit, event, Utc::now()).await?;
+        tx.commit().await?;
         self.group(id).await?.ok_or(StoreError::NotFound)
     }
 
     /// Deletes a group with its memberships and invitations.
-    pub async fn delete_group(&self, id: Uuid) -> Result<(), StoreError> {
-        dispatch!(&self.pool, Pool, pool =>
-            sqlx::query("DELETE FROM groups WHERE id = $1").bind(id.to_string()).execute(pool).await?.rows_affected());
-        Ok(())
+    pub async fn delete_group(&self, id: Uuid, audit: &AuditContext) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        dispatch!(&mut tx, Tx, tx => sqlx::query("DELETE FROM groups WHERE id = $1")
+            .bind(id.to_string()).execute(&mut **tx).await?.rows_affected());
+        audit::record(&mut tx, audit, Event::new("group.deleted", "group", id).in_group(Some(id)), Utc::now()).await?;
+        tx.commit().await
     }
 
     /// A user's role in a group, if they are a member.
@@ -120,6 +148,7 @@ impl Store {
         user_id: Uuid,
         role: Option<&str>,
         top_role: &str,
+        audit: &AuditContext,
     ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
         lock_group(&mut tx, group_id).await?;
@@ -141,6 +170,13 @@ impl Store {
         if top_left == 0 {
             return Err(StoreError::LastTopMember);
         }
+        let event = match role {
+            Some(role) => {
+                Event::new("member.role_changed", "member", user_id).details(serde_json::json!({"role": role}))
+            }
+            None => Event::new("member.removed", "member", user_id),
+        };
+        audit::record(&mut tx, audit, event.in_group(Some(group_id)), Utc::now()).await?;
         tx.commit().await
     }
 }

@@ -2,15 +2,16 @@
 //! what only group invitations do (checks, resends, mail) is in `group_invites.rs`.
 
 use chrono::{DateTime, Utc};
-use usher_domain::token::TokenHash;
+use usher_domain::{invite::InviteKind, token::TokenHash};
 use uuid::Uuid;
 
 use crate::{
     Store, StoreError,
+    audit::{self, AuditContext, Event},
     backend::Tx,
     group_invites::queue_email,
     model::{Invite, InviteScope, NewInvite, OutgoingEmail, Page, Secret},
-    rows::{INVITE_SELECT, InviteRow, to_ms},
+    rows::{INVITE_SELECT, InviteRow, parse_id, to_ms},
 };
 
 /// The status rule's `active`, in SQL; `$now` is the bound current time.
@@ -41,10 +42,11 @@ impl Store {
         &self,
         new: NewInvite,
         email: Option<OutgoingEmail>,
+        audit: &AuditContext,
         now: DateTime<Utc>,
     ) -> Result<Invite, StoreError> {
         let mut tx = self.begin_write().await?;
-        let id = insert_invite(&mut tx, &new, now).await?;
+        let id = insert_invite(&mut tx, &new, audit, now).await?;
         if let Some(email) = email {
             queue_email(&mut tx, id, &email, now).await?;
         }
@@ -119,25 +121,55 @@ impl Store {
 
     /// Revokes an invite in scope. Revoking twice is not an error (the first time is
     /// kept); an invite outside the scope is `NotFound` and stays untouched.
-    pub async fn revoke_invite(&self, scope: InviteScope, id: Uuid, now: DateTime<Utc>) -> Result<(), StoreError> {
-        let sql =
-            format!("UPDATE invites AS i SET revoked_at = COALESCE(i.revoked_at, $5) WHERE {SCOPE_SQL} AND i.id = $4");
-        let updated = dispatch!(&self.pool, Pool, pool => sqlx::query(&sql)
+    pub async fn revoke_invite(
+        &self,
+        scope: InviteScope,
+        id: Uuid,
+        audit: &AuditContext,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        // (SQLite's RETURNING cannot name the table's alias.)
+        let sql = format!(
+            "UPDATE invites AS i SET revoked_at = COALESCE(i.revoked_at, $5) WHERE {SCOPE_SQL} AND i.id = $4 \
+             RETURNING kind, group_id"
+        );
+        let mut tx = self.begin_write().await?;
+        let revoked: Option<(String, Option<String>)> = dispatch!(&mut tx, Tx, tx => sqlx::query_as(&sql)
             .bind(scope.kind.map(|k| k.as_str()))
             .bind(scope.user_id.map(|u| u.to_string()))
             .bind(scope.group_id.map(|u| u.to_string()))
             .bind(id.to_string())
             .bind(to_ms(now))
-            .execute(pool)
-            .await?
-            .rows_affected());
-        if updated == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+            .fetch_optional(&mut **tx)
+            .await?);
+        let (kind, group_id) = revoked.ok_or(StoreError::NotFound)?;
+        let action = if kind == InviteKind::LoginLink.as_str() { "login_link.revoked" } else { "invite.revoked" };
+        let event = Event::new(action, "invite", id).in_group(group_id.as_deref().map(parse_id));
+        audit::record(&mut tx, audit, event, now).await?;
+        tx.commit().await
     }
 }
 
 /// Inserts an invite of any kind inside the caller's transaction; returns its id.
-pub(crate) async fn insert_invite(tx: &mut Tx, new: &NewInvite, now: DateTime<Utc>) -> Result<Uuid, StoreError> {
+pub(crate) async fn insert_invite(
+    tx: &mut Tx,
+    new: &NewInvite,
+    audit: &AuditContext,
+    now: DateTime<Utc>,
+) -> Result<Uuid, StoreError> {
     let id = Uuid::now_v7();
+    let action = if new.kind == InviteKind::LoginLink { "login_link.created" } else { "invite.created" };
+    let grant = new.group.as_ref();
+    let details = serde_json::json!({
+        "kind": new.kind.as_str(),
+        "user_id": new.user_id,
+        "max_uses": new.max_uses,
+        "expires_at": new.expires_at,
+        "role": grant.map(|g| &g.role),
+        "email": grant.and_then(|g| g.email.as_ref()).map(|e| e.as_str()),
+    });
+    let event = Event::new(action, "invite", id).in_group(grant.map(|g| g.group_id)).details(details);
+    audit::record(tx, audit, event, now).await?;
     let (code, token_hash) = match &new.secret {
         Secret::Code(code) => (Some(code.as_str()), None),
         Secret::Token(hash) => (None, Some(hash.as_str())),

@@ -10,6 +10,7 @@
 //! - `users`, `sessions`, `invites`, `groups`, `group_invites`, `admission`: the
 //!   queries, grouped by what they serve; `outbox` (mail to send) and `cleanup`
 //!   (purging, and claiming scheduled job runs) serve the background jobs.
+//! - `audit`: the audit log, written inside each audited write's transaction.
 //! - `rows`: row types and their conversion into the [`model`] types.
 //!
 //! Queries are written once, in SQL that both SQLite and PostgreSQL accept (`$N`
@@ -21,6 +22,7 @@
 #[macro_use]
 mod backend;
 mod admission;
+mod audit;
 mod cleanup;
 mod error;
 mod group_invites;
@@ -33,6 +35,7 @@ mod sessions;
 mod store;
 mod users;
 
+pub use audit::{AuditContext, AuditEntry, AuditFilter};
 pub use backend::{Backend, SqliteDurability};
 pub use cleanup::Purged;
 pub use error::StoreError;

@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use crate::{
     Backend, Store, StoreError,
+    audit::{self, AuditContext, Event},
     model::Page,
     rows::{from_ms, parse_id, to_ms},
 };
@@ -149,13 +150,21 @@ impl Store {
     }
 
     /// Puts a failed message back in the queue, due now. `NotFound` unless it failed.
-    pub async fn retry_outbox(&self, id: Uuid, now: DateTime<Utc>) -> Result<OutboxMessage, StoreError> {
+    pub async fn retry_outbox(
+        &self,
+        id: Uuid,
+        audit: &AuditContext,
+        now: DateTime<Utc>,
+    ) -> Result<OutboxMessage, StoreError> {
         let sql = "UPDATE outbox SET status = 'queued', next_attempt_at = $2, attempts = 0 WHERE id = $1 AND status = 'failed'";
-        let updated = dispatch!(&self.pool, Pool, pool =>
-            sqlx::query(sql).bind(id.to_string()).bind(to_ms(now)).execute(pool).await?.rows_affected());
+        let mut tx = self.begin_write().await?;
+        let updated = dispatch!(&mut tx, Tx, tx =>
+            sqlx::query(sql).bind(id.to_string()).bind(to_ms(now)).execute(&mut **tx).await?.rows_affected());
         if updated == 0 {
             return Err(StoreError::NotFound);
         }
+        audit::record(&mut tx, audit, Event::new("email.retried", "outbox", id), now).await?;
+        tx.commit().await?;
         self.outbox_message(id).await?.ok_or(StoreError::NotFound)
     }
 

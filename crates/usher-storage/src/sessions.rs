@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 use crate::{
     Store, StoreError,
+    audit::{self, AuditContext, Event},
     backend::Tx,
     model::{NewSession, User},
     rows::{USER_COLUMNS, UserRow, to_ms},
@@ -17,11 +18,30 @@ impl Store {
         &self,
         user_id: Uuid,
         session: NewSession,
+        audit: &AuditContext,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
+        let device = session.device.as_ref().map(|d| serde_json::json!({"type": d.kind.as_str(), "name": d.name}));
         insert_session(&mut tx, user_id, session, now).await?;
+        let event = Event::new("user.login", "user", user_id).details(serde_json::json!({"device": device}));
+        audit::record(&mut tx, &audit.as_actor(user_id), event, now).await?;
         tx.commit().await
+    }
+
+    /// A refused sign-in: the login that was tried (never the password) and the
+    /// account it named, if any.
+    pub async fn record_login_failed(
+        &self,
+        login: &str,
+        user_id: Option<Uuid>,
+        audit: &AuditContext,
+    ) -> Result<(), StoreError> {
+        let event = Event {
+            target_id: user_id.map(|id| id.to_string()),
+            ..Event::new("user.login_failed", "user", "").details(serde_json::json!({"login": login}))
+        };
+        self.record_alone(audit, event).await
     }
 
     /// The enabled user a live session token belongs to.

@@ -5,6 +5,7 @@ use uuid::Uuid;
 
 use crate::{
     Store, StoreError,
+    audit::{self, AuditContext, Event},
     backend::Tx,
     model::{NewUser, Page, User, UserPatch},
     rows::{USER_COLUMNS, UserRow, to_ms},
@@ -18,9 +19,16 @@ impl Store {
     }
 
     /// Creates a user outside any invite (admin-created users, the first admin).
-    pub async fn create_user(&self, new: NewUser, now: DateTime<Utc>) -> Result<User, StoreError> {
+    pub async fn create_user(
+        &self,
+        new: NewUser,
+        audit: &AuditContext,
+        now: DateTime<Utc>,
+    ) -> Result<User, StoreError> {
         let mut tx = self.begin_write().await?;
         let user = insert_user(&mut tx, new, now).await?;
+        let details = serde_json::json!({"username": user.username, "is_admin": user.is_admin});
+        audit::record(&mut tx, audit, Event::new("user.created", "user", user.id).details(details), now).await?;
         tx.commit().await?;
         Ok(user)
     }
@@ -59,7 +67,13 @@ impl Store {
     }
 
     /// Applies a patch; `NotFound` when the user does not exist.
-    pub async fn update_user(&self, id: Uuid, patch: UserPatch, now: DateTime<Utc>) -> Result<User, StoreError> {
+    pub async fn update_user(
+        &self,
+        id: Uuid,
+        patch: UserPatch,
+        audit: &AuditContext,
+        now: DateTime<Utc>,
+    ) -> Result<User, StoreError> {
         let sql = "UPDATE users SET \
              email = COALESCE($2, email), \
              email_normalized = COALESCE($3, email_normalized), \
@@ -71,7 +85,8 @@ impl Store {
         let email = patch.email.as_ref().map(|e| e.as_str().to_owned());
         let normalized = patch.email.as_ref().map(|e| e.normalized());
         let display_name = patch.display_name.as_ref().map(|d| d.as_str().to_owned());
-        let result = dispatch!(&self.pool, Pool, pool => sqlx::query(sql)
+        let mut tx = self.begin_write().await?;
+        let result = dispatch!(&mut tx, Tx, tx => sqlx::query(sql)
             .bind(id.to_string())
             .bind(&email)
             .bind(&normalized)
@@ -80,20 +95,35 @@ impl Store {
             .bind(patch.is_admin)
             .bind(patch.disabled)
             .bind(to_ms(now))
-            .execute(pool)
+            .execute(&mut **tx)
             .await?
             .rows_affected());
         if result == 0 {
             return Err(StoreError::NotFound);
         }
+        // Which fields changed, never their secret values.
+        let details = serde_json::json!({
+            "email": patch.email.as_ref().map(|e| e.as_str()),
+            "display_name_changed": patch.display_name.is_some(),
+            "password_changed": patch.password_hash.is_some(),
+            "is_admin": patch.is_admin,
+            "disabled": patch.disabled,
+        });
+        audit::record(&mut tx, audit, Event::new("user.updated", "user", id).details(details), now).await?;
+        tx.commit().await?;
         self.user_by_id(id).await?.ok_or(StoreError::NotFound)
     }
 
     /// Deletes a user with their sessions, devices and login links (by cascade).
     /// Invite slots they used stay used. Returns whether the user existed.
-    pub async fn delete_user(&self, id: Uuid) -> Result<bool, StoreError> {
-        let deleted = dispatch!(&self.pool, Pool, pool =>
-            sqlx::query("DELETE FROM users WHERE id = $1").bind(id.to_string()).execute(pool).await?.rows_affected());
+    pub async fn delete_user(&self, id: Uuid, audit: &AuditContext) -> Result<bool, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let deleted = dispatch!(&mut tx, Tx, tx => sqlx::query("DELETE FROM users WHERE id = $1")
+            .bind(id.to_string()).execute(&mut **tx).await?.rows_affected());
+        if deleted > 0 {
+            audit::record(&mut tx, audit, Event::new("user.deleted", "user", id), Utc::now()).await?;
+        }
+        tx.commit().await?;
         Ok(deleted > 0)
     }
 }

@@ -11,7 +11,7 @@ use usher_jobs::{
     runner::{self, Schedule},
     templates::Templates,
 };
-use usher_storage::{Store, StoreError, model::NewUser};
+use usher_storage::{AuditContext, Store, StoreError, model::NewUser};
 
 use crate::Config;
 
@@ -67,14 +67,15 @@ async fn bootstrap_admin(
         is_admin: true,
     };
     let now = Utc::now();
-    let admin = match store.create_user(new, now).await {
+    let admin = match store.create_user(new, &AuditContext::system(), now).await {
         Ok(admin) => admin,
         // Another instance got there first.
         Err(StoreError::UsernameTaken | StoreError::EmailTaken) => return Ok(None),
         Err(err) => return Err(err),
     };
     let expires_at = now + Duration::hours(i64::from(settings.login_link_default_hours));
-    let minted = actions::create_login_link(store, settings, &admin, expires_at, None, false, now).await?;
+    let minted =
+        actions::create_login_link(store, settings, &admin, expires_at, &AuditContext::system(), false, now).await?;
     Ok(Some(FirstStart { username: admin.username, login_link: minted.url }))
 }
 

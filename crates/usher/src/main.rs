@@ -8,7 +8,7 @@ use tokio::net::TcpListener;
 use usher::{Config, config::LogFormat, launch::open_store};
 use usher_domain::account::{DisplayName, Email, Username};
 use usher_http::actions::{self, RegistrationInviteSpec};
-use usher_storage::model::NewUser;
+use usher_storage::{AuditContext, model::NewUser};
 
 #[derive(Debug, Parser)]
 #[command(name = "usher", version, about = "A self-hosted invitation and membership server")]
@@ -121,7 +121,7 @@ async fn run(command: Command, config: Config) -> Result<(), AnyError> {
                 &config.settings(),
                 &user,
                 now + Duration::hours(hours.into()),
-                None,
+                &AuditContext::system(),
                 false,
                 now,
             )
@@ -139,11 +139,17 @@ async fn run(command: Command, config: Config) -> Result<(), AnyError> {
             let email = Email::parse(&email).map_err(|e| format!("email: {e}"))?;
             let now = Utc::now();
             let user = store
-                .create_user(NewUser { username, email, display_name, password_hash: None, is_admin: admin }, now)
+                .create_user(
+                    NewUser { username, email, display_name, password_hash: None, is_admin: admin },
+                    &AuditContext::system(),
+                    now,
+                )
                 .await?;
             let settings = config.settings();
             let expires_at = now + Duration::hours(settings.login_link_default_hours.into());
-            let minted = actions::create_login_link(&store, &settings, &user, expires_at, None, false, now).await?;
+            let minted =
+                actions::create_login_link(&store, &settings, &user, expires_at, &AuditContext::system(), false, now)
+                    .await?;
             println!("created {} ({})\nsign-in link: {}", user.username, user.id, minted.url);
             Ok(())
         }
@@ -155,7 +161,7 @@ async fn run(command: Command, config: Config) -> Result<(), AnyError> {
                 max_uses: (max_uses > 0).then_some(max_uses),
                 expires_at: expires_in_hours.map(|h| now + Duration::hours(h.into())),
             };
-            let invite = actions::create_registration_invite(&store, spec, None, now).await?;
+            let invite = actions::create_registration_invite(&store, spec, &AuditContext::system(), now).await?;
             let code = invite.code.map(|c| c.to_string()).unwrap_or_default();
             println!("{code}\n{}", config.settings().registration_url(&code));
             Ok(())

@@ -12,10 +12,14 @@ use usher_domain::{
     device::DeviceInfo,
     token::{Token, TokenHash},
 };
-use usher_storage::model::{NewSession, User};
+use usher_storage::{
+    AuditContext,
+    model::{NewSession, User},
+};
 
 use crate::{
     AppState,
+    client_ip::ClientIp,
     error::{ApiError, ForbiddenCode},
 };
 
@@ -74,6 +78,14 @@ fn presented_token(headers: &HeaderMap) -> Option<String> {
 pub struct Authed {
     pub user: User,
     pub token_hash: TokenHash,
+    pub ip: ClientIp,
+}
+
+impl Authed {
+    /// The audit context of this caller's actions.
+    pub fn audit(&self) -> AuditContext {
+        self.ip.audit(Some(&self.user))
+    }
 }
 
 impl FromRequestParts<AppState> for Authed {
@@ -83,7 +95,7 @@ impl FromRequestParts<AppState> for Authed {
         let token = presented_token(&parts.headers).ok_or(ApiError::Unauthenticated)?;
         let token_hash = TokenHash::of(&token);
         let user = state.store.session_user(&token_hash, Utc::now()).await?.ok_or(ApiError::Unauthenticated)?;
-        Ok(Self { user, token_hash })
+        Ok(Self { user, token_hash, ip: ClientIp::of(parts, &state.settings.trusted_proxies) })
     }
 }
 

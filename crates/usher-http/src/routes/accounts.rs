@@ -20,6 +20,7 @@ use usher_storage::model::{NewUser, Secret, User};
 use crate::{
     AppState, Registration,
     auth::{Authed, password, session},
+    client_ip::ClientIp,
     error::{ApiError, ApiResult, ForbiddenCode},
     extract::ApiJson,
     limits::AuthRateLimit,
@@ -64,6 +65,7 @@ struct RegisterBody {
 
 async fn register(
     _: AuthRateLimit,
+    ip: ClientIp,
     State(state): State<AppState>,
     ApiJson(body): ApiJson<RegisterBody>,
 ) -> ApiResult<Response> {
@@ -106,7 +108,7 @@ async fn register(
     let new = NewUser { username, email, display_name, password_hash: Some(password_hash), is_admin: false };
     let now = Utc::now();
     let (token, session) = session::mint(&state, device, now);
-    let user = state.store.register(new, invite.as_ref(), session, now).await?;
+    let user = state.store.register(new, invite.as_ref(), session, &ip.audit(None), now).await?;
     tracing::info!(user_id = %user.id, "user registered");
     Ok(signed_in(&state, StatusCode::CREATED, &user, &token))
 }
@@ -120,6 +122,7 @@ struct LoginBody {
 
 async fn login(
     _: AuthRateLimit,
+    ip: ClientIp,
     State(state): State<AppState>,
     ApiJson(body): ApiJson<LoginBody>,
 ) -> ApiResult<Response> {
@@ -130,6 +133,8 @@ async fn login(
     let stored = user.as_ref().and_then(|u| u.password_hash.clone());
     if !password::verify(body.password, stored).await? {
         tracing::info!("sign-in refused");
+        let login = body.login.trim();
+        state.store.record_login_failed(login, user.map(|u| u.id), &ip.audit(None)).await?;
         return Err(ApiError::Unauthenticated);
     }
     let user = user.ok_or(ApiError::Unauthenticated)?;
@@ -138,7 +143,7 @@ async fn login(
     }
     let now = Utc::now();
     let (token, session) = session::mint(&state, device, now);
-    state.store.start_session(user.id, session, now).await?;
+    state.store.start_session(user.id, session, &ip.audit(None), now).await?;
     Ok(signed_in(&state, StatusCode::OK, &user, &token))
 }
 
@@ -161,6 +166,7 @@ struct RedeemBody {
 
 async fn redeem_login_link(
     _: AuthRateLimit,
+    ip: ClientIp,
     State(state): State<AppState>,
     ApiJson(body): ApiJson<RedeemBody>,
 ) -> ApiResult<Response> {
@@ -170,7 +176,7 @@ async fn redeem_login_link(
     let now = Utc::now();
     let (token, session) = session::mint(&state, device, now);
     let secret = Secret::Token(TokenHash::of(body.token.trim()));
-    let user = state.store.redeem_login_link(&secret, session, now).await?;
+    let user = state.store.redeem_login_link(&secret, session, &ip.audit(None), now).await?;
     tracing::info!(user_id = %user.id, "login link redeemed");
     let body = json!({"user_id": user.id, "username": user.username, "session_token": token.expose()});
     Ok((StatusCode::OK, [(SET_COOKIE, session::set_cookie(&state, &token))], Json(body)).into_response())

@@ -10,6 +10,7 @@ use crate::{
     AppState,
     actions::{self, RegistrationInviteSpec},
     auth::Admin,
+    client_ip::ClientIp,
     error::{ApiError, ApiResult},
     extract::{ApiJson, ApiPath, ApiQuery},
     validate::{Fields, optional_text},
@@ -45,6 +46,7 @@ struct CreateBody {
 async fn create(
     State(state): State<AppState>,
     Admin(admin): Admin,
+    ip: ClientIp,
     ApiJson(body): ApiJson<CreateBody>,
 ) -> ApiResult<(StatusCode, Json<InviteView>)> {
     state.limits.invite_write(admin.id)?;
@@ -78,7 +80,7 @@ async fn create(
     };
     fields.finish()?;
     let spec = RegistrationInviteSpec { description: description.flatten(), max_uses, expires_at };
-    let invite = actions::create_registration_invite(&state.store, spec, Some(&admin), now).await?;
+    let invite = actions::create_registration_invite(&state.store, spec, &ip.audit(Some(&admin)), now).await?;
     tracing::info!(invite_id = %invite.id, "registration invite created");
     Ok((StatusCode::CREATED, Json(InviteView::new(&invite, &state.settings, now))))
 }
@@ -111,9 +113,14 @@ async fn read(State(state): State<AppState>, _: Admin, ApiPath(code): ApiPath) -
     Ok(Json(InviteView::new(&invite, &state.settings, Utc::now())))
 }
 
-async fn revoke(State(state): State<AppState>, _: Admin, ApiPath(code): ApiPath) -> ApiResult<StatusCode> {
+async fn revoke(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    ip: ClientIp,
+    ApiPath(code): ApiPath,
+) -> ApiResult<StatusCode> {
     let invite = find(&state, &code).await?;
-    state.store.revoke_invite(SCOPE, invite.id, Utc::now()).await?;
+    state.store.revoke_invite(SCOPE, invite.id, &ip.audit(Some(&admin)), Utc::now()).await?;
     tracing::info!(invite_id = %invite.id, "registration invite revoked");
     Ok(StatusCode::NO_CONTENT)
 }

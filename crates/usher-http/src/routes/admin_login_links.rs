@@ -17,6 +17,7 @@ use uuid::Uuid;
 use crate::{
     AppState, actions,
     auth::Admin,
+    client_ip::ClientIp,
     error::{ApiError, ApiResult},
     extract::{ApiJson, ApiPath, ApiQuery},
     routes::admin_users::find_user,
@@ -42,6 +43,7 @@ struct CreateBody {
 async fn create(
     State(state): State<AppState>,
     Admin(admin): Admin,
+    ip: ClientIp,
     ApiPath(username): ApiPath,
     ApiJson(body): ApiJson<CreateBody>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
@@ -57,7 +59,7 @@ async fn create(
         settings,
         &user,
         expires_in.after(now),
-        Some(&admin),
+        &ip.audit(Some(&admin)),
         body.send_email,
         now,
     )
@@ -115,9 +117,14 @@ async fn read(State(state): State<AppState>, _: Admin, ApiPath(id): ApiPath) -> 
     Ok(Json(LoginLinkView::new(&link, Utc::now())))
 }
 
-async fn revoke(State(state): State<AppState>, _: Admin, ApiPath(id): ApiPath) -> ApiResult<StatusCode> {
+async fn revoke(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    ip: ClientIp,
+    ApiPath(id): ApiPath,
+) -> ApiResult<StatusCode> {
     let id = parse_id(&id)?;
-    state.store.revoke_invite(ALL, id, Utc::now()).await?;
+    state.store.revoke_invite(ALL, id, &ip.audit(Some(&admin)), Utc::now()).await?;
     tracing::info!(login_link_id = %id, "login link revoked");
     Ok(StatusCode::NO_CONTENT)
 }

@@ -14,6 +14,7 @@ use uuid::Uuid;
 use crate::{
     AppState,
     auth::Admin,
+    client_ip::ClientIp,
     error::{ApiError, ApiResult},
     extract::{ApiPath, ApiQuery},
     views::{ListQuery, Paginated},
@@ -56,9 +57,14 @@ async fn list(
     Ok(Json(Paginated::new(rows, page, |m| m.id, view)))
 }
 
-async fn retry(State(state): State<AppState>, _: Admin, ApiPath(id): ApiPath) -> ApiResult<Json<Value>> {
+async fn retry(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    ip: ClientIp,
+    ApiPath(id): ApiPath,
+) -> ApiResult<Json<Value>> {
     let id = Uuid::parse_str(&id).map_err(|_| ApiError::NotFound)?;
-    match state.store.retry_outbox(id, Utc::now()).await {
+    match state.store.retry_outbox(id, &ip.audit(Some(&admin)), Utc::now()).await {
         Ok(message) => {
             tracing::info!(outbox_id = %id, "failed email queued again");
             Ok(Json(view(&message)))

@@ -10,6 +10,7 @@ use usher_storage::model::{NewUser, User, UserPatch};
 use crate::{
     AppState,
     auth::{Admin, password},
+    client_ip::ClientIp,
     error::{ApiError, ApiResult},
     extract::{ApiJson, ApiPath, ApiQuery},
     validate::Fields,
@@ -49,7 +50,8 @@ struct CreateBody {
 
 async fn create(
     State(state): State<AppState>,
-    _: Admin,
+    Admin(admin): Admin,
+    ip: ClientIp,
     ApiJson(body): ApiJson<CreateBody>,
 ) -> ApiResult<(StatusCode, Json<UserView>)> {
     let mut fields = Fields::default();
@@ -69,7 +71,7 @@ async fn create(
         None => None,
     };
     let new = NewUser { username, email, display_name, password_hash, is_admin: body.is_admin };
-    let user = state.store.create_user(new, Utc::now()).await?;
+    let user = state.store.create_user(new, &ip.audit(Some(&admin)), Utc::now()).await?;
     tracing::info!(user_id = %user.id, "user created by an admin");
     Ok((StatusCode::CREATED, Json(UserView::from(&user))))
 }
@@ -90,6 +92,7 @@ struct UpdateBody {
 async fn update(
     State(state): State<AppState>,
     Admin(admin): Admin,
+    ip: ClientIp,
     ApiPath(username): ApiPath,
     ApiJson(body): ApiJson<UpdateBody>,
 ) -> ApiResult<Json<UserView>> {
@@ -108,20 +111,21 @@ async fn update(
         None => None,
     };
     let patch = UserPatch { email, display_name, password_hash, is_admin: body.is_admin, disabled: body.disabled };
-    let updated = state.store.update_user(user.id, patch, Utc::now()).await?;
+    let updated = state.store.update_user(user.id, patch, &ip.audit(Some(&admin)), Utc::now()).await?;
     Ok(Json(UserView::from(&updated)))
 }
 
 async fn remove(
     State(state): State<AppState>,
     Admin(admin): Admin,
+    ip: ClientIp,
     ApiPath(username): ApiPath,
 ) -> ApiResult<StatusCode> {
     let user = find_user(&state, &username).await?;
     if user.id == admin.id {
         return Err(ApiError::field("username", "you cannot delete yourself"));
     }
-    state.store.delete_user(user.id).await?;
+    state.store.delete_user(user.id, &ip.audit(Some(&admin))).await?;
     tracing::info!(user_id = %user.id, "user deleted");
     Ok(StatusCode::NO_CONTENT)
 }

@@ -46,7 +46,7 @@ pub fn router() -> Router<AppState> {
 
 /// The caller's access to the group, as a manager.
 async fn manager(state: &AppState, authed: Authed, group_id: &str) -> ApiResult<Access> {
-    let access = Access::load(state, group_id, authed.user).await?;
+    let access = Access::load(state, group_id, authed).await?;
     access.require_manager(state)?;
     Ok(access)
 }
@@ -119,7 +119,7 @@ async fn create(
                 max_uses,
                 expires_at,
             );
-            let invite = state.store.create_group_invite(new, Some(mail), now).await?;
+            let invite = state.store.create_group_invite(new, Some(mail), &access.audit, now).await?;
             InviteView::new(&invite, settings, now)
                 .with_token(token.expose(), settings)
                 .with_delivery(&state.store)
@@ -166,7 +166,7 @@ async fn create_code(
     for _ in 0..5 {
         let secret = Secret::Code(InviteCode::generate(&mut OsRng));
         let new = new_invite(InviteKind::GroupCode, secret, access, grant.clone(), max_uses, expires_at);
-        match state.store.create_group_invite(new, None, now).await {
+        match state.store.create_group_invite(new, None, &access.audit, now).await {
             Err(StoreError::CodeTaken) => continue,
             other => return Ok(other?),
         }
@@ -234,7 +234,7 @@ async fn revoke(
 ) -> ApiResult<StatusCode> {
     let access = manager(&state, authed, &group_id).await?;
     let invite = find(&state, &access, &invite_id).await?;
-    state.store.revoke_invite(InviteScope::group(access.group.id), invite.id, Utc::now()).await?;
+    state.store.revoke_invite(InviteScope::group(access.group.id), invite.id, &access.audit, Utc::now()).await?;
     tracing::info!(invite_id = %invite.id, "group invite revoked");
     Ok(StatusCode::NO_CONTENT)
 }
@@ -245,7 +245,7 @@ async fn renew(
     authed: Authed,
     group_id: &str,
     invite_id: &str,
-    renewal: Renewal,
+    resend: bool,
 ) -> ApiResult<(Invite, Token)> {
     let access = manager(state, authed, group_id).await?;
     let invite = find(state, &access, invite_id).await?;
@@ -253,23 +253,24 @@ async fn renew(
         return Err(ApiError::NotApplicable("Only email invitations have a link to resend or copy.".into()));
     }
     let token = Token::generate(&mut OsRng);
-    let mail = match renewal {
-        Renewal::Resend { .. } => {
-            let grant = GroupGrant {
-                group_id: access.group.id,
-                role: invite.role.clone().unwrap_or_default(),
-                email: None,
-                message: invite.message.clone(),
-            };
-            let expires_at = invite.usage.expires_at.unwrap_or_else(Utc::now);
-            let recipient = invite.email.clone().unwrap_or_default();
-            Some(invitation_email(state, &access, &grant, &recipient, token.expose(), expires_at, "invitation_resent"))
-        }
-        Renewal::CopyLink => None,
+    let renewal = if resend {
+        let grant = GroupGrant {
+            group_id: access.group.id,
+            role: invite.role.clone().unwrap_or_default(),
+            email: None,
+            message: invite.message.clone(),
+        };
+        let expires_at = invite.usage.expires_at.unwrap_or_else(Utc::now);
+        let recipient = invite.email.clone().unwrap_or_default();
+        let email =
+            invitation_email(state, &access, &grant, &recipient, token.expose(), expires_at, "invitation_resent");
+        Renewal::Resend { limit: state.settings.resend_limit, email }
+    } else {
+        Renewal::CopyLink
     };
     let renewed = state
         .store
-        .renew_invitation_token(access.group.id, invite.id, &token.hash(), renewal, mail, Utc::now())
+        .renew_invitation_token(access.group.id, invite.id, &token.hash(), renewal, &access.audit, Utc::now())
         .await?;
     Ok((renewed, token))
 }
@@ -280,8 +281,7 @@ async fn resend(
     ApiPath((group_id, invite_id)): ApiPath<(String, String)>,
 ) -> ApiResult<Json<InviteView>> {
     state.limits.invite_write(authed.user.id)?;
-    let renewal = Renewal::Resend { limit: state.settings.resend_limit };
-    let (invite, token) = renew(&state, authed, &group_id, &invite_id, renewal).await?;
+    let (invite, token) = renew(&state, authed, &group_id, &invite_id, true).await?;
     tracing::info!(invite_id = %invite.id, resend_count = invite.resend_count, "invitation resent");
     let settings = &state.settings;
     let view = InviteView::new(&invite, settings, Utc::now()).with_token(token.expose(), settings);
@@ -293,7 +293,7 @@ async fn copy_link(
     authed: Authed,
     ApiPath((group_id, invite_id)): ApiPath<(String, String)>,
 ) -> ApiResult<Json<Value>> {
-    let (invite, token) = renew(&state, authed, &group_id, &invite_id, Renewal::CopyLink).await?;
+    let (invite, token) = renew(&state, authed, &group_id, &invite_id, false).await?;
     tracing::info!(invite_id = %invite.id, "invitation link copied");
     Ok(Json(json!({"token": token.expose(), "url": state.settings.invitation_url(token.expose())})))
 }

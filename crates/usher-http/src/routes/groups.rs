@@ -13,7 +13,10 @@ use rand::{Rng, rngs::OsRng};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use usher_domain::group::{GroupName, MAX_METADATA_BYTES, Slug, parse_external_id};
-use usher_storage::model::{Group, GroupPatch, NewGroup, User};
+use usher_storage::{
+    AuditContext,
+    model::{Group, GroupPatch, NewGroup, User},
+};
 use uuid::Uuid;
 
 use crate::{
@@ -39,16 +42,20 @@ pub struct Access {
     pub group: Group,
     pub role: String,
     pub user: User,
+    /// Who is acting, from where: for the audit log.
+    pub audit: AuditContext,
 }
 
 impl Access {
     /// The caller's access to `group_id`. A group the caller does not belong to is 404,
     /// exactly like one that does not exist.
-    pub async fn load(state: &AppState, group_id: &str, user: User) -> ApiResult<Self> {
+    pub async fn load(state: &AppState, group_id: &str, authed: Authed) -> ApiResult<Self> {
+        let audit = authed.audit();
+        let user = authed.user;
         let id = Uuid::parse_str(group_id).map_err(|_| ApiError::NotFound)?;
         let role = state.store.role_in(id, user.id).await?.ok_or(ApiError::NotFound)?;
         let group = state.store.group(id).await?.ok_or(ApiError::NotFound)?;
-        Ok(Self { group, role, user })
+        Ok(Self { group, role, user, audit })
     }
 
     /// `manage_role` and up, or 403.
@@ -146,7 +153,7 @@ async fn create(
         metadata: given.metadata.unwrap_or_else(|| json!({})),
     };
     let top = state.settings.roles.top().to_owned();
-    let group = state.store.create_group(new, authed.user.id, &top, Utc::now()).await?;
+    let group = state.store.create_group(new, authed.user.id, &top, &authed.audit(), Utc::now()).await?;
     tracing::info!(group_id = %group.id, "group created");
     Ok((StatusCode::CREATED, Json(GroupView::new(&group, Some(&top)))))
 }
@@ -175,7 +182,7 @@ async fn list(
 }
 
 async fn read(State(state): State<AppState>, authed: Authed, ApiPath(id): ApiPath) -> ApiResult<Json<Value>> {
-    let access = Access::load(&state, &id, authed.user).await?;
+    let access = Access::load(&state, &id, authed).await?;
     let members = state.store.members(access.group.id, None).await?;
     let mut view =
         serde_json::to_value(GroupView::new(&access.group, Some(&access.role))).map_err(ApiError::internal)?;
@@ -189,7 +196,7 @@ async fn update(
     ApiPath(id): ApiPath,
     ApiJson(body): ApiJson<GroupBody>,
 ) -> ApiResult<Json<GroupView>> {
-    let access = Access::load(&state, &id, authed.user).await?;
+    let access = Access::load(&state, &id, authed).await?;
     access.require_manager(&state)?;
     let given = body.parse(false)?;
     let patch = GroupPatch {
@@ -199,16 +206,16 @@ async fn update(
         external_id: given.external_id,
         metadata: given.metadata,
     };
-    let group = state.store.update_group(access.group.id, patch).await?;
+    let group = state.store.update_group(access.group.id, patch, &access.audit).await?;
     Ok(Json(GroupView::new(&group, Some(&access.role))))
 }
 
 async fn remove(State(state): State<AppState>, authed: Authed, ApiPath(id): ApiPath) -> ApiResult<StatusCode> {
-    let access = Access::load(&state, &id, authed.user).await?;
+    let access = Access::load(&state, &id, authed).await?;
     if access.role != state.settings.roles.top() {
         return Err(ApiError::forbidden("Only the group's top role may delete it."));
     }
-    state.store.delete_group(access.group.id).await?;
+    state.store.delete_group(access.group.id, &access.audit).await?;
     tracing::info!(group_id = %access.group.id, "group deleted");
     Ok(StatusCode::NO_CONTENT)
 }
@@ -219,7 +226,7 @@ async fn members(
     ApiPath(id): ApiPath,
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<Paginated<MemberView>>> {
-    let access = Access::load(&state, &id, authed.user).await?;
+    let access = Access::load(&state, &id, authed).await?;
     let page = query.page()?;
     let members = state.store.members(access.group.id, Some(page)).await?;
     Ok(Json(Paginated::new(members, page, |m| m.user.id, |m| MemberView::from(m))))
@@ -243,14 +250,14 @@ async fn change_role(
     ApiPath((group_id, user_id)): ApiPath<(String, String)>,
     ApiJson(body): ApiJson<RoleBody>,
 ) -> ApiResult<Json<Value>> {
-    let access = Access::load(&state, &group_id, authed.user).await?;
+    let access = Access::load(&state, &group_id, authed).await?;
     access.require_manager(&state)?;
     let (user_id, current) = target_role(&state, &access, &user_id).await?;
     // Neither the new role nor the member's current one may be above the caller's.
     access.check_grant(&state, "role", &body.role)?;
     access.check_grant(&state, "role", &current)?;
     let top = state.settings.roles.top();
-    state.store.change_membership(access.group.id, user_id, Some(&body.role), top).await?;
+    state.store.change_membership(access.group.id, user_id, Some(&body.role), top, &access.audit).await?;
     tracing::info!(group_id = %access.group.id, %user_id, "member role changed");
     Ok(Json(json!({"user_id": user_id, "role": body.role})))
 }
@@ -260,14 +267,14 @@ async fn remove_member(
     authed: Authed,
     ApiPath((group_id, user_id)): ApiPath<(String, String)>,
 ) -> ApiResult<StatusCode> {
-    let access = Access::load(&state, &group_id, authed.user).await?;
+    let access = Access::load(&state, &group_id, authed).await?;
     let (user_id, current) = target_role(&state, &access, &user_id).await?;
     if user_id != access.user.id {
         // Removing someone else: a manager, and not someone above oneself.
         access.require_manager(&state)?;
         access.check_grant(&state, "user_id", &current)?;
     }
-    state.store.change_membership(access.group.id, user_id, None, state.settings.roles.top()).await?;
+    state.store.change_membership(access.group.id, user_id, None, state.settings.roles.top(), &access.audit).await?;
     tracing::info!(group_id = %access.group.id, %user_id, "member removed");
     Ok(StatusCode::NO_CONTENT)
 }

@@ -5,6 +5,7 @@ pub mod admin_invites;
 pub mod admin_login_links;
 pub mod admin_outbox;
 pub mod admin_users;
+pub mod audit;
 pub mod group_invites;
 pub mod groups;
 pub mod health;
@@ -23,6 +24,7 @@ pub fn api() -> Router<AppState> {
         .merge(admin_login_links::router())
         .merge(admin_outbox::router())
         .merge(admin_users::router())
+        .merge(audit::router())
         .merge(groups::router())
         .merge(group_invites::router())
 }

@@ -82,7 +82,7 @@ async fn accept(
         return Err(ApiError::NotApplicable("A registration invite is used by registering, not accepted.".into()));
     }
     let now = Utc::now();
-    let (group_id, role) = state.store.accept_invite(&secret, &authed.user, now).await?;
+    let (group_id, role) = state.store.accept_invite(&secret, &authed.user, &authed.audit(), now).await?;
     tracing::info!(%group_id, user_id = %authed.user.id, invite_id = %invite.id, "invite accepted");
     Ok((
         StatusCode::CREATED,

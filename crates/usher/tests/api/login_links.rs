@@ -91,7 +91,7 @@ async fn dead_links_answer_why(app: TestApp) {
         &app.config.settings(),
         &dave,
         now + chrono::Duration::seconds(2),
-        None,
+        &usher_storage::AuditContext::system(),
         false,
         now,
     )
@@ -182,9 +182,14 @@ async fn deleting_a_user_removes_sessions_devices_and_links(app: TestApp) {
             .unwrap()
             .is_none()
     );
-    let contents = String::from_utf8_lossy(&app.database_contents().await).into_owned();
+    // The audit log keeps the trail (by id); nothing else remembers the user.
+    let (_, deleted) =
+        app.get(&format!("/admin/audit?action=user.deleted&target={user_id}"), Some(&app.admin_token)).await;
+    assert_eq!(deleted["items"].as_array().unwrap().len(), 1, "{deleted}");
     if app.backend == crate::harness::Backend::Postgres {
-        assert!(!contents.contains(&user_id.to_string()), "no row mentions the deleted user");
+        app.execute_sql("DELETE FROM audit_events").await;
+        let contents = String::from_utf8_lossy(&app.database_contents().await).into_owned();
+        assert!(!contents.contains(&user_id.to_string()), "no row outside the audit log mentions the deleted user");
     }
     let (status, body) = app.delete("/admin/users/heidi", Some(&app.admin_token)).await;
     assert_problem(status, &body, StatusCode::NOT_FOUND, "not_found");

@@ -5,9 +5,12 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::harness::TestApp;
+use crate::harness::{TestApp, assert_problem};
 
-on_both_backends!(every_group_endpoint_answers_each_role_as_specified);
+on_both_backends!(
+    every_group_endpoint_answers_each_role_as_specified,
+    a_group_admin_cannot_reach_another_groups_invites_by_id
+);
 
 /// One endpoint: method, path (`{g}` group, `{c}` code invite, `{e}` email invitation,
 /// `{t}` a member to act on), body, and the status when allowed.
@@ -34,6 +37,7 @@ fn endpoints() -> Vec<Endpoint> {
         e(Method::GET, "/groups/{g}/invites", None, StatusCode::OK),
         e(Method::GET, "/groups/{g}/invites/{c}", None, StatusCode::OK),
         e(Method::GET, "/groups/{g}/invites/{c}/redemptions", None, StatusCode::OK),
+        e(Method::GET, "/groups/{g}/audit", None, StatusCode::OK),
         e(Method::POST, "/groups/{g}/invites/{e}/resend", Some(json!({})), StatusCode::OK),
         e(Method::POST, "/groups/{g}/invites/{e}/link", Some(json!({})), StatusCode::OK),
         e(Method::DELETE, "/groups/{g}/invites/{c}", None, StatusCode::NO_CONTENT),
@@ -90,7 +94,8 @@ async fn snapshot(app: &TestApp, f: &Fixture) -> Value {
 
 /// What `role` gets from `endpoint`: the allowed status, or the refusal.
 fn expected(role: &str, endpoint: &Endpoint) -> StatusCode {
-    let reads_group = endpoint.method == Method::GET && !endpoint.path.contains("/invites");
+    let managers_only = endpoint.path.contains("/invites") || endpoint.path.ends_with("/audit");
+    let reads_group = endpoint.method == Method::GET && !managers_only;
     match role {
         "anonymous" => StatusCode::UNAUTHORIZED,
         "outsider" => StatusCode::NOT_FOUND,
@@ -133,4 +138,37 @@ async fn every_group_endpoint_answers_each_role_as_specified(app: TestApp) {
             assert_eq!(status, want, "{role} {} {path}: {body}", endpoint.method);
         }
     }
+}
+
+/// The admin of group B names group A's invites through B's own paths: every answer is
+/// 404, as for an id that does not exist, and A's invites stay as they were.
+async fn a_group_admin_cannot_reach_another_groups_invites_by_id(app: TestApp) {
+    let (alice, _) = app.signed_in("alice").await;
+    let (bob, _) = app.signed_in("bob").await;
+    let group_a = app.create_group(&alice, "A").await;
+    let group_b = app.create_group(&bob, "B").await;
+    let code = app.group_invite(&alice, &group_a, json!({"role": "member"})).await;
+    let invitation = app.group_invite(&alice, &group_a, json!({"email": "carol@example.com"})).await;
+    let (code_id, invitation_id) = (code["id"].as_str().unwrap(), invitation["id"].as_str().unwrap());
+    let read_a = async || {
+        let code = app.group_invite_state(&alice, &group_a, code_id).await;
+        (code, app.group_invite_state(&alice, &group_a, invitation_id).await)
+    };
+    let before = read_a().await;
+
+    for id in [code_id, invitation_id] {
+        for (method, suffix) in [
+            (Method::GET, ""),
+            (Method::GET, "/redemptions"),
+            (Method::POST, "/resend"),
+            (Method::POST, "/link"),
+            (Method::DELETE, ""),
+        ] {
+            let path = format!("/groups/{group_b}/invites/{id}{suffix}");
+            let (status, body) = app.request(method.clone(), &path, Some(&bob), Some(&json!({}))).await;
+            assert_problem(status, &body, StatusCode::NOT_FOUND, "not_found");
+        }
+    }
+    assert_eq!(read_a().await, before, "group A's invites are untouched");
+    assert_eq!(app.store.queued_emails(invitation_id.parse().unwrap()).await.unwrap().len(), 1, "no resend queued");
 }

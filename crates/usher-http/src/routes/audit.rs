@@ -1,0 +1,106 @@
+//! The audit log: `GET /admin/audit` for instance admins, `GET /groups/{id}/audit`
+//! for a group's managers (only that group's events).
+
+use axum::{Json, Router, extract::State, routing::get};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use usher_storage::{AuditEntry, AuditFilter};
+use uuid::Uuid;
+
+use crate::{
+    AppState,
+    auth::{Admin, Authed},
+    error::ApiResult,
+    extract::{ApiPath, ApiQuery},
+    routes::groups::Access,
+    views::{ListQuery, Paginated},
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/admin/audit", get(admin_audit)).route("/groups/{group_id}/audit", get(group_audit))
+}
+
+/// `?action=&actor=&target=&since=&until=&limit=&cursor=`; `actor` is a user id or a
+/// username, `since` / `until` RFC 3339 times (inclusive).
+#[derive(Debug, Deserialize)]
+pub struct AuditQuery {
+    action: Option<String>,
+    actor: Option<String>,
+    target: Option<String>,
+    since: Option<DateTime<Utc>>,
+    until: Option<DateTime<Utc>>,
+    limit: Option<i64>,
+    cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct AuditView {
+    pub id: Uuid,
+    pub at: DateTime<Utc>,
+    /// The user who acted; `null`: the system or an anonymous caller.
+    pub actor_id: Option<Uuid>,
+    pub action: String,
+    pub target_kind: String,
+    pub target_id: Option<String>,
+    pub group_id: Option<Uuid>,
+    pub client_ip: Option<String>,
+    pub details: Value,
+}
+
+impl From<&AuditEntry> for AuditView {
+    fn from(e: &AuditEntry) -> Self {
+        Self {
+            id: e.id,
+            at: e.at,
+            actor_id: e.actor_id,
+            action: e.action.clone(),
+            target_kind: e.target_kind.clone(),
+            target_id: e.target_id.clone(),
+            group_id: e.group_id,
+            client_ip: e.client_ip.clone(),
+            details: e.details.clone(),
+        }
+    }
+}
+
+async fn list(state: &AppState, query: AuditQuery, group_id: Option<Uuid>) -> ApiResult<Json<Paginated<AuditView>>> {
+    let page = ListQuery { status: None, limit: query.limit, cursor: query.cursor }.page()?;
+    let actor_id = match query.actor.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(actor) => match Uuid::parse_str(actor) {
+            Ok(id) => Some(id),
+            // A username; one nobody has matches nothing.
+            Err(_) => Some(state.store.user_by_username(actor).await?.map_or(Uuid::nil(), |u| u.id)),
+        },
+    };
+    let filter = AuditFilter {
+        action: query.action.filter(|a| !a.is_empty()),
+        actor_id,
+        target_id: query.target.filter(|t| !t.is_empty()),
+        group_id,
+        since: query.since,
+        until: query.until,
+    };
+    let rows = state.store.list_audit(&filter, page).await?;
+    Ok(Json(Paginated::new(rows, page, |e| e.id, |e| AuditView::from(e))))
+}
+
+async fn admin_audit(
+    State(state): State<AppState>,
+    _: Admin,
+    ApiQuery(query): ApiQuery<AuditQuery>,
+) -> ApiResult<Json<Paginated<AuditView>>> {
+    list(&state, query, None).await
+}
+
+async fn group_audit(
+    State(state): State<AppState>,
+    authed: Authed,
+    ApiPath(group_id): ApiPath,
+    ApiQuery(query): ApiQuery<AuditQuery>,
+) -> ApiResult<Json<Paginated<AuditView>>> {
+    let access = Access::load(&state, &group_id, authed).await?;
+    access.require_manager(&state)?;
+    list(&state, query, Some(access.group.id)).await
+}
