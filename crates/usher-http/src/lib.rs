@@ -6,6 +6,7 @@
 //! - [`settings`]: what the HTTP layer needs from the configuration.
 //! - [`error`]: the one error type; every failure leaves as problem+json.
 //! - [`extract`]: JSON, query and path extractors with problem+json rejections.
+//! - [`metrics`]: Prometheus metrics and the middleware that counts requests.
 //! - [`limits`]: rate limits; [`client_ip`]: the caller's address (trusted proxies).
 //! - [`auth`]: sessions (bearer or cookie), passwords (argon2id off the async workers).
 //! - [`routes`]: one module per resource, each with its own `router()`.
@@ -21,6 +22,7 @@ pub mod client_ip;
 pub mod error;
 pub mod extract;
 pub mod limits;
+pub mod metrics;
 pub mod routes;
 pub mod settings;
 pub mod validate;
@@ -56,9 +58,11 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .nest("/api/v1", routes::api())
         .merge(routes::health::router())
+        .route("/metrics", axum::routing::get(metrics::render))
         .fallback(routes::not_found)
         .method_not_allowed_fallback(routes::method_not_allowed)
         .layer(DefaultBodyLimit::max(extract::MAX_BODY))
+        .layer(axum::middleware::from_fn(metrics::track))
         // Spans name the route template, never the URI: paths can carry tokens.
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
             let route = req.extensions().get::<MatchedPath>().map_or("<unmatched>", MatchedPath::as_str);
@@ -73,6 +77,7 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    metrics::init();
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app).with_graceful_shutdown(shutdown).await
 }

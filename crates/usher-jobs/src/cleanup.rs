@@ -11,6 +11,15 @@ const BATCH: u32 = 500;
 
 /// Purges what stopped being active more than `retention_days` before `now`.
 pub async fn run(store: &Store, retention_days: u32, now: DateTime<Utc>) -> Result<Purged, StoreError> {
+    let started = std::time::Instant::now();
+    let result = purge(store, retention_days, now).await;
+    let outcome = if result.is_ok() { "ok" } else { "error" };
+    metrics::counter!("usher_job_runs_total", "job" => "cleanup", "outcome" => outcome).increment(1);
+    metrics::histogram!("usher_job_duration_seconds", "job" => "cleanup").record(started.elapsed().as_secs_f64());
+    result
+}
+
+async fn purge(store: &Store, retention_days: u32, now: DateTime<Utc>) -> Result<Purged, StoreError> {
     let cutoff = now - chrono::Duration::days(i64::from(retention_days));
     let mut total = Purged::default();
     loop {

@@ -41,4 +41,4 @@ pub use cleanup::Purged;
 pub use error::StoreError;
 pub use group_invites::Renewal;
 pub use outbox::{Delivery, OutboxMessage};
-pub use store::Store;
+pub use store::{PoolUse, Store};

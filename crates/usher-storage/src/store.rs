@@ -11,6 +11,14 @@ use crate::{
     backend::{Pool, SqliteDurability, Tx},
 };
 
+/// A snapshot of the connection pool, for metrics.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolUse {
+    pub size: u32,
+    pub idle: u32,
+    pub max: u32,
+}
+
 /// Usher's persistence. Cheap to clone (the pool is shared).
 #[derive(Debug, Clone)]
 pub struct Store {
@@ -81,6 +89,16 @@ impl Store {
     pub async fn ping(&self) -> Result<(), StoreError> {
         dispatch!(&self.pool, Pool, pool => sqlx::query("SELECT 1").execute(pool).await?.rows_affected());
         Ok(())
+    }
+
+    /// Connections open, idle, and the most the pool will open.
+    pub fn pool_use(&self) -> PoolUse {
+        let (size, idle, max) = dispatch!(&self.pool, Pool, pool => (
+            pool.size(),
+            u32::try_from(pool.num_idle()).unwrap_or(u32::MAX),
+            pool.options().get_max_connections(),
+        ));
+        PoolUse { size, idle: idle.min(size), max }
     }
 
     /// Waits for in-flight queries and closes the pool.

@@ -13,6 +13,7 @@ use serde_json::json;
 use usher_domain::{
     account::{DisplayName, Email, Password, Username},
     code::InviteCode,
+    invite::InviteKind,
     token::{Token, TokenHash},
 };
 use usher_storage::model::{NewUser, Secret, User};
@@ -24,6 +25,7 @@ use crate::{
     error::{ApiError, ApiResult, ForbiddenCode},
     extract::ApiJson,
     limits::AuthRateLimit,
+    metrics,
     routes::public_invites,
     validate::{DeviceInput, Fields},
     views::UserView,
@@ -97,8 +99,10 @@ async fn register(
     // A cheap read first, so junk codes (and the wrong email for an invitation) are
     // refused before an expensive hash. The slot itself is taken atomically inside
     // `register`.
+    let mut kind = None;
     if let Some(secret) = &invite {
         let found = public_invites::active_invite(&state, secret).await?;
+        kind = Some(found.kind);
         let invited = found.email.as_deref().map(usher_domain::account::normalize_email);
         if invited.is_some_and(|invited| invited != email.normalized()) {
             return Err(ApiError::from(usher_storage::StoreError::EmailMismatch));
@@ -110,6 +114,9 @@ async fn register(
     let (token, session) = session::mint(&state, device, now);
     let user = state.store.register(new, invite.as_ref(), session, &ip.audit(None), now).await?;
     tracing::info!(user_id = %user.id, "user registered");
+    if let Some(kind) = kind {
+        metrics::redeemed(kind.as_str());
+    }
     Ok(signed_in(&state, StatusCode::CREATED, &user, &token))
 }
 
@@ -178,6 +185,7 @@ async fn redeem_login_link(
     let secret = Secret::Token(TokenHash::of(body.token.trim()));
     let user = state.store.redeem_login_link(&secret, session, &ip.audit(None), now).await?;
     tracing::info!(user_id = %user.id, "login link redeemed");
+    metrics::redeemed(InviteKind::LoginLink.as_str());
     let body = json!({"user_id": user.id, "username": user.username, "session_token": token.expose()});
     Ok((StatusCode::OK, [(SET_COOKIE, session::set_cookie(&state, &token))], Json(body)).into_response())
 }

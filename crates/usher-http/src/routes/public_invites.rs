@@ -22,6 +22,7 @@ use crate::{
     error::{ApiError, ApiResult},
     extract::ApiPath,
     limits::InviteRateLimit,
+    metrics,
     routes::accounts::secret_of,
 };
 
@@ -84,6 +85,7 @@ async fn accept(
     let now = Utc::now();
     let (group_id, role) = state.store.accept_invite(&secret, &authed.user, &authed.audit(), now).await?;
     tracing::info!(%group_id, user_id = %authed.user.id, invite_id = %invite.id, "invite accepted");
+    metrics::redeemed(invite.kind.as_str());
     Ok((
         StatusCode::CREATED,
         Json(json!({"membership": {

@@ -13,6 +13,7 @@ mod group_invites;
 mod groups;
 mod login_links;
 mod mail;
+mod metrics;
 mod permissions;
 mod rate_limits;
 mod readme;

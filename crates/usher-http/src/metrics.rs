@@ -1,0 +1,99 @@
+//! Prometheus metrics at `GET /metrics`, through the `metrics` facade: requests by
+//! route category and status with latency histograms (the middleware here), redemptions
+//! by invite kind (the routes), emails and job runs (`usher-jobs`), and database pool
+//! use (read at scrape time).
+
+use std::{sync::OnceLock, time::Instant};
+
+use axum::{
+    extract::{MatchedPath, Request, State},
+    http::{HeaderValue, header},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+
+use crate::AppState;
+
+/// Latency buckets in seconds: 0.5 ms to 10 s.
+const BUCKETS: &[f64] = &[0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0];
+
+/// The process-wide recorder (one per process, however many servers run in it).
+fn handle() -> &'static PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE.get_or_init(|| {
+        PrometheusBuilder::new()
+            .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), BUCKETS)
+            .and_then(PrometheusBuilder::install_recorder)
+            .unwrap_or_else(|err| {
+                tracing::warn!(%err, "metrics recorder not installed");
+                PrometheusBuilder::new().build_recorder().handle()
+            })
+    })
+}
+
+/// Installs the recorder; call once at start so early events are counted.
+pub fn init() {
+    handle();
+}
+
+/// Which part of Usher a route template belongs to.
+fn category(route: &str) -> &'static str {
+    let api = route.strip_prefix("/api/v1");
+    match api {
+        Some(p) if p.starts_with("/auth") || p == "/me" => "auth",
+        Some(p) if p.starts_with("/admin") => "admin",
+        Some(p) if p.starts_with("/invites") => "invites",
+        Some(p) if p.starts_with("/groups") => "groups",
+        Some(_) => "other",
+        None if matches!(route, "/healthz" | "/readyz" | "/metrics" | "/api/openapi.json") => "ops",
+        None => "pages",
+    }
+}
+
+/// Counts and times every request by category, method and status.
+pub async fn track(request: Request, next: Next) -> Response {
+    let route = request.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned());
+    let category = route.as_deref().map_or("unmatched", category);
+    let method = request.method().as_str().to_owned();
+    let started = Instant::now();
+    let response = next.run(request).await;
+    let status = response.status().as_u16().to_string();
+    metrics::counter!("usher_http_requests_total", "category" => category, "method" => method, "status" => status)
+        .increment(1);
+    metrics::histogram!("usher_http_request_duration_seconds", "category" => category)
+        .record(started.elapsed().as_secs_f64());
+    response
+}
+
+/// One redemption of an invite of `kind` (`registration`, `group_code`, ...).
+pub fn redeemed(kind: &'static str) {
+    metrics::counter!("usher_redemptions_total", "kind" => kind).increment(1);
+}
+
+/// `GET /metrics`: the Prometheus text format.
+pub async fn render(State(state): State<AppState>) -> Response {
+    let pool = state.store.pool_use();
+    metrics::gauge!("usher_db_connections", "state" => "in_use").set(f64::from(pool.size - pool.idle));
+    metrics::gauge!("usher_db_connections", "state" => "idle").set(f64::from(pool.idle));
+    metrics::gauge!("usher_db_connections_max").set(f64::from(pool.max));
+    let mut response = handle().render().into_response();
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4"));
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::category;
+
+    #[test]
+    fn route_templates_fall_into_the_specs_categories() {
+        assert_eq!(category("/api/v1/auth/login"), "auth");
+        assert_eq!(category("/api/v1/me"), "auth");
+        assert_eq!(category("/api/v1/admin/invites/{code}"), "admin");
+        assert_eq!(category("/api/v1/invites/{code_or_token}/accept"), "invites");
+        assert_eq!(category("/api/v1/groups/{group_id}/invites"), "groups");
+        assert_eq!(category("/healthz"), "ops");
+        assert_eq!(category("/join/{code}"), "pages");
+    }
+}
