@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use crate::harness::{TestApp, assert_problem};
 
-on_both_backends!(every_error_is_problem_json, health_and_readiness);
+on_both_backends!(every_error_is_problem_json, health_and_readiness, hostile_bodies_get_4xx_and_passwords_get_argon2id);
 
 async fn raw(
     app: &TestApp,
@@ -150,4 +150,60 @@ async fn secure_cookie_under_https() {
     assert_eq!(response.status(), StatusCode::OK);
     let cookie = response.headers()["set-cookie"].to_str().unwrap();
     assert!(cookie.contains("; Secure"), "{cookie}");
+}
+
+async fn hostile_bodies_get_4xx_and_passwords_get_argon2id(app: TestApp) {
+    let register = "/api/v1/auth/register";
+    let json_ct = Some("application/json");
+    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let mut huge_password = b"{\"username\": \"mal\", \"email\": \"m@example.com\", \"password\": \"".to_vec();
+    huge_password.extend(vec![b'p'; 1024 * 1024]);
+    huge_password.extend(b"\"}");
+    let hostile: Vec<(&str, Option<&str>, Vec<u8>)> = vec![
+        ("deeply nested", json_ct, deep.into_bytes()),
+        ("nested objects", json_ct, format!("{}{}", "{\"a\":".repeat(5_000), "}".repeat(5_000)).into_bytes()),
+        ("a 1 MiB password", json_ct, huge_password),
+        (
+            "NUL in a username",
+            json_ct,
+            br#"{"username": "a\u0000b", "email": "n@example.com", "password": "long enough"}"#.to_vec(),
+        ),
+        (
+            "an array for a string",
+            json_ct,
+            br#"{"username": ["x"], "email": "n@example.com", "password": "long enough"}"#.to_vec(),
+        ),
+        (
+            "an object for a string",
+            json_ct,
+            br#"{"username": "x", "email": {"a": 1}, "password": "long enough"}"#.to_vec(),
+        ),
+        ("invalid UTF-8 inside a string", json_ct, b"{\"username\": \"\xc3\x28\"}".to_vec()),
+        ("form encoding", Some("application/x-www-form-urlencoded"), b"username=x&password=y".to_vec()),
+        ("XML", Some("application/xml"), b"<user/>".to_vec()),
+    ];
+    for (what, content_type, body) in hostile {
+        let (status, ct, problem) = raw(&app, Method::POST, register, content_type, body).await;
+        assert!(status.is_client_error(), "{what}: {status} {problem}");
+        assert_eq!(ct, "application/problem+json", "{what}");
+        assert!(problem["code"].is_string(), "{what}: {problem}");
+    }
+    assert_eq!(app.store.count_users().await.unwrap(), 1, "no hostile body created anything");
+
+    // The stored hash: argon2id at OWASP's minimum or above (m=19456 KiB, t=2, p=1).
+    let code = app.create_invite(json!({"max_uses": 1})).await["code"].as_str().unwrap().to_owned();
+    assert_eq!(app.register("hashed", Some(&code)).await.0, StatusCode::CREATED);
+    let user = app.store.user_by_username("hashed").await.unwrap().unwrap();
+    let phc = user.password_hash.unwrap();
+    let mut parts = phc.split('$').skip(1);
+    assert_eq!(parts.next(), Some("argon2id"), "{phc}");
+    assert_eq!(parts.next(), Some("v=19"), "{phc}");
+    let params: std::collections::HashMap<&str, u32> = parts
+        .next()
+        .unwrap()
+        .split(',')
+        .map(|kv| kv.split_once('=').map(|(k, v)| (k, v.parse().unwrap())).unwrap())
+        .collect();
+    assert!(params["m"] >= 19_456 && params["t"] >= 2 && params["p"] >= 1, "{phc}");
+    assert!(!phc.contains("correct horse"), "the password itself is not stored");
 }
