@@ -16,6 +16,8 @@ pub enum DeviceType {
 }
 
 impl DeviceType {
+    pub const ALL: [Self; 6] = [Self::Web, Self::Android, Self::Ios, Self::Desktop, Self::Cli, Self::Unknown];
+
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::Web => "web",

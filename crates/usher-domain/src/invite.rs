@@ -21,6 +21,8 @@ pub enum InviteKind {
 }
 
 impl InviteKind {
+    pub const ALL: [Self; 4] = [Self::Registration, Self::GroupCode, Self::EmailInvitation, Self::LoginLink];
+
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::Registration => "registration",
@@ -31,9 +33,7 @@ impl InviteKind {
     }
 
     pub fn parse(stored: &str) -> Option<Self> {
-        [Self::Registration, Self::GroupCode, Self::EmailInvitation, Self::LoginLink]
-            .into_iter()
-            .find(|kind| kind.as_str() == stored)
+        Self::ALL.into_iter().find(|kind| kind.as_str() == stored)
     }
 
     /// Codes are shared out loud; tokens are secrets.
@@ -49,6 +49,19 @@ pub enum InviteStatus {
     Revoked,
     UsedUp,
     Expired,
+}
+
+impl InviteStatus {
+    pub const ALL: [Self; 4] = [Self::Active, Self::Revoked, Self::UsedUp, Self::Expired];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::Revoked => "revoked",
+            Self::UsedUp => "used_up",
+            Self::Expired => "expired",
+        }
+    }
 }
 
 /// The parts of an invite the status rule reads.
@@ -105,12 +118,24 @@ mod tests {
 
     #[test]
     fn kinds_round_trip_through_storage() {
-        for kind in
-            [InviteKind::Registration, InviteKind::GroupCode, InviteKind::EmailInvitation, InviteKind::LoginLink]
-        {
+        for kind in InviteKind::ALL {
             assert_eq!(InviteKind::parse(kind.as_str()), Some(kind));
         }
         assert_eq!(InviteKind::parse("nope"), None);
+    }
+
+    /// `as_str` (storage, metrics, the OpenAPI enums) and serde (JSON) spell alike.
+    #[test]
+    fn names_match_their_json() {
+        for kind in InviteKind::ALL {
+            assert_eq!(serde_json::to_value(kind).unwrap(), kind.as_str());
+        }
+        for status in InviteStatus::ALL {
+            assert_eq!(serde_json::to_value(status).unwrap(), status.as_str());
+        }
+        for device in crate::device::DeviceType::ALL {
+            assert_eq!(serde_json::to_value(device).unwrap(), device.as_str());
+        }
     }
 
     #[test]

@@ -7,6 +7,7 @@ use axum::{
     http::{StatusCode, header, request::Parts},
 };
 use serde::de::DeserializeOwned;
+use std::time::Duration;
 
 use crate::error::{ApiError, FieldError};
 
@@ -35,6 +36,11 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
         if !is_json {
             return Err(ApiError::UnsupportedMediaType);
         }
+        let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+        if declared.is_some_and(|len| len > MAX_BODY as u64) {
+            drain(req).await;
+            return Err(ApiError::PayloadTooLarge);
+        }
         let bytes = Bytes::from_request(req, state).await.map_err(|e: BytesRejection| {
             if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
                 ApiError::PayloadTooLarge
@@ -44,6 +50,17 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
         })?;
         parse_json(&bytes).map(Self)
     }
+}
+
+/// Most of an oversized body read and dropped before answering 413, and how long to try.
+const DRAIN_BYTES: usize = 4 * 1024 * 1024;
+const DRAIN_TIME: Duration = Duration::from_secs(2);
+
+/// Reads and drops (a bounded part of) a body that will be refused. Answering first and
+/// closing with unread data makes the kernel reset the connection, and the client then
+/// often loses the 413 (nginx's "lingering close" does the same for the same reason).
+async fn drain(req: Request) {
+    let _ = tokio::time::timeout(DRAIN_TIME, axum::body::to_bytes(req.into_body(), DRAIN_BYTES)).await;
 }
 
 /// Deserializes JSON, reporting the path of the first bad field (`device.uuid`).

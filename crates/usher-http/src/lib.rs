@@ -7,6 +7,7 @@
 //! - [`error`]: the one error type; every failure leaves as problem+json.
 //! - [`extract`]: JSON, query and path extractors with problem+json rejections.
 //! - [`metrics`]: Prometheus metrics and the middleware that counts requests.
+//! - [`openapi`]: the OpenAPI document, built from the routes' annotations.
 //! - [`limits`]: rate limits; [`client_ip`]: the caller's address (trusted proxies).
 //! - [`auth`]: sessions (bearer or cookie), passwords (argon2id off the async workers).
 //! - [`routes`]: one module per resource, each with its own `router()`.
@@ -23,6 +24,7 @@ pub mod error;
 pub mod extract;
 pub mod limits;
 pub mod metrics;
+pub mod openapi;
 pub mod routes;
 pub mod settings;
 pub mod validate;
@@ -30,10 +32,12 @@ pub mod views;
 
 use std::{future::Future, net::SocketAddr, sync::Arc};
 
-use axum::{Router, extract::DefaultBodyLimit, extract::MatchedPath, http::Request};
+use axum::{Extension, Router, extract::DefaultBodyLimit, extract::MatchedPath, http::Request};
 use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 use usher_storage::Store;
+use utoipa::OpenApi;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub use settings::{Registration, Settings};
 
@@ -55,10 +59,9 @@ impl AppState {
 /// The full application: API routes, health checks, and problem+json for everything
 /// that does not match.
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .nest("/api/v1", routes::api())
-        .merge(routes::health::router())
-        .route("/metrics", axum::routing::get(metrics::render))
+    let (routes, doc) = documented_routes().split_for_parts();
+    routes
+        .layer(Extension(openapi::Document::new(doc)))
         .fallback(routes::not_found)
         .method_not_allowed_fallback(routes::method_not_allowed)
         .layer(DefaultBodyLimit::max(extract::MAX_BODY))
@@ -69,6 +72,15 @@ pub fn router(state: AppState) -> Router {
             tracing::info_span!("request", method = %req.method(), route)
         }))
         .with_state(state)
+}
+
+/// Every route, each with its OpenAPI entry.
+pub fn documented_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .nest("/api/v1", routes::api())
+        .merge(routes::health::router())
+        .routes(routes!(metrics::render))
+        .routes(routes!(openapi::serve))
 }
 
 /// Serves until `shutdown` resolves, then lets in-flight requests finish.

@@ -71,7 +71,14 @@ pub fn redeemed(kind: &'static str) {
     metrics::counter!("usher_redemptions_total", "kind" => kind).increment(1);
 }
 
-/// `GET /metrics`: the Prometheus text format.
+/// Prometheus metrics (text exposition format 0.0.4).
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "ops",
+    security(()),
+    responses((status = 200, description = "Prometheus text format", content_type = "text/plain", body = String)),
+)]
 pub async fn render(State(state): State<AppState>) -> Response {
     let pool = state.store.pool_use();
     metrics::gauge!("usher_db_connections", "state" => "in_use").set(f64::from(pool.size - pool.idle));

@@ -29,11 +29,15 @@ impl Fields {
 }
 
 /// A device as clients send it.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[schema(as = Device)]
 pub struct DeviceInput {
+    #[schema(format = Uuid)]
     pub uuid: String,
     #[serde(rename = "type")]
+    #[schema(schema_with = crate::openapi::device_type)]
     pub kind: DeviceType,
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     pub os_info: Option<String>,
 }

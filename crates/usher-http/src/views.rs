@@ -8,11 +8,12 @@ use usher_storage::{
     Delivery, Store,
     model::{Group, Invite, Member, Page, User, UserSummary},
 };
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::{Settings, error::ApiError};
+use crate::{Settings, error::ApiError, openapi};
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct UserView {
     pub id: Uuid,
     pub username: String,
@@ -39,7 +40,7 @@ impl From<&User> for UserView {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct UserSummaryView {
     pub id: Uuid,
     pub username: String,
@@ -53,9 +54,10 @@ impl From<&UserSummary> for UserSummaryView {
 }
 
 /// The invite object of SPEC §4.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct InviteView {
     pub id: Uuid,
+    #[schema(schema_with = openapi::invite_kind)]
     pub kind: InviteKind,
     pub code: Option<String>,
     /// Codes: always. Email invitations: only with the token, which exists once.
@@ -72,6 +74,7 @@ pub struct InviteView {
     pub uses: u32,
     pub uses_remaining: Option<u32>,
     pub expires_at: Option<DateTime<Utc>>,
+    #[schema(schema_with = openapi::invite_status)]
     pub status: InviteStatus,
     pub created_by: Option<UserSummaryView>,
     pub created_at: DateTime<Utc>,
@@ -83,7 +86,7 @@ pub struct InviteView {
     pub delivery: Option<DeliveryView>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct DeliveryView {
     pub status: String,
     pub attempts: u32,
@@ -143,13 +146,14 @@ impl InviteView {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct GroupView {
     pub id: Uuid,
     pub name: String,
     pub slug: String,
     pub description: Option<String>,
     pub external_id: Option<String>,
+    #[schema(value_type = Object)]
     pub metadata: serde_json::Value,
     pub created_at: DateTime<Utc>,
     /// The caller's role, where the caller is a member.
@@ -172,7 +176,7 @@ impl GroupView {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct MemberView {
     pub user: UserSummaryView,
     pub role: String,
@@ -192,10 +196,11 @@ impl From<&Member> for MemberView {
 }
 
 /// A login link as listed: everything but the token, which exists only at creation.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct LoginLinkView {
     pub id: Uuid,
     pub user: Option<UserSummaryView>,
+    #[schema(schema_with = openapi::invite_status)]
     pub status: InviteStatus,
     pub expires_at: Option<DateTime<Utc>>,
     pub used: bool,
@@ -221,10 +226,16 @@ impl LoginLinkView {
 
 /// `?status=&limit=&cursor=` of every list: `limit` defaults to 50, at most 200; the
 /// cursor is the last id seen; `status` is `active` or `all` where a list filters.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// Which rows: `active` or `all` for invites and login links; `queued`, `sending`,
+    /// `sent` or `failed` for the outbox. Other lists ignore it.
     pub status: Option<String>,
+    /// Rows per page, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
 }
 
@@ -261,9 +272,10 @@ impl ListQuery {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Paginated<T> {
     pub items: Vec<T>,
+    /// The `cursor` of the next page; `null` on the last.
     pub next_cursor: Option<String>,
 }
 

@@ -1,15 +1,13 @@
 //! Accounts and sessions: register, sign in, sign out, who am I, login-link redemption.
 
 use axum::{
-    Json, Router,
+    Json,
     extract::State,
     http::{StatusCode, header::SET_COOKIE},
     response::{IntoResponse, Response},
-    routing::{get, post},
 };
 use chrono::Utc;
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 use usher_domain::{
     account::{DisplayName, Email, Password, Username},
     code::InviteCode,
@@ -17,6 +15,9 @@ use usher_domain::{
     token::{Token, TokenHash},
 };
 use usher_storage::model::{NewUser, Secret, User};
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
 
 use crate::{
     AppState, Registration,
@@ -31,13 +32,13 @@ use crate::{
     views::UserView,
 };
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/auth/register", post(register))
-        .route("/auth/login", post(login))
-        .route("/auth/logout", post(logout))
-        .route("/auth/login-link", post(redeem_login_link))
-        .route("/me", get(me))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(register))
+        .routes(routes!(login))
+        .routes(routes!(logout))
+        .routes(routes!(redeem_login_link))
+        .routes(routes!(me))
 }
 
 /// What a code-or-token string names: a code if it reads as one, else a token's hash.
@@ -49,27 +50,56 @@ pub fn secret_of(input: &str) -> Secret {
     }
 }
 
+/// A new session: the user, and the session token (also set as the cookie).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SignedIn {
+    user: UserView,
+    session_token: String,
+}
+
 /// `{user, session_token}` plus the session cookie.
 fn signed_in(state: &AppState, status: StatusCode, user: &User, token: &Token) -> Response {
-    let body = json!({"user": UserView::from(user), "session_token": token.expose()});
+    let body = SignedIn { user: UserView::from(user), session_token: token.expose().to_owned() };
     (status, [(SET_COOKIE, session::set_cookie(state, token))], Json(body)).into_response()
 }
 
-#[derive(Debug, Deserialize)]
-struct RegisterBody {
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewAccount {
+    #[schema(pattern = "^[a-z0-9_.-]{3,32}$")]
     username: String,
+    #[schema(format = Email, max_length = 254)]
     email: String,
+    #[schema(min_length = 8, max_length = 256)]
     password: String,
+    /// Defaults to the username.
+    #[schema(min_length = 1, max_length = 100)]
     display_name: Option<String>,
+    /// A registration invite or group code, or an email invitation's token.
     invite: Option<String>,
     device: Option<DeviceInput>,
 }
 
+/// Creates an account and signs it in; with an invite, uses it (and joins its group).
+#[utoipa::path(
+    post,
+    path = "/auth/register",
+    tag = "auth",
+    security(()),
+    request_body = NewAccount,
+    responses(
+        (status = 201, body = SignedIn, headers(("Set-Cookie" = String, description = "The session cookie"))),
+        (status = 403, description = "`registration_closed`, `invite_required`, or `email_mismatch`"),
+        (status = 404, description = "No such invite (`invite_not_found`)"),
+        (status = 409, description = "`username_taken` or `email_taken`"),
+        (status = 410, description = "`invite_expired`, `invite_revoked`, `invite_used_up` or `invite_superseded`"),
+        (status = 429, description = "Too many attempts from this address (`rate_limited`)"),
+    ),
+)]
 async fn register(
     _: AuthRateLimit,
     ip: ClientIp,
     State(state): State<AppState>,
-    ApiJson(body): ApiJson<RegisterBody>,
+    ApiJson(body): ApiJson<NewAccount>,
 ) -> ApiResult<Response> {
     let invite = body.invite.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(secret_of);
     match (state.settings.registration, &invite) {
@@ -120,18 +150,33 @@ async fn register(
     Ok(signed_in(&state, StatusCode::CREATED, &user, &token))
 }
 
-#[derive(Debug, Deserialize)]
-struct LoginBody {
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct Credentials {
+    /// Username or email.
     login: String,
     password: String,
     device: Option<DeviceInput>,
 }
 
+/// Signs in with a password.
+#[utoipa::path(
+    post,
+    path = "/auth/login",
+    tag = "auth",
+    security(()),
+    request_body = Credentials,
+    responses(
+        (status = 200, body = SignedIn, headers(("Set-Cookie" = String, description = "The session cookie"))),
+        (status = 401, description = "Wrong login or password (`unauthenticated`)"),
+        (status = 403, description = "The account is disabled (`forbidden`)"),
+        (status = 429, description = "Too many attempts from this address (`rate_limited`)"),
+    ),
+)]
 async fn login(
     _: AuthRateLimit,
     ip: ClientIp,
     State(state): State<AppState>,
-    ApiJson(body): ApiJson<LoginBody>,
+    ApiJson(body): ApiJson<Credentials>,
 ) -> ApiResult<Response> {
     let mut fields = Fields::default();
     let device = body.device.as_ref().and_then(|d| d.parse(&mut fields));
@@ -154,28 +199,70 @@ async fn login(
     Ok(signed_in(&state, StatusCode::OK, &user, &token))
 }
 
+/// Ends this session and clears the cookie.
+#[utoipa::path(post, path = "/auth/logout", tag = "auth", responses((status = 204, description = "Signed out")))]
 async fn logout(State(state): State<AppState>, authed: Authed) -> ApiResult<Response> {
     state.store.end_session(&authed.token_hash).await?;
     Ok((StatusCode::NO_CONTENT, [(SET_COOKIE, session::clear_cookie(&state))]).into_response())
 }
 
-async fn me(State(state): State<AppState>, authed: Authed) -> ApiResult<Json<serde_json::Value>> {
-    let groups = state.store.groups_of(authed.user.id, None, None).await?;
-    let groups: Vec<_> = groups.iter().map(|(g, role)| json!({"id": g.id, "name": g.name, "role": role})).collect();
-    Ok(Json(json!({"user": UserView::from(&authed.user), "groups": groups})))
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Me {
+    user: UserView,
+    groups: Vec<MyGroup>,
 }
 
-#[derive(Debug, Deserialize)]
-struct RedeemBody {
+/// A group the caller belongs to, with their role.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MyGroup {
+    id: Uuid,
+    name: String,
+    role: String,
+}
+
+/// The signed-in user and their groups.
+#[utoipa::path(get, path = "/me", tag = "auth", responses((status = 200, body = Me)))]
+async fn me(State(state): State<AppState>, authed: Authed) -> ApiResult<Json<Me>> {
+    let groups = state.store.groups_of(authed.user.id, None, None).await?;
+    let groups = groups.into_iter().map(|(g, role)| MyGroup { id: g.id, name: g.name, role }).collect();
+    Ok(Json(Me { user: UserView::from(&authed.user), groups }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct LoginLinkRedemption {
+    /// The token from the link (`/l/{token}`).
     token: String,
     device: DeviceInput,
 }
 
+/// The session a login link opened.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LinkSignedIn {
+    user_id: Uuid,
+    username: String,
+    session_token: String,
+}
+
+/// Uses a login link (once) and opens a session.
+#[utoipa::path(
+    post,
+    path = "/auth/login-link",
+    tag = "auth",
+    security(()),
+    request_body = LoginLinkRedemption,
+    responses(
+        (status = 200, body = LinkSignedIn, headers(("Set-Cookie" = String, description = "The session cookie"))),
+        (status = 403, description = "The account is disabled (`forbidden`)"),
+        (status = 404, description = "No such link (`invite_not_found`), invitation tokens and codes included"),
+        (status = 410, description = "`invite_expired`, `invite_revoked` or `invite_used_up`"),
+        (status = 429, description = "Too many attempts from this address (`rate_limited`)"),
+    ),
+)]
 async fn redeem_login_link(
     _: AuthRateLimit,
     ip: ClientIp,
     State(state): State<AppState>,
-    ApiJson(body): ApiJson<RedeemBody>,
+    ApiJson(body): ApiJson<LoginLinkRedemption>,
 ) -> ApiResult<Response> {
     let mut fields = Fields::default();
     let device = body.device.parse(&mut fields);
@@ -186,6 +273,6 @@ async fn redeem_login_link(
     let user = state.store.redeem_login_link(&secret, session, &ip.audit(None), now).await?;
     tracing::info!(user_id = %user.id, "login link redeemed");
     metrics::redeemed(InviteKind::LoginLink.as_str());
-    let body = json!({"user_id": user.id, "username": user.username, "session_token": token.expose()});
+    let body = LinkSignedIn { user_id: user.id, username: user.username, session_token: token.expose().to_owned() };
     Ok((StatusCode::OK, [(SET_COOKIE, session::set_cookie(&state, &token))], Json(body)).into_response())
 }

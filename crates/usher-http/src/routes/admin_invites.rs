@@ -1,10 +1,12 @@
 //! Registration invites, for instance admins: create, list, read, revoke.
 
-use axum::{Json, Router, extract::State, http::StatusCode, routing::get};
+use axum::{Json, extract::State, http::StatusCode};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer};
 use usher_domain::{code::InviteCode, expiry::ExpiresIn, invite::InviteKind};
 use usher_storage::model::{Invite, InviteScope, Secret};
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
     AppState,
@@ -23,10 +25,8 @@ pub const MAX_DESCRIPTION: usize = 500;
 
 const SCOPE: InviteScope = InviteScope::kind(InviteKind::Registration);
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/admin/invites", get(list).post(create))
-        .route("/admin/invites/{code}", get(read).delete(revoke))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(list, create)).routes(routes!(read, revoke))
 }
 
 /// Tells "absent" from "null": `max_uses` absent means one use, `null` unlimited.
@@ -34,20 +34,39 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Optio
     Option::<T>::deserialize(d).map(Some)
 }
 
-#[derive(Debug, Deserialize)]
-struct CreateBody {
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewRegistrationInvite {
+    /// Up to 500 characters, shown to whoever looks the code up.
     description: Option<String>,
+    /// 1 to 1,000,000; absent: one use; `null`: unlimited.
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i64>, minimum = 1, maximum = 1_000_000)]
     max_uses: Option<Option<i64>>,
+    /// A future time within `registration_invite_max_hours`; or give `expires_in_hours`.
     expires_at: Option<DateTime<Utc>>,
+    /// Hours from now; absent with `expires_at` absent: never expires.
     expires_in_hours: Option<i64>,
 }
 
+const LIST_PATH: &str = "/admin/invites";
+const ONE_PATH: &str = "/admin/invites/{code}";
+
+/// Creates a registration invite (a code that admits sign-ups).
+#[utoipa::path(
+    post,
+    path = LIST_PATH,
+    tag = "admin",
+    request_body = NewRegistrationInvite,
+    responses(
+        (status = 201, body = InviteView),
+        (status = 429, description = "Too many invites created by this admin (`rate_limited`)"),
+    ),
+)]
 async fn create(
     State(state): State<AppState>,
     Admin(admin): Admin,
     ip: ClientIp,
-    ApiJson(body): ApiJson<CreateBody>,
+    ApiJson(body): ApiJson<NewRegistrationInvite>,
 ) -> ApiResult<(StatusCode, Json<InviteView>)> {
     state.limits.invite_write(admin.id)?;
     let now = Utc::now();
@@ -85,6 +104,16 @@ async fn create(
     Ok((StatusCode::CREATED, Json(InviteView::new(&invite, &state.settings, now))))
 }
 
+/// Registration invites, newest first; active ones unless `status=all`.
+#[utoipa::path(
+    get,
+    path = LIST_PATH,
+    tag = "admin",
+    params(ListQuery),
+    responses(
+        (status = 200, body = Paginated<InviteView>),
+    ),
+)]
 async fn list(
     State(state): State<AppState>,
     _: Admin,
@@ -108,11 +137,33 @@ async fn find(state: &AppState, code: &str) -> ApiResult<Invite> {
         .ok_or(ApiError::NotFound)
 }
 
+/// One registration invite, by its code.
+#[utoipa::path(
+    get,
+    path = ONE_PATH,
+    tag = "admin",
+    params(("code" = String, Path, description = "The invite's code")),
+    responses(
+        (status = 200, body = InviteView),
+        (status = 404, description = "No registration invite has that code (`not_found`)"),
+    ),
+)]
 async fn read(State(state): State<AppState>, _: Admin, ApiPath(code): ApiPath) -> ApiResult<Json<InviteView>> {
     let invite = find(&state, &code).await?;
     Ok(Json(InviteView::new(&invite, &state.settings, Utc::now())))
 }
 
+/// Revokes a registration invite; it stays listed with `status=all`.
+#[utoipa::path(
+    delete,
+    path = ONE_PATH,
+    tag = "admin",
+    params(("code" = String, Path, description = "The invite's code")),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 404, description = "No registration invite has that code (`not_found`)"),
+    ),
+)]
 async fn revoke(
     State(state): State<AppState>,
     Admin(admin): Admin,

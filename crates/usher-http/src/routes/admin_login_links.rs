@@ -1,17 +1,13 @@
 //! Login links, for instance admins: mint one for a user (the token is shown once),
 //! list them (never the token), read, revoke.
 
-use axum::{
-    Json, Router,
-    extract::State,
-    http::StatusCode,
-    routing::{get, post},
-};
-use chrono::Utc;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use axum::{Json, extract::State, http::StatusCode};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 use usher_domain::{expiry::ExpiresIn, invite::InviteKind};
 use usher_storage::model::{InviteScope, User};
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use crate::{
@@ -26,27 +22,52 @@ use crate::{
 
 const ALL: InviteScope = InviteScope::kind(InviteKind::LoginLink);
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/admin/users/{username}/login-links", post(create).get(list_for_user))
-        .route("/admin/login-links", get(list_all))
-        .route("/admin/login-links/{id}", get(read).delete(revoke))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(create, list_for_user)).routes(routes!(list_all)).routes(routes!(read, revoke))
 }
 
-#[derive(Debug, Deserialize)]
-struct CreateBody {
+const USER_PATH: &str = "/admin/users/{username}/login-links";
+const ONE_PATH: &str = "/admin/login-links/{id}";
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewLoginLink {
+    /// Hours until it expires (default `login_link_default_hours`).
     expires_in_hours: Option<i64>,
+    /// Also email the link to the user.
     #[serde(default)]
     send_email: bool,
 }
 
+/// A minted login link: the token and URL are shown this once.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MintedLoginLink {
+    id: Uuid,
+    token: String,
+    url: String,
+    user: UserSummaryView,
+    expires_at: Option<DateTime<Utc>>,
+}
+
+/// Mints a one-time login link for a user.
+#[utoipa::path(
+    post,
+    path = USER_PATH,
+    tag = "admin",
+    params(("username" = String, Path)),
+    request_body = NewLoginLink,
+    responses(
+        (status = 201, body = MintedLoginLink),
+        (status = 404, description = "No such user (`not_found`)"),
+        (status = 429, description = "Too many links created by this admin (`rate_limited`)"),
+    ),
+)]
 async fn create(
     State(state): State<AppState>,
     Admin(admin): Admin,
     ip: ClientIp,
     ApiPath(username): ApiPath,
-    ApiJson(body): ApiJson<CreateBody>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+    ApiJson(body): ApiJson<NewLoginLink>,
+) -> ApiResult<(StatusCode, Json<MintedLoginLink>)> {
     state.limits.invite_write(admin.id)?;
     let user = find_user(&state, &username).await?;
     let settings = &state.settings;
@@ -67,13 +88,13 @@ async fn create(
     tracing::info!(login_link_id = %minted.link.id, user_id = %user.id, "login link created");
     Ok((
         StatusCode::CREATED,
-        Json(json!({
-            "id": minted.link.id,
-            "token": minted.token.expose(),
-            "url": minted.url,
-            "user": UserSummaryView { id: user.id, username: user.username, display_name: user.display_name },
-            "expires_at": minted.link.usage.expires_at,
-        })),
+        Json(MintedLoginLink {
+            id: minted.link.id,
+            token: minted.token.expose().to_owned(),
+            url: minted.url,
+            user: UserSummaryView { id: user.id, username: user.username, display_name: user.display_name },
+            expires_at: minted.link.usage.expires_at,
+        }),
     ))
 }
 
@@ -85,6 +106,16 @@ async fn list(state: &AppState, scope: InviteScope, query: &ListQuery) -> ApiRes
     Ok(Json(Paginated::new(rows, page, |l| l.id, |l| LoginLinkView::new(l, now))))
 }
 
+/// Every login link, newest first (never a token); `status=active` for usable ones.
+#[utoipa::path(
+    get,
+    path = "/admin/login-links",
+    tag = "admin",
+    params(ListQuery),
+    responses(
+        (status = 200, body = Paginated<LoginLinkView>),
+    ),
+)]
 async fn list_all(
     State(state): State<AppState>,
     _: Admin,
@@ -93,6 +124,17 @@ async fn list_all(
     list(&state, ALL, &query).await
 }
 
+/// One user's login links, newest first.
+#[utoipa::path(
+    get,
+    path = USER_PATH,
+    tag = "admin",
+    params(("username" = String, Path), ListQuery),
+    responses(
+        (status = 200, body = Paginated<LoginLinkView>),
+        (status = 404, description = "No such user (`not_found`)"),
+    ),
+)]
 async fn list_for_user(
     State(state): State<AppState>,
     _: Admin,
@@ -107,6 +149,17 @@ fn parse_id(id: &str) -> ApiResult<Uuid> {
     Uuid::parse_str(id).map_err(|_| ApiError::NotFound)
 }
 
+/// One login link.
+#[utoipa::path(
+    get,
+    path = ONE_PATH,
+    tag = "admin",
+    params(("id" = Uuid, Path)),
+    responses(
+        (status = 200, body = LoginLinkView),
+        (status = 404, description = "No such login link (`not_found`)"),
+    ),
+)]
 async fn read(State(state): State<AppState>, _: Admin, ApiPath(id): ApiPath) -> ApiResult<Json<LoginLinkView>> {
     let link = state
         .store
@@ -117,6 +170,17 @@ async fn read(State(state): State<AppState>, _: Admin, ApiPath(id): ApiPath) -> 
     Ok(Json(LoginLinkView::new(&link, Utc::now())))
 }
 
+/// Revokes a login link.
+#[utoipa::path(
+    delete,
+    path = ONE_PATH,
+    tag = "admin",
+    params(("id" = Uuid, Path)),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 404, description = "No such login link (`not_found`)"),
+    ),
+)]
 async fn revoke(
     State(state): State<AppState>,
     Admin(admin): Admin,

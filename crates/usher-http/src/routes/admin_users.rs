@@ -1,11 +1,13 @@
 //! Users, for instance admins: list, create (a password is optional: login links are
 //! then the way in), read, change, delete.
 
-use axum::{Json, Router, extract::State, http::StatusCode, routing::get};
+use axum::{Json, extract::State, http::StatusCode};
 use chrono::Utc;
 use serde::Deserialize;
 use usher_domain::account::{DisplayName, Email, Password, Username};
 use usher_storage::model::{NewUser, User, UserPatch};
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
     AppState,
@@ -17,17 +19,28 @@ use crate::{
     views::{ListQuery, Paginated, UserView},
 };
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/admin/users", get(list).post(create))
-        .route("/admin/users/{username}", get(read).patch(update).delete(remove))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(list, create)).routes(routes!(read, update, remove))
 }
+
+const LIST_PATH: &str = "/admin/users";
+const ONE_PATH: &str = "/admin/users/{username}";
 
 /// The user a path names, or 404.
 pub async fn find_user(state: &AppState, username: &str) -> ApiResult<User> {
     state.store.user_by_username(username).await?.ok_or(ApiError::NotFound)
 }
 
+/// Every user, oldest first.
+#[utoipa::path(
+    get,
+    path = LIST_PATH,
+    tag = "admin",
+    params(ListQuery),
+    responses(
+        (status = 200, body = Paginated<UserView>),
+    ),
+)]
 async fn list(
     State(state): State<AppState>,
     _: Admin,
@@ -38,21 +51,38 @@ async fn list(
     Ok(Json(Paginated::new(rows, page, |u| u.id, |u| UserView::from(u))))
 }
 
-#[derive(Debug, Deserialize)]
-struct CreateBody {
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewUserBody {
+    #[schema(pattern = "^[a-z0-9_.-]{3,32}$")]
     username: String,
+    #[schema(format = Email, max_length = 254)]
     email: String,
+    /// Defaults to the username.
+    #[schema(min_length = 1, max_length = 100)]
     display_name: Option<String>,
+    /// Optional: without one, login links are the way in.
+    #[schema(min_length = 8, max_length = 256)]
     password: Option<String>,
     #[serde(default)]
     is_admin: bool,
 }
 
+/// Creates a user (no invite needed).
+#[utoipa::path(
+    post,
+    path = LIST_PATH,
+    tag = "admin",
+    request_body = NewUserBody,
+    responses(
+        (status = 201, body = UserView),
+        (status = 409, description = "`username_taken` or `email_taken`"),
+    ),
+)]
 async fn create(
     State(state): State<AppState>,
     Admin(admin): Admin,
     ip: ClientIp,
-    ApiJson(body): ApiJson<CreateBody>,
+    ApiJson(body): ApiJson<NewUserBody>,
 ) -> ApiResult<(StatusCode, Json<UserView>)> {
     let mut fields = Fields::default();
     let username = fields.check("username", Username::parse(&body.username));
@@ -76,25 +106,53 @@ async fn create(
     Ok((StatusCode::CREATED, Json(UserView::from(&user))))
 }
 
+/// One user.
+#[utoipa::path(
+    get,
+    path = ONE_PATH,
+    tag = "admin",
+    params(("username" = String, Path)),
+    responses(
+        (status = 200, body = UserView),
+        (status = 404, description = "No such user (`not_found`)"),
+    ),
+)]
 async fn read(State(state): State<AppState>, _: Admin, ApiPath(username): ApiPath) -> ApiResult<Json<UserView>> {
     Ok(Json(UserView::from(&find_user(&state, &username).await?)))
 }
 
-#[derive(Debug, Deserialize)]
-struct UpdateBody {
+/// The fields to change; absent ones stay.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct UserUpdate {
+    #[schema(format = Email, max_length = 254)]
     email: Option<String>,
+    #[schema(min_length = 1, max_length = 100)]
     display_name: Option<String>,
+    #[schema(min_length = 8, max_length = 256)]
     password: Option<String>,
     is_admin: Option<bool>,
     disabled: Option<bool>,
 }
 
+/// Changes a user: email, name, password, admin flag, disabled (which ends their sessions).
+#[utoipa::path(
+    patch,
+    path = ONE_PATH,
+    tag = "admin",
+    params(("username" = String, Path)),
+    request_body = UserUpdate,
+    responses(
+        (status = 200, body = UserView),
+        (status = 404, description = "No such user (`not_found`)"),
+        (status = 409, description = "`email_taken`"),
+    ),
+)]
 async fn update(
     State(state): State<AppState>,
     Admin(admin): Admin,
     ip: ClientIp,
     ApiPath(username): ApiPath,
-    ApiJson(body): ApiJson<UpdateBody>,
+    ApiJson(body): ApiJson<UserUpdate>,
 ) -> ApiResult<Json<UserView>> {
     let user = find_user(&state, &username).await?;
     let mut fields = Fields::default();
@@ -115,6 +173,18 @@ async fn update(
     Ok(Json(UserView::from(&updated)))
 }
 
+/// Deletes a user, their sessions and memberships.
+#[utoipa::path(
+    delete,
+    path = ONE_PATH,
+    tag = "admin",
+    params(("username" = String, Path)),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 400, description = "An admin cannot delete themselves (`invalid_request`)"),
+        (status = 404, description = "No such user (`not_found`)"),
+    ),
+)]
 async fn remove(
     State(state): State<AppState>,
     Admin(admin): Admin,

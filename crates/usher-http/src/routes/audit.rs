@@ -1,11 +1,13 @@
 //! The audit log: `GET /admin/audit` for instance admins, `GET /groups/{id}/audit`
 //! for a group's managers (only that group's events).
 
-use axum::{Json, Router, extract::State, routing::get};
+use axum::{Json, extract::State};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use usher_storage::{AuditEntry, AuditFilter};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use crate::{
@@ -17,24 +19,32 @@ use crate::{
     views::{ListQuery, Paginated},
 };
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/admin/audit", get(admin_audit)).route("/groups/{group_id}/audit", get(group_audit))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(admin_audit)).routes(routes!(group_audit))
 }
 
-/// `?action=&actor=&target=&since=&until=&limit=&cursor=`; `actor` is a user id or a
-/// username, `since` / `until` RFC 3339 times (inclusive).
-#[derive(Debug, Deserialize)]
+/// `?action=&actor=&target=&since=&until=&limit=&cursor=`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditQuery {
+    /// An action name, e.g. `invite.created`.
     action: Option<String>,
+    /// A user id or a username.
     actor: Option<String>,
+    /// The target's id (an invite, user or group id).
     target: Option<String>,
+    /// From this time (RFC 3339, inclusive).
     since: Option<DateTime<Utc>>,
+    /// Up to this time (RFC 3339, inclusive).
     until: Option<DateTime<Utc>>,
+    /// Rows per page, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<i64>,
+    /// `next_cursor` of the previous page.
     cursor: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct AuditView {
     pub id: Uuid,
     pub at: DateTime<Utc>,
@@ -45,6 +55,8 @@ pub struct AuditView {
     pub target_id: Option<String>,
     pub group_id: Option<Uuid>,
     pub client_ip: Option<String>,
+    /// What the action changed; never a token or password.
+    #[schema(value_type = Object)]
     pub details: Value,
 }
 
@@ -86,6 +98,16 @@ async fn list(state: &AppState, query: AuditQuery, group_id: Option<Uuid>) -> Ap
     Ok(Json(Paginated::new(rows, page, |e| e.id, |e| AuditView::from(e))))
 }
 
+/// The instance's audit log, newest first.
+#[utoipa::path(
+    get,
+    path = "/admin/audit",
+    tag = "admin",
+    params(AuditQuery),
+    responses(
+        (status = 200, body = Paginated<AuditView>),
+    ),
+)]
 async fn admin_audit(
     State(state): State<AppState>,
     _: Admin,
@@ -94,6 +116,18 @@ async fn admin_audit(
     list(&state, query, None).await
 }
 
+/// One group's audit log, for its managers.
+#[utoipa::path(
+    get,
+    path = "/groups/{group_id}/audit",
+    tag = "groups",
+    params(("group_id" = Uuid, Path), AuditQuery),
+    responses(
+        (status = 200, body = Paginated<AuditView>),
+        (status = 403, description = "The group's managers only (`forbidden`)"),
+        (status = 404, description = "No such group, or not a member (`not_found`)"),
+    ),
+)]
 async fn group_audit(
     State(state): State<AppState>,
     authed: Authed,

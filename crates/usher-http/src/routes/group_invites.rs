@@ -1,16 +1,11 @@
 //! A group's invitations, for its managers: shareable codes and email invitations.
 //! Every invite is looked up by (group, id): another group's id is 404 and untouched.
 
-use axum::{
-    Json, Router,
-    extract::State,
-    http::StatusCode,
-    routing::{get, post},
-};
+use axum::{Json, extract::State, http::StatusCode};
 use chrono::{DateTime, Utc};
 use rand::rngs::OsRng;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
 use usher_domain::{
     account::Email,
     code::InviteCode,
@@ -23,6 +18,8 @@ use usher_storage::{
     Renewal, StoreError,
     model::{GroupGrant, Invite, InviteScope, NewInvite, OutgoingEmail, Secret},
 };
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use crate::{
@@ -35,14 +32,17 @@ use crate::{
     views::{InviteView, ListQuery, Paginated, UserSummaryView},
 };
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/groups/{group_id}/invites", get(list).post(create))
-        .route("/groups/{group_id}/invites/{invite_id}", get(read).delete(revoke))
-        .route("/groups/{group_id}/invites/{invite_id}/resend", post(resend))
-        .route("/groups/{group_id}/invites/{invite_id}/link", post(copy_link))
-        .route("/groups/{group_id}/invites/{invite_id}/redemptions", get(redemptions))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(read, revoke))
+        .routes(routes!(resend))
+        .routes(routes!(copy_link))
+        .routes(routes!(redemptions))
 }
+
+const LIST_PATH: &str = "/groups/{group_id}/invites";
+const ONE_PATH: &str = "/groups/{group_id}/invites/{invite_id}";
 
 /// The caller's access to the group, as a manager.
 async fn manager(state: &AppState, authed: Authed, group_id: &str) -> ApiResult<Access> {
@@ -57,20 +57,42 @@ async fn find(state: &AppState, access: &Access, invite_id: &str) -> ApiResult<I
     state.store.invite_in_scope(InviteScope::group(access.group.id), id).await?.ok_or(ApiError::NotFound)
 }
 
-#[derive(Debug, Deserialize)]
-struct CreateBody {
+/// A group code (no `email`) or an email invitation (`email`).
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewGroupInvite {
+    /// Invite this address by email (one person, one use).
     email: Option<String>,
+    /// The role granted; defaults to `member` or the lowest role.
     role: Option<String>,
+    /// Codes only: 1 to 100 (default 1).
+    #[schema(minimum = 1, maximum = 100)]
     max_uses: Option<i64>,
+    /// Default 24 (codes, at most 168) or 168 (invitations, at most 720).
     expires_in_hours: Option<i64>,
+    /// A personal note for the invitation email.
     message: Option<String>,
 }
 
+/// Creates a group code, or an email invitation (which queues the email).
+#[utoipa::path(
+    post,
+    path = LIST_PATH,
+    tag = "groups",
+    params(("group_id" = Uuid, Path)),
+    request_body = NewGroupInvite,
+    responses(
+        (status = 201, body = InviteView),
+        (status = 403, description = "Managers only, and never a role above one's own (`forbidden`)"),
+        (status = 404, description = "No such group, or not a member (`not_found`)"),
+        (status = 409, description = "`duplicate_invite` or `already_member`"),
+        (status = 429, description = "Too many invites created by this user (`rate_limited`)"),
+    ),
+)]
 async fn create(
     State(state): State<AppState>,
     authed: Authed,
     ApiPath(group_id): ApiPath,
-    ApiJson(body): ApiJson<CreateBody>,
+    ApiJson(body): ApiJson<NewGroupInvite>,
 ) -> ApiResult<(StatusCode, Json<InviteView>)> {
     state.limits.invite_write(authed.user.id)?;
     let access = manager(&state, authed, &group_id).await?;
@@ -199,6 +221,18 @@ fn invitation_email(
     }
 }
 
+/// The group's invites, newest first; active ones unless `status=all`.
+#[utoipa::path(
+    get,
+    path = LIST_PATH,
+    tag = "groups",
+    params(("group_id" = Uuid, Path), ListQuery),
+    responses(
+        (status = 200, body = Paginated<InviteView>),
+        (status = 403, description = "Managers only (`forbidden`)"),
+        (status = 404, description = "No such group, or not a member (`not_found`)"),
+    ),
+)]
 async fn list(
     State(state): State<AppState>,
     authed: Authed,
@@ -217,6 +251,18 @@ async fn list(
     Ok(Json(list))
 }
 
+/// One of the group's invites.
+#[utoipa::path(
+    get,
+    path = ONE_PATH,
+    tag = "groups",
+    params(("group_id" = Uuid, Path), ("invite_id" = Uuid, Path)),
+    responses(
+        (status = 200, body = InviteView),
+        (status = 403, description = "Managers only (`forbidden`)"),
+        (status = 404, description = "No such group or invite (`not_found`)"),
+    ),
+)]
 async fn read(
     State(state): State<AppState>,
     authed: Authed,
@@ -227,6 +273,18 @@ async fn read(
     Ok(Json(InviteView::new(&invite, &state.settings, Utc::now()).with_delivery(&state.store).await?))
 }
 
+/// Revokes one of the group's invites.
+#[utoipa::path(
+    delete,
+    path = ONE_PATH,
+    tag = "groups",
+    params(("group_id" = Uuid, Path), ("invite_id" = Uuid, Path)),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 403, description = "Managers only (`forbidden`)"),
+        (status = 404, description = "No such group or invite (`not_found`)"),
+    ),
+)]
 async fn revoke(
     State(state): State<AppState>,
     authed: Authed,
@@ -275,6 +333,22 @@ async fn renew(
     Ok((renewed, token))
 }
 
+/// Sends an email invitation again with a new token (the old ones answer 410).
+#[utoipa::path(
+    post,
+    path = "/groups/{group_id}/invites/{invite_id}/resend",
+    tag = "groups",
+    params(("group_id" = Uuid, Path), ("invite_id" = Uuid, Path)),
+    responses(
+        (status = 200, body = InviteView),
+        (status = 400, description = "Not an email invitation (`not_applicable`)"),
+        (status = 403, description = "Managers only (`forbidden`)"),
+        (status = 404, description = "No such group or invite (`not_found`)"),
+        (status = 409, description = "Resent as often as allowed (`resend_limit_reached`)"),
+        (status = 410, description = "The invitation is no longer active"),
+        (status = 429, description = "Too many resends by this user (`rate_limited`)"),
+    ),
+)]
 async fn resend(
     State(state): State<AppState>,
     authed: Authed,
@@ -288,22 +362,64 @@ async fn resend(
     Ok(Json(view.with_delivery(&state.store).await?))
 }
 
+/// A fresh invitation link, for sharing by hand.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InvitationLink {
+    token: String,
+    url: String,
+}
+
+/// A new link for an email invitation, without an email (the old ones answer 410).
+#[utoipa::path(
+    post,
+    path = "/groups/{group_id}/invites/{invite_id}/link",
+    tag = "groups",
+    params(("group_id" = Uuid, Path), ("invite_id" = Uuid, Path)),
+    responses(
+        (status = 200, body = InvitationLink),
+        (status = 400, description = "Not an email invitation (`not_applicable`)"),
+        (status = 403, description = "Managers only (`forbidden`)"),
+        (status = 404, description = "No such group or invite (`not_found`)"),
+        (status = 410, description = "The invitation is no longer active"),
+    ),
+)]
 async fn copy_link(
     State(state): State<AppState>,
     authed: Authed,
     ApiPath((group_id, invite_id)): ApiPath<(String, String)>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<InvitationLink>> {
     let (invite, token) = renew(&state, authed, &group_id, &invite_id, false).await?;
     tracing::info!(invite_id = %invite.id, "invitation link copied");
-    Ok(Json(json!({"token": token.expose(), "url": state.settings.invitation_url(token.expose())})))
+    let url = state.settings.invitation_url(token.expose());
+    Ok(Json(InvitationLink { token: token.expose().to_owned(), url }))
 }
 
+/// Who joined through an invite, and when.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RedemptionView {
+    /// `null` once the user is deleted.
+    user: Option<UserSummaryView>,
+    redeemed_at: DateTime<Utc>,
+}
+
+/// Who used one of the group's invites.
+#[utoipa::path(
+    get,
+    path = "/groups/{group_id}/invites/{invite_id}/redemptions",
+    tag = "groups",
+    params(("group_id" = Uuid, Path), ("invite_id" = Uuid, Path), ListQuery),
+    responses(
+        (status = 200, body = Paginated<RedemptionView>),
+        (status = 403, description = "Managers only (`forbidden`)"),
+        (status = 404, description = "No such group or invite (`not_found`)"),
+    ),
+)]
 async fn redemptions(
     State(state): State<AppState>,
     authed: Authed,
     ApiPath((group_id, invite_id)): ApiPath<(String, String)>,
     ApiQuery(query): ApiQuery<ListQuery>,
-) -> ApiResult<Json<Paginated<Value>>> {
+) -> ApiResult<Json<Paginated<RedemptionView>>> {
     let access = manager(&state, authed, &group_id).await?;
     let invite = find(&state, &access, &invite_id).await?;
     let page = query.page()?;
@@ -312,6 +428,6 @@ async fn redemptions(
         rows,
         page,
         |r| r.id,
-        |r| json!({"user": r.user.as_ref().map(UserSummaryView::from), "redeemed_at": r.redeemed_at}),
+        |r| RedemptionView { user: r.user.as_ref().map(UserSummaryView::from), redeemed_at: r.redeemed_at },
     )))
 }

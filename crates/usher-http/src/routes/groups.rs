@@ -2,21 +2,18 @@
 //! (`Roles`): members read, `manage_role` and up manage, the top role deletes; nobody
 //! grants a role above their own, and a group keeps at least one top-role member.
 
-use axum::{
-    Json, Router,
-    extract::State,
-    http::StatusCode,
-    routing::{get, patch},
-};
+use axum::{Json, extract::State, http::StatusCode};
 use chrono::Utc;
 use rand::{Rng, rngs::OsRng};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use usher_domain::group::{GroupName, MAX_METADATA_BYTES, Slug, parse_external_id};
 use usher_storage::{
     AuditContext,
     model::{Group, GroupPatch, NewGroup, User},
 };
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use crate::{
@@ -28,13 +25,17 @@ use crate::{
     views::{GroupView, ListQuery, MemberView, Paginated},
 };
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/groups", get(list).post(create))
-        .route("/groups/{group_id}", get(read).patch(update).delete(remove))
-        .route("/groups/{group_id}/members", get(members))
-        .route("/groups/{group_id}/members/{user_id}", patch(change_role).delete(remove_member))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(read, update, remove))
+        .routes(routes!(members))
+        .routes(routes!(change_role, remove_member))
 }
+
+const LIST_PATH: &str = "/groups";
+const ONE_PATH: &str = "/groups/{group_id}";
+const MEMBER_PATH: &str = "/groups/{group_id}/members/{user_id}";
 
 /// A signed-in member's view of one group: the group and their role in it.
 #[derive(Debug)]
@@ -81,13 +82,19 @@ impl Access {
     }
 }
 
-/// A group as clients send it, for creation (where `name` is required) and update.
-#[derive(Debug, Deserialize)]
-struct GroupBody {
+/// A group as clients send it, for creation (where `name` is required) and update
+/// (where absent fields stay).
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct GroupBody {
+    /// Required on creation.
     name: Option<String>,
+    /// Lowercase letters, digits and dashes; generated from the name when absent.
     slug: Option<String>,
     description: Option<String>,
+    /// Your system's id for this group, unique.
     external_id: Option<String>,
+    /// A JSON object of at most 16 KiB.
+    #[schema(value_type = Option<Object>)]
     metadata: Option<Value>,
 }
 
@@ -137,6 +144,17 @@ fn check_metadata(fields: &mut Fields, metadata: Option<Value>) -> Option<Value>
     }
 }
 
+/// Creates a group; the caller becomes its top-role member.
+#[utoipa::path(
+    post,
+    path = LIST_PATH,
+    tag = "groups",
+    request_body = GroupBody,
+    responses(
+        (status = 201, body = GroupView),
+        (status = 409, description = "`slug_taken` or `external_id_taken`"),
+    ),
+)]
 async fn create(
     State(state): State<AppState>,
     authed: Authed,
@@ -164,13 +182,20 @@ fn random_suffix() -> String {
     (0..4).map(|_| CHARS[OsRng.gen_range(0..CHARS.len())] as char).collect()
 }
 
-#[derive(Debug, Deserialize)]
-struct GroupsQuery {
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct GroupsQuery {
+    /// Only the group with this external id.
     external_id: Option<String>,
+    /// Rows per page, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<i64>,
+    /// `next_cursor` of the previous page.
     cursor: Option<String>,
 }
 
+/// The caller's groups, with their role in each.
+#[utoipa::path(get, path = LIST_PATH, tag = "groups", params(GroupsQuery), responses((status = 200, body = Paginated<GroupView>)))]
 async fn list(
     State(state): State<AppState>,
     authed: Authed,
@@ -181,15 +206,46 @@ async fn list(
     Ok(Json(Paginated::new(groups, page, |(g, _)| g.id, |(g, role)| GroupView::new(g, Some(role)))))
 }
 
-async fn read(State(state): State<AppState>, authed: Authed, ApiPath(id): ApiPath) -> ApiResult<Json<Value>> {
-    let access = Access::load(&state, &id, authed).await?;
-    let members = state.store.members(access.group.id, None).await?;
-    let mut view =
-        serde_json::to_value(GroupView::new(&access.group, Some(&access.role))).map_err(ApiError::internal)?;
-    view["members"] = json!(members.iter().map(MemberView::from).collect::<Vec<_>>());
-    Ok(Json(view))
+/// A group with its members.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GroupDetail {
+    #[serde(flatten)]
+    group: GroupView,
+    members: Vec<MemberView>,
 }
 
+/// One of the caller's groups, with its members.
+#[utoipa::path(
+    get,
+    path = ONE_PATH,
+    tag = "groups",
+    params(("group_id" = Uuid, Path)),
+    responses(
+        (status = 200, body = GroupDetail),
+        (status = 404, description = "No such group, or not a member (`not_found`)"),
+    ),
+)]
+async fn read(State(state): State<AppState>, authed: Authed, ApiPath(id): ApiPath) -> ApiResult<Json<GroupDetail>> {
+    let access = Access::load(&state, &id, authed).await?;
+    let members = state.store.members(access.group.id, None).await?;
+    let group = GroupView::new(&access.group, Some(&access.role));
+    Ok(Json(GroupDetail { group, members: members.iter().map(MemberView::from).collect() }))
+}
+
+/// Changes a group (managers).
+#[utoipa::path(
+    patch,
+    path = ONE_PATH,
+    tag = "groups",
+    params(("group_id" = Uuid, Path)),
+    request_body = GroupBody,
+    responses(
+        (status = 200, body = GroupView),
+        (status = 403, description = "The group's managers only (`forbidden`)"),
+        (status = 404, description = "No such group, or not a member (`not_found`)"),
+        (status = 409, description = "`slug_taken` or `external_id_taken`"),
+    ),
+)]
 async fn update(
     State(state): State<AppState>,
     authed: Authed,
@@ -210,6 +266,18 @@ async fn update(
     Ok(Json(GroupView::new(&group, Some(&access.role))))
 }
 
+/// Deletes a group, its memberships and invites (top role only).
+#[utoipa::path(
+    delete,
+    path = ONE_PATH,
+    tag = "groups",
+    params(("group_id" = Uuid, Path)),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 403, description = "The group's top role only (`forbidden`)"),
+        (status = 404, description = "No such group, or not a member (`not_found`)"),
+    ),
+)]
 async fn remove(State(state): State<AppState>, authed: Authed, ApiPath(id): ApiPath) -> ApiResult<StatusCode> {
     let access = Access::load(&state, &id, authed).await?;
     if access.role != state.settings.roles.top() {
@@ -220,6 +288,17 @@ async fn remove(State(state): State<AppState>, authed: Authed, ApiPath(id): ApiP
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// A group's members, with roles and the invite each joined through.
+#[utoipa::path(
+    get,
+    path = "/groups/{group_id}/members",
+    tag = "groups",
+    params(("group_id" = Uuid, Path), ListQuery),
+    responses(
+        (status = 200, body = Paginated<MemberView>),
+        (status = 404, description = "No such group, or not a member (`not_found`)"),
+    ),
+)]
 async fn members(
     State(state): State<AppState>,
     authed: Authed,
@@ -239,17 +318,38 @@ async fn target_role(state: &AppState, access: &Access, user_id: &str) -> ApiRes
     Ok((user_id, role))
 }
 
-#[derive(Debug, Deserialize)]
-struct RoleBody {
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RoleBody {
+    /// One of the configured roles, not above the caller's.
     role: String,
 }
 
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RoleChanged {
+    user_id: Uuid,
+    role: String,
+}
+
+/// Changes a member's role (managers; never above their own).
+#[utoipa::path(
+    patch,
+    path = MEMBER_PATH,
+    tag = "groups",
+    params(("group_id" = Uuid, Path), ("user_id" = Uuid, Path)),
+    request_body = RoleBody,
+    responses(
+        (status = 200, body = RoleChanged),
+        (status = 403, description = "Managers only, and never above one's own role (`forbidden`)"),
+        (status = 404, description = "No such group or member (`not_found`)"),
+        (status = 409, description = "The group would lose its last top-role member (`last_owner`)"),
+    ),
+)]
 async fn change_role(
     State(state): State<AppState>,
     authed: Authed,
     ApiPath((group_id, user_id)): ApiPath<(String, String)>,
     ApiJson(body): ApiJson<RoleBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<RoleChanged>> {
     let access = Access::load(&state, &group_id, authed).await?;
     access.require_manager(&state)?;
     let (user_id, current) = target_role(&state, &access, &user_id).await?;
@@ -259,9 +359,22 @@ async fn change_role(
     let top = state.settings.roles.top();
     state.store.change_membership(access.group.id, user_id, Some(&body.role), top, &access.audit).await?;
     tracing::info!(group_id = %access.group.id, %user_id, "member role changed");
-    Ok(Json(json!({"user_id": user_id, "role": body.role})))
+    Ok(Json(RoleChanged { user_id, role: body.role }))
 }
 
+/// Removes a member (managers), or leaves the group (oneself).
+#[utoipa::path(
+    delete,
+    path = MEMBER_PATH,
+    tag = "groups",
+    params(("group_id" = Uuid, Path), ("user_id" = Uuid, Path)),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 403, description = "Managers only, and never someone above oneself (`forbidden`)"),
+        (status = 404, description = "No such group or member (`not_found`)"),
+        (status = 409, description = "The group would lose its last top-role member (`last_owner`)"),
+    ),
+)]
 async fn remove_member(
     State(state): State<AppState>,
     authed: Authed,

@@ -11,13 +11,13 @@ pub mod groups;
 pub mod health;
 pub mod public_invites;
 
-use axum::Router;
+use utoipa_axum::router::OpenApiRouter;
 
 use crate::{AppState, error::ApiError};
 
 /// Everything under `/api/v1`.
-pub fn api() -> Router<AppState> {
-    Router::new()
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
         .merge(accounts::router())
         .merge(public_invites::router())
         .merge(admin_invites::router())

@@ -2,19 +2,17 @@
 //! or anything about other invites) and accept it (joins the group with the invite's
 //! role — never a role the client sends).
 
-use axum::{
-    Json, Router,
-    extract::State,
-    http::StatusCode,
-    routing::{get, post},
-};
-use chrono::Utc;
-use serde_json::{Value, json};
+use axum::{Json, extract::State, http::StatusCode};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
 use usher_domain::{
     account::mask_email,
     invite::{InviteKind, InviteStatus},
 };
 use usher_storage::model::{Invite, Secret};
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
 
 use crate::{
     AppState,
@@ -22,12 +20,56 @@ use crate::{
     error::{ApiError, ApiResult},
     extract::ApiPath,
     limits::InviteRateLimit,
-    metrics,
+    metrics, openapi,
     routes::accounts::secret_of,
 };
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/invites/{code_or_token}", get(look_up)).route("/invites/{code_or_token}/accept", post(accept))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(look_up)).routes(routes!(accept))
+}
+
+/// What a look-up shows: enough to decide whether to accept, nothing to exploit (no
+/// ids, no full email, nothing about other invites).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InvitePreview {
+    #[schema(schema_with = openapi::invite_kind)]
+    kind: InviteKind,
+    /// Always `active`: anything else is answered with 410.
+    #[schema(schema_with = openapi::invite_status)]
+    status: InviteStatus,
+    description: Option<String>,
+    group: Option<GroupPreview>,
+    role: Option<String>,
+    inviter: Option<Inviter>,
+    expires_at: Option<DateTime<Utc>>,
+    uses_remaining: Option<u32>,
+    /// Email invitations: the address, masked (`a***@example.com`).
+    email_hint: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GroupPreview {
+    name: String,
+    description: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Inviter {
+    display_name: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Accepted {
+    membership: Membership,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Membership {
+    group_id: Uuid,
+    user_id: Uuid,
+    role: String,
+    joined_at: DateTime<Utc>,
+    invite_id: Uuid,
 }
 
 /// The active invite a code or token names, of a kind this route honours (never a
@@ -48,35 +90,65 @@ pub async fn active_invite(state: &AppState, secret: &Secret) -> ApiResult<Invit
     }
 }
 
+/// Shows an invite without using it.
+#[utoipa::path(
+    get,
+    path = "/invites/{code_or_token}",
+    tag = "invites",
+    security(()),
+    params(("code_or_token" = String, Path, description = "An invite code, or an email invitation's token")),
+    responses(
+        (status = 200, body = InvitePreview),
+        (status = 404, description = "No such invite (`invite_not_found`), login-link tokens included"),
+        (status = 410, description = "`invite_expired`, `invite_revoked`, `invite_used_up` or `invite_superseded`"),
+        (status = 429, description = "Too many look-ups from this address (`rate_limited`)"),
+    ),
+)]
 async fn look_up(
     _: InviteRateLimit,
     State(state): State<AppState>,
     ApiPath(code_or_token): ApiPath,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<InvitePreview>> {
     let invite = active_invite(&state, &secret_of(code_or_token.trim())).await?;
     let group = match invite.group_id {
-        Some(id) => state.store.group(id).await?.map(|g| json!({"name": g.name, "description": g.description})),
+        Some(id) => state.store.group(id).await?.map(|g| GroupPreview { name: g.name, description: g.description }),
         None => None,
     };
-    Ok(Json(json!({
-        "kind": invite.kind,
-        "status": InviteStatus::Active,
-        "description": invite.description,
-        "group": group,
-        "role": invite.role,
-        "inviter": invite.created_by.map(|c| json!({"display_name": c.display_name})),
-        "expires_at": invite.usage.expires_at,
-        "uses_remaining": invite.usage.uses_remaining(),
-        "email_hint": invite.email.as_deref().map(mask_email),
-    })))
+    Ok(Json(InvitePreview {
+        kind: invite.kind,
+        status: InviteStatus::Active,
+        description: invite.description,
+        group,
+        role: invite.role,
+        inviter: invite.created_by.map(|c| Inviter { display_name: c.display_name }),
+        expires_at: invite.usage.expires_at,
+        uses_remaining: invite.usage.uses_remaining(),
+        email_hint: invite.email.as_deref().map(mask_email),
+    }))
 }
 
+/// Joins the invite's group with the invite's role, as the signed-in user.
+#[utoipa::path(
+    post,
+    path = "/invites/{code_or_token}/accept",
+    tag = "invites",
+    params(("code_or_token" = String, Path, description = "A group code, or an email invitation's token")),
+    responses(
+        (status = 201, body = Accepted),
+        (status = 400, description = "A registration invite is used by registering (`not_applicable`)"),
+        (status = 403, description = "The invitation is for another email (`email_mismatch`), or the account is disabled"),
+        (status = 404, description = "No such invite (`invite_not_found`)"),
+        (status = 409, description = "Already a member (`already_member`)"),
+        (status = 410, description = "`invite_expired`, `invite_revoked`, `invite_used_up` or `invite_superseded`"),
+        (status = 429, description = "Too many attempts from this address (`rate_limited`)"),
+    ),
+)]
 async fn accept(
     _: InviteRateLimit,
     State(state): State<AppState>,
     authed: Authed,
     ApiPath(code_or_token): ApiPath,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<Accepted>)> {
     let secret = secret_of(code_or_token.trim());
     let invite = active_invite(&state, &secret).await?;
     if invite.kind == InviteKind::Registration {
@@ -86,14 +158,6 @@ async fn accept(
     let (group_id, role) = state.store.accept_invite(&secret, &authed.user, &authed.audit(), now).await?;
     tracing::info!(%group_id, user_id = %authed.user.id, invite_id = %invite.id, "invite accepted");
     metrics::redeemed(invite.kind.as_str());
-    Ok((
-        StatusCode::CREATED,
-        Json(json!({"membership": {
-            "group_id": group_id,
-            "user_id": authed.user.id,
-            "role": role,
-            "joined_at": now,
-            "invite_id": invite.id,
-        }})),
-    ))
+    let membership = Membership { group_id, user_id: authed.user.id, role, joined_at: now, invite_id: invite.id };
+    Ok((StatusCode::CREATED, Json(Accepted { membership })))
 }

@@ -14,6 +14,7 @@ mod groups;
 mod login_links;
 mod mail;
 mod metrics;
+mod openapi;
 mod permissions;
 mod rate_limits;
 mod readme;

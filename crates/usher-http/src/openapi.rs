@@ -1,0 +1,167 @@
+//! The OpenAPI document, generated from the code: each handler's `#[utoipa::path]`
+//! annotation is registered together with the handler (`utoipa_axum::routes!`), so a
+//! route cannot exist without its entry. Served at `GET /api/openapi.json`.
+//!
+//! Handlers list their success answers and the refusals particular to them (403, 404,
+//! 409, 410, 429); [`Conventions`] adds what follows from the route's shape — 401 where
+//! a session is needed, 403 on the `admin` routes, 400/413/415 where a body is read, 400
+//! where a query is read, 503 where the database is — and makes every 4xx/5xx answer
+//! problem+json.
+
+use std::sync::Arc;
+
+use axum::{
+    Extension,
+    http::{HeaderValue, header},
+    response::{IntoResponse, Response},
+};
+use usher_domain::{
+    device::DeviceType,
+    invite::{InviteKind, InviteStatus},
+};
+use utoipa::{
+    Modify, OpenApi,
+    openapi::{
+        ContentBuilder, HeaderBuilder, Object, ObjectBuilder, RefOr, ResponseBuilder, Type,
+        path::{Operation, ParameterIn},
+        security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme},
+    },
+};
+
+use crate::error::{FieldError, Problem};
+
+/// The session cookie's name (SPEC §3).
+const COOKIE: &str = "usher_session";
+const PROBLEM_JSON: &str = "application/problem+json";
+/// Routes that never touch the database (so never answer 503).
+const NO_DATABASE: &[&str] = &["/healthz", "/metrics", "/api/openapi.json"];
+
+#[derive(Debug, OpenApi)]
+#[openapi(
+    info(
+        title = "Usher",
+        description = "Invitations and membership: registration invites, group codes, email \
+                       invitations and login links. Errors are RFC 9457 problem+json with a \
+                       stable `code`.",
+    ),
+    components(schemas(Problem, FieldError)),
+    security(("session_token" = []), ("session_cookie" = [])),
+)]
+pub struct ApiDoc;
+
+/// The rendered document, shared by every request for it.
+#[derive(Debug, Clone)]
+pub struct Document(Arc<Vec<u8>>);
+
+impl Document {
+    /// `doc` as routed, with [`Conventions`] applied.
+    pub fn new(mut doc: utoipa::openapi::OpenApi) -> Self {
+        Conventions.modify(&mut doc);
+        Self(Arc::new(serde_json::to_vec(&doc).unwrap_or_default()))
+    }
+}
+
+/// This document (OpenAPI 3.1).
+#[utoipa::path(
+    get,
+    path = "/api/openapi.json",
+    tag = "ops",
+    security(()),
+    responses((status = 200, description = "The OpenAPI document of this server", body = Object)),
+)]
+pub async fn serve(Extension(doc): Extension<Document>) -> Response {
+    let content_type = HeaderValue::from_static("application/json");
+    ([(header::CONTENT_TYPE, content_type)], doc.0.as_ref().clone()).into_response()
+}
+
+/// The conventions every route follows, written into its entry.
+#[derive(Debug)]
+pub struct Conventions;
+
+impl Modify for Conventions {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "session_token",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        components
+            .add_security_scheme("session_cookie", SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(COOKIE))));
+        for (path, item) in &mut doc.paths.paths {
+            let database = !NO_DATABASE.contains(&path.as_str());
+            let operations = [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete];
+            for operation in operations.into_iter().flatten() {
+                add_implied_refusals(operation, database);
+                for (status, response) in &mut operation.responses.responses {
+                    if let RefOr::T(response) = response
+                        && !status.starts_with('2')
+                    {
+                        *response = problem_response(status, &response.description);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The refusals a route gives by its shape.
+fn add_implied_refusals(operation: &mut Operation, database: bool) {
+    let public = operation.security.as_ref().is_some_and(|s| s.contains(&SecurityRequirement::default()));
+    let reads_query =
+        operation.parameters.iter().flatten().any(|p| matches!(p, RefOr::T(p) if p.parameter_in == ParameterIn::Query));
+    let mut implied = Vec::new();
+    if !public {
+        implied.push(("401", "No valid session (`unauthenticated`)"));
+    }
+    if operation.tags.iter().flatten().any(|tag| tag == "admin") {
+        implied.push(("403", "Instance admins only (`forbidden`)"));
+    }
+    if operation.request_body.is_some() {
+        implied.push(("400", "A field is missing or invalid (`invalid_request`, with `errors`)"));
+        implied.push(("413", "The body is larger than 64 KiB (`payload_too_large`)"));
+        implied.push(("415", "The body is not JSON (`invalid_request`)"));
+    } else if reads_query {
+        implied.push(("400", "A query parameter is invalid (`invalid_request`, with `errors`)"));
+    }
+    if database {
+        implied.push(("503", "The database is unavailable (`unavailable`); retry after `Retry-After`"));
+    }
+    let responses = &mut operation.responses.responses;
+    for (status, description) in implied {
+        responses.entry(status.to_owned()).or_insert_with(|| ResponseBuilder::new().description(description).into());
+    }
+}
+
+/// A problem+json answer; 429 and 503 say when to come back.
+fn problem_response(status: &str, description: &str) -> utoipa::openapi::Response {
+    let mut response = ResponseBuilder::new()
+        .description(description)
+        .content(PROBLEM_JSON, ContentBuilder::new().schema(Some(RefOr::Ref(problem_ref()))).build());
+    if matches!(status, "429" | "503") {
+        let seconds = ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(0)).build();
+        let header = HeaderBuilder::new().schema(Some(seconds)).description(Some("Seconds to wait before retrying"));
+        response = response.header("Retry-After", header.build());
+    }
+    response.build()
+}
+
+fn problem_ref() -> utoipa::openapi::Ref {
+    utoipa::openapi::Ref::from_schema_name("Problem")
+}
+
+/// A string schema that takes one of `values`.
+fn one_of(values: impl IntoIterator<Item = &'static str>) -> Object {
+    ObjectBuilder::new().schema_type(Type::String).enum_values(Some(values)).build()
+}
+
+pub fn invite_kind() -> Object {
+    one_of(InviteKind::ALL.map(InviteKind::as_str))
+}
+
+pub fn invite_status() -> Object {
+    one_of(InviteStatus::ALL.map(InviteStatus::as_str))
+}
+
+pub fn device_type() -> Object {
+    one_of(DeviceType::ALL.map(DeviceType::as_str))
+}
