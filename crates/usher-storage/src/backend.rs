@@ -109,6 +109,14 @@ impl std::ops::DerefMut for SqliteTx {
     }
 }
 
+/// SQLite connections: one per core for readers, plus the writer. A query runs on its
+/// connection's own thread, so more connections than cores add threads and page caches
+/// (~5 MiB each), not throughput (docs/PERFORMANCE.md, pool sizing).
+fn sqlite_connections() -> u32 {
+    let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+    u32::try_from(cores).unwrap_or(u32::MAX).saturating_add(1).clamp(3, 17)
+}
+
 impl Pool {
     pub(crate) async fn connect(url: &str, durability: SqliteDurability) -> Result<Self, StoreError> {
         match Backend::of_url(url)? {
@@ -126,7 +134,7 @@ impl Pool {
                     .busy_timeout(Duration::from_secs(10))
                     .foreign_keys(true);
                 let pool = SqlitePoolOptions::new()
-                    .max_connections(8)
+                    .max_connections(sqlite_connections())
                     .acquire_timeout(ACQUIRE_TIMEOUT)
                     .connect_with(options)
                     .await?;
