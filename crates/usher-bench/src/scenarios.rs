@@ -263,6 +263,10 @@ async fn run_backend(
         json!(race(&api, &seeded).await),
     );
     report.note(format!("{backend}: peak RSS during the bench MiB"), json!(usher.rss_mib().1));
+    drop(usher);
+    if let Some(admin) = &postgres {
+        drop_postgres(admin, &database_url).await;
+    }
 }
 
 fn lookup_requests(api: &str, seeded: &Arc<Seeded>) -> Arc<dyn Fn(usize) -> Option<Request> + Send + Sync> {
@@ -306,10 +310,23 @@ async fn race(api: &str, seeded: &Seeded) -> usize {
 }
 
 async fn fresh_postgres(admin_url: &str) -> String {
-    use sqlx::Connection;
     let name = format!("usher_bench_{}", uuid::Uuid::new_v4().simple());
-    let mut conn = sqlx::PgConnection::connect(admin_url).await.expect("USHER_BENCH_POSTGRES_URL reachable");
-    sqlx::query(&format!("CREATE DATABASE \"{name}\"")).execute(&mut conn).await.expect("create database");
+    admin_statement(admin_url, &format!("CREATE DATABASE \"{name}\"")).await.expect("create database");
     let (base, _) = admin_url.rsplit_once('/').expect("a database in the URL");
     format!("{base}/{name}")
+}
+
+/// Drops the database [`fresh_postgres`] made, once its server has stopped.
+async fn drop_postgres(admin_url: &str, database_url: &str) {
+    let (_, name) = database_url.rsplit_once('/').expect("a database in the URL");
+    if let Err(err) = admin_statement(admin_url, &format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await {
+        eprintln!("could not drop the bench database {name}: {err}");
+    }
+}
+
+async fn admin_statement(admin_url: &str, sql: &str) -> Result<(), sqlx::Error> {
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect(admin_url).await?;
+    sqlx::query(sql).execute(&mut conn).await?;
+    Ok(())
 }

@@ -138,6 +138,16 @@ impl InviteView {
         Ok(self)
     }
 
+    /// Each email invitation of `views` with its latest email's delivery, in one query.
+    pub async fn with_deliveries(mut views: Vec<Self>, store: &Store) -> Result<Vec<Self>, ApiError> {
+        let ids: Vec<Uuid> = views.iter().filter(|v| v.kind == InviteKind::EmailInvitation).map(|v| v.id).collect();
+        let mut deliveries = store.deliveries(&ids).await?;
+        for view in &mut views {
+            view.delivery = deliveries.remove(&view.id).map(DeliveryView::from);
+        }
+        Ok(views)
+    }
+
     /// With the plain token of an email invitation, shown this once.
     pub fn with_token(mut self, token: &str, settings: &Settings) -> Self {
         self.url = Some(settings.invitation_url(token));

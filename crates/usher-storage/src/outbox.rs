@@ -1,6 +1,8 @@
 //! The outbox: mail written with the change that causes it, claimed by whichever
 //! worker gets there first, sent once, retried with backoff, failed for admins to see.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use uuid::Uuid;
@@ -170,13 +172,35 @@ impl Store {
 
     /// The latest email of an invite.
     pub async fn delivery(&self, invite_id: Uuid) -> Result<Option<Delivery>, StoreError> {
-        let sql = "SELECT status, attempts, last_error FROM outbox WHERE invite_id = $1 ORDER BY id DESC LIMIT 1";
-        let row: Option<(String, i64, Option<String>)> = dispatch!(&self.pool, Pool, pool => sqlx::query_as(sql).bind(invite_id.to_string()).fetch_optional(pool).await?);
-        Ok(row.map(|(status, attempts, last_error)| Delivery {
-            status,
-            attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
-            last_error,
-        }))
+        Ok(self.deliveries(&[invite_id]).await?.remove(&invite_id))
+    }
+
+    /// The latest email's delivery of each of `invite_ids` that has one, in one query.
+    pub async fn deliveries(&self, invite_ids: &[Uuid]) -> Result<HashMap<Uuid, Delivery>, StoreError> {
+        if invite_ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let placeholders: Vec<String> = (1..=invite_ids.len()).map(|n| format!("${n}")).collect();
+        let sql = format!(
+            "SELECT o.invite_id, o.status, o.attempts, o.last_error FROM outbox o \
+             WHERE o.invite_id IN ({}) \
+             AND o.id = (SELECT MAX(p.id) FROM outbox p WHERE p.invite_id = o.invite_id)",
+            placeholders.join(", ")
+        );
+        let rows: Vec<(String, String, i64, Option<String>)> = dispatch!(&self.pool, Pool, pool => {
+            let mut query = sqlx::query_as(&sql);
+            for id in invite_ids {
+                query = query.bind(id.to_string());
+            }
+            query.fetch_all(pool).await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|(invite_id, status, attempts, last_error)| {
+                let delivery = Delivery { status, attempts: u32::try_from(attempts).unwrap_or(u32::MAX), last_error };
+                (parse_id(&invite_id), delivery)
+            })
+            .collect())
     }
 
     /// Messages by status, for tests and metrics.

@@ -243,11 +243,7 @@ async fn list(
     let (active, page, now) = (query.active_only(true)?, query.page()?, Utc::now());
     let rows = state.store.list_invites(InviteScope::group(access.group.id), active, page, now).await?;
     let mut list = Paginated::new(rows, page, |i| i.id, |i| InviteView::new(i, &state.settings, now));
-    let mut items = Vec::with_capacity(list.items.len());
-    for view in list.items {
-        items.push(view.with_delivery(&state.store).await?);
-    }
-    list.items = items;
+    list.items = InviteView::with_deliveries(list.items, &state.store).await?;
     Ok(Json(list))
 }
 

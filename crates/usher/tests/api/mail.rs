@@ -129,6 +129,15 @@ async fn mail_waits_out_an_smtp_outage_and_arrives_once(backend: Backend) {
     assert_eq!(per_recipient.len(), 5, "{per_recipient:?}");
     assert!(per_recipient.values().all(|n| *n == 1), "each exactly once: {per_recipient:?}");
     assert_eq!(app.store.count_outbox("sent").await.unwrap(), 5);
+    // The list shows each invitation's own latest delivery (read in one query for the page).
+    let (_, list) = app.get(&format!("/groups/{group}/invites"), Some(owner)).await;
+    let listed: BTreeMap<&str, &Value> =
+        list["items"].as_array().unwrap().iter().map(|i| (i["id"].as_str().unwrap(), &i["delivery"])).collect();
+    assert_eq!(listed.len(), 5, "{list}");
+    for id in &ids {
+        assert_eq!(listed[id.as_str()]["status"], "sent", "{list}");
+        assert_eq!(*listed[id.as_str()], app.group_invite_state(owner, group, id).await["delivery"]);
+    }
 }
 
 async fn a_refused_recipient_fails_at_once_and_an_admin_retries_it(backend: Backend) {
