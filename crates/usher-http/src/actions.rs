@@ -2,13 +2,18 @@
 
 use chrono::{DateTime, Utc};
 use rand::rngs::OsRng;
-use usher_domain::{code::InviteCode, invite::InviteKind, token::Token};
+use usher_domain::{
+    code::InviteCode,
+    device::DeviceInfo,
+    invite::InviteKind,
+    token::{Token, TokenHash},
+};
 use usher_storage::{
     AuditContext, Store, StoreError,
     model::{Invite, NewInvite, OutgoingEmail, Secret, User},
 };
 
-use crate::Settings;
+use crate::{AppState, Settings, auth::session, metrics};
 
 /// A login link just minted: the row, and the token and URL shown this once.
 #[derive(Debug)]
@@ -85,4 +90,21 @@ pub async fn create_registration_invite(
             other => return other,
         }
     }
+}
+
+/// Uses a login link (once) and opens a session on `device`: the API's redemption and
+/// the `/l/{token}` page's button both come here.
+pub async fn redeem_login_link(
+    state: &AppState,
+    token: &str,
+    device: Option<DeviceInfo>,
+    audit: &AuditContext,
+) -> Result<(User, Token), StoreError> {
+    let now = Utc::now();
+    let (session_token, session) = session::mint(state, device, now);
+    let secret = Secret::Token(TokenHash::of(token.trim()));
+    let user = state.store.redeem_login_link(&secret, session, audit, now).await?;
+    tracing::info!(user_id = %user.id, "login link redeemed");
+    metrics::redeemed(InviteKind::LoginLink.as_str());
+    Ok((user, session_token))
 }

@@ -11,6 +11,7 @@
 //! - [`limits`]: rate limits; [`client_ip`]: the caller's address (trusted proxies).
 //! - [`auth`]: sessions (bearer or cookie), passwords (argon2id off the async workers).
 //! - [`routes`]: one module per resource, each with its own `router()`.
+//! - [`pages`]: the server-rendered pages people land on, and their CSRF protection.
 //! - [`views`]: the JSON shapes the API answers with, and pagination.
 //! - [`validate`]: collecting field errors, shared input shapes.
 //! - [`actions`]: operations shared by routes and the command line (minting login links
@@ -25,6 +26,7 @@ pub mod extract;
 pub mod limits;
 pub mod metrics;
 pub mod openapi;
+pub mod pages;
 pub mod routes;
 pub mod settings;
 pub mod validate;
@@ -79,6 +81,7 @@ pub fn documented_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .nest("/api/v1", routes::api())
         .merge(routes::health::router())
+        .merge(pages::router())
         .routes(routes!(metrics::render))
         .routes(routes!(openapi::serve))
 }

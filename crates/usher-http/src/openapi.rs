@@ -6,7 +6,7 @@
 //! 409, 410, 429); [`Conventions`] adds what follows from the route's shape — 401 where
 //! a session is needed, 403 on the `admin` routes, 400/413/415 where a body is read, 400
 //! where a query is read, 503 where the database is — and makes every 4xx/5xx answer
-//! problem+json.
+//! problem+json. Pages (tag `pages`) list all their answers themselves, as HTML.
 
 use std::sync::Arc;
 
@@ -90,7 +90,9 @@ impl Modify for Conventions {
         for (path, item) in &mut doc.paths.paths {
             let database = !NO_DATABASE.contains(&path.as_str());
             let operations = [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete];
-            for operation in operations.into_iter().flatten() {
+            // Pages list their own answers, all HTML.
+            let api = operations.into_iter().flatten().filter(|op| !op.tags.iter().flatten().any(|t| t == "pages"));
+            for operation in api {
                 add_implied_refusals(operation, database);
                 for (status, response) in &mut operation.responses.responses {
                     if let RefOr::T(response) = response

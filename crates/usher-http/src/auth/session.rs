@@ -13,7 +13,7 @@ use usher_domain::{
     token::{Token, TokenHash},
 };
 use usher_storage::{
-    AuditContext,
+    AuditContext, StoreError,
     model::{NewSession, User},
 };
 
@@ -92,11 +92,16 @@ impl FromRequestParts<AppState> for Authed {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let token = presented_token(&parts.headers).ok_or(ApiError::Unauthenticated)?;
-        let token_hash = TokenHash::of(&token);
-        let user = state.store.session_user(&token_hash, Utc::now()).await?.ok_or(ApiError::Unauthenticated)?;
+        let (user, token_hash) = signed_in(&parts.headers, state).await?.ok_or(ApiError::Unauthenticated)?;
         Ok(Self { user, token_hash, ip: ClientIp::of(parts, &state.settings.trusted_proxies) })
     }
+}
+
+/// The user of the session a request presents, if any (pages that also serve visitors).
+pub async fn signed_in(headers: &HeaderMap, state: &AppState) -> Result<Option<(User, TokenHash)>, StoreError> {
+    let Some(token) = presented_token(headers) else { return Ok(None) };
+    let token_hash = TokenHash::of(&token);
+    Ok(state.store.session_user(&token_hash, Utc::now()).await?.map(|user| (user, token_hash)))
 }
 
 /// A signed-in instance admin.

@@ -11,7 +11,6 @@ use serde::{Deserialize, Serialize};
 use usher_domain::{
     account::{DisplayName, Email, Password, Username},
     code::InviteCode,
-    invite::InviteKind,
     token::{Token, TokenHash},
 };
 use usher_storage::model::{NewUser, Secret, User};
@@ -20,7 +19,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use crate::{
-    AppState, Registration,
+    AppState, Registration, actions,
     auth::{Authed, password, session},
     client_ip::ClientIp,
     error::{ApiError, ApiResult, ForbiddenCode},
@@ -267,12 +266,7 @@ async fn redeem_login_link(
     let mut fields = Fields::default();
     let device = body.device.parse(&mut fields);
     fields.finish()?;
-    let now = Utc::now();
-    let (token, session) = session::mint(&state, device, now);
-    let secret = Secret::Token(TokenHash::of(body.token.trim()));
-    let user = state.store.redeem_login_link(&secret, session, &ip.audit(None), now).await?;
-    tracing::info!(user_id = %user.id, "login link redeemed");
-    metrics::redeemed(InviteKind::LoginLink.as_str());
+    let (user, token) = actions::redeem_login_link(&state, &body.token, device, &ip.audit(None)).await?;
     let body = LinkSignedIn { user_id: user.id, username: user.username, session_token: token.expose().to_owned() };
     Ok((StatusCode::OK, [(SET_COOKIE, session::set_cookie(&state, &token))], Json(body)).into_response())
 }

@@ -6,6 +6,7 @@ mod harness;
 
 mod accounts;
 mod audit;
+mod browser;
 mod cleanup;
 mod errors;
 mod faults;
@@ -15,6 +16,7 @@ mod login_links;
 mod mail;
 mod metrics;
 mod openapi;
+mod pages;
 mod permissions;
 mod rate_limits;
 mod readme;

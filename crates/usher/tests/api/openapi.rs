@@ -66,8 +66,8 @@ async fn every_route_and_method_is_in_the_document(app: TestApp) {
     }
 }
 
-/// An operation names each path parameter, answers some 2xx, and every refusal it
-/// documents is problem+json.
+/// An operation names each path parameter, answers some 2xx or 3xx, and every refusal
+/// it documents is problem+json (HTML for pages).
 fn check_operation(path: &str, method: &str, operation: &Value) {
     let params: BTreeSet<&str> = operation["parameters"]
         .as_array()
@@ -80,9 +80,14 @@ fn check_operation(path: &str, method: &str, operation: &Value) {
         path.split('/').filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}'))).collect();
     assert_eq!(params, in_path, "{method} {path}: path parameters");
     let responses = operation["responses"].as_object().unwrap();
-    assert!(responses.keys().any(|s| s.starts_with('2')), "{method} {path}: no success answer");
-    for (status, response) in responses.iter().filter(|(s, _)| !s.starts_with('2')) {
-        let schema = &response["content"]["application/problem+json"]["schema"]["$ref"];
-        assert_eq!(schema, "#/components/schemas/Problem", "{method} {path} {status}");
+    assert!(responses.keys().any(|s| s.starts_with(['2', '3'])), "{method} {path}: no success answer");
+    let page = operation["tags"].as_array().is_some_and(|tags| tags.iter().any(|t| t == "pages"));
+    for (status, response) in responses.iter().filter(|(s, _)| !s.starts_with(['2', '3'])) {
+        if page {
+            assert!(response["content"]["text/html"].is_object(), "{method} {path} {status}: a page answers HTML");
+        } else {
+            let schema = &response["content"]["application/problem+json"]["schema"]["$ref"];
+            assert_eq!(schema, "#/components/schemas/Problem", "{method} {path} {status}");
+        }
     }
 }

@@ -7,10 +7,12 @@
 
 use std::net::SocketAddr;
 
+mod browser;
 mod db;
 mod process;
 mod proxy;
 mod smtp;
+pub use browser::Browser;
 pub use db::TestDb;
 pub use process::UsherProcess;
 pub use proxy::TcpProxy;

@@ -1,0 +1,58 @@
+//! Flows in a real headless Chromium (see `harness/browser.rs`): the pages as a person
+//! meets them. One backend is enough here; the HTTP-level page tests run on both.
+
+use fantoccini::Locator;
+use reqwest::StatusCode;
+
+use crate::harness::{Backend, Browser, TestApp};
+
+/// A login link opened twice still works; the button signs in; a forged form is refused;
+/// the used link then shows the used-up page (410). Desktop and phone widths.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_login_link_signs_in_once_through_its_button() {
+    for (width, device) in [(1280, "desktop"), (390, "phone")] {
+        let Some(app) = TestApp::spawn(Backend::Sqlite).await else { return };
+        let Some(browser) = Browser::start(width).await else { return };
+        app.create_user("alice").await;
+        let link = app.create_login_link("alice").await;
+        let (id, url) = (link["id"].as_str().unwrap().to_owned(), link["url"].as_str().unwrap().to_owned());
+        assert!(url.starts_with(&format!("http://{}/l/", app.addr)), "{url}");
+
+        // Opened twice (a mail scanner, then the person): still unused.
+        for _ in 0..2 {
+            browser.client.goto(&url).await.unwrap();
+            browser.wait_for_text("Continue as alice").await;
+        }
+        let (_, state) = app.get(&format!("/admin/login-links/{id}"), Some(&app.admin_token)).await;
+        assert_eq!(state["used"], false, "opening the page used the link");
+        browser.screenshot(&format!("login-link-{device}")).await;
+
+        // The button fits the screen.
+        let button = browser.client.find(Locator::Css("button[type=submit]")).await.unwrap();
+        let (x, _, w, _) = button.rectangle().await.unwrap();
+        assert!(x >= 0.0 && x + w <= f64::from(width), "button at {x} + {w} on a {width} px screen");
+
+        // A form whose CSRF token was tampered with is refused, and uses nothing.
+        browser.client.execute("document.querySelector('input[name=csrf]').value = 'forged';", vec![]).await.unwrap();
+        button.click().await.unwrap();
+        browser.wait_for_text("Please try again").await;
+        let (_, state) = app.get(&format!("/admin/login-links/{id}"), Some(&app.admin_token)).await;
+        assert_eq!(state["used"], false);
+
+        // The real button: signed in, at `/`.
+        browser.client.goto(&url).await.unwrap();
+        browser.client.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+        let home = format!("http://{}/", app.addr);
+        browser.client.wait().for_url(&home.parse().unwrap()).await.unwrap();
+        browser.wait_for_text("Hello, alice").await;
+        browser.screenshot(&format!("home-{device}")).await;
+
+        // Used: the page says so, and answers 410.
+        browser.client.goto(&url).await.unwrap();
+        browser.wait_for_text("already been used").await;
+        browser.screenshot(&format!("link-used-{device}")).await;
+        let status = app.client.get(&url).send().await.unwrap().status();
+        assert_eq!(status, StatusCode::GONE);
+        browser.close().await;
+    }
+}

@@ -1,0 +1,113 @@
+//! A real headless Chromium, driven over WebDriver (chromedriver, through fantoccini).
+//! Without Chromium and chromedriver the browser tests print a notice and skip, unless
+//! `USHER_REQUIRE_BROWSER=1` (CI), which makes their absence a failure.
+
+use std::{
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    time::Duration,
+};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::json;
+
+pub struct Browser {
+    pub client: Client,
+    driver: Child,
+    _profile: tempfile::TempDir,
+}
+
+/// An executable on `PATH`.
+fn which(name: &str) -> Option<PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?).map(|dir| dir.join(name)).find(|p| p.is_file())
+}
+
+impl Browser {
+    /// A fresh browser (its own profile, so no cookies) with a `width` × 900 window.
+    pub async fn start(width: u32) -> Option<Self> {
+        let required = std::env::var("USHER_REQUIRE_BROWSER").is_ok_and(|v| v == "1");
+        let (Some(chromium), Some(chromedriver)) = (which("chromium"), which("chromedriver")) else {
+            assert!(!required, "USHER_REQUIRE_BROWSER=1 but chromium or chromedriver is not on PATH");
+            eprintln!("notice: browser test skipped: install chromium and chromedriver to run it");
+            return None;
+        };
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let driver = Command::new(chromedriver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        let profile = tempfile::tempdir().unwrap();
+        let client = connect(port, &chromium, profile.path(), width).await;
+        Some(Self { client, driver, _profile: profile })
+    }
+
+    /// Waits (up to 10 s, across a navigation) until the page's text contains `needle`.
+    pub async fn wait_for_text(&self, needle: &str) {
+        let mut last = String::new();
+        for _ in 0..100 {
+            if let Ok(body) = self.client.find(Locator::Css("body")).await
+                && let Ok(text) = body.text().await
+            {
+                if text.contains(needle) {
+                    return;
+                }
+                last = text;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the page never said {needle:?}; it says: {last}");
+    }
+
+    /// Saves a screenshot as `target/screenshots/{name}.png` (for the README's pictures).
+    pub async fn screenshot(&self, name: &str) {
+        let png = self.client.screenshot().await.unwrap();
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+    }
+
+    pub async fn close(mut self) {
+        let _ = self.client.clone().close().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+async fn connect(port: u16, chromium: &Path, profile: &Path, width: u32) -> Client {
+    let mut options = json!({
+        "binary": chromium,
+        "args": [
+            "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+            format!("--window-size={width},900"), format!("--user-data-dir={}", profile.display()),
+        ],
+    });
+    // A window is at least 500 px wide; narrower screens are a phone's, emulated.
+    if width < 500 {
+        options["mobileEmulation"] = json!({"deviceMetrics": {"width": width, "height": 844, "pixelRatio": 2.0}});
+    }
+    let capabilities = json!({"browserName": "chrome", "goog:chromeOptions": options});
+    let serde_json::Value::Object(capabilities) = capabilities else { unreachable!() };
+    let mut last_error = None;
+    // chromedriver takes a moment to listen.
+    for _ in 0..100 {
+        match ClientBuilder::new(HttpConnector::new())
+            .capabilities(capabilities.clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+        {
+            Ok(client) => return client,
+            Err(err) => last_error = Some(err),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("chromedriver did not start a session: {last_error:?}");
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+    }
+}
