@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use rand::rngs::OsRng;
 use usher_domain::{
+    account::{DisplayName, Email, Password, Username, normalize_email},
     code::InviteCode,
     device::DeviceInfo,
     invite::InviteKind,
@@ -10,10 +11,17 @@ use usher_domain::{
 };
 use usher_storage::{
     AuditContext, Store, StoreError,
-    model::{Invite, NewInvite, OutgoingEmail, Secret, User},
+    model::{Invite, NewInvite, NewUser, OutgoingEmail, Secret, User},
 };
 
-use crate::{AppState, Settings, auth::session, metrics};
+use crate::{
+    AppState, Registration, Settings,
+    auth::{password, session},
+    error::{ApiError, ForbiddenCode},
+    metrics,
+    routes::{accounts::secret_of, public_invites},
+    validate::Fields,
+};
 
 /// A login link just minted: the row, and the token and URL shown this once.
 #[derive(Debug)]
@@ -107,4 +115,100 @@ pub async fn redeem_login_link(
     tracing::info!(user_id = %user.id, "login link redeemed");
     metrics::redeemed(InviteKind::LoginLink.as_str());
     Ok((user, session_token))
+}
+
+/// A sign-up as typed: the API's JSON and the `/register` page's form.
+#[derive(Debug, Clone, Copy)]
+pub struct AccountForm<'a> {
+    pub username: &'a str,
+    pub email: &'a str,
+    pub password: &'a str,
+    /// Defaults to the username.
+    pub display_name: Option<&'a str>,
+    /// A registration invite or group code, or an email invitation's token.
+    pub invite: Option<&'a str>,
+}
+
+/// Creates an account (through its invite, joining the invite's group) and opens a
+/// session. `fields` holds what the caller already refused, so every error is reported
+/// at once.
+pub async fn register(
+    state: &AppState,
+    form: AccountForm<'_>,
+    mut fields: Fields,
+    device: Option<DeviceInfo>,
+    audit: &AuditContext,
+) -> Result<(User, Token), ApiError> {
+    let invite = form.invite.map(str::trim).filter(|s| !s.is_empty()).map(secret_of);
+    match (state.settings.registration, &invite) {
+        (Registration::Closed, _) => {
+            return Err(ApiError::Forbidden(ForbiddenCode::RegistrationClosed, "Registration is closed.".into()));
+        }
+        (Registration::InviteOnly, None) => {
+            return Err(ApiError::Forbidden(ForbiddenCode::InviteRequired, "Registration needs an invite.".into()));
+        }
+        _ => {}
+    }
+    let username = fields.check("username", Username::parse(form.username));
+    let email = fields.check("email", Email::parse(form.email));
+    let password = fields.check("password", Password::parse(form.password));
+    let display_name = match form.display_name {
+        Some(name) => fields.check("display_name", DisplayName::parse(name)),
+        None => username.as_ref().map(DisplayName::from_username),
+    };
+    fields.finish()?;
+    let (Some(username), Some(email), Some(password), Some(display_name)) = (username, email, password, display_name)
+    else {
+        unreachable!("every field was checked above");
+    };
+
+    // A cheap read first, so junk codes (and the wrong email for an invitation) are
+    // refused before an expensive hash. The slot itself is taken atomically inside
+    // `register`.
+    let mut kind = None;
+    if let Some(secret) = &invite {
+        let found = public_invites::active_invite(state, secret).await?;
+        kind = Some(found.kind);
+        let invited = found.email.as_deref().map(normalize_email);
+        if invited.is_some_and(|invited| invited != email.normalized()) {
+            return Err(ApiError::from(StoreError::EmailMismatch));
+        }
+    }
+    let password_hash = password::hash(password).await?;
+    let new = NewUser { username, email, display_name, password_hash: Some(password_hash), is_admin: false };
+    let now = Utc::now();
+    let (token, session) = session::mint(state, device, now);
+    let user = state.store.register(new, invite.as_ref(), session, audit, now).await?;
+    tracing::info!(user_id = %user.id, "user registered");
+    if let Some(kind) = kind {
+        metrics::redeemed(kind.as_str());
+    }
+    Ok((user, token))
+}
+
+/// Signs in with a password: the API's `/auth/login` and the `/login` page. A wrong
+/// login or password is recorded (`user.login_failed`) and answered 401 either way.
+pub async fn login(
+    state: &AppState,
+    login: &str,
+    password: String,
+    device: Option<DeviceInfo>,
+    audit: &AuditContext,
+) -> Result<(User, Token), ApiError> {
+    let login = login.trim();
+    let user = state.store.user_by_login(login).await?;
+    let stored = user.as_ref().and_then(|u| u.password_hash.clone());
+    if !password::verify(password, stored).await? {
+        tracing::info!("sign-in refused");
+        state.store.record_login_failed(login, user.map(|u| u.id), audit).await?;
+        return Err(ApiError::Unauthenticated);
+    }
+    let user = user.ok_or(ApiError::Unauthenticated)?;
+    if user.disabled_at.is_some() {
+        return Err(ApiError::Forbidden(ForbiddenCode::Forbidden, "This account is disabled.".into()));
+    }
+    let now = Utc::now();
+    let (token, session) = session::mint(state, device, now);
+    state.store.start_session(user.id, session, audit, now).await?;
+    Ok((user, token))
 }

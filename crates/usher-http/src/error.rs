@@ -113,7 +113,8 @@ impl ApiError {
         Self::Internal(err.into())
     }
 
-    fn status_and_code(&self) -> (StatusCode, &'static str) {
+    /// The HTTP status and the SPEC's stable code.
+    pub fn status_and_code(&self) -> (StatusCode, &'static str) {
         match self {
             Self::Invalid(_) => (StatusCode::BAD_REQUEST, "invalid_request"),
             Self::NotApplicable(_) => (StatusCode::BAD_REQUEST, "not_applicable"),
@@ -148,7 +149,8 @@ impl ApiError {
         }
     }
 
-    fn detail(&self) -> String {
+    /// The sentence a person reads.
+    pub fn detail(&self) -> String {
         match self {
             Self::Gone(InviteStatus::Revoked) => "This invite was revoked.".into(),
             Self::Gone(InviteStatus::Expired) => "This invite has expired.".into(),

@@ -51,9 +51,10 @@ impl Store {
     /// case-insensitively (`email_normalized` holds the lowercased address).
     pub async fn user_by_login(&self, login: &str) -> Result<Option<User>, StoreError> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.username = $1 OR u.email_normalized = $2");
-        let normalized = usher_domain::account::normalize_email(login);
+        // Usernames are lowercase by rule, so `Alice` signs in as `alice`.
+        let (username, normalized) = (login.to_lowercase(), usher_domain::account::normalize_email(login));
         let row: Option<UserRow> = dispatch!(&self.pool, Pool, pool =>
-            sqlx::query_as(&sql).bind(login).bind(&normalized).fetch_optional(pool).await?);
+            sqlx::query_as(&sql).bind(&username).bind(&normalized).fetch_optional(pool).await?);
         Ok(row.map(User::from))
     }
 

@@ -5,24 +5,21 @@
 use axum::{
     Form,
     extract::{State, rejection::FormRejection},
-    http::{HeaderMap, HeaderValue, StatusCode, header},
-    response::{IntoResponse, Response},
+    http::{HeaderMap, StatusCode},
+    response::Response,
 };
 use chrono::Utc;
 use minijinja::context;
 use serde::Deserialize;
 use usher_domain::{
-    device::{DeviceInfo, DeviceType},
     invite::{InviteKind, InviteStatus},
     token::TokenHash,
 };
 use usher_storage::{StoreError, model::Secret};
 use utoipa::ToSchema;
-use uuid::Uuid;
 
 use crate::{
     AppState, actions,
-    auth::session,
     client_ip::ClientIp,
     error::ApiError,
     extract::ApiPath,
@@ -58,20 +55,9 @@ pub async fn show(State(state): State<AppState>, ApiPath(token): ApiPath, header
         status => return pages::gone(status, WHAT),
     }
     let Some(user) = link.user else { return pages::not_found(WHAT) };
-    let form = csrf::FormToken::for_form(&headers, state.settings.public_url.starts_with("https://"));
     let expires_at = link.usage.expires_at.map(|at| at.format("%Y-%m-%d %H:%M UTC").to_string());
-    let context = context! {
-        name => user.display_name,
-        username => user.username,
-        token,
-        csrf => form.value,
-        expires_at,
-    };
-    let mut page = pages::render(StatusCode::OK, "login_link.html", context);
-    if let Some(cookie) = form.set_cookie {
-        page.headers_mut().append(header::SET_COOKIE, cookie);
-    }
-    page
+    let context = context! { name => user.display_name, username => user.username, token, expires_at };
+    pages::form_page(&state, &headers, StatusCode::OK, "login_link.html", context)
 }
 
 /// The button's form.
@@ -107,11 +93,8 @@ pub async fn sign_in(
     headers: HeaderMap,
     form: Result<Form<SignInForm>, FormRejection>,
 ) -> Response {
-    if let Err(ApiError::RateLimited { retry_after_secs }) = limit {
-        let mut page =
-            pages::message(StatusCode::TOO_MANY_REQUESTS, "Too many attempts", "Wait a minute and try again.");
-        page.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
-        return page;
+    if let Err(err) = limit {
+        return pages::refusal(&err);
     }
     let Ok(Form(form)) = form else {
         return pages::message(
@@ -121,21 +104,10 @@ pub async fn sign_in(
         );
     };
     if !csrf::verify(&headers, &form.csrf) {
-        let text = "This form expired or came from another site. Open the link again and press the button.";
-        return pages::message(StatusCode::FORBIDDEN, "Please try again", text);
+        return pages::csrf_refused();
     }
-    let device = DeviceInfo::parse(&Uuid::new_v4().to_string(), DeviceType::Web, "Web browser", None).ok();
-    match actions::redeem_login_link(&state, &token, device, &ip.audit(None)).await {
-        Ok((_, session_token)) => (
-            StatusCode::SEE_OTHER,
-            [
-                (header::LOCATION, HeaderValue::from_static("/")),
-                (header::SET_COOKIE, session::set_cookie(&state, &session_token)),
-                (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
-                (header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")),
-            ],
-        )
-            .into_response(),
+    match actions::redeem_login_link(&state, &token, pages::web_device(), &ip.audit(None)).await {
+        Ok((_, session_token)) => pages::signed_in_redirect(&state, &session_token, "/"),
         Err(StoreError::InviteUnusable(status)) => pages::gone(status, WHAT),
         Err(StoreError::InviteNotFound) => pages::not_found(WHAT),
         Err(StoreError::UserDisabled) => {

@@ -6,26 +6,38 @@
 
 pub mod csrf;
 mod home;
+mod join;
+mod login;
 mod login_link;
+mod register;
 
 use std::sync::LazyLock;
 
 use axum::{
-    http::{HeaderName, HeaderValue, StatusCode, header},
+    http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use minijinja::Environment;
 use usher_domain::invite::InviteStatus;
+use usher_domain::{
+    device::{DeviceInfo, DeviceType},
+    token::Token,
+};
 use usher_storage::StoreError;
 use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
 
-use crate::AppState;
+use crate::{AppState, auth::session, error::ApiError};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(home::show))
         .routes(routes!(login_link::show, login_link::sign_in))
+        .routes(routes!(login::show, login::sign_in))
+        .routes(routes!(register::show, register::sign_up))
+        .routes(routes!(join::show, join::join))
         .routes(routes!(stylesheet))
+        .routes(routes!(register_script))
 }
 
 /// The templates, parsed once. HTML escaping is on for `.html` names.
@@ -35,6 +47,9 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         ("layout.html", include_str!("../../templates/layout.html")),
         ("home.html", include_str!("../../templates/home.html")),
         ("login_link.html", include_str!("../../templates/login_link.html")),
+        ("login.html", include_str!("../../templates/login.html")),
+        ("register.html", include_str!("../../templates/register.html")),
+        ("join.html", include_str!("../../templates/join.html")),
         ("message.html", include_str!("../../templates/message.html")),
     ] {
         env.add_template(name, source).expect("shipped templates parse");
@@ -42,8 +57,8 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
     env
 });
 
-const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; \
-                   frame-ancestors 'none'; base-uri 'none'";
+const CSP: &str = "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; \
+                   img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /// A rendered page: `template` with `context`, answered with `status` and the page headers.
 pub fn render(status: StatusCode, template: &str, context: minijinja::Value) -> Response {
@@ -66,6 +81,72 @@ fn page_headers() -> [(HeaderName, HeaderValue); 6] {
         (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
         (header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
     ]
+}
+
+/// A page with a form: `template` with `context` and the form's `csrf` token; sets the
+/// CSRF cookie when the browser has none yet.
+pub fn form_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    status: StatusCode,
+    template: &str,
+    context: minijinja::Value,
+) -> Response {
+    let token = csrf::FormToken::for_form(headers, state.settings.public_url.starts_with("https://"));
+    let mut page = render(status, template, minijinja::context! { csrf => token.value, ..context });
+    if let Some(cookie) = token.set_cookie {
+        page.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    page
+}
+
+/// The answer to a form post that opened a session: the cookie, and on to `to`.
+pub fn signed_in_redirect(state: &AppState, token: &Token, to: &str) -> Response {
+    let mut response = redirect(to);
+    response.headers_mut().append(header::SET_COOKIE, session::set_cookie(state, token));
+    response
+}
+
+/// 303 See Other to a path of this site.
+pub fn redirect(to: &str) -> Response {
+    let location = HeaderValue::from_str(to).unwrap_or(HeaderValue::from_static("/"));
+    let headers = [
+        (header::LOCATION, location),
+        (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+        (header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")),
+    ];
+    (StatusCode::SEE_OTHER, headers).into_response()
+}
+
+/// A new device for a browser sign-in (pages do not ask which device it is).
+pub fn web_device() -> Option<DeviceInfo> {
+    DeviceInfo::parse(&Uuid::new_v4().to_string(), DeviceType::Web, "Web browser", None).ok()
+}
+
+/// `next` if it is a path on this site (never another origin), else `/`.
+pub fn local_path(next: Option<&str>) -> String {
+    match next {
+        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains(['\\', '\r', '\n']) => {
+            path.to_owned()
+        }
+        _ => "/".to_owned(),
+    }
+}
+
+/// A refusal as a page: the status and the sentence of the API's problem.
+pub fn refusal(err: &ApiError) -> Response {
+    let (status, _) = err.status_and_code();
+    let mut page = message(status, "That did not work", &err.detail());
+    if let ApiError::RateLimited { retry_after_secs } = err {
+        page.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
+    }
+    page
+}
+
+/// The 403 page of a form post without its CSRF pair.
+pub fn csrf_refused() -> Response {
+    let text = "This form expired or came from another site. Go back, reload the page and try again.";
+    message(StatusCode::FORBIDDEN, "Please try again", text)
 }
 
 /// A page that only says something: a heading and a sentence.
@@ -114,9 +195,26 @@ pub fn failure(err: StoreError) -> Response {
     responses((status = 200, description = "The pages' stylesheet", content_type = "text/css", body = String)),
 )]
 async fn stylesheet() -> Response {
+    asset("text/css; charset=utf-8", include_str!("../../static/usher.css"))
+}
+
+/// The sign-up page's progressive enhancement: checks the invite code as it is typed.
+#[utoipa::path(
+    get,
+    path = "/static/register.js",
+    tag = "pages",
+    security(()),
+    responses((status = 200, description = "The sign-up page's script", content_type = "text/javascript", body = String)),
+)]
+async fn register_script() -> Response {
+    asset("text/javascript; charset=utf-8", include_str!("../../static/register.js"))
+}
+
+fn asset(content_type: &'static str, body: &'static str) -> Response {
     let headers = [
-        (header::CONTENT_TYPE, HeaderValue::from_static("text/css; charset=utf-8")),
+        (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
         (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600")),
+        (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
     ];
-    (headers, include_str!("../../static/usher.css")).into_response()
+    (headers, body).into_response()
 }

@@ -6,27 +6,23 @@ use axum::{
     http::{StatusCode, header::SET_COOKIE},
     response::{IntoResponse, Response},
 };
-use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use usher_domain::{
-    account::{DisplayName, Email, Password, Username},
     code::InviteCode,
     token::{Token, TokenHash},
 };
-use usher_storage::model::{NewUser, Secret, User};
+use usher_storage::model::{Secret, User};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use crate::{
-    AppState, Registration, actions,
-    auth::{Authed, password, session},
+    AppState, actions,
+    auth::{Authed, session},
     client_ip::ClientIp,
-    error::{ApiError, ApiResult, ForbiddenCode},
+    error::ApiResult,
     extract::ApiJson,
     limits::AuthRateLimit,
-    metrics,
-    routes::public_invites,
     validate::{DeviceInput, Fields},
     views::UserView,
 };
@@ -100,52 +96,16 @@ async fn register(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<NewAccount>,
 ) -> ApiResult<Response> {
-    let invite = body.invite.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(secret_of);
-    match (state.settings.registration, &invite) {
-        (Registration::Closed, _) => {
-            return Err(ApiError::Forbidden(ForbiddenCode::RegistrationClosed, "Registration is closed.".into()));
-        }
-        (Registration::InviteOnly, None) => {
-            return Err(ApiError::Forbidden(ForbiddenCode::InviteRequired, "Registration needs an invite.".into()));
-        }
-        _ => {}
-    }
     let mut fields = Fields::default();
-    let username = fields.check("username", Username::parse(&body.username));
-    let email = fields.check("email", Email::parse(&body.email));
-    let password = fields.check("password", Password::parse(&body.password));
-    let display_name = match body.display_name.as_deref() {
-        Some(name) => fields.check("display_name", DisplayName::parse(name)),
-        None => username.as_ref().map(DisplayName::from_username),
-    };
     let device = body.device.as_ref().and_then(|d| d.parse(&mut fields));
-    fields.finish()?;
-    let (Some(username), Some(email), Some(password), Some(display_name)) = (username, email, password, display_name)
-    else {
-        unreachable!("every field was checked above");
+    let account = actions::AccountForm {
+        username: &body.username,
+        email: &body.email,
+        password: &body.password,
+        display_name: body.display_name.as_deref(),
+        invite: body.invite.as_deref(),
     };
-
-    // A cheap read first, so junk codes (and the wrong email for an invitation) are
-    // refused before an expensive hash. The slot itself is taken atomically inside
-    // `register`.
-    let mut kind = None;
-    if let Some(secret) = &invite {
-        let found = public_invites::active_invite(&state, secret).await?;
-        kind = Some(found.kind);
-        let invited = found.email.as_deref().map(usher_domain::account::normalize_email);
-        if invited.is_some_and(|invited| invited != email.normalized()) {
-            return Err(ApiError::from(usher_storage::StoreError::EmailMismatch));
-        }
-    }
-    let password_hash = password::hash(password).await?;
-    let new = NewUser { username, email, display_name, password_hash: Some(password_hash), is_admin: false };
-    let now = Utc::now();
-    let (token, session) = session::mint(&state, device, now);
-    let user = state.store.register(new, invite.as_ref(), session, &ip.audit(None), now).await?;
-    tracing::info!(user_id = %user.id, "user registered");
-    if let Some(kind) = kind {
-        metrics::redeemed(kind.as_str());
-    }
+    let (user, token) = actions::register(&state, account, fields, device, &ip.audit(None)).await?;
     Ok(signed_in(&state, StatusCode::CREATED, &user, &token))
 }
 
@@ -180,21 +140,7 @@ async fn login(
     let mut fields = Fields::default();
     let device = body.device.as_ref().and_then(|d| d.parse(&mut fields));
     fields.finish()?;
-    let user = state.store.user_by_login(body.login.trim()).await?;
-    let stored = user.as_ref().and_then(|u| u.password_hash.clone());
-    if !password::verify(body.password, stored).await? {
-        tracing::info!("sign-in refused");
-        let login = body.login.trim();
-        state.store.record_login_failed(login, user.map(|u| u.id), &ip.audit(None)).await?;
-        return Err(ApiError::Unauthenticated);
-    }
-    let user = user.ok_or(ApiError::Unauthenticated)?;
-    if user.disabled_at.is_some() {
-        return Err(ApiError::Forbidden(ForbiddenCode::Forbidden, "This account is disabled.".into()));
-    }
-    let now = Utc::now();
-    let (token, session) = session::mint(&state, device, now);
-    state.store.start_session(user.id, session, &ip.audit(None), now).await?;
+    let (user, token) = actions::login(&state, &body.login, body.password, device, &ip.audit(None)).await?;
     Ok(signed_in(&state, StatusCode::OK, &user, &token))
 }
 

@@ -56,3 +56,64 @@ async fn a_login_link_signs_in_once_through_its_button() {
         browser.close().await;
     }
 }
+
+/// A visitor opens `/register?invite=…`, sees the code checked as it is typed, signs
+/// up, and lands signed in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_visitor_signs_up_with_an_invite_checked_as_typed() {
+    let Some(app) = TestApp::spawn(Backend::Sqlite).await else { return };
+    let Some(browser) = Browser::start(1280).await else { return };
+    let invite = app.create_invite(serde_json::json!({"description": "Book club", "max_uses": 3})).await;
+    let url = invite["url"].as_str().unwrap();
+    assert!(url.contains("/register?invite="), "{url}");
+    browser.client.goto(url).await.unwrap();
+    browser.wait_for_text("valid — Book club").await;
+
+    // Typing: a wrong code is refused as it is typed, the right one accepted again.
+    let field = browser.client.find(Locator::Id("invite")).await.unwrap();
+    field.clear().await.unwrap();
+    field.send_keys("AAA-BBB-CCC").await.unwrap();
+    browser.wait_for_text("no such invite").await;
+    field.clear().await.unwrap();
+    field.send_keys(invite["code"].as_str().unwrap()).await.unwrap();
+    browser.wait_for_text("valid — Book club").await;
+    browser.screenshot("register-desktop").await;
+
+    for (id, value) in [("username", "mia"), ("email", "mia@example.com"), ("password", "correct horse battery")] {
+        browser.client.find(Locator::Id(id)).await.unwrap().send_keys(value).await.unwrap();
+    }
+    browser.client.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+    browser.wait_for_text("Hello, mia").await;
+    assert_eq!(app.invite(invite["code"].as_str().unwrap()).await["uses"], 1);
+    browser.close().await;
+}
+
+/// A group owner's code: a second person opens `/join/{code}`, signs in from there,
+/// comes back, joins, and is in the member list.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_person_signs_in_from_a_join_page_and_joins() {
+    let Some(app) = TestApp::spawn(Backend::Sqlite).await else { return };
+    let Some(browser) = Browser::start(390).await else { return };
+    let (owner, _) = app.signed_in("olga").await;
+    let group = app.create_group(&owner, "Book club").await;
+    let code = app.group_invite(&owner, &group, serde_json::json!({"role": "member"})).await;
+    let body = serde_json::json!({"username": "pat", "email": "pat@example.com", "password": "correct horse battery"});
+    let (status, pat) = app.post("/admin/users", Some(&app.admin_token), body).await;
+    assert_eq!(status, StatusCode::CREATED);
+
+    browser.client.goto(code["url"].as_str().unwrap()).await.unwrap();
+    browser.wait_for_text("Join Book club").await;
+    browser.screenshot("join-phone").await;
+    browser.client.find(Locator::LinkText("Sign in")).await.unwrap().click().await.unwrap();
+    browser.wait_for_text("Username or email").await;
+    browser.client.find(Locator::Id("login")).await.unwrap().send_keys("pat").await.unwrap();
+    browser.client.find(Locator::Id("password")).await.unwrap().send_keys("correct horse battery").await.unwrap();
+    browser.client.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+    browser.wait_for_text("Join as pat").await;
+    browser.client.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+    browser.wait_for_text("Book club").await;
+    browser.wait_for_text("Hello, pat").await;
+    let roles = app.member_roles(&owner, &group).await;
+    assert_eq!(roles.get(pat["id"].as_str().unwrap()).map(String::as_str), Some("member"), "{roles:?}");
+    browser.close().await;
+}

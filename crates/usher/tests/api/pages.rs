@@ -7,7 +7,13 @@ use serde_json::Value;
 
 use crate::harness::TestApp;
 
-on_both_backends!(a_login_link_page_shows_without_using_the_link, a_login_link_form_needs_its_csrf_pair);
+on_both_backends!(
+    a_login_link_page_shows_without_using_the_link,
+    a_login_link_form_needs_its_csrf_pair,
+    the_join_page_says_what_a_code_is_for_and_joins,
+    the_sign_up_page_checks_the_invite_and_signs_in,
+    the_sign_in_page_signs_in_and_goes_on,
+);
 
 /// A client that shows redirects instead of following them.
 fn browser_like() -> reqwest::Client {
@@ -20,6 +26,31 @@ fn page_url(app: &TestApp, path: &str) -> String {
 
 async fn link_state(app: &TestApp, id: &str) -> Value {
     app.get(&format!("/admin/login-links/{id}"), Some(&app.admin_token)).await.1
+}
+
+/// The form's CSRF pair from the page at `path` (fetched with `cookie`, if any).
+async fn form_of(app: &TestApp, path: &str, cookie: Option<&str>) -> (StatusCode, String, String, String) {
+    let mut request = browser_like().get(page_url(app, path));
+    if let Some(cookie) = cookie {
+        request = request.header(header::COOKIE, cookie);
+    }
+    let response = request.send().await.unwrap();
+    let (status, headers) = (response.status(), response.headers().clone());
+    let html = response.text().await.unwrap();
+    // Pages without a form (a visitor's join page) carry no pair.
+    let (csrf_cookie, csrf) =
+        if html.contains("name=\"csrf\"") { csrf_pair(&headers, &html) } else { Default::default() };
+    (status, html, csrf_cookie, csrf)
+}
+
+/// The session cookie a response set.
+fn session_cookie(headers: &header::HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("usher_session="))
+        .map(|v| v.split(';').next().unwrap().to_owned())
 }
 
 /// The `usher_csrf` cookie a page set, and the token its form carries.
@@ -147,4 +178,130 @@ async fn a_login_link_form_needs_its_csrf_pair(app: TestApp) {
         );
     }
     assert_eq!(link_state(&app, id).await["used"], false, "a refused post used the link");
+}
+
+async fn the_join_page_says_what_a_code_is_for_and_joins(app: TestApp) {
+    let (owner, _) = app.signed_in("olga").await;
+    let group = app.create_group(&owner, "Book club").await;
+    let invite = app.group_invite(&owner, &group, serde_json::json!({"role": "member", "max_uses": 5})).await;
+    let code = invite["code"].as_str().unwrap();
+
+    // A visitor: what it is for, and the ways in.
+    let (status, html, _, _) = form_of(&app, &format!("/join/{code}"), None).await;
+    assert_eq!(status, StatusCode::OK);
+    for text in ["Join Book club", "olga", "member", "Uses left", "Create account", "Sign in"] {
+        assert!(html.contains(text), "{text} in {html}");
+    }
+    assert!(html.contains(&format!("/register?invite={code}")) && html.contains(&format!("/login?next=/join/{code}")));
+
+    // Signed in: "Join as …", which needs its CSRF pair, then joins with the code's role.
+    let (joiner, joiner_id) = app.signed_in("jon").await;
+    let session = format!("usher_session={joiner}");
+    let (_, html, csrf_cookie, csrf) = form_of(&app, &format!("/join/{code}"), Some(&session)).await;
+    assert!(html.contains("Join as jon"), "{html}");
+    let url = page_url(&app, &format!("/join/{code}"));
+    let forged = browser_like().post(&url).header(header::COOKIE, &session).form(&[("csrf", "x")]).send().await;
+    assert_eq!(forged.unwrap().status(), StatusCode::FORBIDDEN);
+    let cookies = format!("{session}; {csrf_cookie}");
+    let joined =
+        browser_like().post(&url).header(header::COOKIE, &cookies).form(&[("csrf", &csrf)]).send().await.unwrap();
+    assert_eq!(joined.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.member_roles(&owner, &group).await.get(&joiner_id).map(String::as_str), Some("member"));
+    let (_, html, _, _) = form_of(&app, &format!("/join/{code}"), Some(&session)).await;
+    assert!(html.contains("already a member"), "{html}");
+
+    // Expired and revoked codes: a page that says which, with 410.
+    let expired = app.group_invite(&owner, &group, serde_json::json!({})).await;
+    let expired_id = expired["id"].as_str().unwrap();
+    app.execute_sql(&format!("UPDATE invites SET expires_at = 1000 WHERE id = '{expired_id}'")).await;
+    let page = browser_like()
+        .get(page_url(&app, &format!("/join/{}", expired["code"].as_str().unwrap())))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::GONE);
+    assert!(page.text().await.unwrap().contains("has expired"));
+    app.delete(&format!("/groups/{group}/invites/{}", invite["id"].as_str().unwrap()), Some(&owner)).await;
+    let page = browser_like().get(&url).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::GONE);
+    assert!(page.text().await.unwrap().contains("was revoked"));
+}
+
+async fn the_sign_up_page_checks_the_invite_and_signs_in(app: TestApp) {
+    let invite = app.create_invite(serde_json::json!({"description": "Book club", "max_uses": 3})).await;
+    let code = invite["code"].as_str().unwrap();
+    let (status, html, csrf_cookie, csrf) = form_of(&app, &format!("/register?invite={code}"), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("valid — Book club"), "{html}");
+    let (_, html, _, _) = form_of(&app, "/register?invite=AAA-BBB-CCC", None).await;
+    assert!(html.contains("no such invite"), "{html}");
+
+    let url = page_url(&app, "/register");
+    let post = |fields: Vec<(&'static str, String)>| {
+        let (csrf_cookie, csrf) = (csrf_cookie.clone(), csrf.clone());
+        let url = url.clone();
+        async move {
+            let mut form = fields;
+            form.push(("csrf", csrf));
+            browser_like().post(&url).header(header::COOKIE, csrf_cookie).form(&form).send().await.unwrap()
+        }
+    };
+    let account = |username: &str| {
+        vec![
+            ("username", username.to_owned()),
+            ("email", format!("{username}@example.com")),
+            ("password", "correct horse battery".to_owned()),
+            ("display_name", String::new()),
+            ("invite", code.to_owned()),
+        ]
+    };
+    // Refused fields come back beside their inputs, with what was typed; nothing is used.
+    let mut bad = account("X");
+    bad[2].1 = "short".to_owned();
+    let refused = post(bad).await;
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+    let html = refused.text().await.unwrap();
+    assert!(html.contains("field-error") && html.contains("X@example.com"), "{html}");
+    assert_eq!(app.invite(code).await["uses"], 0);
+
+    let created = post(account("mia")).await;
+    assert_eq!(created.status(), StatusCode::SEE_OTHER);
+    let session = session_cookie(created.headers()).expect("signed in");
+    let me = browser_like().get(format!("{}/me", app.api)).header(header::COOKIE, &session).send().await.unwrap();
+    assert_eq!(me.json::<Value>().await.unwrap()["user"]["username"], "mia");
+    assert_eq!(app.invite(code).await["uses"], 1);
+
+    let taken = post(account("mia")).await;
+    assert_eq!(taken.status(), StatusCode::CONFLICT);
+    let html = taken.text().await.unwrap();
+    assert!(html.contains("taken") || html.contains("already exists"), "{html}");
+}
+
+async fn the_sign_in_page_signs_in_and_goes_on(app: TestApp) {
+    let body = serde_json::json!({"username": "pat", "email": "pat@example.com", "password": "correct horse battery"});
+    let (status, _) = app.post("/admin/users", Some(&app.admin_token), body).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, html, csrf_cookie, csrf) = form_of(&app, "/login?next=/join/ABC-DEF-GHJ", None).await;
+    assert_eq!(status, StatusCode::OK);
+    // minijinja escapes `/` as `&#x2f;`, which the browser reads back as `/`.
+    assert!(html.contains("value=\"&#x2f;join&#x2f;ABC-DEF-GHJ\""), "{html}");
+    let url = page_url(&app, "/login");
+    let attempt = |password: &'static str, next: &'static str| {
+        let (csrf_cookie, csrf, url) = (csrf_cookie.clone(), csrf.clone(), url.clone());
+        async move {
+            let form = [("csrf", csrf.as_str()), ("login", "PAT"), ("password", password), ("next", next)];
+            browser_like().post(&url).header(header::COOKIE, csrf_cookie).form(&form).send().await.unwrap()
+        }
+    };
+    let wrong = attempt("not the password", "/").await;
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    assert!(wrong.text().await.unwrap().contains("Wrong username"));
+    // `next` stays on this site: another origin becomes `/`.
+    let elsewhere = attempt("correct horse battery", "//evil.example/").await;
+    assert_eq!(elsewhere.status(), StatusCode::SEE_OTHER, "{:?}", elsewhere.headers());
+    assert_eq!(elsewhere.headers()[header::LOCATION], "/");
+    let signed_in = attempt("correct horse battery", "/join/ABC-DEF-GHJ").await;
+    assert_eq!(signed_in.status(), StatusCode::SEE_OTHER);
+    assert_eq!(signed_in.headers()[header::LOCATION], "/join/ABC-DEF-GHJ");
+    assert!(session_cookie(signed_in.headers()).is_some());
 }

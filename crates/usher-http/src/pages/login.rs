@@ -1,0 +1,108 @@
+//! `/login`: sign in with a password, then on to `next` (a path on this site).
+
+use axum::{
+    Form,
+    extract::{
+        Query, State,
+        rejection::{FormRejection, QueryRejection},
+    },
+    http::{HeaderMap, StatusCode},
+    response::Response,
+};
+use minijinja::context;
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::{
+    AppState, actions,
+    auth::session,
+    client_ip::ClientIp,
+    error::ApiError,
+    limits::AuthRateLimit,
+    pages::{self, csrf},
+};
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct Next {
+    /// Where to go once signed in (a path on this site).
+    next: Option<String>,
+}
+
+/// The sign-in form (or straight on to `next` when already signed in).
+#[utoipa::path(
+    get,
+    path = "/login",
+    tag = "pages",
+    security(()),
+    params(Next),
+    responses(
+        (status = 200, description = "The sign-in form", content_type = "text/html", body = String),
+        (status = 303, description = "Already signed in: on to `next`"),
+        (status = 503, description = "The database is unavailable", content_type = "text/html", body = String),
+    ),
+)]
+pub async fn show(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    query: Result<Query<Next>, QueryRejection>,
+) -> Response {
+    let next = pages::local_path(query.as_ref().ok().and_then(|q| q.next.as_deref()));
+    match session::signed_in(&headers, &state).await {
+        Ok(Some(_)) => pages::redirect(&next),
+        Ok(None) => pages::form_page(&state, &headers, StatusCode::OK, "login.html", context! { next }),
+        Err(err) => pages::failure(err),
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct SignInForm {
+    csrf: String,
+    /// Username or email.
+    login: String,
+    password: String,
+    next: Option<String>,
+}
+
+/// Signs in; a wrong password shows the form again (401).
+#[utoipa::path(
+    post,
+    path = "/login",
+    tag = "pages",
+    security(()),
+    request_body(content = SignInForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 303, description = "Signed in: the session cookie is set, on to `next`"),
+        (status = 400, description = "Not the page's form", content_type = "text/html", body = String),
+        (status = 401, description = "Wrong login or password: the form again", content_type = "text/html", body = String),
+        (status = 403, description = "No or a wrong CSRF token, or a disabled account", content_type = "text/html", body = String),
+        (status = 429, description = "Too many attempts from this address", content_type = "text/html", body = String),
+        (status = 503, description = "The database is unavailable", content_type = "text/html", body = String),
+    ),
+)]
+pub async fn sign_in(
+    limit: Result<AuthRateLimit, ApiError>,
+    ip: ClientIp,
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    form: Result<Form<SignInForm>, FormRejection>,
+) -> Response {
+    if let Err(err) = limit {
+        return pages::refusal(&err);
+    }
+    let Ok(Form(form)) = form else {
+        return pages::message(StatusCode::BAD_REQUEST, "That did not work", "Go back, reload the page and try again.");
+    };
+    if !csrf::verify(&headers, &form.csrf) {
+        return pages::csrf_refused();
+    }
+    let next = pages::local_path(form.next.as_deref());
+    match actions::login(&state, &form.login, form.password, pages::web_device(), &ip.audit(None)).await {
+        Ok((_, token)) => pages::signed_in_redirect(&state, &token, &next),
+        Err(ApiError::Unauthenticated) => {
+            let context = context! { next, login => form.login, error => "Wrong username, email or password." };
+            pages::form_page(&state, &headers, StatusCode::UNAUTHORIZED, "login.html", context)
+        }
+        Err(err) => pages::refusal(&err),
+    }
+}

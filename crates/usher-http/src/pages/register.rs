@@ -1,0 +1,161 @@
+//! `/register?invite=CODE`: sign up, with the invite checked on the server when the page
+//! opens and, with JavaScript, as it is typed (`static/register.js`, through
+//! `GET /api/v1/invites/{code}`). Signs in and goes to `/`.
+
+use std::collections::BTreeMap;
+
+use axum::{
+    Form,
+    extract::{
+        Query, State,
+        rejection::{FormRejection, QueryRejection},
+    },
+    http::{HeaderMap, StatusCode},
+    response::Response,
+};
+use minijinja::context;
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::{
+    AppState, Registration, actions,
+    client_ip::ClientIp,
+    error::ApiError,
+    limits::AuthRateLimit,
+    pages::{self, csrf},
+    routes::{accounts::secret_of, public_invites},
+};
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct Prefill {
+    /// An invite code (or an email invitation's token) to sign up with.
+    invite: Option<String>,
+}
+
+/// "valid — what it is for", or why the invite does not work; `None` without one.
+async fn invite_check(state: &AppState, invite: &str) -> Option<(bool, String)> {
+    let invite = invite.trim();
+    if invite.is_empty() {
+        return None;
+    }
+    Some(match public_invites::active_invite(state, &secret_of(invite)).await {
+        Ok(found) => {
+            let what = match (found.description, found.group_id) {
+                (Some(description), _) => description,
+                (None, Some(group)) => match state.store.group(group).await {
+                    Ok(Some(group)) => format!("joins {}", group.name),
+                    _ => "a group invitation".to_owned(),
+                },
+                (None, None) => "an invitation to sign up".to_owned(),
+            };
+            (true, format!("valid — {what}"))
+        }
+        Err(err) => (false, err.detail()),
+    })
+}
+
+/// The sign-up form.
+#[utoipa::path(
+    get,
+    path = "/register",
+    tag = "pages",
+    security(()),
+    params(Prefill),
+    responses(
+        (status = 200, description = "The sign-up form, the invite checked", content_type = "text/html", body = String),
+        (status = 403, description = "Registration is closed", content_type = "text/html", body = String),
+    ),
+)]
+pub async fn show(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    query: Result<Query<Prefill>, QueryRejection>,
+) -> Response {
+    if state.settings.registration == Registration::Closed {
+        return pages::message(StatusCode::FORBIDDEN, "Registration is closed", "Ask an admin for an account.");
+    }
+    let invite = query.ok().and_then(|Query(q)| q.invite).unwrap_or_default();
+    let check = invite_check(&state, &invite).await;
+    let context = context! { invite, check, errors => BTreeMap::<String, String>::new() };
+    pages::form_page(&state, &headers, StatusCode::OK, "register.html", context)
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct SignUpForm {
+    csrf: String,
+    username: String,
+    email: String,
+    password: String,
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    invite: String,
+}
+
+/// Creates the account (joining the invite's group) and signs in.
+#[utoipa::path(
+    post,
+    path = "/register",
+    tag = "pages",
+    security(()),
+    request_body(content = SignUpForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 303, description = "Signed up and signed in: on to `/`"),
+        (status = 400, description = "A field is refused: the form again, each refusal beside its field", content_type = "text/html", body = String),
+        (status = 403, description = "Registration closed or invite-only, the invitation is for another email, or no CSRF pair", content_type = "text/html", body = String),
+        (status = 404, description = "No such invite: the form again", content_type = "text/html", body = String),
+        (status = 409, description = "Username or email taken: the form again", content_type = "text/html", body = String),
+        (status = 410, description = "The invite no longer works: the form again", content_type = "text/html", body = String),
+        (status = 429, description = "Too many attempts from this address", content_type = "text/html", body = String),
+        (status = 503, description = "The database is unavailable", content_type = "text/html", body = String),
+    ),
+)]
+pub async fn sign_up(
+    limit: Result<AuthRateLimit, ApiError>,
+    ip: ClientIp,
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    form: Result<Form<SignUpForm>, FormRejection>,
+) -> Response {
+    if let Err(err) = limit {
+        return pages::refusal(&err);
+    }
+    let Ok(Form(form)) = form else {
+        return pages::message(StatusCode::BAD_REQUEST, "That did not work", "Go back, reload the page and try again.");
+    };
+    if !csrf::verify(&headers, &form.csrf) {
+        return pages::csrf_refused();
+    }
+    let account = actions::AccountForm {
+        username: &form.username,
+        email: &form.email,
+        password: &form.password,
+        display_name: Some(form.display_name.trim()).filter(|n| !n.is_empty()),
+        invite: Some(form.invite.as_str()),
+    };
+    let refused =
+        match actions::register(&state, account, Default::default(), pages::web_device(), &ip.audit(None)).await {
+            Ok((_, token)) => return pages::signed_in_redirect(&state, &token, "/"),
+            Err(refused) => refused,
+        };
+    let (status, _) = refused.status_and_code();
+    let (errors, error): (BTreeMap<String, String>, Option<String>) = match &refused {
+        ApiError::Invalid(fields) => (fields.iter().map(|f| (f.field.clone(), f.message.clone())).collect(), None),
+        ApiError::Unavailable | ApiError::Internal(_) | ApiError::RateLimited { .. } => {
+            return pages::refusal(&refused);
+        }
+        other => (BTreeMap::new(), Some(other.detail())),
+    };
+    let check = invite_check(&state, &form.invite).await;
+    let context = context! {
+        invite => form.invite,
+        username => form.username,
+        email => form.email,
+        display_name => form.display_name,
+        check,
+        errors,
+        error,
+    };
+    pages::form_page(&state, &headers, status, "register.html", context)
+}
