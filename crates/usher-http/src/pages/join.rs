@@ -1,6 +1,7 @@
-//! `/join/{code}`: a group code's landing page — what it is for, who invited, the role,
-//! uses left, expiry — with "Join" for a signed-in person and "Create account" /
-//! "Sign in" for a visitor. Codes that no longer work get a page saying why, with 410.
+//! The landing pages of group invites: `/join/{code}` (a shareable group code) and
+//! `/invite/{token}` (an email invitation). Each says what it is for, who invited, the
+//! role, uses left and expiry, with "Join" for a signed-in person and "Create account" /
+//! "Sign in" for a visitor. Invites that no longer work get a page saying why, with 410.
 
 use axum::{
     Form,
@@ -12,6 +13,7 @@ use chrono::Utc;
 use minijinja::context;
 use serde::Deserialize;
 use usher_domain::invite::InviteKind;
+use usher_storage::model::Invite;
 use utoipa::ToSchema;
 
 use crate::{
@@ -53,21 +55,86 @@ pub async fn show(
     if let Err(err) = limit {
         return pages::refusal(&err);
     }
-    let code = code.trim();
-    let invite = match public_invites::active_invite(&state, &secret_of(code)).await {
-        Ok(invite) => invite,
-        Err(ApiError::Gone(status)) => return pages::gone(status, WHAT),
-        Err(ApiError::InviteNotFound | ApiError::Superseded) => return pages::not_found(WHAT),
-        Err(err) => return pages::refusal(&err),
-    };
-    match invite.kind {
-        InviteKind::GroupCode => {}
-        InviteKind::Registration => return pages::redirect(&format!("/register?invite={code}")),
-        _ => return pages::not_found(WHAT),
+    landing(&state, &headers, Landing::Code, code.trim()).await
+}
+
+/// The page for an email invitation.
+#[utoipa::path(
+    get,
+    path = "/invite/{token}",
+    tag = "pages",
+    security(()),
+    params(("token" = String, Path, description = "An email invitation's token")),
+    responses(
+        (status = 200, description = "What the invitation is for, and how to accept it", content_type = "text/html", body = String),
+        (status = 404, description = "No such invitation", content_type = "text/html", body = String),
+        (status = 410, description = "Expired, revoked, used, or replaced by a newer link: the page says which", content_type = "text/html", body = String),
+        (status = 429, description = "Too many look-ups from this address", content_type = "text/html", body = String),
+        (status = 503, description = "The database is unavailable", content_type = "text/html", body = String),
+    ),
+)]
+pub async fn show_invitation(
+    limit: Result<InviteRateLimit, ApiError>,
+    State(state): State<AppState>,
+    ApiPath(token): ApiPath,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(err) = limit {
+        return pages::refusal(&err);
     }
+    landing(&state, &headers, Landing::Invitation, token.trim()).await
+}
+
+/// Which landing page: a code or an email invitation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Landing {
+    Code,
+    Invitation,
+}
+
+impl Landing {
+    const fn kind(self) -> InviteKind {
+        match self {
+            Self::Code => InviteKind::GroupCode,
+            Self::Invitation => InviteKind::EmailInvitation,
+        }
+    }
+
+    /// The page's own path.
+    fn path(self, secret: &str) -> String {
+        match self {
+            Self::Code => format!("/join/{secret}"),
+            Self::Invitation => format!("/invite/{secret}"),
+        }
+    }
+}
+
+/// The active invite of `landing`'s kind that `secret` names, or the page saying why not.
+async fn find(state: &AppState, landing: Landing, secret: &str) -> Result<Invite, Response> {
+    match public_invites::active_invite(state, &secret_of(secret)).await {
+        Ok(invite) if invite.kind == landing.kind() => Ok(invite),
+        Ok(invite) if invite.kind == InviteKind::Registration && landing == Landing::Code => {
+            Err(pages::redirect(&format!("/register?invite={secret}")))
+        }
+        Ok(_) | Err(ApiError::InviteNotFound) => Err(pages::not_found(WHAT)),
+        Err(ApiError::Gone(status)) => Err(pages::gone(status, WHAT)),
+        Err(ApiError::Superseded) => Err(pages::message(
+            StatusCode::GONE,
+            "This link was replaced",
+            "A newer invitation was sent for this group. Use the link in the latest email.",
+        )),
+        Err(err) => Err(pages::refusal(&err)),
+    }
+}
+
+async fn landing(state: &AppState, headers: &HeaderMap, landing: Landing, secret: &str) -> Response {
+    let invite = match find(state, landing, secret).await {
+        Ok(invite) => invite,
+        Err(page) => return page,
+    };
     let (group, user) = match (
         state.store.group(invite.group_id.unwrap_or_default()).await,
-        session::signed_in(&headers, &state).await,
+        session::signed_in(headers, state).await,
     ) {
         (Ok(Some(group)), Ok(user)) => (group, user.map(|(user, _)| user)),
         (Ok(None), _) => return pages::not_found(WHAT),
@@ -81,16 +148,19 @@ pub async fn show(
         None => None,
     };
     let context = context! {
-        code,
+        path => landing.path(secret),
+        secret,
         group => context! { name => group.name, description => group.description },
         inviter => invite.created_by.map(|c| c.display_name),
         role => invite.role,
-        uses_remaining => invite.usage.uses_remaining(),
+        message => invite.message,
+        email => invite.email,
+        uses_remaining => if landing == Landing::Code { invite.usage.uses_remaining() } else { None },
         expires_at => invite.usage.expires_at.map(|at| at.format("%Y-%m-%d %H:%M UTC").to_string()),
         user => user.map(|u| u.display_name),
         member,
     };
-    pages::form_page(&state, &headers, StatusCode::OK, "join.html", context)
+    pages::form_page(state, headers, StatusCode::OK, "join.html", context)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -128,29 +198,69 @@ pub async fn join(
     if let Err(err) = limit {
         return pages::refusal(&err);
     }
+    accept(&state, &ip, &headers, form, Landing::Code, code.trim()).await
+}
+
+/// Accepts the invitation as the signed-in person (its address must be theirs).
+#[utoipa::path(
+    post,
+    path = "/invite/{token}",
+    tag = "pages",
+    security(()),
+    params(("token" = String, Path, description = "An email invitation's token")),
+    request_body(content = JoinForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 303, description = "Joined: on to `/`; not signed in: on to `/login`"),
+        (status = 400, description = "Not the page's form", content_type = "text/html", body = String),
+        (status = 403, description = "No or a wrong CSRF token, or the invitation is for another email", content_type = "text/html", body = String),
+        (status = 404, description = "No such invitation", content_type = "text/html", body = String),
+        (status = 409, description = "Already a member", content_type = "text/html", body = String),
+        (status = 410, description = "Expired, revoked, used or replaced", content_type = "text/html", body = String),
+        (status = 429, description = "Too many attempts from this address", content_type = "text/html", body = String),
+        (status = 503, description = "The database is unavailable", content_type = "text/html", body = String),
+    ),
+)]
+pub async fn accept_invitation(
+    limit: Result<InviteRateLimit, ApiError>,
+    ip: ClientIp,
+    State(state): State<AppState>,
+    ApiPath(token): ApiPath,
+    headers: HeaderMap,
+    form: Result<Form<JoinForm>, FormRejection>,
+) -> Response {
+    if let Err(err) = limit {
+        return pages::refusal(&err);
+    }
+    accept(&state, &ip, &headers, form, Landing::Invitation, token.trim()).await
+}
+
+async fn accept(
+    state: &AppState,
+    ip: &ClientIp,
+    headers: &HeaderMap,
+    form: Result<Form<JoinForm>, FormRejection>,
+    landing: Landing,
+    secret: &str,
+) -> Response {
     let Ok(Form(form)) = form else {
         return pages::message(StatusCode::BAD_REQUEST, "That did not work", "Go back, reload the page and try again.");
     };
-    if !csrf::verify(&headers, &form.csrf) {
+    if !csrf::verify(headers, &form.csrf) {
         return pages::csrf_refused();
     }
-    let code = code.trim();
-    let user = match session::signed_in(&headers, &state).await {
+    let user = match session::signed_in(headers, state).await {
         Ok(Some((user, _))) => user,
-        Ok(None) => return pages::redirect(&format!("/login?next=/join/{code}")),
+        Ok(None) => return pages::redirect(&format!("/login?next={}", landing.path(secret))),
         Err(err) => return pages::failure(err),
     };
-    let secret = secret_of(code);
-    let invite = match public_invites::active_invite(&state, &secret).await {
-        Ok(invite) if invite.kind == InviteKind::GroupCode => invite,
-        Ok(_) => return pages::not_found(WHAT),
-        Err(ApiError::Gone(status)) => return pages::gone(status, WHAT),
-        Err(err) => return pages::refusal(&err),
+    let invite = match find(state, landing, secret).await {
+        Ok(invite) => invite,
+        Err(page) => return page,
     };
-    match state.store.accept_invite(&secret, &user, &ip.audit(Some(&user)), Utc::now()).await {
+    match state.store.accept_invite(&secret_of(secret), &user, &ip.audit(Some(&user)), Utc::now()).await {
         Ok((group_id, _)) => {
             tracing::info!(%group_id, user_id = %user.id, invite_id = %invite.id, "invite accepted");
-            metrics::redeemed(InviteKind::GroupCode.as_str());
+            metrics::redeemed(invite.kind.as_str());
             pages::redirect("/")
         }
         Err(err) => pages::refusal(&ApiError::from(err)),

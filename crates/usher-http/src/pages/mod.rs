@@ -36,6 +36,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(login::show, login::sign_in))
         .routes(routes!(register::show, register::sign_up))
         .routes(routes!(join::show, join::join))
+        .routes(routes!(join::show_invitation, join::accept_invitation))
         .routes(routes!(stylesheet))
         .routes(routes!(register_script))
 }

@@ -33,15 +33,16 @@ pub struct Prefill {
     invite: Option<String>,
 }
 
-/// "valid — what it is for", or why the invite does not work; `None` without one.
-async fn invite_check(state: &AppState, invite: &str) -> Option<(bool, String)> {
+/// "valid — what it is for" (with an email invitation's address, to pre-fill the form),
+/// or why the invite does not work; `None` without one.
+async fn invite_check(state: &AppState, invite: &str) -> Option<(bool, String, Option<String>)> {
     let invite = invite.trim();
     if invite.is_empty() {
         return None;
     }
     Some(match public_invites::active_invite(state, &secret_of(invite)).await {
         Ok(found) => {
-            let what = match (found.description, found.group_id) {
+            let what = match (found.description.clone(), found.group_id) {
                 (Some(description), _) => description,
                 (None, Some(group)) => match state.store.group(group).await {
                     Ok(Some(group)) => format!("joins {}", group.name),
@@ -49,9 +50,9 @@ async fn invite_check(state: &AppState, invite: &str) -> Option<(bool, String)> 
                 },
                 (None, None) => "an invitation to sign up".to_owned(),
             };
-            (true, format!("valid — {what}"))
+            (true, format!("valid — {what}"), found.email)
         }
-        Err(err) => (false, err.detail()),
+        Err(err) => (false, err.detail(), None),
     })
 }
 

@@ -4,7 +4,7 @@
 use fantoccini::Locator;
 use reqwest::StatusCode;
 
-use crate::harness::{Backend, Browser, TestApp};
+use crate::harness::{Backend, Browser, SmtpServer, TestApp, mail_to, token_in};
 
 /// A login link opened twice still works; the button signs in; a forged form is refused;
 /// the used link then shows the used-up page (410). Desktop and phone widths.
@@ -115,5 +115,38 @@ async fn a_person_signs_in_from_a_join_page_and_joins() {
     browser.wait_for_text("Hello, pat").await;
     let roles = app.member_roles(&owner, &group).await;
     assert_eq!(roles.get(pat["id"].as_str().unwrap()).map(String::as_str), Some("member"), "{roles:?}");
+    browser.close().await;
+}
+
+/// An email invitation: the mail arrives at a real SMTP server, its link opens the
+/// invitation page, sign-up comes pre-filled with the invited address, and the new
+/// account is a member with the invitation's role.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_emailed_invitation_signs_up_and_joins() {
+    let smtp = SmtpServer::start();
+    let Some(app) = TestApp::spawn_with(Backend::Sqlite, mail_to(smtp.url())).await else { return };
+    let Some(browser) = Browser::start(1280).await else { return };
+    let (owner, _) = app.signed_in("olga").await;
+    let group = app.create_group(&owner, "Book club").await;
+    let body = serde_json::json!({"email": "mia@example.com", "role": "admin", "message": "Bring a book!"});
+    app.group_invite(&owner, &group, body).await;
+
+    let mails = smtp.wait_for(1).await;
+    let link = format!("{}/invite/{}", app.config.public_url(), token_in(&mails[0], &app.config.public_url()));
+    browser.client.goto(&link).await.unwrap();
+    browser.wait_for_text("Join Book club").await;
+    browser.wait_for_text("Bring a book!").await;
+    browser.screenshot("invitation-desktop").await;
+    browser.client.find(Locator::LinkText("Create account")).await.unwrap().click().await.unwrap();
+    browser.wait_for_text("valid — joins Book club").await;
+    let email = browser.client.find(Locator::Id("email")).await.unwrap().prop("value").await.unwrap();
+    assert_eq!(email.as_deref(), Some("mia@example.com"), "sign-up is pre-filled with the invited address");
+    browser.client.find(Locator::Id("username")).await.unwrap().send_keys("mia").await.unwrap();
+    browser.client.find(Locator::Id("password")).await.unwrap().send_keys("correct horse battery").await.unwrap();
+    browser.client.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+    browser.wait_for_text("Hello, mia").await;
+    browser.wait_for_text("Book club").await;
+    let roles = app.member_roles(&owner, &group).await;
+    assert!(roles.values().any(|role| role == "admin"), "mia joined as admin: {roles:?}");
     browser.close().await;
 }

@@ -6,9 +6,10 @@ use std::{collections::BTreeMap, time::Duration};
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use usher::Config;
 
-use crate::harness::{Backend, Received, SmtpServer, TestApp, TestDb, UsherProcess, assert_problem, eventually};
+use crate::harness::{
+    Backend, SmtpServer, TestApp, TestDb, UsherProcess, assert_problem, eventually, mail_to, token_in,
+};
 
 on_both_backends!(
     backend: an_invitation_email_arrives_once_and_its_link_accepts,
@@ -19,26 +20,6 @@ on_both_backends!(
     mail_queued_when_the_server_is_killed_is_delivered_after_restart,
     a_login_link_can_be_sent_by_email,
 );
-
-/// Mail to `url`, retried quickly: the tests wait for outcomes, never for wall time.
-fn mail_to(url: String) -> impl FnOnce(&mut Config) {
-    move |c: &mut Config| {
-        c.mail_transport = url;
-        c.mail_from = "Family Tree <noreply@example.com>".into();
-        c.job_poll_ms = 50;
-        c.mail_retry_base_ms = 200;
-        c.mail_retry_max_ms = 1_000;
-        c.mail_lease_secs = 4;
-    }
-}
-
-/// The invitation token in a received email's accept link.
-fn token_in(mail: &Received, public_url: &str) -> String {
-    let text = mail.text();
-    let prefix = format!("{public_url}/invite/");
-    let start = text.find(&prefix).expect("an accept link under public_url") + prefix.len();
-    text[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect()
-}
 
 /// An owner's session and a group named "Smith Family".
 async fn family(app: &TestApp) -> (String, String) {

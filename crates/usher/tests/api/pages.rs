@@ -13,6 +13,7 @@ on_both_backends!(
     the_join_page_says_what_a_code_is_for_and_joins,
     the_sign_up_page_checks_the_invite_and_signs_in,
     the_sign_in_page_signs_in_and_goes_on,
+    the_invitation_page_admits_only_its_address,
 );
 
 /// A client that shows redirects instead of following them.
@@ -192,7 +193,10 @@ async fn the_join_page_says_what_a_code_is_for_and_joins(app: TestApp) {
     for text in ["Join Book club", "olga", "member", "Uses left", "Create account", "Sign in"] {
         assert!(html.contains(text), "{text} in {html}");
     }
-    assert!(html.contains(&format!("/register?invite={code}")) && html.contains(&format!("/login?next=/join/{code}")));
+    assert!(
+        html.contains(&format!("/register?invite={code}"))
+            && html.contains(&format!("/login?next=&#x2f;join&#x2f;{code}"))
+    );
 
     // Signed in: "Join as …", which needs its CSRF pair, then joins with the code's role.
     let (joiner, joiner_id) = app.signed_in("jon").await;
@@ -304,4 +308,43 @@ async fn the_sign_in_page_signs_in_and_goes_on(app: TestApp) {
     assert_eq!(signed_in.status(), StatusCode::SEE_OTHER);
     assert_eq!(signed_in.headers()[header::LOCATION], "/join/ABC-DEF-GHJ");
     assert!(session_cookie(signed_in.headers()).is_some());
+}
+
+async fn the_invitation_page_admits_only_its_address(app: TestApp) {
+    let (owner, _) = app.signed_in("olga").await;
+    let group = app.create_group(&owner, "Book club").await;
+    let invitation = app.group_invite(&owner, &group, serde_json::json!({"email": "mia@example.com"})).await;
+    let token = invitation["token"].as_str().unwrap().to_owned();
+    let path = format!("/invite/{token}");
+
+    let (status, html, _, _) = form_of(&app, &path, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("mia@example.com") && html.contains("Create account"), "{html}");
+    let (_, html, _, _) = form_of(&app, &format!("/register?invite={token}"), None).await;
+    assert!(html.contains("value=\"mia@example.com\""), "sign-up pre-filled: {html}");
+
+    // Someone else, signed in: refused, nothing used.
+    let (other, _) = app.signed_in("otto").await;
+    let session = format!("usher_session={other}");
+    let (_, html, csrf_cookie, csrf) = form_of(&app, &path, Some(&session)).await;
+    assert!(html.contains("Join as otto"), "{html}");
+    let cookies = format!("{session}; {csrf_cookie}");
+    let refused = browser_like()
+        .post(page_url(&app, &path))
+        .header(header::COOKIE, &cookies)
+        .form(&[("csrf", &csrf)])
+        .send()
+        .await;
+    let refused = refused.unwrap();
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    assert!(refused.text().await.unwrap().contains("another email"));
+
+    // A resend replaces the link: the old one says so, with 410.
+    let invite_id = invitation["id"].as_str().unwrap();
+    let (status, _) =
+        app.post(&format!("/groups/{group}/invites/{invite_id}/resend"), Some(&owner), serde_json::json!({})).await;
+    assert_eq!(status, StatusCode::OK);
+    let page = browser_like().get(page_url(&app, &path)).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::GONE);
+    assert!(page.text().await.unwrap().contains("replaced"));
 }

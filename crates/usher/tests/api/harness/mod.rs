@@ -16,7 +16,7 @@ pub use browser::Browser;
 pub use db::TestDb;
 pub use process::UsherProcess;
 pub use proxy::TcpProxy;
-pub use smtp::{Received, SmtpServer};
+pub use smtp::{SmtpServer, mail_to, token_in};
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};

@@ -8,6 +8,7 @@ use std::{
 };
 
 use mailin_embedded::{Handler, Response, Server, response};
+use usher::Config;
 
 /// One message as the server received it: the envelope and the raw data.
 #[derive(Debug, Clone)]
@@ -116,4 +117,24 @@ impl SmtpServer {
     pub async fn wait_for(&self, n: usize) -> Vec<Received> {
         super::eventually(|| async { self.received() }, |received| received.len() >= n).await
     }
+}
+
+/// Mail to `url`, retried quickly: the tests wait for outcomes, never for wall time.
+pub fn mail_to(url: String) -> impl FnOnce(&mut Config) {
+    move |c: &mut Config| {
+        c.mail_transport = url;
+        c.mail_from = "Family Tree <noreply@example.com>".into();
+        c.job_poll_ms = 50;
+        c.mail_retry_base_ms = 200;
+        c.mail_retry_max_ms = 1_000;
+        c.mail_lease_secs = 4;
+    }
+}
+
+/// The invitation token in a received email's accept link.
+pub fn token_in(mail: &Received, public_url: &str) -> String {
+    let text = mail.text();
+    let prefix = format!("{public_url}/invite/");
+    let start = text.find(&prefix).expect("an accept link under public_url") + prefix.len();
+    text[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect()
 }
