@@ -1,9 +1,20 @@
-//! `/`: a signed-in person's groups, or a welcome.
+//! `/`: a signed-in person's groups, or a welcome; `/logout` ends the session.
 
-use axum::{extract::State, http::HeaderMap, http::StatusCode, response::Response};
+use axum::{
+    Form,
+    extract::{State, rejection::FormRejection},
+    http::{HeaderMap, StatusCode, header},
+    response::Response,
+};
 use minijinja::context;
+use serde::Deserialize;
+use utoipa::ToSchema;
 
-use crate::{AppState, auth::session, pages};
+use crate::{
+    AppState,
+    auth::session,
+    pages::{self, csrf},
+};
 
 /// The signed-in person's groups, or a welcome.
 #[utoipa::path(
@@ -29,5 +40,49 @@ pub async fn show(State(state): State<AppState>, headers: HeaderMap) -> Response
         None => Vec::new(),
     };
     let user = user.map(|u| context! { display_name => u.display_name, username => u.username });
-    pages::render(StatusCode::OK, "home.html", context! { user, groups })
+    pages::form_page(&state, &headers, StatusCode::OK, "home.html", context! { user, groups })
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct SignOutForm {
+    csrf: String,
+}
+
+/// Ends this browser's session and clears its cookie, then on to `/`.
+#[utoipa::path(
+    post,
+    path = "/logout",
+    tag = "pages",
+    security(()),
+    request_body(content = SignOutForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 303, description = "Signed out: the cookie is cleared, on to `/`"),
+        (status = 400, description = "Not the page's form", content_type = "text/html", body = String),
+        (status = 403, description = "No or a wrong CSRF token", content_type = "text/html", body = String),
+        (status = 503, description = "The database is unavailable", content_type = "text/html", body = String),
+    ),
+)]
+pub async fn sign_out(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    form: Result<Form<SignOutForm>, FormRejection>,
+) -> Response {
+    let Ok(Form(form)) = form else {
+        return pages::message(StatusCode::BAD_REQUEST, "That did not work", "Go back, reload the page and try again.");
+    };
+    if !csrf::verify(&headers, &form.csrf) {
+        return pages::csrf_refused();
+    }
+    match session::signed_in(&headers, &state).await {
+        Ok(Some((_, token_hash))) => {
+            if let Err(err) = state.store.end_session(&token_hash).await {
+                return pages::failure(err);
+            }
+        }
+        Ok(None) => {}
+        Err(err) => return pages::failure(err),
+    }
+    let mut response = pages::redirect("/");
+    response.headers_mut().append(header::SET_COOKIE, session::clear_cookie(&state));
+    response
 }

@@ -32,6 +32,7 @@ use crate::{AppState, auth::session, error::ApiError};
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(home::show))
+        .routes(routes!(home::sign_out))
         .routes(routes!(login_link::show, login_link::sign_in))
         .routes(routes!(login::show, login::sign_in))
         .routes(routes!(register::show, register::sign_up))

@@ -46,6 +46,8 @@ async fn a_login_link_signs_in_once_through_its_button() {
         browser.client.wait().for_url(&home.parse().unwrap()).await.unwrap();
         browser.wait_for_text("Hello, alice").await;
         browser.screenshot(&format!("home-{device}")).await;
+        browser.client.find(Locator::Css("form.signout button")).await.unwrap().click().await.unwrap();
+        browser.wait_for_text("You are not signed in").await;
 
         // Used: the page says so, and answers 410.
         browser.client.goto(&url).await.unwrap();

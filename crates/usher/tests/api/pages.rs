@@ -111,12 +111,28 @@ async fn a_login_link_page_shows_without_using_the_link(app: TestApp) {
         .next()
         .unwrap()
         .to_owned();
-    let home = client.get(page_url(&app, "/")).header(header::COOKIE, &session).send().await.unwrap();
-    assert_eq!(home.status(), StatusCode::OK);
-    assert!(home.text().await.unwrap().contains("Hello, alice"));
+    let (status, html, _, _) = form_of(&app, "/", Some(&session)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Hello, alice") && html.contains("Sign out"), "{html}");
     let me = client.get(format!("{}/me", app.api)).header(header::COOKIE, &session).send().await.unwrap();
     assert_eq!(me.json::<Value>().await.unwrap()["user"]["username"], "alice");
     assert_eq!(link_state(&app, id).await["used"], true);
+
+    // Signing out needs the form's CSRF pair, ends the session and clears the cookie.
+    let logout = page_url(&app, "/logout");
+    let forged = client.post(&logout).header(header::COOKIE, &session).form(&[("csrf", "x")]).send().await.unwrap();
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    let cookies = format!("{session}; {csrf_cookie}");
+    let out = client.post(&logout).header(header::COOKIE, &cookies).form(&[("csrf", csrf.as_str())]).send().await;
+    let out = out.unwrap();
+    assert_eq!(out.status(), StatusCode::SEE_OTHER);
+    let cleared = out.headers().get_all(header::SET_COOKIE).iter().any(|v| {
+        let v = v.to_str().unwrap();
+        v.starts_with("usher_session=;") || v.starts_with("usher_session=\"\";") || v.contains("Max-Age=0")
+    });
+    assert!(cleared, "{:?}", out.headers());
+    let me = client.get(format!("{}/me", app.api)).header(header::COOKIE, &session).send().await.unwrap();
+    assert_eq!(me.status(), StatusCode::UNAUTHORIZED, "the session ended");
 
     // Used: the page says so, with 410; posting again changes nothing.
     let again = client.get(&url).send().await.unwrap();
