@@ -4,9 +4,15 @@
 //! never when the browser says it came from another site (`Sec-Fetch-Site`). Another
 //! site can neither read the cookie nor set it, so it cannot forge the pair.
 
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::{
+    Form,
+    extract::{FromRequest, Request},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::Response,
+};
 use cookie::{Cookie, SameSite};
 use rand::rngs::OsRng;
+use serde::de::DeserializeOwned;
 use usher_domain::token::{Token, TokenHash};
 
 pub const CSRF_COOKIE: &str = "usher_csrf";
@@ -56,3 +62,38 @@ fn cookie_value(headers: &HeaderMap) -> Option<String> {
         .find(|c| c.name() == CSRF_COOKIE && !c.value().is_empty())
         .map(|c| c.value().to_owned())
 }
+
+/// A form that carries the CSRF field.
+pub trait Protected {
+    fn csrf(&self) -> &str;
+}
+
+/// A posted form whose CSRF pair checked out. A malformed form is answered with a 400
+/// page, a missing or wrong pair with a 403 page.
+#[derive(Debug)]
+pub struct CheckedForm<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Protected> FromRequest<S> for CheckedForm<T> {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Response> {
+        let headers = req.headers().clone();
+        let Ok(Form(form)) = Form::<T>::from_request(req, state).await else {
+            let text = "Go back, reload the page and try again.";
+            return Err(super::message(StatusCode::BAD_REQUEST, "That did not work", text));
+        };
+        if verify(&headers, form.csrf()) { Ok(Self(form)) } else { Err(super::csrf_refused()) }
+    }
+}
+
+/// Implements [`Protected`] for forms with a `csrf: String` field.
+macro_rules! protected {
+    ($($form:ty),* $(,)?) => {$(
+        impl $crate::pages::csrf::Protected for $form {
+            fn csrf(&self) -> &str {
+                &self.csrf
+            }
+        }
+    )*};
+}
+pub(crate) use protected;

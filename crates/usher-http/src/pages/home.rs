@@ -1,8 +1,7 @@
 //! `/`: a signed-in person's groups, or a welcome; `/logout` ends the session.
 
 use axum::{
-    Form,
-    extract::{State, rejection::FormRejection},
+    extract::State,
     http::{HeaderMap, StatusCode, header},
     response::Response,
 };
@@ -13,7 +12,10 @@ use utoipa::ToSchema;
 use crate::{
     AppState,
     auth::session,
-    pages::{self, csrf},
+    pages::{
+        self,
+        csrf::{self, CheckedForm},
+    },
 };
 
 /// The signed-in person's groups, or a welcome.
@@ -65,13 +67,10 @@ pub struct SignOutForm {
 pub async fn sign_out(
     State(state): State<AppState>,
     headers: HeaderMap,
-    form: Result<Form<SignOutForm>, FormRejection>,
+    form: Result<CheckedForm<SignOutForm>, Response>,
 ) -> Response {
-    let Ok(Form(form)) = form else {
-        return pages::message(StatusCode::BAD_REQUEST, "That did not work", "Go back, reload the page and try again.");
-    };
-    if !csrf::verify(&headers, &form.csrf) {
-        return pages::csrf_refused();
+    if let Err(refused) = form {
+        return refused;
     }
     match session::signed_in(&headers, &state).await {
         Ok(Some((_, token_hash))) => {
@@ -86,3 +85,5 @@ pub async fn sign_out(
     response.headers_mut().append(header::SET_COOKIE, session::clear_cookie(&state));
     response
 }
+
+csrf::protected!(SignOutForm);

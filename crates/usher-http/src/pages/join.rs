@@ -4,8 +4,7 @@
 //! "Sign in" for a visitor. Invites that no longer work get a page saying why, with 410.
 
 use axum::{
-    Form,
-    extract::{State, rejection::FormRejection},
+    extract::State,
     http::{HeaderMap, StatusCode},
     response::Response,
 };
@@ -24,7 +23,10 @@ use crate::{
     extract::ApiPath,
     limits::InviteRateLimit,
     metrics,
-    pages::{self, csrf},
+    pages::{
+        self,
+        csrf::{self, CheckedForm},
+    },
     routes::{accounts::secret_of, public_invites},
 };
 
@@ -193,7 +195,7 @@ pub async fn join(
     State(state): State<AppState>,
     ApiPath(code): ApiPath,
     headers: HeaderMap,
-    form: Result<Form<JoinForm>, FormRejection>,
+    form: Result<CheckedForm<JoinForm>, Response>,
 ) -> Response {
     if let Err(err) = limit {
         return pages::refusal(&err);
@@ -226,7 +228,7 @@ pub async fn accept_invitation(
     State(state): State<AppState>,
     ApiPath(token): ApiPath,
     headers: HeaderMap,
-    form: Result<Form<JoinForm>, FormRejection>,
+    form: Result<CheckedForm<JoinForm>, Response>,
 ) -> Response {
     if let Err(err) = limit {
         return pages::refusal(&err);
@@ -238,15 +240,12 @@ async fn accept(
     state: &AppState,
     ip: &ClientIp,
     headers: &HeaderMap,
-    form: Result<Form<JoinForm>, FormRejection>,
+    form: Result<CheckedForm<JoinForm>, Response>,
     landing: Landing,
     secret: &str,
 ) -> Response {
-    let Ok(Form(form)) = form else {
-        return pages::message(StatusCode::BAD_REQUEST, "That did not work", "Go back, reload the page and try again.");
-    };
-    if !csrf::verify(headers, &form.csrf) {
-        return pages::csrf_refused();
+    if let Err(refused) = form {
+        return refused;
     }
     let user = match session::signed_in(headers, state).await {
         Ok(Some((user, _))) => user,
@@ -266,3 +265,5 @@ async fn accept(
         Err(err) => pages::refusal(&ApiError::from(err)),
     }
 }
+
+csrf::protected!(JoinForm);

@@ -1,11 +1,7 @@
 //! `/login`: sign in with a password, then on to `next` (a path on this site).
 
 use axum::{
-    Form,
-    extract::{
-        Query, State,
-        rejection::{FormRejection, QueryRejection},
-    },
+    extract::{Query, State, rejection::QueryRejection},
     http::{HeaderMap, StatusCode},
     response::Response,
 };
@@ -19,7 +15,10 @@ use crate::{
     client_ip::ClientIp,
     error::ApiError,
     limits::AuthRateLimit,
-    pages::{self, csrf},
+    pages::{
+        self,
+        csrf::{self, CheckedForm},
+    },
 };
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -85,17 +84,15 @@ pub async fn sign_in(
     ip: ClientIp,
     State(state): State<AppState>,
     headers: HeaderMap,
-    form: Result<Form<SignInForm>, FormRejection>,
+    form: Result<CheckedForm<SignInForm>, Response>,
 ) -> Response {
     if let Err(err) = limit {
         return pages::refusal(&err);
     }
-    let Ok(Form(form)) = form else {
-        return pages::message(StatusCode::BAD_REQUEST, "That did not work", "Go back, reload the page and try again.");
+    let form = match form {
+        Ok(CheckedForm(form)) => form,
+        Err(refused) => return refused,
     };
-    if !csrf::verify(&headers, &form.csrf) {
-        return pages::csrf_refused();
-    }
     let next = pages::local_path(form.next.as_deref());
     match actions::login(&state, &form.login, form.password, pages::web_device(), &ip.audit(None)).await {
         Ok((_, token)) => pages::signed_in_redirect(&state, &token, &next),
@@ -106,3 +103,5 @@ pub async fn sign_in(
         Err(err) => pages::refusal(&err),
     }
 }
+
+csrf::protected!(SignInForm);

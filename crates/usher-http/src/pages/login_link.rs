@@ -3,8 +3,7 @@
 //! a mail scanner that opens links does not burn it.
 
 use axum::{
-    Form,
-    extract::{State, rejection::FormRejection},
+    extract::State,
     http::{HeaderMap, StatusCode},
     response::Response,
 };
@@ -24,7 +23,10 @@ use crate::{
     error::ApiError,
     extract::ApiPath,
     limits::AuthRateLimit,
-    pages::{self, csrf},
+    pages::{
+        self,
+        csrf::{self, CheckedForm},
+    },
 };
 
 const WHAT: &str = "sign-in link";
@@ -90,21 +92,13 @@ pub async fn sign_in(
     ip: ClientIp,
     State(state): State<AppState>,
     ApiPath(token): ApiPath,
-    headers: HeaderMap,
-    form: Result<Form<SignInForm>, FormRejection>,
+    form: Result<CheckedForm<SignInForm>, Response>,
 ) -> Response {
     if let Err(err) = limit {
         return pages::refusal(&err);
     }
-    let Ok(Form(form)) = form else {
-        return pages::message(
-            StatusCode::BAD_REQUEST,
-            "That did not work",
-            "Open the link again and press the button.",
-        );
-    };
-    if !csrf::verify(&headers, &form.csrf) {
-        return pages::csrf_refused();
+    if let Err(refused) = form {
+        return refused;
     }
     match actions::redeem_login_link(&state, &token, pages::web_device(), &ip.audit(None)).await {
         Ok((_, session_token)) => pages::signed_in_redirect(&state, &session_token, "/"),
@@ -116,3 +110,5 @@ pub async fn sign_in(
         Err(err) => pages::failure(err),
     }
 }
+
+csrf::protected!(SignInForm);

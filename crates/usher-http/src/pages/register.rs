@@ -5,11 +5,7 @@
 use std::collections::BTreeMap;
 
 use axum::{
-    Form,
-    extract::{
-        Query, State,
-        rejection::{FormRejection, QueryRejection},
-    },
+    extract::{Query, State, rejection::QueryRejection},
     http::{HeaderMap, StatusCode},
     response::Response,
 };
@@ -22,7 +18,10 @@ use crate::{
     client_ip::ClientIp,
     error::ApiError,
     limits::AuthRateLimit,
-    pages::{self, csrf},
+    pages::{
+        self,
+        csrf::{self, CheckedForm},
+    },
     routes::{accounts::secret_of, public_invites},
 };
 
@@ -117,17 +116,15 @@ pub async fn sign_up(
     ip: ClientIp,
     State(state): State<AppState>,
     headers: HeaderMap,
-    form: Result<Form<SignUpForm>, FormRejection>,
+    form: Result<CheckedForm<SignUpForm>, Response>,
 ) -> Response {
     if let Err(err) = limit {
         return pages::refusal(&err);
     }
-    let Ok(Form(form)) = form else {
-        return pages::message(StatusCode::BAD_REQUEST, "That did not work", "Go back, reload the page and try again.");
+    let form = match form {
+        Ok(CheckedForm(form)) => form,
+        Err(refused) => return refused,
     };
-    if !csrf::verify(&headers, &form.csrf) {
-        return pages::csrf_refused();
-    }
     let account = actions::AccountForm {
         username: &form.username,
         email: &form.email,
@@ -160,3 +157,5 @@ pub async fn sign_up(
     };
     pages::form_page(&state, &headers, status, "register.html", context)
 }
+
+csrf::protected!(SignUpForm);
