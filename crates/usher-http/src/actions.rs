@@ -212,3 +212,19 @@ pub async fn login(
     state.store.start_session(user.id, session, audit, now).await?;
     Ok((user, token))
 }
+
+/// Joins `invite`'s group as `user` with the invite's role (the slot taken atomically):
+/// the API's accept and the join / invitation pages. Answers the group and the role.
+pub async fn accept_invite(
+    state: &AppState,
+    secret: &Secret,
+    invite: &Invite,
+    user: &User,
+    audit: &AuditContext,
+    now: DateTime<Utc>,
+) -> Result<(uuid::Uuid, String), StoreError> {
+    let (group_id, role) = state.store.accept_invite(secret, user, audit, now).await?;
+    tracing::info!(%group_id, user_id = %user.id, invite_id = %invite.id, "invite accepted");
+    metrics::redeemed(invite.kind.as_str());
+    Ok((group_id, role))
+}

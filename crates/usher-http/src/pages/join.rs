@@ -16,13 +16,12 @@ use usher_storage::model::Invite;
 use utoipa::ToSchema;
 
 use crate::{
-    AppState,
+    AppState, actions,
     auth::session,
     client_ip::ClientIp,
     error::ApiError,
     extract::ApiPath,
     limits::InviteRateLimit,
-    metrics,
     pages::{
         self,
         csrf::{self, CheckedForm},
@@ -256,12 +255,9 @@ async fn accept(
         Ok(invite) => invite,
         Err(page) => return page,
     };
-    match state.store.accept_invite(&secret_of(secret), &user, &ip.audit(Some(&user)), Utc::now()).await {
-        Ok((group_id, _)) => {
-            tracing::info!(%group_id, user_id = %user.id, invite_id = %invite.id, "invite accepted");
-            metrics::redeemed(invite.kind.as_str());
-            pages::redirect("/")
-        }
+    let audit = ip.audit(Some(&user));
+    match actions::accept_invite(state, &secret_of(secret), &invite, &user, &audit, Utc::now()).await {
+        Ok(_) => pages::redirect("/"),
         Err(err) => pages::refusal(&ApiError::from(err)),
     }
 }

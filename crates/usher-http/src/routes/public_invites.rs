@@ -15,12 +15,12 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use crate::{
-    AppState,
+    AppState, actions,
     auth::Authed,
     error::{ApiError, ApiResult},
     extract::ApiPath,
     limits::InviteRateLimit,
-    metrics, openapi,
+    openapi,
     routes::accounts::secret_of,
 };
 
@@ -155,9 +155,7 @@ async fn accept(
         return Err(ApiError::NotApplicable("A registration invite is used by registering, not accepted.".into()));
     }
     let now = Utc::now();
-    let (group_id, role) = state.store.accept_invite(&secret, &authed.user, &authed.audit(), now).await?;
-    tracing::info!(%group_id, user_id = %authed.user.id, invite_id = %invite.id, "invite accepted");
-    metrics::redeemed(invite.kind.as_str());
+    let (group_id, role) = actions::accept_invite(&state, &secret, &invite, &authed.user, &authed.audit(), now).await?;
     let membership = Membership { group_id, user_id: authed.user.id, role, joined_at: now, invite_id: invite.id };
     Ok((StatusCode::CREATED, Json(Accepted { membership })))
 }
