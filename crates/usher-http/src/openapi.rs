@@ -6,7 +6,8 @@
 //! 409, 410, 429); [`Conventions`] adds what follows from the route's shape — 401 where
 //! a session is needed, 403 on the `admin` routes, 400/413/415 where a body is read, 400
 //! where a query is read, 503 where the database is — and makes every 4xx/5xx answer
-//! problem+json. Pages (tag `pages`) list all their answers themselves, as HTML.
+//! problem+json. Pages (tag `pages`) get their own: 400 and 403 (CSRF) on form posts,
+//! and every refusal an HTML page.
 
 use std::sync::Arc;
 
@@ -90,9 +91,11 @@ impl Modify for Conventions {
         for (path, item) in &mut doc.paths.paths {
             let database = !NO_DATABASE.contains(&path.as_str());
             let operations = [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete];
-            // Pages list their own answers, all HTML.
-            let api = operations.into_iter().flatten().filter(|op| !op.tags.iter().flatten().any(|t| t == "pages"));
-            for operation in api {
+            for operation in operations.into_iter().flatten() {
+                if operation.tags.iter().flatten().any(|t| t == "pages") {
+                    page_conventions(operation);
+                    continue;
+                }
                 add_implied_refusals(operation, database);
                 for (status, response) in &mut operation.responses.responses {
                     if let RefOr::T(response) = response
@@ -102,6 +105,31 @@ impl Modify for Conventions {
                     }
                 }
             }
+        }
+    }
+}
+
+/// Pages: a form post may be malformed (400) or lack its CSRF pair (403), and every
+/// refusal is an HTML page.
+fn page_conventions(operation: &mut Operation) {
+    let posts_form = operation.request_body.is_some();
+    let responses = &mut operation.responses.responses;
+    if posts_form {
+        for (status, description) in
+            [("400", "Not the page's form"), ("403", "No or a wrong CSRF token, or a post from another site")]
+        {
+            responses
+                .entry(status.to_owned())
+                .or_insert_with(|| ResponseBuilder::new().description(description).into());
+        }
+    }
+    for (status, response) in responses.iter_mut() {
+        if let RefOr::T(response) = response
+            && !status.starts_with(['2', '3'])
+            && response.content.is_empty()
+        {
+            let html = ObjectBuilder::new().schema_type(Type::String).build();
+            response.content.insert("text/html".to_owned(), ContentBuilder::new().schema(Some(html)).build().into());
         }
     }
 }

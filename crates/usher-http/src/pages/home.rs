@@ -26,7 +26,7 @@ use crate::{
     security(()),
     responses(
         (status = 200, description = "The signed-in person's groups, or a welcome", content_type = "text/html", body = String),
-        (status = 503, description = "The database is unavailable", content_type = "text/html", body = String),
+        (status = 503, description = "The database is unavailable"),
     ),
 )]
 pub async fn show(State(state): State<AppState>, headers: HeaderMap) -> Response {
@@ -59,19 +59,10 @@ pub struct SignOutForm {
     request_body(content = SignOutForm, content_type = "application/x-www-form-urlencoded"),
     responses(
         (status = 303, description = "Signed out: the cookie is cleared, on to `/`"),
-        (status = 400, description = "Not the page's form", content_type = "text/html", body = String),
-        (status = 403, description = "No or a wrong CSRF token", content_type = "text/html", body = String),
-        (status = 503, description = "The database is unavailable", content_type = "text/html", body = String),
+        (status = 503, description = "The database is unavailable"),
     ),
 )]
-pub async fn sign_out(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    form: Result<CheckedForm<SignOutForm>, Response>,
-) -> Response {
-    if let Err(refused) = form {
-        return refused;
-    }
+pub async fn sign_out(State(state): State<AppState>, headers: HeaderMap, _: CheckedForm<SignOutForm>) -> Response {
     match session::signed_in(&headers, &state).await {
         Ok(Some((_, token_hash))) => {
             if let Err(err) = state.store.end_session(&token_hash).await {

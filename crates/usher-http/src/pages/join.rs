@@ -23,7 +23,7 @@ use crate::{
     extract::ApiPath,
     limits::InviteRateLimit,
     pages::{
-        self,
+        self, PageLimit,
         csrf::{self, CheckedForm},
     },
     routes::{accounts::secret_of, public_invites},
@@ -41,21 +41,18 @@ const WHAT: &str = "invite";
     responses(
         (status = 200, description = "What the code is for, and how to join", content_type = "text/html", body = String),
         (status = 303, description = "A sign-up code: on to `/register?invite=`"),
-        (status = 404, description = "No such code", content_type = "text/html", body = String),
-        (status = 410, description = "Expired, revoked or used up: the page says which", content_type = "text/html", body = String),
-        (status = 429, description = "Too many look-ups from this address", content_type = "text/html", body = String),
-        (status = 503, description = "The database is unavailable", content_type = "text/html", body = String),
+        (status = 404, description = "No such code"),
+        (status = 410, description = "Expired, revoked or used up: the page says which"),
+        (status = 429, description = "Too many look-ups from this address"),
+        (status = 503, description = "The database is unavailable"),
     ),
 )]
 pub async fn show(
-    limit: Result<InviteRateLimit, ApiError>,
+    _: PageLimit<InviteRateLimit>,
     State(state): State<AppState>,
     ApiPath(code): ApiPath,
     headers: HeaderMap,
 ) -> Response {
-    if let Err(err) = limit {
-        return pages::refusal(&err);
-    }
     landing(&state, &headers, Landing::Code, code.trim()).await
 }
 
@@ -68,21 +65,18 @@ pub async fn show(
     params(("token" = String, Path, description = "An email invitation's token")),
     responses(
         (status = 200, description = "What the invitation is for, and how to accept it", content_type = "text/html", body = String),
-        (status = 404, description = "No such invitation", content_type = "text/html", body = String),
-        (status = 410, description = "Expired, revoked, used, or replaced by a newer link: the page says which", content_type = "text/html", body = String),
-        (status = 429, description = "Too many look-ups from this address", content_type = "text/html", body = String),
-        (status = 503, description = "The database is unavailable", content_type = "text/html", body = String),
+        (status = 404, description = "No such invitation"),
+        (status = 410, description = "Expired, revoked, used, or replaced by a newer link: the page says which"),
+        (status = 429, description = "Too many look-ups from this address"),
+        (status = 503, description = "The database is unavailable"),
     ),
 )]
 pub async fn show_invitation(
-    limit: Result<InviteRateLimit, ApiError>,
+    _: PageLimit<InviteRateLimit>,
     State(state): State<AppState>,
     ApiPath(token): ApiPath,
     headers: HeaderMap,
 ) -> Response {
-    if let Err(err) = limit {
-        return pages::refusal(&err);
-    }
     landing(&state, &headers, Landing::Invitation, token.trim()).await
 }
 
@@ -179,27 +173,22 @@ pub struct JoinForm {
     request_body(content = JoinForm, content_type = "application/x-www-form-urlencoded"),
     responses(
         (status = 303, description = "Joined: on to `/`; not signed in: on to `/login`"),
-        (status = 400, description = "Not the page's form", content_type = "text/html", body = String),
-        (status = 403, description = "No or a wrong CSRF token", content_type = "text/html", body = String),
-        (status = 404, description = "No such code", content_type = "text/html", body = String),
-        (status = 409, description = "Already a member", content_type = "text/html", body = String),
-        (status = 410, description = "Expired, revoked or used up", content_type = "text/html", body = String),
-        (status = 429, description = "Too many attempts from this address", content_type = "text/html", body = String),
-        (status = 503, description = "The database is unavailable", content_type = "text/html", body = String),
+        (status = 404, description = "No such code"),
+        (status = 409, description = "Already a member"),
+        (status = 410, description = "Expired, revoked or used up"),
+        (status = 429, description = "Too many attempts from this address"),
+        (status = 503, description = "The database is unavailable"),
     ),
 )]
 pub async fn join(
-    limit: Result<InviteRateLimit, ApiError>,
+    _: PageLimit<InviteRateLimit>,
     ip: ClientIp,
     State(state): State<AppState>,
     ApiPath(code): ApiPath,
     headers: HeaderMap,
-    form: Result<CheckedForm<JoinForm>, Response>,
+    _: CheckedForm<JoinForm>,
 ) -> Response {
-    if let Err(err) = limit {
-        return pages::refusal(&err);
-    }
-    accept(&state, &ip, &headers, form, Landing::Code, code.trim()).await
+    accept(&state, &ip, &headers, Landing::Code, code.trim()).await
 }
 
 /// Accepts the invitation as the signed-in person (its address must be theirs).
@@ -212,40 +201,26 @@ pub async fn join(
     request_body(content = JoinForm, content_type = "application/x-www-form-urlencoded"),
     responses(
         (status = 303, description = "Joined: on to `/`; not signed in: on to `/login`"),
-        (status = 400, description = "Not the page's form", content_type = "text/html", body = String),
-        (status = 403, description = "No or a wrong CSRF token, or the invitation is for another email", content_type = "text/html", body = String),
-        (status = 404, description = "No such invitation", content_type = "text/html", body = String),
-        (status = 409, description = "Already a member", content_type = "text/html", body = String),
-        (status = 410, description = "Expired, revoked, used or replaced", content_type = "text/html", body = String),
-        (status = 429, description = "Too many attempts from this address", content_type = "text/html", body = String),
-        (status = 503, description = "The database is unavailable", content_type = "text/html", body = String),
+        (status = 403, description = "No or a wrong CSRF token, or the invitation is for another email"),
+        (status = 404, description = "No such invitation"),
+        (status = 409, description = "Already a member"),
+        (status = 410, description = "Expired, revoked, used or replaced"),
+        (status = 429, description = "Too many attempts from this address"),
+        (status = 503, description = "The database is unavailable"),
     ),
 )]
 pub async fn accept_invitation(
-    limit: Result<InviteRateLimit, ApiError>,
+    _: PageLimit<InviteRateLimit>,
     ip: ClientIp,
     State(state): State<AppState>,
     ApiPath(token): ApiPath,
     headers: HeaderMap,
-    form: Result<CheckedForm<JoinForm>, Response>,
+    _: CheckedForm<JoinForm>,
 ) -> Response {
-    if let Err(err) = limit {
-        return pages::refusal(&err);
-    }
-    accept(&state, &ip, &headers, form, Landing::Invitation, token.trim()).await
+    accept(&state, &ip, &headers, Landing::Invitation, token.trim()).await
 }
 
-async fn accept(
-    state: &AppState,
-    ip: &ClientIp,
-    headers: &HeaderMap,
-    form: Result<CheckedForm<JoinForm>, Response>,
-    landing: Landing,
-    secret: &str,
-) -> Response {
-    if let Err(refused) = form {
-        return refused;
-    }
+async fn accept(state: &AppState, ip: &ClientIp, headers: &HeaderMap, landing: Landing, secret: &str) -> Response {
     let user = match session::signed_in(headers, state).await {
         Ok(Some((user, _))) => user,
         Ok(None) => return pages::redirect(&format!("/login?next={}", landing.path(secret))),

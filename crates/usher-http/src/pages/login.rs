@@ -16,7 +16,7 @@ use crate::{
     error::ApiError,
     limits::AuthRateLimit,
     pages::{
-        self,
+        self, PageLimit,
         csrf::{self, CheckedForm},
     },
 };
@@ -38,7 +38,7 @@ pub struct Next {
     responses(
         (status = 200, description = "The sign-in form", content_type = "text/html", body = String),
         (status = 303, description = "Already signed in: on to `next`"),
-        (status = 503, description = "The database is unavailable", content_type = "text/html", body = String),
+        (status = 503, description = "The database is unavailable"),
     ),
 )]
 pub async fn show(
@@ -72,27 +72,19 @@ pub struct SignInForm {
     request_body(content = SignInForm, content_type = "application/x-www-form-urlencoded"),
     responses(
         (status = 303, description = "Signed in: the session cookie is set, on to `next`"),
-        (status = 400, description = "Not the page's form", content_type = "text/html", body = String),
-        (status = 401, description = "Wrong login or password: the form again", content_type = "text/html", body = String),
-        (status = 403, description = "No or a wrong CSRF token, or a disabled account", content_type = "text/html", body = String),
-        (status = 429, description = "Too many attempts from this address", content_type = "text/html", body = String),
-        (status = 503, description = "The database is unavailable", content_type = "text/html", body = String),
+        (status = 401, description = "Wrong login or password: the form again"),
+        (status = 403, description = "No or a wrong CSRF token, or a disabled account"),
+        (status = 429, description = "Too many attempts from this address"),
+        (status = 503, description = "The database is unavailable"),
     ),
 )]
 pub async fn sign_in(
-    limit: Result<AuthRateLimit, ApiError>,
+    _: PageLimit<AuthRateLimit>,
     ip: ClientIp,
     State(state): State<AppState>,
     headers: HeaderMap,
-    form: Result<CheckedForm<SignInForm>, Response>,
+    CheckedForm(form): CheckedForm<SignInForm>,
 ) -> Response {
-    if let Err(err) = limit {
-        return pages::refusal(&err);
-    }
-    let form = match form {
-        Ok(CheckedForm(form)) => form,
-        Err(refused) => return refused,
-    };
     let next = pages::local_path(form.next.as_deref());
     match actions::login(&state, &form.login, form.password, pages::web_device(), &ip.audit(None)).await {
         Ok((_, token)) => pages::signed_in_redirect(&state, &token, &next),

@@ -20,11 +20,10 @@ use utoipa::ToSchema;
 use crate::{
     AppState, actions,
     client_ip::ClientIp,
-    error::ApiError,
     extract::ApiPath,
     limits::AuthRateLimit,
     pages::{
-        self,
+        self, PageLimit,
         csrf::{self, CheckedForm},
     },
 };
@@ -40,9 +39,9 @@ const WHAT: &str = "sign-in link";
     params(("token" = String, Path, description = "The login link's token")),
     responses(
         (status = 200, description = "The button; showing it never uses the link", content_type = "text/html", body = String),
-        (status = 404, description = "No such link", content_type = "text/html", body = String),
-        (status = 410, description = "Expired, revoked or already used: the page says which", content_type = "text/html", body = String),
-        (status = 503, description = "The database is unavailable", content_type = "text/html", body = String),
+        (status = 404, description = "No such link"),
+        (status = 410, description = "Expired, revoked or already used: the page says which"),
+        (status = 503, description = "The database is unavailable"),
     ),
 )]
 pub async fn show(State(state): State<AppState>, ApiPath(token): ApiPath, headers: HeaderMap) -> Response {
@@ -79,27 +78,20 @@ pub struct SignInForm {
     request_body(content = SignInForm, content_type = "application/x-www-form-urlencoded"),
     responses(
         (status = 303, description = "Signed in: the session cookie is set, on to `/`"),
-        (status = 400, description = "Not the page's form", content_type = "text/html", body = String),
-        (status = 403, description = "No or a wrong CSRF token, a post from another site, or a disabled account", content_type = "text/html", body = String),
-        (status = 404, description = "No such link", content_type = "text/html", body = String),
-        (status = 410, description = "Expired, revoked or already used: the page says which", content_type = "text/html", body = String),
-        (status = 429, description = "Too many attempts from this address", content_type = "text/html", body = String),
-        (status = 503, description = "The database is unavailable", content_type = "text/html", body = String),
+        (status = 403, description = "No or a wrong CSRF token, a post from another site, or a disabled account"),
+        (status = 404, description = "No such link"),
+        (status = 410, description = "Expired, revoked or already used: the page says which"),
+        (status = 429, description = "Too many attempts from this address"),
+        (status = 503, description = "The database is unavailable"),
     ),
 )]
 pub async fn sign_in(
-    limit: Result<AuthRateLimit, ApiError>,
+    _: PageLimit<AuthRateLimit>,
     ip: ClientIp,
     State(state): State<AppState>,
     ApiPath(token): ApiPath,
-    form: Result<CheckedForm<SignInForm>, Response>,
+    _: CheckedForm<SignInForm>,
 ) -> Response {
-    if let Err(err) = limit {
-        return pages::refusal(&err);
-    }
-    if let Err(refused) = form {
-        return refused;
-    }
     match actions::redeem_login_link(&state, &token, pages::web_device(), &ip.audit(None)).await {
         Ok((_, session_token)) => pages::signed_in_redirect(&state, &session_token, "/"),
         Err(StoreError::InviteUnusable(status)) => pages::gone(status, WHAT),

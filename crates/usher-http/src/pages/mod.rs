@@ -11,10 +11,11 @@ mod login;
 mod login_link;
 mod register;
 
-use std::sync::LazyLock;
+use std::{marker::PhantomData, sync::LazyLock};
 
 use axum::{
-    http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header},
+    extract::FromRequestParts,
+    http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header, request::Parts},
     response::{IntoResponse, Response},
 };
 use minijinja::Environment;
@@ -83,6 +84,25 @@ fn page_headers() -> [(HeaderName, HeaderValue); 6] {
         (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
         (header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
     ]
+}
+
+/// A rate limit on a page: over it, the 429 page (with `Retry-After`) instead of the
+/// API's problem+json. It is checked before the body is read.
+#[derive(Debug)]
+pub struct PageLimit<L>(PhantomData<L>);
+
+impl<L> FromRequestParts<AppState> for PageLimit<L>
+where
+    L: FromRequestParts<AppState, Rejection = ApiError> + Send,
+{
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        match L::from_request_parts(parts, state).await {
+            Ok(_) => Ok(Self(PhantomData)),
+            Err(err) => Err(refusal(&err)),
+        }
+    }
 }
 
 /// A page with a form: `template` with `context` and the form's `csrf` token; sets the

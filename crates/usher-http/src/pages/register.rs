@@ -19,7 +19,7 @@ use crate::{
     error::ApiError,
     limits::AuthRateLimit,
     pages::{
-        self,
+        self, PageLimit,
         csrf::{self, CheckedForm},
     },
     routes::{accounts::secret_of, public_invites},
@@ -64,7 +64,7 @@ async fn invite_check(state: &AppState, invite: &str) -> Option<(bool, String, O
     params(Prefill),
     responses(
         (status = 200, description = "The sign-up form, the invite checked", content_type = "text/html", body = String),
-        (status = 403, description = "Registration is closed", content_type = "text/html", body = String),
+        (status = 403, description = "Registration is closed"),
     ),
 )]
 pub async fn show(
@@ -102,29 +102,22 @@ pub struct SignUpForm {
     request_body(content = SignUpForm, content_type = "application/x-www-form-urlencoded"),
     responses(
         (status = 303, description = "Signed up and signed in: on to `/`"),
-        (status = 400, description = "A field is refused: the form again, each refusal beside its field", content_type = "text/html", body = String),
-        (status = 403, description = "Registration closed or invite-only, the invitation is for another email, or no CSRF pair", content_type = "text/html", body = String),
-        (status = 404, description = "No such invite: the form again", content_type = "text/html", body = String),
-        (status = 409, description = "Username or email taken: the form again", content_type = "text/html", body = String),
-        (status = 410, description = "The invite no longer works: the form again", content_type = "text/html", body = String),
-        (status = 429, description = "Too many attempts from this address", content_type = "text/html", body = String),
-        (status = 503, description = "The database is unavailable", content_type = "text/html", body = String),
+        (status = 400, description = "A field is refused: the form again, each refusal beside its field"),
+        (status = 403, description = "Registration closed or invite-only, the invitation is for another email, or no CSRF pair"),
+        (status = 404, description = "No such invite: the form again"),
+        (status = 409, description = "Username or email taken: the form again"),
+        (status = 410, description = "The invite no longer works: the form again"),
+        (status = 429, description = "Too many attempts from this address"),
+        (status = 503, description = "The database is unavailable"),
     ),
 )]
 pub async fn sign_up(
-    limit: Result<AuthRateLimit, ApiError>,
+    _: PageLimit<AuthRateLimit>,
     ip: ClientIp,
     State(state): State<AppState>,
     headers: HeaderMap,
-    form: Result<CheckedForm<SignUpForm>, Response>,
+    CheckedForm(form): CheckedForm<SignUpForm>,
 ) -> Response {
-    if let Err(err) = limit {
-        return pages::refusal(&err);
-    }
-    let form = match form {
-        Ok(CheckedForm(form)) => form,
-        Err(refused) => return refused,
-    };
     let account = actions::AccountForm {
         username: &form.username,
         email: &form.email,
