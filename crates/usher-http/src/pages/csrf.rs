@@ -7,13 +7,15 @@
 use axum::{
     Form,
     extract::{FromRequest, Request},
-    http::{HeaderMap, HeaderValue, StatusCode, header},
+    http::{HeaderMap, HeaderValue, StatusCode},
     response::Response,
 };
 use cookie::{Cookie, SameSite};
 use rand::rngs::OsRng;
 use serde::de::DeserializeOwned;
 use usher_domain::token::{Token, TokenHash};
+
+use crate::auth::session;
 
 pub const CSRF_COOKIE: &str = "usher_csrf";
 
@@ -53,14 +55,7 @@ pub fn verify(headers: &HeaderMap, submitted: &str) -> bool {
 }
 
 fn cookie_value(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(Cookie::split_parse)
-        .filter_map(Result::ok)
-        .find(|c| c.name() == CSRF_COOKIE && !c.value().is_empty())
-        .map(|c| c.value().to_owned())
+    session::cookie(headers, CSRF_COOKIE).filter(|value| !value.is_empty())
 }
 
 /// A form that carries the CSRF field.
