@@ -9,10 +9,9 @@
 //! problem+json. Pages (tag `pages`) get their own: 400 and 403 (CSRF) on form posts,
 //! and every refusal an HTML page.
 
-use std::sync::Arc;
-
 use axum::{
     Extension,
+    body::Bytes,
     http::{HeaderValue, header},
     response::{IntoResponse, Response},
 };
@@ -52,13 +51,13 @@ pub struct ApiDoc;
 
 /// The rendered document, shared by every request for it.
 #[derive(Debug, Clone)]
-pub struct Document(Arc<Vec<u8>>);
+pub struct Document(Bytes);
 
 impl Document {
     /// `doc` as routed, with [`Conventions`] applied.
     pub fn new(mut doc: utoipa::openapi::OpenApi) -> Self {
         Conventions.modify(&mut doc);
-        Self(Arc::new(serde_json::to_vec(&doc).unwrap_or_default()))
+        Self(Bytes::from(serde_json::to_vec(&doc).unwrap_or_default()))
     }
 }
 
@@ -72,7 +71,8 @@ impl Document {
 )]
 pub async fn serve(Extension(doc): Extension<Document>) -> Response {
     let content_type = HeaderValue::from_static("application/json");
-    ([(header::CONTENT_TYPE, content_type)], doc.0.as_ref().clone()).into_response()
+    // `Bytes` shares the rendered document; no copy per request.
+    ([(header::CONTENT_TYPE, content_type)], doc.0).into_response()
 }
 
 /// The conventions every route follows, written into its entry.
