@@ -67,6 +67,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(routes::not_found)
         .method_not_allowed_fallback(routes::method_not_allowed)
         .layer(DefaultBodyLimit::max(extract::MAX_BODY))
+        .layer(axum::middleware::from_fn(pages::csrf::guard_api))
         .layer(axum::middleware::from_fn(metrics::track))
         // Spans name the route template, never the URI: paths can carry tokens.
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {

@@ -93,7 +93,7 @@ impl Modify for Conventions {
             let operations = [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete];
             for operation in operations.into_iter().flatten() {
                 if operation.tags.iter().flatten().any(|t| t == "pages") {
-                    page_conventions(operation);
+                    page_conventions(path, operation);
                     continue;
                 }
                 add_implied_refusals(operation, database);
@@ -109,19 +109,27 @@ impl Modify for Conventions {
     }
 }
 
-/// Pages: a form post may be malformed (400) or lack its CSRF pair (403), and every
-/// refusal is an HTML page.
-fn page_conventions(operation: &mut Operation) {
+/// Pages: a form post may be malformed (400) or lack its CSRF pair (403); a page for
+/// signed-in people sends others to `/login` (303) and reads the database (503); the
+/// console (`/admin…`) refuses non-admins (403). Every refusal is an HTML page.
+fn page_conventions(path: &str, operation: &mut Operation) {
     let posts_form = operation.request_body.is_some();
-    let responses = &mut operation.responses.responses;
+    let mut implied = Vec::new();
+    if path.starts_with("/admin") {
+        implied
+            .push(("403", if posts_form { "Not an instance admin, or no CSRF pair" } else { "Not an instance admin" }));
+    }
     if posts_form {
-        for (status, description) in
-            [("400", "Not the page's form"), ("403", "No or a wrong CSRF token, or a post from another site")]
-        {
-            responses
-                .entry(status.to_owned())
-                .or_insert_with(|| ResponseBuilder::new().description(description).into());
-        }
+        implied.push(("400", "Not the page's form"));
+        implied.push(("403", "No or a wrong CSRF token, or a post from another site"));
+    }
+    if !is_public(operation) {
+        implied.push(("303", "Not signed in: on to `/login`, which brings the person back"));
+        implied.push(("503", "The database is unavailable"));
+    }
+    let responses = &mut operation.responses.responses;
+    for (status, description) in implied {
+        responses.entry(status.to_owned()).or_insert_with(|| ResponseBuilder::new().description(description).into());
     }
     for (status, response) in responses.iter_mut() {
         if let RefOr::T(response) = response
@@ -134,9 +142,14 @@ fn page_conventions(operation: &mut Operation) {
     }
 }
 
+/// Whether an operation is open to everyone (`security(())`).
+fn is_public(operation: &Operation) -> bool {
+    operation.security.as_ref().is_some_and(|s| s.contains(&SecurityRequirement::default()))
+}
+
 /// The refusals a route gives by its shape.
 fn add_implied_refusals(operation: &mut Operation, database: bool) {
-    let public = operation.security.as_ref().is_some_and(|s| s.contains(&SecurityRequirement::default()));
+    let public = is_public(operation);
     let reads_query =
         operation.parameters.iter().flatten().any(|p| matches!(p, RefOr::T(p) if p.parameter_in == ParameterIn::Query));
     let mut implied = Vec::new();

@@ -77,7 +77,7 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
 }
 
 /// A signed-in caller: the user and the hash of the session they presented.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Authed {
     pub user: User,
     pub token_hash: TokenHash,

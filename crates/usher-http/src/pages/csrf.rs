@@ -7,17 +7,24 @@
 use axum::{
     Form,
     extract::{FromRequest, Request},
-    http::{HeaderMap, HeaderValue, StatusCode},
-    response::Response,
+    http::{HeaderMap, HeaderValue, Method, StatusCode, header::AUTHORIZATION},
+    middleware::Next,
+    response::{IntoResponse, Response},
 };
 use cookie::{Cookie, SameSite};
 use rand::rngs::OsRng;
-use serde::de::DeserializeOwned;
+use serde::{Deserialize, de::DeserializeOwned};
 use usher_domain::token::{Token, TokenHash};
+use utoipa::ToSchema;
 
-use crate::auth::session;
+use crate::{
+    auth::session,
+    error::{ApiError, ForbiddenCode},
+};
 
 pub const CSRF_COOKIE: &str = "usher_csrf";
+/// The header that carries the token on API calls made with the session cookie.
+pub const CSRF_HEADER: &str = "x-csrf-token";
 
 /// The token a form carries, and the cookie to set when the browser has none yet.
 #[derive(Debug)]
@@ -58,6 +65,24 @@ fn cookie_value(headers: &HeaderMap) -> Option<String> {
     session::cookie(headers, CSRF_COOKIE).filter(|value| !value.is_empty())
 }
 
+/// Cookie-authenticated unsafe calls to the API must come from Usher's own pages: they
+/// carry the form token in `X-CSRF-Token` (pages expose it in
+/// `<meta name="usher-csrf">`), compared like a form's. Calls with `Authorization:
+/// Bearer` are exempt: another site cannot make a browser send that header.
+pub async fn guard_api(req: Request, next: Next) -> Response {
+    let headers = req.headers();
+    let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let by_cookie = session::cookie(headers, session::SESSION_COOKIE).is_some() && !headers.contains_key(AUTHORIZATION);
+    if unsafe_method && by_cookie && req.uri().path().starts_with("/api/") {
+        let submitted = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default();
+        if !verify(headers, submitted) {
+            let detail = "A request signed in by cookie needs the X-CSRF-Token header (or use a bearer token).";
+            return ApiError::Forbidden(ForbiddenCode::Forbidden, detail.into()).into_response();
+        }
+    }
+    next.run(req).await
+}
+
 /// A form that carries the CSRF field.
 pub trait Protected {
     fn csrf(&self) -> &str;
@@ -92,3 +117,11 @@ macro_rules! protected {
     )*};
 }
 pub(crate) use protected;
+
+/// A form that is only a button: it carries its CSRF token and nothing else.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ButtonForm {
+    csrf: String,
+}
+
+protected!(ButtonForm);

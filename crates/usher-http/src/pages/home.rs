@@ -6,15 +6,13 @@ use axum::{
     response::Response,
 };
 use minijinja::context;
-use serde::Deserialize;
-use utoipa::ToSchema;
 
 use crate::{
     AppState,
     auth::session,
     pages::{
         self,
-        csrf::{self, CheckedForm},
+        csrf::{ButtonForm, CheckedForm},
     },
 };
 
@@ -36,18 +34,14 @@ pub async fn show(State(state): State<AppState>, headers: HeaderMap) -> Response
     };
     let groups = match &user {
         Some(user) => match state.store.groups_of(user.id, None, None).await {
-            Ok(groups) => groups.into_iter().map(|(g, role)| context! { name => g.name, role }).collect(),
+            Ok(groups) => groups.into_iter().map(|(g, role)| context! { id => g.id, name => g.name, role }).collect(),
             Err(err) => return pages::failure(err),
         },
         None => Vec::new(),
     };
-    let user = user.map(|u| context! { display_name => u.display_name, username => u.username });
+    let user =
+        user.map(|u| context! { display_name => u.display_name, username => u.username, is_admin => u.is_admin });
     pages::form_page(&state, &headers, StatusCode::OK, "home.html", context! { user, groups })
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct SignOutForm {
-    csrf: String,
 }
 
 /// Ends this browser's session and clears its cookie, then on to `/`.
@@ -56,13 +50,13 @@ pub struct SignOutForm {
     path = "/logout",
     tag = "pages",
     security(()),
-    request_body(content = SignOutForm, content_type = "application/x-www-form-urlencoded"),
+    request_body(content = ButtonForm, content_type = "application/x-www-form-urlencoded"),
     responses(
         (status = 303, description = "Signed out: the cookie is cleared, on to `/`"),
         (status = 503, description = "The database is unavailable"),
     ),
 )]
-pub async fn sign_out(State(state): State<AppState>, headers: HeaderMap, _: CheckedForm<SignOutForm>) -> Response {
+pub async fn sign_out(State(state): State<AppState>, headers: HeaderMap, _: CheckedForm<ButtonForm>) -> Response {
     match session::signed_in(&headers, &state).await {
         Ok(Some((_, token_hash))) => {
             if let Err(err) = state.store.end_session(&token_hash).await {
@@ -76,5 +70,3 @@ pub async fn sign_out(State(state): State<AppState>, headers: HeaderMap, _: Chec
     response.headers_mut().append(header::SET_COOKIE, session::clear_cookie(&state));
     response
 }
-
-csrf::protected!(SignOutForm);

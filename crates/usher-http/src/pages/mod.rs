@@ -4,14 +4,18 @@
 //! `Cache-Control: no-store` and `Referrer-Policy: no-referrer` (pages carry tokens in
 //! their URLs); every form carries a CSRF token ([`csrf`]).
 
+mod access;
+mod admin;
 pub mod csrf;
+mod groups;
 mod home;
 mod join;
 mod login;
 mod login_link;
 mod register;
+mod share;
 
-use std::{marker::PhantomData, sync::LazyLock};
+use std::{collections::BTreeMap, sync::LazyLock};
 
 use axum::{
     extract::FromRequestParts,
@@ -39,8 +43,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(register::show, register::sign_up))
         .routes(routes!(join::show, join::join))
         .routes(routes!(join::show_invitation, join::accept_invitation))
+        .merge(admin::router())
+        .merge(groups::router())
         .routes(routes!(stylesheet))
         .routes(routes!(register_script))
+        .routes(routes!(copy_script))
 }
 
 /// The templates, parsed once. HTML escaping is on for `.html` names.
@@ -54,11 +61,38 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         ("register.html", include_str!("../../templates/register.html")),
         ("join.html", include_str!("../../templates/join.html")),
         ("message.html", include_str!("../../templates/message.html")),
+        ("confirm.html", include_str!("../../templates/confirm.html")),
+        ("share.html", include_str!("../../templates/share.html")),
+        ("admin/nav.html", include_str!("../../templates/admin/nav.html")),
+        ("admin/invites.html", include_str!("../../templates/admin/invites.html")),
+        ("admin/invite.html", include_str!("../../templates/admin/invite.html")),
+        ("admin/users.html", include_str!("../../templates/admin/users.html")),
+        ("admin/login_link.html", include_str!("../../templates/admin/login_link.html")),
+        ("admin/mail.html", include_str!("../../templates/admin/mail.html")),
+        ("admin/audit.html", include_str!("../../templates/admin/audit.html")),
+        ("group.html", include_str!("../../templates/group.html")),
+        ("group_invite.html", include_str!("../../templates/group_invite.html")),
     ] {
         env.add_template(name, source).expect("shipped templates parse");
     }
+    env.add_filter("when", when);
+    env.add_filter("day", day);
     env
 });
+
+/// An RFC 3339 time as people read it: `2026-11-29 23:15 UTC` (anything else unchanged).
+fn when(value: String) -> String {
+    in_utc(&value).map_or(value, |at| at.format("%Y-%m-%d %H:%M UTC").to_string())
+}
+
+/// An RFC 3339 time's day: `2026-11-29` (anything else unchanged).
+fn day(value: String) -> String {
+    in_utc(&value).map_or(value, |at| at.format("%Y-%m-%d").to_string())
+}
+
+fn in_utc(value: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    chrono::DateTime::parse_from_rfc3339(value).ok().map(|at| at.with_timezone(&chrono::Utc))
+}
 
 const CSP: &str = "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; \
                    img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
@@ -86,22 +120,69 @@ fn page_headers() -> [(HeaderName, HeaderValue); 6] {
     ]
 }
 
-/// A rate limit on a page: over it, the 429 page (with `Retry-After`) instead of the
-/// API's problem+json. It is checked before the body is read.
+/// One of the API's extractors on a page: its refusal answered as a page instead of
+/// problem+json (a rate limit as the 429 page with `Retry-After`, a bad path as 404).
 #[derive(Debug)]
-pub struct PageLimit<L>(PhantomData<L>);
+pub struct OnPage<E>(pub E);
 
-impl<L> FromRequestParts<AppState> for PageLimit<L>
+impl<E> FromRequestParts<AppState> for OnPage<E>
 where
-    L: FromRequestParts<AppState, Rejection = ApiError> + Send,
+    E: FromRequestParts<AppState, Rejection = ApiError> + Send,
 {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
-        match L::from_request_parts(parts, state).await {
-            Ok(_) => Ok(Self(PhantomData)),
-            Err(err) => Err(refusal(&err)),
+        E::from_request_parts(parts, state).await.map(Self).map_err(|err| refusal(&err))
+    }
+}
+
+/// A rate limit on a page, checked before the body is read.
+pub type PageLimit<L> = OnPage<L>;
+
+/// A refused form post, to show the form again: each refusal beside its field
+/// (`errors`), or one sentence (`error`).
+#[derive(Debug, Default, serde::Serialize)]
+pub struct FormRefusal {
+    #[serde(skip)]
+    pub status: StatusCode,
+    pub errors: BTreeMap<String, String>,
+    pub error: Option<String>,
+}
+
+impl FormRefusal {
+    /// `None` for refusals that are pages of their own (unavailable, rate limited,
+    /// internal): the form cannot help with those.
+    pub fn of(err: &ApiError) -> Option<Self> {
+        let (status, _) = err.status_and_code();
+        match err {
+            ApiError::Unavailable | ApiError::Internal(_) | ApiError::RateLimited { .. } => None,
+            ApiError::Invalid(fields) => {
+                let errors = fields.iter().map(|f| (f.field.clone(), f.message.clone())).collect();
+                Some(Self { status, errors, error: None })
+            }
+            other => Some(Self { status, errors: BTreeMap::new(), error: Some(other.detail()) }),
         }
+    }
+}
+
+/// A whole number typed into a form: empty is `None`.
+pub fn form_number(field: &str, text: &str) -> Result<Option<i64>, ApiError> {
+    match text.trim() {
+        "" => Ok(None),
+        text => text.parse().map(Some).map_err(|_| ApiError::field(field, "must be a whole number")),
+    }
+}
+
+/// Optional text typed into a form: empty (or only spaces) is `None`.
+pub fn form_text(text: &str) -> Option<String> {
+    Some(text.trim()).filter(|t| !t.is_empty()).map(str::to_owned)
+}
+
+/// The end of a page action: on to `to`, or the refusal as a page.
+pub fn done<T>(result: Result<T, ApiError>, to: &str) -> Response {
+    match result {
+        Ok(_) => redirect(to),
+        Err(err) => refusal(&err),
     }
 }
 
@@ -120,6 +201,13 @@ pub fn form_page(
         page.headers_mut().append(header::SET_COOKIE, cookie);
     }
     page
+}
+
+/// "Are you sure?": `text`, a `button` that posts back to this page's address, and
+/// a way `back`.
+pub fn confirm(state: &AppState, headers: &HeaderMap, heading: &str, text: &str, button: &str, back: &str) -> Response {
+    let context = minijinja::context! { heading, text, button, back };
+    form_page(state, headers, StatusCode::OK, "confirm.html", context)
 }
 
 /// The answer to a form post that opened a session: the cookie, and on to `to`.
@@ -230,6 +318,18 @@ async fn stylesheet() -> Response {
 )]
 async fn register_script() -> Response {
     asset("text/javascript; charset=utf-8", include_str!("../../static/register.js"))
+}
+
+/// Copy buttons: `<button data-copy="#id">` copies the text of the element `#id`.
+#[utoipa::path(
+    get,
+    path = "/static/copy.js",
+    tag = "pages",
+    security(()),
+    responses((status = 200, description = "The copy buttons' script", content_type = "text/javascript", body = String)),
+)]
+async fn copy_script() -> Response {
+    asset("text/javascript; charset=utf-8", include_str!("../../static/copy.js"))
 }
 
 fn asset(content_type: &'static str, body: &'static str) -> Response {

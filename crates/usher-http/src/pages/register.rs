@@ -16,10 +16,9 @@ use utoipa::{IntoParams, ToSchema};
 use crate::{
     AppState, Registration, actions,
     client_ip::ClientIp,
-    error::ApiError,
     limits::AuthRateLimit,
     pages::{
-        self, PageLimit,
+        self, FormRefusal, PageLimit,
         csrf::{self, CheckedForm},
     },
     routes::{accounts::secret_of, public_invites},
@@ -130,13 +129,8 @@ pub async fn sign_up(
             Ok((_, token)) => return pages::signed_in_redirect(&state, &token, "/"),
             Err(refused) => refused,
         };
-    let (status, _) = refused.status_and_code();
-    let (errors, error): (BTreeMap<String, String>, Option<String>) = match &refused {
-        ApiError::Invalid(fields) => (fields.iter().map(|f| (f.field.clone(), f.message.clone())).collect(), None),
-        ApiError::Unavailable | ApiError::Internal(_) | ApiError::RateLimited { .. } => {
-            return pages::refusal(&refused);
-        }
-        other => (BTreeMap::new(), Some(other.detail())),
+    let Some(FormRefusal { status, errors, error }) = FormRefusal::of(&refused) else {
+        return pages::refusal(&refused);
     };
     let check = invite_check(&state, &form.invite).await;
     let context = context! {

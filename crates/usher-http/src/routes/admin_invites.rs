@@ -37,15 +37,15 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Optio
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewRegistrationInvite {
     /// Up to 500 characters, shown to whoever looks the code up.
-    description: Option<String>,
+    pub(crate) description: Option<String>,
     /// 1 to 1,000,000; absent: one use; `null`: unlimited.
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<i64>, minimum = 1, maximum = 1_000_000)]
-    max_uses: Option<Option<i64>>,
+    pub(crate) max_uses: Option<Option<i64>>,
     /// A future time within `registration_invite_max_hours`; or give `expires_in_hours`.
-    expires_at: Option<DateTime<Utc>>,
+    pub(crate) expires_at: Option<DateTime<Utc>>,
     /// Hours from now; absent with `expires_at` absent: never expires.
-    expires_in_hours: Option<i64>,
+    pub(crate) expires_in_hours: Option<i64>,
 }
 
 const LIST_PATH: &str = "/admin/invites";
@@ -62,7 +62,7 @@ const ONE_PATH: &str = "/admin/invites/{code}";
         (status = 429, description = "Too many invites created by this admin (`rate_limited`)"),
     ),
 )]
-async fn create(
+pub(crate) async fn create(
     State(state): State<AppState>,
     Admin(admin): Admin,
     ip: ClientIp,
@@ -114,7 +114,7 @@ async fn create(
         (status = 200, body = Paginated<InviteView>),
     ),
 )]
-async fn list(
+pub(crate) async fn list(
     State(state): State<AppState>,
     _: Admin,
     ApiQuery(query): ApiQuery<ListQuery>,
@@ -148,7 +148,11 @@ async fn find(state: &AppState, code: &str) -> ApiResult<Invite> {
         (status = 404, description = "No registration invite has that code (`not_found`)"),
     ),
 )]
-async fn read(State(state): State<AppState>, _: Admin, ApiPath(code): ApiPath) -> ApiResult<Json<InviteView>> {
+pub(crate) async fn read(
+    State(state): State<AppState>,
+    _: Admin,
+    ApiPath(code): ApiPath,
+) -> ApiResult<Json<InviteView>> {
     let invite = find(&state, &code).await?;
     Ok(Json(InviteView::new(&invite, &state.settings, Utc::now())))
 }
@@ -164,7 +168,7 @@ async fn read(State(state): State<AppState>, _: Admin, ApiPath(code): ApiPath) -
         (status = 404, description = "No registration invite has that code (`not_found`)"),
     ),
 )]
-async fn revoke(
+pub(crate) async fn revoke(
     State(state): State<AppState>,
     Admin(admin): Admin,
     ip: ClientIp,

@@ -32,20 +32,20 @@ const ONE_PATH: &str = "/admin/login-links/{id}";
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewLoginLink {
     /// Hours until it expires (default `login_link_default_hours`).
-    expires_in_hours: Option<i64>,
+    pub(crate) expires_in_hours: Option<i64>,
     /// Also email the link to the user.
     #[serde(default)]
-    send_email: bool,
+    pub(crate) send_email: bool,
 }
 
 /// A minted login link: the token and URL are shown this once.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MintedLoginLink {
-    id: Uuid,
-    token: String,
-    url: String,
-    user: UserSummaryView,
-    expires_at: Option<DateTime<Utc>>,
+    pub(crate) id: Uuid,
+    pub(crate) token: String,
+    pub(crate) url: String,
+    pub(crate) user: UserSummaryView,
+    pub(crate) expires_at: Option<DateTime<Utc>>,
 }
 
 /// Mints a one-time login link for a user.
@@ -61,7 +61,7 @@ pub struct MintedLoginLink {
         (status = 429, description = "Too many links created by this admin (`rate_limited`)"),
     ),
 )]
-async fn create(
+pub(crate) async fn create(
     State(state): State<AppState>,
     Admin(admin): Admin,
     ip: ClientIp,
@@ -116,7 +116,7 @@ async fn list(state: &AppState, scope: InviteScope, query: &ListQuery) -> ApiRes
         (status = 200, body = Paginated<LoginLinkView>),
     ),
 )]
-async fn list_all(
+pub(crate) async fn list_all(
     State(state): State<AppState>,
     _: Admin,
     ApiQuery(query): ApiQuery<ListQuery>,
@@ -181,7 +181,7 @@ async fn read(State(state): State<AppState>, _: Admin, ApiPath(id): ApiPath) -> 
         (status = 404, description = "No such login link (`not_found`)"),
     ),
 )]
-async fn revoke(
+pub(crate) async fn revoke(
     State(state): State<AppState>,
     Admin(admin): Admin,
     ip: ClientIp,

@@ -64,7 +64,7 @@ fn view(m: &OutboxMessage) -> OutboxView {
         (status = 200, body = Paginated<OutboxView>),
     ),
 )]
-async fn list(
+pub(crate) async fn list(
     State(state): State<AppState>,
     _: Admin,
     ApiQuery(query): ApiQuery<ListQuery>,
@@ -90,7 +90,7 @@ async fn list(
         (status = 404, description = "No such message (`not_found`)"),
     ),
 )]
-async fn retry(
+pub(crate) async fn retry(
     State(state): State<AppState>,
     Admin(admin): Admin,
     ip: ClientIp,

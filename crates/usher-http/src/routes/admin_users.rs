@@ -41,7 +41,7 @@ pub async fn find_user(state: &AppState, username: &str) -> ApiResult<User> {
         (status = 200, body = Paginated<UserView>),
     ),
 )]
-async fn list(
+pub(crate) async fn list(
     State(state): State<AppState>,
     _: Admin,
     ApiQuery(query): ApiQuery<ListQuery>,
@@ -54,17 +54,17 @@ async fn list(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewUserBody {
     #[schema(pattern = "^[a-z0-9_.-]{3,32}$")]
-    username: String,
+    pub(crate) username: String,
     #[schema(format = Email, max_length = 254)]
-    email: String,
+    pub(crate) email: String,
     /// Defaults to the username.
     #[schema(min_length = 1, max_length = 100)]
-    display_name: Option<String>,
+    pub(crate) display_name: Option<String>,
     /// Optional: without one, login links are the way in.
     #[schema(min_length = 8, max_length = 256)]
-    password: Option<String>,
+    pub(crate) password: Option<String>,
     #[serde(default)]
-    is_admin: bool,
+    pub(crate) is_admin: bool,
 }
 
 /// Creates a user (no invite needed).
@@ -78,7 +78,7 @@ pub struct NewUserBody {
         (status = 409, description = "`username_taken` or `email_taken`"),
     ),
 )]
-async fn create(
+pub(crate) async fn create(
     State(state): State<AppState>,
     Admin(admin): Admin,
     ip: ClientIp,
@@ -125,13 +125,13 @@ async fn read(State(state): State<AppState>, _: Admin, ApiPath(username): ApiPat
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct UserUpdate {
     #[schema(format = Email, max_length = 254)]
-    email: Option<String>,
+    pub(crate) email: Option<String>,
     #[schema(min_length = 1, max_length = 100)]
-    display_name: Option<String>,
+    pub(crate) display_name: Option<String>,
     #[schema(min_length = 8, max_length = 256)]
-    password: Option<String>,
-    is_admin: Option<bool>,
-    disabled: Option<bool>,
+    pub(crate) password: Option<String>,
+    pub(crate) is_admin: Option<bool>,
+    pub(crate) disabled: Option<bool>,
 }
 
 /// Changes a user: email, name, password, admin flag, disabled (which ends their sessions).
@@ -147,7 +147,7 @@ pub struct UserUpdate {
         (status = 409, description = "`email_taken`"),
     ),
 )]
-async fn update(
+pub(crate) async fn update(
     State(state): State<AppState>,
     Admin(admin): Admin,
     ip: ClientIp,
@@ -185,7 +185,7 @@ async fn update(
         (status = 404, description = "No such user (`not_found`)"),
     ),
 )]
-async fn remove(
+pub(crate) async fn remove(
     State(state): State<AppState>,
     Admin(admin): Admin,
     ip: ClientIp,

@@ -24,7 +24,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// `?action=&actor=&target=&since=&until=&limit=&cursor=`.
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     /// An action name, e.g. `invite.created`.
@@ -108,7 +108,7 @@ async fn list(state: &AppState, query: AuditQuery, group_id: Option<Uuid>) -> Ap
         (status = 200, body = Paginated<AuditView>),
     ),
 )]
-async fn admin_audit(
+pub(crate) async fn admin_audit(
     State(state): State<AppState>,
     _: Admin,
     ApiQuery(query): ApiQuery<AuditQuery>,

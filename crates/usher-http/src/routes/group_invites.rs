@@ -61,16 +61,16 @@ async fn find(state: &AppState, access: &Access, invite_id: &str) -> ApiResult<I
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewGroupInvite {
     /// Invite this address by email (one person, one use).
-    email: Option<String>,
+    pub(crate) email: Option<String>,
     /// The role granted; defaults to `member` or the lowest role.
-    role: Option<String>,
+    pub(crate) role: Option<String>,
     /// Codes only: 1 to 100 (default 1).
     #[schema(minimum = 1, maximum = 100)]
-    max_uses: Option<i64>,
+    pub(crate) max_uses: Option<i64>,
     /// Default 24 (codes, at most 168) or 168 (invitations, at most 720).
-    expires_in_hours: Option<i64>,
+    pub(crate) expires_in_hours: Option<i64>,
     /// A personal note for the invitation email.
-    message: Option<String>,
+    pub(crate) message: Option<String>,
 }
 
 /// Creates a group code, or an email invitation (which queues the email).
@@ -88,7 +88,7 @@ pub struct NewGroupInvite {
         (status = 429, description = "Too many invites created by this user (`rate_limited`)"),
     ),
 )]
-async fn create(
+pub(crate) async fn create(
     State(state): State<AppState>,
     authed: Authed,
     ApiPath(group_id): ApiPath,
@@ -233,7 +233,7 @@ fn invitation_email(
         (status = 404, description = "No such group, or not a member (`not_found`)"),
     ),
 )]
-async fn list(
+pub(crate) async fn list(
     State(state): State<AppState>,
     authed: Authed,
     ApiPath(group_id): ApiPath,
@@ -259,7 +259,7 @@ async fn list(
         (status = 404, description = "No such group or invite (`not_found`)"),
     ),
 )]
-async fn read(
+pub(crate) async fn read(
     State(state): State<AppState>,
     authed: Authed,
     ApiPath((group_id, invite_id)): ApiPath<(String, String)>,
@@ -281,7 +281,7 @@ async fn read(
         (status = 404, description = "No such group or invite (`not_found`)"),
     ),
 )]
-async fn revoke(
+pub(crate) async fn revoke(
     State(state): State<AppState>,
     authed: Authed,
     ApiPath((group_id, invite_id)): ApiPath<(String, String)>,
@@ -345,7 +345,7 @@ async fn renew(
         (status = 429, description = "Too many resends by this user (`rate_limited`)"),
     ),
 )]
-async fn resend(
+pub(crate) async fn resend(
     State(state): State<AppState>,
     authed: Authed,
     ApiPath((group_id, invite_id)): ApiPath<(String, String)>,
@@ -361,8 +361,8 @@ async fn resend(
 /// A fresh invitation link, for sharing by hand.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct InvitationLink {
-    token: String,
-    url: String,
+    pub(crate) token: String,
+    pub(crate) url: String,
 }
 
 /// A new link for an email invitation, without an email (the old ones answer 410).
@@ -379,7 +379,7 @@ pub struct InvitationLink {
         (status = 410, description = "The invitation is no longer active"),
     ),
 )]
-async fn copy_link(
+pub(crate) async fn copy_link(
     State(state): State<AppState>,
     authed: Authed,
     ApiPath((group_id, invite_id)): ApiPath<(String, String)>,
@@ -410,7 +410,7 @@ pub struct RedemptionView {
         (status = 404, description = "No such group or invite (`not_found`)"),
     ),
 )]
-async fn redemptions(
+pub(crate) async fn redemptions(
     State(state): State<AppState>,
     authed: Authed,
     ApiPath((group_id, invite_id)): ApiPath<(String, String)>,

@@ -87,15 +87,15 @@ impl Access {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct GroupBody {
     /// Required on creation.
-    name: Option<String>,
+    pub(crate) name: Option<String>,
     /// Lowercase letters, digits and dashes; generated from the name when absent.
-    slug: Option<String>,
-    description: Option<String>,
+    pub(crate) slug: Option<String>,
+    pub(crate) description: Option<String>,
     /// Your system's id for this group, unique.
-    external_id: Option<String>,
+    pub(crate) external_id: Option<String>,
     /// A JSON object of at most 16 KiB.
     #[schema(value_type = Option<Object>)]
-    metadata: Option<Value>,
+    pub(crate) metadata: Option<Value>,
 }
 
 /// Longest group description.
@@ -155,7 +155,7 @@ fn check_metadata(fields: &mut Fields, metadata: Option<Value>) -> Option<Value>
         (status = 409, description = "`slug_taken` or `external_id_taken`"),
     ),
 )]
-async fn create(
+pub(crate) async fn create(
     State(state): State<AppState>,
     authed: Authed,
     ApiJson(body): ApiJson<GroupBody>,
@@ -210,8 +210,8 @@ async fn list(
 #[derive(Debug, Serialize, ToSchema)]
 pub struct GroupDetail {
     #[serde(flatten)]
-    group: GroupView,
-    members: Vec<MemberView>,
+    pub(crate) group: GroupView,
+    pub(crate) members: Vec<MemberView>,
 }
 
 /// One of the caller's groups, with its members.
@@ -225,7 +225,11 @@ pub struct GroupDetail {
         (status = 404, description = "No such group, or not a member (`not_found`)"),
     ),
 )]
-async fn read(State(state): State<AppState>, authed: Authed, ApiPath(id): ApiPath) -> ApiResult<Json<GroupDetail>> {
+pub(crate) async fn read(
+    State(state): State<AppState>,
+    authed: Authed,
+    ApiPath(id): ApiPath,
+) -> ApiResult<Json<GroupDetail>> {
     let access = Access::load(&state, &id, authed).await?;
     let members = state.store.members(access.group.id, None).await?;
     let group = GroupView::new(&access.group, Some(&access.role));
@@ -321,7 +325,7 @@ async fn target_role(state: &AppState, access: &Access, user_id: &str) -> ApiRes
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct RoleBody {
     /// One of the configured roles, not above the caller's.
-    role: String,
+    pub(crate) role: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -344,7 +348,7 @@ pub struct RoleChanged {
         (status = 409, description = "The group would lose its last top-role member (`last_owner`)"),
     ),
 )]
-async fn change_role(
+pub(crate) async fn change_role(
     State(state): State<AppState>,
     authed: Authed,
     ApiPath((group_id, user_id)): ApiPath<(String, String)>,
@@ -375,7 +379,7 @@ async fn change_role(
         (status = 409, description = "The group would lose its last top-role member (`last_owner`)"),
     ),
 )]
-async fn remove_member(
+pub(crate) async fn remove_member(
     State(state): State<AppState>,
     authed: Authed,
     ApiPath((group_id, user_id)): ApiPath<(String, String)>,

@@ -13,7 +13,12 @@ pub mod public_invites;
 
 use utoipa_axum::router::OpenApiRouter;
 
-use crate::{AppState, error::ApiError};
+use axum::{
+    http::{StatusCode, Uri},
+    response::{IntoResponse, Response},
+};
+
+use crate::{AppState, error::ApiError, pages};
 
 /// Everything under `/api/v1`.
 pub fn api() -> OpenApiRouter<AppState> {
@@ -29,8 +34,14 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(group_invites::router())
 }
 
-pub async fn not_found() -> ApiError {
-    ApiError::NotFound
+/// Nothing here: problem+json under `/api/`, a page everywhere else (people follow
+/// links; programs call the API).
+pub async fn not_found(uri: Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        ApiError::NotFound.into_response()
+    } else {
+        pages::message(StatusCode::NOT_FOUND, "Page not found", "There is nothing at this address. Check the link.")
+    }
 }
 
 pub async fn method_not_allowed() -> ApiError {

@@ -59,80 +59,149 @@ async fn a_login_link_signs_in_once_through_its_button() {
     }
 }
 
-/// A visitor opens `/register?invite=…`, sees the code checked as it is typed, signs
-/// up, and lands signed in.
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_visitor_signs_up_with_an_invite_checked_as_typed() {
-    let Some(app) = TestApp::spawn(Backend::Sqlite).await else { return };
-    let Some(browser) = Browser::start(1280).await else { return };
-    let invite = app.create_invite(serde_json::json!({"description": "Book club", "max_uses": 3})).await;
-    let url = invite["url"].as_str().unwrap();
-    assert!(url.contains("/register?invite="), "{url}");
+/// Signs `browser` in through a login link's page ("Continue as …") and waits for `/`.
+async fn sign_in_by_link(browser: &Browser, url: &str, name: &str) {
     browser.client.goto(url).await.unwrap();
-    browser.wait_for_text("valid — Book club").await;
-
-    // Typing: a wrong code is refused as it is typed, the right one accepted again.
-    let field = browser.client.find(Locator::Id("invite")).await.unwrap();
-    field.clear().await.unwrap();
-    field.send_keys("AAA-BBB-CCC").await.unwrap();
-    browser.wait_for_text("no such invite").await;
-    field.clear().await.unwrap();
-    field.send_keys(invite["code"].as_str().unwrap()).await.unwrap();
-    browser.wait_for_text("valid — Book club").await;
-    browser.screenshot("register-desktop").await;
-
-    for (id, value) in [("username", "mia"), ("email", "mia@example.com"), ("password", "correct horse battery")] {
-        browser.client.find(Locator::Id(id)).await.unwrap().send_keys(value).await.unwrap();
-    }
-    browser.client.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
-    browser.wait_for_text("Hello, mia").await;
-    assert_eq!(app.invite(invite["code"].as_str().unwrap()).await["uses"], 1);
-    browser.close().await;
+    browser.wait_for_text(&format!("Continue as {name}")).await;
+    click(browser, "button[type=submit]").await;
+    browser.wait_for_text(&format!("Hello, {name}")).await;
 }
 
-/// A group owner's code: a second person opens `/join/{code}`, signs in from there,
-/// comes back, joins, and is in the member list.
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_person_signs_in_from_a_join_page_and_joins() {
-    let Some(app) = TestApp::spawn(Backend::Sqlite).await else { return };
-    let Some(browser) = Browser::start(390).await else { return };
-    let (owner, _) = app.signed_in("olga").await;
-    let group = app.create_group(&owner, "Book club").await;
-    let code = app.group_invite(&owner, &group, serde_json::json!({"role": "member"})).await;
-    let body = serde_json::json!({"username": "pat", "email": "pat@example.com", "password": "correct horse battery"});
-    let (status, pat) = app.post("/admin/users", Some(&app.admin_token), body).await;
-    assert_eq!(status, StatusCode::CREATED);
+async fn click(browser: &Browser, css: &str) {
+    browser.client.find(Locator::Css(css)).await.unwrap().click().await.unwrap();
+}
 
-    browser.client.goto(code["url"].as_str().unwrap()).await.unwrap();
+async fn fill(browser: &Browser, id: &str, value: &str) {
+    let field = browser.client.find(Locator::Id(id)).await.unwrap();
+    field.clear().await.unwrap();
+    field.send_keys(value).await.unwrap();
+}
+
+/// Presses the page's "Copy link" button, waits until it says so, and answers the link.
+async fn copy_link(browser: &Browser) -> String {
+    click(browser, "button[data-copy]").await;
+    browser.wait_for_text("Copied").await;
+    let field = browser.client.find(Locator::Id("share-url")).await.unwrap();
+    field.prop("value").await.unwrap().expect("the link")
+}
+
+/// (1) The first-start login link signs the admin in; in the console they create a
+/// registration invite and copy its link; a visitor opens it, sees the code checked
+/// (and a wrong one refused) as it is typed, signs up and lands signed in; the console
+/// then counts the use.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_first_admin_invites_a_visitor_from_the_console() {
+    let Some(app) = TestApp::spawn_unclaimed(Backend::Sqlite).await else { return };
+    let Some(admin) = Browser::start(1280).await else { return };
+    sign_in_by_link(&admin, app.first_start_link.as_deref().unwrap(), "admin").await;
+    admin.client.find(Locator::LinkText("Admin console")).await.unwrap().click().await.unwrap();
+    admin.wait_for_text("Registration invites").await;
+    fill(&admin, "description", "Book club").await;
+    fill(&admin, "max_uses", "3").await;
+    click(&admin, "form[action='/admin/invites'] button[type=submit]").await;
+    admin.wait_for_text("Sign-up link").await;
+    admin.client.find(Locator::Css("svg.qr")).await.expect("a QR code of the link");
+    admin.screenshot("admin-invite-desktop").await;
+    let invite_page = admin.client.current_url().await.unwrap();
+    let url = copy_link(&admin).await;
+    assert!(url.starts_with(&format!("http://{}/register?invite=", app.addr)), "{url}");
+    let code = url.rsplit('=').next().unwrap().to_owned();
+    admin.client.goto(&format!("http://{}/admin", app.addr)).await.unwrap();
+    admin.wait_for_text("0 of 3").await;
+    admin.screenshot("admin-console-desktop").await;
+
+    let Some(visitor) = Browser::start(390).await else { return };
+    visitor.client.goto(&url).await.unwrap();
+    visitor.wait_for_text("valid — Book club").await;
+    // Typing: a wrong code is refused as it is typed, the right one accepted again.
+    fill(&visitor, "invite", "AAA-BBB-CCC").await;
+    visitor.wait_for_text("no such invite").await;
+    fill(&visitor, "invite", &code).await;
+    visitor.wait_for_text("valid — Book club").await;
+    visitor.screenshot("register-phone").await;
+    for (id, value) in [("username", "mia"), ("email", "mia@example.com"), ("password", "correct horse battery")] {
+        fill(&visitor, id, value).await;
+    }
+    click(&visitor, "button[type=submit]").await;
+    visitor.wait_for_text("Hello, mia").await;
+
+    admin.client.goto(invite_page.as_str()).await.unwrap();
+    admin.wait_for_text("1 of 3").await;
+    visitor.close().await;
+    admin.close().await;
+}
+
+/// (2) A group owner creates a group and a code on its page and copies the link; a
+/// second person opens `/join/{code}`, signs in from there, comes back, joins, and
+/// appears in the member list the owner sees.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_group_owner_shares_a_code_and_sees_the_new_member() {
+    let Some(app) = TestApp::spawn(Backend::Sqlite).await else { return };
+    let Some(owner) = Browser::start(1280).await else { return };
+    app.create_user("olga").await;
+    let link = app.create_login_link("olga").await;
+    sign_in_by_link(&owner, link["url"].as_str().unwrap(), "olga").await;
+    fill(&owner, "group-name", "Book club").await;
+    click(&owner, "form[action='/groups'] button[type=submit]").await;
+    owner.wait_for_text("Share a code").await;
+    let group_page = owner.client.current_url().await.unwrap();
+    click(&owner, "form:has(input[name=kind][value=code]) button[type=submit]").await;
+    owner.wait_for_text("Join link").await;
+    let url = copy_link(&owner).await;
+    assert!(url.starts_with(&format!("http://{}/join/", app.addr)), "{url}");
+    owner.screenshot("group-code-desktop").await;
+
+    let body = serde_json::json!({"username": "pat", "email": "pat@example.com", "password": "correct horse battery"});
+    let (status, _) = app.post("/admin/users", Some(&app.admin_token), body).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let Some(browser) = Browser::start(390).await else { return };
+    browser.client.goto(&url).await.unwrap();
     browser.wait_for_text("Join Book club").await;
     browser.screenshot("join-phone").await;
     browser.client.find(Locator::LinkText("Sign in")).await.unwrap().click().await.unwrap();
     browser.wait_for_text("Username or email").await;
-    browser.client.find(Locator::Id("login")).await.unwrap().send_keys("pat").await.unwrap();
-    browser.client.find(Locator::Id("password")).await.unwrap().send_keys("correct horse battery").await.unwrap();
-    browser.client.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+    fill(&browser, "login", "pat").await;
+    fill(&browser, "password", "correct horse battery").await;
+    click(&browser, "button[type=submit]").await;
     browser.wait_for_text("Join as pat").await;
-    browser.client.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
-    browser.wait_for_text("Book club").await;
+    click(&browser, "button[type=submit]").await;
     browser.wait_for_text("Hello, pat").await;
-    let roles = app.member_roles(&owner, &group).await;
-    assert_eq!(roles.get(pat["id"].as_str().unwrap()).map(String::as_str), Some("member"), "{roles:?}");
+    browser.client.find(Locator::LinkText("Book club")).await.unwrap().click().await.unwrap();
+    browser.wait_for_text("Members").await;
+    browser.screenshot("group-phone").await;
+
+    owner.client.goto(group_page.as_str()).await.unwrap();
+    owner.wait_for_text("@pat").await;
+    let members = owner.client.find(Locator::Id("members")).await.unwrap().text().await.unwrap();
+    assert!(members.contains("pat @pat") && members.contains("through an invite"), "{members}");
+    owner.screenshot("group-desktop").await;
     browser.close().await;
+    owner.close().await;
 }
 
-/// An email invitation: the mail arrives at a real SMTP server, its link opens the
-/// invitation page, sign-up comes pre-filled with the invited address, and the new
-/// account is a member with the invitation's role.
+/// (3) An email invitation created on the group page: the mail arrives at a real SMTP
+/// server, its link opens the invitation page, sign-up comes pre-filled with the
+/// invited address, and the new account is a member with the invitation's role.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn an_emailed_invitation_signs_up_and_joins() {
     let smtp = SmtpServer::start();
     let Some(app) = TestApp::spawn_with(Backend::Sqlite, mail_to(smtp.url())).await else { return };
-    let Some(browser) = Browser::start(1280).await else { return };
-    let (owner, _) = app.signed_in("olga").await;
-    let group = app.create_group(&owner, "Book club").await;
-    let body = serde_json::json!({"email": "mia@example.com", "role": "admin", "message": "Bring a book!"});
-    app.group_invite(&owner, &group, body).await;
+    let Some(owner) = Browser::start(1280).await else { return };
+    let (owner_token, _) = app.signed_in("olga").await;
+    let group = app.create_group(&owner_token, "Book club").await;
+    let link = app.create_login_link("olga").await;
+    sign_in_by_link(&owner, link["url"].as_str().unwrap(), "olga").await;
+    owner.client.goto(&format!("http://{}/groups/{group}", app.addr)).await.unwrap();
+    owner.wait_for_text("Invite by email").await;
+    fill(&owner, "invite-email", "mia@example.com").await;
+    click(&owner, "#invite-role option[value=admin]").await;
+    fill(&owner, "invite-message", "Bring a book!").await;
+    click(&owner, "form:has(input[name=kind][value=email]) button[type=submit]").await;
+    owner.wait_for_text("Invitation for mia@example.com").await;
+    owner.wait_for_text("shown only now").await;
+    owner.screenshot("group-invitation-desktop").await;
 
+    let Some(browser) = Browser::start(1280).await else { return };
     let mails = smtp.wait_for(1).await;
     let link = format!("{}/invite/{}", app.config.public_url(), token_in(&mails[0], &app.config.public_url()));
     browser.client.goto(&link).await.unwrap();
@@ -143,12 +212,13 @@ async fn an_emailed_invitation_signs_up_and_joins() {
     browser.wait_for_text("valid — joins Book club").await;
     let email = browser.client.find(Locator::Id("email")).await.unwrap().prop("value").await.unwrap();
     assert_eq!(email.as_deref(), Some("mia@example.com"), "sign-up is pre-filled with the invited address");
-    browser.client.find(Locator::Id("username")).await.unwrap().send_keys("mia").await.unwrap();
-    browser.client.find(Locator::Id("password")).await.unwrap().send_keys("correct horse battery").await.unwrap();
-    browser.client.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+    fill(&browser, "username", "mia").await;
+    fill(&browser, "password", "correct horse battery").await;
+    click(&browser, "button[type=submit]").await;
     browser.wait_for_text("Hello, mia").await;
     browser.wait_for_text("Book club").await;
-    let roles = app.member_roles(&owner, &group).await;
+    let roles = app.member_roles(&owner_token, &group).await;
     assert!(roles.values().any(|role| role == "admin"), "mia joined as admin: {roles:?}");
     browser.close().await;
+    owner.close().await;
 }

@@ -64,7 +64,7 @@ async fn every_error_is_problem_json(app: TestApp) {
     let login = "/api/v1/auth/login";
     let cases = vec![
         bodiless(Method::GET, "/api/v1/nothing-here", StatusCode::NOT_FOUND, "not_found"),
-        bodiless(Method::GET, "/no/such/page", StatusCode::NOT_FOUND, "not_found"),
+        bodiless(Method::GET, "/api/v1/no/such/page", StatusCode::NOT_FOUND, "not_found"),
         Case {
             content_type: json_ct,
             body: b"{}".to_vec(),

@@ -9,11 +9,13 @@ use std::net::SocketAddr;
 
 mod browser;
 mod db;
+mod pages;
 mod process;
 mod proxy;
 mod smtp;
 pub use browser::Browser;
 pub use db::TestDb;
+pub use pages::{PageClient, between};
 pub use process::UsherProcess;
 pub use proxy::TcpProxy;
 pub use smtp::{SmtpServer, mail_to, token_in};
@@ -73,8 +75,10 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub store: Store,
     pub config: Config,
-    /// Session of the admin created at first start.
+    /// Session of the admin created at first start (empty for [`TestApp::spawn_unclaimed`]).
     pub admin_token: String,
+    /// The first-start login link, when the harness left it unused.
+    pub first_start_link: Option<String>,
     pub db: TestDb,
     shutdown: Option<oneshot::Sender<()>>,
 }
@@ -89,10 +93,16 @@ impl TestApp {
     pub async fn spawn_with(backend: Backend, configure: impl FnOnce(&mut Config)) -> Option<Self> {
         let mut db = TestDb::new(backend).await?;
         configure(&mut db.config);
-        Some(Self::start(db).await)
+        Some(Self::start(db, true).await)
     }
 
-    async fn start(db: TestDb) -> Self {
+    /// A fresh database whose first-start login link is left for the test to use
+    /// (`first_start_link`); there is no `admin_token`.
+    pub async fn spawn_unclaimed(backend: Backend) -> Option<Self> {
+        Some(Self::start(TestDb::new(backend).await?, false).await)
+    }
+
+    async fn start(db: TestDb, claim: bool) -> Self {
         let mut config = db.config.clone();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("local addr");
@@ -120,10 +130,15 @@ impl TestApp {
             store,
             config,
             admin_token: String::new(),
+            first_start_link: None,
             db,
             shutdown: Some(tx),
         };
         let link = first_start.expect("a fresh database gets a first-start admin").login_link;
+        if !claim {
+            app.first_start_link = Some(link);
+            return app;
+        }
         let token = link.rsplit('/').next().expect("link ends in the token").to_owned();
         let (status, body) = app.redeem_login_link(&token).await;
         assert_eq!(status, StatusCode::OK, "first-start link signs the admin in: {body}");

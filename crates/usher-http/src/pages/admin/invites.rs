@@ -1,0 +1,200 @@
+//! Registration invites in the console: create, list, show (link, QR code), revoke
+//! behind a confirmation.
+
+use axum::{
+    Json,
+    extract::State,
+    http::{HeaderMap, StatusCode},
+    response::Response,
+};
+use minijinja::context;
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use crate::{
+    AppState,
+    extract::{ApiPath, ApiQuery},
+    pages::{
+        self, FormRefusal, OnPage,
+        access::AdminViewer,
+        csrf::{self, ButtonForm, CheckedForm},
+        share::Shared,
+    },
+    routes::admin_invites::{self as api, NewRegistrationInvite},
+};
+
+use super::Cursor;
+
+/// The console's first page: a form for a new registration invite and the invites.
+#[utoipa::path(
+    get,
+    path = "/admin",
+    tag = "pages",
+    params(Cursor),
+    responses(
+        (status = 200, description = "Registration invites: the new-invite form and the list", content_type = "text/html", body = String),
+    ),
+)]
+pub async fn console(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    viewer: AdminViewer,
+    OnPage(ApiQuery(cursor)): OnPage<ApiQuery<Cursor>>,
+) -> Response {
+    console_page(&state, &headers, &viewer, cursor, FormRefusal::default(), None).await
+}
+
+async fn console_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    viewer: &AdminViewer,
+    cursor: Cursor,
+    refused: FormRefusal,
+    form: Option<&NewInviteForm>,
+) -> Response {
+    let query = ApiQuery(cursor.list(Some("all")));
+    let invites = match api::list(State(state.clone()), viewer.admin(), query).await {
+        Ok(Json(invites)) => invites,
+        Err(err) => return pages::refusal(&err),
+    };
+    let context = context! {
+        section => "invites",
+        invites,
+        form,
+        errors => refused.errors,
+        error => refused.error,
+        max_hours => state.settings.registration_invite_max_hours,
+    };
+    pages::form_page(state, headers, refused.status, "admin/invites.html", context)
+}
+
+#[derive(Debug, Deserialize, ToSchema, serde::Serialize)]
+pub struct NewInviteForm {
+    #[serde(skip_serializing)]
+    csrf: String,
+    #[serde(default)]
+    description: String,
+    /// Empty: unlimited.
+    #[serde(default)]
+    max_uses: String,
+    /// Empty: never expires.
+    #[serde(default)]
+    expires_in_hours: String,
+}
+
+/// Creates a registration invite and shows it.
+#[utoipa::path(
+    post,
+    path = "/admin/invites",
+    tag = "pages",
+    request_body(content = NewInviteForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 303, description = "Created: on to the invite's page"),
+        (status = 400, description = "A field is refused: the form again, each refusal beside its field"),
+        (status = 429, description = "Too many invites created"),
+    ),
+)]
+pub async fn create(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    viewer: AdminViewer,
+    CheckedForm(form): CheckedForm<NewInviteForm>,
+) -> Response {
+    let created = async {
+        let body = NewRegistrationInvite {
+            description: pages::form_text(&form.description),
+            // An empty field is the API's `null`: unlimited.
+            max_uses: Some(pages::form_number("max_uses", &form.max_uses)?),
+            expires_at: None,
+            expires_in_hours: pages::form_number("expires_in_hours", &form.expires_in_hours)?,
+        };
+        api::create(State(state.clone()), viewer.admin(), viewer.0.ip, crate::extract::ApiJson(body)).await
+    };
+    match created.await {
+        Ok((_, Json(invite))) => pages::redirect(&format!("/admin/invites/{}", invite.code.unwrap_or_default())),
+        Err(err) => match FormRefusal::of(&err) {
+            Some(refused) => console_page(&state, &headers, &viewer, Cursor::default(), refused, Some(&form)).await,
+            None => pages::refusal(&err),
+        },
+    }
+}
+
+/// One registration invite: its link to copy, its QR code, uses, status; revoke.
+#[utoipa::path(
+    get,
+    path = "/admin/invites/{code}",
+    tag = "pages",
+    params(("code" = String, Path, description = "The invite's code")),
+    responses(
+        (status = 200, description = "The invite, its link and QR code", content_type = "text/html", body = String),
+        (status = 404, description = "No registration invite has that code"),
+    ),
+)]
+pub async fn show(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    viewer: AdminViewer,
+    OnPage(ApiPath(code)): OnPage<ApiPath>,
+) -> Response {
+    match api::read(State(state.clone()), viewer.admin(), ApiPath(code)).await {
+        Ok(Json(invite)) => {
+            let shared = invite.url.as_deref().map(Shared::new);
+            let context = context! { section => "invites", invite, shared };
+            pages::form_page(&state, &headers, StatusCode::OK, "admin/invite.html", context)
+        }
+        Err(err) => pages::refusal(&err),
+    }
+}
+
+/// Asks before revoking.
+#[utoipa::path(
+    get,
+    path = "/admin/invites/{code}/revoke",
+    tag = "pages",
+    params(("code" = String, Path, description = "The invite's code")),
+    responses(
+        (status = 200, description = "Are you sure? A button that revokes", content_type = "text/html", body = String),
+        (status = 404, description = "No registration invite has that code"),
+    ),
+)]
+pub async fn confirm_revoke(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    viewer: AdminViewer,
+    OnPage(ApiPath(code)): OnPage<ApiPath>,
+) -> Response {
+    match api::read(State(state.clone()), viewer.admin(), ApiPath(code)).await {
+        Ok(Json(invite)) => {
+            let code = invite.code.unwrap_or_default();
+            let text = format!(
+                "Nobody will be able to sign up with {code} any more. People who already did keep their accounts."
+            );
+            pages::confirm(&state, &headers, "Revoke this invite?", &text, "Revoke", &format!("/admin/invites/{code}"))
+        }
+        Err(err) => pages::refusal(&err),
+    }
+}
+
+/// Revokes the invite (it stays listed, as revoked).
+#[utoipa::path(
+    post,
+    path = "/admin/invites/{code}/revoke",
+    tag = "pages",
+    params(("code" = String, Path, description = "The invite's code")),
+    request_body(content = ButtonForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 303, description = "Revoked: back to the invite's page"),
+        (status = 404, description = "No registration invite has that code"),
+    ),
+)]
+pub async fn revoke(
+    State(state): State<AppState>,
+    viewer: AdminViewer,
+    OnPage(ApiPath(code)): OnPage<ApiPath>,
+    _: CheckedForm<ButtonForm>,
+) -> Response {
+    let back = format!("/admin/invites/{code}");
+    pages::done(api::revoke(State(state), viewer.admin(), viewer.0.ip, ApiPath(code)).await, &back)
+}
+
+csrf::protected!(NewInviteForm);

@@ -1,0 +1,70 @@
+//! Failed mail in the console: what could not be delivered and why; send it again.
+
+use axum::{
+    Json,
+    extract::State,
+    http::{HeaderMap, StatusCode},
+    response::Response,
+};
+use minijinja::context;
+
+use crate::{
+    AppState,
+    extract::{ApiPath, ApiQuery},
+    pages::{
+        self, OnPage,
+        access::AdminViewer,
+        csrf::{ButtonForm, CheckedForm},
+    },
+    routes::admin_outbox as api,
+};
+
+use super::Cursor;
+
+const MAIL: &str = "/admin/mail";
+
+/// The mail that failed for good, with the last error.
+#[utoipa::path(
+    get,
+    path = "/admin/mail",
+    tag = "pages",
+    params(Cursor),
+    responses(
+        (status = 200, description = "Failed mail, each with a retry button", content_type = "text/html", body = String),
+    ),
+)]
+pub async fn failed(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    viewer: AdminViewer,
+    OnPage(ApiQuery(cursor)): OnPage<ApiQuery<Cursor>>,
+) -> Response {
+    match api::list(State(state.clone()), viewer.admin(), ApiQuery(cursor.list(Some("failed")))).await {
+        Ok(Json(mail)) => {
+            pages::form_page(&state, &headers, StatusCode::OK, "admin/mail.html", context! { section => "mail", mail })
+        }
+        Err(err) => pages::refusal(&err),
+    }
+}
+
+/// Queues a failed message again.
+#[utoipa::path(
+    post,
+    path = "/admin/mail/{id}/retry",
+    tag = "pages",
+    params(("id" = uuid::Uuid, Path)),
+    request_body(content = ButtonForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 303, description = "Queued again: back to the failed mail"),
+        (status = 400, description = "Only failed messages are retried"),
+        (status = 404, description = "No such message"),
+    ),
+)]
+pub async fn retry(
+    State(state): State<AppState>,
+    viewer: AdminViewer,
+    OnPage(ApiPath(id)): OnPage<ApiPath>,
+    _: CheckedForm<ButtonForm>,
+) -> Response {
+    pages::done(api::retry(State(state), viewer.admin(), viewer.0.ip, ApiPath(id)).await, MAIL)
+}

@@ -1,0 +1,46 @@
+//! `/admin`: the instance admins' console — registration invites, users and their
+//! login links, failed mail, the audit log. Each page reads and writes through the
+//! API's own handlers (`routes::admin_*`), so the console and the API cannot disagree
+//! on a rule; the pages only turn forms into those calls and answers into HTML.
+
+mod audit;
+mod invites;
+mod mail;
+mod users;
+
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use crate::{AppState, views::ListQuery};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(invites::console))
+        .routes(routes!(invites::create))
+        .routes(routes!(invites::show))
+        .routes(routes!(invites::confirm_revoke, invites::revoke))
+        .routes(routes!(users::list, users::create))
+        .routes(routes!(users::set_disabled))
+        .routes(routes!(users::confirm_delete, users::delete))
+        .routes(routes!(users::create_login_link))
+        .routes(routes!(users::confirm_revoke_link, users::revoke_link))
+        .routes(routes!(mail::failed))
+        .routes(routes!(mail::retry))
+        .routes(routes!(audit::log))
+}
+
+/// `?cursor=`: the page of a list after the one shown.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct Cursor {
+    /// `next_cursor` of the page before.
+    cursor: Option<String>,
+}
+
+impl Cursor {
+    /// The API's list query for this page, with `status`.
+    fn list(self, status: Option<&str>) -> ListQuery {
+        ListQuery { status: status.map(str::to_owned), limit: None, cursor: self.cursor }
+    }
+}

@@ -1,0 +1,293 @@
+//! Users in the console: create (without a password: login links are their way in),
+//! disable or enable, delete behind a confirmation; mint a login link for one (shown
+//! once, with its QR code) and revoke active links.
+
+use axum::{
+    Json,
+    extract::State,
+    http::{HeaderMap, StatusCode},
+    response::Response,
+};
+use minijinja::context;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::{
+    AppState,
+    extract::{ApiJson, ApiPath, ApiQuery},
+    pages::{
+        self, FormRefusal, OnPage,
+        access::AdminViewer,
+        csrf::{self, ButtonForm, CheckedForm},
+        share::Shared,
+    },
+    routes::{
+        admin_login_links::{self as links_api, NewLoginLink},
+        admin_users::{self as api, NewUserBody, UserUpdate},
+    },
+};
+
+use super::Cursor;
+
+const USERS: &str = "/admin/users";
+
+/// Users, a form for a new one, and the active login links.
+#[utoipa::path(
+    get,
+    path = "/admin/users",
+    tag = "pages",
+    params(Cursor),
+    responses(
+        (status = 200, description = "Users, the new-user form, active login links", content_type = "text/html", body = String),
+    ),
+)]
+pub async fn list(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    viewer: AdminViewer,
+    OnPage(ApiQuery(cursor)): OnPage<ApiQuery<Cursor>>,
+) -> Response {
+    users_page(&state, &headers, &viewer, cursor, FormRefusal::default(), None).await
+}
+
+async fn users_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    viewer: &AdminViewer,
+    cursor: Cursor,
+    refused: FormRefusal,
+    form: Option<&NewUserForm>,
+) -> Response {
+    let users = api::list(State(state.clone()), viewer.admin(), ApiQuery(cursor.list(None))).await;
+    let links =
+        links_api::list_all(State(state.clone()), viewer.admin(), ApiQuery(Cursor::default().list(Some("active"))));
+    let (users, links) = match (users, links.await) {
+        (Ok(Json(users)), Ok(Json(links))) => (users, links),
+        (Err(err), _) | (_, Err(err)) => return pages::refusal(&err),
+    };
+    let context = context! {
+        section => "users",
+        users,
+        links,
+        me => viewer.0.user.id,
+        form,
+        errors => refused.errors,
+        error => refused.error,
+        link_hours => state.settings.login_link_default_hours,
+    };
+    pages::form_page(state, headers, refused.status, "admin/users.html", context)
+}
+
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+pub struct NewUserForm {
+    #[serde(skip_serializing)]
+    csrf: String,
+    username: String,
+    email: String,
+    /// Empty: the username.
+    #[serde(default)]
+    display_name: String,
+}
+
+/// Creates a user without a password.
+#[utoipa::path(
+    post,
+    path = "/admin/users",
+    tag = "pages",
+    request_body(content = NewUserForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 303, description = "Created: back to the users"),
+        (status = 400, description = "A field is refused: the form again, each refusal beside its field"),
+        (status = 409, description = "Username or email taken: the form again"),
+    ),
+)]
+pub async fn create(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    viewer: AdminViewer,
+    CheckedForm(form): CheckedForm<NewUserForm>,
+) -> Response {
+    let body = NewUserBody {
+        username: form.username.trim().to_owned(),
+        email: form.email.trim().to_owned(),
+        display_name: pages::form_text(&form.display_name),
+        password: None,
+        is_admin: false,
+    };
+    match api::create(State(state.clone()), viewer.admin(), viewer.0.ip, ApiJson(body)).await {
+        Ok(_) => pages::redirect(USERS),
+        Err(err) => match FormRefusal::of(&err) {
+            Some(refused) => users_page(&state, &headers, &viewer, Cursor::default(), refused, Some(&form)).await,
+            None => pages::refusal(&err),
+        },
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct DisableForm {
+    csrf: String,
+    /// `true` disables (and ends the user's sessions), `false` enables.
+    disabled: bool,
+}
+
+/// Disables or enables a user.
+#[utoipa::path(
+    post,
+    path = "/admin/users/{username}/disabled",
+    tag = "pages",
+    params(("username" = String, Path)),
+    request_body(content = DisableForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 303, description = "Done: back to the users"),
+        (status = 400, description = "An admin cannot disable themselves"),
+        (status = 404, description = "No such user"),
+    ),
+)]
+pub async fn set_disabled(
+    State(state): State<AppState>,
+    viewer: AdminViewer,
+    OnPage(ApiPath(username)): OnPage<ApiPath>,
+    CheckedForm(form): CheckedForm<DisableForm>,
+) -> Response {
+    let patch =
+        UserUpdate { email: None, display_name: None, password: None, is_admin: None, disabled: Some(form.disabled) };
+    let done = api::update(State(state), viewer.admin(), viewer.0.ip, ApiPath(username), ApiJson(patch)).await;
+    pages::done(done, USERS)
+}
+
+/// Asks before deleting a user.
+#[utoipa::path(
+    get,
+    path = "/admin/users/{username}/delete",
+    tag = "pages",
+    params(("username" = String, Path)),
+    responses(
+        (status = 200, description = "Are you sure? A button that deletes", content_type = "text/html", body = String),
+        (status = 404, description = "No such user"),
+    ),
+)]
+pub async fn confirm_delete(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    _: AdminViewer,
+    OnPage(ApiPath(username)): OnPage<ApiPath>,
+) -> Response {
+    match api::find_user(&state, &username).await {
+        Ok(user) => {
+            let text = format!(
+                "{} (@{}) loses their account, sessions and group memberships. This cannot be undone.",
+                user.display_name, user.username
+            );
+            pages::confirm(&state, &headers, "Delete this user?", &text, "Delete", USERS)
+        }
+        Err(err) => pages::refusal(&err),
+    }
+}
+
+/// Deletes a user.
+#[utoipa::path(
+    post,
+    path = "/admin/users/{username}/delete",
+    tag = "pages",
+    params(("username" = String, Path)),
+    request_body(content = ButtonForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 303, description = "Deleted: back to the users"),
+        (status = 400, description = "An admin cannot delete themselves"),
+        (status = 404, description = "No such user"),
+    ),
+)]
+pub async fn delete(
+    State(state): State<AppState>,
+    viewer: AdminViewer,
+    OnPage(ApiPath(username)): OnPage<ApiPath>,
+    _: CheckedForm<ButtonForm>,
+) -> Response {
+    pages::done(api::remove(State(state), viewer.admin(), viewer.0.ip, ApiPath(username)).await, USERS)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewLinkForm {
+    csrf: String,
+    /// Empty: `login_link_default_hours`.
+    #[serde(default)]
+    expires_in_hours: String,
+    /// Present (a checked box): also email the link to the user.
+    send_email: Option<String>,
+}
+
+/// Mints a login link for a user and shows it this once, with its QR code.
+#[utoipa::path(
+    post,
+    path = "/admin/users/{username}/login-link",
+    tag = "pages",
+    params(("username" = String, Path)),
+    request_body(content = NewLinkForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 201, description = "The link, shown once, to copy or scan", content_type = "text/html", body = String),
+        (status = 400, description = "A field is refused"),
+        (status = 404, description = "No such user"),
+        (status = 429, description = "Too many links created"),
+    ),
+)]
+pub async fn create_login_link(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    viewer: AdminViewer,
+    OnPage(ApiPath(username)): OnPage<ApiPath>,
+    CheckedForm(form): CheckedForm<NewLinkForm>,
+) -> Response {
+    let minted = async {
+        let body = NewLoginLink {
+            expires_in_hours: pages::form_number("expires_in_hours", &form.expires_in_hours)?,
+            send_email: form.send_email.is_some(),
+        };
+        links_api::create(State(state.clone()), viewer.admin(), viewer.0.ip, ApiPath(username), ApiJson(body)).await
+    };
+    match minted.await {
+        Ok((_, Json(link))) => {
+            let shared = Shared::new(&link.url);
+            let context = context! { section => "users", link, shared };
+            pages::form_page(&state, &headers, StatusCode::CREATED, "admin/login_link.html", context)
+        }
+        Err(err) => pages::refusal(&err),
+    }
+}
+
+/// Asks before revoking a login link.
+#[utoipa::path(
+    get,
+    path = "/admin/login-links/{id}/revoke",
+    tag = "pages",
+    params(("id" = uuid::Uuid, Path)),
+    responses(
+        (status = 200, description = "Are you sure? A button that revokes", content_type = "text/html", body = String),
+    ),
+)]
+pub async fn confirm_revoke_link(State(state): State<AppState>, headers: HeaderMap, _: AdminViewer) -> Response {
+    let text = "Whoever holds this link will not be able to sign in with it.";
+    pages::confirm(&state, &headers, "Revoke this login link?", text, "Revoke", USERS)
+}
+
+/// Revokes a login link.
+#[utoipa::path(
+    post,
+    path = "/admin/login-links/{id}/revoke",
+    tag = "pages",
+    params(("id" = uuid::Uuid, Path)),
+    request_body(content = ButtonForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 303, description = "Revoked: back to the users"),
+        (status = 404, description = "No such login link"),
+    ),
+)]
+pub async fn revoke_link(
+    State(state): State<AppState>,
+    viewer: AdminViewer,
+    OnPage(ApiPath(id)): OnPage<ApiPath>,
+    _: CheckedForm<ButtonForm>,
+) -> Response {
+    pages::done(links_api::revoke(State(state), viewer.admin(), viewer.0.ip, ApiPath(id)).await, USERS)
+}
+
+csrf::protected!(NewUserForm, DisableForm, NewLinkForm);

@@ -1,0 +1,291 @@
+//! A group's invites, for its managers: create a code or an email invitation, show one
+//! (its link to copy and QR code, delivery, who joined through it), resend, a fresh
+//! link to share by hand (the copy-link fallback), revoke behind a confirmation.
+
+use axum::{
+    Json,
+    extract::State,
+    http::{HeaderMap, StatusCode},
+    response::Response,
+};
+use minijinja::context;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use crate::{
+    AppState,
+    auth::Authed,
+    error::ApiError,
+    extract::{ApiJson, ApiPath, ApiQuery},
+    pages::{
+        self, FormRefusal, OnPage,
+        access::Viewer,
+        csrf::{self, ButtonForm, CheckedForm},
+        share::Shared,
+    },
+    routes::{
+        group_invites::{self as api, NewGroupInvite},
+        groups,
+    },
+    views::ListQuery,
+};
+
+use super::{group_page, group_path};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create))
+        .routes(routes!(show))
+        .routes(routes!(resend))
+        .routes(routes!(new_link))
+        .routes(routes!(confirm_revoke, revoke))
+}
+
+fn invite_path(group_id: &str, invite_id: &str) -> String {
+    format!("/groups/{group_id}/invites/{invite_id}")
+}
+
+/// The two invite forms of the group page.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+pub struct NewInviteForm {
+    #[serde(skip_serializing)]
+    csrf: String,
+    /// `code` (a shareable code) or `email` (an invitation mailed to one person).
+    kind: String,
+    #[serde(default)]
+    email: String,
+    role: String,
+    /// Codes: empty is one use.
+    #[serde(default)]
+    max_uses: String,
+    /// Empty: the default for the kind.
+    #[serde(default)]
+    expires_in_hours: String,
+    #[serde(default)]
+    message: String,
+}
+
+impl NewInviteForm {
+    /// The API's request for this form.
+    fn body(&self) -> Result<NewGroupInvite, ApiError> {
+        let email = match (self.kind.as_str(), pages::form_text(&self.email)) {
+            ("email", None) => return Err(ApiError::field("email", "is required for an email invitation")),
+            ("email", email) => email,
+            ("code", _) => None,
+            _ => return Err(ApiError::field("kind", "must be code or email")),
+        };
+        Ok(NewGroupInvite {
+            email,
+            role: Some(self.role.clone()),
+            max_uses: pages::form_number("max_uses", &self.max_uses)?,
+            expires_in_hours: pages::form_number("expires_in_hours", &self.expires_in_hours)?,
+            message: pages::form_text(&self.message),
+        })
+    }
+}
+
+/// Creates a code (then shows it) or an email invitation (then shows its link once, to
+/// share by hand if the email does not arrive).
+#[utoipa::path(
+    post,
+    path = "/groups/{group_id}/invites",
+    tag = "pages",
+    params(("group_id" = uuid::Uuid, Path)),
+    request_body(content = NewInviteForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 201, description = "An email invitation: its page, with the link shown once", content_type = "text/html", body = String),
+        (status = 303, description = "A code: on to its page; not signed in: to `/login`"),
+        (status = 400, description = "A field is refused: the group page again, each refusal beside its field"),
+        (status = 403, description = "Not a manager, a role above one's own, or no CSRF pair"),
+        (status = 404, description = "No such group, or not a member"),
+        (status = 409, description = "Already invited or already a member: the group page again"),
+        (status = 429, description = "Too many invites created"),
+    ),
+)]
+pub async fn create(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Viewer(authed): Viewer,
+    OnPage(ApiPath(group_id)): OnPage<ApiPath>,
+    CheckedForm(form): CheckedForm<NewInviteForm>,
+) -> Response {
+    let created = async {
+        let body = form.body()?;
+        api::create(State(state.clone()), authed.clone(), ApiPath(group_id.clone()), ApiJson(body)).await
+    };
+    match created.await {
+        Ok((_, Json(invite))) => match invite.url.as_deref().filter(|_| invite.token.is_some()) {
+            Some(url) => {
+                let fresh = Shared::new(url);
+                invite_page(&state, &headers, authed, &group_id, &invite.id.to_string(), Some(fresh)).await
+            }
+            None => pages::redirect(&invite_path(&group_id, &invite.id.to_string())),
+        },
+        Err(err) => match FormRefusal::of(&err) {
+            Some(refused) => group_page(&state, &headers, authed, group_id, refused, Some(&form)).await,
+            None => pages::refusal(&err),
+        },
+    }
+}
+
+/// One invite of the group: for a code its link and QR code; for an email invitation
+/// its delivery, resend and a fresh link; who joined through it.
+#[utoipa::path(
+    get,
+    path = "/groups/{group_id}/invites/{invite_id}",
+    tag = "pages",
+    params(("group_id" = uuid::Uuid, Path), ("invite_id" = uuid::Uuid, Path)),
+    responses(
+        (status = 200, description = "The invite, its link, who joined through it", content_type = "text/html", body = String),
+        (status = 403, description = "Not one of the group's managers"),
+        (status = 404, description = "No such group or invite"),
+    ),
+)]
+pub async fn show(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Viewer(authed): Viewer,
+    OnPage(ApiPath((group_id, invite_id))): OnPage<ApiPath<(String, String)>>,
+) -> Response {
+    invite_page(&state, &headers, authed, &group_id, &invite_id, None).await
+}
+
+/// The invite's page; `fresh`: an email invitation's new link, shown this once.
+async fn invite_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    authed: Authed,
+    group_id: &str,
+    invite_id: &str,
+    fresh: Option<Shared>,
+) -> Response {
+    let ids = || ApiPath((group_id.to_owned(), invite_id.to_owned()));
+    let invite = api::read(State(state.clone()), authed.clone(), ids()).await;
+    let query = ApiQuery(ListQuery { status: None, limit: Some(200), cursor: None });
+    let joined = api::redemptions(State(state.clone()), authed.clone(), ids(), query).await;
+    let group = groups::read(State(state.clone()), authed, ApiPath(group_id.to_owned())).await;
+    let (invite, joined, group) = match (invite, joined, group) {
+        (Ok(Json(invite)), Ok(Json(joined)), Ok(Json(group))) => (invite, joined, group),
+        (Err(err), _, _) | (_, Err(err), _) | (_, _, Err(err)) => return pages::refusal(&err),
+    };
+    // A code's link can be shown any time; an invitation's only when just minted.
+    let shared = match (&fresh, invite.code.is_some(), invite.url.as_deref()) {
+        (None, true, Some(url)) => Some(Shared::new(url)),
+        _ => None,
+    };
+    let status = if fresh.is_some() { StatusCode::CREATED } else { StatusCode::OK };
+    let context = context! {
+        group => context! { id => group_id, name => group.group.name },
+        invite,
+        joined,
+        shared,
+        fresh,
+        resend_limit => state.settings.resend_limit,
+    };
+    pages::form_page(state, headers, status, "group_invite.html", context)
+}
+
+/// Sends an email invitation again (with a new link; the old ones stop working).
+#[utoipa::path(
+    post,
+    path = "/groups/{group_id}/invites/{invite_id}/resend",
+    tag = "pages",
+    params(("group_id" = uuid::Uuid, Path), ("invite_id" = uuid::Uuid, Path)),
+    request_body(content = ButtonForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 303, description = "Queued: back to the invite; not signed in: to `/login`"),
+        (status = 400, description = "Not an email invitation"),
+        (status = 403, description = "Not a manager, or no CSRF pair"),
+        (status = 404, description = "No such group or invite"),
+        (status = 409, description = "Resent as often as allowed"),
+        (status = 410, description = "The invitation is no longer active"),
+        (status = 429, description = "Too many resends"),
+    ),
+)]
+pub async fn resend(
+    State(state): State<AppState>,
+    Viewer(authed): Viewer,
+    OnPage(ApiPath((group_id, invite_id))): OnPage<ApiPath<(String, String)>>,
+    _: CheckedForm<ButtonForm>,
+) -> Response {
+    let back = invite_path(&group_id, &invite_id);
+    pages::done(api::resend(State(state), authed, ApiPath((group_id, invite_id))).await, &back)
+}
+
+/// A fresh link for an email invitation, to share by hand (the old ones stop working).
+#[utoipa::path(
+    post,
+    path = "/groups/{group_id}/invites/{invite_id}/link",
+    tag = "pages",
+    params(("group_id" = uuid::Uuid, Path), ("invite_id" = uuid::Uuid, Path)),
+    request_body(content = ButtonForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 201, description = "The invite's page with the new link, shown once", content_type = "text/html", body = String),
+        (status = 400, description = "Not an email invitation"),
+        (status = 403, description = "Not a manager, or no CSRF pair"),
+        (status = 404, description = "No such group or invite"),
+        (status = 410, description = "The invitation is no longer active"),
+    ),
+)]
+pub async fn new_link(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Viewer(authed): Viewer,
+    OnPage(ApiPath((group_id, invite_id))): OnPage<ApiPath<(String, String)>>,
+    _: CheckedForm<ButtonForm>,
+) -> Response {
+    let ids = ApiPath((group_id.clone(), invite_id.clone()));
+    match api::copy_link(State(state.clone()), authed.clone(), ids).await {
+        Ok(Json(link)) => {
+            let fresh = Some(Shared::new(&link.url));
+            invite_page(&state, &headers, authed, &group_id, &invite_id, fresh).await
+        }
+        Err(err) => pages::refusal(&err),
+    }
+}
+
+/// Asks before revoking.
+#[utoipa::path(
+    get,
+    path = "/groups/{group_id}/invites/{invite_id}/revoke",
+    tag = "pages",
+    params(("group_id" = uuid::Uuid, Path), ("invite_id" = uuid::Uuid, Path)),
+    responses(
+        (status = 200, description = "Are you sure? A button that revokes", content_type = "text/html", body = String),
+    ),
+)]
+pub async fn confirm_revoke(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    _: Viewer,
+    OnPage(ApiPath((group_id, invite_id))): OnPage<ApiPath<(String, String)>>,
+) -> Response {
+    let text = "Its link will stop working. People who already joined stay members.";
+    pages::confirm(&state, &headers, "Revoke this invite?", text, "Revoke", &invite_path(&group_id, &invite_id))
+}
+
+/// Revokes the invite.
+#[utoipa::path(
+    post,
+    path = "/groups/{group_id}/invites/{invite_id}/revoke",
+    tag = "pages",
+    params(("group_id" = uuid::Uuid, Path), ("invite_id" = uuid::Uuid, Path)),
+    request_body(content = ButtonForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 303, description = "Revoked: back to the group; not signed in: to `/login`"),
+        (status = 403, description = "Not a manager, or no CSRF pair"),
+        (status = 404, description = "No such group or invite"),
+    ),
+)]
+pub async fn revoke(
+    State(state): State<AppState>,
+    Viewer(authed): Viewer,
+    OnPage(ApiPath((group_id, invite_id))): OnPage<ApiPath<(String, String)>>,
+    _: CheckedForm<ButtonForm>,
+) -> Response {
+    let back = group_path(&group_id);
+    pages::done(api::revoke(State(state), authed, ApiPath((group_id, invite_id))).await, &back)
+}
+
+csrf::protected!(NewInviteForm);

@@ -1,0 +1,226 @@
+//! `/groups/{id}`: a group's members and roles (change a role, remove someone, leave)
+//! and, for its managers, its invites ([`invites`]). `POST /groups` creates a group
+//! from the home page. Like the console, every action goes through the API's own
+//! handlers (`routes::groups`, `routes::group_invites`).
+
+mod invites;
+
+use axum::{Json, extract::State, http::HeaderMap, response::Response};
+use minijinja::context;
+use serde::Deserialize;
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use crate::{
+    AppState,
+    auth::Authed,
+    extract::{ApiJson, ApiPath, ApiQuery},
+    pages::{
+        self, FormRefusal, OnPage,
+        access::Viewer,
+        csrf::{self, ButtonForm, CheckedForm},
+    },
+    routes::{
+        group_invites,
+        groups::{self as api, GroupBody, RoleBody},
+    },
+    views::ListQuery,
+};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create))
+        .routes(routes!(show))
+        .routes(routes!(change_role))
+        .routes(routes!(confirm_remove, remove))
+        .merge(invites::router())
+}
+
+fn group_path(group_id: &str) -> String {
+    format!("/groups/{group_id}")
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewGroupForm {
+    csrf: String,
+    name: String,
+}
+
+/// Creates a group (its creator becomes its top-role member) and opens its page.
+#[utoipa::path(
+    post,
+    path = "/groups",
+    tag = "pages",
+    request_body(content = NewGroupForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 303, description = "Created: on to the group's page; not signed in: to `/login`"),
+        (status = 400, description = "The name is refused"),
+        (status = 403, description = "No CSRF pair"),
+    ),
+)]
+pub async fn create(
+    State(state): State<AppState>,
+    Viewer(authed): Viewer,
+    CheckedForm(form): CheckedForm<NewGroupForm>,
+) -> Response {
+    let body = GroupBody { name: Some(form.name), slug: None, description: None, external_id: None, metadata: None };
+    match api::create(State(state), authed, ApiJson(body)).await {
+        Ok((_, Json(group))) => pages::redirect(&group_path(&group.id.to_string())),
+        Err(err) => pages::refusal(&err),
+    }
+}
+
+/// A group: its members and their roles; for managers, its invites and a form for new ones.
+#[utoipa::path(
+    get,
+    path = "/groups/{group_id}",
+    tag = "pages",
+    params(("group_id" = uuid::Uuid, Path)),
+    responses(
+        (status = 200, description = "The group, its members, and (managers) its invites", content_type = "text/html", body = String),
+        (status = 404, description = "No such group, or not a member"),
+    ),
+)]
+pub async fn show(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Viewer(authed): Viewer,
+    OnPage(ApiPath(group_id)): OnPage<ApiPath>,
+) -> Response {
+    group_page(&state, &headers, authed, group_id, FormRefusal::default(), None).await
+}
+
+/// The group page, with a refused invite form shown again when there is one.
+async fn group_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    authed: Authed,
+    group_id: String,
+    refused: FormRefusal,
+    form: Option<&invites::NewInviteForm>,
+) -> Response {
+    let me = authed.user.id;
+    let detail = match api::read(State(state.clone()), authed.clone(), ApiPath(group_id.clone())).await {
+        Ok(Json(detail)) => detail,
+        Err(err) => return pages::refusal(&err),
+    };
+    let roles = &state.settings.roles;
+    let my_role = detail.group.role.clone().unwrap_or_default();
+    let manager = roles.can_manage(&my_role);
+    let invites = if manager {
+        let query = ApiQuery(ListQuery { status: None, limit: None, cursor: None });
+        match group_invites::list(State(state.clone()), authed, ApiPath(group_id), query).await {
+            Ok(Json(invites)) => Some(invites),
+            Err(err) => return pages::refusal(&err),
+        }
+    } else {
+        None
+    };
+    // The roles this person may hand out: none above their own.
+    let grantable: Vec<&String> = roles.names().iter().filter(|r| roles.may_grant(&my_role, r)).collect();
+    let context = context! {
+        detail,
+        me,
+        manager,
+        grantable,
+        default_role => roles.default_invite_role(),
+        invites,
+        form,
+        errors => refused.errors,
+        error => refused.error,
+        code_hours => state.settings.group_code_default_hours,
+        invitation_hours => state.settings.invitation_default_hours,
+    };
+    pages::form_page(state, headers, refused.status, "group.html", context)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RoleForm {
+    csrf: String,
+    role: String,
+}
+
+/// Changes a member's role (managers; never above their own).
+#[utoipa::path(
+    post,
+    path = "/groups/{group_id}/members/{user_id}/role",
+    tag = "pages",
+    params(("group_id" = uuid::Uuid, Path), ("user_id" = uuid::Uuid, Path)),
+    request_body(content = RoleForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 303, description = "Changed: back to the group; not signed in: to `/login`"),
+        (status = 400, description = "No such role"),
+        (status = 403, description = "Not a manager, a role above one's own, or no CSRF pair"),
+        (status = 404, description = "No such group or member"),
+        (status = 409, description = "The group would lose its last top-role member"),
+    ),
+)]
+pub async fn change_role(
+    State(state): State<AppState>,
+    Viewer(authed): Viewer,
+    OnPage(ApiPath((group_id, user_id))): OnPage<ApiPath<(String, String)>>,
+    CheckedForm(form): CheckedForm<RoleForm>,
+) -> Response {
+    let back = group_path(&group_id);
+    let body = ApiJson(RoleBody { role: form.role });
+    pages::done(api::change_role(State(state), authed, ApiPath((group_id, user_id)), body).await, &back)
+}
+
+/// Asks before removing a member (or leaving, for oneself).
+#[utoipa::path(
+    get,
+    path = "/groups/{group_id}/members/{user_id}/remove",
+    tag = "pages",
+    params(("group_id" = uuid::Uuid, Path), ("user_id" = uuid::Uuid, Path)),
+    responses(
+        (status = 200, description = "Are you sure? A button that removes", content_type = "text/html", body = String),
+        (status = 404, description = "No such group"),
+    ),
+)]
+pub async fn confirm_remove(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Viewer(authed): Viewer,
+    OnPage(ApiPath((group_id, user_id))): OnPage<ApiPath<(String, String)>>,
+) -> Response {
+    let me = authed.user.id.to_string();
+    let detail = match api::read(State(state.clone()), authed, ApiPath(group_id.clone())).await {
+        Ok(Json(detail)) => detail,
+        Err(err) => return pages::refusal(&err),
+    };
+    let name = &detail.group.name;
+    let (heading, text, button) = if user_id == me {
+        ("Leave this group?", format!("You will no longer be a member of {name}."), "Leave")
+    } else {
+        let who = detail.members.iter().find(|m| m.user.id.to_string() == user_id);
+        let who = who.map_or("This person".to_owned(), |m| m.user.display_name.clone());
+        ("Remove this member?", format!("{who} will no longer be a member of {name}."), "Remove")
+    };
+    pages::confirm(&state, &headers, heading, &text, button, &group_path(&group_id))
+}
+
+/// Removes a member (managers), or leaves the group (oneself).
+#[utoipa::path(
+    post,
+    path = "/groups/{group_id}/members/{user_id}/remove",
+    tag = "pages",
+    params(("group_id" = uuid::Uuid, Path), ("user_id" = uuid::Uuid, Path)),
+    request_body(content = ButtonForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 303, description = "Removed: back to the group (or home, after leaving); not signed in: to `/login`"),
+        (status = 403, description = "Not a manager, someone above oneself, or no CSRF pair"),
+        (status = 404, description = "No such group or member"),
+        (status = 409, description = "The group would lose its last top-role member"),
+    ),
+)]
+pub async fn remove(
+    State(state): State<AppState>,
+    Viewer(authed): Viewer,
+    OnPage(ApiPath((group_id, user_id))): OnPage<ApiPath<(String, String)>>,
+    _: CheckedForm<ButtonForm>,
+) -> Response {
+    let back = if user_id == authed.user.id.to_string() { "/".to_owned() } else { group_path(&group_id) };
+    pages::done(api::remove_member(State(state), authed, ApiPath((group_id, user_id))).await, &back)
+}
+
+csrf::protected!(NewGroupForm, RoleForm);

@@ -1,0 +1,249 @@
+//! The admin console over HTTP, on both backends: who may open it, registration
+//! invites (limits at their edges, link and QR code, revoke behind a confirmation),
+//! users and login links, failed mail and its retry; CSRF on API calls made by cookie;
+//! unknown pages. Every action is checked through the API afterwards.
+
+use reqwest::{Method, StatusCode, header};
+use serde_json::{Value, json};
+
+use crate::harness::{Backend, PageClient, SmtpServer, TestApp, assert_problem, between, eventually, mail_to};
+
+on_both_backends!(
+    the_console_is_for_admins_only,
+    registration_invites_are_created_shown_and_revoked,
+    users_and_login_links_are_managed,
+    api_calls_made_by_cookie_need_the_csrf_header,
+    unknown_pages_answer_a_page,
+);
+
+on_both_backends!(backend: failed_mail_is_listed_and_retried);
+
+async fn registration_invites(app: &TestApp) -> Vec<Value> {
+    let (status, list) = app.get("/admin/invites?status=all", Some(&app.admin_token)).await;
+    assert_eq!(status, StatusCode::OK);
+    list["items"].as_array().unwrap().clone()
+}
+
+async fn the_console_is_for_admins_only(app: TestApp) {
+    let anonymous = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let response = anonymous.get(format!("http://{}/admin/users", app.addr)).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(response.headers()[header::LOCATION], "/login?next=%2Fadmin%2Fusers", "back here after signing in");
+
+    let (token, _) = app.signed_in("bob").await;
+    let bob = PageClient::signed_in(&app, &token).await;
+    for path in ["/admin", "/admin/users", "/admin/mail", "/admin/audit"] {
+        let page = bob.get(path).await;
+        assert_eq!(page.status, StatusCode::FORBIDDEN, "{path}");
+        assert!(page.html.contains("Only instance admins"), "{}", page.html);
+    }
+    let refused = bob.post("/admin/invites", &[("description", "mine"), ("max_uses", "5")]).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let refused = bob.post("/admin/users/bob/disabled", &[("disabled", "true")]).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(registration_invites(&app).await.is_empty());
+    let (_, me) = app.get("/admin/users/bob", Some(&app.admin_token)).await;
+    assert_eq!(me["disabled_at"], Value::Null);
+
+    let admin = PageClient::signed_in(&app, &app.admin_token).await;
+    let console = admin.get("/admin").await;
+    assert_eq!(console.status, StatusCode::OK);
+    assert!(console.html.contains("Registration invites") && console.html.contains("aria-current=\"page\""));
+}
+
+async fn registration_invites_are_created_shown_and_revoked(app: TestApp) {
+    let admin = PageClient::signed_in(&app, &app.admin_token).await;
+
+    // Refused at the edges, beside the field, the form kept; nothing created.
+    for (uses, hours, field) in
+        [("0", "", "max_uses"), ("1000001", "", "max_uses"), ("two", "", "max_uses"), ("1", "0", "expires_in_hours")]
+    {
+        let page = admin
+            .post("/admin/invites", &[("description", "Edge"), ("max_uses", uses), ("expires_in_hours", hours)])
+            .await;
+        assert_eq!(page.status, StatusCode::BAD_REQUEST, "{uses}/{hours}");
+        assert!(page.html.contains("class=\"field-error\""), "{field}: {}", page.html);
+        assert!(page.html.contains("value=\"Edge\""), "the form keeps what was typed");
+    }
+    assert!(registration_invites(&app).await.is_empty(), "a refused form created an invite");
+
+    // 1,000,000 uses is the largest accepted; empty expiry never expires.
+    let most = admin.post("/admin/invites", &[("max_uses", "1000000"), ("expires_in_hours", "")]).await;
+    assert_eq!(most.status, StatusCode::SEE_OTHER, "{}", most.html);
+    let code = most.location.unwrap().trim_start_matches("/admin/invites/").to_owned();
+    let invite = app.get(&format!("/admin/invites/{code}"), Some(&app.admin_token)).await.1;
+    assert_eq!((invite["max_uses"].as_u64(), &invite["expires_at"]), (Some(1_000_000), &Value::Null));
+
+    // Empty uses: unlimited; 48 hours.
+    let created = admin
+        .post("/admin/invites", &[("description", "Book club"), ("max_uses", ""), ("expires_in_hours", "48")])
+        .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER);
+    let path = created.location.unwrap();
+    let code = path.trim_start_matches("/admin/invites/");
+    let invite = app.get(&format!("/admin/invites/{code}"), Some(&app.admin_token)).await.1;
+    assert_eq!((&invite["max_uses"], invite["description"].as_str()), (&Value::Null, Some("Book club")));
+    let expires: chrono::DateTime<chrono::Utc> = invite["expires_at"].as_str().unwrap().parse().unwrap();
+    let hours = (expires - chrono::Utc::now()).num_minutes();
+    assert!((47 * 60..=48 * 60).contains(&hours), "expires in {hours} minutes");
+
+    // Its page: the link to copy and its QR code; the list shows it with its uses.
+    let shown = admin.get(&path).await;
+    assert_eq!(shown.status, StatusCode::OK);
+    let url = format!("http://{}/register?invite={code}", app.addr);
+    assert_eq!(between(&shown.html, "id=\"share-url\" value=\"", "\""), Some(url.replace('/', "&#x2f;").as_str()));
+    assert!(shown.html.contains("<svg class=\"qr\"") && shown.html.contains("data-copy=\"share-url\""));
+    let list = admin.get("/admin").await;
+    assert!(list.html.contains("Book club") && list.html.contains(code) && list.html.contains("0 of unlimited"));
+
+    // Revoke: the confirmation page changes nothing; its button revokes.
+    let confirm = admin.get(&format!("{path}/revoke")).await;
+    assert_eq!(confirm.status, StatusCode::OK);
+    assert!(confirm.html.contains("Revoke this invite?"), "{}", confirm.html);
+    assert_eq!(app.invite(code).await["status"], "active");
+    let forged = reqwest::Client::new()
+        .post(format!("http://{}{path}/revoke", app.addr))
+        .header(header::COOKIE, format!("usher_session={}", app.admin_token))
+        .form(&[("csrf", "forged")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    assert_eq!(app.invite(code).await["status"], "active");
+    let revoked = admin.post(&format!("{path}/revoke"), &[]).await;
+    assert_eq!((revoked.status, revoked.location.as_deref()), (StatusCode::SEE_OTHER, Some(path.as_str())));
+    let state = app.get(&format!("/admin/invites/{code}"), Some(&app.admin_token)).await.1;
+    assert_eq!(state["status"], "revoked");
+    let after = admin.get(&path).await;
+    assert!(after.html.contains(">revoked<") && !after.html.contains("share-url"), "no link to share once revoked");
+}
+
+async fn users_and_login_links_are_managed(app: TestApp) {
+    let admin = PageClient::signed_in(&app, &app.admin_token).await;
+
+    // A user without a password; refused fields and taken names show on the form.
+    let bad = admin.post("/admin/users", &[("username", "X"), ("email", "nope")]).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.html.matches("class=\"field-error\"").count() >= 2, "{}", bad.html);
+    let created = admin
+        .post("/admin/users", &[("username", "carol"), ("email", "carol@example.com"), ("display_name", "Carol")])
+        .await;
+    assert_eq!((created.status, created.location.as_deref()), (StatusCode::SEE_OTHER, Some("/admin/users")));
+    let taken = admin.post("/admin/users", &[("username", "carol"), ("email", "other@example.com")]).await;
+    assert_eq!(taken.status, StatusCode::CONFLICT);
+    let (_, carol) = app.get("/admin/users/carol", Some(&app.admin_token)).await;
+    assert_eq!((carol["has_password"].as_bool(), carol["display_name"].as_str()), (Some(false), Some("Carol")));
+    assert!(admin.get("/admin/users").await.html.contains("carol@example.com"));
+
+    // A login link, shown once with its QR code; it signs Carol in.
+    let minted = admin.post("/admin/users/carol/login-link", &[("expires_in_hours", "2")]).await;
+    assert_eq!(minted.status, StatusCode::CREATED, "{}", minted.html);
+    assert!(minted.html.contains("<svg class=\"qr\"") && minted.html.contains("shown only now"));
+    let url = between(&minted.html, "id=\"share-url\" value=\"", "\"").unwrap().replace("&#x2f;", "/");
+    let token = url.rsplit('/').next().unwrap();
+    let (status, session) = app.redeem_login_link(token).await;
+    assert_eq!((status, session["username"].as_str()), (StatusCode::OK, Some("carol")));
+
+    // Another link, listed as active, revoked after a confirmation.
+    admin.post("/admin/users/carol/login-link", &[]).await;
+    let users = admin.get("/admin/users").await;
+    let id = between(&users.html, "/admin/login-links/", "/revoke").expect("an active link is listed").to_owned();
+    assert_eq!(admin.get(&format!("/admin/login-links/{id}/revoke")).await.status, StatusCode::OK);
+    let (_, link) = app.get(&format!("/admin/login-links/{id}"), Some(&app.admin_token)).await;
+    assert_eq!(link["status"], "active", "the confirmation page revoked nothing");
+    let revoked = admin.post(&format!("/admin/login-links/{id}/revoke"), &[]).await;
+    assert_eq!(revoked.status, StatusCode::SEE_OTHER);
+    let (_, link) = app.get(&format!("/admin/login-links/{id}"), Some(&app.admin_token)).await;
+    assert_eq!(link["status"], "revoked");
+
+    // Disable (her session ends) and enable; an admin cannot disable themselves.
+    let session = session["session_token"].as_str().unwrap();
+    assert_eq!(admin.post("/admin/users/carol/disabled", &[("disabled", "true")]).await.status, StatusCode::SEE_OTHER);
+    let (_, carol) = app.get("/admin/users/carol", Some(&app.admin_token)).await;
+    assert!(carol["disabled_at"].is_string(), "{carol}");
+    assert_eq!(app.get("/me", Some(session)).await.0, StatusCode::UNAUTHORIZED);
+    assert!(admin.get("/admin/users").await.html.contains(">Enable<"));
+    admin.post("/admin/users/carol/disabled", &[("disabled", "false")]).await;
+    assert_eq!(app.get("/admin/users/carol", Some(&app.admin_token)).await.1["disabled_at"], Value::Null);
+    let myself = admin.post("/admin/users/admin/disabled", &[("disabled", "true")]).await;
+    assert_eq!(myself.status, StatusCode::BAD_REQUEST);
+    assert_eq!(app.get("/admin/users/admin", Some(&app.admin_token)).await.1["disabled_at"], Value::Null);
+
+    // Delete, after a confirmation.
+    let confirm = admin.get("/admin/users/carol/delete").await;
+    assert!(confirm.status == StatusCode::OK && confirm.html.contains("Delete this user?"));
+    assert_eq!(app.get("/admin/users/carol", Some(&app.admin_token)).await.0, StatusCode::OK);
+    assert_eq!(admin.post("/admin/users/carol/delete", &[]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.get("/admin/users/carol", Some(&app.admin_token)).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(admin.get("/admin/users/nobody/delete").await.status, StatusCode::NOT_FOUND);
+}
+
+async fn failed_mail_is_listed_and_retried(backend: Backend) {
+    let smtp = SmtpServer::start();
+    smtp.refuse(Some("dora@example.com"));
+    let Some(app) = TestApp::spawn_with(backend, mail_to(smtp.url())).await else { return };
+    let (status, _) = app
+        .post("/admin/users", Some(&app.admin_token), json!({"username": "dora", "email": "dora@example.com"}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, _) =
+        app.post("/admin/users/dora/login-links", Some(&app.admin_token), json!({"send_email": true})).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let read = || async { app.get("/admin/outbox?status=failed", Some(&app.admin_token)).await.1 };
+    let failed = eventually(read, |list| list["items"].as_array().is_some_and(|items| !items.is_empty())).await;
+    let id = failed["items"][0]["id"].as_str().unwrap().to_owned();
+
+    let admin = PageClient::signed_in(&app, &app.admin_token).await;
+    let page = admin.get("/admin/mail").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.html.contains("dora@example.com") && page.html.contains("550"), "{}", page.html);
+    assert!(page.html.contains(&format!("/admin/mail/{id}/retry")));
+
+    smtp.refuse(None);
+    let retried = admin.post(&format!("/admin/mail/{id}/retry"), &[]).await;
+    assert_eq!((retried.status, retried.location.as_deref()), (StatusCode::SEE_OTHER, Some("/admin/mail")));
+    let mails = smtp.wait_for(1).await;
+    assert_eq!(mails[0].to, vec!["dora@example.com".to_owned()]);
+    let (store, message_id) = (&app.store, id.parse().unwrap());
+    eventually(|| async move { store.outbox_message(message_id).await.unwrap().unwrap().status }, |s| s == "sent")
+        .await;
+    assert!(admin.get("/admin/mail").await.html.contains("No failed mail"));
+    let again = admin.post(&format!("/admin/mail/{id}/retry"), &[]).await;
+    assert_eq!(again.status, StatusCode::BAD_REQUEST, "only failed mail is retried");
+}
+
+async fn api_calls_made_by_cookie_need_the_csrf_header(app: TestApp) {
+    let admin = PageClient::signed_in(&app, &app.admin_token).await;
+    let url = format!("{}/admin/invites", app.api);
+    let body = json!({"description": "by cookie"});
+
+    // By cookie, without the header (what a forged cross-site request looks like): refused.
+    let refused = admin.request(Method::POST, &url).json(&body).send().await.unwrap();
+    let status = refused.status();
+    assert_problem(status, &refused.json().await.unwrap(), StatusCode::FORBIDDEN, "forbidden");
+    let wrong = admin.request(Method::POST, &url).header("x-csrf-token", "guess").json(&body).send().await.unwrap();
+    assert_eq!(wrong.status(), StatusCode::FORBIDDEN);
+    let cross = admin.request(Method::POST, &url).header("x-csrf-token", &admin.csrf);
+    let cross = cross.header("sec-fetch-site", "cross-site").json(&body).send().await.unwrap();
+    assert_eq!(cross.status(), StatusCode::FORBIDDEN);
+    assert!(registration_invites(&app).await.is_empty(), "a refused call created an invite");
+
+    // With the page's token: done. Reads by cookie need nothing; bearer calls are exempt.
+    let ok = admin.request(Method::POST, &url).header("x-csrf-token", &admin.csrf).json(&body).send().await.unwrap();
+    assert_eq!(ok.status(), StatusCode::CREATED);
+    assert_eq!(admin.request(Method::GET, &url).send().await.unwrap().status(), StatusCode::OK);
+    let (status, _) = app.post("/admin/invites", Some(&app.admin_token), json!({})).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(registration_invites(&app).await.len(), 2);
+    // The token is in the pages, for their scripts.
+    assert!(admin.get("/admin").await.html.contains(&format!("<meta name=\"usher-csrf\" content=\"{}\">", admin.csrf)));
+}
+
+async fn unknown_pages_answer_a_page(app: TestApp) {
+    let page = app.client.get(format!("http://{}/nope/deeper", app.addr)).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::NOT_FOUND);
+    assert!(page.headers()[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/html"));
+    assert!(page.text().await.unwrap().contains("Page not found"));
+    let (status, body) = app.get("/nope", None).await;
+    assert_problem(status, &body, StatusCode::NOT_FOUND, "not_found");
+}

@@ -1,0 +1,78 @@
+//! A signed-in browser over plain HTTP: the session cookie, the CSRF cookie and the
+//! token the pages' forms carry; redirects are shown, not followed.
+
+use reqwest::{StatusCode, header};
+
+use super::TestApp;
+
+pub struct PageClient {
+    client: reqwest::Client,
+    base: String,
+    cookies: String,
+    pub csrf: String,
+}
+
+/// What a page answered: status, `Location` (for redirects) and the HTML.
+#[derive(Debug)]
+pub struct PageAnswer {
+    pub status: StatusCode,
+    pub location: Option<String>,
+    pub html: String,
+}
+
+impl PageClient {
+    /// A browser signed in with `session` (a session token), holding the CSRF pair
+    /// that `/` handed it.
+    pub async fn signed_in(app: &TestApp, session: &str) -> Self {
+        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let base = format!("http://{}", app.addr);
+        let home = client.get(format!("{base}/")).send().await.unwrap();
+        let csrf_cookie = home
+            .headers()
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with("usher_csrf="))
+            .expect("the home page sets the CSRF cookie")
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned();
+        let csrf = csrf_cookie.trim_start_matches("usher_csrf=").to_owned();
+        Self { client, base, cookies: format!("usher_session={session}; {csrf_cookie}"), csrf }
+    }
+
+    pub async fn get(&self, path: &str) -> PageAnswer {
+        let response = self.client.get(format!("{}{path}", self.base)).header(header::COOKIE, &self.cookies);
+        answer(response.send().await.unwrap()).await
+    }
+
+    /// Posts a form with its CSRF token, as the page's own form would.
+    pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> PageAnswer {
+        let mut form = vec![("csrf", self.csrf.as_str())];
+        form.extend_from_slice(fields);
+        let request = self.client.post(format!("{}{path}", self.base)).header(header::COOKIE, &self.cookies);
+        answer(request.form(&form).send().await.unwrap()).await
+    }
+
+    /// A raw request with this browser's cookies (for API calls made by cookie).
+    pub fn request(&self, method: reqwest::Method, url: &str) -> reqwest::RequestBuilder {
+        self.client.request(method, url).header(header::COOKIE, &self.cookies)
+    }
+}
+
+async fn answer(response: reqwest::Response) -> PageAnswer {
+    let status = response.status();
+    let location = response.headers().get(header::LOCATION).map(|v| v.to_str().unwrap().to_owned());
+    if status != StatusCode::SEE_OTHER {
+        let content_type = response.headers()[header::CONTENT_TYPE].to_str().unwrap().to_owned();
+        assert!(content_type.starts_with("text/html"), "a page answers HTML, not {content_type}");
+    }
+    PageAnswer { status, location, html: response.text().await.unwrap() }
+}
+
+/// The text between `start` and the next `end` in `html`, after `start`.
+pub fn between<'a>(html: &'a str, start: &str, end: &str) -> Option<&'a str> {
+    let rest = &html[html.find(start)? + start.len()..];
+    Some(&rest[..rest.find(end)?])
+}
