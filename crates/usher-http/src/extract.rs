@@ -69,6 +69,9 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
         return Err(ApiError::field("body", "must be a JSON object"));
     }
+    if has_nul_escape(bytes) {
+        return Err(ApiError::field("body", NUL_REFUSED));
+    }
     let deserializer = &mut serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(deserializer).map_err(|err| {
         let path = err.path().to_string();
@@ -91,6 +94,32 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     })
 }
 
+/// Why text with a NUL character is refused: no field can hold one, and PostgreSQL
+/// cannot store or even compare it.
+pub const NUL_REFUSED: &str = "text must not contain NUL characters";
+
+/// Whether JSON text carries an escaped NUL (`\u0000`); a raw one is not JSON at all.
+fn has_nul_escape(json: &[u8]) -> bool {
+    let mut backslashes = 0;
+    for (i, &byte) in json.iter().enumerate() {
+        if byte == b'\\' {
+            backslashes += 1;
+            continue;
+        }
+        // An odd run of backslashes escapes this `u`; an even one is escaped backslashes.
+        if byte == b'u' && backslashes % 2 == 1 && json[i + 1..].starts_with(b"0000") {
+            return true;
+        }
+        backslashes = 0;
+    }
+    false
+}
+
+/// Whether percent-encoded text (a query string or a form body) carries a NUL (`%00`).
+pub fn has_encoded_nul(text: &[u8]) -> bool {
+    text.windows(3).any(|w| w == b"%00") || text.contains(&0)
+}
+
 /// A query string; a bad parameter → 400 `invalid_request`.
 #[derive(Debug)]
 pub struct ApiQuery<T>(pub T);
@@ -99,6 +128,9 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiQuer
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        if has_encoded_nul(parts.uri.query().unwrap_or_default().as_bytes()) {
+            return Err(ApiError::field("query", NUL_REFUSED));
+        }
         Query::<T>::from_request_parts(parts, state)
             .await
             .map(|Query(q)| Self(q))
@@ -115,6 +147,24 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        // Nothing addressed by a path has a NUL in its name.
+        if has_encoded_nul(parts.uri.path().as_bytes()) {
+            return Err(ApiError::NotFound);
+        }
         Path::<T>::from_request_parts(parts, state).await.map(|Path(p)| Self(p)).map_err(|_| ApiError::NotFound)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaped_nul_is_found_and_escaped_backslashes_are_not() {
+        assert!(has_nul_escape(br#"{"login": "a\u0000b"}"#));
+        assert!(has_nul_escape(br#"{"login": "\\\u0000"}"#), "backslash, then an escaped NUL");
+        assert!(!has_nul_escape(br#"{"login": "\\u0000"}"#), "a backslash, then the text u0000");
+        assert!(!has_nul_escape(br#"{"login": "u0000 \u0001"}"#));
+        assert!(has_encoded_nul(b"a=b%00c") && !has_encoded_nul(b"a=b%2500"));
     }
 }

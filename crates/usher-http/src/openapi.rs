@@ -115,6 +115,9 @@ impl Modify for Conventions {
 fn page_conventions(path: &str, operation: &mut Operation) {
     let posts_form = operation.request_body.is_some();
     let mut implied = Vec::new();
+    if reads_query(operation) {
+        implied.push(("400", "A query parameter is invalid"));
+    }
     if path.starts_with("/admin") {
         implied
             .push(("403", if posts_form { "Not an instance admin, or no CSRF pair" } else { "Not an instance admin" }));
@@ -142,6 +145,11 @@ fn page_conventions(path: &str, operation: &mut Operation) {
     }
 }
 
+/// Whether an operation reads query parameters.
+fn reads_query(operation: &Operation) -> bool {
+    operation.parameters.iter().flatten().any(|p| matches!(p, RefOr::T(p) if p.parameter_in == ParameterIn::Query))
+}
+
 /// Whether an operation is open to everyone (`security(())`).
 fn is_public(operation: &Operation) -> bool {
     operation.security.as_ref().is_some_and(|s| s.contains(&SecurityRequirement::default()))
@@ -150,8 +158,6 @@ fn is_public(operation: &Operation) -> bool {
 /// The refusals a route gives by its shape.
 fn add_implied_refusals(operation: &mut Operation, database: bool) {
     let public = is_public(operation);
-    let reads_query =
-        operation.parameters.iter().flatten().any(|p| matches!(p, RefOr::T(p) if p.parameter_in == ParameterIn::Query));
     let mut implied = Vec::new();
     if !public {
         implied.push(("401", "No valid session (`unauthenticated`)"));
@@ -163,7 +169,7 @@ fn add_implied_refusals(operation: &mut Operation, database: bool) {
         implied.push(("400", "A field is missing or invalid (`invalid_request`, with `errors`)"));
         implied.push(("413", "The body is larger than 64 KiB (`payload_too_large`)"));
         implied.push(("415", "The body is not JSON (`invalid_request`)"));
-    } else if reads_query {
+    } else if reads_query(operation) {
         implied.push(("400", "A query parameter is invalid (`invalid_request`, with `errors`)"));
     }
     if database {

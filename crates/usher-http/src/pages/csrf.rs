@@ -6,6 +6,7 @@
 
 use axum::{
     Form,
+    body::Body,
     extract::{FromRequest, Request},
     http::{HeaderMap, HeaderValue, Method, StatusCode, header::AUTHORIZATION},
     middleware::Next,
@@ -20,6 +21,7 @@ use utoipa::ToSchema;
 use crate::{
     auth::session,
     error::{ApiError, ForbiddenCode},
+    extract::{MAX_BODY, has_encoded_nul},
 };
 
 pub const CSRF_COOKIE: &str = "usher_csrf";
@@ -97,10 +99,17 @@ impl<S: Send + Sync, T: DeserializeOwned + Protected> FromRequest<S> for Checked
     type Rejection = Response;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Response> {
-        let headers = req.headers().clone();
-        let Ok(Form(form)) = Form::<T>::from_request(req, state).await else {
-            let text = "Go back, reload the page and try again.";
-            return Err(super::message(StatusCode::BAD_REQUEST, "That did not work", text));
+        let refused = |text: &str| super::message(StatusCode::BAD_REQUEST, "That did not work", text);
+        let (parts, body) = req.into_parts();
+        let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY).await else {
+            return Err(refused("Go back, reload the page and try again."));
+        };
+        if has_encoded_nul(&bytes) {
+            return Err(refused("Text must not contain NUL characters."));
+        }
+        let headers = parts.headers.clone();
+        let Ok(Form(form)) = Form::<T>::from_request(Request::from_parts(parts, Body::from(bytes)), state).await else {
+            return Err(refused("Go back, reload the page and try again."));
         };
         if verify(&headers, form.csrf()) { Ok(Self(form)) } else { Err(super::csrf_refused()) }
     }

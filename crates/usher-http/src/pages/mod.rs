@@ -246,7 +246,15 @@ pub fn local_path(next: Option<&str>) -> String {
 /// A refusal as a page: the status and the sentence of the API's problem.
 pub fn refusal(err: &ApiError) -> Response {
     let (status, _) = err.status_and_code();
-    let mut page = message(status, "That did not work", &err.detail());
+    let text = match err {
+        ApiError::Invalid(fields) => fields
+            .iter()
+            .map(|f| format!("{}: {}", f.field.replace('_', " "), f.message))
+            .collect::<Vec<_>>()
+            .join("; "),
+        other => other.detail(),
+    };
+    let mut page = message(status, "That did not work", &text);
     if let ApiError::RateLimited { retry_after_secs } = err {
         page.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
     }

@@ -3,9 +3,14 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::harness::{TestApp, assert_problem};
+use crate::harness::{PageClient, TestApp, assert_problem};
 
-on_both_backends!(every_error_is_problem_json, health_and_readiness, hostile_bodies_get_4xx_and_passwords_get_argon2id);
+on_both_backends!(
+    every_error_is_problem_json,
+    health_and_readiness,
+    hostile_bodies_get_4xx_and_passwords_get_argon2id,
+    nul_characters_are_refused_at_the_edge,
+);
 
 async fn raw(
     app: &TestApp,
@@ -75,7 +80,7 @@ async fn every_error_is_problem_json(app: TestApp) {
         json_post(login, b"{\"login\": [\"a\"], \"password\": \"x\"}", bad, "invalid_request", Some("login")),
         json_post(login, b"{\"login\": \"a\"}", bad, "invalid_request", Some("password")),
         json_post(login, b"\xff\xfe", bad, "invalid_request", Some("body")),
-        json_post(login, b"{\"login\": \"a\\u0000\", \"password\": 7}", bad, "invalid_request", Some("password")),
+        json_post(login, b"{\"login\": \"a\", \"password\": 7}", bad, "invalid_request", Some("password")),
         json_post(
             "/api/v1/auth/login-link",
             b"{\"token\": \"t\", \"device\": {\"uuid\": 5}}",
@@ -206,4 +211,34 @@ async fn hostile_bodies_get_4xx_and_passwords_get_argon2id(app: TestApp) {
         .collect();
     assert!(params["m"] >= 19_456 && params["t"] >= 2 && params["p"] >= 1, "{phc}");
     assert!(!phc.contains("correct horse"), "the password itself is not stored");
+}
+
+/// No field can hold a NUL character (and PostgreSQL can neither store nor compare one):
+/// in JSON, a query, a form or a path it is refused as bad input, never a 5xx, and
+/// nothing is recorded.
+async fn nul_characters_are_refused_at_the_edge(app: TestApp) {
+    let audit_rows = app.count("SELECT COUNT(*) FROM audit_events").await;
+    let body = br#"{"login": "ad\u0000min", "password": "whatever1"}"#;
+    let (status, content_type, problem) =
+        raw(&app, Method::POST, "/api/v1/auth/login", Some("application/json"), body.to_vec()).await;
+    assert_eq!(content_type, "application/problem+json");
+    assert_problem(status, &problem, StatusCode::BAD_REQUEST, "invalid_request");
+    assert_eq!(problem["errors"][0]["field"], "body", "{problem}");
+    // An escaped backslash before `u0000` is plain text, and only a wrong password.
+    let body = br#"{"login": "ad\\u0000min", "password": "whatever1"}"#;
+    let (status, _, _) = raw(&app, Method::POST, "/api/v1/auth/login", Some("application/json"), body.to_vec()).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(app.count("SELECT COUNT(*) FROM audit_events").await, audit_rows + 1, "only the failed sign-in");
+
+    let (status, problem) = app.get("/admin/audit?action=a%00b", Some(&app.admin_token)).await;
+    assert_problem(status, &problem, StatusCode::BAD_REQUEST, "invalid_request");
+    let (status, problem) = app.get("/admin/users/ad%00min", Some(&app.admin_token)).await;
+    assert_problem(status, &problem, StatusCode::NOT_FOUND, "not_found");
+
+    let browser = PageClient::signed_in(&app, &app.admin_token).await;
+    let page = browser.post("/admin/invites", &[("description", "a\0b")]).await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(page.html.contains("must not contain NUL"), "{}", page.html);
+    let (_, invites) = app.get("/admin/invites?status=all", Some(&app.admin_token)).await;
+    assert_eq!(invites["items"], json!([]));
 }
