@@ -60,6 +60,19 @@ impl Store {
         audit: &AuditContext,
         now: DateTime<Utc>,
     ) -> Result<User, StoreError> {
+        let (invite, audit) = (invite.cloned(), audit.clone());
+        self.on_writer(move |store| async move { store.register_now(new, invite.as_ref(), session, &audit, now).await })
+            .await
+    }
+
+    async fn register_now(
+        &self,
+        new: NewUser,
+        invite: Option<&Secret>,
+        session: NewSession,
+        audit: &AuditContext,
+        now: DateTime<Utc>,
+    ) -> Result<User, StoreError> {
         let mut tx = self.begin_write().await?;
         let slot = match invite {
             Some(secret) => Some(take_slot(&mut tx, secret, REGISTERING, now).await?),
@@ -92,6 +105,17 @@ impl Store {
         audit: &AuditContext,
         now: DateTime<Utc>,
     ) -> Result<(Uuid, String), StoreError> {
+        let (secret, user, audit) = (secret.clone(), user.clone(), audit.clone());
+        self.on_writer(move |store| async move { store.accept_invite_now(&secret, &user, &audit, now).await }).await
+    }
+
+    async fn accept_invite_now(
+        &self,
+        secret: &Secret,
+        user: &User,
+        audit: &AuditContext,
+        now: DateTime<Utc>,
+    ) -> Result<(Uuid, String), StoreError> {
         let mut tx = self.begin_write().await?;
         let slot = take_slot(&mut tx, secret, JOINING, now).await?;
         slot.check_email(&user.email)?;
@@ -111,6 +135,18 @@ impl Store {
 
     /// Uses a login link: one slot, one session on the given device, one redemption.
     pub async fn redeem_login_link(
+        &self,
+        secret: &Secret,
+        session: NewSession,
+        audit: &AuditContext,
+        now: DateTime<Utc>,
+    ) -> Result<User, StoreError> {
+        let (secret, audit) = (secret.clone(), audit.clone());
+        self.on_writer(move |store| async move { store.redeem_login_link_now(&secret, session, &audit, now).await })
+            .await
+    }
+
+    async fn redeem_login_link_now(
         &self,
         secret: &Secret,
         session: NewSession,

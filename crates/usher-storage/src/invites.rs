@@ -45,12 +45,18 @@ impl Store {
         audit: &AuditContext,
         now: DateTime<Utc>,
     ) -> Result<Invite, StoreError> {
-        let mut tx = self.begin_write().await?;
-        let id = insert_invite(&mut tx, &new, audit, now).await?;
-        if let Some(email) = email {
-            queue_email(&mut tx, id, &email, now).await?;
-        }
-        tx.commit().await?;
+        let audit = audit.clone();
+        let id = self
+            .on_writer(move |store| async move {
+                let mut tx = store.begin_write().await?;
+                let id = insert_invite(&mut tx, &new, &audit, now).await?;
+                if let Some(email) = email {
+                    queue_email(&mut tx, id, &email, now).await?;
+                }
+                tx.commit().await?;
+                Ok(id)
+            })
+            .await?;
         self.invite_by_id(id).await?.ok_or(StoreError::NotFound)
     }
 

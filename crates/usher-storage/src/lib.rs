@@ -11,6 +11,7 @@
 //!   queries, grouped by what they serve; `outbox` (mail to send) and `cleanup`
 //!   (purging, and claiming scheduled job runs) serve the background jobs.
 //! - `audit`: the audit log, written inside each audited write's transaction.
+//! - `writer`: the thread SQLite's hot write transactions run on.
 //! - `rows`: row types and their conversion into the [`model`] types.
 //!
 //! Queries are written once, in SQL that both SQLite and PostgreSQL accept (`$N`
@@ -34,6 +35,7 @@ mod rows;
 mod sessions;
 mod store;
 mod users;
+mod writer;
 
 pub use audit::{AuditContext, AuditEntry, AuditFilter};
 pub use backend::{Backend, SqliteDurability};

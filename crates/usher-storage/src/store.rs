@@ -9,6 +9,7 @@ use tokio::sync::Mutex;
 use crate::{
     Backend, StoreError,
     backend::{Pool, SqliteDurability, Tx},
+    writer::WriterThread,
 };
 
 /// A snapshot of the connection pool, for metrics.
@@ -25,6 +26,8 @@ pub struct Store {
     pub(crate) pool: Pool,
     /// Serialises this process's SQLite write transactions (see `SqliteTx`).
     writer: Arc<Mutex<()>>,
+    /// SQLite: where write transactions run (see `writer.rs`); `None` for PostgreSQL.
+    pub(crate) writer_thread: Option<Arc<WriterThread>>,
 }
 
 impl Store {
@@ -36,7 +39,12 @@ impl Store {
 
     /// [`Store::connect`] with an explicit SQLite durability (ignored for PostgreSQL).
     pub async fn connect_with(url: &str, durability: SqliteDurability) -> Result<Self, StoreError> {
-        Ok(Self { pool: Pool::connect(url, durability).await?, writer: Arc::default() })
+        let pool = Pool::connect(url, durability).await?;
+        let writer_thread = match pool.backend() {
+            Backend::Sqlite => Some(Arc::new(WriterThread::start()?)),
+            Backend::Postgres => None,
+        };
+        Ok(Self { pool, writer: Arc::default(), writer_thread })
     }
 
     /// A write transaction (see `Pool::begin_write`).

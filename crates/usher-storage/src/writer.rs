@@ -1,0 +1,56 @@
+//! SQLite's write transactions run on a thread of their own.
+//!
+//! SQLite admits one writer at a time, so the time a write transaction holds the lock
+//! bounds every write's throughput. sqlx runs each SQLite statement on the connection's
+//! thread and wakes the awaiting task when it is done; on the server's busy runtime
+//! that task then waits its turn among every request being served — once per statement,
+//! lock held. On this thread's own runtime the transaction is the only work waiting, so
+//! the lock is held for the statements' time, not the queue's (docs/PERFORMANCE.md).
+
+use std::future::Future;
+
+use tokio::{runtime, sync::oneshot};
+
+use crate::{Store, StoreError};
+
+/// A single-threaded runtime on its own OS thread; stops when dropped.
+#[derive(Debug)]
+pub(crate) struct WriterThread {
+    handle: runtime::Handle,
+    _stop: oneshot::Sender<()>,
+}
+
+impl WriterThread {
+    pub(crate) fn start() -> Result<Self, StoreError> {
+        let runtime = runtime::Builder::new_current_thread().enable_all().build()?;
+        let handle = runtime.handle().clone();
+        let (stop, stopped) = oneshot::channel::<()>();
+        std::thread::Builder::new().name("usher-sqlite-writer".into()).spawn(move || {
+            // Runs spawned transactions until the store is gone (the sender dropped).
+            runtime.block_on(async {
+                let _ = stopped.await;
+            });
+        })?;
+        Ok(Self { handle, _stop: stop })
+    }
+}
+
+impl Store {
+    /// Runs `work` — a whole write transaction — on the writer thread (SQLite), or right
+    /// here (PostgreSQL, whose server schedules its own writers). Once started it
+    /// finishes even if the caller goes away, so a write is never cut off halfway.
+    pub(crate) async fn on_writer<T, Fut>(&self, work: impl FnOnce(Store) -> Fut) -> Result<T, StoreError>
+    where
+        Fut: Future<Output = Result<T, StoreError>> + Send + 'static,
+        T: Send + 'static,
+    {
+        match &self.writer_thread {
+            Some(thread) => match thread.handle.spawn(work(self.clone())).await {
+                Ok(result) => result,
+                Err(err) if err.is_panic() => std::panic::resume_unwind(err.into_panic()),
+                Err(_) => Err(StoreError::writer_busy()),
+            },
+            None => work(self.clone()).await,
+        }
+    }
+}
