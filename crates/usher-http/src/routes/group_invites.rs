@@ -5,7 +5,6 @@ use axum::{Json, extract::State, http::StatusCode};
 use chrono::{DateTime, Utc};
 use rand::rngs::OsRng;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use usher_domain::{
     account::Email,
     code::InviteCode,
@@ -15,8 +14,8 @@ use usher_domain::{
     token::Token,
 };
 use usher_storage::{
-    Renewal, StoreError,
-    model::{GroupGrant, Invite, InviteScope, NewInvite, OutgoingEmail, Secret},
+    StoreError,
+    model::{GroupGrant, Invite, InviteScope, NewInvite, Secret},
 };
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -27,32 +26,27 @@ use crate::{
     auth::Authed,
     error::{ApiError, ApiResult},
     extract::{ApiJson, ApiPath, ApiQuery},
-    routes::groups::Access,
+    routes::{groups::Access, invitation_links::invitation_email},
     validate::{Fields, optional_text},
     views::{InviteView, ListQuery, Paginated, UserSummaryView},
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(list, create))
-        .routes(routes!(read, revoke))
-        .routes(routes!(resend))
-        .routes(routes!(copy_link))
-        .routes(routes!(redemptions))
+    OpenApiRouter::new().routes(routes!(list, create)).routes(routes!(read, revoke)).routes(routes!(redemptions))
 }
 
 const LIST_PATH: &str = "/groups/{group_id}/invites";
 const ONE_PATH: &str = "/groups/{group_id}/invites/{invite_id}";
 
 /// The caller's access to the group, as a manager.
-async fn manager(state: &AppState, authed: Authed, group_id: &str) -> ApiResult<Access> {
+pub(crate) async fn manager(state: &AppState, authed: Authed, group_id: &str) -> ApiResult<Access> {
     let access = Access::load(state, group_id, authed).await?;
     access.require_manager(state)?;
     Ok(access)
 }
 
 /// One of this group's invites, or 404.
-async fn find(state: &AppState, access: &Access, invite_id: &str) -> ApiResult<Invite> {
+pub(crate) async fn find(state: &AppState, access: &Access, invite_id: &str) -> ApiResult<Invite> {
     let id = Uuid::parse_str(invite_id).map_err(|_| ApiError::NotFound)?;
     state.store.invite_in_scope(InviteScope::group(access.group.id), id).await?.ok_or(ApiError::NotFound)
 }
@@ -196,31 +190,6 @@ async fn create_code(
     Err(ApiError::internal("could not draw a free invite code"))
 }
 
-/// The outbox entry for an invitation email: everything the template shows, and the
-/// accept link built from `public_url` (never from the request).
-fn invitation_email(
-    state: &AppState,
-    access: &Access,
-    grant: &GroupGrant,
-    recipient: &str,
-    token: &str,
-    expires_at: DateTime<Utc>,
-    template: &'static str,
-) -> OutgoingEmail {
-    OutgoingEmail {
-        recipient: recipient.to_owned(),
-        template,
-        data: json!({
-            "group_name": access.group.name,
-            "inviter": access.user.display_name,
-            "role": grant.role,
-            "message": grant.message,
-            "accept_url": state.settings.invitation_url(token),
-            "expires_at": expires_at,
-        }),
-    }
-}
-
 /// The group's invites, newest first; active ones unless `status=all`.
 #[utoipa::path(
     get,
@@ -291,103 +260,6 @@ pub(crate) async fn revoke(
     state.store.revoke_invite(InviteScope::group(access.group.id), invite.id, &access.audit, Utc::now()).await?;
     tracing::info!(invite_id = %invite.id, "group invite revoked");
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// Resend and copy-link: a fresh token for an active email invitation of this group.
-async fn renew(
-    state: &AppState,
-    authed: Authed,
-    group_id: &str,
-    invite_id: &str,
-    resend: bool,
-) -> ApiResult<(Invite, Token)> {
-    let access = manager(state, authed, group_id).await?;
-    let invite = find(state, &access, invite_id).await?;
-    if invite.kind != InviteKind::EmailInvitation {
-        return Err(ApiError::NotApplicable("Only email invitations have a link to resend or copy.".into()));
-    }
-    let token = Token::generate(&mut OsRng);
-    let renewal = if resend {
-        let grant = GroupGrant {
-            group_id: access.group.id,
-            role: invite.role.clone().unwrap_or_default(),
-            email: None,
-            message: invite.message.clone(),
-        };
-        let expires_at = invite.usage.expires_at.unwrap_or_else(Utc::now);
-        let recipient = invite.email.clone().unwrap_or_default();
-        let email =
-            invitation_email(state, &access, &grant, &recipient, token.expose(), expires_at, "invitation_resent");
-        Renewal::Resend { limit: state.settings.resend_limit, email }
-    } else {
-        Renewal::CopyLink
-    };
-    let renewed = state
-        .store
-        .renew_invitation_token(access.group.id, invite.id, &token.hash(), renewal, &access.audit, Utc::now())
-        .await?;
-    Ok((renewed, token))
-}
-
-/// Sends an email invitation again with a new token (the old ones answer 410).
-#[utoipa::path(
-    post,
-    path = "/groups/{group_id}/invites/{invite_id}/resend",
-    tag = "groups",
-    params(("group_id" = Uuid, Path), ("invite_id" = Uuid, Path)),
-    responses(
-        (status = 200, body = InviteView),
-        (status = 400, description = "Not an email invitation (`not_applicable`)"),
-        (status = 403, description = "Managers only (`forbidden`)"),
-        (status = 404, description = "No such group or invite (`not_found`)"),
-        (status = 409, description = "Resent as often as allowed (`resend_limit_reached`)"),
-        (status = 410, description = "The invitation is no longer active"),
-        (status = 429, description = "Too many resends by this user (`rate_limited`)"),
-    ),
-)]
-pub(crate) async fn resend(
-    State(state): State<AppState>,
-    authed: Authed,
-    ApiPath((group_id, invite_id)): ApiPath<(String, String)>,
-) -> ApiResult<Json<InviteView>> {
-    state.limits.invite_write(authed.user.id)?;
-    let (invite, token) = renew(&state, authed, &group_id, &invite_id, true).await?;
-    tracing::info!(invite_id = %invite.id, resend_count = invite.resend_count, "invitation resent");
-    let settings = &state.settings;
-    let view = InviteView::new(&invite, settings, Utc::now()).with_token(token.expose(), settings);
-    Ok(Json(view.with_delivery(&state.store).await?))
-}
-
-/// A fresh invitation link, for sharing by hand.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct InvitationLink {
-    pub(crate) token: String,
-    pub(crate) url: String,
-}
-
-/// A new link for an email invitation, without an email (the old ones answer 410).
-#[utoipa::path(
-    post,
-    path = "/groups/{group_id}/invites/{invite_id}/link",
-    tag = "groups",
-    params(("group_id" = Uuid, Path), ("invite_id" = Uuid, Path)),
-    responses(
-        (status = 200, body = InvitationLink),
-        (status = 400, description = "Not an email invitation (`not_applicable`)"),
-        (status = 403, description = "Managers only (`forbidden`)"),
-        (status = 404, description = "No such group or invite (`not_found`)"),
-        (status = 410, description = "The invitation is no longer active"),
-    ),
-)]
-pub(crate) async fn copy_link(
-    State(state): State<AppState>,
-    authed: Authed,
-    ApiPath((group_id, invite_id)): ApiPath<(String, String)>,
-) -> ApiResult<Json<InvitationLink>> {
-    let (invite, token) = renew(&state, authed, &group_id, &invite_id, false).await?;
-    tracing::info!(invite_id = %invite.id, "invitation link copied");
-    let url = state.settings.invitation_url(token.expose());
-    Ok(Json(InvitationLink { token: token.expose().to_owned(), url }))
 }
 
 /// Who joined through an invite, and when.

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod group_invites;
 pub mod groups;
 pub mod health;
+pub mod invitation_links;
 pub mod public_invites;
 
 use utoipa_axum::router::OpenApiRouter;
@@ -32,6 +33,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(audit::router())
         .merge(groups::router())
         .merge(group_invites::router())
+        .merge(invitation_links::router())
 }
 
 /// Nothing here: problem+json under `/api/`, a page everywhere else (people follow

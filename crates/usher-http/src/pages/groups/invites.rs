@@ -26,7 +26,7 @@ use crate::{
     },
     routes::{
         group_invites::{self as api, NewGroupInvite},
-        groups,
+        groups, invitation_links as links,
     },
     views::ListQuery,
 };
@@ -210,7 +210,7 @@ pub async fn resend(
     _: CheckedForm<ButtonForm>,
 ) -> Response {
     let back = invite_path(&group_id, &invite_id);
-    pages::done(api::resend(State(state), authed, ApiPath((group_id, invite_id))).await, &back)
+    pages::done(links::resend(State(state), authed, ApiPath((group_id, invite_id))).await, &back)
 }
 
 /// A fresh link for an email invitation, to share by hand (the old ones stop working).
@@ -236,7 +236,7 @@ pub async fn new_link(
     _: CheckedForm<ButtonForm>,
 ) -> Response {
     let ids = ApiPath((group_id.clone(), invite_id.clone()));
-    match api::copy_link(State(state.clone()), authed.clone(), ids).await {
+    match links::copy_link(State(state.clone()), authed.clone(), ids).await {
         Ok(Json(link)) => {
             let fresh = Some(Shared::new(&link.url));
             invite_page(&state, &headers, authed, &group_id, &invite_id, fresh).await
