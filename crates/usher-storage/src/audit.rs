@@ -97,6 +97,8 @@ pub struct AuditEntry {
     pub id: Uuid,
     pub at: DateTime<Utc>,
     pub actor_id: Option<Uuid>,
+    /// The actor's username, while the account exists.
+    pub actor_username: Option<String>,
     pub action: String,
     pub target_kind: String,
     pub target_id: Option<String>,
@@ -116,7 +118,18 @@ pub struct AuditFilter {
     pub until: Option<DateTime<Utc>>,
 }
 
-type AuditRow = (String, i64, Option<String>, String, String, Option<String>, Option<String>, Option<String>, String);
+type AuditRow = (
+    String,
+    i64,
+    Option<String>,
+    Option<String>,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    String,
+);
 
 impl Store {
     /// An event outside any other write (a failed sign-in), in its own transaction.
@@ -128,10 +141,11 @@ impl Store {
 
     /// Newest first, keyset-paginated by id.
     pub async fn list_audit(&self, filter: &AuditFilter, page: Page) -> Result<Vec<AuditEntry>, StoreError> {
-        const SQL: &str = "SELECT id, at, actor_id, action, target_kind, target_id, group_id, client_ip, details \
-             FROM audit_events WHERE ($1 IS NULL OR action = $1) AND ($2 IS NULL OR actor_id = $2) \
-             AND ($3 IS NULL OR target_id = $3) AND ($4 IS NULL OR group_id = $4) \
-             AND at >= $5 AND at <= $6 AND ($7 IS NULL OR id < $7) ORDER BY id DESC LIMIT $8";
+        const SQL: &str = "SELECT a.id, a.at, a.actor_id, u.username, a.action, a.target_kind, a.target_id, \
+             a.group_id, a.client_ip, a.details FROM audit_events a LEFT JOIN users u ON u.id = a.actor_id \
+             WHERE ($1 IS NULL OR a.action = $1) AND ($2 IS NULL OR a.actor_id = $2) \
+             AND ($3 IS NULL OR a.target_id = $3) AND ($4 IS NULL OR a.group_id = $4) \
+             AND a.at >= $5 AND a.at <= $6 AND ($7 IS NULL OR a.id < $7) ORDER BY a.id DESC LIMIT $8";
         let rows: Vec<AuditRow> = dispatch!(&self.pool, Pool, pool => sqlx::query_as(SQL)
             .bind(filter.action.as_deref())
             .bind(filter.actor_id.map(|id| id.to_string()))
@@ -145,16 +159,19 @@ impl Store {
             .await?);
         Ok(rows
             .into_iter()
-            .map(|(id, at, actor_id, action, target_kind, target_id, group_id, client_ip, details)| AuditEntry {
-                id: parse_id(&id),
-                at: from_ms(at),
-                actor_id: actor_id.as_deref().map(parse_id),
-                action,
-                target_kind,
-                target_id,
-                group_id: group_id.as_deref().map(parse_id),
-                client_ip,
-                details: serde_json::from_str(&details).unwrap_or_default(),
+            .map(|(id, at, actor_id, actor_username, action, target_kind, target_id, group_id, client_ip, details)| {
+                AuditEntry {
+                    id: parse_id(&id),
+                    at: from_ms(at),
+                    actor_id: actor_id.as_deref().map(parse_id),
+                    actor_username,
+                    action,
+                    target_kind,
+                    target_id,
+                    group_id: group_id.as_deref().map(parse_id),
+                    client_ip,
+                    details: serde_json::from_str(&details).unwrap_or_default(),
+                }
             })
             .collect())
     }

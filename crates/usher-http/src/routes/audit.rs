@@ -50,6 +50,8 @@ pub struct AuditView {
     pub at: DateTime<Utc>,
     /// The user who acted; `null`: the system or an anonymous caller.
     pub actor_id: Option<Uuid>,
+    /// The actor's username; `null` for the system, an anonymous caller or a deleted account.
+    pub actor_username: Option<String>,
     pub action: String,
     pub target_kind: String,
     pub target_id: Option<String>,
@@ -66,6 +68,7 @@ impl From<&AuditEntry> for AuditView {
             id: e.id,
             at: e.at,
             actor_id: e.actor_id,
+            actor_username: e.actor_username.clone(),
             action: e.action.clone(),
             target_kind: e.target_kind.clone(),
             target_id: e.target_id.clone(),

@@ -100,6 +100,7 @@ async fn a_full_flow_leaves_an_audit_trail_without_secrets(app: TestApp) {
     // Who did it: the sign-up acts as the new account, a sign-in failure names it.
     let registered = events.iter().find(|e| e["action"] == "user.registered").unwrap();
     assert_eq!(registered["actor_id"], rita_id.as_str());
+    assert_eq!(registered["actor_username"], "rita");
     assert_eq!(registered["target_id"], rita_id.as_str());
     let failed = events.iter().find(|e| e["action"] == "user.login_failed").unwrap();
     assert_eq!(failed["details"]["login"], "rita");

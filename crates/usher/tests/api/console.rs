@@ -116,6 +116,13 @@ async fn registration_invites_are_created_shown_and_revoked(app: TestApp) {
     assert_eq!(state["status"], "revoked");
     let after = admin.get(&path).await;
     assert!(after.html.contains(">revoked<") && !after.html.contains("share-url"), "no link to share once revoked");
+
+    // The audit log names who did it; its filters are the API's.
+    let log = admin.get("/admin/audit?action=invite.revoked").await;
+    assert_eq!(log.status, StatusCode::OK);
+    let row = between(&log.html, "<tbody>", "</tbody>").expect("a table of events");
+    assert!(row.contains("@admin") && row.contains("invite.revoked") && !row.contains("invite.created"), "{row}");
+    assert_eq!(admin.get("/admin/audit?since=yesterday").await.status, StatusCode::BAD_REQUEST);
 }
 
 async fn users_and_login_links_are_managed(app: TestApp) {
