@@ -129,7 +129,10 @@ async fn group_page(
         errors => refused.errors,
         error => refused.error,
         code_hours => state.settings.group_code_default_hours,
+        code_max_hours => state.settings.group_code_max_hours,
         invitation_hours => state.settings.invitation_default_hours,
+        invitation_max_hours => state.settings.invitation_max_hours,
+        code_max_uses => usher_domain::group::CODE_MAX_USES,
     };
     pages::form_page(state, headers, refused.status, "group.html", context)
 }
