@@ -128,6 +128,23 @@ async fn the_first_admin_invites_a_visitor_from_the_console() {
     admin.client.goto(invite_page.as_str()).await.unwrap();
     admin.wait_for_text("1 of 3").await;
     visitor.close().await;
+
+    // The admin mints a sign-in link for themselves and opens it on a phone (as one would
+    // by scanning its QR code): the console works at 390 px.
+    admin.client.find(Locator::LinkText("Users")).await.unwrap().click().await.unwrap();
+    admin.wait_for_text("Everyone").await;
+    click(&admin, "button[aria-label='Sign-in link for admin']").await;
+    admin.wait_for_text("shown only now").await;
+    let phone_link = copy_link(&admin).await;
+    let Some(phone) = Browser::start(390).await else { return };
+    sign_in_by_link(&phone, &phone_link, "admin").await;
+    phone.client.goto(&format!("http://{}/admin", app.addr)).await.unwrap();
+    phone.wait_for_text("Book club").await;
+    let button = phone.client.find(Locator::Css("form[action='/admin/invites'] button")).await.unwrap();
+    let (x, _, w, _) = button.rectangle().await.unwrap();
+    assert!(x >= 0.0 && x + w <= 390.0, "the create button at {x} + {w} on a 390 px screen");
+    phone.screenshot("admin-console-phone").await;
+    phone.close().await;
     admin.close().await;
 }
 
