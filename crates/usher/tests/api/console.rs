@@ -122,6 +122,7 @@ async fn registration_invites_are_created_shown_and_revoked(app: TestApp) {
     assert_eq!(log.status, StatusCode::OK);
     let row = between(&log.html, "<tbody>", "</tbody>").expect("a table of events");
     assert!(row.contains("@admin") && row.contains("invite.revoked") && !row.contains("invite.created"), "{row}");
+    assert!(log.html.contains("value=\"invite.revoked\""), "the filter stays in its field");
     assert_eq!(admin.get("/admin/audit?since=yesterday").await.status, StatusCode::BAD_REQUEST);
 }
 

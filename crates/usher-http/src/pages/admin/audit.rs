@@ -1,8 +1,10 @@
 //! The audit log in the console: who did what, newest first, filtered like the API.
 
+use std::collections::BTreeMap;
+
 use axum::{
     Json,
-    extract::State,
+    extract::{RawQuery, State},
     http::{HeaderMap, StatusCode},
     response::Response,
 };
@@ -31,12 +33,34 @@ pub async fn log(
     headers: HeaderMap,
     viewer: AdminViewer,
     OnPage(query): OnPage<ApiQuery<AuditQuery>>,
+    RawQuery(raw): RawQuery,
 ) -> Response {
     match api::admin_audit(State(state.clone()), viewer.admin(), query).await {
         Ok(Json(events)) => {
-            let context = context! { section => "audit", events };
+            let older = events.next_cursor.as_deref().map(|cursor| next_page(raw.as_deref(), cursor));
+            // The filters as typed, to show them in the form again.
+            let filters: BTreeMap<String, String> =
+                form_urlencoded::parse(raw.unwrap_or_default().as_bytes()).into_owned().collect();
+            let context = context! { section => "audit", events, older, filters };
             pages::form_page(&state, &headers, StatusCode::OK, "admin/audit.html", context)
         }
         Err(err) => pages::refusal(&err),
+    }
+}
+
+/// The query of the next page: these filters, and `cursor`.
+fn next_page(query: Option<&str>, cursor: &str) -> String {
+    let kept = form_urlencoded::parse(query.unwrap_or_default().as_bytes()).filter(|(key, _)| key != "cursor");
+    form_urlencoded::Serializer::new(String::new()).extend_pairs(kept).append_pair("cursor", cursor).finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::next_page;
+
+    #[test]
+    fn the_next_page_keeps_the_filters() {
+        assert_eq!(next_page(Some("action=invite.created&cursor=old"), "new"), "action=invite.created&cursor=new");
+        assert_eq!(next_page(None, "c"), "cursor=c");
     }
 }
