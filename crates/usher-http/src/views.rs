@@ -246,6 +246,7 @@ pub struct ListQuery {
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
+    #[param(value_type = Option<Uuid>)]
     pub cursor: Option<String>,
 }
 

@@ -41,6 +41,7 @@ pub struct AuditQuery {
     #[param(minimum = 1, maximum = 200)]
     limit: Option<i64>,
     /// `next_cursor` of the previous page.
+    #[param(value_type = Option<Uuid>)]
     cursor: Option<String>,
 }
 

@@ -35,6 +35,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[into_params(parameter_in = Query)]
 pub struct Cursor {
     /// `next_cursor` of the page before.
+    #[param(value_type = Option<uuid::Uuid>)]
     cursor: Option<String>,
 }
 
