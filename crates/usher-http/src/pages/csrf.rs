@@ -22,6 +22,7 @@ use crate::{
     auth::session,
     error::{ApiError, ForbiddenCode},
     extract::{MAX_BODY, has_encoded_nul},
+    routes,
 };
 
 pub const CSRF_COOKIE: &str = "usher_csrf";
@@ -75,7 +76,7 @@ pub async fn guard_api(req: Request, next: Next) -> Response {
     let headers = req.headers();
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     let by_cookie = session::cookie(headers, session::SESSION_COOKIE).is_some() && !headers.contains_key(AUTHORIZATION);
-    if unsafe_method && by_cookie && req.uri().path().starts_with("/api/") {
+    if unsafe_method && by_cookie && routes::is_api(req.uri().path()) {
         let submitted = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default();
         if !verify(headers, submitted) {
             let detail = "A request signed in by cookie needs the X-CSRF-Token header (or use a bearer token).";

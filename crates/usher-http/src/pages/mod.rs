@@ -328,7 +328,7 @@ async fn register_script() -> Response {
     asset("text/javascript; charset=utf-8", include_str!("../../static/register.js"))
 }
 
-/// Copy buttons: `<button data-copy="#id">` copies the text of the element `#id`.
+/// Copy buttons: `<button data-copy="ID">` copies the value of the field `#ID`.
 #[utoipa::path(
     get,
     path = "/static/copy.js",

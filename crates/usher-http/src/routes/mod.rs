@@ -36,10 +36,15 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(invitation_links::router())
 }
 
+/// Whether `path` is the API's (answers problem+json) rather than a page's.
+pub fn is_api(path: &str) -> bool {
+    path.starts_with("/api/")
+}
+
 /// Nothing here: problem+json under `/api/`, a page everywhere else (people follow
 /// links; programs call the API).
 pub async fn not_found(uri: Uri) -> Response {
-    if uri.path().starts_with("/api/") {
+    if is_api(uri.path()) {
         ApiError::NotFound.into_response()
     } else {
         pages::message(StatusCode::NOT_FOUND, "Page not found", "There is nothing at this address. Check the link.")

@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 
 use crate::{
     AppState,
-    extract::{ApiPath, ApiQuery},
+    extract::{ApiJson, ApiPath, ApiQuery},
     pages::{
         self, FormRefusal, OnPage,
         access::AdminViewer,
@@ -108,7 +108,7 @@ pub async fn create(
             expires_at: None,
             expires_in_hours: pages::form_number("expires_in_hours", &form.expires_in_hours)?,
         };
-        api::create(State(state.clone()), viewer.admin(), viewer.0.ip, crate::extract::ApiJson(body)).await
+        api::create(State(state.clone()), viewer.admin(), viewer.0.ip, ApiJson(body)).await
     };
     match created.await {
         Ok((_, Json(invite))) => pages::redirect(&format!("/admin/invites/{}", invite.code.unwrap_or_default())),

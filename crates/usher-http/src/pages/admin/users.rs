@@ -58,10 +58,11 @@ async fn users_page(
     refused: FormRefusal,
     form: Option<&NewUserForm>,
 ) -> Response {
-    let users = api::list(State(state.clone()), viewer.admin(), ApiQuery(cursor.list(None))).await;
-    let links =
-        links_api::list_all(State(state.clone()), viewer.admin(), ApiQuery(Cursor::default().list(Some("active"))));
-    let (users, links) = match (users, links.await) {
+    let (users, links) = tokio::join!(
+        api::list(State(state.clone()), viewer.admin(), ApiQuery(cursor.list(None))),
+        links_api::list_all(State(state.clone()), viewer.admin(), ApiQuery(Cursor::default().list(Some("active")))),
+    );
+    let (users, links) = match (users, links) {
         (Ok(Json(users)), Ok(Json(links))) => (users, links),
         (Err(err), _) | (_, Err(err)) => return pages::refusal(&err),
     };

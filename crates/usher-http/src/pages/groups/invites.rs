@@ -26,7 +26,8 @@ use crate::{
     },
     routes::{
         group_invites::{self as api, NewGroupInvite},
-        groups, invitation_links as links,
+        groups::Access,
+        invitation_links as links,
     },
     views::ListQuery,
 };
@@ -160,14 +161,19 @@ async fn invite_page(
     invite_id: &str,
     fresh: Option<Shared>,
 ) -> Response {
+    // The group's name only: `Access` is one look-up, where the API's group read also
+    // lists every member.
+    let group = match Access::load(state, group_id, authed.clone()).await {
+        Ok(access) => access.group,
+        Err(err) => return pages::refusal(&err),
+    };
     let ids = || ApiPath((group_id.to_owned(), invite_id.to_owned()));
     let invite = api::read(State(state.clone()), authed.clone(), ids()).await;
     let query = ApiQuery(ListQuery { status: None, limit: Some(200), cursor: None });
-    let joined = api::redemptions(State(state.clone()), authed.clone(), ids(), query).await;
-    let group = groups::read(State(state.clone()), authed, ApiPath(group_id.to_owned())).await;
-    let (invite, joined, group) = match (invite, joined, group) {
-        (Ok(Json(invite)), Ok(Json(joined)), Ok(Json(group))) => (invite, joined, group),
-        (Err(err), _, _) | (_, Err(err), _) | (_, _, Err(err)) => return pages::refusal(&err),
+    let joined = api::redemptions(State(state.clone()), authed, ids(), query).await;
+    let (invite, joined) = match (invite, joined) {
+        (Ok(Json(invite)), Ok(Json(joined))) => (invite, joined),
+        (Err(err), _) | (_, Err(err)) => return pages::refusal(&err),
     };
     // A code's link can be shown any time; an invitation's only when just minted.
     let shared = match (&fresh, invite.code.is_some(), invite.url.as_deref()) {
@@ -176,7 +182,7 @@ async fn invite_page(
     };
     let status = if fresh.is_some() { StatusCode::CREATED } else { StatusCode::OK };
     let context = context! {
-        group => context! { id => group_id, name => group.group.name },
+        group => context! { id => group_id, name => group.name },
         invite,
         joined,
         shared,
