@@ -5,7 +5,7 @@
 use reqwest::{Method, StatusCode, header};
 use serde_json::Value;
 
-use crate::harness::TestApp;
+use crate::harness::{TestApp, cookie_pair, set_cookie};
 
 on_both_backends!(
     a_login_link_page_shows_without_using_the_link,
@@ -46,24 +46,14 @@ async fn form_of(app: &TestApp, path: &str, cookie: Option<&str>) -> (StatusCode
 
 /// The session cookie a response set.
 fn session_cookie(headers: &header::HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("usher_session="))
-        .map(|v| v.split(';').next().unwrap().to_owned())
+    set_cookie(headers, "usher_session").as_deref().map(cookie_pair)
 }
 
 /// The `usher_csrf` cookie a page set, and the token its form carries.
 fn csrf_pair(response_headers: &header::HeaderMap, html: &str) -> (String, String) {
-    let cookie = response_headers
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("usher_csrf="))
-        .expect("the page sets the CSRF cookie");
+    let cookie = set_cookie(response_headers, "usher_csrf").expect("the page sets the CSRF cookie");
     assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
-    let cookie = cookie.split(';').next().unwrap().to_owned();
+    let cookie = cookie_pair(&cookie);
     let field = html.split("name=\"csrf\" value=\"").nth(1).expect("the form has a CSRF field");
     (cookie, field.split('"').next().unwrap().to_owned())
 }
@@ -100,17 +90,7 @@ async fn a_login_link_page_shows_without_using_the_link(app: TestApp) {
         client.post(&url).header(header::COOKIE, &csrf_cookie).form(&[("csrf", csrf.as_str())]).send().await.unwrap();
     assert_eq!(signed_in.status(), StatusCode::SEE_OTHER);
     assert_eq!(signed_in.headers()[header::LOCATION], "/");
-    let session = signed_in
-        .headers()
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("usher_session="))
-        .expect("a session cookie")
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
+    let session = session_cookie(signed_in.headers()).expect("a session cookie");
     let (status, html, _, _) = form_of(&app, "/", Some(&session)).await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("Hello, alice") && html.contains("Sign out"), "{html}");

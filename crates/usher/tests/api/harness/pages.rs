@@ -27,17 +27,8 @@ impl PageClient {
         let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
         let base = format!("http://{}", app.addr);
         let home = client.get(format!("{base}/")).send().await.unwrap();
-        let csrf_cookie = home
-            .headers()
-            .get_all(header::SET_COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find(|v| v.starts_with("usher_csrf="))
-            .expect("the home page sets the CSRF cookie")
-            .split(';')
-            .next()
-            .unwrap()
-            .to_owned();
+        let csrf_cookie =
+            cookie_pair(&set_cookie(home.headers(), "usher_csrf").expect("the home page sets the CSRF cookie"));
         let csrf = csrf_cookie.trim_start_matches("usher_csrf=").to_owned();
         Self { client, base, cookies: format!("usher_session={session}; {csrf_cookie}"), csrf }
     }
@@ -69,6 +60,22 @@ async fn answer(response: reqwest::Response) -> PageAnswer {
         assert!(content_type.starts_with("text/html"), "a page answers HTML, not {content_type}");
     }
     PageAnswer { status, location, html: response.text().await.unwrap() }
+}
+
+/// The whole `Set-Cookie` line (value and attributes) a response gave for cookie `name`.
+pub fn set_cookie(headers: &header::HeaderMap, name: &str) -> Option<String> {
+    let prefix = format!("{name}=");
+    headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&prefix))
+        .map(str::to_owned)
+}
+
+/// The `name=value` part of a `Set-Cookie` line, as a browser sends it back.
+pub fn cookie_pair(set_cookie: &str) -> String {
+    set_cookie.split(';').next().unwrap_or_default().to_owned()
 }
 
 /// The text between `start` and the next `end` in `html`, after `start`.
