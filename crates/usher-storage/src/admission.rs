@@ -4,6 +4,10 @@
 //! a read followed by a write: on SQLite the write transaction holds the database
 //! lock, and on PostgreSQL the `UPDATE` re-checks its `WHERE` after waiting for the
 //! row lock, so `max_uses = N` admits exactly N however many clients race.
+//!
+//! These are the hot write transactions: each is written once against [`Conn`] and
+//! runs on SQLite's direct connection on the writer thread, or through sqlx
+//! (`Store::begin_hot_write`).
 
 use chrono::{DateTime, Utc};
 use usher_domain::invite::{InviteKind, InviteStatus};
@@ -12,13 +16,13 @@ use uuid::Uuid;
 use crate::{
     Store, StoreError,
     audit::{self, AuditContext, Event},
-    backend::Tx,
     groups::insert_membership,
-    invites::{SUPERSEDED_SQL, active_sql, invite_in_tx},
+    invites::{active_sql, invite_by_secret_in, is_superseded_in},
     model::{NewSession, NewUser, Secret, User},
     rows::{parse_id, to_ms},
     sessions::insert_session,
-    users::{insert_user, user_in_tx},
+    sql::Conn,
+    users::{insert_user, user_by_id_in},
 };
 
 /// One slot taken: which invite, whom it signs in (login links), what it grants
@@ -61,38 +65,13 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<User, StoreError> {
         let (invite, audit) = (invite.cloned(), audit.clone());
-        self.on_writer(move |store| async move { store.register_now(new, invite.as_ref(), session, &audit, now).await })
-            .await
-    }
-
-    async fn register_now(
-        &self,
-        new: NewUser,
-        invite: Option<&Secret>,
-        session: NewSession,
-        audit: &AuditContext,
-        now: DateTime<Utc>,
-    ) -> Result<User, StoreError> {
-        let mut tx = self.begin_write().await?;
-        let slot = match invite {
-            Some(secret) => Some(take_slot(&mut tx, secret, REGISTERING, now).await?),
-            None => None,
-        };
-        let user = insert_user(&mut tx, new, now).await?;
-        let audit = audit.as_actor(user.id);
-        let details = serde_json::json!({"username": user.username, "invite_id": slot.as_ref().map(|s| s.invite_id)});
-        audit::record(&mut tx, &audit, Event::new("user.registered", "user", user.id).details(details), now).await?;
-        if let Some(slot) = slot {
-            slot.check_email(&user.email)?;
-            if let Some((group_id, role)) = &slot.group {
-                insert_membership(&mut tx, *group_id, user.id, role, Some(slot.invite_id), now).await?;
-                record_accepted(&mut tx, &audit, &slot, user.id, now).await?;
-            }
-            insert_redemption(&mut tx, slot.invite_id, user.id, now).await?;
-        }
-        insert_session(&mut tx, user.id, session, now).await?;
-        tx.commit().await?;
-        Ok(user)
+        self.on_writer(move |store| async move {
+            let mut tx = store.begin_hot_write().await?;
+            let user = register_in(&mut tx, new, invite.as_ref(), session, &audit, now).await?;
+            tx.commit().await?;
+            Ok(user)
+        })
+        .await
     }
 
     /// Joins `user` to a group through a group code or email invitation, with the
@@ -106,31 +85,13 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<(Uuid, String), StoreError> {
         let (secret, user, audit) = (secret.clone(), user.clone(), audit.clone());
-        self.on_writer(move |store| async move { store.accept_invite_now(&secret, &user, &audit, now).await }).await
-    }
-
-    async fn accept_invite_now(
-        &self,
-        secret: &Secret,
-        user: &User,
-        audit: &AuditContext,
-        now: DateTime<Utc>,
-    ) -> Result<(Uuid, String), StoreError> {
-        let mut tx = self.begin_write().await?;
-        let slot = take_slot(&mut tx, secret, JOINING, now).await?;
-        slot.check_email(&user.email)?;
-        let (group_id, role) = slot.group.clone().ok_or(StoreError::InviteNotFound)?;
-        let member: Option<i64> = dispatch!(&mut tx, Tx, tx => sqlx::query_scalar(
-            "SELECT CAST(1 AS BIGINT) FROM memberships WHERE group_id = $1 AND user_id = $2")
-            .bind(group_id.to_string()).bind(user.id.to_string()).fetch_optional(&mut **tx).await?);
-        if member.is_some() {
-            return Err(StoreError::AlreadyMember);
-        }
-        insert_membership(&mut tx, group_id, user.id, &role, Some(slot.invite_id), now).await?;
-        insert_redemption(&mut tx, slot.invite_id, user.id, now).await?;
-        record_accepted(&mut tx, audit, &slot, user.id, now).await?;
-        tx.commit().await?;
-        Ok((group_id, role))
+        self.on_writer(move |store| async move {
+            let mut tx = store.begin_hot_write().await?;
+            let joined = accept_invite_in(&mut tx, &secret, &user, &audit, now).await?;
+            tx.commit().await?;
+            Ok(joined)
+        })
+        .await
     }
 
     /// Uses a login link: one slot, one session on the given device, one redemption.
@@ -142,37 +103,89 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<User, StoreError> {
         let (secret, audit) = (secret.clone(), audit.clone());
-        self.on_writer(move |store| async move { store.redeem_login_link_now(&secret, session, &audit, now).await })
-            .await
+        self.on_writer(move |store| async move {
+            let mut tx = store.begin_hot_write().await?;
+            let user = redeem_login_link_in(&mut tx, &secret, session, &audit, now).await?;
+            tx.commit().await?;
+            Ok(user)
+        })
+        .await
     }
+}
 
-    async fn redeem_login_link_now(
-        &self,
-        secret: &Secret,
-        session: NewSession,
-        audit: &AuditContext,
-        now: DateTime<Utc>,
-    ) -> Result<User, StoreError> {
-        let mut tx = self.begin_write().await?;
-        let slot = take_slot(&mut tx, secret, &[InviteKind::LoginLink], now).await?;
-        let user_id = slot.user_id.ok_or(StoreError::InviteNotFound)?;
-        let user = user_in_tx(&mut tx, user_id).await?.ok_or(StoreError::InviteNotFound)?;
-        if user.disabled_at.is_some() {
-            return Err(StoreError::UserDisabled);
+async fn register_in(
+    tx: &mut impl Conn,
+    new: NewUser,
+    invite: Option<&Secret>,
+    session: NewSession,
+    audit: &AuditContext,
+    now: DateTime<Utc>,
+) -> Result<User, StoreError> {
+    let slot = match invite {
+        Some(secret) => Some(take_slot(tx, secret, REGISTERING, now).await?),
+        None => None,
+    };
+    let user = insert_user(tx, new, now).await?;
+    let audit = audit.as_actor(user.id);
+    let details = serde_json::json!({"username": user.username, "invite_id": slot.as_ref().map(|s| s.invite_id)});
+    audit::record(tx, &audit, Event::new("user.registered", "user", user.id).details(details), now).await?;
+    if let Some(slot) = slot {
+        slot.check_email(&user.email)?;
+        if let Some((group_id, role)) = &slot.group {
+            insert_membership(tx, *group_id, user.id, role, Some(slot.invite_id), now).await?;
+            record_accepted(tx, &audit, &slot, user.id, now).await?;
         }
-        insert_session(&mut tx, user_id, session, now).await?;
-        insert_redemption(&mut tx, slot.invite_id, user_id, now).await?;
-        let event = Event::new("login_link.redeemed", "invite", slot.invite_id)
-            .details(serde_json::json!({"user_id": user_id}));
-        audit::record(&mut tx, &audit.as_actor(user_id), event, now).await?;
-        tx.commit().await?;
-        Ok(user)
+        insert_redemption(tx, slot.invite_id, user.id, now).await?;
     }
+    insert_session(tx, user.id, session, now).await?;
+    Ok(user)
+}
+
+async fn accept_invite_in(
+    tx: &mut impl Conn,
+    secret: &Secret,
+    user: &User,
+    audit: &AuditContext,
+    now: DateTime<Utc>,
+) -> Result<(Uuid, String), StoreError> {
+    let slot = take_slot(tx, secret, JOINING, now).await?;
+    slot.check_email(&user.email)?;
+    let (group_id, role) = slot.group.clone().ok_or(StoreError::InviteNotFound)?;
+    let sql = "SELECT CAST(1 AS BIGINT) FROM memberships WHERE group_id = $1 AND user_id = $2";
+    let member: Option<(i64,)> = tx.fetch_optional(sql, &[group_id.into(), user.id.into()]).await?;
+    if member.is_some() {
+        return Err(StoreError::AlreadyMember);
+    }
+    insert_membership(tx, group_id, user.id, &role, Some(slot.invite_id), now).await?;
+    insert_redemption(tx, slot.invite_id, user.id, now).await?;
+    record_accepted(tx, audit, &slot, user.id, now).await?;
+    Ok((group_id, role))
+}
+
+async fn redeem_login_link_in(
+    tx: &mut impl Conn,
+    secret: &Secret,
+    session: NewSession,
+    audit: &AuditContext,
+    now: DateTime<Utc>,
+) -> Result<User, StoreError> {
+    let slot = take_slot(tx, secret, &[InviteKind::LoginLink], now).await?;
+    let user_id = slot.user_id.ok_or(StoreError::InviteNotFound)?;
+    let user = user_by_id_in(tx, user_id).await?.ok_or(StoreError::InviteNotFound)?;
+    if user.disabled_at.is_some() {
+        return Err(StoreError::UserDisabled);
+    }
+    insert_session(tx, user_id, session, now).await?;
+    insert_redemption(tx, slot.invite_id, user_id, now).await?;
+    let event =
+        Event::new("login_link.redeemed", "invite", slot.invite_id).details(serde_json::json!({"user_id": user_id}));
+    audit::record(tx, &audit.as_actor(user_id), event, now).await?;
+    Ok(user)
 }
 
 /// `invite.accepted`: `user` joined the slot's group through it.
 async fn record_accepted(
-    tx: &mut Tx,
+    tx: &mut impl Conn,
     audit: &AuditContext,
     slot: &Slot,
     user: Uuid,
@@ -187,7 +200,12 @@ async fn record_accepted(
 
 /// Takes one slot of an active invite of one of `kinds`, or says why not. The
 /// caller's transaction rolls the slot back if anything after it fails.
-async fn take_slot(tx: &mut Tx, secret: &Secret, kinds: &[InviteKind], now: DateTime<Utc>) -> Result<Slot, StoreError> {
+async fn take_slot(
+    tx: &mut impl Conn,
+    secret: &Secret,
+    kinds: &[InviteKind],
+    now: DateTime<Utc>,
+) -> Result<Slot, StoreError> {
     let (column, value) = match secret {
         Secret::Code(code) => ("code", code.as_str()),
         Secret::Token(hash) => ("token_hash", hash.as_str()),
@@ -198,8 +216,7 @@ async fn take_slot(tx: &mut Tx, secret: &Secret, kinds: &[InviteKind], now: Date
         active_sql!("$2")
     );
     type Returned = (String, String, Option<String>, Option<String>, Option<String>, Option<String>);
-    let taken: Option<Returned> = dispatch!(tx, Tx, tx =>
-        sqlx::query_as(&sql).bind(value).bind(to_ms(now)).fetch_optional(&mut **tx).await?);
+    let taken: Option<Returned> = tx.fetch_optional(&sql, &[value.into(), to_ms(now).into()]).await?;
     match taken {
         Some((id, kind, user_id, group_id, role, email_normalized))
             if InviteKind::parse(&kind).is_some_and(|k| kinds.contains(&k)) =>
@@ -221,12 +238,12 @@ async fn take_slot(tx: &mut Tx, secret: &Secret, kinds: &[InviteKind], now: Date
 /// Explains a failed slot: unknown, or revoked / used up / expired. Reads inside the
 /// transaction: a second connection could wait on the pool the transaction holds.
 async fn why_unusable(
-    tx: &mut Tx,
+    tx: &mut impl Conn,
     secret: &Secret,
     kinds: &[InviteKind],
     now: DateTime<Utc>,
 ) -> Result<StoreError, StoreError> {
-    Ok(match invite_in_tx(tx, secret).await? {
+    Ok(match invite_by_secret_in(tx, secret).await? {
         Some(invite) if kinds.contains(&invite.kind) => match invite.usage.status(now) {
             // Only reachable if the invite changed between the two statements.
             InviteStatus::Active => StoreError::InviteUnusable(InviteStatus::UsedUp),
@@ -234,26 +251,19 @@ async fn why_unusable(
         },
         Some(_) => StoreError::InviteNotFound,
         None => match secret {
-            Secret::Token(hash) if is_superseded_in_tx(tx, hash).await? => StoreError::InviteSuperseded,
+            Secret::Token(hash) if is_superseded_in(tx, hash).await? => StoreError::InviteSuperseded,
             _ => StoreError::InviteNotFound,
         },
     })
 }
 
-async fn insert_redemption(tx: &mut Tx, invite_id: Uuid, user_id: Uuid, now: DateTime<Utc>) -> Result<(), StoreError> {
+async fn insert_redemption(
+    tx: &mut impl Conn,
+    invite_id: Uuid,
+    user_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
     let sql = "INSERT INTO redemptions (id, invite_id, user_id, created_at) VALUES ($1, $2, $3, $4)";
-    dispatch!(tx, Tx, tx => sqlx::query(sql)
-        .bind(Uuid::now_v7().to_string())
-        .bind(invite_id.to_string())
-        .bind(user_id.to_string())
-        .bind(to_ms(now))
-        .execute(&mut **tx)
-        .await?.rows_affected());
+    tx.execute(sql, &[Uuid::now_v7().into(), invite_id.into(), user_id.into(), to_ms(now).into()]).await?;
     Ok(())
-}
-
-async fn is_superseded_in_tx(tx: &mut Tx, hash: &usher_domain::token::TokenHash) -> Result<bool, StoreError> {
-    let found: Option<i64> = dispatch!(tx, Tx, tx => sqlx::query_scalar(SUPERSEDED_SQL)
-        .bind(hash.as_str()).fetch_optional(&mut **tx).await?);
-    Ok(found.is_some())
 }

@@ -7,9 +7,9 @@ use uuid::Uuid;
 
 use crate::{
     Store, StoreError,
-    backend::Tx,
     model::Page,
     rows::{from_ms, parse_id, to_ms},
+    sql::Conn,
 };
 
 /// Who is acting and from where: handed by the caller to every write that is audited.
@@ -72,22 +72,23 @@ const INSERT_SQL: &str = "INSERT INTO audit_events \
 
 /// Writes `event` in the caller's transaction.
 pub(crate) async fn record(
-    tx: &mut Tx,
+    tx: &mut impl Conn,
     ctx: &AuditContext,
     event: Event,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    dispatch!(tx, Tx, tx => sqlx::query(INSERT_SQL)
-        .bind(Uuid::now_v7().to_string())
-        .bind(to_ms(now))
-        .bind(ctx.actor_id.map(|id| id.to_string()))
-        .bind(event.action)
-        .bind(event.target_kind)
-        .bind(event.target_id)
-        .bind(event.group_id.map(|id| id.to_string()))
-        .bind(ctx.client_ip.as_deref())
-        .bind(event.details.to_string())
-        .execute(&mut **tx).await?.rows_affected());
+    let args = [
+        Uuid::now_v7().into(),
+        to_ms(now).into(),
+        ctx.actor_id.into(),
+        event.action.into(),
+        event.target_kind.into(),
+        event.target_id.into(),
+        event.group_id.into(),
+        ctx.client_ip.as_deref().into(),
+        event.details.to_string().into(),
+    ];
+    tx.execute(INSERT_SQL, &args).await?;
     Ok(())
 }
 

@@ -1,7 +1,7 @@
 //! The two backends: how each connects, migrates and opens a write transaction.
 //! Everything else is shared SQL, run through [`dispatch!`].
 
-use std::{str::FromStr, sync::Arc, time::Duration};
+use std::{str::FromStr, time::Duration};
 
 use sqlx::{
     PgPool, Postgres, Sqlite, SqlitePool, Transaction,
@@ -10,9 +10,12 @@ use sqlx::{
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
 };
 
-use tokio::sync::{Mutex, OwnedMutexGuard};
+use tokio::sync::OwnedMutexGuard;
 
-use crate::StoreError;
+use crate::{
+    StoreError,
+    direct::{SqliteFile, WriterLock, lock_writer},
+};
 
 /// Runs `$body` with `$conn` bound to the live backend's pool or transaction.
 /// The body is compiled once per driver, so a query that one backend cannot bind or
@@ -32,7 +35,7 @@ pub(crate) static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/p
 /// How long a request waits for a connection (or SQLite's writer slot) before it is
 /// answered 503 "try again": long enough to ride out a burst, short enough that a
 /// client is not left hanging while the database is down.
-const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
+pub(crate) const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Which database a URL points at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,7 +89,7 @@ pub(crate) enum Tx {
 pub(crate) struct SqliteTx {
     // Field order matters: the transaction ends before the lock is released.
     tx: Transaction<'static, Sqlite>,
-    _writer: OwnedMutexGuard<()>,
+    _writer: OwnedMutexGuard<Option<rusqlite::Connection>>,
 }
 
 impl SqliteTx {
@@ -118,7 +121,12 @@ fn sqlite_connections() -> u32 {
 }
 
 impl Pool {
-    pub(crate) async fn connect(url: &str, durability: SqliteDurability) -> Result<Self, StoreError> {
+    /// The pool, and for a SQLite file how to open direct connections to it
+    /// (`direct.rs`; an in-memory database has no file to share).
+    pub(crate) async fn connect(
+        url: &str,
+        durability: SqliteDurability,
+    ) -> Result<(Self, Option<SqliteFile>), StoreError> {
         match Backend::of_url(url)? {
             Backend::Sqlite => {
                 // WAL lets readers run beside the one writer; the busy timeout makes a
@@ -133,12 +141,17 @@ impl Pool {
                     .synchronous(synchronous)
                     .busy_timeout(Duration::from_secs(10))
                     .foreign_keys(true);
+                let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+                let file = (!in_memory).then(|| SqliteFile::new(options.get_filename(), durability));
+                // A local file needs no liveness check: without it, taking a connection
+                // and giving it back costs no extra trip to the connection's thread.
                 let pool = SqlitePoolOptions::new()
                     .max_connections(sqlite_connections())
                     .acquire_timeout(ACQUIRE_TIMEOUT)
+                    .test_before_acquire(false)
                     .connect_with(options)
                     .await?;
-                Ok(Self::Sqlite(pool))
+                Ok((Self::Sqlite(pool), file))
             }
             Backend::Postgres => {
                 let options = PgConnectOptions::from_str(url)?;
@@ -147,7 +160,7 @@ impl Pool {
                     .acquire_timeout(ACQUIRE_TIMEOUT)
                     .connect_with(options)
                     .await?;
-                Ok(Self::Postgres(pool))
+                Ok((Self::Postgres(pool), None))
             }
         }
     }
@@ -169,12 +182,10 @@ impl Pool {
     /// A transaction that will write. SQLite's is `BEGIN IMMEDIATE`: it takes the write
     /// lock up front, so a transaction that reads before writing waits its turn instead
     /// of failing with "database is locked" when it tries to upgrade.
-    pub(crate) async fn begin_write(&self, writer: &Arc<Mutex<()>>) -> Result<Tx, StoreError> {
+    pub(crate) async fn begin_write(&self, writer: &WriterLock) -> Result<Tx, StoreError> {
         Ok(match self {
             Self::Sqlite(pool) => {
-                let writer = tokio::time::timeout(ACQUIRE_TIMEOUT, writer.clone().lock_owned())
-                    .await
-                    .map_err(|_| StoreError::writer_busy())?;
+                let writer = lock_writer(writer).await?;
                 Tx::Sqlite(SqliteTx { tx: pool.begin_with("BEGIN IMMEDIATE").await?, _writer: writer })
             }
             Self::Postgres(pool) => Tx::Postgres(pool.begin().await?),

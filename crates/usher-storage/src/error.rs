@@ -42,16 +42,40 @@ pub enum StoreError {
     /// A fault that should clear by itself: the database is down, busy, locked, out of
     /// disk or read-only, or no connection was free in time. Callers answer "try again".
     #[error("database unavailable: {0}")]
-    Unavailable(sqlx::Error),
+    Unavailable(Cause),
     #[error(transparent)]
-    Database(sqlx::Error),
+    Database(Cause),
 }
+
+/// The driver's own error (sqlx's or rusqlite's), kept for the log.
+pub type Cause = Box<dyn std::error::Error + Send + Sync>;
 
 impl StoreError {
     /// Waiting for SQLite's single writer slot took too long.
     pub(crate) fn writer_busy() -> Self {
-        Self::Unavailable(sqlx::Error::PoolTimedOut)
+        Self::Unavailable(Box::new(sqlx::Error::PoolTimedOut))
     }
+}
+
+/// The conflict a unique violation stands for, from the constraint's name
+/// (PostgreSQL: `users_username_key`) or SQLite's message
+/// (`UNIQUE constraint failed: users.username`).
+fn conflict(what: &str) -> Option<StoreError> {
+    Some(match what {
+        _ if what.contains("memberships") => StoreError::AlreadyMember,
+        _ if what.contains("username") => StoreError::UsernameTaken,
+        _ if what.contains("email") => StoreError::EmailTaken,
+        _ if what.contains("code") => StoreError::CodeTaken,
+        _ if what.contains("slug") => StoreError::SlugTaken,
+        _ if what.contains("external_id") => StoreError::ExternalIdTaken,
+        _ => return None,
+    })
+}
+
+/// SQLite result codes that clear by themselves (extended codes carry the primary one
+/// in their low byte): BUSY, LOCKED, READONLY, IOERR, FULL, CANTOPEN, PROTOCOL.
+fn is_transient_sqlite(code: i32) -> bool {
+    matches!(code & 0xff, 5 | 6 | 8 | 10 | 13 | 14 | 15)
 }
 
 /// Whether `err` is a transient fault of the database rather than a bug or bad data.
@@ -64,11 +88,9 @@ fn is_transient(err: &sqlx::Error) -> bool {
         | sqlx::Error::WorkerCrashed => true,
         sqlx::Error::Database(db) => {
             let code = db.code().unwrap_or_default();
-            // SQLite reports numeric result codes (extended ones carry the primary code
-            // in their low byte); PostgreSQL reports SQLSTATEs.
-            if let Ok(number) = code.parse::<u32>() {
-                // BUSY, LOCKED, READONLY, IOERR, FULL, CANTOPEN, PROTOCOL.
-                matches!(number & 0xff, 5 | 6 | 8 | 10 | 13 | 14 | 15)
+            // SQLite reports numeric result codes; PostgreSQL reports SQLSTATEs.
+            if let Ok(number) = code.parse::<i32>() {
+                is_transient_sqlite(number)
             } else {
                 // Connection exceptions, insufficient resources (disk full, too many
                 // connections), operator intervention (shutdown, cannot connect now),
@@ -84,23 +106,36 @@ fn is_transient(err: &sqlx::Error) -> bool {
 }
 
 impl From<sqlx::Error> for StoreError {
-    /// Unique violations become the conflict they stand for; constraint names carry the
-    /// column on PostgreSQL (`users_username_key`) and the message does on SQLite
-    /// (`UNIQUE constraint failed: users.username`).
+    /// Unique violations become the conflict they stand for; transient faults become
+    /// [`StoreError::Unavailable`].
     fn from(err: sqlx::Error) -> Self {
-        let conflict = err
+        let conflicting = err
             .as_database_error()
             .filter(|e| e.is_unique_violation())
-            .map(|e| e.constraint().unwrap_or_else(|| e.message()).to_owned());
-        match conflict {
-            Some(what) if what.contains("memberships") => Self::AlreadyMember,
-            Some(what) if what.contains("username") => Self::UsernameTaken,
-            Some(what) if what.contains("email") => Self::EmailTaken,
-            Some(what) if what.contains("code") => Self::CodeTaken,
-            Some(what) if what.contains("slug") => Self::SlugTaken,
-            Some(what) if what.contains("external_id") => Self::ExternalIdTaken,
-            _ if is_transient(&err) => Self::Unavailable(err),
-            _ => Self::Database(err),
+            .and_then(|e| conflict(e.constraint().unwrap_or_else(|| e.message())));
+        match conflicting {
+            Some(conflict) => conflict,
+            None if is_transient(&err) => Self::Unavailable(Box::new(err)),
+            None => Self::Database(Box::new(err)),
         }
+    }
+}
+
+impl From<rusqlite::Error> for StoreError {
+    /// As for sqlx's errors: the same conflicts, the same transient codes.
+    fn from(err: rusqlite::Error) -> Self {
+        if let rusqlite::Error::SqliteFailure(failure, message) = &err {
+            let unique = matches!(
+                failure.extended_code,
+                rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE | rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+            );
+            if let Some(conflict) = message.as_deref().filter(|_| unique).and_then(conflict) {
+                return conflict;
+            }
+            if is_transient_sqlite(failure.extended_code) {
+                return Self::Unavailable(Box::new(err));
+            }
+        }
+        Self::Database(Box::new(err))
     }
 }

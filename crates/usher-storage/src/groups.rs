@@ -9,6 +9,7 @@ use crate::{
     backend::Tx,
     model::{Group, GroupPatch, Member, NewGroup, Page},
     rows::{GROUP_COLUMNS, GroupRow, MemberRow, to_ms},
+    sql::Conn,
 };
 
 const MEMBER_SELECT: &str = "SELECT u.id AS user_id, u.username, u.display_name, m.role, m.joined_at, m.invite_id \
@@ -54,8 +55,7 @@ impl Store {
 
     pub async fn group(&self, id: Uuid) -> Result<Option<Group>, StoreError> {
         let sql = format!("SELECT {GROUP_COLUMNS} FROM groups g WHERE g.id = $1");
-        let row: Option<GroupRow> =
-            dispatch!(&self.pool, Pool, pool => sqlx::query_as(&sql).bind(id.to_string()).fetch_optional(pool).await?);
+        let row: Option<GroupRow> = self.read()?.fetch_optional(&sql, &[id.into()]).await?;
         Ok(row.map(Group::from))
     }
 
@@ -207,7 +207,7 @@ pub(crate) async fn lock_group(tx: &mut Tx, group_id: Uuid) -> Result<(), StoreE
 }
 
 pub(crate) async fn insert_membership(
-    tx: &mut Tx,
+    tx: &mut impl Conn,
     group_id: Uuid,
     user_id: Uuid,
     role: &str,
@@ -215,14 +215,6 @@ pub(crate) async fn insert_membership(
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     let sql = "INSERT INTO memberships (group_id, user_id, role, joined_at, invite_id) VALUES ($1, $2, $3, $4, $5)";
-    dispatch!(tx, Tx, tx => sqlx::query(sql)
-        .bind(group_id.to_string())
-        .bind(user_id.to_string())
-        .bind(role)
-        .bind(to_ms(now))
-        .bind(invite_id.map(|i| i.to_string()))
-        .execute(&mut **tx)
-        .await?
-        .rows_affected());
+    tx.execute(sql, &[group_id.into(), user_id.into(), role.into(), to_ms(now).into(), invite_id.into()]).await?;
     Ok(())
 }

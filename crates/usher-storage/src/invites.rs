@@ -12,6 +12,7 @@ use crate::{
     group_invites::queue_email,
     model::{Invite, InviteScope, NewInvite, OutgoingEmail, Page, Secret},
     rows::{INVITE_SELECT, InviteRow, parse_id, to_ms},
+    sql::Conn,
 };
 
 /// The status rule's `active`, in SQL; `$now` is the bound current time.
@@ -27,8 +28,6 @@ macro_rules! active_sql {
 }
 pub(crate) use active_sql;
 
-/// Finds a token a resend or a copied link replaced.
-pub(crate) const SUPERSEDED_SQL: &str = "SELECT CAST(1 AS BIGINT) FROM superseded_tokens WHERE token_hash = $1";
 
 /// The scope's conditions on `i`, binding `$1` kind, `$2` user, `$3` group.
 const SCOPE_SQL: &str =
@@ -61,28 +60,17 @@ impl Store {
     }
 
     pub async fn invite_by_id(&self, id: Uuid) -> Result<Option<Invite>, StoreError> {
-        self.invite_where("i.id = $1", &id.to_string()).await
+        invite_where(&mut self.read()?, "i.id = $1", &id.to_string()).await
     }
 
     /// The invite a code or a token's hash names, of any kind and status.
     pub async fn invite_by_secret(&self, secret: &Secret) -> Result<Option<Invite>, StoreError> {
-        let (condition, value) = secret_condition(secret);
-        self.invite_where(condition, value).await
+        invite_by_secret_in(&mut self.read()?, secret).await
     }
 
     /// Whether a token was an invitation's before a resend or a copied link replaced it.
     pub async fn is_superseded(&self, hash: &TokenHash) -> Result<bool, StoreError> {
-        let found: Option<i64> = dispatch!(&self.pool, Pool, pool =>
-            sqlx::query_scalar(SUPERSEDED_SQL)
-                .bind(hash.as_str()).fetch_optional(pool).await?);
-        Ok(found.is_some())
-    }
-
-    async fn invite_where(&self, condition: &str, value: &str) -> Result<Option<Invite>, StoreError> {
-        let sql = format!("{INVITE_SELECT} WHERE {condition}");
-        let row: Option<InviteRow> =
-            dispatch!(&self.pool, Pool, pool => sqlx::query_as(&sql).bind(value).fetch_optional(pool).await?);
-        Ok(row.map(Invite::from))
+        is_superseded_in(&mut self.read()?, hash).await
     }
 
     /// Invites in scope, newest first; `active_only` leaves out revoked, used-up and
@@ -215,11 +203,21 @@ fn secret_condition(secret: &Secret) -> (&'static str, &str) {
     }
 }
 
-/// [`Store::invite_by_secret`] inside a write transaction.
-pub(crate) async fn invite_in_tx(tx: &mut Tx, secret: &Secret) -> Result<Option<Invite>, StoreError> {
+/// The invite a code or a token's hash names (see [`Store::invite_by_secret`]).
+pub(crate) async fn invite_by_secret_in(conn: &mut impl Conn, secret: &Secret) -> Result<Option<Invite>, StoreError> {
     let (condition, value) = secret_condition(secret);
+    invite_where(conn, condition, value).await
+}
+
+async fn invite_where(conn: &mut impl Conn, condition: &str, value: &str) -> Result<Option<Invite>, StoreError> {
     let sql = format!("{INVITE_SELECT} WHERE {condition}");
-    let row: Option<InviteRow> =
-        dispatch!(tx, Tx, tx => sqlx::query_as(&sql).bind(value).fetch_optional(&mut **tx).await?);
+    let row: Option<InviteRow> = conn.fetch_optional(&sql, &[value.into()]).await?;
     Ok(row.map(Invite::from))
+}
+
+/// Whether a token was an invitation's before a resend or a copied link replaced it.
+pub(crate) async fn is_superseded_in(conn: &mut impl Conn, hash: &TokenHash) -> Result<bool, StoreError> {
+    let sql = "SELECT CAST(1 AS BIGINT) FROM superseded_tokens WHERE token_hash = $1";
+    let found: Option<(i64,)> = conn.fetch_optional(sql, &[hash.as_str().into()]).await?;
+    Ok(found.is_some())
 }

@@ -7,7 +7,10 @@ use usher_domain::{
 };
 use uuid::Uuid;
 
-use crate::model::{Group, Invite, Member, User, UserSummary};
+use crate::{
+    model::{Group, Invite, Member, User, UserSummary},
+    sql::record,
+};
 
 pub(crate) fn to_ms(t: DateTime<Utc>) -> i64 {
     t.timestamp_millis()
@@ -25,16 +28,17 @@ pub(crate) fn parse_id(text: &str) -> Uuid {
 pub(crate) const USER_COLUMNS: &str =
     "u.id, u.username, u.email, u.display_name, u.password_hash, u.is_admin, u.created_at, u.disabled_at";
 
-#[derive(sqlx::FromRow)]
-pub(crate) struct UserRow {
-    id: String,
-    username: String,
-    email: String,
-    display_name: String,
-    password_hash: Option<String>,
-    is_admin: bool,
-    created_at: i64,
-    disabled_at: Option<i64>,
+record! {
+    pub(crate) struct UserRow {
+        id: String,
+        username: String,
+        email: String,
+        display_name: String,
+        password_hash: Option<String>,
+        is_admin: bool,
+        created_at: i64,
+        disabled_at: Option<i64>,
+    }
 }
 
 impl From<UserRow> for User {
@@ -59,29 +63,30 @@ pub(crate) const INVITE_SELECT: &str = "SELECT i.id, i.kind, i.code, i.descripti
      t.id AS user_id, t.username AS user_username, t.display_name AS user_display_name \
      FROM invites i LEFT JOIN users c ON c.id = i.created_by LEFT JOIN users t ON t.id = i.user_id";
 
-#[derive(sqlx::FromRow)]
-pub(crate) struct InviteRow {
-    id: String,
-    kind: String,
-    code: Option<String>,
-    description: Option<String>,
-    max_uses: Option<i64>,
-    uses: i64,
-    expires_at: Option<i64>,
-    created_at: i64,
-    revoked_at: Option<i64>,
-    group_id: Option<String>,
-    role: Option<String>,
-    email: Option<String>,
-    message: Option<String>,
-    resend_count: i64,
-    last_sent_at: Option<i64>,
-    creator_id: Option<String>,
-    creator_username: Option<String>,
-    creator_display_name: Option<String>,
-    user_id: Option<String>,
-    user_username: Option<String>,
-    user_display_name: Option<String>,
+record! {
+    pub(crate) struct InviteRow {
+        id: String,
+        kind: String,
+        code: Option<String>,
+        description: Option<String>,
+        max_uses: Option<i64>,
+        uses: i64,
+        expires_at: Option<i64>,
+        created_at: i64,
+        revoked_at: Option<i64>,
+        group_id: Option<String>,
+        role: Option<String>,
+        email: Option<String>,
+        message: Option<String>,
+        resend_count: i64,
+        last_sent_at: Option<i64>,
+        creator_id: Option<String>,
+        creator_username: Option<String>,
+        creator_display_name: Option<String>,
+        user_id: Option<String>,
+        user_username: Option<String>,
+        user_display_name: Option<String>,
+    }
 }
 
 fn summary(id: Option<String>, username: Option<String>, display_name: Option<String>) -> Option<UserSummary> {
@@ -117,15 +122,16 @@ impl From<InviteRow> for Invite {
 
 pub(crate) const GROUP_COLUMNS: &str = "g.id, g.name, g.slug, g.description, g.external_id, g.metadata, g.created_at";
 
-#[derive(sqlx::FromRow)]
-pub(crate) struct GroupRow {
-    id: String,
-    name: String,
-    slug: String,
-    description: Option<String>,
-    external_id: Option<String>,
-    metadata: String,
-    created_at: i64,
+record! {
+    pub(crate) struct GroupRow {
+        id: String,
+        name: String,
+        slug: String,
+        description: Option<String>,
+        external_id: Option<String>,
+        metadata: String,
+        created_at: i64,
+    }
 }
 
 impl From<GroupRow> for Group {

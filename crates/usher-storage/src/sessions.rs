@@ -7,9 +7,9 @@ use uuid::Uuid;
 use crate::{
     Store, StoreError,
     audit::{self, AuditContext, Event},
-    backend::Tx,
     model::{NewSession, User},
     rows::{USER_COLUMNS, UserRow, to_ms},
+    sql::Conn,
 };
 
 impl Store {
@@ -50,8 +50,8 @@ impl Store {
             "SELECT {USER_COLUMNS} FROM sessions s JOIN users u ON u.id = s.user_id \
              WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled_at IS NULL"
         );
-        let row: Option<UserRow> = dispatch!(&self.pool, Pool, pool =>
-            sqlx::query_as(&sql).bind(token_hash.as_str()).bind(to_ms(now)).fetch_optional(pool).await?);
+        let row: Option<UserRow> =
+            self.read()?.fetch_optional(&sql, &[token_hash.as_str().into(), to_ms(now).into()]).await?;
         Ok(row.map(User::from))
     }
 
@@ -74,7 +74,7 @@ impl Store {
 /// Records the device (or refreshes it: a device is known by the client's own uuid)
 /// and inserts the session, inside the caller's transaction.
 pub(crate) async fn insert_session(
-    tx: &mut Tx,
+    tx: &mut impl Conn,
     user_id: Uuid,
     session: NewSession,
     now: DateTime<Utc>,
@@ -85,19 +85,19 @@ pub(crate) async fn insert_session(
     };
     let sql =
         "INSERT INTO sessions (token_hash, user_id, device_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)";
-    dispatch!(tx, Tx, tx => sqlx::query(sql)
-        .bind(session.token_hash.as_str())
-        .bind(user_id.to_string())
-        .bind(&device_id)
-        .bind(to_ms(now))
-        .bind(to_ms(session.expires_at))
-        .execute(&mut **tx)
-        .await?.rows_affected());
+    let args = [
+        session.token_hash.as_str().into(),
+        user_id.into(),
+        device_id.into(),
+        to_ms(now).into(),
+        to_ms(session.expires_at).into(),
+    ];
+    tx.execute(sql, &args).await?;
     Ok(())
 }
 
 async fn upsert_device(
-    tx: &mut Tx,
+    tx: &mut impl Conn,
     user_id: Uuid,
     device: &DeviceInfo,
     now: DateTime<Utc>,
@@ -107,15 +107,15 @@ async fn upsert_device(
                ON CONFLICT (user_id, uuid) DO UPDATE SET type = excluded.type, name = excluded.name, \
                os_info = excluded.os_info, last_seen_at = excluded.last_seen_at \
                RETURNING id";
-    let id: String = dispatch!(tx, Tx, tx => sqlx::query_scalar(sql)
-        .bind(Uuid::now_v7().to_string())
-        .bind(user_id.to_string())
-        .bind(&device.uuid)
-        .bind(device.kind.as_str())
-        .bind(&device.name)
-        .bind(&device.os_info)
-        .bind(to_ms(now))
-        .fetch_one(&mut **tx)
-        .await?);
+    let args = [
+        Uuid::now_v7().into(),
+        user_id.into(),
+        (&device.uuid).into(),
+        device.kind.as_str().into(),
+        (&device.name).into(),
+        device.os_info.as_deref().into(),
+        to_ms(now).into(),
+    ];
+    let (id,): (String,) = tx.fetch_optional(sql, &args).await?.ok_or(StoreError::NotFound)?;
     Ok(id)
 }

@@ -9,6 +9,8 @@ use tokio::sync::Mutex;
 use crate::{
     Backend, StoreError,
     backend::{Pool, SqliteDurability, Tx},
+    direct::{DirectTx, Readers, WriterLock},
+    sql::{Hot, ReadConn, WriteTx},
     writer::WriterThread,
 };
 
@@ -24,8 +26,11 @@ pub struct PoolUse {
 #[derive(Debug, Clone)]
 pub struct Store {
     pub(crate) pool: Pool,
-    /// Serialises this process's SQLite write transactions (see `SqliteTx`).
-    writer: Arc<Mutex<()>>,
+    /// Serialises this process's SQLite write transactions (see `SqliteTx`); holds the
+    /// direct write connection of a SQLite file (`direct.rs`).
+    writer: WriterLock,
+    /// A SQLite file's direct read connections; `None` where the hot paths use sqlx.
+    readers: Option<Arc<Readers>>,
     /// SQLite: where write transactions run (see `writer.rs`); `None` for PostgreSQL.
     pub(crate) writer_thread: Option<Arc<WriterThread>>,
 }
@@ -39,17 +44,37 @@ impl Store {
 
     /// [`Store::connect`] with an explicit SQLite durability (ignored for PostgreSQL).
     pub async fn connect_with(url: &str, durability: SqliteDurability) -> Result<Self, StoreError> {
-        let pool = Pool::connect(url, durability).await?;
+        let (pool, file) = Pool::connect(url, durability).await?;
         let writer_thread = match pool.backend() {
             Backend::Sqlite => Some(Arc::new(WriterThread::start()?)),
             Backend::Postgres => None,
         };
-        Ok(Self { pool, writer: Arc::default(), writer_thread })
+        let writer = Arc::new(Mutex::new(file.as_ref().map(|file| file.open()).transpose()?));
+        let readers = file.map(|file| Arc::new(Readers::new(file)));
+        Ok(Self { pool, writer, readers, writer_thread })
     }
 
     /// A write transaction (see `Pool::begin_write`).
     pub(crate) async fn begin_write(&self) -> Result<Tx, StoreError> {
         self.pool.begin_write(&self.writer).await
+    }
+
+    /// A write transaction for the hot paths: on a SQLite file's direct connection,
+    /// else as [`Store::begin_write`]. Run it on the writer thread (`on_writer`).
+    pub(crate) async fn begin_hot_write(&self) -> Result<WriteTx, StoreError> {
+        Ok(match self.readers {
+            Some(_) => Hot::Direct(DirectTx::begin(&self.writer).await?),
+            None => Hot::Sqlx(self.begin_write().await?),
+        })
+    }
+
+    /// Where a hot read runs: a SQLite file's direct connection on this thread, else
+    /// the pool.
+    pub(crate) fn read(&self) -> Result<ReadConn<'_>, StoreError> {
+        Ok(match &self.readers {
+            Some(readers) => Hot::Direct(readers.get()?),
+            None => Hot::Sqlx(self.pool.clone()),
+        })
     }
 
     pub fn backend(&self) -> Backend {

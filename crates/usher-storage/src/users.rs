@@ -6,9 +6,9 @@ use uuid::Uuid;
 use crate::{
     Store, StoreError,
     audit::{self, AuditContext, Event},
-    backend::Tx,
     model::{NewUser, Page, User, UserPatch},
     rows::{USER_COLUMNS, UserRow, to_ms},
+    sql::Conn,
 };
 
 impl Store {
@@ -34,10 +34,7 @@ impl Store {
     }
 
     pub async fn user_by_id(&self, id: Uuid) -> Result<Option<User>, StoreError> {
-        let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1");
-        let row: Option<UserRow> = dispatch!(&self.pool, Pool, pool =>
-            sqlx::query_as(&sql).bind(id.to_string()).fetch_optional(pool).await?);
-        Ok(row.map(User::from))
+        user_by_id_in(&mut self.read()?, id).await
     }
 
     pub async fn user_by_username(&self, username: &str) -> Result<Option<User>, StoreError> {
@@ -131,7 +128,7 @@ impl Store {
 
 /// Inserts a user inside a write transaction; a taken username or email comes back as
 /// [`StoreError::UsernameTaken`] / [`StoreError::EmailTaken`].
-pub(crate) async fn insert_user(tx: &mut Tx, new: NewUser, now: DateTime<Utc>) -> Result<User, StoreError> {
+pub(crate) async fn insert_user(tx: &mut impl Conn, new: NewUser, now: DateTime<Utc>) -> Result<User, StoreError> {
     let user = User {
         id: Uuid::now_v7(),
         username: new.username.into_inner(),
@@ -145,24 +142,23 @@ pub(crate) async fn insert_user(tx: &mut Tx, new: NewUser, now: DateTime<Utc>) -
     let sql = "INSERT INTO users (id, username, email, email_normalized, display_name, password_hash, is_admin, created_at) \
                VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
     let normalized = new.email.normalized();
-    dispatch!(tx, Tx, tx => sqlx::query(sql)
-        .bind(user.id.to_string())
-        .bind(&user.username)
-        .bind(&user.email)
-        .bind(&normalized)
-        .bind(&user.display_name)
-        .bind(&user.password_hash)
-        .bind(user.is_admin)
-        .bind(to_ms(now))
-        .execute(&mut **tx)
-        .await?.rows_affected());
+    let args = [
+        user.id.into(),
+        (&user.username).into(),
+        (&user.email).into(),
+        (&normalized).into(),
+        (&user.display_name).into(),
+        user.password_hash.as_deref().into(),
+        user.is_admin.into(),
+        to_ms(now).into(),
+    ];
+    tx.execute(sql, &args).await?;
     Ok(user)
 }
 
-/// [`Store::user_by_id`] inside a write transaction.
-pub(crate) async fn user_in_tx(tx: &mut Tx, id: Uuid) -> Result<Option<User>, StoreError> {
+/// The user with this id (see [`Store::user_by_id`]).
+pub(crate) async fn user_by_id_in(conn: &mut impl Conn, id: Uuid) -> Result<Option<User>, StoreError> {
     let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1");
-    let row: Option<UserRow> =
-        dispatch!(tx, Tx, tx => sqlx::query_as(&sql).bind(id.to_string()).fetch_optional(&mut **tx).await?);
+    let row: Option<UserRow> = conn.fetch_optional(&sql, &[id.into()]).await?;
     Ok(row.map(User::from))
 }

@@ -1,0 +1,300 @@
+//! One statement, either driver: a query written against [`Conn`] runs through sqlx
+//! (PostgreSQL, and SQLite's colder paths) and through rusqlite on the calling thread
+//! (SQLite's hot paths, see `direct.rs`) from the same SQL text, binds and row type.
+
+use std::{borrow::Cow, future::Future};
+
+use sqlx::{postgres::PgRow, sqlite::SqliteRow};
+use uuid::Uuid;
+
+use crate::{
+    StoreError,
+    backend::{Pool, Tx},
+};
+
+/// A value bound to a statement's `$N` (the N-th element of the slice).
+#[derive(Debug, Clone)]
+pub(crate) enum Arg<'a> {
+    Text(Option<Cow<'a, str>>),
+    Int(Option<i64>),
+    Bool(bool),
+}
+
+impl<'a> From<&'a str> for Arg<'a> {
+    fn from(text: &'a str) -> Self {
+        Self::Text(Some(Cow::Borrowed(text)))
+    }
+}
+
+impl<'a> From<&'a String> for Arg<'a> {
+    fn from(text: &'a String) -> Self {
+        Self::from(text.as_str())
+    }
+}
+
+impl<'a> From<Option<&'a str>> for Arg<'a> {
+    fn from(text: Option<&'a str>) -> Self {
+        Self::Text(text.map(Cow::Borrowed))
+    }
+}
+
+impl From<String> for Arg<'_> {
+    fn from(text: String) -> Self {
+        Self::Text(Some(Cow::Owned(text)))
+    }
+}
+
+impl From<Option<String>> for Arg<'_> {
+    fn from(text: Option<String>) -> Self {
+        Self::Text(text.map(Cow::Owned))
+    }
+}
+
+/// Ids are stored as their text form on both backends.
+impl From<Uuid> for Arg<'_> {
+    fn from(id: Uuid) -> Self {
+        Self::from(id.to_string())
+    }
+}
+
+impl From<Option<Uuid>> for Arg<'_> {
+    fn from(id: Option<Uuid>) -> Self {
+        Self::from(id.map(|id| id.to_string()))
+    }
+}
+
+impl From<i64> for Arg<'_> {
+    fn from(n: i64) -> Self {
+        Self::Int(Some(n))
+    }
+}
+
+impl From<Option<i64>> for Arg<'_> {
+    fn from(n: Option<i64>) -> Self {
+        Self::Int(n)
+    }
+}
+
+impl From<bool> for Arg<'_> {
+    fn from(b: bool) -> Self {
+        Self::Bool(b)
+    }
+}
+
+/// A row type both drivers decode: sqlx through its `FromRow` (derived, or its tuple
+/// impls), rusqlite through [`Record::from_rusqlite`]. Structs declare both at once
+/// with [`record!`].
+pub(crate) trait Record:
+    Sized + Send + Unpin + 'static + for<'r> sqlx::FromRow<'r, SqliteRow> + for<'r> sqlx::FromRow<'r, PgRow>
+{
+    fn from_rusqlite(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self>;
+}
+
+/// Declares a row struct with both decoders, fields read by column name.
+macro_rules! record {
+    ($(#[$meta:meta])* $vis:vis struct $name:ident { $($field:ident: $ty:ty,)+ }) => {
+        $(#[$meta])*
+        #[derive(sqlx::FromRow)]
+        $vis struct $name { $($field: $ty,)+ }
+
+        impl $crate::sql::Record for $name {
+            fn from_rusqlite(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+                Ok(Self { $($field: row.get(stringify!($field))?,)+ })
+            }
+        }
+    };
+}
+pub(crate) use record;
+
+macro_rules! tuple_record {
+    ($($t:ident $i:tt),+) => {
+        impl<$($t),+> Record for ($($t,)+)
+        where
+            $($t: rusqlite::types::FromSql + Send + Unpin + 'static,)+
+            Self: for<'r> sqlx::FromRow<'r, SqliteRow> + for<'r> sqlx::FromRow<'r, PgRow>,
+        {
+            fn from_rusqlite(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+                Ok(($(row.get::<_, $t>($i)?,)+))
+            }
+        }
+    };
+}
+tuple_record!(A 0);
+tuple_record!(A 0, B 1);
+tuple_record!(A 0, B 1, C 2);
+tuple_record!(A 0, B 1, C 2, D 3);
+tuple_record!(A 0, B 1, C 2, D 3, E 4);
+tuple_record!(A 0, B 1, C 2, D 3, E 4, F 5);
+
+/// Somewhere a statement can run: a pool, a transaction, or a SQLite connection of
+/// this thread's. rusqlite's answers are ready at once (the statement ran on the
+/// calling thread); sqlx's arrive from its driver.
+pub(crate) trait Conn: Send {
+    fn fetch_optional<'a, T: Record>(
+        &'a mut self,
+        sql: &'a str,
+        args: &'a [Arg<'a>],
+    ) -> impl Future<Output = Result<Option<T>, StoreError>> + Send + 'a;
+
+    /// Runs a statement that returns no rows; answers how many rows it changed.
+    fn execute<'a>(
+        &'a mut self,
+        sql: &'a str,
+        args: &'a [Arg<'a>],
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send + 'a;
+}
+
+/// Binds `args` to a sqlx query, in order.
+macro_rules! bind_args {
+    ($query:expr, $args:expr) => {{
+        let mut query = $query;
+        for arg in $args {
+            query = match arg {
+                Arg::Text(text) => query.bind(text.as_deref()),
+                Arg::Int(n) => query.bind(*n),
+                Arg::Bool(b) => query.bind(*b),
+            };
+        }
+        query
+    }};
+}
+
+impl Conn for Tx {
+    fn fetch_optional<'a, T: Record>(
+        &'a mut self,
+        sql: &'a str,
+        args: &'a [Arg<'a>],
+    ) -> impl Future<Output = Result<Option<T>, StoreError>> + Send + 'a {
+        async move {
+            Ok(dispatch!(self, Tx, tx => bind_args!(sqlx::query_as::<_, T>(sql), args).fetch_optional(&mut **tx).await?))
+        }
+    }
+
+    fn execute<'a>(
+        &'a mut self,
+        sql: &'a str,
+        args: &'a [Arg<'a>],
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send + 'a {
+        async move {
+            Ok(dispatch!(self, Tx, tx => bind_args!(sqlx::query(sql), args).execute(&mut **tx).await?.rows_affected()))
+        }
+    }
+}
+
+impl Conn for Pool {
+    fn fetch_optional<'a, T: Record>(
+        &'a mut self,
+        sql: &'a str,
+        args: &'a [Arg<'a>],
+    ) -> impl Future<Output = Result<Option<T>, StoreError>> + Send + 'a {
+        async move {
+            Ok(dispatch!(&*self, Pool, pool => bind_args!(sqlx::query_as::<_, T>(sql), args).fetch_optional(pool).await?))
+        }
+    }
+
+    fn execute<'a>(
+        &'a mut self,
+        sql: &'a str,
+        args: &'a [Arg<'a>],
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send + 'a {
+        async move {
+            Ok(dispatch!(&*self, Pool, pool => bind_args!(sqlx::query(sql), args).execute(pool).await?.rows_affected()))
+        }
+    }
+}
+
+impl Conn for rusqlite::Connection {
+    fn fetch_optional<'a, T: Record>(
+        &'a mut self,
+        sql: &'a str,
+        args: &'a [Arg<'a>],
+    ) -> impl Future<Output = Result<Option<T>, StoreError>> + Send + 'a {
+        let row = (|| {
+            let mut statement = prepared(self, sql, args)?;
+            let mut rows = statement.raw_query();
+            rows.next()?.map(T::from_rusqlite).transpose()
+        })();
+        std::future::ready(row.map_err(StoreError::from))
+    }
+
+    fn execute<'a>(
+        &'a mut self,
+        sql: &'a str,
+        args: &'a [Arg<'a>],
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send + 'a {
+        let changed = prepared(self, sql, args).and_then(|mut statement| statement.raw_execute());
+        std::future::ready(changed.map(|n| n as u64).map_err(StoreError::from))
+    }
+}
+
+/// The statement from the connection's cache with `args` bound to `$1`, `$2`, …
+/// (SQLite numbers `$N` parameters by first appearance, so they are bound by name).
+fn prepared<'c>(
+    conn: &'c rusqlite::Connection,
+    sql: &str,
+    args: &[Arg<'_>],
+) -> rusqlite::Result<rusqlite::CachedStatement<'c>> {
+    let mut statement = conn.prepare_cached(sql)?;
+    for (n, arg) in args.iter().enumerate() {
+        let Some(index) = statement.parameter_index(&format!("${}", n + 1))? else { continue };
+        match arg {
+            Arg::Text(text) => statement.raw_bind_parameter(index, text.as_deref())?,
+            Arg::Int(n) => statement.raw_bind_parameter(index, n)?,
+            Arg::Bool(b) => statement.raw_bind_parameter(index, b)?,
+        }
+    }
+    Ok(statement)
+}
+
+/// Where a hot path's statements run: SQLite's direct connection (`direct.rs`), or
+/// sqlx's (PostgreSQL, an in-memory SQLite database).
+pub(crate) enum Hot<D, S> {
+    Direct(D),
+    Sqlx(S),
+}
+
+/// A hot write transaction.
+pub(crate) type WriteTx = Hot<crate::direct::DirectTx, Tx>;
+/// A hot read.
+pub(crate) type ReadConn<'s> = Hot<crate::direct::Reader<'s>, Pool>;
+
+impl WriteTx {
+    pub(crate) async fn commit(self) -> Result<(), StoreError> {
+        match self {
+            Self::Direct(tx) => tx.commit(),
+            Self::Sqlx(tx) => tx.commit().await,
+        }
+    }
+}
+
+impl<D, S> Conn for Hot<D, S>
+where
+    D: std::ops::DerefMut<Target = rusqlite::Connection> + Send,
+    S: Conn,
+{
+    fn fetch_optional<'a, T: Record>(
+        &'a mut self,
+        sql: &'a str,
+        args: &'a [Arg<'a>],
+    ) -> impl Future<Output = Result<Option<T>, StoreError>> + Send + 'a {
+        async move {
+            match self {
+                Self::Direct(conn) => conn.deref_mut().fetch_optional(sql, args).await,
+                Self::Sqlx(conn) => conn.fetch_optional(sql, args).await,
+            }
+        }
+    }
+
+    fn execute<'a>(
+        &'a mut self,
+        sql: &'a str,
+        args: &'a [Arg<'a>],
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send + 'a {
+        async move {
+            match self {
+                Self::Direct(conn) => conn.deref_mut().execute(sql, args).await,
+                Self::Sqlx(conn) => conn.execute(sql, args).await,
+            }
+        }
+    }
+}
