@@ -141,8 +141,10 @@ impl Pool {
                     .synchronous(synchronous)
                     .busy_timeout(Duration::from_secs(10))
                     .foreign_keys(true);
-                let in_memory = url.contains(":memory:") || url.contains("mode=memory");
-                let file = (!in_memory).then(|| SqliteFile::new(options.get_filename(), durability));
+                let mode = url_param(url, "mode");
+                let in_memory = url.contains(":memory:") || mode == Some("memory");
+                let read_only = mode == Some("ro");
+                let file = (!in_memory).then(|| SqliteFile::new(options.get_filename(), durability, read_only));
                 // A local file needs no liveness check: without it, taking a connection
                 // and giving it back costs no extra trip to the connection's thread.
                 let pool = SqlitePoolOptions::new()
@@ -155,9 +157,13 @@ impl Pool {
             }
             Backend::Postgres => {
                 let options = PgConnectOptions::from_str(url)?;
+                // No ping before each use: it is a round trip per query. A connection
+                // that died while idle fails its one request with 503 ("try again") and
+                // is closed when given back, where sqlx checks every connection anyway.
                 let pool = PgPoolOptions::new()
                     .max_connections(16)
                     .acquire_timeout(ACQUIRE_TIMEOUT)
+                    .test_before_acquire(false)
                     .connect_with(options)
                     .await?;
                 Ok((Self::Postgres(pool), None))
@@ -195,6 +201,12 @@ impl Pool {
     pub(crate) async fn close(&self) {
         dispatch!(self, Pool, pool => pool.close().await)
     }
+}
+
+/// The value of `name` in a URL's query string (`sqlite://file?mode=ro`).
+fn url_param<'u>(url: &'u str, name: &str) -> Option<&'u str> {
+    let (_, query) = url.split_once('?')?;
+    query.split('&').filter_map(|pair| pair.split_once('=')).find(|(key, _)| *key == name).map(|(_, value)| value)
 }
 
 impl Tx {

@@ -8,11 +8,11 @@ use uuid::Uuid;
 use crate::{
     Store, StoreError,
     audit::{self, AuditContext, Event},
-    backend::Tx,
     groups::{lock_group, page_bounds},
     invites::{active_sql, insert_invite},
     model::{Invite, NewInvite, OutgoingEmail, Page, Redemption, UserSummary},
     rows::{INVITE_SELECT, InviteRow, from_ms, parse_id, to_ms},
+    sql::Conn,
 };
 
 /// How an email invitation's token is being replaced.
@@ -150,22 +150,21 @@ impl Store {
 /// Writes an email to the outbox inside the caller's transaction; the delivery worker
 /// sends it later.
 pub(crate) async fn queue_email(
-    tx: &mut Tx,
+    tx: &mut impl Conn,
     invite_id: Uuid,
     email: &OutgoingEmail,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     let sql = "INSERT INTO outbox (id, recipient, template, data, invite_id, status, attempts, next_attempt_at, created_at) \
                VALUES ($1, $2, $3, $4, $5, 'queued', 0, $6, $6)";
-    dispatch!(tx, Tx, tx => sqlx::query(sql)
-        .bind(Uuid::now_v7().to_string())
-        .bind(&email.recipient)
-        .bind(email.template)
-        .bind(email.data.to_string())
-        .bind(invite_id.to_string())
-        .bind(to_ms(now))
-        .execute(&mut **tx)
-        .await?
-        .rows_affected());
+    let args = [
+        Uuid::now_v7().into(),
+        (&email.recipient).into(),
+        email.template.into(),
+        email.data.to_string().into(),
+        invite_id.into(),
+        to_ms(now).into(),
+    ];
+    tx.execute(sql, &args).await?;
     Ok(())
 }

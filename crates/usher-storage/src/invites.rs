@@ -8,7 +8,6 @@ use uuid::Uuid;
 use crate::{
     Store, StoreError,
     audit::{self, AuditContext, Event},
-    backend::Tx,
     group_invites::queue_email,
     model::{Invite, InviteScope, NewInvite, OutgoingEmail, Page, Secret},
     rows::{INVITE_SELECT, InviteRow, parse_id, to_ms},
@@ -28,7 +27,6 @@ macro_rules! active_sql {
 }
 pub(crate) use active_sql;
 
-
 /// The scope's conditions on `i`, binding `$1` kind, `$2` user, `$3` group.
 const SCOPE_SQL: &str =
     "($1 IS NULL OR i.kind = $1) AND ($2 IS NULL OR i.user_id = $2) AND ($3 IS NULL OR i.group_id = $3)";
@@ -47,7 +45,7 @@ impl Store {
         let audit = audit.clone();
         let id = self
             .on_writer(move |store| async move {
-                let mut tx = store.begin_write().await?;
+                let mut tx = store.begin_hot_write().await?;
                 let id = insert_invite(&mut tx, &new, &audit, now).await?;
                 if let Some(email) = email {
                     queue_email(&mut tx, id, &email, now).await?;
@@ -146,7 +144,7 @@ impl Store {
 
 /// Inserts an invite of any kind inside the caller's transaction; returns its id.
 pub(crate) async fn insert_invite(
-    tx: &mut Tx,
+    tx: &mut impl Conn,
     new: &NewInvite,
     audit: &AuditContext,
     now: DateTime<Utc>,
@@ -173,25 +171,24 @@ pub(crate) async fn insert_invite(
     let sql = "INSERT INTO invites (id, kind, code, token_hash, user_id, description, max_uses, uses, expires_at, \
                created_by, created_at, group_id, role, email, email_normalized, message) \
                VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9, $10, $11, $12, $13, $14, $15)";
-    dispatch!(tx, Tx, tx => sqlx::query(sql)
-        .bind(id.to_string())
-        .bind(new.kind.as_str())
-        .bind(code)
-        .bind(token_hash)
-        .bind(new.user_id.map(|u| u.to_string()))
-        .bind(&new.description)
-        .bind(new.max_uses.map(i64::from))
-        .bind(new.expires_at.map(to_ms))
-        .bind(new.created_by.map(|u| u.to_string()))
-        .bind(to_ms(now))
-        .bind(group.map(|g| g.group_id.to_string()))
-        .bind(group.map(|g| g.role.clone()))
-        .bind(email.map(|e| e.as_str().to_owned()))
-        .bind(email.map(|e| e.normalized()))
-        .bind(group.and_then(|g| g.message.clone()))
-        .execute(&mut **tx)
-        .await?
-        .rows_affected());
+    let args = [
+        id.into(),
+        new.kind.as_str().into(),
+        code.into(),
+        token_hash.into(),
+        new.user_id.into(),
+        new.description.as_deref().into(),
+        new.max_uses.map(i64::from).into(),
+        new.expires_at.map(to_ms).into(),
+        new.created_by.into(),
+        to_ms(now).into(),
+        group.map(|g| g.group_id).into(),
+        group.map(|g| g.role.as_str()).into(),
+        email.map(|e| e.as_str()).into(),
+        email.map(|e| e.normalized()).into(),
+        group.and_then(|g| g.message.as_deref()).into(),
+    ];
+    tx.execute(sql, &args).await?;
     Ok(id)
 }
 

@@ -160,46 +160,30 @@ macro_rules! bind_args {
 }
 
 impl Conn for Tx {
-    fn fetch_optional<'a, T: Record>(
+    async fn fetch_optional<'a, T: Record>(
         &'a mut self,
         sql: &'a str,
         args: &'a [Arg<'a>],
-    ) -> impl Future<Output = Result<Option<T>, StoreError>> + Send + 'a {
-        async move {
-            Ok(dispatch!(self, Tx, tx => bind_args!(sqlx::query_as::<_, T>(sql), args).fetch_optional(&mut **tx).await?))
-        }
+    ) -> Result<Option<T>, StoreError> {
+        Ok(dispatch!(self, Tx, tx => bind_args!(sqlx::query_as::<_, T>(sql), args).fetch_optional(&mut **tx).await?))
     }
 
-    fn execute<'a>(
-        &'a mut self,
-        sql: &'a str,
-        args: &'a [Arg<'a>],
-    ) -> impl Future<Output = Result<u64, StoreError>> + Send + 'a {
-        async move {
-            Ok(dispatch!(self, Tx, tx => bind_args!(sqlx::query(sql), args).execute(&mut **tx).await?.rows_affected()))
-        }
+    async fn execute<'a>(&'a mut self, sql: &'a str, args: &'a [Arg<'a>]) -> Result<u64, StoreError> {
+        Ok(dispatch!(self, Tx, tx => bind_args!(sqlx::query(sql), args).execute(&mut **tx).await?.rows_affected()))
     }
 }
 
 impl Conn for Pool {
-    fn fetch_optional<'a, T: Record>(
+    async fn fetch_optional<'a, T: Record>(
         &'a mut self,
         sql: &'a str,
         args: &'a [Arg<'a>],
-    ) -> impl Future<Output = Result<Option<T>, StoreError>> + Send + 'a {
-        async move {
-            Ok(dispatch!(&*self, Pool, pool => bind_args!(sqlx::query_as::<_, T>(sql), args).fetch_optional(pool).await?))
-        }
+    ) -> Result<Option<T>, StoreError> {
+        Ok(dispatch!(&*self, Pool, pool => bind_args!(sqlx::query_as::<_, T>(sql), args).fetch_optional(pool).await?))
     }
 
-    fn execute<'a>(
-        &'a mut self,
-        sql: &'a str,
-        args: &'a [Arg<'a>],
-    ) -> impl Future<Output = Result<u64, StoreError>> + Send + 'a {
-        async move {
-            Ok(dispatch!(&*self, Pool, pool => bind_args!(sqlx::query(sql), args).execute(pool).await?.rows_affected()))
-        }
+    async fn execute<'a>(&'a mut self, sql: &'a str, args: &'a [Arg<'a>]) -> Result<u64, StoreError> {
+        Ok(dispatch!(&*self, Pool, pool => bind_args!(sqlx::query(sql), args).execute(pool).await?.rows_affected()))
     }
 }
 
@@ -272,29 +256,21 @@ where
     D: std::ops::DerefMut<Target = rusqlite::Connection> + Send,
     S: Conn,
 {
-    fn fetch_optional<'a, T: Record>(
+    async fn fetch_optional<'a, T: Record>(
         &'a mut self,
         sql: &'a str,
         args: &'a [Arg<'a>],
-    ) -> impl Future<Output = Result<Option<T>, StoreError>> + Send + 'a {
-        async move {
-            match self {
-                Self::Direct(conn) => conn.deref_mut().fetch_optional(sql, args).await,
-                Self::Sqlx(conn) => conn.fetch_optional(sql, args).await,
-            }
+    ) -> Result<Option<T>, StoreError> {
+        match self {
+            Self::Direct(conn) => conn.deref_mut().fetch_optional(sql, args).await,
+            Self::Sqlx(conn) => conn.fetch_optional(sql, args).await,
         }
     }
 
-    fn execute<'a>(
-        &'a mut self,
-        sql: &'a str,
-        args: &'a [Arg<'a>],
-    ) -> impl Future<Output = Result<u64, StoreError>> + Send + 'a {
-        async move {
-            match self {
-                Self::Direct(conn) => conn.deref_mut().execute(sql, args).await,
-                Self::Sqlx(conn) => conn.execute(sql, args).await,
-            }
+    async fn execute<'a>(&'a mut self, sql: &'a str, args: &'a [Arg<'a>]) -> Result<u64, StoreError> {
+        match self {
+            Self::Direct(conn) => conn.deref_mut().execute(sql, args).await,
+            Self::Sqlx(conn) => conn.execute(sql, args).await,
         }
     }
 }

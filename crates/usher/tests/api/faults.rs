@@ -5,7 +5,14 @@ use std::net::SocketAddr;
 
 use reqwest::{Method, StatusCode, header::RETRY_AFTER};
 use serde_json::{Value, json};
-use usher_storage::{Store, StoreError};
+use usher_domain::{
+    account::{DisplayName, Email, Username},
+    token::TokenHash,
+};
+use usher_storage::{
+    AuditContext, Store, StoreError,
+    model::{NewSession, NewUser},
+};
 
 use crate::harness::{Backend, TcpProxy, TestApp, assert_problem, eventually};
 
@@ -106,4 +113,17 @@ async fn a_read_only_sqlite_database_is_unavailable_not_an_internal_error() {
     let read_only = Store::connect(&format!("sqlite://{}?mode=ro", file.display())).await.unwrap();
     let err = read_only.purge_batch(chrono::Utc::now(), chrono::Utc::now(), 10).await.err();
     assert!(matches!(err, Some(StoreError::Unavailable(_))), "{err:?}");
+    // The hot paths' direct connections (direct.rs) honour the mode too.
+    let now = chrono::Utc::now();
+    let new = NewUser {
+        username: Username::parse("reader").unwrap(),
+        email: Email::parse("reader@example.com").unwrap(),
+        display_name: DisplayName::parse("Reader").unwrap(),
+        password_hash: None,
+        is_admin: false,
+    };
+    let session = NewSession { token_hash: TokenHash::of("a session"), device: None, expires_at: now };
+    let err = read_only.register(new, None, session, &AuditContext::system(), now).await.err();
+    assert!(matches!(err, Some(StoreError::Unavailable(_))), "{err:?}");
+    assert_eq!(read_only.count_users().await.unwrap(), 0, "nothing written");
 }
