@@ -11,7 +11,9 @@
 //!   queries, grouped by what they serve; `outbox` (mail to send) and `cleanup`
 //!   (purging, and claiming scheduled job runs) serve the background jobs.
 //! - `audit`: the audit log, written inside each audited write's transaction.
-//! - `writer`: the thread SQLite's hot write transactions run on.
+//! - `writer`: the thread SQLite's hot write transactions run on; `direct`: SQLite
+//!   called directly (rusqlite) for the hot paths; `sql`: the `Conn` trait a query is
+//!   written against to run on either driver.
 //! - `rows`: row types and their conversion into the [`model`] types.
 //!
 //! Queries are written once, in SQL that both SQLite and PostgreSQL accept (`$N`
