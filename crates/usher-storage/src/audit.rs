@@ -147,17 +147,17 @@ impl Store {
              WHERE ($1 IS NULL OR a.action = $1) AND ($2 IS NULL OR a.actor_id = $2) \
              AND ($3 IS NULL OR a.target_id = $3) AND ($4 IS NULL OR a.group_id = $4) \
              AND a.at >= $5 AND a.at <= $6 AND ($7 IS NULL OR a.id < $7) ORDER BY a.id DESC LIMIT $8";
-        let rows: Vec<AuditRow> = dispatch!(&self.pool, Pool, pool => sqlx::query_as(SQL)
-            .bind(filter.action.as_deref())
-            .bind(filter.actor_id.map(|id| id.to_string()))
-            .bind(filter.target_id.as_deref())
-            .bind(filter.group_id.map(|id| id.to_string()))
-            .bind(filter.since.map_or(i64::MIN, to_ms))
-            .bind(filter.until.map_or(i64::MAX, to_ms))
-            .bind(page.after.map(|id| id.to_string()))
-            .bind(i64::from(page.limit))
-            .fetch_all(pool)
-            .await?);
+        let args = [
+            filter.action.as_deref().into(),
+            filter.actor_id.into(),
+            filter.target_id.as_deref().into(),
+            filter.group_id.into(),
+            filter.since.map_or(i64::MIN, to_ms).into(),
+            filter.until.map_or(i64::MAX, to_ms).into(),
+            page.after.into(),
+            i64::from(page.limit).into(),
+        ];
+        let rows: Vec<AuditRow> = self.read()?.fetch_all(SQL, &args).await?;
         Ok(rows
             .into_iter()
             .map(|(id, at, actor_id, actor_username, action, target_kind, target_id, group_id, client_ip, details)| {

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::{Store, StoreError, rows::to_ms};
+use crate::{Store, StoreError, rows::to_ms, sql::Conn};
 
 /// Rows removed by one batch of each kind.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -44,14 +44,13 @@ impl Store {
         let (cutoff, now, batch) = (to_ms(cutoff), to_ms(now), i64::from(batch));
         let invites_sql =
             format!("DELETE FROM invites WHERE id IN (SELECT i.id FROM invites i WHERE {STOPPED_BEFORE} LIMIT $2)");
-        let invites = dispatch!(&self.pool, Pool, pool =>
-            sqlx::query(&invites_sql).bind(cutoff).bind(batch).execute(pool).await?.rows_affected());
-        let sessions = dispatch!(&self.pool, Pool, pool => sqlx::query(
-            "DELETE FROM sessions WHERE token_hash IN (SELECT token_hash FROM sessions WHERE expires_at <= $1 LIMIT $2)")
-            .bind(now).bind(batch).execute(pool).await?.rows_affected());
-        let mail = dispatch!(&self.pool, Pool, pool => sqlx::query(
-            "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE status = 'sent' AND sent_at < $1 LIMIT $2)")
-            .bind(cutoff).bind(batch).execute(pool).await?.rows_affected());
+        let mut pool = self.single_writes();
+        let invites = pool.execute(&invites_sql, &[cutoff.into(), batch.into()]).await?;
+        let sql = "DELETE FROM sessions WHERE token_hash IN (SELECT token_hash FROM sessions WHERE expires_at <= $1 LIMIT $2)";
+        let sessions = pool.execute(sql, &[now.into(), batch.into()]).await?;
+        let sql =
+            "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE status = 'sent' AND sent_at < $1 LIMIT $2)";
+        let mail = pool.execute(sql, &[cutoff.into(), batch.into()]).await?;
         Ok(Purged { invites, sessions, mail })
     }
 
@@ -66,20 +65,18 @@ impl Store {
         first: DateTime<Utc>,
         next: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        dispatch!(&self.pool, Pool, pool => sqlx::query(
-            "INSERT INTO job_runs (name, next_run_at) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
-            .bind(name).bind(to_ms(first)).execute(pool).await?.rows_affected());
-        let claimed = dispatch!(&self.pool, Pool, pool => sqlx::query(
-            "UPDATE job_runs SET next_run_at = $3, last_started_at = $2 WHERE name = $1 AND next_run_at <= $2")
-            .bind(name).bind(to_ms(now)).bind(to_ms(next)).execute(pool).await?.rows_affected());
+        let mut pool = self.single_writes();
+        let sql = "INSERT INTO job_runs (name, next_run_at) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING";
+        pool.execute(sql, &[name.into(), to_ms(first).into()]).await?;
+        let sql = "UPDATE job_runs SET next_run_at = $3, last_started_at = $2 WHERE name = $1 AND next_run_at <= $2";
+        let claimed = pool.execute(sql, &[name.into(), to_ms(now).into(), to_ms(next).into()]).await?;
         Ok(claimed == 1)
     }
 
     /// Records how a job run ended.
     pub async fn finish_job(&self, name: &str, now: DateTime<Utc>, result: &str) -> Result<(), StoreError> {
-        dispatch!(&self.pool, Pool, pool => sqlx::query(
-            "UPDATE job_runs SET last_finished_at = $2, last_result = $3 WHERE name = $1")
-            .bind(name).bind(to_ms(now)).bind(result).execute(pool).await?.rows_affected());
+        let sql = "UPDATE job_runs SET last_finished_at = $2, last_result = $3 WHERE name = $1";
+        self.single_writes().execute(sql, &[name.into(), to_ms(now).into(), result.into()]).await?;
         Ok(())
     }
 }

@@ -1,5 +1,5 @@
-//! SQLite called directly (rusqlite) for the hot paths: invite look-ups, sessions,
-//! redemptions, accepts, sign-ups.
+//! SQLite called directly (rusqlite) on a SQLite file: every read, and the hot write
+//! transactions (sign-up, accept, login-link redemption, invite creation).
 //!
 //! sqlx runs each SQLite connection on a thread of its own and hands every statement
 //! across to it and every answer back: two thread wake-ups per statement, which on a
@@ -60,7 +60,7 @@ impl SqliteFile {
     }
 }
 
-/// Read connections, each taken by a request for one statement's time and put back.
+/// Read connections, each taken for one statement's time and put back.
 /// Nothing waits for one: a request that finds none idle opens another, and at most
 /// [`Readers::KEEP`] stay open.
 #[derive(Debug)]

@@ -39,11 +39,10 @@ impl Store {
         let mut tx = self.begin_write().await?;
         lock_group(&mut tx, grant.group_id).await?;
         if let Some(address) = &grant.email {
-            let (group, normalized) = (grant.group_id.to_string(), address.normalized());
-            let member: Option<i64> = dispatch!(&mut tx, Tx, tx => sqlx::query_scalar(
-                "SELECT CAST(1 AS BIGINT) FROM memberships m JOIN users u ON u.id = m.user_id \
-                 WHERE m.group_id = $1 AND u.email_normalized = $2")
-                .bind(&group).bind(&normalized).fetch_optional(&mut **tx).await?);
+            let normalized = address.normalized();
+            let sql = "SELECT CAST(1 AS BIGINT) FROM memberships m JOIN users u ON u.id = m.user_id \
+                       WHERE m.group_id = $1 AND u.email_normalized = $2";
+            let member: Option<(i64,)> = tx.fetch_optional(sql, &[grant.group_id.into(), (&normalized).into()]).await?;
             if member.is_some() {
                 return Err(StoreError::AlreadyMember);
             }
@@ -51,8 +50,8 @@ impl Store {
                 "SELECT CAST(1 AS BIGINT) FROM invites i WHERE i.group_id = $1 AND i.email_normalized = $2 AND {}",
                 active_sql!("$3")
             );
-            let pending: Option<i64> = dispatch!(&mut tx, Tx, tx => sqlx::query_scalar(&sql)
-                .bind(&group).bind(&normalized).bind(to_ms(now)).fetch_optional(&mut **tx).await?);
+            let pending: Option<(i64,)> =
+                tx.fetch_optional(&sql, &[grant.group_id.into(), normalized.into(), to_ms(now).into()]).await?;
             if pending.is_some() {
                 return Err(StoreError::DuplicateInvite);
             }
@@ -79,8 +78,7 @@ impl Store {
         let mut tx = self.begin_write().await?;
         lock_group(&mut tx, group_id).await?;
         let sql = format!("{INVITE_SELECT} WHERE i.id = $1 AND i.group_id = $2 AND i.kind = 'email_invitation'");
-        let row: Option<InviteRow> = dispatch!(&mut tx, Tx, tx => sqlx::query_as(&sql)
-            .bind(invite_id.to_string()).bind(group_id.to_string()).fetch_optional(&mut **tx).await?);
+        let row: Option<InviteRow> = tx.fetch_optional(&sql, &[invite_id.into(), group_id.into()]).await?;
         let invite = Invite::from(row.ok_or(StoreError::NotFound)?);
         match invite.usage.status(now) {
             InviteStatus::Active => {}
@@ -94,16 +92,13 @@ impl Store {
             Renewal::CopyLink => None,
         };
         let resend = email.is_some();
-        let id = invite_id.to_string();
-        dispatch!(&mut tx, Tx, tx => sqlx::query(
-            "INSERT INTO superseded_tokens (token_hash, invite_id, superseded_at) \
-             SELECT token_hash, id, $2 FROM invites WHERE id = $1")
-            .bind(&id).bind(to_ms(now)).execute(&mut **tx).await?.rows_affected());
-        dispatch!(&mut tx, Tx, tx => sqlx::query(
-            "UPDATE invites SET token_hash = $2, resend_count = resend_count + $3, \
-             last_sent_at = CASE WHEN $3 = 1 THEN $4 ELSE last_sent_at END WHERE id = $1")
-            .bind(&id).bind(new_hash.as_str()).bind(i64::from(resend)).bind(to_ms(now))
-            .execute(&mut **tx).await?.rows_affected());
+        let sql = "INSERT INTO superseded_tokens (token_hash, invite_id, superseded_at) \
+                   SELECT token_hash, id, $2 FROM invites WHERE id = $1";
+        tx.execute(sql, &[invite_id.into(), to_ms(now).into()]).await?;
+        let sql = "UPDATE invites SET token_hash = $2, resend_count = resend_count + $3, \
+                   last_sent_at = CASE WHEN $3 = 1 THEN $4 ELSE last_sent_at END WHERE id = $1";
+        let args = [invite_id.into(), new_hash.as_str().into(), i64::from(resend).into(), to_ms(now).into()];
+        tx.execute(sql, &args).await?;
         if let Some(email) = email {
             queue_email(&mut tx, invite_id, &email, now).await?;
         }
@@ -121,8 +116,7 @@ impl Store {
                    ORDER BY r.id LIMIT $3";
         type Row = (String, Option<String>, Option<String>, Option<String>, i64);
         let (after, limit) = page_bounds(Some(page));
-        let rows: Vec<Row> = dispatch!(&self.pool, Pool, pool =>
-            sqlx::query_as(sql).bind(invite_id.to_string()).bind(&after).bind(limit).fetch_all(pool).await?);
+        let rows: Vec<Row> = self.read()?.fetch_all(sql, &[invite_id.into(), after.into(), limit.into()]).await?;
         Ok(rows
             .into_iter()
             .map(|(redemption_id, id, username, display_name, at)| Redemption {
@@ -140,9 +134,8 @@ impl Store {
 
     /// Messages waiting in the outbox for an invite (newest first): recipient and template.
     pub async fn queued_emails(&self, invite_id: Uuid) -> Result<Vec<(String, String, serde_json::Value)>, StoreError> {
-        let rows: Vec<(String, String, String)> = dispatch!(&self.pool, Pool, pool => sqlx::query_as(
-            "SELECT recipient, template, data FROM outbox WHERE invite_id = $1 ORDER BY id DESC")
-            .bind(invite_id.to_string()).fetch_all(pool).await?);
+        let sql = "SELECT recipient, template, data FROM outbox WHERE invite_id = $1 ORDER BY id DESC";
+        let rows: Vec<(String, String, String)> = self.read()?.fetch_all(sql, &[invite_id.into()]).await?;
         Ok(rows.into_iter().map(|(r, t, d)| (r, t, serde_json::from_str(&d).unwrap_or_default())).collect())
     }
 }

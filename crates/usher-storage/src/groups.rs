@@ -6,10 +6,9 @@ use uuid::Uuid;
 use crate::{
     Store, StoreError,
     audit::{self, AuditContext, Event},
-    backend::Tx,
     model::{Group, GroupPatch, Member, NewGroup, Page},
     rows::{GROUP_COLUMNS, GroupRow, MemberRow, to_ms},
-    sql::Conn,
+    sql::{Conn, Record},
 };
 
 const MEMBER_SELECT: &str = "SELECT u.id AS user_id, u.username, u.display_name, m.role, m.joined_at, m.invite_id \
@@ -29,17 +28,16 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let sql = "INSERT INTO groups (id, name, slug, description, external_id, metadata, created_at) \
                    VALUES ($1, $2, $3, $4, $5, $6, $7)";
-        dispatch!(&mut tx, Tx, tx => sqlx::query(sql)
-            .bind(id.to_string())
-            .bind(&new.name)
-            .bind(&new.slug)
-            .bind(&new.description)
-            .bind(&new.external_id)
-            .bind(new.metadata.to_string())
-            .bind(to_ms(now))
-            .execute(&mut **tx)
-            .await?
-            .rows_affected());
+        let args = [
+            id.into(),
+            (&new.name).into(),
+            (&new.slug).into(),
+            new.description.as_deref().into(),
+            new.external_id.as_deref().into(),
+            new.metadata.to_string().into(),
+            to_ms(now).into(),
+        ];
+        tx.execute(sql, &args).await?;
         insert_membership(&mut tx, id, creator, top_role, None, now).await?;
         let details = serde_json::json!({"name": new.name, "slug": new.slug});
         audit::record(
@@ -73,8 +71,8 @@ impl Store {
              ORDER BY g.id DESC LIMIT $4"
         );
         let (after, limit) = page_bounds(page);
-        let rows: Vec<GroupRowWithRole> = dispatch!(&self.pool, Pool, pool => sqlx::query_as(&sql)
-            .bind(user_id.to_string()).bind(external_id).bind(&after).bind(limit).fetch_all(pool).await?);
+        let args = [user_id.into(), external_id.into(), after.into(), limit.into()];
+        let rows: Vec<GroupRowWithRole> = self.read()?.fetch_all(&sql, &args).await?;
         Ok(rows.into_iter().map(|r| (Group::from(r.group), r.role)).collect())
     }
 
@@ -83,16 +81,15 @@ impl Store {
                    description = COALESCE($4, description), external_id = COALESCE($5, external_id), \
                    metadata = COALESCE($6, metadata) WHERE id = $1";
         let mut tx = self.begin_write().await?;
-        let updated = dispatch!(&mut tx, Tx, tx => sqlx::query(sql)
-            .bind(id.to_string())
-            .bind(&patch.name)
-            .bind(&patch.slug)
-            .bind(&patch.description)
-            .bind(&patch.external_id)
-            .bind(patch.metadata.as_ref().map(ToString::to_string))
-            .execute(&mut **tx)
-            .await?
-            .rows_affected());
+        let args = [
+            id.into(),
+            patch.name.as_deref().into(),
+            patch.slug.as_deref().into(),
+            patch.description.as_deref().into(),
+            patch.external_id.as_deref().into(),
+            patch.metadata.as_ref().map(ToString::to_string).into(),
+        ];
+        let updated = tx.execute(sql, &args).await?;
         if updated == 0 {
             return Err(StoreError::NotFound);
         }
@@ -117,26 +114,23 @@ impl Store {
     /// Deletes a group with its memberships and invitations.
     pub async fn delete_group(&self, id: Uuid, audit: &AuditContext) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
-        dispatch!(&mut tx, Tx, tx => sqlx::query("DELETE FROM groups WHERE id = $1")
-            .bind(id.to_string()).execute(&mut **tx).await?.rows_affected());
+        tx.execute("DELETE FROM groups WHERE id = $1", &[id.into()]).await?;
         audit::record(&mut tx, audit, Event::new("group.deleted", "group", id).in_group(Some(id)), Utc::now()).await?;
         tx.commit().await
     }
 
     /// A user's role in a group, if they are a member.
     pub async fn role_in(&self, group_id: Uuid, user_id: Uuid) -> Result<Option<String>, StoreError> {
-        let role: Option<String> = dispatch!(&self.pool, Pool, pool =>
-            sqlx::query_scalar("SELECT role FROM memberships WHERE group_id = $1 AND user_id = $2")
-                .bind(group_id.to_string()).bind(user_id.to_string()).fetch_optional(pool).await?);
-        Ok(role)
+        let sql = "SELECT role FROM memberships WHERE group_id = $1 AND user_id = $2";
+        let role: Option<(String,)> = self.read()?.fetch_optional(sql, &[group_id.into(), user_id.into()]).await?;
+        Ok(role.map(|(role,)| role))
     }
 
     /// A group's members, by user id (oldest accounts first). `None`: all.
     pub async fn members(&self, group_id: Uuid, page: Option<Page>) -> Result<Vec<Member>, StoreError> {
         let sql = format!("{MEMBER_SELECT} WHERE m.group_id = $1 AND ($2 IS NULL OR u.id > $2) ORDER BY u.id LIMIT $3");
         let (after, limit) = page_bounds(page);
-        let rows: Vec<MemberRow> = dispatch!(&self.pool, Pool, pool =>
-            sqlx::query_as(&sql).bind(group_id.to_string()).bind(&after).bind(limit).fetch_all(pool).await?);
+        let rows: Vec<MemberRow> = self.read()?.fetch_all(&sql, &[group_id.into(), after.into(), limit.into()]).await?;
         Ok(rows.into_iter().map(Member::from).collect())
     }
 
@@ -152,22 +146,22 @@ impl Store {
     ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
         lock_group(&mut tx, group_id).await?;
-        let (group, user) = (group_id.to_string(), user_id.to_string());
         let changed = match role {
-            Some(role) => dispatch!(&mut tx, Tx, tx =>
-                sqlx::query("UPDATE memberships SET role = $3 WHERE group_id = $1 AND user_id = $2")
-                    .bind(&group).bind(&user).bind(role).execute(&mut **tx).await?.rows_affected()),
-            None => dispatch!(&mut tx, Tx, tx =>
-                sqlx::query("DELETE FROM memberships WHERE group_id = $1 AND user_id = $2")
-                    .bind(&group).bind(&user).execute(&mut **tx).await?.rows_affected()),
+            Some(role) => {
+                let sql = "UPDATE memberships SET role = $3 WHERE group_id = $1 AND user_id = $2";
+                tx.execute(sql, &[group_id.into(), user_id.into(), role.into()]).await?
+            }
+            None => {
+                let sql = "DELETE FROM memberships WHERE group_id = $1 AND user_id = $2";
+                tx.execute(sql, &[group_id.into(), user_id.into()]).await?
+            }
         };
         if changed == 0 {
             return Err(StoreError::NotFound);
         }
-        let top_left: i64 = dispatch!(&mut tx, Tx, tx =>
-            sqlx::query_scalar("SELECT COUNT(*) FROM memberships WHERE group_id = $1 AND role = $2")
-                .bind(&group).bind(top_role).fetch_one(&mut **tx).await?);
-        if top_left == 0 {
+        let sql = "SELECT COUNT(*) FROM memberships WHERE group_id = $1 AND role = $2";
+        let top_left: Option<(i64,)> = tx.fetch_optional(sql, &[group_id.into(), top_role.into()]).await?;
+        if top_left.is_none_or(|(n,)| n == 0) {
             return Err(StoreError::LastTopMember);
         }
         let event = match role {
@@ -196,13 +190,18 @@ struct GroupRowWithRole {
     role: String,
 }
 
+impl Record for GroupRowWithRole {
+    fn from_rusqlite(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self { group: GroupRow::from_rusqlite(row)?, role: row.get("role")? })
+    }
+}
+
 /// Serialises writers to one group for the rest of the transaction (PostgreSQL: the
 /// row lock; SQLite: the transaction already holds the database's write lock), so
 /// checks such as "one top-role member left" or "no active invitation for this email"
 /// cannot be raced. `NotFound` if the group is gone.
-pub(crate) async fn lock_group(tx: &mut Tx, group_id: Uuid) -> Result<(), StoreError> {
-    let locked = dispatch!(tx, Tx, tx => sqlx::query("UPDATE groups SET id = id WHERE id = $1")
-        .bind(group_id.to_string()).execute(&mut **tx).await?.rows_affected());
+pub(crate) async fn lock_group(tx: &mut impl Conn, group_id: Uuid) -> Result<(), StoreError> {
+    let locked = tx.execute("UPDATE groups SET id = id WHERE id = $1", &[group_id.into()]).await?;
     if locked == 0 { Err(StoreError::NotFound) } else { Ok(()) }
 }
 

@@ -11,7 +11,7 @@ use crate::{
     group_invites::queue_email,
     model::{Invite, InviteScope, NewInvite, OutgoingEmail, Page, Secret},
     rows::{INVITE_SELECT, InviteRow, parse_id, to_ms},
-    sql::Conn,
+    sql::{Arg, Conn},
 };
 
 /// The status rule's `active`, in SQL; `$now` is the bound current time.
@@ -85,29 +85,18 @@ impl Store {
              AND ($5 = FALSE OR {}) ORDER BY i.id DESC LIMIT $7",
             active_sql!("$6")
         );
-        let rows: Vec<InviteRow> = dispatch!(&self.pool, Pool, pool => sqlx::query_as(&sql)
-            .bind(scope.kind.map(|k| k.as_str()))
-            .bind(scope.user_id.map(|u| u.to_string()))
-            .bind(scope.group_id.map(|u| u.to_string()))
-            .bind(page.after.map(|u| u.to_string()))
-            .bind(active_only)
-            .bind(to_ms(now))
-            .bind(i64::from(page.limit))
-            .fetch_all(pool)
-            .await?);
+        let [kind, user, group] = scope_args(&scope);
+        let args =
+            [kind, user, group, page.after.into(), active_only.into(), to_ms(now).into(), i64::from(page.limit).into()];
+        let rows: Vec<InviteRow> = self.read()?.fetch_all(&sql, &args).await?;
         Ok(rows.into_iter().map(Invite::from).collect())
     }
 
     /// The invite with this id, if it is in scope (an id from elsewhere is `None`).
     pub async fn invite_in_scope(&self, scope: InviteScope, id: Uuid) -> Result<Option<Invite>, StoreError> {
         let sql = format!("{INVITE_SELECT} WHERE {SCOPE_SQL} AND i.id = $4");
-        let row: Option<InviteRow> = dispatch!(&self.pool, Pool, pool => sqlx::query_as(&sql)
-            .bind(scope.kind.map(|k| k.as_str()))
-            .bind(scope.user_id.map(|u| u.to_string()))
-            .bind(scope.group_id.map(|u| u.to_string()))
-            .bind(id.to_string())
-            .fetch_optional(pool)
-            .await?);
+        let [kind, user, group] = scope_args(&scope);
+        let row: Option<InviteRow> = self.read()?.fetch_optional(&sql, &[kind, user, group, id.into()]).await?;
         Ok(row.map(Invite::from))
     }
 
@@ -125,15 +114,10 @@ impl Store {
             "UPDATE invites AS i SET revoked_at = COALESCE(i.revoked_at, $5) WHERE {SCOPE_SQL} AND i.id = $4 \
              RETURNING kind, group_id"
         );
+        let [kind, user, group] = scope_args(&scope);
         let mut tx = self.begin_write().await?;
-        let revoked: Option<(String, Option<String>)> = dispatch!(&mut tx, Tx, tx => sqlx::query_as(&sql)
-            .bind(scope.kind.map(|k| k.as_str()))
-            .bind(scope.user_id.map(|u| u.to_string()))
-            .bind(scope.group_id.map(|u| u.to_string()))
-            .bind(id.to_string())
-            .bind(to_ms(now))
-            .fetch_optional(&mut **tx)
-            .await?);
+        let revoked: Option<(String, Option<String>)> =
+            tx.fetch_optional(&sql, &[kind, user, group, id.into(), to_ms(now).into()]).await?;
         let (kind, group_id) = revoked.ok_or(StoreError::NotFound)?;
         let action = if kind == InviteKind::LoginLink.as_str() { "login_link.revoked" } else { "invite.revoked" };
         let event = Event::new(action, "invite", id).in_group(group_id.as_deref().map(parse_id));
@@ -190,6 +174,11 @@ pub(crate) async fn insert_invite(
     ];
     tx.execute(sql, &args).await?;
     Ok(id)
+}
+
+/// The values of [`SCOPE_SQL`]'s `$1`, `$2`, `$3`.
+fn scope_args(scope: &InviteScope) -> [Arg<'static>; 3] {
+    [scope.kind.map(|k| k.as_str()).into(), scope.user_id.into(), scope.group_id.into()]
 }
 
 /// The `WHERE` clause and value that find an invite by its secret.

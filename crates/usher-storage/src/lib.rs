@@ -6,18 +6,20 @@
 //!   transaction where more than one row changes.
 //! - `backend`: the two backends, SQLite and PostgreSQL: connecting, migrations (each
 //!   backend has its own versioned folder under `migrations/`), write transactions, and
-//!   the `dispatch!` macro that runs a query on whichever pool is live.
+//!   the `dispatch!` macro that runs sqlx code on whichever pool is live.
 //! - `users`, `sessions`, `invites`, `groups`, `group_invites`, `admission`: the
 //!   queries, grouped by what they serve; `outbox` (mail to send) and `cleanup`
 //!   (purging, and claiming scheduled job runs) serve the background jobs.
 //! - `audit`: the audit log, written inside each audited write's transaction.
-//! - `writer`: the thread SQLite's hot write transactions run on; `direct`: SQLite
-//!   called directly (rusqlite) for the hot paths; `sql`: the `Conn` trait a query is
-//!   written against to run on either driver.
+//! - `sql`: the `Conn` trait every query is written against, run by sqlx (either
+//!   backend) or rusqlite; `direct`: SQLite called directly on a SQLite file (reads on
+//!   the request's thread, the hot write transactions' one connection); `writer`: the
+//!   thread those transactions run on.
 //! - `rows`: row types and their conversion into the [`model`] types.
 //!
 //! Queries are written once, in SQL that both SQLite and PostgreSQL accept (`$N`
-//! placeholders, `RETURNING`, `ON CONFLICT`); each is type-checked against both drivers.
+//! placeholders, `RETURNING`, `ON CONFLICT`), with binds and row types every driver
+//! takes; the store picks the driver (ARCHITECTURE.md, "How one query runs").
 //! Times are stored as Unix milliseconds and ids as UUIDv7 text, so the rows read the
 //! same on either backend.
 #![forbid(unsafe_code)]

@@ -12,6 +12,7 @@ use crate::{
     audit::{self, AuditContext, Event},
     model::Page,
     rows::{from_ms, parse_id, to_ms},
+    sql::{Arg, Conn, record},
 };
 
 /// One outgoing message.
@@ -35,19 +36,20 @@ pub struct OutboxMessage {
 const COLUMNS: &str =
     "id, recipient, template, data, invite_id, status, attempts, next_attempt_at, last_error, created_at, sent_at";
 
-#[derive(sqlx::FromRow)]
-struct Row {
-    id: String,
-    recipient: String,
-    template: String,
-    data: String,
-    invite_id: Option<String>,
-    status: String,
-    attempts: i64,
-    next_attempt_at: i64,
-    last_error: Option<String>,
-    created_at: i64,
-    sent_at: Option<i64>,
+record! {
+    struct Row {
+        id: String,
+        recipient: String,
+        template: String,
+        data: String,
+        invite_id: Option<String>,
+        status: String,
+        attempts: i64,
+        next_attempt_at: i64,
+        last_error: Option<String>,
+        created_at: i64,
+        sent_at: Option<i64>,
+    }
 }
 
 impl From<Row> for OutboxMessage {
@@ -97,8 +99,8 @@ impl Store {
              OR (status = 'sending' AND locked_until <= $1) ORDER BY next_attempt_at LIMIT $3 {skip_locked}) \
              RETURNING {COLUMNS}"
         );
-        let rows: Vec<Row> = dispatch!(&self.pool, Pool, pool => sqlx::query_as(&sql)
-            .bind(to_ms(now)).bind(to_ms(lease_until)).bind(i64::from(limit)).fetch_all(pool).await?);
+        let args = [to_ms(now).into(), to_ms(lease_until).into(), i64::from(limit).into()];
+        let rows: Vec<Row> = self.single_writes().fetch_all(&sql, &args).await?;
         Ok(rows.into_iter().map(OutboxMessage::from).collect())
     }
 
@@ -107,8 +109,7 @@ impl Store {
     pub async fn outbox_sent(&self, id: Uuid, now: DateTime<Utc>) -> Result<(), StoreError> {
         let sql = "UPDATE outbox SET status = 'sent', sent_at = $2, data = '{}', locked_until = NULL, last_error = NULL \
                    WHERE id = $1 AND status = 'sending'";
-        dispatch!(&self.pool, Pool, pool =>
-            sqlx::query(sql).bind(id.to_string()).bind(to_ms(now)).execute(pool).await?.rows_affected());
+        self.single_writes().execute(sql, &[id.into(), to_ms(now).into()]).await?;
         Ok(())
     }
 
@@ -121,16 +122,14 @@ impl Store {
     ) -> Result<(), StoreError> {
         let sql = "UPDATE outbox SET status = 'queued', next_attempt_at = $2, last_error = $3, locked_until = NULL \
                    WHERE id = $1 AND status = 'sending'";
-        dispatch!(&self.pool, Pool, pool => sqlx::query(sql)
-            .bind(id.to_string()).bind(to_ms(next_attempt_at)).bind(error).execute(pool).await?.rows_affected());
+        self.single_writes().execute(sql, &[id.into(), to_ms(next_attempt_at).into(), error.into()]).await?;
         Ok(())
     }
 
     /// A permanent failure (or too many temporary ones): `failed`, for an admin to see.
     pub async fn outbox_failed(&self, id: Uuid, error: &str) -> Result<(), StoreError> {
         let sql = "UPDATE outbox SET status = 'failed', last_error = $2, locked_until = NULL WHERE id = $1 AND status = 'sending'";
-        dispatch!(&self.pool, Pool, pool =>
-            sqlx::query(sql).bind(id.to_string()).bind(error).execute(pool).await?.rows_affected());
+        self.single_writes().execute(sql, &[id.into(), error.into()]).await?;
         Ok(())
     }
 
@@ -139,15 +138,14 @@ impl Store {
         let sql = format!(
             "SELECT {COLUMNS} FROM outbox WHERE ($1 IS NULL OR status = $1) AND ($2 IS NULL OR id < $2) ORDER BY id DESC LIMIT $3"
         );
-        let rows: Vec<Row> = dispatch!(&self.pool, Pool, pool => sqlx::query_as(&sql)
-            .bind(status).bind(page.after.map(|u| u.to_string())).bind(i64::from(page.limit)).fetch_all(pool).await?);
+        let args = [status.into(), page.after.into(), i64::from(page.limit).into()];
+        let rows: Vec<Row> = self.read()?.fetch_all(&sql, &args).await?;
         Ok(rows.into_iter().map(OutboxMessage::from).collect())
     }
 
     pub async fn outbox_message(&self, id: Uuid) -> Result<Option<OutboxMessage>, StoreError> {
         let sql = format!("SELECT {COLUMNS} FROM outbox WHERE id = $1");
-        let row: Option<Row> =
-            dispatch!(&self.pool, Pool, pool => sqlx::query_as(&sql).bind(id.to_string()).fetch_optional(pool).await?);
+        let row: Option<Row> = self.read()?.fetch_optional(&sql, &[id.into()]).await?;
         Ok(row.map(OutboxMessage::from))
     }
 
@@ -160,8 +158,7 @@ impl Store {
     ) -> Result<OutboxMessage, StoreError> {
         let sql = "UPDATE outbox SET status = 'queued', next_attempt_at = $2, attempts = 0 WHERE id = $1 AND status = 'failed'";
         let mut tx = self.begin_write().await?;
-        let updated = dispatch!(&mut tx, Tx, tx =>
-            sqlx::query(sql).bind(id.to_string()).bind(to_ms(now)).execute(&mut **tx).await?.rows_affected());
+        let updated = tx.execute(sql, &[id.into(), to_ms(now).into()]).await?;
         if updated == 0 {
             return Err(StoreError::NotFound);
         }
@@ -187,13 +184,8 @@ impl Store {
              AND o.id = (SELECT MAX(p.id) FROM outbox p WHERE p.invite_id = o.invite_id)",
             placeholders.join(", ")
         );
-        let rows: Vec<(String, String, i64, Option<String>)> = dispatch!(&self.pool, Pool, pool => {
-            let mut query = sqlx::query_as(&sql);
-            for id in invite_ids {
-                query = query.bind(id.to_string());
-            }
-            query.fetch_all(pool).await?
-        });
+        let args: Vec<Arg> = invite_ids.iter().map(|&id| id.into()).collect();
+        let rows: Vec<(String, String, i64, Option<String>)> = self.read()?.fetch_all(&sql, &args).await?;
         Ok(rows
             .into_iter()
             .map(|(invite_id, status, attempts, last_error)| {
@@ -205,8 +197,8 @@ impl Store {
 
     /// Messages by status, for tests and metrics.
     pub async fn count_outbox(&self, status: &str) -> Result<i64, StoreError> {
-        let n: i64 = dispatch!(&self.pool, Pool, pool =>
-            sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE status = $1").bind(status).fetch_one(pool).await?);
-        Ok(n)
+        let sql = "SELECT COUNT(*) FROM outbox WHERE status = $1";
+        let counted: Option<(i64,)> = self.read()?.fetch_optional(sql, &[status.into()]).await?;
+        Ok(counted.map_or(0, |(n,)| n))
     }
 }

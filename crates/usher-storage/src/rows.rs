@@ -148,15 +148,16 @@ impl From<GroupRow> for Group {
     }
 }
 
-/// A membership with the member's public face joined in.
-#[derive(sqlx::FromRow)]
-pub(crate) struct MemberRow {
-    user_id: String,
-    username: String,
-    display_name: String,
-    role: String,
-    joined_at: i64,
-    invite_id: Option<String>,
+record! {
+    /// A membership with the member's public face joined in.
+    pub(crate) struct MemberRow {
+        user_id: String,
+        username: String,
+        display_name: String,
+        role: String,
+        joined_at: i64,
+        invite_id: Option<String>,
+    }
 }
 
 impl From<MemberRow> for Member {

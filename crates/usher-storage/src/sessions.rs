@@ -57,17 +57,16 @@ impl Store {
 
     /// Ends a session; ending one that is already gone is not an error.
     pub async fn end_session(&self, token_hash: &TokenHash) -> Result<(), StoreError> {
-        dispatch!(&self.pool, Pool, pool =>
-            sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash.as_str()).execute(pool).await?.rows_affected());
+        let sql = "DELETE FROM sessions WHERE token_hash = $1";
+        self.single_writes().execute(sql, &[token_hash.as_str().into()]).await?;
         Ok(())
     }
 
     /// How many sessions a user has open (for tests and the admin view).
     pub async fn count_sessions(&self, user_id: Uuid) -> Result<i64, StoreError> {
-        let n: i64 = dispatch!(&self.pool, Pool, pool =>
-            sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE user_id = $1")
-                .bind(user_id.to_string()).fetch_one(pool).await?);
-        Ok(n)
+        let sql = "SELECT COUNT(*) FROM sessions WHERE user_id = $1";
+        let counted: Option<(i64,)> = self.read()?.fetch_optional(sql, &[user_id.into()]).await?;
+        Ok(counted.map_or(0, |(n,)| n))
     }
 }
 

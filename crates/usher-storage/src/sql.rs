@@ -17,7 +17,7 @@ use crate::{
 pub(crate) enum Arg<'a> {
     Text(Option<Cow<'a, str>>),
     Int(Option<i64>),
-    Bool(bool),
+    Bool(Option<bool>),
 }
 
 impl<'a> From<&'a str> for Arg<'a> {
@@ -77,6 +77,12 @@ impl From<Option<i64>> for Arg<'_> {
 
 impl From<bool> for Arg<'_> {
     fn from(b: bool) -> Self {
+        Self::Bool(Some(b))
+    }
+}
+
+impl From<Option<bool>> for Arg<'_> {
+    fn from(b: Option<bool>) -> Self {
         Self::Bool(b)
     }
 }
@@ -143,6 +149,10 @@ tuple_record!(A 0, B 1, C 2);
 tuple_record!(A 0, B 1, C 2, D 3);
 tuple_record!(A 0, B 1, C 2, D 3, E 4);
 tuple_record!(A 0, B 1, C 2, D 3, E 4, F 5);
+tuple_record!(A 0, B 1, C 2, D 3, E 4, F 5, G 6);
+tuple_record!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7);
+tuple_record!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8);
+tuple_record!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9);
 
 /// Somewhere a statement can run: a pool, a transaction, or a SQLite connection of
 /// this thread's. rusqlite's answers are ready at once (the statement ran on the
@@ -153,6 +163,12 @@ pub(crate) trait Conn: Send {
         sql: &'a str,
         args: &'a [Arg<'a>],
     ) -> impl Future<Output = Result<Option<T>, StoreError>> + Send + 'a;
+
+    fn fetch_all<'a, T: Record>(
+        &'a mut self,
+        sql: &'a str,
+        args: &'a [Arg<'a>],
+    ) -> impl Future<Output = Result<Vec<T>, StoreError>> + Send + 'a;
 
     /// Runs a statement that returns no rows; answers how many rows it changed.
     fn execute<'a>(
@@ -186,6 +202,10 @@ impl Conn for Tx {
         Ok(dispatch!(self, Tx, tx => bind_args!(sqlx::query_as::<_, T>(sql), args).fetch_optional(&mut **tx).await?))
     }
 
+    async fn fetch_all<'a, T: Record>(&'a mut self, sql: &'a str, args: &'a [Arg<'a>]) -> Result<Vec<T>, StoreError> {
+        Ok(dispatch!(self, Tx, tx => bind_args!(sqlx::query_as::<_, T>(sql), args).fetch_all(&mut **tx).await?))
+    }
+
     async fn execute<'a>(&'a mut self, sql: &'a str, args: &'a [Arg<'a>]) -> Result<u64, StoreError> {
         Ok(dispatch!(self, Tx, tx => bind_args!(sqlx::query(sql), args).execute(&mut **tx).await?.rows_affected()))
     }
@@ -198,6 +218,10 @@ impl Conn for Pool {
         args: &'a [Arg<'a>],
     ) -> Result<Option<T>, StoreError> {
         Ok(dispatch!(&*self, Pool, pool => bind_args!(sqlx::query_as::<_, T>(sql), args).fetch_optional(pool).await?))
+    }
+
+    async fn fetch_all<'a, T: Record>(&'a mut self, sql: &'a str, args: &'a [Arg<'a>]) -> Result<Vec<T>, StoreError> {
+        Ok(dispatch!(&*self, Pool, pool => bind_args!(sqlx::query_as::<_, T>(sql), args).fetch_all(pool).await?))
     }
 
     async fn execute<'a>(&'a mut self, sql: &'a str, args: &'a [Arg<'a>]) -> Result<u64, StoreError> {
@@ -217,6 +241,22 @@ impl Conn for rusqlite::Connection {
             rows.next()?.map(T::from_rusqlite).transpose()
         })();
         std::future::ready(row.map_err(StoreError::from))
+    }
+
+    fn fetch_all<'a, T: Record>(
+        &'a mut self,
+        sql: &'a str,
+        args: &'a [Arg<'a>],
+    ) -> impl Future<Output = Result<Vec<T>, StoreError>> + Send + 'a {
+        let rows = prepared(self, sql, args).and_then(|mut statement| {
+            let mut rows = statement.raw_query();
+            let mut all = Vec::new();
+            while let Some(row) = rows.next()? {
+                all.push(T::from_rusqlite(row)?);
+            }
+            Ok(all)
+        });
+        std::future::ready(rows.map_err(StoreError::from))
     }
 
     fn execute<'a>(
@@ -248,17 +288,17 @@ fn prepared<'c>(
     Ok(statement)
 }
 
-/// Where a hot path's statements run: SQLite's direct connection (`direct.rs`), or
-/// sqlx's (PostgreSQL, an in-memory SQLite database).
-pub(crate) enum Hot<D, S> {
+/// Where statements run: a SQLite file's direct connection (`direct.rs`), or sqlx's
+/// (PostgreSQL, an in-memory SQLite database).
+pub(crate) enum Via<D, S> {
     Direct(D),
     Sqlx(S),
 }
 
-/// A hot write transaction.
-pub(crate) type WriteTx = Hot<crate::direct::DirectTx, Tx>;
-/// A hot read.
-pub(crate) type ReadConn<'s> = Hot<crate::direct::Reader<'s>, Pool>;
+/// A write transaction of the hot paths (run on the writer thread).
+pub(crate) type WriteTx = Via<crate::direct::DirectTx, Tx>;
+/// A read.
+pub(crate) type ReadConn<'s> = Via<crate::direct::Reader<'s>, Pool>;
 
 impl WriteTx {
     pub(crate) async fn commit(self) -> Result<(), StoreError> {
@@ -269,7 +309,7 @@ impl WriteTx {
     }
 }
 
-impl<D, S> Conn for Hot<D, S>
+impl<D, S> Conn for Via<D, S>
 where
     D: std::ops::DerefMut<Target = rusqlite::Connection> + Send,
     S: Conn,
@@ -282,6 +322,13 @@ where
         match self {
             Self::Direct(conn) => conn.deref_mut().fetch_optional(sql, args).await,
             Self::Sqlx(conn) => conn.fetch_optional(sql, args).await,
+        }
+    }
+
+    async fn fetch_all<'a, T: Record>(&'a mut self, sql: &'a str, args: &'a [Arg<'a>]) -> Result<Vec<T>, StoreError> {
+        match self {
+            Self::Direct(conn) => conn.deref_mut().fetch_all(sql, args).await,
+            Self::Sqlx(conn) => conn.fetch_all(sql, args).await,
         }
     }
 

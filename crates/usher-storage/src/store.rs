@@ -10,7 +10,7 @@ use crate::{
     Backend, StoreError,
     backend::{Pool, SqliteDurability, Tx},
     direct::{DirectTx, Readers, WriterLock},
-    sql::{Hot, ReadConn, WriteTx},
+    sql::{ReadConn, Via, WriteTx},
     writer::WriterThread,
 };
 
@@ -63,17 +63,24 @@ impl Store {
     /// else as [`Store::begin_write`]. Run it on the writer thread (`on_writer`).
     pub(crate) async fn begin_hot_write(&self) -> Result<WriteTx, StoreError> {
         Ok(match self.readers {
-            Some(_) => Hot::Direct(DirectTx::begin(&self.writer).await?),
-            None => Hot::Sqlx(self.begin_write().await?),
+            Some(_) => Via::Direct(DirectTx::begin(&self.writer).await?),
+            None => Via::Sqlx(self.begin_write().await?),
         })
     }
 
-    /// Where a hot read runs: a SQLite file's direct connection on this thread, else
-    /// the pool.
+    /// Where a statement that writes outside a transaction runs: sqlx's pool, whose
+    /// SQLite connections wait for the write lock on their own threads (a direct
+    /// connection would wait on the request's).
+    pub(crate) fn single_writes(&self) -> Pool {
+        self.pool.clone()
+    }
+
+    /// Where a read runs: a SQLite file's direct connection on this thread, else the
+    /// pool.
     pub(crate) fn read(&self) -> Result<ReadConn<'_>, StoreError> {
         Ok(match &self.readers {
-            Some(readers) => Hot::Direct(readers.get()?),
-            None => Hot::Sqlx(self.pool.clone()),
+            Some(readers) => Via::Direct(readers.get()?),
+            None => Via::Sqlx(self.pool.clone()),
         })
     }
 

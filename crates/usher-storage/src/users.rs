@@ -13,9 +13,8 @@ use crate::{
 
 impl Store {
     pub async fn count_users(&self) -> Result<i64, StoreError> {
-        let n: i64 = dispatch!(&self.pool, Pool, pool =>
-            sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(pool).await?);
-        Ok(n)
+        let counted: Option<(i64,)> = self.read()?.fetch_optional("SELECT COUNT(*) FROM users", &[]).await?;
+        Ok(counted.map_or(0, |(n,)| n))
     }
 
     /// Creates a user outside any invite (admin-created users, the first admin).
@@ -39,8 +38,7 @@ impl Store {
 
     pub async fn user_by_username(&self, username: &str) -> Result<Option<User>, StoreError> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.username = $1");
-        let row: Option<UserRow> = dispatch!(&self.pool, Pool, pool =>
-            sqlx::query_as(&sql).bind(username).fetch_optional(pool).await?);
+        let row: Option<UserRow> = self.read()?.fetch_optional(&sql, &[username.into()]).await?;
         Ok(row.map(User::from))
     }
 
@@ -50,17 +48,15 @@ impl Store {
         let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.username = $1 OR u.email_normalized = $2");
         // Usernames are lowercase by rule, so `Alice` signs in as `alice`.
         let (username, normalized) = (login.to_lowercase(), usher_domain::account::normalize_email(login));
-        let row: Option<UserRow> = dispatch!(&self.pool, Pool, pool =>
-            sqlx::query_as(&sql).bind(&username).bind(&normalized).fetch_optional(pool).await?);
+        let row: Option<UserRow> = self.read()?.fetch_optional(&sql, &[username.into(), normalized.into()]).await?;
         Ok(row.map(User::from))
     }
 
     pub async fn list_users(&self, page: Page) -> Result<Vec<User>, StoreError> {
         let sql =
             format!("SELECT {USER_COLUMNS} FROM users u WHERE ($1 IS NULL OR u.id < $1) ORDER BY u.id DESC LIMIT $2");
-        let after = page.after.map(|id| id.to_string());
-        let rows: Vec<UserRow> = dispatch!(&self.pool, Pool, pool =>
-            sqlx::query_as(&sql).bind(&after).bind(i64::from(page.limit)).fetch_all(pool).await?);
+        let rows: Vec<UserRow> =
+            self.read()?.fetch_all(&sql, &[page.after.into(), i64::from(page.limit).into()]).await?;
         Ok(rows.into_iter().map(User::from).collect())
     }
 
@@ -80,22 +76,18 @@ impl Store {
              is_admin = COALESCE($6, is_admin), \
              disabled_at = CASE WHEN $7 IS NULL THEN disabled_at WHEN $7 THEN COALESCE(disabled_at, $8) ELSE NULL END \
              WHERE id = $1";
-        let email = patch.email.as_ref().map(|e| e.as_str().to_owned());
-        let normalized = patch.email.as_ref().map(|e| e.normalized());
-        let display_name = patch.display_name.as_ref().map(|d| d.as_str().to_owned());
+        let args = [
+            id.into(),
+            patch.email.as_ref().map(|e| e.as_str()).into(),
+            patch.email.as_ref().map(|e| e.normalized()).into(),
+            patch.display_name.as_ref().map(|d| d.as_str()).into(),
+            patch.password_hash.as_deref().into(),
+            patch.is_admin.into(),
+            patch.disabled.into(),
+            to_ms(now).into(),
+        ];
         let mut tx = self.begin_write().await?;
-        let result = dispatch!(&mut tx, Tx, tx => sqlx::query(sql)
-            .bind(id.to_string())
-            .bind(&email)
-            .bind(&normalized)
-            .bind(&display_name)
-            .bind(&patch.password_hash)
-            .bind(patch.is_admin)
-            .bind(patch.disabled)
-            .bind(to_ms(now))
-            .execute(&mut **tx)
-            .await?
-            .rows_affected());
+        let result = tx.execute(sql, &args).await?;
         if result == 0 {
             return Err(StoreError::NotFound);
         }
@@ -116,8 +108,7 @@ impl Store {
     /// Invite slots they used stay used. Returns whether the user existed.
     pub async fn delete_user(&self, id: Uuid, audit: &AuditContext) -> Result<bool, StoreError> {
         let mut tx = self.begin_write().await?;
-        let deleted = dispatch!(&mut tx, Tx, tx => sqlx::query("DELETE FROM users WHERE id = $1")
-            .bind(id.to_string()).execute(&mut **tx).await?.rows_affected());
+        let deleted = tx.execute("DELETE FROM users WHERE id = $1", &[id.into()]).await?;
         if deleted > 0 {
             audit::record(&mut tx, audit, Event::new("user.deleted", "user", id), Utc::now()).await?;
         }
