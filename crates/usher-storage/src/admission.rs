@@ -65,11 +65,8 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<User, StoreError> {
         let (invite, audit) = (invite.cloned(), audit.clone());
-        self.on_writer(move |store| async move {
-            let mut tx = store.begin_hot_write().await?;
-            let user = register_in(&mut tx, new, invite.as_ref(), session, &audit, now).await?;
-            tx.commit().await?;
-            Ok(user)
+        self.hot_write(move |tx| {
+            Box::pin(async move { register_in(tx, new, invite.as_ref(), session, &audit, now).await })
         })
         .await
     }
@@ -85,13 +82,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<(Uuid, String), StoreError> {
         let (secret, user, audit) = (secret.clone(), user.clone(), audit.clone());
-        self.on_writer(move |store| async move {
-            let mut tx = store.begin_hot_write().await?;
-            let joined = accept_invite_in(&mut tx, &secret, &user, &audit, now).await?;
-            tx.commit().await?;
-            Ok(joined)
-        })
-        .await
+        self.hot_write(move |tx| Box::pin(async move { accept_invite_in(tx, &secret, &user, &audit, now).await })).await
     }
 
     /// Uses a login link: one slot, one session on the given device, one redemption.
@@ -103,13 +94,8 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<User, StoreError> {
         let (secret, audit) = (secret.clone(), audit.clone());
-        self.on_writer(move |store| async move {
-            let mut tx = store.begin_hot_write().await?;
-            let user = redeem_login_link_in(&mut tx, &secret, session, &audit, now).await?;
-            tx.commit().await?;
-            Ok(user)
-        })
-        .await
+        self.hot_write(move |tx| Box::pin(async move { redeem_login_link_in(tx, &secret, session, &audit, now).await }))
+            .await
     }
 }
 

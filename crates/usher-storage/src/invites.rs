@@ -44,14 +44,14 @@ impl Store {
     ) -> Result<Invite, StoreError> {
         let audit = audit.clone();
         let id = self
-            .on_writer(move |store| async move {
-                let mut tx = store.begin_hot_write().await?;
-                let id = insert_invite(&mut tx, &new, &audit, now).await?;
-                if let Some(email) = email {
-                    queue_email(&mut tx, id, &email, now).await?;
-                }
-                tx.commit().await?;
-                Ok(id)
+            .hot_write(move |tx| {
+                Box::pin(async move {
+                    let id = insert_invite(tx, &new, &audit, now).await?;
+                    if let Some(email) = email {
+                        queue_email(tx, id, &email, now).await?;
+                    }
+                    Ok(id)
+                })
             })
             .await?;
         self.invite_by_id(id).await?.ok_or(StoreError::NotFound)

@@ -7,11 +7,11 @@
 //! in-memory database) at least waits only for its own statements here, not behind
 //! every request being served (docs/PERFORMANCE.md).
 
-use std::future::Future;
+use std::{future::Future, pin::Pin};
 
 use tokio::{runtime, sync::oneshot};
 
-use crate::{Store, StoreError};
+use crate::{Store, StoreError, sql::WriteTx};
 
 /// A single-threaded runtime on its own OS thread; stops when dropped.
 #[derive(Debug)]
@@ -35,11 +35,30 @@ impl WriterThread {
     }
 }
 
+/// The work of a hot write transaction, borrowing it.
+pub(crate) type InTx<'t, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 't>>;
+
 impl Store {
+    /// Runs `work` in one hot write transaction (`Store::begin_hot_write`) on the writer
+    /// thread, and commits if it succeeds; dropped uncommitted, it rolls back.
+    pub(crate) async fn hot_write<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        F: for<'t> FnOnce(&'t mut WriteTx) -> InTx<'t, T> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.on_writer(move |store| async move {
+            let mut tx = store.begin_hot_write().await?;
+            let done = work(&mut tx).await?;
+            tx.commit().await?;
+            Ok(done)
+        })
+        .await
+    }
+
     /// Runs `work` — a whole write transaction — on the writer thread (SQLite), or right
     /// here (PostgreSQL, whose server schedules its own writers). Once started it
     /// finishes even if the caller goes away, so a write is never cut off halfway.
-    pub(crate) async fn on_writer<T, Fut>(&self, work: impl FnOnce(Store) -> Fut) -> Result<T, StoreError>
+    async fn on_writer<T, Fut>(&self, work: impl FnOnce(Store) -> Fut) -> Result<T, StoreError>
     where
         Fut: Future<Output = Result<T, StoreError>> + Send + 'static,
         T: Send + 'static,
