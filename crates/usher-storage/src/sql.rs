@@ -1,6 +1,7 @@
 //! One statement, either driver: a query written against [`Conn`] runs through sqlx
-//! (PostgreSQL, and SQLite's colder paths) and through rusqlite on the calling thread
-//! (SQLite's hot paths, see `direct.rs`) from the same SQL text, binds and row type.
+//! (PostgreSQL; SQLite's writes outside the hot transactions) and through rusqlite on
+//! the calling thread (a SQLite file's reads and hot transactions, see `direct.rs`),
+//! from the same SQL text, binds and row type.
 
 use std::{borrow::Cow, future::Future};
 

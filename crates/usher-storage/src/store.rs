@@ -60,7 +60,7 @@ impl Store {
     }
 
     /// A write transaction for the hot paths: on a SQLite file's direct connection,
-    /// else as [`Store::begin_write`]. Run it on the writer thread (`on_writer`).
+    /// else as [`Store::begin_write`]. For `Store::hot_write`, on the writer thread.
     pub(crate) async fn begin_hot_write(&self) -> Result<WriteTx, StoreError> {
         Ok(match self.readers {
             Some(_) => Via::Direct(DirectTx::begin(&self.writer).await?),
