@@ -10,7 +10,7 @@ use crate::{
     Backend, StoreError,
     backend::{Pool, SqliteDurability, Tx},
     direct::{DirectTx, Readers, WriterLock},
-    sql::{ReadConn, Via, WriteTx},
+    sql::{Conn, ReadConn, Via, WriteTx},
     writer::WriterThread,
 };
 
@@ -125,9 +125,13 @@ impl Store {
         self.pool.migrator().iter().map(|m| m.version).max().unwrap_or_default()
     }
 
-    /// A round trip to the database, for `/readyz`.
+    /// A round trip to the database, for `/readyz`: through sqlx's pool, and on a
+    /// SQLite file through the direct connections too (reads go there).
     pub async fn ping(&self) -> Result<(), StoreError> {
         dispatch!(&self.pool, Pool, pool => sqlx::query("SELECT 1").execute(pool).await?.rows_affected());
+        if self.readers.is_some() {
+            let _: Option<(i64,)> = self.read()?.fetch_optional("SELECT 1", &[]).await?;
+        }
         Ok(())
     }
 
