@@ -1,5 +1,5 @@
 //! The two backends: how each connects, migrates and opens a write transaction.
-//! Everything else is shared SQL, run through [`dispatch!`].
+//! Everything else is shared SQL, run through the `Conn` trait (`sql.rs`).
 
 use std::{str::FromStr, time::Duration};
 
@@ -7,7 +7,7 @@ use sqlx::{
     PgPool, Postgres, Sqlite, SqlitePool, Transaction,
     migrate::Migrator,
     postgres::{PgConnectOptions, PgPoolOptions},
-    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions},
 };
 
 use tokio::sync::OwnedMutexGuard;
@@ -67,6 +67,19 @@ pub enum SqliteDurability {
     /// per commit, which bounds write throughput by the disk's fsync rate).
     PowerLoss,
 }
+
+impl SqliteDurability {
+    /// The `synchronous` pragma that gives it, for every SQLite connection Usher opens.
+    pub(crate) fn synchronous(self) -> &'static str {
+        match self {
+            Self::Process => "NORMAL",
+            Self::PowerLoss => "FULL",
+        }
+    }
+}
+
+/// How long a SQLite connection waits for a lock another holds before failing.
+pub(crate) const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A connection pool of either backend.
 #[derive(Debug, Clone)]
@@ -131,15 +144,11 @@ impl Pool {
             Backend::Sqlite => {
                 // WAL lets readers run beside the one writer; the busy timeout makes a
                 // second writer wait for the lock instead of failing.
-                let synchronous = match durability {
-                    SqliteDurability::Process => SqliteSynchronous::Normal,
-                    SqliteDurability::PowerLoss => SqliteSynchronous::Full,
-                };
                 let options = SqliteConnectOptions::from_str(url)?
                     .create_if_missing(true)
                     .journal_mode(SqliteJournalMode::Wal)
-                    .synchronous(synchronous)
-                    .busy_timeout(Duration::from_secs(10))
+                    .pragma("synchronous", durability.synchronous())
+                    .busy_timeout(SQLITE_BUSY_TIMEOUT)
                     .foreign_keys(true);
                 let mode = url_param(url, "mode");
                 let in_memory = url.contains(":memory:") || mode == Some("memory");

@@ -13,7 +13,6 @@ use std::{
     ops::{Deref, DerefMut},
     path::{Path, PathBuf},
     sync::{Arc, Mutex as SyncMutex},
-    time::Duration,
 };
 
 use rusqlite::{Connection, OpenFlags};
@@ -21,7 +20,7 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use crate::{
     StoreError,
-    backend::{ACQUIRE_TIMEOUT, SqliteDurability},
+    backend::{ACQUIRE_TIMEOUT, SQLITE_BUSY_TIMEOUT, SqliteDurability},
 };
 
 /// How to open another connection to the database file.
@@ -47,13 +46,9 @@ impl SqliteFile {
             false => OpenFlags::SQLITE_OPEN_READ_WRITE,
         };
         let conn = Connection::open_with_flags(&self.path, access | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
-        conn.busy_timeout(Duration::from_secs(10))?;
+        conn.busy_timeout(SQLITE_BUSY_TIMEOUT)?;
         conn.pragma_update(None, "foreign_keys", true)?;
-        let synchronous = match self.durability {
-            SqliteDurability::Process => "NORMAL",
-            SqliteDurability::PowerLoss => "FULL",
-        };
-        conn.pragma_update(None, "synchronous", synchronous)?;
+        conn.pragma_update(None, "synchronous", self.durability.synchronous())?;
         conn.pragma_update(None, "cache_size", -512)?;
         conn.set_prepared_statement_cache_capacity(64);
         Ok(conn)

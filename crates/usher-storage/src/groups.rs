@@ -8,7 +8,7 @@ use crate::{
     audit::{self, AuditContext, Event},
     model::{Group, GroupPatch, Member, NewGroup, Page},
     rows::{GROUP_COLUMNS, GroupRow, MemberRow, to_ms},
-    sql::{Conn, Record},
+    sql::{self, Conn, Record},
 };
 
 const MEMBER_SELECT: &str = "SELECT u.id AS user_id, u.username, u.display_name, m.role, m.joined_at, m.invite_id \
@@ -160,8 +160,7 @@ impl Store {
             return Err(StoreError::NotFound);
         }
         let sql = "SELECT COUNT(*) FROM memberships WHERE group_id = $1 AND role = $2";
-        let top_left: Option<(i64,)> = tx.fetch_optional(sql, &[group_id.into(), top_role.into()]).await?;
-        if top_left.is_none_or(|(n,)| n == 0) {
+        if sql::count(&mut tx, sql, &[group_id.into(), top_role.into()]).await? == 0 {
             return Err(StoreError::LastTopMember);
         }
         let event = match role {

@@ -12,7 +12,7 @@ use crate::{
     audit::{self, AuditContext, Event},
     model::Page,
     rows::{from_ms, parse_id, to_ms},
-    sql::{Arg, Conn, record},
+    sql::{self, Arg, Conn, record},
 };
 
 /// One outgoing message.
@@ -197,8 +197,6 @@ impl Store {
 
     /// Messages by status, for tests and metrics.
     pub async fn count_outbox(&self, status: &str) -> Result<i64, StoreError> {
-        let sql = "SELECT COUNT(*) FROM outbox WHERE status = $1";
-        let counted: Option<(i64,)> = self.read()?.fetch_optional(sql, &[status.into()]).await?;
-        Ok(counted.map_or(0, |(n,)| n))
+        sql::count(&mut self.read()?, "SELECT COUNT(*) FROM outbox WHERE status = $1", &[status.into()]).await
     }
 }

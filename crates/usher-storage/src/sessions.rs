@@ -9,7 +9,7 @@ use crate::{
     audit::{self, AuditContext, Event},
     model::{NewSession, User},
     rows::{USER_COLUMNS, UserRow, to_ms},
-    sql::Conn,
+    sql::{self, Conn},
 };
 
 impl Store {
@@ -64,9 +64,7 @@ impl Store {
 
     /// How many sessions a user has open (for tests and the admin view).
     pub async fn count_sessions(&self, user_id: Uuid) -> Result<i64, StoreError> {
-        let sql = "SELECT COUNT(*) FROM sessions WHERE user_id = $1";
-        let counted: Option<(i64,)> = self.read()?.fetch_optional(sql, &[user_id.into()]).await?;
-        Ok(counted.map_or(0, |(n,)| n))
+        sql::count(&mut self.read()?, "SELECT COUNT(*) FROM sessions WHERE user_id = $1", &[user_id.into()]).await
     }
 }
 

@@ -179,6 +179,12 @@ pub(crate) trait Conn: Send {
     ) -> impl Future<Output = Result<u64, StoreError>> + Send + 'a;
 }
 
+/// The number a `SELECT COUNT(*) …` answers.
+pub(crate) async fn count<'a>(conn: &'a mut impl Conn, sql: &'a str, args: &'a [Arg<'a>]) -> Result<i64, StoreError> {
+    let counted: Option<(i64,)> = conn.fetch_optional(sql, args).await?;
+    Ok(counted.map_or(0, |(n,)| n))
+}
+
 /// Binds `args` to a sqlx query, in order.
 macro_rules! bind_args {
     ($query:expr, $args:expr) => {{

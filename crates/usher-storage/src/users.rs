@@ -8,13 +8,12 @@ use crate::{
     audit::{self, AuditContext, Event},
     model::{NewUser, Page, User, UserPatch},
     rows::{USER_COLUMNS, UserRow, to_ms},
-    sql::Conn,
+    sql::{self, Conn},
 };
 
 impl Store {
     pub async fn count_users(&self) -> Result<i64, StoreError> {
-        let counted: Option<(i64,)> = self.read()?.fetch_optional("SELECT COUNT(*) FROM users", &[]).await?;
-        Ok(counted.map_or(0, |(n,)| n))
+        sql::count(&mut self.read()?, "SELECT COUNT(*) FROM users", &[]).await
     }
 
     /// Creates a user outside any invite (admin-created users, the first admin).
