@@ -7,7 +7,7 @@
 //!
 //! These are the hot write transactions: each is written once against [`Conn`] and
 //! runs on SQLite's direct connection on the writer thread, or through sqlx
-//! (`Store::begin_hot_write`).
+//! (`Store::hot_write`).
 
 use chrono::{DateTime, Utc};
 use usher_domain::invite::{InviteKind, InviteStatus};
