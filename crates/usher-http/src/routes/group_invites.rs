@@ -45,10 +45,15 @@ pub(crate) async fn manager(state: &AppState, authed: Authed, group_id: &str) ->
     Ok(access)
 }
 
-/// One of this group's invites, or 404.
+/// One of this group's invites, for every action on one (read, redemptions, revoke,
+/// resend, copy link): 404 for another group's, 403 for one granting a role above the
+/// caller's — what they may not create, they may not renew, read or take the link of.
 pub(crate) async fn find(state: &AppState, access: &Access, invite_id: &str) -> ApiResult<Invite> {
     let id = Uuid::parse_str(invite_id).map_err(|_| ApiError::NotFound)?;
-    state.store.invite_in_scope(InviteScope::group(access.group.id), id).await?.ok_or(ApiError::NotFound)
+    let invite =
+        state.store.invite_in_scope(InviteScope::group(access.group.id), id).await?.ok_or(ApiError::NotFound)?;
+    access.require_rank(state, invite.role.as_deref().unwrap_or_default())?;
+    Ok(invite)
 }
 
 /// A group code (no `email`) or an email invitation (`email`).
@@ -190,7 +195,8 @@ async fn create_code(
     Err(ApiError::internal("could not draw a free invite code"))
 }
 
-/// The group's invites, newest first; active ones unless `status=all`.
+/// The group's invites, newest first; active ones unless `status=all`; none granting a role
+/// above the caller's.
 #[utoipa::path(
     get,
     path = LIST_PATH,
@@ -212,6 +218,9 @@ pub(crate) async fn list(
     let (active, page, now) = (query.active_only(true)?, query.page()?, Utc::now());
     let rows = state.store.list_invites(InviteScope::group(access.group.id), active, page, now).await?;
     let mut list = Paginated::new(rows, page, |i| i.id, |i| InviteView::new(i, &state.settings, now));
+    // Invites above the caller's role are not theirs to see (a code's link is its secret);
+    // the cursor still follows the rows read, so a page may come back short.
+    list.items.retain(|i| access.ranks_at_least(&state, i.role.as_deref().unwrap_or_default()));
     list.items = InviteView::with_deliveries(list.items, &state.store).await?;
     Ok(Json(list))
 }
@@ -224,7 +233,7 @@ pub(crate) async fn list(
     params(("group_id" = Uuid, Path), ("invite_id" = Uuid, Path)),
     responses(
         (status = 200, body = InviteView),
-        (status = 403, description = "Managers only (`forbidden`)"),
+        (status = 403, description = "Managers only, and never an invite granting a role above their own (`forbidden`)"),
         (status = 404, description = "No such group or invite (`not_found`)"),
     ),
 )]
@@ -246,7 +255,7 @@ pub(crate) async fn read(
     params(("group_id" = Uuid, Path), ("invite_id" = Uuid, Path)),
     responses(
         (status = 204, description = "Revoked"),
-        (status = 403, description = "Managers only (`forbidden`)"),
+        (status = 403, description = "Managers only, and never an invite granting a role above their own (`forbidden`)"),
         (status = 404, description = "No such group or invite (`not_found`)"),
     ),
 )]
@@ -278,7 +287,7 @@ pub struct RedemptionView {
     params(("group_id" = Uuid, Path), ("invite_id" = Uuid, Path), ListQuery),
     responses(
         (status = 200, body = Paginated<RedemptionView>),
-        (status = 403, description = "Managers only (`forbidden`)"),
+        (status = 403, description = "Managers only, and never an invite granting a role above their own (`forbidden`)"),
         (status = 404, description = "No such group or invite (`not_found`)"),
     ),
 )]

@@ -68,17 +68,28 @@ impl Access {
         }
     }
 
-    /// `role` must be configured and not above the caller's own.
+    /// Whether the caller may grant `role`, or see and act on what carries it (an
+    /// invite, a member): never above their own role. Every such action asks here.
+    pub fn ranks_at_least(&self, state: &AppState, role: &str) -> bool {
+        state.settings.roles.may_grant(&self.role, role)
+    }
+
+    /// 403 unless [`Access::ranks_at_least`] `role`.
+    pub fn require_rank(&self, state: &AppState, role: &str) -> ApiResult<()> {
+        if self.ranks_at_least(state, role) {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden("Nobody may grant, or act on, a role above their own."))
+        }
+    }
+
+    /// `role`, given by the caller, must be configured and not above their own.
     pub fn check_grant(&self, state: &AppState, field: &str, role: &str) -> ApiResult<()> {
         let roles = &state.settings.roles;
         if roles.rank(role).is_none() {
             return Err(ApiError::field(field, format!("must be one of: {}", roles.names().join(", "))));
         }
-        if roles.may_grant(&self.role, role) {
-            Ok(())
-        } else {
-            Err(ApiError::forbidden("Nobody may grant a role above their own."))
-        }
+        self.require_rank(state, role)
     }
 }
 
@@ -316,10 +327,12 @@ async fn members(
     Ok(Json(Paginated::new(members, page, |m| m.user.id, |m| MemberView::from(m))))
 }
 
-/// The target member's current role, or 404.
+/// The member to act on and their current role: 404 for none, 403 for one above the
+/// caller (oneself never is).
 async fn target_role(state: &AppState, access: &Access, user_id: &str) -> ApiResult<(Uuid, String)> {
     let user_id = Uuid::parse_str(user_id).map_err(|_| ApiError::NotFound)?;
     let role = state.store.role_in(access.group.id, user_id).await?.ok_or(ApiError::NotFound)?;
+    access.require_rank(state, &role)?;
     Ok((user_id, role))
 }
 
@@ -357,10 +370,9 @@ pub(crate) async fn change_role(
 ) -> ApiResult<Json<RoleChanged>> {
     let access = Access::load(&state, &group_id, authed).await?;
     access.require_manager(&state)?;
-    let (user_id, current) = target_role(&state, &access, &user_id).await?;
-    // Neither the new role nor the member's current one may be above the caller's.
+    let (user_id, _) = target_role(&state, &access, &user_id).await?;
+    // The member's current role is checked by `target_role`; the new one here.
     access.check_grant(&state, "role", &body.role)?;
-    access.check_grant(&state, "role", &current)?;
     let top = state.settings.roles.top();
     state.store.change_membership(access.group.id, user_id, Some(&body.role), top, &access.audit).await?;
     tracing::info!(group_id = %access.group.id, %user_id, "member role changed");
@@ -386,11 +398,10 @@ pub(crate) async fn remove_member(
     ApiPath((group_id, user_id)): ApiPath<(String, String)>,
 ) -> ApiResult<StatusCode> {
     let access = Access::load(&state, &group_id, authed).await?;
-    let (user_id, current) = target_role(&state, &access, &user_id).await?;
+    let (user_id, _) = target_role(&state, &access, &user_id).await?;
     if user_id != access.user.id {
-        // Removing someone else: a manager, and not someone above oneself.
+        // Removing someone else is for managers (`target_role` refused anyone above).
         access.require_manager(&state)?;
-        access.check_grant(&state, "user_id", &current)?;
     }
     state.store.change_membership(access.group.id, user_id, None, state.settings.roles.top(), &access.audit).await?;
     tracing::info!(group_id = %access.group.id, %user_id, "member removed");

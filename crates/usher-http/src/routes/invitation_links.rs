@@ -100,7 +100,7 @@ async fn renew(
     responses(
         (status = 200, body = InviteView),
         (status = 400, description = "Not an email invitation (`not_applicable`)"),
-        (status = 403, description = "Managers only (`forbidden`)"),
+        (status = 403, description = "Managers only, and never an invite granting a role above their own (`forbidden`)"),
         (status = 404, description = "No such group or invite (`not_found`)"),
         (status = 409, description = "Resent as often as allowed (`resend_limit_reached`)"),
         (status = 410, description = "The invitation is no longer active"),
@@ -136,7 +136,7 @@ pub struct InvitationLink {
     responses(
         (status = 200, body = InvitationLink),
         (status = 400, description = "Not an email invitation (`not_applicable`)"),
-        (status = 403, description = "Managers only (`forbidden`)"),
+        (status = 403, description = "Managers only, and never an invite granting a role above their own (`forbidden`)"),
         (status = 404, description = "No such group or invite (`not_found`)"),
         (status = 410, description = "The invitation is no longer active"),
     ),

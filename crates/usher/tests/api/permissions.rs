@@ -5,11 +5,12 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::harness::{TestApp, assert_problem};
+use crate::harness::{PageClient, TestApp, assert_problem};
 
 on_both_backends!(
     every_group_endpoint_answers_each_role_as_specified,
-    a_group_admin_cannot_reach_another_groups_invites_by_id
+    a_group_admin_cannot_reach_another_groups_invites_by_id,
+    a_manager_cannot_see_or_act_on_an_invite_above_their_role,
 );
 
 /// One endpoint: method, path (`{g}` group, `{c}` code invite, `{e}` email invitation,
@@ -176,4 +177,55 @@ async fn a_group_admin_cannot_reach_another_groups_invites_by_id(app: TestApp) {
     }
     assert_eq!(read_a().await, before, "group A's invites are untouched");
     assert_eq!(app.store.queued_emails(invitation_id.parse().unwrap()).await.unwrap().len(), 1, "no resend queued");
+}
+
+/// The owner invites a co-owner by email and shares an owner code. The group's admin may
+/// not create such invites, so neither may they read, renew, resend, revoke or list them
+/// (a fresh token would let them register as an owner): every route and page answers
+/// 403 and the invites stay as they were.
+async fn a_manager_cannot_see_or_act_on_an_invite_above_their_role(app: TestApp) {
+    let (owner, _) = app.signed_in("olive").await;
+    let (admin, _) = app.signed_in("adam").await;
+    let group = app.create_group(&owner, "Ranks").await;
+    let code = app.group_invite(&owner, &group, json!({"role": "admin"})).await;
+    assert_eq!(app.accept(&admin, code["code"].as_str().unwrap()).await.0, StatusCode::CREATED);
+    let invitation = app.group_invite(&owner, &group, json!({"email": "co-owner@example.com", "role": "owner"})).await;
+    let owner_code = app.group_invite(&owner, &group, json!({"role": "owner"})).await;
+    let ids = [invitation["id"].as_str().unwrap(), owner_code["id"].as_str().unwrap()];
+    let read = async || {
+        let (_, list) = app.get(&format!("/groups/{group}/invites?status=all"), Some(&owner)).await;
+        let queued = app.store.queued_emails(ids[0].parse().unwrap()).await.unwrap().len();
+        let items = list["items"].as_array().unwrap().iter();
+        (items.map(|i| (i["id"].clone(), i["status"].clone())).collect::<Vec<_>>(), queued)
+    };
+    let before = read().await;
+
+    for id in ids {
+        for (method, suffix) in [
+            (Method::POST, "/link"),
+            (Method::POST, "/resend"),
+            (Method::GET, ""),
+            (Method::GET, "/redemptions"),
+            (Method::DELETE, ""),
+        ] {
+            let path = format!("/groups/{group}/invites/{id}{suffix}");
+            let (status, body) = app.request(method.clone(), &path, Some(&admin), Some(&json!({}))).await;
+            assert_problem(status, &body, StatusCode::FORBIDDEN, "forbidden");
+        }
+    }
+    let (status, list) = app.get(&format!("/groups/{group}/invites?status=all"), Some(&admin)).await;
+    assert_eq!(status, StatusCode::OK);
+    let listed: Vec<&str> = list["items"].as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap()).collect();
+    assert_eq!(listed, [code["id"].as_str().unwrap()], "only the invite at the admin's own rank is listed");
+
+    // The pages go through the same operations.
+    let pages = PageClient::signed_in(&app, &admin).await;
+    let invite_page = format!("/groups/{group}/invites/{}", ids[0]);
+    assert_eq!(pages.post(&format!("{invite_page}/link"), &[]).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(pages.get(&invite_page).await.status, StatusCode::FORBIDDEN);
+    assert!(!pages.get(&format!("/groups/{group}")).await.html.contains(ids[1]), "the owner code is not shown");
+
+    assert_eq!(read().await, before, "the invites and their mail are untouched");
+    let (status, _) = app.get(&format!("/invites/{}", invitation["token"].as_str().unwrap()), None).await;
+    assert_eq!(status, StatusCode::OK, "the invitation's link was not replaced");
 }
