@@ -1,5 +1,5 @@
 //! Sessions at the edge: minting a token, reading it back from `Authorization:
-//! Bearer` or the `usher_session` cookie, and the cookie itself.
+//! Bearer` or the `usher_session` cookie ([`Credential`]), and the cookie itself.
 
 use axum::{
     extract::FromRequestParts,
@@ -54,14 +54,39 @@ fn cookie_header(state: &AppState, value: &str, max_age: cookie::time::Duration)
     HeaderValue::from_str(&cookie.to_string()).expect("cookie is valid header text")
 }
 
-/// The session token a request presents, bearer first.
-fn presented_token(headers: &HeaderMap) -> Option<String> {
-    let bearer = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
-        .map(|t| t.trim().to_owned());
-    bearer.or_else(|| cookie(headers, SESSION_COOKIE))
+/// The session token a request presents, and how: what signs the request in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Credential {
+    /// `Authorization: Bearer <token>`: a browser never attaches one on its own.
+    Bearer(String),
+    /// The `usher_session` cookie, which a browser sends with any request, forged ones
+    /// too: unsafe API calls signed in by it need the CSRF header (`csrf::guard_api`).
+    Cookie(String),
+}
+
+impl Credential {
+    /// The one decision of what signs a request in, for the session reader and the CSRF
+    /// guard alike: a bearer token when `Authorization` carries one, else the cookie.
+    /// Any other `Authorization` (a proxy's `Basic`, say) signs nobody in.
+    pub fn of(headers: &HeaderMap) -> Option<Self> {
+        let bearer = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, token)| token.trim())
+            .filter(|token| !token.is_empty());
+        match bearer {
+            Some(token) => Some(Self::Bearer(token.to_owned())),
+            None => cookie(headers, SESSION_COOKIE).map(Self::Cookie),
+        }
+    }
+
+    fn token(&self) -> &str {
+        match self {
+            Self::Bearer(token) | Self::Cookie(token) => token,
+        }
+    }
 }
 
 /// The value of the request's cookie `name`, if it sent one.
@@ -102,8 +127,8 @@ impl FromRequestParts<AppState> for Authed {
 
 /// The user of the session a request presents, if any (pages that also serve visitors).
 pub async fn signed_in(headers: &HeaderMap, state: &AppState) -> Result<Option<(User, TokenHash)>, StoreError> {
-    let Some(token) = presented_token(headers) else { return Ok(None) };
-    let token_hash = TokenHash::of(&token);
+    let Some(credential) = Credential::of(headers) else { return Ok(None) };
+    let token_hash = TokenHash::of(credential.token());
     Ok(state.store.session_user(&token_hash, Utc::now()).await?.map(|user| (user, token_hash)))
 }
 

@@ -8,7 +8,7 @@ use axum::{
     Form,
     body::Body,
     extract::{FromRequest, Request},
-    http::{HeaderMap, HeaderValue, Method, StatusCode, header::AUTHORIZATION},
+    http::{HeaderMap, HeaderValue, Method, StatusCode},
     middleware::Next,
     response::{IntoResponse, Response},
 };
@@ -19,7 +19,7 @@ use usher_domain::token::{Token, TokenHash};
 use utoipa::ToSchema;
 
 use crate::{
-    auth::session,
+    auth::session::{self, Credential},
     error::{ApiError, ForbiddenCode},
     extract::{MAX_BODY, has_encoded_nul},
     routes,
@@ -70,12 +70,14 @@ fn cookie_value(headers: &HeaderMap) -> Option<String> {
 
 /// Cookie-authenticated unsafe calls to the API must come from Usher's own pages: they
 /// carry the form token in `X-CSRF-Token` (pages expose it in
-/// `<meta name="usher-csrf">`), compared like a form's. Calls with `Authorization:
-/// Bearer` are exempt: another site cannot make a browser send that header.
+/// `<meta name="usher-csrf">`), compared like a form's. Calls signed in by a bearer
+/// token are exempt: another site cannot make a browser send one. Whether the cookie
+/// is what signs a call in is [`Credential::of`]'s decision, the session reader's own,
+/// so another `Authorization` (a proxy's `Basic`) exempts nothing.
 pub async fn guard_api(req: Request, next: Next) -> Response {
     let headers = req.headers();
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    let by_cookie = session::cookie(headers, session::SESSION_COOKIE).is_some() && !headers.contains_key(AUTHORIZATION);
+    let by_cookie = matches!(Credential::of(headers), Some(Credential::Cookie(_)));
     if unsafe_method && by_cookie && routes::is_api(req.uri().path()) {
         let submitted = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default();
         if !verify(headers, submitted) {

@@ -13,6 +13,7 @@ on_both_backends!(
     registration_invites_are_created_shown_and_revoked,
     users_and_login_links_are_managed,
     api_calls_made_by_cookie_need_the_csrf_header,
+    a_cookie_call_needs_the_csrf_header_whatever_other_authorization_it_carries,
     unknown_pages_answer_a_page,
 );
 
@@ -245,6 +246,29 @@ async fn api_calls_made_by_cookie_need_the_csrf_header(app: TestApp) {
     assert_eq!(registration_invites(&app).await.len(), 2);
     // The token is in the pages, for their scripts.
     assert!(admin.get("/admin").await.html.contains(&format!("<meta name=\"usher-csrf\" content=\"{}\">", admin.csrf)));
+}
+
+/// A browser behind a Basic-auth proxy attaches `Authorization: Basic …` to every
+/// request, forged ones too: when the cookie is what signs the call in, the CSRF header
+/// is still required. A bearer token is what signs a call in whenever one is sent.
+async fn a_cookie_call_needs_the_csrf_header_whatever_other_authorization_it_carries(app: TestApp) {
+    let admin = PageClient::signed_in(&app, &app.admin_token).await;
+    let url = format!("{}/admin/invites", app.api);
+    let body = json!({"description": "by cookie"});
+    let call = |authorization: &str| {
+        admin.request(Method::POST, &url).header(header::AUTHORIZATION, authorization.to_owned()).json(&body).send()
+    };
+    for basic in ["Basic cHJveHk6c2VjcmV0", "Digest username=\"proxy\"", "Bearer"] {
+        let refused = call(basic).await.unwrap();
+        let status = refused.status();
+        assert_problem(status, &refused.json().await.unwrap(), StatusCode::FORBIDDEN, "forbidden");
+    }
+    assert!(registration_invites(&app).await.is_empty(), "a refused call created an invite");
+    let by_bearer = call(&format!("Bearer {}", app.admin_token)).await.unwrap();
+    assert_eq!(by_bearer.status(), StatusCode::CREATED, "a bearer call needs no CSRF header");
+    let bad_bearer = call("Bearer not-a-session").await.unwrap();
+    assert_eq!(bad_bearer.status(), StatusCode::UNAUTHORIZED, "a bad bearer token is not saved by the cookie");
+    assert_eq!(registration_invites(&app).await.len(), 1);
 }
 
 async fn unknown_pages_answer_a_page(app: TestApp) {
