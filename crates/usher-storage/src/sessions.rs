@@ -68,6 +68,11 @@ impl Store {
     }
 }
 
+/// Ends every session of a user inside the caller's transaction; answers how many.
+pub(crate) async fn end_sessions_of(tx: &mut impl Conn, user_id: Uuid) -> Result<u64, StoreError> {
+    tx.execute("DELETE FROM sessions WHERE user_id = $1", &[user_id.into()]).await
+}
+
 /// Records the device (or refreshes it: a device is known by the client's own uuid)
 /// and inserts the session, inside the caller's transaction.
 pub(crate) async fn insert_session(

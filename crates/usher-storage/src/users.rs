@@ -8,6 +8,7 @@ use crate::{
     audit::{self, AuditContext, Event},
     model::{NewUser, Page, User, UserPatch},
     rows::{USER_COLUMNS, UserRow, to_ms},
+    sessions::end_sessions_of,
     sql::{self, Conn},
 };
 
@@ -90,6 +91,13 @@ impl Store {
         if result == 0 {
             return Err(StoreError::NotFound);
         }
+        // Disabling or a new password ends every session for good (deleted, not hidden:
+        // re-enabling brings none back).
+        let sessions_ended = if patch.disabled == Some(true) || patch.password_hash.is_some() {
+            end_sessions_of(&mut tx, id).await?
+        } else {
+            0
+        };
         // Which fields changed, never their secret values.
         let details = serde_json::json!({
             "email": patch.email.as_ref().map(|e| e.as_str()),
@@ -97,6 +105,7 @@ impl Store {
             "password_changed": patch.password_hash.is_some(),
             "is_admin": patch.is_admin,
             "disabled": patch.disabled,
+            "sessions_ended": sessions_ended,
         });
         audit::record(&mut tx, audit, Event::new("user.updated", "user", id).details(details), now).await?;
         tx.commit().await?;

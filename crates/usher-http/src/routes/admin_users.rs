@@ -128,13 +128,16 @@ pub struct UserUpdate {
     pub(crate) email: Option<String>,
     #[schema(min_length = 1, max_length = 100)]
     pub(crate) display_name: Option<String>,
+    /// A new password; ends the user's sessions.
     #[schema(min_length = 8, max_length = 256)]
     pub(crate) password: Option<String>,
     pub(crate) is_admin: Option<bool>,
+    /// `true` disables and ends the user's sessions; `false` enables (no session returns).
     pub(crate) disabled: Option<bool>,
 }
 
-/// Changes a user: email, name, password, admin flag, disabled (which ends their sessions).
+/// Changes a user: email, name, password, admin flag, disabled. Disabling, or setting a
+/// password, ends every session of the user; re-enabling brings none back.
 #[utoipa::path(
     patch,
     path = ONE_PATH,

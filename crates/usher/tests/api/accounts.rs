@@ -16,6 +16,7 @@ on_both_backends!(
     only_admins_reach_admin_routes,
     disabled_accounts_cannot_sign_in,
     admins_manage_users,
+    disabling_a_user_or_setting_their_password_ends_their_sessions,
 );
 
 async fn sign_in_by_username_or_any_case_email(app: TestApp) {
@@ -121,7 +122,6 @@ async fn disabled_accounts_cannot_sign_in(app: TestApp) {
     assert_problem(status, &body, StatusCode::FORBIDDEN, "forbidden");
     app.request(reqwest::Method::PATCH, "/admin/users/nina", Some(&app.admin_token), Some(&json!({"disabled": false})))
         .await;
-    assert_eq!(app.get("/me", Some(&session)).await.0, StatusCode::OK);
     assert_eq!(app.redeem_login_link(&link).await.0, StatusCode::OK, "the refused redemption used nothing");
 }
 
@@ -185,4 +185,34 @@ async fn registration_policy(backend: Backend) {
         let invite = app.invite(&code).await;
         assert_eq!(invite["uses"], u64::from(with_invite == StatusCode::CREATED), "{policy:?}");
     }
+}
+
+/// Disabling ends every session for good (re-enabling brings none back), and so does an
+/// admin's setting of a new password.
+async fn disabling_a_user_or_setting_their_password_ends_their_sessions(app: TestApp) {
+    let patch = async |body: serde_json::Value| {
+        let (status, user) =
+            app.request(reqwest::Method::PATCH, "/admin/users/rita", Some(&app.admin_token), Some(&body)).await;
+        assert_eq!(status, StatusCode::OK, "{user}");
+    };
+    let (first, id) = app.signed_in("rita").await;
+    let second = app.redeem_login_link(app.create_login_link("rita").await["token"].as_str().unwrap()).await.1;
+    let second = second["session_token"].as_str().unwrap().to_owned();
+    patch(json!({"disabled": true})).await;
+    assert_eq!(app.store.count_sessions(id.parse().unwrap()).await.unwrap(), 0, "deleted, not hidden");
+    patch(json!({"disabled": false})).await;
+    for session in [&first, &second] {
+        let (status, body) = app.get("/me", Some(session)).await;
+        assert_problem(status, &body, StatusCode::UNAUTHORIZED, "unauthenticated");
+    }
+
+    let (status, fresh) = app.redeem_login_link(app.create_login_link("rita").await["token"].as_str().unwrap()).await;
+    assert_eq!(status, StatusCode::OK, "{fresh}");
+    let fresh = fresh["session_token"].as_str().unwrap();
+    assert_eq!(app.get("/me", Some(fresh)).await.0, StatusCode::OK);
+    patch(json!({"password": "a brand new password"})).await;
+    let (status, body) = app.get("/me", Some(fresh)).await;
+    assert_problem(status, &body, StatusCode::UNAUTHORIZED, "unauthenticated");
+    let login = json!({"login": "rita", "password": "a brand new password"});
+    assert_eq!(app.post("/auth/login", None, login).await.0, StatusCode::OK, "the new password works");
 }
