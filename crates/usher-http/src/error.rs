@@ -27,6 +27,14 @@ impl FieldError {
     }
 }
 
+/// A group named by a refusal (`last_owner` when deleting or disabling a user).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ProblemGroup {
+    pub id: uuid::Uuid,
+    pub name: String,
+    pub slug: String,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     #[error("the request is invalid")]
@@ -43,6 +51,9 @@ pub enum ApiError {
     InviteNotFound,
     #[error("{1}")]
     Conflict(ConflictCode, String),
+    /// `last_owner`, naming the groups the user is the only top-role member of.
+    #[error("First give someone else the top role in: {}.", names(.0))]
+    LastOwnerOf(Vec<ProblemGroup>),
     #[error("the invite is no longer active")]
     Gone(InviteStatus),
     #[error("This link was replaced by a newer one; use the latest invitation.")]
@@ -131,6 +142,7 @@ impl ApiError {
             Self::NotFound => (StatusCode::NOT_FOUND, "not_found"),
             Self::InviteNotFound => (StatusCode::NOT_FOUND, "invite_not_found"),
             Self::Conflict(code, _) => (StatusCode::CONFLICT, code.code()),
+            Self::LastOwnerOf(_) => (StatusCode::CONFLICT, ConflictCode::LastOwner.code()),
             Self::Gone(status) => (
                 StatusCode::GONE,
                 match status {
@@ -175,6 +187,16 @@ pub struct Problem<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Vec<FieldError>>)]
     errors: Option<&'a [FieldError]>,
+    /// With `last_owner` when deleting or disabling a user: the groups they are the
+    /// only top-role member of (others must hold that role first).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<ProblemGroup>>)]
+    groups: Option<&'a [ProblemGroup]>,
+}
+
+/// `Name (slug), …` for a sentence.
+fn names(groups: &[ProblemGroup]) -> String {
+    groups.iter().map(|g| format!("{} ({})", g.name, g.slug)).collect::<Vec<_>>().join(", ")
 }
 
 impl IntoResponse for ApiError {
@@ -191,6 +213,10 @@ impl IntoResponse for ApiError {
             code,
             errors: match &self {
                 Self::Invalid(errors) => Some(errors),
+                _ => None,
+            },
+            groups: match &self {
+                Self::LastOwnerOf(groups) => Some(groups),
                 _ => None,
             },
         };
@@ -236,6 +262,9 @@ impl From<StoreError> for ApiError {
             StoreError::LastTopMember => {
                 Self::conflict(ConflictCode::LastOwner, "The group must keep at least one member of the top role.")
             }
+            StoreError::LastTopMemberOf(groups) => Self::LastOwnerOf(
+                groups.into_iter().map(|g| ProblemGroup { id: g.id, name: g.name, slug: g.slug }).collect(),
+            ),
             StoreError::SlugTaken => Self::conflict(ConflictCode::SlugTaken, "That slug is taken."),
             StoreError::ExternalIdTaken => {
                 Self::conflict(ConflictCode::ExternalIdTaken, "Another group has that external id.")

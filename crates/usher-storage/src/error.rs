@@ -1,5 +1,7 @@
 use usher_domain::invite::InviteStatus;
 
+use crate::model::GroupRef;
+
 /// What can go wrong below the HTTP edge. The HTTP crate maps each to a SPEC code.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -25,6 +27,10 @@ pub enum StoreError {
     ResendLimitReached,
     #[error("the group must keep at least one member of the top role")]
     LastTopMember,
+    /// The user is the only enabled top-role member of these groups, which have other
+    /// members: deleting or disabling them would leave those groups without one.
+    #[error("the user is the last top-role member of {} group(s)", .0.len())]
+    LastTopMemberOf(Vec<GroupRef>),
     #[error("the slug is taken")]
     SlugTaken,
     #[error("the external id is taken")]

@@ -6,8 +6,8 @@ use uuid::Uuid;
 use crate::{
     Store, StoreError,
     audit::{self, AuditContext, Event},
-    model::{Group, GroupPatch, Member, NewGroup, Page},
-    rows::{GROUP_COLUMNS, GroupRow, MemberRow, to_ms},
+    model::{Group, GroupPatch, GroupRef, Member, NewGroup, Page},
+    rows::{GROUP_COLUMNS, GroupRow, MemberRow, parse_id, to_ms},
     sql::{self, Conn, Record},
 };
 
@@ -114,8 +114,7 @@ impl Store {
     /// Deletes a group with its memberships and invitations.
     pub async fn delete_group(&self, id: Uuid, audit: &AuditContext) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
-        tx.execute("DELETE FROM groups WHERE id = $1", &[id.into()]).await?;
-        audit::record(&mut tx, audit, Event::new("group.deleted", "group", id).in_group(Some(id)), Utc::now()).await?;
+        delete_group_in(&mut tx, id, audit, serde_json::json!({}), Utc::now()).await?;
         tx.commit().await
     }
 
@@ -202,6 +201,62 @@ impl Record for GroupRowWithRole {
 pub(crate) async fn lock_group(tx: &mut impl Conn, group_id: Uuid) -> Result<(), StoreError> {
     let locked = tx.execute("UPDATE groups SET id = id WHERE id = $1", &[group_id.into()]).await?;
     if locked == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+}
+
+/// Deletes a group (its memberships and invites go by cascade) and records it.
+async fn delete_group_in(
+    tx: &mut impl Conn,
+    id: Uuid,
+    audit: &AuditContext,
+    details: serde_json::Value,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    tx.execute("DELETE FROM groups WHERE id = $1", &[id.into()]).await?;
+    audit::record(tx, audit, Event::new("group.deleted", "group", id).in_group(Some(id)).details(details), now).await
+}
+
+/// What a user's leaving the instance (`deleting`) or being disabled does to their
+/// groups, inside that transaction: refuses with [`StoreError::LastTopMemberOf`] while
+/// they are the only enabled `top_role` member of a group others belong to; when
+/// deleting, deletes the groups they alone belong to. Locks each of their groups first,
+/// in id order (so two of these cannot deadlock), so that a concurrent removal, disabling
+/// or demotion of a group's other top-role member waits and then sees this one.
+pub(crate) async fn release_groups_of(
+    tx: &mut impl Conn,
+    user_id: Uuid,
+    top_role: &str,
+    deleting: bool,
+    audit: &AuditContext,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let sql = "SELECT group_id FROM memberships WHERE user_id = $1 ORDER BY group_id";
+    let groups: Vec<(String,)> = tx.fetch_all(sql, &[user_id.into()]).await?;
+    for (group_id,) in &groups {
+        match lock_group(tx, parse_id(group_id)).await {
+            // A group deleted meanwhile needs no lock.
+            Ok(()) | Err(StoreError::NotFound) => {}
+            Err(err) => return Err(err),
+        }
+    }
+    let others = "FROM memberships o WHERE o.group_id = m.group_id AND o.user_id <> $1";
+    let sql = format!(
+        "SELECT g.id, g.name, g.slug FROM memberships m JOIN groups g ON g.id = m.group_id          WHERE m.user_id = $1 AND m.role = $2 AND EXISTS (SELECT 1 {others})          AND NOT EXISTS (SELECT 1 {others} AND o.role = $2              AND EXISTS (SELECT 1 FROM users u WHERE u.id = o.user_id AND u.disabled_at IS NULL))          ORDER BY g.name, g.id"
+    );
+    let stranded: Vec<(String, String, String)> = tx.fetch_all(&sql, &[user_id.into(), top_role.into()]).await?;
+    if !stranded.is_empty() {
+        let groups = stranded.into_iter().map(|(id, name, slug)| GroupRef { id: parse_id(&id), name, slug });
+        return Err(StoreError::LastTopMemberOf(groups.collect()));
+    }
+    if deleting {
+        let sql =
+            format!("SELECT m.group_id FROM memberships m WHERE m.user_id = $1 AND NOT EXISTS (SELECT 1 {others})");
+        let alone: Vec<(String,)> = tx.fetch_all(&sql, &[user_id.into()]).await?;
+        for (group_id,) in alone {
+            let details = serde_json::json!({"with_user": user_id});
+            delete_group_in(tx, parse_id(&group_id), audit, details, now).await?;
+        }
+    }
+    Ok(())
 }
 
 pub(crate) async fn insert_membership(

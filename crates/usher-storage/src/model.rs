@@ -31,6 +31,14 @@ pub struct UserSummary {
     pub display_name: String,
 }
 
+/// A group named in an answer: which one, in words a person knows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupRef {
+    pub id: Uuid,
+    pub name: String,
+    pub slug: String,
+}
+
 #[derive(Debug)]
 pub struct NewUser {
     pub username: Username,

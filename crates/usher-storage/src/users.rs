@@ -6,6 +6,7 @@ use uuid::Uuid;
 use crate::{
     Store, StoreError,
     audit::{self, AuditContext, Event},
+    groups::release_groups_of,
     model::{NewUser, Page, User, UserPatch},
     rows::{USER_COLUMNS, UserRow, to_ms},
     sessions::end_sessions_of,
@@ -60,11 +61,13 @@ impl Store {
         Ok(rows.into_iter().map(User::from).collect())
     }
 
-    /// Applies a patch; `NotFound` when the user does not exist.
+    /// Applies a patch; `NotFound` when the user does not exist. Disabling a group's
+    /// only enabled `top_role` member is refused ([`StoreError::LastTopMemberOf`]).
     pub async fn update_user(
         &self,
         id: Uuid,
         patch: UserPatch,
+        top_role: &str,
         audit: &AuditContext,
         now: DateTime<Utc>,
     ) -> Result<User, StoreError> {
@@ -87,6 +90,9 @@ impl Store {
             to_ms(now).into(),
         ];
         let mut tx = self.begin_write().await?;
+        if patch.disabled == Some(true) {
+            release_groups_of(&mut tx, id, top_role, false, audit, now).await?;
+        }
         let result = tx.execute(sql, &args).await?;
         if result == 0 {
             return Err(StoreError::NotFound);
@@ -112,13 +118,17 @@ impl Store {
         self.user_by_id(id).await?.ok_or(StoreError::NotFound)
     }
 
-    /// Deletes a user with their sessions, devices and login links (by cascade).
-    /// Invite slots they used stay used. Returns whether the user existed.
-    pub async fn delete_user(&self, id: Uuid, audit: &AuditContext) -> Result<bool, StoreError> {
+    /// Deletes a user with their sessions, devices, memberships and login links (by
+    /// cascade), and the groups they alone belong to; refused while they are a group's
+    /// only enabled `top_role` member ([`StoreError::LastTopMemberOf`]). Invite slots
+    /// they used stay used. Returns whether the user existed.
+    pub async fn delete_user(&self, id: Uuid, top_role: &str, audit: &AuditContext) -> Result<bool, StoreError> {
+        let now = Utc::now();
         let mut tx = self.begin_write().await?;
+        release_groups_of(&mut tx, id, top_role, true, audit, now).await?;
         let deleted = tx.execute("DELETE FROM users WHERE id = $1", &[id.into()]).await?;
         if deleted > 0 {
-            audit::record(&mut tx, audit, Event::new("user.deleted", "user", id), Utc::now()).await?;
+            audit::record(&mut tx, audit, Event::new("user.deleted", "user", id), now).await?;
         }
         tx.commit().await?;
         Ok(deleted > 0)

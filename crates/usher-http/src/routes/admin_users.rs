@@ -147,7 +147,8 @@ pub struct UserUpdate {
     responses(
         (status = 200, body = UserView),
         (status = 404, description = "No such user (`not_found`)"),
-        (status = 409, description = "`email_taken`"),
+        (status = 409, description = "`email_taken`; `last_owner` when disabling the only top-role member of a group \
+            others belong to (the problem's `groups` names each)"),
     ),
 )]
 pub(crate) async fn update(
@@ -172,11 +173,12 @@ pub(crate) async fn update(
         None => None,
     };
     let patch = UserPatch { email, display_name, password_hash, is_admin: body.is_admin, disabled: body.disabled };
-    let updated = state.store.update_user(user.id, patch, &ip.audit(Some(&admin)), Utc::now()).await?;
+    let top = state.settings.roles.top();
+    let updated = state.store.update_user(user.id, patch, top, &ip.audit(Some(&admin)), Utc::now()).await?;
     Ok(Json(UserView::from(&updated)))
 }
 
-/// Deletes a user, their sessions and memberships.
+/// Deletes a user, their sessions and memberships, and the groups they alone belong to.
 #[utoipa::path(
     delete,
     path = ONE_PATH,
@@ -186,6 +188,8 @@ pub(crate) async fn update(
         (status = 204, description = "Deleted"),
         (status = 400, description = "An admin cannot delete themselves (`invalid_request`)"),
         (status = 404, description = "No such user (`not_found`)"),
+        (status = 409, description = "The only top-role member of a group others belong to (`last_owner`; the \
+            problem's `groups` names each)"),
     ),
 )]
 pub(crate) async fn remove(
@@ -198,7 +202,7 @@ pub(crate) async fn remove(
     if user.id == admin.id {
         return Err(ApiError::field("username", "you cannot delete yourself"));
     }
-    state.store.delete_user(user.id, &ip.audit(Some(&admin))).await?;
+    state.store.delete_user(user.id, state.settings.roles.top(), &ip.audit(Some(&admin))).await?;
     tracing::info!(user_id = %user.id, "user deleted");
     Ok(StatusCode::NO_CONTENT)
 }

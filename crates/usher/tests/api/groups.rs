@@ -13,6 +13,7 @@ on_both_backends!(
     roles_never_rise_above_their_grantor_and_a_top_member_stays,
     groups_are_found_by_external_id_and_validated,
     group_and_member_lists_are_paginated,
+    deleting_or_disabling_a_groups_last_owner_is_refused,
 );
 
 async fn a_group_code_admits_its_holder_with_the_preset_role(app: TestApp) {
@@ -214,4 +215,62 @@ async fn group_and_member_lists_are_paginated(app: TestApp) {
     assert_eq!(read["members"].as_array().unwrap().len(), 3, "reading the group embeds every member");
     let (status, problem) = app.get("/groups?limit=201", Some(&owner)).await;
     assert_problem(status, &problem, StatusCode::BAD_REQUEST, "invalid_request");
+}
+
+/// Deleting or disabling a user who is a group's only (enabled) owner is refused with
+/// 409 `last_owner` naming that group, until another member holds the role; a group
+/// whose only member is deleted goes with them; two owners deleted at once leave one.
+async fn deleting_or_disabling_a_groups_last_owner_is_refused(app: TestApp) {
+    let admin = Some(app.admin_token.as_str());
+    let disable = async |name: &str, disabled: bool| {
+        let path = format!("/admin/users/{name}");
+        app.request(Method::PATCH, &path, admin, Some(&json!({"disabled": disabled}))).await
+    };
+    let owners = async |group: &str| {
+        app.count(&format!("SELECT COUNT(*) FROM memberships WHERE group_id = '{group}' AND role = 'owner'")).await
+    };
+    let (olga, _) = app.signed_in("olga").await;
+    let (bea, bea_id) = app.signed_in("bea").await;
+    let (cleo, _) = app.signed_in("cleo").await;
+    let shared = app.create_group(&olga, "Shared").await;
+    app.join_as(&olga, &shared, &bea, "member").await;
+    let co_owned = app.create_group(&olga, "Co-owned").await;
+    app.join_as(&olga, &co_owned, &cleo, "owner").await;
+    let (_, detail) = app.get(&format!("/groups/{shared}"), Some(&olga)).await;
+    let named = json!([{"id": shared, "name": "Shared", "slug": detail["slug"]}]);
+
+    let (status, body) = app.delete("/admin/users/olga", admin).await;
+    assert_problem(status, &body, StatusCode::CONFLICT, "last_owner");
+    assert_eq!(body["groups"], named, "only the group that would be left without an owner");
+    let (status, body) = disable("olga", true).await;
+    assert_problem(status, &body, StatusCode::CONFLICT, "last_owner");
+    assert_eq!(body["groups"], named);
+    assert_eq!(app.get("/me", Some(&olga)).await.0, StatusCode::OK, "olga is untouched");
+
+    // A disabled owner cannot act, so does not count; an enabled one does.
+    assert_eq!(app.set_role(&olga, &shared, &bea_id, "owner").await.0, StatusCode::OK);
+    assert_eq!(disable("bea", true).await.0, StatusCode::OK);
+    let (status, body) = app.delete("/admin/users/olga", admin).await;
+    assert_problem(status, &body, StatusCode::CONFLICT, "last_owner");
+    assert_eq!(disable("bea", false).await.0, StatusCode::OK);
+    assert_eq!(app.delete("/admin/users/olga", admin).await.0, StatusCode::NO_CONTENT);
+    assert_eq!((owners(&shared).await, owners(&co_owned).await), (1, 1));
+
+    // Alone in a group: it is deleted with them.
+    let (solo, _) = app.signed_in("solo").await;
+    let alone = app.create_group(&solo, "Alone").await;
+    assert_eq!(app.delete("/admin/users/solo", admin).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(app.count(&format!("SELECT COUNT(*) FROM groups WHERE id = '{alone}'")).await, 0);
+
+    // Both owners deleted at once: one is refused.
+    let (xena, _) = app.signed_in("xena").await;
+    let (yuri, _) = app.signed_in("yuri").await;
+    let pair = app.create_group(&xena, "Pair").await;
+    app.join_as(&xena, &pair, &yuri, "owner").await;
+    app.join_as(&xena, &pair, &cleo, "member").await;
+    let (x, y) = tokio::join!(app.delete("/admin/users/xena", admin), app.delete("/admin/users/yuri", admin));
+    let mut statuses = [x.0, y.0];
+    statuses.sort();
+    assert_eq!(statuses, [StatusCode::NO_CONTENT, StatusCode::CONFLICT], "{x:?} {y:?}");
+    assert_eq!(owners(&pair).await, 1);
 }

@@ -142,6 +142,7 @@ pub struct DisableForm {
         (status = 303, description = "Done: back to the users"),
         (status = 400, description = "An admin cannot disable themselves"),
         (status = 404, description = "No such user"),
+        (status = 409, description = "The only top-role member of a group: the page names the groups"),
     ),
 )]
 pub async fn set_disabled(
@@ -176,7 +177,8 @@ pub async fn confirm_delete(
     match api::find_user(&state, &username).await {
         Ok(user) => {
             let text = format!(
-                "{} (@{}) loses their account, sessions and group memberships. This cannot be undone.",
+                "{} (@{}) loses their account, sessions and group memberships; groups only they belong to \
+                 are deleted. This cannot be undone.",
                 user.display_name, user.username
             );
             pages::confirm(&state, &headers, "Delete this user?", &text, "Delete", USERS)
@@ -196,6 +198,7 @@ pub async fn confirm_delete(
         (status = 303, description = "Deleted: back to the users"),
         (status = 400, description = "An admin cannot delete themselves"),
         (status = 404, description = "No such user"),
+        (status = 409, description = "The only top-role member of a group: the page names the groups"),
     ),
 )]
 pub async fn delete(

@@ -28,6 +28,13 @@ impl TestApp {
         invite
     }
 
+    /// `token`'s user joins through a code `manager` creates for `role`; panics unless 201.
+    pub async fn join_as(&self, manager: &str, group_id: &str, token: &str, role: &str) {
+        let code = self.group_invite(manager, group_id, json!({"role": role})).await;
+        let (status, body) = self.accept(token, code["code"].as_str().unwrap()).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+
     pub async fn accept(&self, token: &str, code_or_token: &str) -> (StatusCode, Value) {
         self.post(&format!("/invites/{code_or_token}/accept"), Some(token), json!({})).await
     }
