@@ -56,12 +56,16 @@ fn cookie_header(state: &AppState, value: &str, max_age: cookie::time::Duration)
 
 /// The session token a request presents, bearer first.
 fn presented_token(headers: &HeaderMap) -> Option<String> {
-    let bearer = headers
+    bearer(headers).or_else(|| cookie(headers, SESSION_COOKIE))
+}
+
+/// The token of an `Authorization: Bearer …` header.
+pub fn bearer(headers: &HeaderMap) -> Option<String> {
+    headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
-        .map(|t| t.trim().to_owned());
-    bearer.or_else(|| cookie(headers, SESSION_COOKIE))
+        .map(|t| t.trim().to_owned())
 }
 
 /// The value of the request's cookie `name`, if it sent one.

@@ -13,6 +13,7 @@ on_both_backends!(
     roles_never_rise_above_their_grantor_and_a_top_member_stays,
     groups_are_found_by_external_id_and_validated,
     group_and_member_lists_are_paginated,
+    a_generated_slug_that_is_taken_is_retried_not_refused,
 );
 
 async fn a_group_code_admits_its_holder_with_the_preset_role(app: TestApp) {
@@ -214,4 +215,30 @@ async fn group_and_member_lists_are_paginated(app: TestApp) {
     assert_eq!(read["members"].as_array().unwrap().len(), 3, "reading the group embeds every member");
     let (status, problem) = app.get("/groups?limit=201", Some(&owner)).await;
     assert_problem(status, &problem, StatusCode::BAD_REQUEST, "invalid_request");
+}
+
+/// A group made from a name alone gets a generated slug; when that one is taken Usher
+/// tries a longer one, never a 409 the caller did not cause. Here every four-character
+/// suffix of `book-club-` is taken first, so the first try always collides.
+async fn a_generated_slug_that_is_taken_is_retried_not_refused(app: TestApp) {
+    let (owner, _) = app.signed_in("olive").await;
+    let chars = "abcdefghjkmnpqrstuvwxyz23456789"; // the alphabet of `Slug::suffix`
+    let values = chars.chars().map(|c| format!("('{c}')")).collect::<Vec<_>>().join(", ");
+    let suffix = "a.ch || b.ch || c.ch || d.ch";
+    app.execute_sql(&format!(
+        "WITH s(ch) AS (VALUES {values}) \
+         INSERT INTO groups (id, name, slug, metadata, created_at) \
+         SELECT 'taken-' || {suffix}, 'Book Club', 'book-club-' || {suffix}, '{{}}', 0 FROM s a, s b, s c, s d"
+    ))
+    .await;
+    assert_eq!(app.count("SELECT COUNT(*) FROM groups").await, 31_i64.pow(4));
+    for _ in 0..3 {
+        let (status, group) = app.post("/groups", Some(&owner), json!({"name": "Book Club"})).await;
+        assert_eq!(status, StatusCode::CREATED, "{group}");
+        assert!(group["slug"].as_str().unwrap().starts_with("book-club-"), "{group}");
+    }
+    // A slug the caller chose is theirs: taken is still 409.
+    let (status, body) =
+        app.post("/groups", Some(&owner), json!({"name": "Book Club", "slug": "book-club-abcd"})).await;
+    assert_problem(status, &body, StatusCode::CONFLICT, "slug_taken");
 }
