@@ -1,6 +1,8 @@
 //! Groups: names, slugs, the application's external ids, and the limits on group
 //! invitations.
 
+use rand::Rng;
+
 use crate::Invalid;
 
 /// 1–100 printable characters.
@@ -52,10 +54,22 @@ impl Slug {
         if base.is_empty() { Self(format!("group-{suffix}")) } else { Self(format!("{base}-{suffix}")) }
     }
 
+    /// `len` random characters to append to a name's slug: lowercase letters and digits
+    /// without look-alikes (no `i`, `l`, `o`, `0`, `1`).
+    pub fn suffix(rng: &mut impl Rng, len: usize) -> String {
+        const CHARS: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
+        (0..len).map(|_| CHARS[rng.gen_range(0..CHARS.len())] as char).collect()
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
 }
+
+/// Suffix lengths of a generated slug, tried in turn while the slug is taken: four
+/// characters keep it short (923,521 per name, so namesakes do collide); twelve
+/// (31^12, about 8·10^17) put another collision out of reach.
+pub const SUFFIX_LENGTHS: [usize; 4] = [4, 6, 8, 12];
 
 /// The application's own id for what a group stands for: 1–200 printable characters.
 pub fn parse_external_id(input: &str) -> Result<String, Invalid> {
@@ -93,6 +107,10 @@ mod tests {
         assert_eq!(Slug::from_name(&name, "x7k2").as_str(), "the-smiths-tree-x7k2");
         assert_eq!(Slug::from_name(&GroupName::parse("ÉÉ").unwrap(), "ab").as_str(), "group-ab");
         let long = GroupName::parse(&"word ".repeat(20)).unwrap();
-        assert!(Slug::parse(Slug::from_name(&long, "abcd").as_str()).is_ok());
+        for len in SUFFIX_LENGTHS {
+            let suffix = Slug::suffix(&mut rand::thread_rng(), len);
+            assert_eq!(suffix.len(), len);
+            assert!(Slug::parse(Slug::from_name(&long, &suffix).as_str()).is_ok(), "{len}");
+        }
     }
 }

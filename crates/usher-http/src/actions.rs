@@ -112,7 +112,7 @@ pub async fn redeem_login_link(
     let (session_token, session) = session::mint(state, device, now);
     let secret = Secret::Token(TokenHash::of(token.trim()));
     let user = state.store.redeem_login_link(&secret, session, audit, now).await?;
-    tracing::info!(user_id = %user.id, "login link redeemed");
+    tracing::debug!(user_id = %user.id, "login link redeemed");
     metrics::redeemed(InviteKind::LoginLink.as_str());
     Ok((user, session_token))
 }
@@ -179,7 +179,7 @@ pub async fn register(
     let now = Utc::now();
     let (token, session) = session::mint(state, device, now);
     let user = state.store.register(new, invite.as_ref(), session, audit, now).await?;
-    tracing::info!(user_id = %user.id, "user registered");
+    tracing::debug!(user_id = %user.id, "user registered");
     if let Some(kind) = kind {
         metrics::redeemed(kind.as_str());
     }
@@ -224,7 +224,7 @@ pub async fn accept_invite(
     now: DateTime<Utc>,
 ) -> Result<(uuid::Uuid, String), StoreError> {
     let (group_id, role) = state.store.accept_invite(secret, user, audit, now).await?;
-    tracing::info!(%group_id, user_id = %user.id, invite_id = %invite.id, "invite accepted");
+    tracing::debug!(%group_id, user_id = %user.id, invite_id = %invite.id, "invite accepted");
     metrics::redeemed(invite.kind.as_str());
     Ok((group_id, role))
 }

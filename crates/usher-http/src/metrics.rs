@@ -10,13 +10,15 @@ use std::{
 
 use axum::{
     extract::{MatchedPath, Request, State},
-    http::{HeaderValue, header},
+    http::{HeaderMap, HeaderValue, Method, header},
     middleware::Next,
     response::{IntoResponse, Response},
 };
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
-use crate::AppState;
+use usher_domain::token::TokenHash;
+
+use crate::{AppState, auth::session, error::ApiError};
 
 /// Latency buckets in seconds: 0.5 ms to 10 s.
 const BUCKETS: &[f64] = &[0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0];
@@ -71,11 +73,19 @@ fn category(route: &str) -> &'static str {
     }
 }
 
-/// Counts and times every request by category, method and status.
+/// The method as a label: the standard ones by name, any other `other`. Clients may
+/// invent methods without end, and every label value is a series kept for good.
+fn method_label(method: &Method) -> &'static str {
+    const KNOWN: [&str; 9] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE"];
+    KNOWN.into_iter().find(|known| *known == method.as_str()).unwrap_or("other")
+}
+
+/// Counts and times every request by category (of its route template; `unmatched`
+/// when none), method and status: every label from a closed set.
 pub async fn track(request: Request, next: Next) -> Response {
     let route = request.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned());
     let category = route.as_deref().map_or("unmatched", category);
-    let method = request.method().as_str().to_owned();
+    let method = method_label(request.method());
     let started = Instant::now();
     let response = next.run(request).await;
     let status = response.status().as_u16().to_string();
@@ -97,21 +107,33 @@ pub fn redeemed(kind: &'static str) {
     path = "/metrics",
     tag = "ops",
     security(()),
-    responses((status = 200, description = "Prometheus text format", content_type = "text/plain", body = String)),
+    responses(
+        (status = 200, description = "Prometheus text format", content_type = "text/plain", body = String),
+        (status = 401, description = "`metrics_token` is set and the request does not carry it as a bearer token"),
+    ),
 )]
-pub async fn render(State(state): State<AppState>) -> Response {
+pub async fn render(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+    if let Some(expected) = &state.settings.metrics_token {
+        // Comparing digests keeps the comparison's timing independent of the secret.
+        let presented = session::bearer(&headers).unwrap_or_default();
+        if presented.is_empty() || TokenHash::of(&presented) != *expected {
+            return Err(ApiError::Unauthenticated);
+        }
+    }
     let pool = state.store.pool_use();
     metrics::gauge!("usher_db_connections", "state" => "in_use").set(f64::from(pool.size - pool.idle));
     metrics::gauge!("usher_db_connections", "state" => "idle").set(f64::from(pool.idle));
     metrics::gauge!("usher_db_connections_max").set(f64::from(pool.max));
     let mut response = handle().render().into_response();
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4"));
-    response
+    Ok(response)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::category;
+    use axum::http::Method;
+
+    use super::{category, method_label};
 
     #[test]
     fn route_templates_fall_into_the_specs_categories() {
@@ -122,5 +144,12 @@ mod tests {
         assert_eq!(category("/api/v1/groups/{group_id}/invites"), "groups");
         assert_eq!(category("/healthz"), "ops");
         assert_eq!(category("/join/{code}"), "pages");
+    }
+
+    #[test]
+    fn invented_methods_are_other() {
+        assert_eq!(method_label(&Method::PATCH), "PATCH");
+        assert_eq!(method_label(&Method::from_bytes(b"M000123X").unwrap()), "other");
+        assert_eq!(method_label(&Method::from_bytes(b"get").unwrap()), "other");
     }
 }

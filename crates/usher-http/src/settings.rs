@@ -3,7 +3,7 @@
 use chrono::Duration;
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
-use usher_domain::{group, role::Roles};
+use usher_domain::{group, role::Roles, token::TokenHash};
 
 use crate::limits::RateLimitSettings;
 
@@ -43,6 +43,9 @@ pub struct Settings {
     pub rate_limits: RateLimitSettings,
     /// Peers whose `X-Forwarded-For` names the client (reverse proxies).
     pub trusted_proxies: Vec<IpNet>,
+    /// The digest of `metrics_token` (only the digest is kept, so no `Debug` shows the
+    /// secret): when set, `/metrics` answers only requests bearing the token.
+    pub metrics_token: Option<TokenHash>,
 }
 
 impl Settings {
@@ -65,6 +68,7 @@ impl Settings {
             retention_days: 30,
             rate_limits: RateLimitSettings::default(),
             trusted_proxies: Vec::new(),
+            metrics_token: None,
         }
     }
 

@@ -7,6 +7,9 @@ use std::{
     path::{Path, PathBuf},
 };
 
+mod env;
+
+pub use env::unknown_env;
 use figment::{
     Figment,
     providers::{Env, Format, Toml},
@@ -16,6 +19,7 @@ use std::time::Duration;
 use usher_domain::{
     account::{Email, Username},
     role::Roles,
+    token::TokenHash,
 };
 
 use lettre::message::Mailbox;
@@ -85,6 +89,8 @@ pub struct Config {
     pub admin_email: String,
     /// `text` (default) or `json` log lines.
     pub log_format: LogFormat,
+    /// When set, `/metrics` answers only `Authorization: Bearer <metrics_token>`.
+    pub metrics_token: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
@@ -150,6 +156,7 @@ impl Default for Config {
             admin_username: "admin".to_owned(),
             admin_email: "admin@localhost.localdomain".to_owned(),
             log_format: LogFormat::Text,
+            metrics_token: None,
         }
     }
 }
@@ -176,7 +183,9 @@ impl Config {
         if path.is_some() && !file.exists() {
             return Err(ConfigError::new("config", format!("{} does not exist", file.display())));
         }
-        let figment = Figment::new().merge(Toml::file(file)).merge(Env::prefixed("USHER_").filter(is_config_key));
+        // Only variables that name a key: a platform may set others (see `unknown_env`).
+        let env = Env::prefixed(env::PREFIX).filter(|key| env::keys().iter().any(|k| key == *k));
+        let figment = Figment::new().merge(Toml::file(file)).merge(env);
         let config: Self = figment.extract().map_err(|err| {
             let key = if err.path.is_empty() { "config".to_owned() } else { err.path.join(".") };
             let source = err.metadata.as_ref().map(|m| format!(" (from {})", m.name)).unwrap_or_default();
@@ -239,6 +248,9 @@ impl Config {
         }
         Username::parse(&self.admin_username).map_err(|e| ConfigError::new("admin_username", e.message))?;
         Email::parse(&self.admin_email).map_err(|e| ConfigError::new("admin_email", e.message))?;
+        if self.metrics_token.as_ref().is_some_and(|t| t.len() < 16 || !t.bytes().all(|b| b.is_ascii_graphic())) {
+            return Err(ConfigError::new("metrics_token", "must be at least 16 visible ASCII characters"));
+        }
         Ok(())
     }
 
@@ -298,6 +310,7 @@ impl Config {
                 invite_writes_per_minute: self.rate_limit_invite_writes_per_minute,
             },
             trusted_proxies: self.trusted_proxies().unwrap_or_default(),
+            metrics_token: self.metrics_token.as_deref().map(TokenHash::of),
             ..Settings::new(self.public_url())
         }
     }
@@ -305,11 +318,6 @@ impl Config {
 
 fn positive(key: &str, value: u32) -> Result<(), ConfigError> {
     if value == 0 { Err(ConfigError::new(key, "must be at least 1")) } else { Ok(()) }
-}
-
-/// `USHER_*` variables that are not configuration (the test suite's, the log filter).
-fn is_config_key(key: &figment::value::UncasedStr) -> bool {
-    !["test_postgres_url", "require_browser", "log", "bench_postgres_url"].iter().any(|k| key == *k)
 }
 
 /// Hides the password of `scheme://user:password@host` URLs.
@@ -344,6 +352,7 @@ impl fmt::Debug for Config {
             .field("cleanup_schedule", &self.cleanup_schedule)
             .field("retention_days", &self.retention_days)
             .field("trusted_proxies", &self.trusted_proxies)
+            .field("metrics_token", &self.metrics_token.as_ref().map(|_| "***"))
             .finish_non_exhaustive()
     }
 }
@@ -364,8 +373,15 @@ mod tests {
     fn passwords_are_redacted() {
         assert_eq!(redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
         assert_eq!(redact("smtp://h:25"), "smtp://h:25");
-        let config = Config { database_url: Some("postgres://u:hunter2@h/db".into()), ..Config::default() };
+        let config = Config {
+            database_url: Some("postgres://u:hunter2@h/db".into()),
+            metrics_token: Some("correct-horse-battery-staple".into()),
+            ..Config::default()
+        };
         assert!(!format!("{config:?}").contains("hunter2"));
+        assert!(
+            !format!("{config:?}").contains("correct-horse") && !format!("{:?}", config.settings()).contains("correct")
+        );
     }
 
     #[test]
@@ -379,7 +395,8 @@ mod tests {
 
     #[test]
     fn bad_values_name_their_key() {
-        let cases: [(&str, Config); 8] = [
+        let cases: [(&str, Config); 9] = [
+            ("metrics_token", Config { metrics_token: Some("short".into()), ..Config::default() }),
             ("mail_transport", Config { mail_transport: "smtp://bad host:x".into(), ..Config::default() }),
             ("mail_from", Config { mail_from: "nobody".into(), ..Config::default() }),
             ("cleanup_schedule", Config { cleanup_schedule: "every day".into(), ..Config::default() }),

@@ -1,6 +1,6 @@
 //! The `usher` command: serve (the default), migrate, and the admin's rescue tools.
 
-use std::{path::PathBuf, process::ExitCode};
+use std::{io::IsTerminal, path::PathBuf, process::ExitCode};
 
 use chrono::{Duration, Utc};
 use clap::{Parser, Subcommand};
@@ -82,6 +82,10 @@ fn main() -> ExitCode {
         }
     };
     init_tracing(config.log_format);
+    let ignored = usher::config::unknown_env();
+    if !ignored.is_empty() {
+        tracing::warn!(variables = %ignored.join(", "), "ignoring environment variables that name no configuration key");
+    }
     let runtime = tokio::runtime::Runtime::new().expect("the tokio runtime starts");
     match runtime.block_on(run(cli.command.unwrap_or(Command::Serve), config)) {
         Ok(()) => ExitCode::SUCCESS,
@@ -97,6 +101,9 @@ type AnyError = Box<dyn std::error::Error + Send + Sync>;
 async fn run(command: Command, config: Config) -> Result<(), AnyError> {
     match command {
         Command::Serve => {
+            if config.metrics_token.is_none() && !config.bind.ip().is_loopback() {
+                tracing::warn!(bind = %config.bind, "/metrics is open to whoever reaches this address (see metrics_token)");
+            }
             let listener = TcpListener::bind(config.bind).await?;
             usher::serve(config, listener, shutdown_signal()).await
         }
@@ -169,10 +176,14 @@ async fn run(command: Command, config: Config) -> Result<(), AnyError> {
     }
 }
 
+/// Log lines to stderr: colour only on a terminal (and not under `NO_COLOR`), as a
+/// file or a log collector would keep the escape codes; JSON for machines.
 fn init_tracing(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("USHER_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let colour = format == LogFormat::Text && std::io::stderr().is_terminal() && !no_color;
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(colour);
     match format {
         LogFormat::Text => builder.init(),
         LogFormat::Json => builder.json().init(),

@@ -69,15 +69,8 @@ impl Credential {
     /// guard alike: a bearer token when `Authorization` carries one, else the cookie.
     /// Any other `Authorization` (a proxy's `Basic`, say) signs nobody in.
     pub fn of(headers: &HeaderMap) -> Option<Self> {
-        let bearer = headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().split_once(' '))
-            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-            .map(|(_, token)| token.trim())
-            .filter(|token| !token.is_empty());
-        match bearer {
-            Some(token) => Some(Self::Bearer(token.to_owned())),
+        match bearer(headers) {
+            Some(token) => Some(Self::Bearer(token)),
             None => cookie(headers, SESSION_COOKIE).map(Self::Cookie),
         }
     }
@@ -87,6 +80,18 @@ impl Credential {
             Self::Bearer(token) | Self::Cookie(token) => token,
         }
     }
+}
+
+/// The token of an `Authorization: Bearer …` header (the scheme in any case).
+pub fn bearer(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim())
+        .filter(|token| !token.is_empty())
+        .map(str::to_owned)
 }
 
 /// The value of the request's cookie `name`, if it sent one.

@@ -59,6 +59,5 @@ fn to_sign_in(parts: &Parts) -> Response {
         }
         _ => "/".to_owned(),
     };
-    let next: String = form_urlencoded::byte_serialize(back.as_bytes()).collect();
-    pages::redirect(&format!("/login?next={next}"))
+    pages::redirect(&pages::sign_in_then(&back))
 }

@@ -223,7 +223,7 @@ pub async fn accept_invitation(
 async fn accept(state: &AppState, ip: &ClientIp, headers: &HeaderMap, landing: Landing, secret: &str) -> Response {
     let user = match session::signed_in(headers, state).await {
         Ok(Some((user, _))) => user,
-        Ok(None) => return pages::redirect(&format!("/login?next={}", landing.path(secret))),
+        Ok(None) => return pages::redirect(&pages::sign_in_then(&landing.path(secret))),
         Err(err) => return pages::failure(err),
     };
     let invite = match find(state, landing, secret).await {

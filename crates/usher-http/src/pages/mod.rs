@@ -12,6 +12,7 @@ mod home;
 mod join;
 mod login;
 mod login_link;
+mod next;
 mod register;
 mod share;
 
@@ -33,6 +34,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use crate::{AppState, auth::session, error::ApiError};
+pub use next::{local_path, sign_in_then};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -231,16 +233,6 @@ pub fn redirect(to: &str) -> Response {
 /// A new device for a browser sign-in (pages do not ask which device it is).
 pub fn web_device() -> Option<DeviceInfo> {
     DeviceInfo::parse(&Uuid::new_v4().to_string(), DeviceType::Web, "Web browser", None).ok()
-}
-
-/// `next` if it is a path on this site (never another origin), else `/`.
-pub fn local_path(next: Option<&str>) -> String {
-    match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains(['\\', '\r', '\n']) => {
-            path.to_owned()
-        }
-        _ => "/".to_owned(),
-    }
 }
 
 /// A refusal as a page: the status and the sentence of the API's problem.

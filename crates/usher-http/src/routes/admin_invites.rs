@@ -100,7 +100,7 @@ pub(crate) async fn create(
     fields.finish()?;
     let spec = RegistrationInviteSpec { description: description.flatten(), max_uses, expires_at };
     let invite = actions::create_registration_invite(&state.store, spec, &ip.audit(Some(&admin)), now).await?;
-    tracing::info!(invite_id = %invite.id, "registration invite created");
+    tracing::debug!(invite_id = %invite.id, "registration invite created");
     Ok((StatusCode::CREATED, Json(InviteView::new(&invite, &state.settings, now))))
 }
 
@@ -176,6 +176,6 @@ pub(crate) async fn revoke(
 ) -> ApiResult<StatusCode> {
     let invite = find(&state, &code).await?;
     state.store.revoke_invite(SCOPE, invite.id, &ip.audit(Some(&admin)), Utc::now()).await?;
-    tracing::info!(invite_id = %invite.id, "registration invite revoked");
+    tracing::debug!(invite_id = %invite.id, "registration invite revoked");
     Ok(StatusCode::NO_CONTENT)
 }

@@ -151,7 +151,7 @@ pub(crate) async fn create(
             InviteView::new(&invite, settings, now)
         }
     };
-    tracing::info!(group_id = %access.group.id, invite_id = %invite.id, kind = ?invite.kind, "group invite created");
+    tracing::debug!(group_id = %access.group.id, invite_id = %invite.id, kind = ?invite.kind, "group invite created");
     Ok((StatusCode::CREATED, Json(invite)))
 }
 
@@ -267,7 +267,7 @@ pub(crate) async fn revoke(
     let access = manager(&state, authed, &group_id).await?;
     let invite = find(&state, &access, &invite_id).await?;
     state.store.revoke_invite(InviteScope::group(access.group.id), invite.id, &access.audit, Utc::now()).await?;
-    tracing::info!(invite_id = %invite.id, "group invite revoked");
+    tracing::debug!(invite_id = %invite.id, "group invite revoked");
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -4,12 +4,12 @@
 
 use axum::{Json, extract::State, http::StatusCode};
 use chrono::Utc;
-use rand::{Rng, rngs::OsRng};
+use rand::rngs::OsRng;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use usher_domain::group::{GroupName, MAX_METADATA_BYTES, Slug, parse_external_id};
+use usher_domain::group::{self, GroupName, MAX_METADATA_BYTES, Slug, parse_external_id};
 use usher_storage::{
-    AuditContext,
+    AuditContext, StoreError,
     model::{Group, GroupPatch, NewGroup, User},
 };
 use utoipa::{IntoParams, ToSchema};
@@ -173,24 +173,30 @@ pub(crate) async fn create(
 ) -> ApiResult<(StatusCode, Json<GroupView>)> {
     let given = body.parse(true)?;
     let Some(name) = given.name else { unreachable!("required above") };
-    let slug = given.slug.unwrap_or_else(|| Slug::from_name(&name, &random_suffix()));
-    let new = NewGroup {
-        name: name.as_str().to_owned(),
-        slug: slug.as_str().to_owned(),
-        description: given.description,
-        external_id: given.external_id,
-        metadata: given.metadata.unwrap_or_else(|| json!({})),
-    };
     let top = state.settings.roles.top().to_owned();
-    let group = state.store.create_group(new, authed.user.id, &top, &authed.audit(), Utc::now()).await?;
-    tracing::info!(group_id = %group.id, "group created");
+    // A generated slug that is taken is generated again, longer: the caller chose no
+    // slug, so a 409 would be nothing they could fix. A chosen one that is taken is 409.
+    let mut lengths = group::SUFFIX_LENGTHS.into_iter();
+    let group = loop {
+        let slug = match (&given.slug, lengths.next()) {
+            (Some(chosen), _) => chosen.clone(),
+            (None, Some(len)) => Slug::from_name(&name, &Slug::suffix(&mut OsRng, len)),
+            (None, None) => return Err(ApiError::Internal("every generated slug was taken".into())),
+        };
+        let new = NewGroup {
+            name: name.as_str().to_owned(),
+            slug: slug.as_str().to_owned(),
+            description: given.description.clone(),
+            external_id: given.external_id.clone(),
+            metadata: given.metadata.clone().unwrap_or_else(|| json!({})),
+        };
+        match state.store.create_group(new, authed.user.id, &top, &authed.audit(), Utc::now()).await {
+            Err(StoreError::SlugTaken) if given.slug.is_none() => continue,
+            created => break created?,
+        }
+    };
+    tracing::debug!(group_id = %group.id, "group created");
     Ok((StatusCode::CREATED, Json(GroupView::new(&group, Some(&top)))))
-}
-
-/// Four characters that keep a generated slug unique among namesakes.
-fn random_suffix() -> String {
-    const CHARS: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
-    (0..4).map(|_| CHARS[OsRng.gen_range(0..CHARS.len())] as char).collect()
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -114,7 +114,7 @@ pub(crate) async fn resend(
 ) -> ApiResult<Json<InviteView>> {
     state.limits.invite_write(authed.user.id)?;
     let (invite, token) = renew(&state, authed, &group_id, &invite_id, true).await?;
-    tracing::info!(invite_id = %invite.id, resend_count = invite.resend_count, "invitation resent");
+    tracing::debug!(invite_id = %invite.id, resend_count = invite.resend_count, "invitation resent");
     let settings = &state.settings;
     let view = InviteView::new(&invite, settings, Utc::now()).with_token(token.expose(), settings);
     Ok(Json(view.with_delivery(&state.store).await?))
@@ -147,7 +147,7 @@ pub(crate) async fn copy_link(
     ApiPath((group_id, invite_id)): ApiPath<(String, String)>,
 ) -> ApiResult<Json<InvitationLink>> {
     let (invite, token) = renew(&state, authed, &group_id, &invite_id, false).await?;
-    tracing::info!(invite_id = %invite.id, "invitation link copied");
+    tracing::debug!(invite_id = %invite.id, "invitation link copied");
     let url = state.settings.invitation_url(token.expose());
     Ok(Json(InvitationLink { token: token.expose().to_owned(), url }))
 }

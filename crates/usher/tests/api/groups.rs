@@ -14,6 +14,7 @@ on_both_backends!(
     groups_are_found_by_external_id_and_validated,
     group_and_member_lists_are_paginated,
     deleting_or_disabling_a_groups_last_owner_is_refused,
+    a_generated_slug_that_is_taken_is_retried_not_refused,
 );
 
 async fn a_group_code_admits_its_holder_with_the_preset_role(app: TestApp) {
@@ -273,4 +274,30 @@ async fn deleting_or_disabling_a_groups_last_owner_is_refused(app: TestApp) {
     statuses.sort();
     assert_eq!(statuses, [StatusCode::NO_CONTENT, StatusCode::CONFLICT], "{x:?} {y:?}");
     assert_eq!(owners(&pair).await, 1);
+}
+
+/// A group made from a name alone gets a generated slug; when that one is taken Usher
+/// tries a longer one, never a 409 the caller did not cause. Here every four-character
+/// suffix of `book-club-` is taken first, so the first try always collides.
+async fn a_generated_slug_that_is_taken_is_retried_not_refused(app: TestApp) {
+    let (owner, _) = app.signed_in("olive").await;
+    let chars = "abcdefghjkmnpqrstuvwxyz23456789"; // the alphabet of `Slug::suffix`
+    let values = chars.chars().map(|c| format!("('{c}')")).collect::<Vec<_>>().join(", ");
+    let suffix = "a.ch || b.ch || c.ch || d.ch";
+    app.execute_sql(&format!(
+        "WITH s(ch) AS (VALUES {values}) \
+         INSERT INTO groups (id, name, slug, metadata, created_at) \
+         SELECT 'taken-' || {suffix}, 'Book Club', 'book-club-' || {suffix}, '{{}}', 0 FROM s a, s b, s c, s d"
+    ))
+    .await;
+    assert_eq!(app.count("SELECT COUNT(*) FROM groups").await, 31_i64.pow(4));
+    for _ in 0..3 {
+        let (status, group) = app.post("/groups", Some(&owner), json!({"name": "Book Club"})).await;
+        assert_eq!(status, StatusCode::CREATED, "{group}");
+        assert!(group["slug"].as_str().unwrap().starts_with("book-club-"), "{group}");
+    }
+    // A slug the caller chose is theirs: taken is still 409.
+    let (status, body) =
+        app.post("/groups", Some(&owner), json!({"name": "Book Club", "slug": "book-club-abcd"})).await;
+    assert_problem(status, &body, StatusCode::CONFLICT, "slug_taken");
 }

@@ -3,12 +3,13 @@
 //! process-wide (other tests run beside this one), so each check is on what this test's
 //! own actions added.
 
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use crate::harness::{TestApp, eventually};
+use crate::harness::{Backend, TestApp, eventually};
 
-on_both_backends!(metrics_count_what_the_server_did);
+on_both_backends!(metrics_count_what_the_server_did, invented_methods_and_paths_add_no_series);
+on_both_backends!(backend: with_a_metrics_token_only_its_bearer_reads_metrics);
 
 async fn scrape(app: &TestApp) -> String {
     let response = app.client.get(format!("http://{}/metrics", app.addr)).send().await.unwrap();
@@ -69,4 +70,51 @@ async fn metrics_count_what_the_server_did(app: TestApp) {
     assert!(grew("usher_job_duration_seconds_count", &[("job", "cleanup")]) >= 1.0);
     assert!(value(&after, "usher_db_connections_max", &[]) >= 1.0);
     assert!(after.contains("usher_db_connections{state=\"idle\"}"));
+}
+
+/// Samples in the exposition (every line but `# HELP` / `# TYPE`): one per series.
+fn series(text: &str) -> usize {
+    text.lines().filter(|line| !line.starts_with('#') && !line.trim().is_empty()).count()
+}
+
+/// Labels come from closed sets: requests with 600 invented methods and paths leave
+/// the series count where it was (other tests share the recorder, so a small margin
+/// for the categories and statuses they reach meanwhile) and name none of them.
+async fn invented_methods_and_paths_add_no_series(app: TestApp) {
+    let before = series(&scrape(&app).await);
+    for i in 0..300 {
+        let method = Method::from_bytes(format!("M{i:06}X").as_bytes()).unwrap();
+        let known = app.client.request(method.clone(), format!("http://{}/healthz", app.addr)).send().await.unwrap();
+        assert_eq!(known.status(), StatusCode::METHOD_NOT_ALLOWED);
+        let unknown = app.client.request(method, format!("http://{}/no/such/{i}", app.addr)).send().await.unwrap();
+        assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+    }
+    let after = scrape(&app).await;
+    assert!(!after.contains("method=\"M0") && !after.contains("/no/such"), "a label taken from the request");
+    let grown = series(&after).saturating_sub(before);
+    assert!(grown < 50, "{grown} new series from 600 invented requests");
+}
+
+/// With `metrics_token` set, `/metrics` answers 401 problem+json to a request without
+/// that exact bearer token.
+async fn with_a_metrics_token_only_its_bearer_reads_metrics(backend: Backend) {
+    let token = "scrape-me-0123456789";
+    let Some(app) = TestApp::spawn_with(backend, |c| c.metrics_token = Some(token.into())).await else { return };
+    let get = |authorization: Option<String>| {
+        let mut request = app.client.get(format!("http://{}/metrics", app.addr));
+        if let Some(value) = authorization {
+            request = request.header("authorization", value);
+        }
+        async move { request.send().await.unwrap() }
+    };
+    let refused = [None, Some("Bearer wrong".into()), Some(format!("Bearer {token}x")), Some(format!("Basic {token}"))];
+    for authorization in refused {
+        let response = get(authorization.clone()).await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{authorization:?}");
+        assert_eq!(response.headers()["content-type"], "application/problem+json");
+        assert_eq!(response.json::<serde_json::Value>().await.unwrap()["code"], "unauthenticated");
+    }
+    let response = get(Some(format!("Bearer {token}"))).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(response.text().await.unwrap().contains("usher_db_connections_max"));
 }

@@ -40,7 +40,8 @@ fn the_curl_tour_works_as_written() {
     }
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let Some(db) = runtime.block_on(TestDb::new(Backend::Sqlite)) else { return };
-    let server = UsherProcess::start(&db, &[]);
+    // Everyday successes are logged at DEBUG: look for secrets in those lines too.
+    let server = UsherProcess::start(&db, &[("USHER_LOG", "info,usher_http=debug".into())]);
     let (port, token) = (server.port, server.first_start_token().expect("the first start prints its link"));
     let script = tour_script()
         .replace("USHER=http://127.0.0.1:8080/api/v1", &format!("USHER=http://127.0.0.1:{port}/api/v1"))

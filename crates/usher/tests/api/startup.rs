@@ -125,3 +125,36 @@ fn bad_config_values_name_their_key() {
     }
     assert!(!dir.path().join("usher.db").exists(), "nothing was created");
 }
+
+/// A Kubernetes Service named `usher` puts `USHER_PORT=tcp://…` and friends into every
+/// pod: Usher starts and names them in a warning. A typo in `usher.toml`, typed by a
+/// person, still stops start-up, naming the key.
+#[test]
+fn kubernetes_service_variables_warn_but_file_typos_stop_start_up() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let Some(db) = runtime.block_on(TestDb::new(Backend::Sqlite)) else { return };
+    let service = [
+        ("USHER_PORT", "tcp://10.96.0.12:8080"),
+        ("USHER_SERVICE_HOST", "10.96.0.12"),
+        ("USHER_SERVICE_PORT", "8080"),
+        ("USHER_PORT_8080_TCP", "tcp://10.96.0.12:8080"),
+        ("USHER_PORT_8080_TCP_PROTO", "tcp"),
+        ("USHER_PORT_8080_TCP_PORT", "8080"),
+        ("USHER_PORT_8080_TCP_ADDR", "10.96.0.12"),
+    ];
+    let env: Vec<(&str, String)> = service.iter().map(|(k, v)| (*k, (*v).to_owned())).collect();
+    let server = UsherProcess::start(&db, &env);
+    server.signal("-TERM");
+    let (exit, _, logs) = server.wait();
+    assert!(exit.success(), "{exit:?}: {logs}");
+    let warning =
+        logs.lines().find(|l| l.contains("WARN") && l.contains("USHER_PORT")).unwrap_or_else(|| panic!("{logs}"));
+    assert!(service.iter().all(|(name, _)| warning.contains(name)), "{warning}");
+    assert!(!warning.contains("10.96.0.12"), "names, not values: {warning}");
+
+    std::fs::write(db.config.data_dir.join("usher.toml"), "retention_dayz = 30\n").unwrap();
+    let output = usher(&db, &[]).envs(service).output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("retention_dayz"), "{stderr}");
+}

@@ -45,7 +45,8 @@ impl UsherProcess {
             .env("USHER_BIND", format!("127.0.0.1:{port}"))
             .env("USHER_PUBLIC_URL", format!("http://127.0.0.1:{port}"))
             .env("USHER_LOG", "info")
-            .env("NO_COLOR", "1")
+            // Colour is the binary's choice (none on a pipe), not the caller's.
+            .env_remove("NO_COLOR")
             .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
             .current_dir(&db.config.data_dir)
             .stdout(Stdio::piped())
