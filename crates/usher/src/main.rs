@@ -172,7 +172,11 @@ async fn run(command: Command, config: Config) -> Result<(), AnyError> {
 fn init_tracing(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("USHER_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    // A log line that cannot be written (a full disk under `2>>usher.log`) is dropped.
+    // By default tracing-subscriber reports it with `eprintln!`, which panics when stderr
+    // fails too: requests that logged got no answer, and the shutdown never finished.
+    let builder =
+        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).log_internal_errors(false);
     match format {
         LogFormat::Text => builder.init(),
         LogFormat::Json => builder.json().init(),
