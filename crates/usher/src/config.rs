@@ -16,6 +16,7 @@ use std::time::Duration;
 use usher_domain::{
     account::{Email, Username},
     role::Roles,
+    sealed::SecretKey,
 };
 
 use lettre::message::Mailbox;
@@ -85,6 +86,8 @@ pub struct Config {
     pub admin_email: String,
     /// `text` (default) or `json` log lines.
     pub log_format: LogFormat,
+    /// Base64 of 32 bytes sealing queued mail at rest; default: `<data_dir>/usher.key`.
+    pub secret_key: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
@@ -150,6 +153,7 @@ impl Default for Config {
             admin_username: "admin".to_owned(),
             admin_email: "admin@localhost.localdomain".to_owned(),
             log_format: LogFormat::Text,
+            secret_key: None,
         }
     }
 }
@@ -239,6 +243,9 @@ impl Config {
         }
         Username::parse(&self.admin_username).map_err(|e| ConfigError::new("admin_username", e.message))?;
         Email::parse(&self.admin_email).map_err(|e| ConfigError::new("admin_email", e.message))?;
+        if let Some(key) = &self.secret_key {
+            SecretKey::parse(key).map_err(|e| ConfigError::new("secret_key", e.message))?;
+        }
         Ok(())
     }
 
@@ -344,6 +351,7 @@ impl fmt::Debug for Config {
             .field("cleanup_schedule", &self.cleanup_schedule)
             .field("retention_days", &self.retention_days)
             .field("trusted_proxies", &self.trusted_proxies)
+            .field("secret_key", &self.secret_key.as_ref().map(|_| "***"))
             .finish_non_exhaustive()
     }
 }

@@ -293,13 +293,14 @@ impl TestApp {
     }
 
     /// Every byte the database holds, for "no plain secret at rest" checks: the SQLite
-    /// file and its WAL, or every PostgreSQL row as JSON.
+    /// file, its WAL and shared-memory file, or every PostgreSQL row as JSON.
     pub async fn database_contents(&self) -> Vec<u8> {
         match &self.db.sqlite_file {
             Some(file) => {
                 let mut bytes = std::fs::read(file).expect("sqlite file");
-                let wal = file.with_extension("db-wal");
-                bytes.extend(std::fs::read(wal).unwrap_or_default());
+                for extension in ["db-wal", "db-shm"] {
+                    bytes.extend(std::fs::read(file.with_extension(extension)).unwrap_or_default());
+                }
                 bytes
             }
             None => {
