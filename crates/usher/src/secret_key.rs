@@ -97,4 +97,16 @@ mod tests {
         fs::write(&path, "garbage").unwrap();
         assert!(load(&config).unwrap_err().to_string().contains("usher.key"), "a bad file names itself");
     }
+
+    #[test]
+    fn a_configured_key_is_checked_used_and_never_printed() {
+        let text = "a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2U=";
+        let config = Config { secret_key: Some(text.into()), data_dir: "/nonexistent".into(), ..Config::default() };
+        config.check().unwrap();
+        let sealed = load(&config).unwrap().seal(&mut OsRng, "row", b"data");
+        assert_eq!(SecretKey::parse(text).unwrap().open("row", &sealed).unwrap(), b"data", "no key file needed");
+        assert!(!format!("{config:?}").contains(text));
+        let short = Config { secret_key: Some("c2hvcnQ=".into()), ..Config::default() };
+        assert_eq!(short.check().unwrap_err().key, "secret_key");
+    }
 }

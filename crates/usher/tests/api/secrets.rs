@@ -5,7 +5,9 @@ use reqwest::StatusCode;
 use serde_json::json;
 use usher_domain::token::TokenHash;
 
-use crate::harness::{Backend, SmtpServer, TestApp, eventually, mail_to, token_in};
+use usher_storage::Store;
+
+use crate::harness::{Backend, SmtpServer, TestApp, TestDb, eventually, mail_to, token_in};
 
 on_both_backends!(plain_tokens_never_reach_the_database);
 
@@ -77,4 +79,29 @@ async fn queued_failed_and_sent_mail_leaves_no_plain_token_at_rest(backend: Back
     for token in &tokens[1..] {
         assert_eq!(app.redeem_login_link(token).await.0, StatusCode::OK);
     }
+}
+
+on_both_backends!(backend: mail_queued_in_the_clear_by_an_older_version_is_sealed_at_start);
+
+async fn mail_queued_in_the_clear_by_an_older_version_is_sealed_at_start(backend: Backend) {
+    let Some(db) = TestDb::new(backend).await else { return };
+    let old = Store::connect(&db.config.database_url()).await.unwrap();
+    old.migrate().await.unwrap();
+    old.close().await;
+    // A row as the version before sealing wrote it, still waiting for the mail server.
+    let url = "http://127.0.0.1/l/PlainTokenOfAnOlderVersion0123456789abcdefg";
+    let data = json!({"display_name": "Rex", "url": url, "expires_at": "2030-01-01T00:00:00Z"});
+    let insert = format!(
+        "INSERT INTO outbox (id, recipient, template, data, status, attempts, next_attempt_at, created_at) \
+         VALUES ('{}', 'rex@example.com', 'login_link', '{data}', 'queued', 0, 0, 0)",
+        uuid::Uuid::now_v7()
+    );
+    db.execute_sql(&insert).await;
+    // The newer version starts while the mail server is down: the row waits, sealed.
+    let port = SmtpServer::reserve_port();
+    let app = TestApp::spawn_on(db, mail_to(format!("smtp://127.0.0.1:{port}"))).await;
+    assert_no_plain_token(&app, &[url.to_owned()], "after the upgrade").await;
+    let smtp = SmtpServer::start_on(port);
+    let mails = smtp.wait_for(1).await;
+    assert!(mails[0].text().contains(url), "the mail still carries its link");
 }

@@ -97,6 +97,12 @@ impl TestApp {
         Some(Self::start(db, true).await)
     }
 
+    /// A server on `db` (which a test may have prepared), configured by `configure`.
+    pub async fn spawn_on(mut db: TestDb, configure: impl FnOnce(&mut Config)) -> Self {
+        configure(&mut db.config);
+        Self::start(db, true).await
+    }
+
     /// A fresh database whose first-start login link is left for the test to use
     /// (`first_start_link`); there is no `admin_token`.
     pub async fn spawn_unclaimed(backend: Backend) -> Option<Self> {
@@ -264,17 +270,7 @@ impl TestApp {
 
     /// Runs test-written SQL (fixtures no API would create, such as year-old rows).
     pub async fn execute_sql(&self, sql: &str) {
-        let url = self.config.database_url();
-        match self.backend {
-            Backend::Sqlite => {
-                let mut conn = sqlx::SqliteConnection::connect(&url).await.expect("connect");
-                sqlx::raw_sql(sql).execute(&mut conn).await.expect("sql runs");
-            }
-            Backend::Postgres => {
-                let mut conn = sqlx::PgConnection::connect(&url).await.expect("connect");
-                sqlx::raw_sql(sql).execute(&mut conn).await.expect("sql runs");
-            }
-        }
+        self.db.execute_sql(sql).await;
     }
 
     /// A `SELECT COUNT(*) …`.
