@@ -9,6 +9,7 @@
 //! - [`expiry`]: "expires in N hours" bounded per kind of secret.
 //! - [`group`]: group names, slugs, external ids and group-invitation limits.
 //! - [`role`]: the ordered role list a deployment configures.
+//! - [`sealed`]: the key that seals secrets at rest (outbox template data).
 //!
 //! Nothing here does I/O or awaits: randomness comes in as an argument, time as a value.
 #![forbid(unsafe_code)]
@@ -20,6 +21,7 @@ pub mod expiry;
 pub mod group;
 pub mod invite;
 pub mod role;
+pub mod sealed;
 pub mod token;
 
 /// Why a piece of input was refused; `field` is filled in by whoever knows the field name.

@@ -96,7 +96,10 @@ impl Mailer {
     /// The email for an outbox row, with a Message-ID stable across retries.
     fn build(&self, message: &OutboxMessage) -> Result<Message, SendError> {
         let permanent = |message: String| SendError { permanent: true, message };
-        let rendered = self.templates.render(&message.template, &message.data).map_err(|e| permanent(e.to_string()))?;
+        let data = self.store.template_data(message).map_err(|e| {
+            permanent(format!("template data: {e}; was the secret key (usher.key or secret_key) replaced?"))
+        })?;
+        let rendered = self.templates.render(&message.template, &data).map_err(|e| permanent(e.to_string()))?;
         let to: Mailbox = message.recipient.parse().map_err(|e| permanent(format!("recipient: {e}")))?;
         Message::builder()
             .from(self.from.clone())

@@ -47,7 +47,9 @@ pub fn spawn(mailer: Arc<Mailer>, schedule: Schedule, mut shutdown: watch::Recei
             }
             let pause = if busy { Duration::ZERO } else { schedule.poll };
             tokio::select! {
-                _ = shutdown.changed() => {}
+                // A sender dropped without a word (the server stopped some other way)
+                // is a shutdown too: `changed` would answer at once forever, a busy loop.
+                changed = shutdown.changed() => if changed.is_err() { break },
                 () = tokio::time::sleep(pause) => {}
             }
             if *shutdown.borrow() {
@@ -74,4 +76,44 @@ async fn run_cleanup_if_due(
     };
     mailer.store.finish_job(CLEANUP_JOB, Utc::now(), &summary).await?;
     result.map(|_| ()).map_err(Into::into)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use usher_storage::Store;
+
+    use super::*;
+    use crate::{mailer::RetryPolicy, templates::Templates, transport::Transport};
+
+    #[tokio::test]
+    async fn the_runner_stops_when_its_shutdown_sender_is_dropped() {
+        let store = Store::connect("sqlite::memory:").await.unwrap();
+        store.migrate().await.unwrap();
+        let mailer = Mailer {
+            store,
+            templates: Templates::load(None).unwrap(),
+            transport: Transport::Log { dir: PathBuf::from("unused") },
+            from: "Usher <noreply@localhost>".parse().unwrap(),
+            host: "localhost".into(),
+            retry: RetryPolicy {
+                base: Duration::from_secs(1),
+                max: Duration::from_secs(1),
+                max_attempts: 1,
+                lease: Duration::from_secs(60),
+            },
+        };
+        let schedule = Schedule {
+            cleanup: Schedule::parse_cron("0 2 * * *").unwrap(),
+            retention_days: 30,
+            poll: Duration::from_millis(10),
+        };
+        let (stop, stopped) = watch::channel(false);
+        let runner = spawn(Arc::new(mailer), schedule, stopped);
+        drop(stop);
+        // A liveness bound, not a measurement: a runner that spins never ends.
+        let ended = tokio::time::timeout(Duration::from_secs(30), runner).await;
+        assert!(ended.is_ok(), "the runner ended");
+    }
 }

@@ -3,7 +3,10 @@
 //! `smtp://` / `smtps://` server through lettre (STARTTLS with `?tls=required`, auth
 //! as `user:password@`).
 
-use std::{path::PathBuf, time::Duration};
+use std::{
+    path::{Path, PathBuf},
+    time::Duration,
+};
 
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
@@ -42,8 +45,7 @@ impl Transport {
         match self {
             Self::Log { dir } => {
                 let path = dir.join(format!("{name}.eml"));
-                let written =
-                    tokio::fs::create_dir_all(dir).await.and(tokio::fs::write(&path, message.formatted()).await);
+                let written = write_private(dir, &path, &message.formatted()).await;
                 written.map_err(|e| SendError { permanent: false, message: e.to_string() })?;
                 // The file holds the message (and any link in it); the log only says where.
                 tracing::info!(file = %path.display(), "email written by the log transport");
@@ -56,4 +58,18 @@ impl Transport {
                 .map_err(|e| SendError { permanent: e.is_permanent(), message: e.to_string() }),
         }
     }
+}
+
+/// Writes `bytes` to `path` in `dir`, readable by the server's user only: the message
+/// carries a live link.
+async fn write_private(dir: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use tokio::io::AsyncWriteExt;
+    tokio::fs::create_dir_all(dir).await?;
+    let mut options = tokio::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    options.mode(0o600);
+    let mut file = options.open(path).await?;
+    file.write_all(bytes).await?;
+    file.flush().await
 }

@@ -10,6 +10,7 @@ use crate::{
     audit::{self, AuditContext, Event},
     groups::{lock_group, page_bounds},
     invites::{active_sql, insert_invite},
+    mail_data::SealedEmail,
     model::{Invite, NewInvite, OutgoingEmail, Page, Redemption, UserSummary},
     rows::{INVITE_SELECT, InviteRow, from_ms, parse_id, to_ms},
     sql::Conn,
@@ -36,6 +37,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Invite, StoreError> {
         let grant = new.group.clone().ok_or(StoreError::NotFound)?;
+        let email = email.map(|email| self.seal_email(email)).transpose()?;
         let mut tx = self.begin_write().await?;
         lock_group(&mut tx, grant.group_id).await?;
         if let Some(address) = &grant.email {
@@ -88,7 +90,7 @@ impl Store {
             Renewal::Resend { limit, .. } if invite.resend_count >= limit => {
                 return Err(StoreError::ResendLimitReached);
             }
-            Renewal::Resend { email, .. } => Some(email),
+            Renewal::Resend { email, .. } => Some(self.seal_email(email)?),
             Renewal::CopyLink => None,
         };
         let resend = email.is_some();
@@ -132,29 +134,30 @@ impl Store {
             .collect())
     }
 
-    /// Messages waiting in the outbox for an invite (newest first): recipient and template.
+    /// Messages in the outbox for an invite (newest first): recipient, template, and
+    /// the template data opened (`null` where it does not open).
     pub async fn queued_emails(&self, invite_id: Uuid) -> Result<Vec<(String, String, serde_json::Value)>, StoreError> {
-        let sql = "SELECT recipient, template, data FROM outbox WHERE invite_id = $1 ORDER BY id DESC";
-        let rows: Vec<(String, String, String)> = self.read()?.fetch_all(sql, &[invite_id.into()]).await?;
-        Ok(rows.into_iter().map(|(r, t, d)| (r, t, serde_json::from_str(&d).unwrap_or_default())).collect())
+        let sql = "SELECT id, recipient, template, data FROM outbox WHERE invite_id = $1 ORDER BY id DESC";
+        let rows: Vec<(String, String, String, String)> = self.read()?.fetch_all(sql, &[invite_id.into()]).await?;
+        Ok(rows.into_iter().map(|(id, r, t, d)| (r, t, self.open_data(&id, &d).unwrap_or_default())).collect())
     }
 }
 
-/// Writes an email to the outbox inside the caller's transaction; the delivery worker
-/// sends it later.
+/// Writes an email, sealed beforehand (`Store::seal_email`), to the outbox inside the
+/// caller's transaction; the delivery worker sends it later.
 pub(crate) async fn queue_email(
     tx: &mut impl Conn,
     invite_id: Uuid,
-    email: &OutgoingEmail,
+    email: &SealedEmail,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     let sql = "INSERT INTO outbox (id, recipient, template, data, invite_id, status, attempts, next_attempt_at, created_at) \
                VALUES ($1, $2, $3, $4, $5, 'queued', 0, $6, $6)";
     let args = [
-        Uuid::now_v7().into(),
+        email.id.into(),
         (&email.recipient).into(),
         email.template.into(),
-        email.data.to_string().into(),
+        (&email.data).into(),
         invite_id.into(),
         to_ms(now).into(),
     ];

@@ -43,6 +43,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Invite, StoreError> {
         let audit = audit.clone();
+        let email = email.map(|email| self.seal_email(email)).transpose()?;
         let id = self
             .hot_write(move |tx| {
                 Box::pin(async move {

@@ -9,7 +9,8 @@
 //!   the `dispatch!` macro that runs sqlx code on whichever pool is live.
 //! - `users`, `sessions`, `invites`, `groups`, `group_invites`, `admission`: the
 //!   queries, grouped by what they serve; `outbox` (mail to send) and `cleanup`
-//!   (purging, and claiming scheduled job runs) serve the background jobs.
+//!   (purging, and claiming scheduled job runs) serve the background jobs;
+//!   `mail_data` seals the outbox's template data at rest.
 //! - `audit`: the audit log, written inside each audited write's transaction.
 //! - `sql`: the `Conn` trait every query is written against, run by sqlx (either
 //!   backend) or rusqlite; `direct`: SQLite called directly on a SQLite file (reads on
@@ -34,6 +35,7 @@ mod error;
 mod group_invites;
 mod groups;
 mod invites;
+mod mail_data;
 pub mod model;
 mod outbox;
 mod rows;
@@ -48,5 +50,6 @@ pub use backend::{Backend, SqliteDurability};
 pub use cleanup::Purged;
 pub use error::StoreError;
 pub use group_invites::Renewal;
+pub use mail_data::TemplateData;
 pub use outbox::{Delivery, OutboxMessage};
 pub use store::{PoolUse, Store};

@@ -4,12 +4,12 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use serde_json::Value;
 use uuid::Uuid;
 
 use crate::{
     Backend, Store, StoreError,
     audit::{self, AuditContext, Event},
+    mail_data::{CLEARED, TemplateData},
     model::Page,
     rows::{from_ms, parse_id, to_ms},
     sql::{self, Arg, Conn, record},
@@ -21,8 +21,9 @@ pub struct OutboxMessage {
     pub id: Uuid,
     pub recipient: String,
     pub template: String,
-    /// What the template shows. Cleared once sent: an invitation's carries its token.
-    pub data: Value,
+    /// What the template shows, sealed ([`Store::template_data`] opens it). Cleared
+    /// once sent: an invitation's carries its token.
+    pub data: TemplateData,
     pub invite_id: Option<Uuid>,
     /// `queued`, `sending`, `sent` or `failed`.
     pub status: String,
@@ -58,7 +59,7 @@ impl From<Row> for OutboxMessage {
             id: parse_id(&r.id),
             recipient: r.recipient,
             template: r.template,
-            data: serde_json::from_str(&r.data).unwrap_or_default(),
+            data: TemplateData(r.data),
             invite_id: r.invite_id.as_deref().map(parse_id),
             status: r.status,
             attempts: u32::try_from(r.attempts).unwrap_or(u32::MAX),
@@ -107,9 +108,9 @@ impl Store {
     /// Marks a claimed message sent and forgets its template data (which may carry a
     /// token the email has now delivered).
     pub async fn outbox_sent(&self, id: Uuid, now: DateTime<Utc>) -> Result<(), StoreError> {
-        let sql = "UPDATE outbox SET status = 'sent', sent_at = $2, data = '{}', locked_until = NULL, last_error = NULL \
+        let sql = "UPDATE outbox SET status = 'sent', sent_at = $2, data = $3, locked_until = NULL, last_error = NULL \
                    WHERE id = $1 AND status = 'sending'";
-        self.single_writes().execute(sql, &[id.into(), to_ms(now).into()]).await?;
+        self.single_writes().execute(sql, &[id.into(), to_ms(now).into(), CLEARED.into()]).await?;
         Ok(())
     }
 

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use sqlx::migrate::Migrate;
 use tokio::sync::Mutex;
+use usher_domain::sealed::SecretKey;
 
 use crate::{
     Backend, StoreError,
@@ -33,6 +34,8 @@ pub struct Store {
     readers: Option<Arc<Readers>>,
     /// SQLite: where write transactions run (see `writer.rs`); `None` for PostgreSQL.
     pub(crate) writer_thread: Option<Arc<WriterThread>>,
+    /// Seals outbox template data at rest (`mail_data.rs`).
+    pub(crate) secret_key: Option<SecretKey>,
 }
 
 impl Store {
@@ -51,7 +54,7 @@ impl Store {
         };
         let writer = Arc::new(Mutex::new(file.as_ref().map(|file| file.open()).transpose()?));
         let readers = file.map(|file| Arc::new(Readers::new(file)));
-        Ok(Self { pool, writer, readers, writer_thread })
+        Ok(Self { pool, writer, readers, writer_thread, secret_key: None })
     }
 
     /// A write transaction (see `Pool::begin_write`).

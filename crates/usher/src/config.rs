@@ -19,6 +19,7 @@ use std::time::Duration;
 use usher_domain::{
     account::{Email, Username},
     role::Roles,
+    sealed::SecretKey,
     token::TokenHash,
 };
 
@@ -91,6 +92,8 @@ pub struct Config {
     pub log_format: LogFormat,
     /// When set, `/metrics` answers only `Authorization: Bearer <metrics_token>`.
     pub metrics_token: Option<String>,
+    /// Base64 of 32 bytes sealing queued mail at rest; default: `<data_dir>/usher.key`.
+    pub secret_key: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
@@ -157,6 +160,7 @@ impl Default for Config {
             admin_email: "admin@localhost.localdomain".to_owned(),
             log_format: LogFormat::Text,
             metrics_token: None,
+            secret_key: None,
         }
     }
 }
@@ -250,6 +254,9 @@ impl Config {
         Email::parse(&self.admin_email).map_err(|e| ConfigError::new("admin_email", e.message))?;
         if self.metrics_token.as_ref().is_some_and(|t| t.len() < 16 || !t.bytes().all(|b| b.is_ascii_graphic())) {
             return Err(ConfigError::new("metrics_token", "must be at least 16 visible ASCII characters"));
+        }
+        if let Some(key) = &self.secret_key {
+            SecretKey::parse(key).map_err(|e| ConfigError::new("secret_key", e.message))?;
         }
         Ok(())
     }
@@ -353,6 +360,7 @@ impl fmt::Debug for Config {
             .field("retention_days", &self.retention_days)
             .field("trusted_proxies", &self.trusted_proxies)
             .field("metrics_token", &self.metrics_token.as_ref().map(|_| "***"))
+            .field("secret_key", &self.secret_key.as_ref().map(|_| "***"))
             .finish_non_exhaustive()
     }
 }

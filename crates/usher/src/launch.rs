@@ -29,14 +29,20 @@ pub async fn open_store(config: &Config) -> Result<Store, StoreError> {
 
 /// Connects and migrates, saying how many migrations ran.
 pub async fn migrate(config: &Config) -> Result<(Store, usize), StoreError> {
-    if config.database_url.is_none() {
-        // The default SQLite file lives in data_dir; make sure the folder exists.
+    if config.database_url.is_none() || config.secret_key.is_none() {
+        // The default SQLite file and the key file live in data_dir.
         std::fs::create_dir_all(&config.data_dir)?;
     }
-    let store = Store::connect_with(&config.database_url(), config.sqlite_durability.into()).await?;
+    let key = crate::secret_key::load(config)?;
+    let store =
+        Store::connect_with(&config.database_url(), config.sqlite_durability.into()).await?.with_secret_key(key);
     let applied = store.migrate().await?;
     if applied > 0 {
         tracing::info!(applied, "database migrated");
+    }
+    let sealed = store.seal_plain_outbox().await?;
+    if sealed > 0 {
+        tracing::info!(sealed, "sealed queued mail written in the clear by an older version");
     }
     Ok((store, applied))
 }

@@ -4,11 +4,13 @@
 //! - [`config`]: the typed configuration (defaults → `usher.toml` → `USHER_*`).
 //! - [`launch`]: open the store, migrate, first-start bootstrap, serve the API and run
 //!   the background jobs until shutdown.
+//! - [`secret_key`]: the key that seals queued mail at rest (config or `usher.key`).
 //! - `main.rs`: the command line (clap), thin.
 #![forbid(unsafe_code)]
 
 pub mod config;
 pub mod launch;
+pub mod secret_key;
 
 pub use config::Config;
 pub use launch::{FirstStart, prepare, run, serve};

@@ -183,7 +183,14 @@ fn init_tracing(format: LogFormat) {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let colour = format == LogFormat::Text && std::io::stderr().is_terminal() && !no_color;
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(colour);
+    // A log line that cannot be written (a full disk under `2>>usher.log`) is dropped.
+    // By default tracing-subscriber reports it with `eprintln!`, which panics when stderr
+    // fails too: requests that logged got no answer, and the shutdown never finished.
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(colour)
+        .log_internal_errors(false);
     match format {
         LogFormat::Text => builder.init(),
         LogFormat::Json => builder.json().init(),

@@ -43,6 +43,21 @@ impl TestDb {
         Some(Self { backend, config, sqlite_file, _pg: pg, _dir: dir })
     }
 
+    /// Runs test-written SQL (fixtures no API would create, such as year-old rows).
+    pub async fn execute_sql(&self, sql: &str) {
+        let url = self.config.database_url();
+        match self.backend {
+            Backend::Sqlite => {
+                let mut conn = sqlx::SqliteConnection::connect(&url).await.expect("connect");
+                sqlx::raw_sql(sql).execute(&mut conn).await.expect("sql runs");
+            }
+            Backend::Postgres => {
+                let mut conn = sqlx::PgConnection::connect(&url).await.expect("connect");
+                sqlx::raw_sql(sql).execute(&mut conn).await.expect("sql runs");
+            }
+        }
+    }
+
     /// `USHER_*` variables that point the `usher` binary at this database.
     pub fn env(&self) -> Vec<(String, String)> {
         vec![

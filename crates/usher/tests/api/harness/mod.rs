@@ -97,6 +97,12 @@ impl TestApp {
         Some(Self::start(db, true).await)
     }
 
+    /// A server on `db` (which a test may have prepared), configured by `configure`.
+    pub async fn spawn_on(mut db: TestDb, configure: impl FnOnce(&mut Config)) -> Self {
+        configure(&mut db.config);
+        Self::start(db, true).await
+    }
+
     /// A fresh database whose first-start login link is left for the test to use
     /// (`first_start_link`); there is no `admin_token`.
     pub async fn spawn_unclaimed(backend: Backend) -> Option<Self> {
@@ -264,17 +270,7 @@ impl TestApp {
 
     /// Runs test-written SQL (fixtures no API would create, such as year-old rows).
     pub async fn execute_sql(&self, sql: &str) {
-        let url = self.config.database_url();
-        match self.backend {
-            Backend::Sqlite => {
-                let mut conn = sqlx::SqliteConnection::connect(&url).await.expect("connect");
-                sqlx::raw_sql(sql).execute(&mut conn).await.expect("sql runs");
-            }
-            Backend::Postgres => {
-                let mut conn = sqlx::PgConnection::connect(&url).await.expect("connect");
-                sqlx::raw_sql(sql).execute(&mut conn).await.expect("sql runs");
-            }
-        }
+        self.db.execute_sql(sql).await;
     }
 
     /// A `SELECT COUNT(*) …`.
@@ -293,13 +289,14 @@ impl TestApp {
     }
 
     /// Every byte the database holds, for "no plain secret at rest" checks: the SQLite
-    /// file and its WAL, or every PostgreSQL row as JSON.
+    /// file, its WAL and shared-memory file, or every PostgreSQL row as JSON.
     pub async fn database_contents(&self) -> Vec<u8> {
         match &self.db.sqlite_file {
             Some(file) => {
                 let mut bytes = std::fs::read(file).expect("sqlite file");
-                let wal = file.with_extension("db-wal");
-                bytes.extend(std::fs::read(wal).unwrap_or_default());
+                for extension in ["db-wal", "db-shm"] {
+                    bytes.extend(std::fs::read(file.with_extension(extension)).unwrap_or_default());
+                }
                 bytes
             }
             None => {

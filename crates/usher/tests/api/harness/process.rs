@@ -3,10 +3,11 @@
 
 use std::{
     io::{BufRead, BufReader},
+    path::Path,
     process::{Child, Command, ExitStatus, Stdio},
     sync::{Arc, Mutex, mpsc},
     thread::JoinHandle,
-    time::Duration,
+    time::{Duration, Instant},
 };
 
 use super::TestDb;
@@ -39,6 +40,16 @@ fn collect(
 impl UsherProcess {
     /// `usher` with no arguments (serve) on `db`, plus `env`; returns once it listens.
     pub fn start(db: &TestDb, env: &[(&str, String)]) -> Self {
+        Self::start_with_log(db, env, None)
+    }
+
+    /// As [`UsherProcess::start`], its log (stderr) written to the file `log` instead of
+    /// collected, as an operator's `usher 2>>usher.log` would.
+    pub fn start_logging_to(db: &TestDb, env: &[(&str, String)], log: &Path) -> Self {
+        Self::start_with_log(db, env, Some(log))
+    }
+
+    fn start_with_log(db: &TestDb, env: &[(&str, String)], log: Option<&Path>) -> Self {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let mut child = Command::new(env!("CARGO_BIN_EXE_usher"))
             .envs(db.env())
@@ -50,18 +61,35 @@ impl UsherProcess {
             .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
             .current_dir(&db.config.data_dir)
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
+            .stderr(match log {
+                // Appending, as `2>>` does: every line goes to the end of the file.
+                Some(path) => {
+                    Stdio::from(std::fs::OpenOptions::new().create(true).append(true).open(path).expect("log file"))
+                }
+                None => Stdio::piped(),
+            })
             .spawn()
             .expect("usher starts");
         let stdout = Arc::new(Mutex::new(Vec::new()));
         let stderr = Arc::new(Mutex::new(Vec::new()));
         let (listening, ready) = mpsc::channel();
         let (printed, _) = mpsc::channel();
-        let readers = vec![
-            collect(child.stdout.take().unwrap(), stdout.clone(), "/l/", printed),
-            collect(child.stderr.take().unwrap(), stderr.clone(), "usher is listening", listening),
-        ];
-        ready.recv_timeout(Duration::from_secs(60)).expect("usher listens");
+        let mut readers = vec![collect(child.stdout.take().unwrap(), stdout.clone(), "/l/", printed)];
+        match child.stderr.take() {
+            Some(pipe) => {
+                readers.push(collect(pipe, stderr.clone(), "usher is listening", listening));
+                ready.recv_timeout(Duration::from_secs(60)).expect("usher listens");
+            }
+            None => {
+                let path = log.expect("stderr goes to the log file");
+                let listens = || std::fs::read_to_string(path).is_ok_and(|l| l.contains("usher is listening"));
+                let deadline = Instant::now() + Duration::from_secs(60);
+                while !listens() {
+                    assert!(Instant::now() < deadline, "usher listens");
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+            }
+        }
         Self { child, port, stdout, stderr, readers }
     }
 
@@ -85,6 +113,19 @@ impl UsherProcess {
     pub fn signal(&self, signal: &str) {
         let status = Command::new("kill").args([signal, &self.child.id().to_string()]).status().unwrap();
         assert!(status.success(), "kill {signal}");
+    }
+
+    /// Waits up to `bound` (a liveness bound, not a measurement) for the process to
+    /// end; `None` if it is still running then.
+    pub fn exit_within(&mut self, bound: Duration) -> Option<ExitStatus> {
+        let deadline = Instant::now() + bound;
+        loop {
+            match self.child.try_wait().unwrap() {
+                Some(status) => return Some(status),
+                None if Instant::now() > deadline => return None,
+                None => std::thread::sleep(Duration::from_millis(50)),
+            }
+        }
     }
 
     /// Waits for the process to end; answers how, what it printed, and its log.

@@ -85,10 +85,16 @@ impl SmtpServer {
 
     /// Serves on `port` (0: any) from a background thread for the rest of the test run.
     pub fn start_on(port: u16) -> Self {
+        Self::start_refusing(port, None)
+    }
+
+    /// [`SmtpServer::start_on`], answering 550 to RCPT for `address` from the first
+    /// message on (see [`SmtpServer::refuse`]).
+    pub fn start_refusing(port: u16, address: Option<&str>) -> Self {
         let listener = TcpListener::bind(("127.0.0.1", port)).expect("smtp port");
         let port = listener.local_addr().unwrap().port();
         let received = Arc::new(Mutex::new(Vec::new()));
-        let refused = Arc::new(Mutex::new(Vec::new()));
+        let refused = Arc::new(Mutex::new(address.map(str::to_owned).into_iter().collect()));
         let handler = Capture { received: received.clone(), refused: refused.clone(), current: None };
         std::thread::spawn(move || {
             let mut server = Server::new(handler);
