@@ -55,7 +55,7 @@ fn create(path: &Path) -> io::Result<SecretKey> {
             if let Some(dir) = path.parent() {
                 fs::File::open(dir).and_then(|d| d.sync_all()).map_err(named)?;
             }
-            tracing::info!(path = %path.display(), "created the secret key that seals queued mail; back it up");
+            tracing::info!(path = %path.display(), "wrote a new secret key that seals queued mail; back it up");
             Ok(key)
         }
         Err(err) if err.kind() == io::ErrorKind::AlreadyExists => read(path),
