@@ -1,0 +1,51 @@
+use super::*;
+
+#[test]
+fn defaults_are_valid() {
+    let config = Config::default();
+    config.check().unwrap();
+    assert_eq!(config.public_url(), "http://127.0.0.1:8080");
+    assert!(config.database_url().starts_with("sqlite://") && config.database_url().ends_with("usher.db"));
+}
+
+#[test]
+fn passwords_are_redacted() {
+    assert_eq!(redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+    assert_eq!(redact("smtp://h:25"), "smtp://h:25");
+    let config = Config {
+        database_url: Some("postgres://u:hunter2@h/db".into()),
+        metrics_token: Some("correct-horse-battery-staple".into()),
+        ..Config::default()
+    };
+    assert!(!format!("{config:?}").contains("hunter2"));
+    assert!(
+        !format!("{config:?}").contains("correct-horse") && !format!("{:?}", config.settings()).contains("correct")
+    );
+}
+
+#[test]
+fn trusted_proxies_take_addresses_and_ranges() {
+    let config = Config { trusted_proxies: vec!["10.0.0.0/8".into(), " 127.0.0.1".into()], ..Config::default() };
+    config.check().unwrap();
+    let nets = config.settings().trusted_proxies;
+    assert!(nets[0].contains(&"10.1.2.3".parse::<std::net::IpAddr>().unwrap()));
+    assert_eq!(nets[1].to_string(), "127.0.0.1/32");
+}
+
+#[test]
+fn bad_values_name_their_key() {
+    let cases: [(&str, Config); 9] = [
+        ("metrics_token", Config { metrics_token: Some("short".into()), ..Config::default() }),
+        ("mail_transport", Config { mail_transport: "smtp://bad host:x".into(), ..Config::default() }),
+        ("mail_from", Config { mail_from: "nobody".into(), ..Config::default() }),
+        ("cleanup_schedule", Config { cleanup_schedule: "every day".into(), ..Config::default() }),
+        ("public_url", Config { public_url: Some("ftp://x".into()), ..Config::default() }),
+        ("roles", Config { manage_role: "boss".into(), ..Config::default() }),
+        ("login_link_url", Config { login_link_url: "{public_url}/l/".into(), ..Config::default() }),
+        ("mail_transport", Config { mail_transport: "carrier-pigeon".into(), ..Config::default() }),
+        ("trusted_proxies", Config { trusted_proxies: vec!["10.0.0.0/8".into(), "proxy".into()], ..Config::default() }),
+    ];
+    for (key, config) in cases {
+        assert_eq!(config.check().unwrap_err().key, key);
+    }
+}
