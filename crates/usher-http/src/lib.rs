@@ -18,6 +18,7 @@
 //!   and registration invites).
 #![forbid(unsafe_code)]
 
+pub mod access;
 pub mod actions;
 pub mod auth;
 pub mod client_ip;

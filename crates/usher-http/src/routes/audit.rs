@@ -12,10 +12,10 @@ use uuid::Uuid;
 
 use crate::{
     AppState,
+    access::Access,
     auth::{Admin, Authed},
     error::ApiResult,
     extract::{ApiPath, ApiQuery},
-    routes::groups::Access,
     views::{ListQuery, Paginated},
 };
 

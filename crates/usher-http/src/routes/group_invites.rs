@@ -23,10 +23,11 @@ use uuid::Uuid;
 
 use crate::{
     AppState,
+    access::Access,
     auth::Authed,
     error::{ApiError, ApiResult},
     extract::{ApiJson, ApiPath, ApiQuery},
-    routes::{groups::Access, invitation_links::invitation_email},
+    routes::invitation_links::invitation_email,
     validate::{Fields, optional_text},
     views::{InviteView, ListQuery, Paginated, UserSummaryView},
 };

@@ -16,13 +16,11 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
     AppState,
+    access::Access,
     auth::Authed,
     error::{ApiError, ApiResult},
     extract::ApiPath,
-    routes::{
-        group_invites::{find, manager},
-        groups::Access,
-    },
+    routes::group_invites::{find, manager},
     views::InviteView,
 };
 

@@ -15,6 +15,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
     AppState,
+    access::Access,
     auth::Authed,
     error::ApiError,
     extract::{ApiJson, ApiPath, ApiQuery},
@@ -26,7 +27,6 @@ use crate::{
     },
     routes::{
         group_invites::{self as api, NewGroupInvite},
-        groups::Access,
         invitation_links as links,
     },
     views::ListQuery,
