@@ -9,6 +9,7 @@ mod audit;
 mod browser;
 mod cleanup;
 mod console;
+mod disconnects;
 mod durability;
 mod errors;
 mod faults;
