@@ -9,7 +9,8 @@
 //!   the `dispatch!` macro that runs sqlx code on whichever pool is live.
 //! - `users`, `sessions`, `invites`, `groups`, `group_invites`, `admission`: the
 //!   queries, grouped by what they serve; `outbox` (mail to send) and `cleanup`
-//!   (purging, and claiming scheduled job runs) serve the background jobs.
+//!   (purging, and claiming scheduled job runs) serve the background jobs, and
+//!   `wakeup` wakes the mail worker when mail is queued.
 //! - `audit`: the audit log, written inside each audited write's transaction.
 //! - `sql`: the `Conn` trait every query is written against, run by sqlx (either
 //!   backend) or rusqlite; `direct`: SQLite called directly on a SQLite file (reads on
@@ -41,6 +42,7 @@ mod sessions;
 mod sql;
 mod store;
 mod users;
+mod wakeup;
 mod writer;
 
 pub use audit::{AuditContext, AuditEntry, AuditFilter};
@@ -50,3 +52,4 @@ pub use error::StoreError;
 pub use group_invites::Renewal;
 pub use outbox::{Delivery, OutboxMessage};
 pub use store::{PoolUse, Store};
+pub use wakeup::MailWakeups;

@@ -11,6 +11,7 @@ use crate::{
     backend::{Pool, SqliteDurability, Tx},
     direct::{DirectTx, Readers, WriterLock},
     sql::{Conn, ReadConn, Via, WriteTx},
+    wakeup::Signal,
     writer::WriterThread,
 };
 
@@ -33,6 +34,8 @@ pub struct Store {
     readers: Option<Arc<Readers>>,
     /// SQLite: where write transactions run (see `writer.rs`); `None` for PostgreSQL.
     pub(crate) writer_thread: Option<Arc<WriterThread>>,
+    /// Fired when this process queues mail (`wakeup.rs`).
+    pub(crate) mail_signal: Signal,
 }
 
 impl Store {
@@ -51,7 +54,7 @@ impl Store {
         };
         let writer = Arc::new(Mutex::new(file.as_ref().map(|file| file.open()).transpose()?));
         let readers = file.map(|file| Arc::new(Readers::new(file)));
-        Ok(Self { pool, writer, readers, writer_thread })
+        Ok(Self { pool, writer, readers, writer_thread, mail_signal: Signal::default() })
     }
 
     /// A write transaction (see `Pool::begin_write`).

@@ -4,8 +4,8 @@
 use std::net::SocketAddr;
 
 use reqwest::{Method, StatusCode, header::RETRY_AFTER};
-use sqlx::Connection;
 use serde_json::{Value, json};
+use sqlx::Connection;
 use usher_domain::{
     account::{DisplayName, Email, Username},
     token::TokenHash,

@@ -16,6 +16,7 @@ mod faults;
 mod group_invites;
 mod group_pages;
 mod groups;
+mod idle;
 mod login_links;
 mod mail;
 mod metrics;
