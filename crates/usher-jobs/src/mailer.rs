@@ -54,17 +54,31 @@ pub struct Mailer {
 /// Messages claimed per pass.
 const BATCH: u32 = 16;
 
+/// What a pass over the outbox did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pass {
+    /// Messages were due: this many were handled, and more may be.
+    Handled(usize),
+    /// Nothing was due; the next message falls due then (`None`: nothing waits).
+    Idle(Option<DateTime<Utc>>),
+}
+
 impl Mailer {
-    /// One pass over what is due; answers how many messages were handled.
-    pub async fn deliver_due(&self) -> Result<usize, StoreError> {
+    /// One pass over what is due. It reads first and claims only when something is
+    /// due, so a worker with nothing to do writes nothing.
+    pub async fn deliver_due(&self) -> Result<Pass, StoreError> {
         let now = Utc::now();
+        match self.store.outbox_next_due().await? {
+            Some(due) if due <= now => {}
+            next => return Ok(Pass::Idle(next)),
+        }
         let lease_until = now + chrono::Duration::from_std(self.retry.lease).unwrap_or_default();
         let claimed = self.store.claim_outbox(BATCH, now, lease_until).await?;
         let handled = claimed.len();
         for message in claimed {
             self.deliver(message).await?;
         }
-        Ok(handled)
+        Ok(Pass::Handled(handled))
     }
 
     async fn deliver(&self, message: OutboxMessage) -> Result<(), StoreError> {

@@ -15,6 +15,7 @@ use tokio::sync::OwnedMutexGuard;
 use crate::{
     StoreError,
     direct::{SqliteFile, WriterLock, lock_writer},
+    writer::joined,
 };
 
 /// Runs `$body` with `$conn` bound to the live backend's pool or transaction.
@@ -203,7 +204,16 @@ impl Pool {
                 let writer = lock_writer(writer).await?;
                 Tx::Sqlite(SqliteTx { tx: pool.begin_with("BEGIN IMMEDIATE").await?, _writer: writer })
             }
-            Self::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+            Self::Postgres(pool) => {
+                // sqlx's `begin` is not cancel-safe on PostgreSQL (sqlx issue 4393, in
+                // 0.8.6 and 0.9.0): dropped while its BEGIN is in flight, it leaves the
+                // session inside a transaction nothing rolls back, and the pool lends
+                // that connection on, locks and all. In a task of its own it always
+                // finishes; if the caller is gone by then, the transaction is dropped
+                // and so rolled back.
+                let pool = pool.clone();
+                Tx::Postgres(joined(tokio::spawn(async move { pool.begin().await }).await)??)
+            }
         })
     }
 

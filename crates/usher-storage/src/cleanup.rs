@@ -57,7 +57,8 @@ impl Store {
     /// Claims the run of job `name` that was due at or before `now`, scheduling the next
     /// at `next`. Exactly one caller gets `true` per due run, however many instances
     /// poll (one conditional `UPDATE`, like an invite slot). A job never seen before is
-    /// first scheduled at `first`.
+    /// first scheduled at `first`. The schedule is read first: a run that is not due
+    /// writes nothing.
     pub async fn claim_job(
         &self,
         name: &str,
@@ -65,9 +66,17 @@ impl Store {
         first: DateTime<Utc>,
         next: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
+        let sql = "SELECT next_run_at FROM job_runs WHERE name = $1";
+        let scheduled: Option<(i64,)> = self.read()?.fetch_optional(sql, &[name.into()]).await?;
         let mut pool = self.single_writes();
-        let sql = "INSERT INTO job_runs (name, next_run_at) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING";
-        pool.execute(sql, &[name.into(), to_ms(first).into()]).await?;
+        match scheduled {
+            Some((at,)) if at > to_ms(now) => return Ok(false),
+            Some(_) => {}
+            None => {
+                let sql = "INSERT INTO job_runs (name, next_run_at) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING";
+                pool.execute(sql, &[name.into(), to_ms(first).into()]).await?;
+            }
+        }
         let sql = "UPDATE job_runs SET next_run_at = $3, last_started_at = $2 WHERE name = $1 AND next_run_at <= $2";
         let claimed = pool.execute(sql, &[name.into(), to_ms(now).into(), to_ms(next).into()]).await?;
         Ok(claimed == 1)

@@ -1,3 +1,4 @@
+use sqlx::postgres::PgDatabaseError;
 use usher_domain::invite::InviteStatus;
 
 use crate::model::GroupRef;
@@ -84,6 +85,16 @@ fn is_transient_sqlite(code: i32) -> bool {
     matches!(code & 0xff, 5 | 6 | 8 | 10 | 13 | 14 | 15)
 }
 
+/// PostgreSQL SQLSTATEs that clear by themselves: connection exceptions (08), too
+/// many connections or no disk (53), operator intervention: shutdown, cannot connect
+/// now (57Pxx), a statement cancelled (57014), a database not accepting connections (`ALLOW_CONNECTIONS
+/// false`: 55000, which Usher's own statements never raise), serialization failure and
+/// deadlock, lock not available, read-only transaction.
+fn is_transient_postgres(code: &str) -> bool {
+    ["08", "53", "57P"].iter().any(|class| code.starts_with(class))
+        || matches!(code, "55000" | "57014" | "40001" | "40P01" | "55P03" | "25006")
+}
+
 /// Whether `err` is a transient fault of the database rather than a bug or bad data.
 fn is_transient(err: &sqlx::Error) -> bool {
     match err {
@@ -92,21 +103,12 @@ fn is_transient(err: &sqlx::Error) -> bool {
         | sqlx::Error::PoolTimedOut
         | sqlx::Error::PoolClosed
         | sqlx::Error::WorkerCrashed => true,
-        sqlx::Error::Database(db) => {
-            let code = db.code().unwrap_or_default();
-            // SQLite reports numeric result codes; PostgreSQL reports SQLSTATEs.
-            if let Ok(number) = code.parse::<i32>() {
-                is_transient_sqlite(number)
-            } else {
-                // Connection exceptions, insufficient resources (disk full, too many
-                // connections), operator intervention (shutdown, cannot connect now),
-                // serialization failure and deadlock, lock not available, read-only.
-                code.starts_with("08")
-                    || code.starts_with("53")
-                    || code.starts_with("57P")
-                    || matches!(&*code, "40001" | "40P01" | "55P03" | "25006" | "57014")
-            }
-        }
+        // Told apart by the driver, not the code's look: most SQLSTATEs are digits only
+        // (08006, 53300, 55000) and would read as SQLite result codes.
+        sqlx::Error::Database(db) => match db.try_downcast_ref::<PgDatabaseError>() {
+            Some(pg) => is_transient_postgres(pg.code()),
+            None => db.code().and_then(|code| code.parse().ok()).is_some_and(is_transient_sqlite),
+        },
         _ => false,
     }
 }

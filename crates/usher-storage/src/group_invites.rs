@@ -59,10 +59,14 @@ impl Store {
             }
         }
         let id = insert_invite(&mut tx, &new, audit, now).await?;
+        let queues_mail = email.is_some();
         if let Some(email) = email {
             queue_email(&mut tx, id, &email, now).await?;
         }
         tx.commit().await?;
+        if queues_mail {
+            self.mail_queued();
+        }
         self.invite_by_id(id).await?.ok_or(StoreError::NotFound)
     }
 
@@ -108,6 +112,9 @@ impl Store {
         let event = Event::new(action, "invite", invite_id).in_group(Some(group_id));
         audit::record(&mut tx, audit, event, now).await?;
         tx.commit().await?;
+        if resend {
+            self.mail_queued();
+        }
         self.invite_by_id(invite_id).await?.ok_or(StoreError::NotFound)
     }
 
@@ -144,7 +151,8 @@ impl Store {
 }
 
 /// Writes an email, sealed beforehand (`Store::seal_email`), to the outbox inside the
-/// caller's transaction; the delivery worker sends it later.
+/// caller's transaction; the delivery worker sends it later (the caller wakes it with
+/// `Store::mail_queued` after the commit).
 pub(crate) async fn queue_email(
     tx: &mut impl Conn,
     invite_id: Uuid,

@@ -43,6 +43,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Invite, StoreError> {
         let audit = audit.clone();
+        let queues_mail = email.is_some();
         let email = email.map(|email| self.seal_email(email)).transpose()?;
         let id = self
             .hot_write(move |tx| {
@@ -55,6 +56,9 @@ impl Store {
                 })
             })
             .await?;
+        if queues_mail {
+            self.mail_queued();
+        }
         self.invite_by_id(id).await?.ok_or(StoreError::NotFound)
     }
 

@@ -10,7 +10,8 @@
 //! - `users`, `sessions`, `invites`, `groups`, `group_invites`, `admission`: the
 //!   queries, grouped by what they serve; `outbox` (mail to send) and `cleanup`
 //!   (purging, and claiming scheduled job runs) serve the background jobs;
-//!   `mail_data` seals the outbox's template data at rest.
+//!   `mail_data` seals the outbox's template data at rest, and `wakeup` wakes the
+//!   mail worker when mail is queued.
 //! - `audit`: the audit log, written inside each audited write's transaction.
 //! - `sql`: the `Conn` trait every query is written against, run by sqlx (either
 //!   backend) or rusqlite; `direct`: SQLite called directly on a SQLite file (reads on
@@ -43,6 +44,7 @@ mod sessions;
 mod sql;
 mod store;
 mod users;
+mod wakeup;
 mod writer;
 
 pub use audit::{AuditContext, AuditEntry, AuditFilter};
@@ -53,3 +55,4 @@ pub use group_invites::Renewal;
 pub use mail_data::TemplateData;
 pub use outbox::{Delivery, OutboxMessage};
 pub use store::{PoolUse, Store};
+pub use wakeup::MailWakeups;

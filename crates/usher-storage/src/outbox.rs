@@ -80,6 +80,16 @@ pub struct Delivery {
 }
 
 impl Store {
+    /// When the next message falls due: the earliest next attempt of a queued one, or
+    /// the earliest lease that runs out on one being sent (its worker may have died).
+    /// A read, so a worker with nothing to do writes nothing.
+    pub async fn outbox_next_due(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let sql = "SELECT MIN(due) FROM (SELECT MIN(next_attempt_at) AS due FROM outbox WHERE status = 'queued' \
+                   UNION ALL SELECT MIN(locked_until) AS due FROM outbox WHERE status = 'sending') AS d";
+        let due: Option<(Option<i64>,)> = self.read()?.fetch_optional(sql, &[]).await?;
+        Ok(due.and_then(|(at,)| at).map(from_ms))
+    }
+
     /// Claims up to `limit` messages that are due (queued and due, or `sending` under a
     /// lease that ran out: a worker that died), marking them `sending` under a lease
     /// until `lease_until`. One statement: two workers never claim the same row
@@ -165,6 +175,7 @@ impl Store {
         }
         audit::record(&mut tx, audit, Event::new("email.retried", "outbox", id), now).await?;
         tx.commit().await?;
+        self.mail_queued();
         self.outbox_message(id).await?.ok_or(StoreError::NotFound)
     }
 

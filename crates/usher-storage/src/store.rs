@@ -12,6 +12,7 @@ use crate::{
     backend::{Pool, SqliteDurability, Tx},
     direct::{DirectTx, Readers, WriterLock},
     sql::{Conn, ReadConn, Via, WriteTx},
+    wakeup::Signal,
     writer::WriterThread,
 };
 
@@ -36,6 +37,8 @@ pub struct Store {
     pub(crate) writer_thread: Option<Arc<WriterThread>>,
     /// Seals outbox template data at rest (`mail_data.rs`).
     pub(crate) secret_key: Option<SecretKey>,
+    /// Fired when this process queues mail (`wakeup.rs`).
+    pub(crate) mail_signal: Signal,
 }
 
 impl Store {
@@ -54,7 +57,7 @@ impl Store {
         };
         let writer = Arc::new(Mutex::new(file.as_ref().map(|file| file.open()).transpose()?));
         let readers = file.map(|file| Arc::new(Readers::new(file)));
-        Ok(Self { pool, writer, readers, writer_thread, secret_key: None })
+        Ok(Self { pool, writer, readers, writer_thread, secret_key: None, mail_signal: Signal::default() })
     }
 
     /// A write transaction (see `Pool::begin_write`).

@@ -9,7 +9,7 @@
 
 use std::{future::Future, pin::Pin};
 
-use tokio::{runtime, sync::oneshot};
+use tokio::{runtime, sync::oneshot, task::JoinError};
 
 use crate::{Store, StoreError, sql::WriteTx};
 
@@ -55,21 +55,30 @@ impl Store {
         .await
     }
 
-    /// Runs `work` — a whole write transaction — on the writer thread (SQLite), or right
-    /// here (PostgreSQL, whose server schedules its own writers). Once started it
-    /// finishes even if the caller goes away, so a write is never cut off halfway.
+    /// Runs `work` — a whole write transaction — in a task of its own: on the writer
+    /// thread (SQLite), or on this runtime (PostgreSQL, whose server schedules its own
+    /// writers). Once started it finishes even if the caller goes away (axum drops a
+    /// request's future when its client hangs up), so a write is never cut off halfway
+    /// and no connection is left inside a transaction.
     async fn on_writer<T, Fut>(&self, work: impl FnOnce(Store) -> Fut) -> Result<T, StoreError>
     where
         Fut: Future<Output = Result<T, StoreError>> + Send + 'static,
         T: Send + 'static,
     {
-        match &self.writer_thread {
-            Some(thread) => match thread.handle.spawn(work(self.clone())).await {
-                Ok(result) => result,
-                Err(err) if err.is_panic() => std::panic::resume_unwind(err.into_panic()),
-                Err(_) => Err(StoreError::writer_busy()),
-            },
-            None => work(self.clone()).await,
-        }
+        let task = match &self.writer_thread {
+            Some(thread) => thread.handle.spawn(work(self.clone())),
+            None => tokio::spawn(work(self.clone())),
+        };
+        joined(task.await)?
+    }
+}
+
+/// A spawned task's answer: its panic goes on in the caller; a task cancelled because
+/// its runtime is stopping is "try again".
+pub(crate) fn joined<T>(result: Result<T, JoinError>) -> Result<T, StoreError> {
+    match result {
+        Ok(done) => Ok(done),
+        Err(err) if err.is_panic() => std::panic::resume_unwind(err.into_panic()),
+        Err(_) => Err(StoreError::writer_busy()),
     }
 }

@@ -62,7 +62,8 @@ pub struct Config {
     pub mail_retry_max_ms: u64,
     pub mail_max_attempts: u32,
     pub mail_lease_secs: u64,
-    /// Pause of the job runner between passes when idle.
+    /// Longest pause of the idle job runner: a fallback, as queued mail wakes it and it
+    /// wakes itself when a retry or the cleanup falls due.
     pub job_poll_ms: u64,
     pub session_ttl_days: u32,
     pub login_link_expiry_hours: u32,
@@ -142,7 +143,7 @@ impl Default for Config {
             mail_retry_max_ms: 3_600_000,
             mail_max_attempts: 10,
             mail_lease_secs: 60,
-            job_poll_ms: 1_000,
+            job_poll_ms: 30_000,
             session_ttl_days: 30,
             login_link_expiry_hours: 4,
             login_link_max_expiry_hours: 168,

@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 
 use reqwest::{Method, StatusCode, header::RETRY_AFTER};
 use serde_json::{Value, json};
+use sqlx::Connection;
 use usher_domain::{
     account::{DisplayName, Email, Username},
     token::TokenHash,
@@ -126,4 +127,41 @@ async fn a_read_only_sqlite_database_is_unavailable_not_an_internal_error() {
     let err = read_only.register(new, None, session, &AuditContext::system(), now).await.err();
     assert!(matches!(err, Some(StoreError::Unavailable(_))), "{err:?}");
     assert_eq!(read_only.count_users().await.unwrap(), 0, "nothing written");
+}
+
+/// `ALTER DATABASE … ALLOW_CONNECTIONS false` (maintenance, a restore) and its backends
+/// terminated: every request meanwhile is 503 "try again", through the dead pooled
+/// connections and then through new ones the server refuses (SQLSTATE 55000); and
+/// Usher serves again once connections are allowed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_database_refusing_connections_answers_503_not_500() {
+    let Some(app) = TestApp::spawn(Backend::Postgres).await else { return };
+    let url = std::env::var("USHER_TEST_POSTGRES_URL").unwrap();
+    let mut admin = sqlx::PgConnection::connect(&url).await.unwrap();
+    let mut own = sqlx::PgConnection::connect(&app.config.database_url()).await.unwrap();
+    let name: String = sqlx::query_scalar("SELECT current_database()::text").fetch_one(&mut own).await.unwrap();
+    own.close().await.unwrap();
+    let allow = |on: bool| format!("ALTER DATABASE \"{name}\" ALLOW_CONNECTIONS {on}");
+    sqlx::query(&allow(false)).execute(&mut admin).await.unwrap();
+    sqlx::query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1")
+        .bind(&name)
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    let create = json!({"description": "during maintenance"});
+    let mut answers = Vec::new();
+    // More requests than the pool has connections: the dead ones, then refused ones.
+    for _ in 0..20 {
+        answers.push(answer(&app, Method::GET, "/admin/invites", None).await);
+        answers.push(answer(&app, Method::POST, "/admin/invites", Some(&create)).await);
+    }
+    sqlx::query(&allow(true)).execute(&mut admin).await.unwrap();
+    for (status, problem, retry_after) in &answers {
+        assert_problem(*status, problem, StatusCode::SERVICE_UNAVAILABLE, "unavailable");
+        assert!(retry_after, "503 carries Retry-After");
+    }
+    let (status, listed, _) =
+        eventually(|| answer(&app, Method::GET, "/admin/invites", None), |(s, ..)| *s == StatusCode::OK).await;
+    assert_eq!(status, StatusCode::OK, "serves again once connections are allowed: {listed}");
+    assert_eq!(listed["items"].as_array().unwrap().len(), 0, "nothing was written meanwhile");
 }

@@ -19,7 +19,7 @@ pub use db::TestDb;
 pub use pages::{PageClient, between, cookie_pair, set_cookie};
 pub use process::UsherProcess;
 pub use proxy::TcpProxy;
-pub use smtp::{SmtpServer, mail_to, token_in};
+pub use smtp::{SmtpServer, hold_mail, mail_to, token_in};
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};

@@ -137,6 +137,17 @@ pub fn mail_to(url: String) -> impl FnOnce(&mut Config) {
     }
 }
 
+/// Mail that stays in the outbox for a test to read: the mail server is down and the
+/// next try is an hour away (the worker sends what is queued at once, and a sent
+/// message forgets its template data).
+pub fn hold_mail() -> impl FnOnce(&mut Config) {
+    let port = SmtpServer::reserve_port();
+    move |c: &mut Config| {
+        c.mail_transport = format!("smtp://127.0.0.1:{port}");
+        c.mail_retry_base_ms = 3_600_000;
+    }
+}
+
 /// The invitation token in a received email's accept link.
 pub fn token_in(mail: &Received, public_url: &str) -> String {
     let text = mail.text();
