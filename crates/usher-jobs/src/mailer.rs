@@ -88,7 +88,7 @@ impl Mailer {
         };
         match outcome {
             Ok(()) => {
-                tracing::info!(outbox_id = %message.id, template = %message.template, "email sent");
+                tracing::debug!(outbox_id = %message.id, template = %message.template, "email sent");
                 metrics::counter!("usher_emails_total", "outcome" => "sent").increment(1);
                 self.store.outbox_sent(message.id, Utc::now()).await
             }
@@ -100,7 +100,7 @@ impl Mailer {
             Err(error) => {
                 let next: DateTime<Utc> =
                     Utc::now() + chrono::Duration::from_std(self.retry.delay(message.attempts)).unwrap_or_default();
-                tracing::info!(outbox_id = %message.id, attempts = message.attempts, %error, "email will be retried");
+                tracing::warn!(outbox_id = %message.id, attempts = message.attempts, %error, "email will be retried");
                 metrics::counter!("usher_emails_total", "outcome" => "retry").increment(1);
                 self.store.outbox_retry_later(message.id, &error.message, next).await
             }
