@@ -68,9 +68,16 @@ impl Store {
     }
 }
 
-/// Ends every session of a user inside the caller's transaction; answers how many.
-pub(crate) async fn end_sessions_of(tx: &mut impl Conn, user_id: Uuid) -> Result<u64, StoreError> {
-    tx.execute("DELETE FROM sessions WHERE user_id = $1", &[user_id.into()]).await
+/// Ends every session of a user but `spare` (the session asking, when it is theirs),
+/// inside the caller's transaction; answers how many.
+pub(crate) async fn end_sessions_of(
+    tx: &mut impl Conn,
+    user_id: Uuid,
+    spare: Option<&TokenHash>,
+) -> Result<u64, StoreError> {
+    // A token hash is never empty, so "" spares nothing.
+    let spare = spare.map_or("", TokenHash::as_str);
+    tx.execute("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2", &[user_id.into(), spare.into()]).await
 }
 
 /// Records the device (or refreshes it: a device is known by the client's own uuid)

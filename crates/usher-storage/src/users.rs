@@ -1,6 +1,7 @@
 //! Users: create, find, list, change, delete.
 
 use chrono::{DateTime, Utc};
+use usher_domain::token::TokenHash;
 use uuid::Uuid;
 
 use crate::{
@@ -63,10 +64,14 @@ impl Store {
 
     /// Applies a patch; `NotFound` when the user does not exist. Disabling a group's
     /// only enabled `top_role` member is refused ([`StoreError::LastTopMemberOf`]).
+    /// Disabling or a new password ends the user's sessions, all but `caller_session`
+    /// (an admin setting their own password stays signed in on the device they used,
+    /// as `PUT /me/password` keeps the caller's).
     pub async fn update_user(
         &self,
         id: Uuid,
         patch: UserPatch,
+        caller_session: Option<&TokenHash>,
         top_role: &str,
         audit: &AuditContext,
         now: DateTime<Utc>,
@@ -100,7 +105,7 @@ impl Store {
         // Disabling or a new password ends every session for good (deleted, not hidden:
         // re-enabling brings none back).
         let sessions_ended = if patch.disabled == Some(true) || patch.password_hash.is_some() {
-            end_sessions_of(&mut tx, id).await?
+            end_sessions_of(&mut tx, id, caller_session).await?
         } else {
             0
         };

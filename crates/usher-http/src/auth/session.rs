@@ -141,15 +141,21 @@ pub async fn signed_in(headers: &HeaderMap, state: &AppState) -> Result<Option<(
 #[derive(Debug)]
 pub struct Admin(pub User);
 
+impl Admin {
+    /// The admin behind a signed-in caller, or 403.
+    pub fn of(authed: &Authed) -> Result<Self, ApiError> {
+        if authed.user.is_admin {
+            Ok(Self(authed.user.clone()))
+        } else {
+            Err(ApiError::Forbidden(ForbiddenCode::Forbidden, "Only instance admins may do this.".into()))
+        }
+    }
+}
+
 impl FromRequestParts<AppState> for Admin {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let Authed { user, .. } = Authed::from_request_parts(parts, state).await?;
-        if user.is_admin {
-            Ok(Self(user))
-        } else {
-            Err(ApiError::Forbidden(ForbiddenCode::Forbidden, "Only instance admins may do this.".into()))
-        }
+        Self::of(&Authed::from_request_parts(parts, state).await?)
     }
 }

@@ -11,7 +11,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
     AppState,
-    auth::{Admin, password},
+    auth::{Admin, Authed, password},
     client_ip::ClientIp,
     error::{ApiError, ApiResult},
     extract::{ApiJson, ApiPath, ApiQuery},
@@ -153,11 +153,11 @@ pub struct UserUpdate {
 )]
 pub(crate) async fn update(
     State(state): State<AppState>,
-    Admin(admin): Admin,
-    ip: ClientIp,
+    authed: Authed,
     ApiPath(username): ApiPath,
     ApiJson(body): ApiJson<UserUpdate>,
 ) -> ApiResult<Json<UserView>> {
+    let Admin(admin) = Admin::of(&authed)?;
     let user = find_user(&state, &username).await?;
     let mut fields = Fields::default();
     let email = body.email.as_deref().and_then(|e| fields.check("email", Email::parse(e)));
@@ -174,7 +174,8 @@ pub(crate) async fn update(
     };
     let patch = UserPatch { email, display_name, password_hash, is_admin: body.is_admin, disabled: body.disabled };
     let top = state.settings.roles.top();
-    let updated = state.store.update_user(user.id, patch, top, &ip.audit(Some(&admin)), Utc::now()).await?;
+    let updated =
+        state.store.update_user(user.id, patch, Some(&authed.token_hash), top, &authed.audit(), Utc::now()).await?;
     Ok(Json(UserView::from(&updated)))
 }
 

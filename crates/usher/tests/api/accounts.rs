@@ -215,4 +215,16 @@ async fn disabling_a_user_or_setting_their_password_ends_their_sessions(app: Tes
     assert_problem(status, &body, StatusCode::UNAUTHORIZED, "unauthenticated");
     let login = json!({"login": "rita", "password": "a brand new password"});
     assert_eq!(app.post("/auth/login", None, login).await.0, StatusCode::OK, "the new password works");
+
+    // An admin setting their own password stays signed in where they did it; their
+    // other sessions end.
+    let other = app.redeem_login_link(app.create_login_link("admin").await["token"].as_str().unwrap()).await.1;
+    let other = other["session_token"].as_str().unwrap().to_owned();
+    let body = json!({"password": "the admin's new password"});
+    let (status, user) =
+        app.request(reqwest::Method::PATCH, "/admin/users/admin", Some(&app.admin_token), Some(&body)).await;
+    assert_eq!(status, StatusCode::OK, "{user}");
+    assert_eq!(app.get("/me", Some(&app.admin_token)).await.0, StatusCode::OK, "the caller's session stays");
+    let (status, body) = app.get("/me", Some(&other)).await;
+    assert_problem(status, &body, StatusCode::UNAUTHORIZED, "unauthenticated");
 }

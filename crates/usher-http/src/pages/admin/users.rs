@@ -153,7 +153,7 @@ pub async fn set_disabled(
 ) -> Response {
     let patch =
         UserUpdate { email: None, display_name: None, password: None, is_admin: None, disabled: Some(form.disabled) };
-    let done = api::update(State(state), viewer.admin(), viewer.0.ip, ApiPath(username), ApiJson(patch)).await;
+    let done = api::update(State(state), viewer.0.clone(), ApiPath(username), ApiJson(patch)).await;
     pages::done(done, USERS)
 }
 
