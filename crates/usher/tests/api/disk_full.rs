@@ -102,18 +102,7 @@ async fn a_full_disk_answers_503_to_writes_and_sigterm_still_stops_usher(backend
     let mut usher = UsherProcess::start_logging_to(&db, &env, &dir.join("usher.log"));
     // A bound on waiting for an answer: a hung server fails the test instead of stalling it.
     let client = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
-    let link = usher.first_start_token().expect("first start link");
-    let device = json!({"uuid": uuid::Uuid::new_v4().to_string(), "type": "cli", "name": "test"});
-    let session: Value = client
-        .post(format!("{}/auth/login-link", usher.api()))
-        .json(&json!({"token": link, "device": device}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = session["session_token"].as_str().expect("signed in").to_owned();
+    let token = usher.sign_in_first_admin(&client).await;
     assert_eq!(write(&client, &usher, &token).await.0, StatusCode::CREATED);
 
     fill_up(&dir);

@@ -268,18 +268,7 @@ async fn mail_queued_when_the_server_is_killed_is_delivered_after_restart(backen
     let first = UsherProcess::start(&db, &mail_env(format!("smtp://127.0.0.1:{}", black_hole())));
     let client = reqwest::Client::new();
     let api = first.api();
-    let token = first.first_start_token().expect("first start link");
-    let device = json!({"uuid": uuid::Uuid::new_v4().to_string(), "type": "cli", "name": "t"});
-    let session: Value = client
-        .post(format!("{api}/auth/login-link"))
-        .json(&json!({"token": token, "device": device}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let admin = session["session_token"].as_str().unwrap().to_owned();
+    let admin = first.sign_in_first_admin(&client).await;
     let group: Value = client
         .post(format!("{api}/groups"))
         .bearer_auth(&admin)

@@ -97,6 +97,22 @@ impl UsherProcess {
         format!("http://127.0.0.1:{}/api/v1", self.port)
     }
 
+    /// Redeems the first-start link through `client` and answers the admin's session.
+    pub async fn sign_in_first_admin(&self, client: &reqwest::Client) -> String {
+        let link = self.first_start_token().expect("first start link");
+        let device = serde_json::json!({"uuid": uuid::Uuid::new_v4().to_string(), "type": "cli", "name": "test"});
+        let session: serde_json::Value = client
+            .post(format!("{}/auth/login-link", self.api()))
+            .json(&serde_json::json!({"token": link, "device": device}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        session["session_token"].as_str().expect("signed in").to_owned()
+    }
+
     /// The token of the first-start link, once printed (waits a little for stdout).
     pub fn first_start_token(&self) -> Option<String> {
         for _ in 0..200 {
