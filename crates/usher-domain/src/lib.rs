@@ -8,7 +8,9 @@
 //! - [`device`]: the device a session signs in on.
 //! - [`expiry`]: "expires in N hours" bounded per kind of secret.
 //! - [`group`]: group names, slugs, external ids and group-invitation limits.
-//! - [`role`]: the ordered role list a deployment configures.
+//! - [`role`]: the ordered role list a deployment configures, and a [`role::Role`] in it.
+//! - [`secret`]: what an invite is looked up by (a code or a token's hash), parsed.
+//! - [`mail`]: the emails Usher sends, one variant per template.
 //! - [`sealed`]: the key that seals secrets at rest (outbox template data).
 //!
 //! Nothing here does I/O or awaits: randomness comes in as an argument, time as a value.
@@ -20,8 +22,10 @@ pub mod device;
 pub mod expiry;
 pub mod group;
 pub mod invite;
+pub mod mail;
 pub mod role;
 pub mod sealed;
+pub mod secret;
 pub mod token;
 
 /// Why a piece of input was refused; `field` is filled in by whoever knows the field name.

@@ -1,11 +1,42 @@
 //! Roles: an ordered list configured per deployment, highest first.
 
+use std::fmt;
+
+use serde::Serialize;
+
 use crate::Invalid;
+
+/// A role name: one of the configured roles when [`Roles::parse`] made it.
+///
+/// A role read back from a row ([`Role::from_stored`]) may no longer be configured
+/// (the list changed since): it stays readable and shown as it was, ranks nowhere, and
+/// so grants and manages nothing until someone gives that member a configured role.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(transparent)]
+pub struct Role(String);
+
+impl Role {
+    /// A role as a row stored it, configured or not. For storage only: everything a
+    /// person or a config sends in goes through [`Roles::parse`].
+    pub fn from_stored(stored: String) -> Self {
+        Self(stored)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
 
 /// The configured role list and the lowest role that manages invites.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Roles {
-    ordered: Vec<String>,
+    ordered: Vec<Role>,
     manage: usize,
 }
 
@@ -28,35 +59,44 @@ impl Roles {
             .iter()
             .position(|n| n == manage_role)
             .ok_or_else(|| Invalid::new(format!("manage_role {manage_role:?} is not one of the roles")))?;
-        Ok(Self { ordered: names, manage })
+        Ok(Self { ordered: names.into_iter().map(Role).collect(), manage })
     }
 
-    pub fn top(&self) -> &str {
+    /// `name` as a role, if it is one of the configured roles.
+    pub fn parse(&self, name: &str) -> Result<Role, Invalid> {
+        self.ordered.iter().find(|r| r.0 == name).cloned().ok_or_else(|| {
+            let names: Vec<&str> = self.ordered.iter().map(Role::as_str).collect();
+            Invalid::new(format!("must be one of: {}", names.join(", ")))
+        })
+    }
+
+    pub fn top(&self) -> &Role {
         &self.ordered[0]
     }
 
-    pub fn names(&self) -> &[String] {
+    /// Every configured role, highest first.
+    pub fn all(&self) -> &[Role] {
         &self.ordered
     }
 
     /// Rank of a role, 0 being the highest; `None` for a role not configured.
-    pub fn rank(&self, role: &str) -> Option<usize> {
+    pub fn rank(&self, role: &Role) -> Option<usize> {
         self.ordered.iter().position(|r| r == role)
     }
 
     /// Whether someone holding `actor` may grant `role`: never above their own.
-    pub fn may_grant(&self, actor: &str, role: &str) -> bool {
+    pub fn may_grant(&self, actor: &Role, role: &Role) -> bool {
         matches!((self.rank(actor), self.rank(role)), (Some(a), Some(r)) if r >= a)
     }
 
     /// The role a group invitation grants when none is named: `member` where the
     /// deployment has one, else its lowest role.
-    pub fn default_invite_role(&self) -> &str {
-        self.ordered.iter().find(|r| *r == "member").unwrap_or_else(|| self.ordered.last().expect("never empty"))
+    pub fn default_invite_role(&self) -> &Role {
+        self.ordered.iter().find(|r| r.0 == "member").unwrap_or_else(|| self.ordered.last().expect("never empty"))
     }
 
     /// Whether `role` is `manage_role` or above.
-    pub fn can_manage(&self, role: &str) -> bool {
+    pub fn can_manage(&self, role: &Role) -> bool {
         self.rank(role).is_some_and(|r| r <= self.manage)
     }
 }
@@ -75,15 +115,40 @@ mod tests {
     #[test]
     fn defaults_and_family_tree() {
         let roles = Roles::default();
-        assert_eq!(roles.top(), "owner");
-        assert!(roles.can_manage("admin") && !roles.can_manage("member"));
+        let role = |name: &str| roles.parse(name).unwrap();
+        assert_eq!(roles.top().as_str(), "owner");
+        assert!(roles.can_manage(&role("admin")) && !roles.can_manage(&role("member")));
         let family =
             Roles::new(["custodian", "contributor", "viewer"].map(String::from).to_vec(), "custodian").unwrap();
-        assert!(family.can_manage("custodian") && !family.can_manage("contributor"));
-        assert_eq!(roles.default_invite_role(), "member");
-        assert_eq!(family.default_invite_role(), "viewer");
-        assert!(roles.may_grant("admin", "admin") && roles.may_grant("admin", "viewer"));
-        assert!(!roles.may_grant("admin", "owner") && !roles.may_grant("member", "nobody"));
+        let kin = |name: &str| family.parse(name).unwrap();
+        assert!(family.can_manage(&kin("custodian")) && !family.can_manage(&kin("contributor")));
+        assert_eq!(roles.default_invite_role(), &role("member"));
+        assert_eq!(family.default_invite_role(), &kin("viewer"));
+        assert!(roles.may_grant(&role("admin"), &role("admin")) && roles.may_grant(&role("admin"), &role("viewer")));
+        assert!(!roles.may_grant(&role("admin"), &role("owner")));
+    }
+
+    #[test]
+    fn only_configured_names_parse() {
+        let roles = Roles::default();
+        assert_eq!(roles.parse("admin").unwrap().as_str(), "admin");
+        let refused = roles.parse("nobody").unwrap_err();
+        assert_eq!(refused.message, "must be one of: owner, admin, member, viewer");
+        assert!(roles.parse("Admin").is_err() && roles.parse("").is_err());
+        assert_eq!(roles.all().len(), 4);
+    }
+
+    /// A row written under another role list stays readable but grants nothing.
+    #[test]
+    fn a_stored_role_no_longer_configured_ranks_nowhere() {
+        let roles = Roles::default();
+        let gone = Role::from_stored("custodian".into());
+        assert_eq!(gone.to_string(), "custodian");
+        assert_eq!(roles.rank(&gone), None);
+        assert!(!roles.can_manage(&gone));
+        assert!(!roles.may_grant(&gone, roles.default_invite_role()));
+        assert!(!roles.may_grant(roles.top(), &gone), "nobody grants a role that is not configured");
+        assert_eq!(roles.rank(&Role::from_stored("admin".into())), Some(1), "a configured one ranks as parsed");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! A signed-in member's access to one group, and the role rules every action on the
 //! group asks: managers manage, nobody grants or acts on a role above their own.
 
+use usher_domain::role::Role;
 use usher_storage::{
     AuditContext,
     model::{Group, User},
@@ -17,7 +18,7 @@ use crate::{
 #[derive(Debug)]
 pub struct Access {
     pub group: Group,
-    pub role: String,
+    pub role: Role,
     pub user: User,
     /// Who is acting, from where: for the audit log.
     pub audit: AuditContext,
@@ -46,12 +47,13 @@ impl Access {
 
     /// Whether the caller may grant `role`, or see and act on what carries it (an
     /// invite, a member): never above their own role. Every such action asks here.
-    pub fn ranks_at_least(&self, state: &AppState, role: &str) -> bool {
-        state.settings.roles.may_grant(&self.role, role)
+    /// `None` (an invite granting no role) ranks nowhere, like a role not configured.
+    pub fn ranks_at_least(&self, state: &AppState, role: Option<&Role>) -> bool {
+        role.is_some_and(|role| state.settings.roles.may_grant(&self.role, role))
     }
 
     /// 403 unless [`Access::ranks_at_least`] `role`.
-    pub fn require_rank(&self, state: &AppState, role: &str) -> ApiResult<()> {
+    pub fn require_rank(&self, state: &AppState, role: Option<&Role>) -> ApiResult<()> {
         if self.ranks_at_least(state, role) {
             Ok(())
         } else {
@@ -59,12 +61,11 @@ impl Access {
         }
     }
 
-    /// `role`, given by the caller, must be configured and not above their own.
-    pub fn check_grant(&self, state: &AppState, field: &str, role: &str) -> ApiResult<()> {
-        let roles = &state.settings.roles;
-        if roles.rank(role).is_none() {
-            return Err(ApiError::field(field, format!("must be one of: {}", roles.names().join(", "))));
-        }
-        self.require_rank(state, role)
+    /// `role`, given by the caller, as a role: configured (else a field error on
+    /// `field`) and not above their own (else 403).
+    pub fn check_grant(&self, state: &AppState, field: &str, role: &str) -> ApiResult<Role> {
+        let role = state.settings.roles.parse(role).map_err(|refused| ApiError::field(field, refused.message))?;
+        self.require_rank(state, Some(&role))?;
+        Ok(role)
     }
 }

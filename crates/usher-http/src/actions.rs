@@ -7,11 +7,14 @@ use usher_domain::{
     code::InviteCode,
     device::DeviceInfo,
     invite::InviteKind,
+    mail::Mail,
+    role::Role,
+    secret::Secret,
     token::{Token, TokenHash},
 };
 use usher_storage::{
     AuditContext, Store, StoreError,
-    model::{Invite, NewInvite, NewUser, OutgoingEmail, Secret, User},
+    model::{Invite, NewInvite, NewUser, OutgoingEmail, User},
 };
 
 use crate::{
@@ -19,7 +22,7 @@ use crate::{
     auth::{password, session},
     error::{ApiError, ForbiddenCode},
     metrics,
-    routes::{accounts::secret_of, public_invites},
+    routes::public_invites,
     validate::Fields,
 };
 
@@ -46,8 +49,7 @@ pub async fn create_login_link(
     let url = settings.login_link_url(token.expose());
     let email = send_email.then(|| OutgoingEmail {
         recipient: user.email.clone(),
-        template: "login_link",
-        data: serde_json::json!({"display_name": user.display_name, "url": url, "expires_at": expires_at}),
+        mail: Mail::LoginLink { display_name: user.display_name.clone(), url: url.clone(), expires_at },
     });
     let new = NewInvite {
         kind: InviteKind::LoginLink,
@@ -139,7 +141,7 @@ pub async fn register(
     device: Option<DeviceInfo>,
     audit: &AuditContext,
 ) -> Result<(User, Token), ApiError> {
-    let invite = form.invite.map(str::trim).filter(|s| !s.is_empty()).map(secret_of);
+    let invite = form.invite.map(str::trim).filter(|s| !s.is_empty()).map(Secret::parse);
     match (state.settings.registration, &invite) {
         (Registration::Closed, _) => {
             return Err(ApiError::Forbidden(ForbiddenCode::RegistrationClosed, "Registration is closed.".into()));
@@ -222,7 +224,7 @@ pub async fn accept_invite(
     user: &User,
     audit: &AuditContext,
     now: DateTime<Utc>,
-) -> Result<(uuid::Uuid, String), StoreError> {
+) -> Result<(uuid::Uuid, Role), StoreError> {
     let (group_id, role) = state.store.accept_invite(secret, user, audit, now).await?;
     tracing::debug!(%group_id, user_id = %user.id, invite_id = %invite.id, "invite accepted");
     metrics::redeemed(invite.kind.as_str());

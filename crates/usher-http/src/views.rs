@@ -3,7 +3,10 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use usher_domain::invite::{InviteKind, InviteStatus};
+use usher_domain::{
+    invite::{InviteKind, InviteStatus},
+    role::Role,
+};
 use usher_storage::{
     Delivery, Store,
     model::{Group, Invite, Member, Page, User, UserSummary},
@@ -66,7 +69,8 @@ pub struct InviteView {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
     pub group_id: Option<Uuid>,
-    pub role: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub role: Option<Role>,
     pub email: Option<String>,
     pub message: Option<String>,
     pub description: Option<String>,
@@ -168,11 +172,12 @@ pub struct GroupView {
     pub created_at: DateTime<Utc>,
     /// The caller's role, where the caller is a member.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub role: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub role: Option<Role>,
 }
 
 impl GroupView {
-    pub fn new(group: &Group, role: Option<&str>) -> Self {
+    pub fn new(group: &Group, role: Option<&Role>) -> Self {
         Self {
             id: group.id,
             name: group.name.clone(),
@@ -181,7 +186,7 @@ impl GroupView {
             external_id: group.external_id.clone(),
             metadata: group.metadata.clone(),
             created_at: group.created_at,
-            role: role.map(str::to_owned),
+            role: role.cloned(),
         }
     }
 }
@@ -189,7 +194,8 @@ impl GroupView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MemberView {
     pub user: UserSummaryView,
-    pub role: String,
+    #[schema(value_type = String)]
+    pub role: Role,
     pub joined_at: DateTime<Utc>,
     pub invite_id: Option<Uuid>,
 }

@@ -11,7 +11,7 @@ use lettre::{
     message::{Mailbox, MultiPart},
 };
 use rand::Rng;
-use usher_storage::{OutboxMessage, Store, StoreError};
+use usher_storage::{OutboxMessage, Store, StoreError, Unreadable};
 
 use crate::{
     templates::Templates,
@@ -110,10 +110,13 @@ impl Mailer {
     /// The email for an outbox row, with a Message-ID stable across retries.
     fn build(&self, message: &OutboxMessage) -> Result<Message, SendError> {
         let permanent = |message: String| SendError { permanent: true, message };
-        let data = self.store.template_data(message).map_err(|e| {
-            permanent(format!("template data: {e}; was the secret key (usher.key or secret_key) replaced?"))
+        let mail = self.store.mail(message).map_err(|e| match e {
+            Unreadable::Sealed(e) => {
+                permanent(format!("template data: {e}; was the secret key (usher.key or secret_key) replaced?"))
+            }
+            Unreadable::Data { .. } => permanent(e.to_string()),
         })?;
-        let rendered = self.templates.render(&message.template, &data).map_err(|e| permanent(e.to_string()))?;
+        let rendered = self.templates.render(&mail).map_err(|e| permanent(e.to_string()))?;
         let to: Mailbox = message.recipient.parse().map_err(|e| permanent(format!("recipient: {e}")))?;
         Message::builder()
             .from(self.from.clone())

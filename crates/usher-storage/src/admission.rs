@@ -10,7 +10,11 @@
 //! (`Store::hot_write`).
 
 use chrono::{DateTime, Utc};
-use usher_domain::invite::{InviteKind, InviteStatus};
+use usher_domain::{
+    invite::{InviteKind, InviteStatus},
+    role::Role,
+    secret::Secret,
+};
 use uuid::Uuid;
 
 use crate::{
@@ -18,7 +22,7 @@ use crate::{
     audit::{self, AuditContext, Event},
     groups::insert_membership,
     invites::{active_sql, invite_by_secret_in, is_superseded_in},
-    model::{NewSession, NewUser, Secret, User},
+    model::{NewSession, NewUser, User},
     rows::{parse_id, to_ms},
     sessions::insert_session,
     sql::Conn,
@@ -30,7 +34,7 @@ use crate::{
 struct Slot {
     invite_id: Uuid,
     user_id: Option<Uuid>,
-    group: Option<(Uuid, String)>,
+    group: Option<(Uuid, Role)>,
     email_normalized: Option<String>,
 }
 
@@ -80,7 +84,7 @@ impl Store {
         user: &User,
         audit: &AuditContext,
         now: DateTime<Utc>,
-    ) -> Result<(Uuid, String), StoreError> {
+    ) -> Result<(Uuid, Role), StoreError> {
         let (secret, user, audit) = (secret.clone(), user.clone(), audit.clone());
         self.hot_write(move |tx| Box::pin(async move { accept_invite_in(tx, &secret, &user, &audit, now).await })).await
     }
@@ -133,7 +137,7 @@ async fn accept_invite_in(
     user: &User,
     audit: &AuditContext,
     now: DateTime<Utc>,
-) -> Result<(Uuid, String), StoreError> {
+) -> Result<(Uuid, Role), StoreError> {
     let slot = take_slot(tx, secret, JOINING, now).await?;
     slot.check_email(&user.email)?;
     let (group_id, role) = slot.group.clone().ok_or(StoreError::InviteNotFound)?;
@@ -210,7 +214,7 @@ async fn take_slot(
             Ok(Slot {
                 invite_id: parse_id(&id),
                 user_id: user_id.as_deref().map(parse_id),
-                group: group_id.as_deref().map(parse_id).zip(role),
+                group: group_id.as_deref().map(parse_id).zip(role.map(Role::from_stored)),
                 email_normalized,
             })
         }

@@ -1,6 +1,7 @@
 //! Groups and memberships.
 
 use chrono::{DateTime, Utc};
+use usher_domain::role::Role;
 use uuid::Uuid;
 
 use crate::{
@@ -20,7 +21,7 @@ impl Store {
         &self,
         new: NewGroup,
         creator: Uuid,
-        top_role: &str,
+        top_role: &Role,
         audit: &AuditContext,
         now: DateTime<Utc>,
     ) -> Result<Group, StoreError> {
@@ -64,7 +65,7 @@ impl Store {
         user_id: Uuid,
         external_id: Option<&str>,
         page: Option<Page>,
-    ) -> Result<Vec<(Group, String)>, StoreError> {
+    ) -> Result<Vec<(Group, Role)>, StoreError> {
         let sql = format!(
             "SELECT {GROUP_COLUMNS}, m.role FROM groups g JOIN memberships m ON m.group_id = g.id \
              WHERE m.user_id = $1 AND ($2 IS NULL OR g.external_id = $2) AND ($3 IS NULL OR g.id < $3) \
@@ -73,7 +74,7 @@ impl Store {
         let (after, limit) = page_bounds(page);
         let args = [user_id.into(), external_id.into(), after.into(), limit.into()];
         let rows: Vec<GroupRowWithRole> = self.read()?.fetch_all(&sql, &args).await?;
-        Ok(rows.into_iter().map(|r| (Group::from(r.group), r.role)).collect())
+        Ok(rows.into_iter().map(|r| (Group::from(r.group), Role::from_stored(r.role))).collect())
     }
 
     pub async fn update_group(&self, id: Uuid, patch: GroupPatch, audit: &AuditContext) -> Result<Group, StoreError> {
@@ -119,10 +120,10 @@ impl Store {
     }
 
     /// A user's role in a group, if they are a member.
-    pub async fn role_in(&self, group_id: Uuid, user_id: Uuid) -> Result<Option<String>, StoreError> {
+    pub async fn role_in(&self, group_id: Uuid, user_id: Uuid) -> Result<Option<Role>, StoreError> {
         let sql = "SELECT role FROM memberships WHERE group_id = $1 AND user_id = $2";
         let role: Option<(String,)> = self.read()?.fetch_optional(sql, &[group_id.into(), user_id.into()]).await?;
-        Ok(role.map(|(role,)| role))
+        Ok(role.map(|(role,)| Role::from_stored(role)))
     }
 
     /// A group's members, by user id (oldest accounts first). `None`: all.
@@ -139,8 +140,8 @@ impl Store {
         &self,
         group_id: Uuid,
         user_id: Uuid,
-        role: Option<&str>,
-        top_role: &str,
+        role: Option<&Role>,
+        top_role: &Role,
         audit: &AuditContext,
     ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
@@ -148,7 +149,7 @@ impl Store {
         let changed = match role {
             Some(role) => {
                 let sql = "UPDATE memberships SET role = $3 WHERE group_id = $1 AND user_id = $2";
-                tx.execute(sql, &[group_id.into(), user_id.into(), role.into()]).await?
+                tx.execute(sql, &[group_id.into(), user_id.into(), role.as_str().into()]).await?
             }
             None => {
                 let sql = "DELETE FROM memberships WHERE group_id = $1 AND user_id = $2";
@@ -159,7 +160,7 @@ impl Store {
             return Err(StoreError::NotFound);
         }
         let sql = "SELECT COUNT(*) FROM memberships WHERE group_id = $1 AND role = $2";
-        if sql::count(&mut tx, sql, &[group_id.into(), top_role.into()]).await? == 0 {
+        if sql::count(&mut tx, sql, &[group_id.into(), top_role.as_str().into()]).await? == 0 {
             return Err(StoreError::LastTopMember);
         }
         let event = match role {
@@ -224,7 +225,7 @@ async fn delete_group_in(
 pub(crate) async fn release_groups_of(
     tx: &mut impl Conn,
     user_id: Uuid,
-    top_role: &str,
+    top_role: &Role,
     deleting: bool,
     audit: &AuditContext,
     now: DateTime<Utc>,
@@ -242,7 +243,8 @@ pub(crate) async fn release_groups_of(
     let sql = format!(
         "SELECT g.id, g.name, g.slug FROM memberships m JOIN groups g ON g.id = m.group_id          WHERE m.user_id = $1 AND m.role = $2 AND EXISTS (SELECT 1 {others})          AND NOT EXISTS (SELECT 1 {others} AND o.role = $2              AND EXISTS (SELECT 1 FROM users u WHERE u.id = o.user_id AND u.disabled_at IS NULL))          ORDER BY g.name, g.id"
     );
-    let stranded: Vec<(String, String, String)> = tx.fetch_all(&sql, &[user_id.into(), top_role.into()]).await?;
+    let stranded: Vec<(String, String, String)> =
+        tx.fetch_all(&sql, &[user_id.into(), top_role.as_str().into()]).await?;
     if !stranded.is_empty() {
         let groups = stranded.into_iter().map(|(id, name, slug)| GroupRef { id: parse_id(&id), name, slug });
         return Err(StoreError::LastTopMemberOf(groups.collect()));
@@ -263,11 +265,12 @@ pub(crate) async fn insert_membership(
     tx: &mut impl Conn,
     group_id: Uuid,
     user_id: Uuid,
-    role: &str,
+    role: &Role,
     invite_id: Option<Uuid>,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     let sql = "INSERT INTO memberships (group_id, user_id, role, joined_at, invite_id) VALUES ($1, $2, $3, $4, $5)";
-    tx.execute(sql, &[group_id.into(), user_id.into(), role.into(), to_ms(now).into(), invite_id.into()]).await?;
+    tx.execute(sql, &[group_id.into(), user_id.into(), role.as_str().into(), to_ms(now).into(), invite_id.into()])
+        .await?;
     Ok(())
 }

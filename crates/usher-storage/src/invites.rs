@@ -2,14 +2,14 @@
 //! what only group invitations do (checks, resends, mail) is in `group_invites.rs`.
 
 use chrono::{DateTime, Utc};
-use usher_domain::{invite::InviteKind, token::TokenHash};
+use usher_domain::{invite::InviteKind, secret::Secret, token::TokenHash};
 use uuid::Uuid;
 
 use crate::{
     Store, StoreError,
     audit::{self, AuditContext, Event},
     group_invites::queue_email,
-    model::{Invite, InviteScope, NewInvite, OutgoingEmail, Page, Secret},
+    model::{Invite, InviteScope, NewInvite, OutgoingEmail, Page},
     rows::{INVITE_SELECT, InviteRow, parse_id, to_ms},
     sql::{Arg, Conn},
 };

@@ -10,7 +10,7 @@
 //! - `users`, `sessions`, `invites`, `groups`, `group_invites`, `admission`: the
 //!   queries, grouped by what they serve; `outbox` (mail to send) and `cleanup`
 //!   (purging, and claiming scheduled job runs) serve the background jobs;
-//!   `mail_data` seals the outbox's template data at rest, and `wakeup` wakes the
+//!   `mail_data` stores a mail as the outbox's template name and sealed data, and `wakeup` wakes the
 //!   mail worker when mail is queued.
 //! - `audit`: the audit log, written inside each audited write's transaction.
 //! - `sql`: the `Conn` trait every query is written against, run by sqlx (either
@@ -52,7 +52,7 @@ pub use backend::{Backend, SqliteDurability};
 pub use cleanup::Purged;
 pub use error::StoreError;
 pub use group_invites::Renewal;
-pub use mail_data::TemplateData;
+pub use mail_data::{TemplateData, Unreadable};
 pub use outbox::{Delivery, OutboxMessage};
 pub use store::{PoolUse, Store};
 pub use wakeup::MailWakeups;

@@ -6,6 +6,9 @@ use usher_domain::{
     code::InviteCode,
     device::DeviceInfo,
     invite::{InviteKind, Usage},
+    mail::Mail,
+    role::Role,
+    secret::Secret,
     token::TokenHash,
 };
 use uuid::Uuid;
@@ -81,7 +84,7 @@ pub struct Invite {
     pub user: Option<UserSummary>,
     /// Group codes and email invitations: the group, and the role joining grants.
     pub group_id: Option<Uuid>,
-    pub role: Option<String>,
+    pub role: Option<Role>,
     /// Email invitations: who is invited, and the inviter's message.
     pub email: Option<String>,
     pub message: Option<String>,
@@ -106,7 +109,7 @@ pub struct NewInvite {
 #[derive(Debug, Clone)]
 pub struct GroupGrant {
     pub group_id: Uuid,
-    pub role: String,
+    pub role: Role,
     pub email: Option<Email>,
     pub message: Option<String>,
 }
@@ -115,8 +118,7 @@ pub struct GroupGrant {
 #[derive(Debug, Clone)]
 pub struct OutgoingEmail {
     pub recipient: String,
-    pub template: &'static str,
-    pub data: serde_json::Value,
+    pub mail: Mail,
 }
 
 #[derive(Debug, Clone)]
@@ -152,7 +154,7 @@ pub struct GroupPatch {
 #[derive(Debug, Clone)]
 pub struct Member {
     pub user: UserSummary,
-    pub role: String,
+    pub role: Role,
     pub joined_at: DateTime<Utc>,
     pub invite_id: Option<Uuid>,
 }
@@ -163,13 +165,6 @@ pub struct Redemption {
     pub id: Uuid,
     pub user: Option<UserSummary>,
     pub redeemed_at: DateTime<Utc>,
-}
-
-/// What an invite is found by: a shareable code or the hash of a secret token.
-#[derive(Debug, Clone)]
-pub enum Secret {
-    Code(InviteCode),
-    Token(TokenHash),
 }
 
 /// Which invites a list or a revocation may touch.

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use usher_domain::{
     code::InviteCode,
     invite::{InviteKind, Usage},
+    role::Role,
 };
 use uuid::Uuid;
 
@@ -111,7 +112,7 @@ impl From<InviteRow> for Invite {
             created_at: from_ms(row.created_at),
             user: summary(row.user_id, row.user_username, row.user_display_name),
             group_id: row.group_id.as_deref().map(parse_id),
-            role: row.role,
+            role: row.role.map(Role::from_stored),
             email: row.email,
             message: row.message,
             resend_count: count(row.resend_count),
@@ -164,7 +165,7 @@ impl From<MemberRow> for Member {
     fn from(row: MemberRow) -> Self {
         Self {
             user: UserSummary { id: parse_id(&row.user_id), username: row.username, display_name: row.display_name },
-            role: row.role,
+            role: Role::from_stored(row.role),
             joined_at: from_ms(row.joined_at),
             invite_id: row.invite_id.as_deref().map(parse_id),
         }

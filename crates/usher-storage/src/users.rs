@@ -1,7 +1,7 @@
 //! Users: create, find, list, change, delete.
 
 use chrono::{DateTime, Utc};
-use usher_domain::token::TokenHash;
+use usher_domain::{role::Role, token::TokenHash};
 use uuid::Uuid;
 
 use crate::{
@@ -72,7 +72,7 @@ impl Store {
         id: Uuid,
         patch: UserPatch,
         caller_session: Option<&TokenHash>,
-        top_role: &str,
+        top_role: &Role,
         audit: &AuditContext,
         now: DateTime<Utc>,
     ) -> Result<User, StoreError> {
@@ -127,7 +127,7 @@ impl Store {
     /// cascade), and the groups they alone belong to; refused while they are a group's
     /// only enabled `top_role` member ([`StoreError::LastTopMemberOf`]). Invite slots
     /// they used stay used. Returns whether the user existed.
-    pub async fn delete_user(&self, id: Uuid, top_role: &str, audit: &AuditContext) -> Result<bool, StoreError> {
+    pub async fn delete_user(&self, id: Uuid, top_role: &Role, audit: &AuditContext) -> Result<bool, StoreError> {
         let now = Utc::now();
         let mut tx = self.begin_write().await?;
         release_groups_of(&mut tx, id, top_role, true, audit, now).await?;

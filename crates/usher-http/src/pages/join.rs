@@ -11,7 +11,7 @@ use axum::{
 use chrono::Utc;
 use minijinja::context;
 use serde::Deserialize;
-use usher_domain::invite::InviteKind;
+use usher_domain::{invite::InviteKind, secret::Secret};
 use usher_storage::model::Invite;
 use utoipa::ToSchema;
 
@@ -26,7 +26,7 @@ use crate::{
         self, PageLimit,
         csrf::{self, CheckedForm},
     },
-    routes::{accounts::secret_of, public_invites},
+    routes::public_invites,
 };
 
 const WHAT: &str = "invite";
@@ -106,7 +106,7 @@ impl Landing {
 
 /// The active invite of `landing`'s kind that `secret` names, or the page saying why not.
 async fn find(state: &AppState, landing: Landing, secret: &str) -> Result<Invite, Response> {
-    match public_invites::active_invite(state, &secret_of(secret)).await {
+    match public_invites::active_invite(state, &Secret::parse(secret)).await {
         Ok(invite) if invite.kind == landing.kind() => Ok(invite),
         Ok(invite) if invite.kind == InviteKind::Registration && landing == Landing::Code => {
             Err(pages::redirect(&format!("/register?invite={secret}")))
@@ -231,7 +231,7 @@ async fn accept(state: &AppState, ip: &ClientIp, headers: &HeaderMap, landing: L
         Err(page) => return page,
     };
     let audit = ip.audit(Some(&user));
-    match actions::accept_invite(state, &secret_of(secret), &invite, &user, &audit, Utc::now()).await {
+    match actions::accept_invite(state, &Secret::parse(secret), &invite, &user, &audit, Utc::now()).await {
         Ok(_) => pages::redirect("/"),
         Err(err) => pages::refusal(&ApiError::from(err)),
     }

@@ -12,9 +12,10 @@ use minijinja::context;
 use serde::Deserialize;
 use usher_domain::{
     invite::{InviteKind, InviteStatus},
+    secret::Secret,
     token::TokenHash,
 };
-use usher_storage::{StoreError, model::Secret};
+use usher_storage::StoreError;
 use utoipa::ToSchema;
 
 use crate::{

@@ -11,6 +11,7 @@ use axum::{
 };
 use minijinja::context;
 use serde::Deserialize;
+use usher_domain::secret::Secret;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::{
@@ -21,7 +22,7 @@ use crate::{
         self, FormRefusal, PageLimit,
         csrf::{self, CheckedForm},
     },
-    routes::{accounts::secret_of, public_invites},
+    routes::public_invites,
 };
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -38,7 +39,7 @@ async fn invite_check(state: &AppState, invite: &str) -> Option<(bool, String, O
     if invite.is_empty() {
         return None;
     }
-    Some(match public_invites::active_invite(state, &secret_of(invite)).await {
+    Some(match public_invites::active_invite(state, &Secret::parse(invite)).await {
         Ok(found) => {
             let what = match (found.description.clone(), found.group_id) {
                 (Some(description), _) => description,

@@ -7,11 +7,8 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use serde::{Deserialize, Serialize};
-use usher_domain::{
-    code::InviteCode,
-    token::{Token, TokenHash},
-};
-use usher_storage::model::{Secret, User};
+use usher_domain::{role::Role, token::Token};
+use usher_storage::model::User;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
@@ -34,15 +31,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(logout))
         .routes(routes!(redeem_login_link))
         .routes(routes!(me))
-}
-
-/// What a code-or-token string names: a code if it reads as one, else a token's hash.
-/// Anything malformed hashes like any other token and is simply not found.
-pub fn secret_of(input: &str) -> Secret {
-    match InviteCode::parse(input) {
-        Ok(code) => Secret::Code(code),
-        Err(_) => Secret::Token(TokenHash::of(input)),
-    }
 }
 
 /// A new session: the user, and the session token (also set as the cookie).
@@ -162,7 +150,8 @@ pub struct Me {
 pub struct MyGroup {
     id: Uuid,
     name: String,
-    role: String,
+    #[schema(value_type = String)]
+    role: Role,
 }
 
 /// The signed-in user and their groups.

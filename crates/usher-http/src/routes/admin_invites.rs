@@ -3,8 +3,8 @@
 use axum::{Json, extract::State, http::StatusCode};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer};
-use usher_domain::{code::InviteCode, expiry::ExpiresIn, invite::InviteKind};
-use usher_storage::model::{Invite, InviteScope, Secret};
+use usher_domain::{code::InviteCode, expiry::ExpiresIn, invite::InviteKind, secret::Secret};
+use usher_storage::model::{Invite, InviteScope};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 

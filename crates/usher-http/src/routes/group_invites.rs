@@ -11,11 +11,13 @@ use usher_domain::{
     expiry::ExpiresIn,
     group::{CODE_MAX_USES, MAX_MESSAGE},
     invite::InviteKind,
+    mail::Mail,
+    secret::Secret,
     token::Token,
 };
 use usher_storage::{
     StoreError,
-    model::{GroupGrant, Invite, InviteScope, NewInvite, Secret},
+    model::{GroupGrant, Invite, InviteScope, NewInvite},
 };
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -53,7 +55,7 @@ pub(crate) async fn find(state: &AppState, access: &Access, invite_id: &str) -> 
     let id = Uuid::parse_str(invite_id).map_err(|_| ApiError::NotFound)?;
     let invite =
         state.store.invite_in_scope(InviteScope::group(access.group.id), id).await?.ok_or(ApiError::NotFound)?;
-    access.require_rank(state, invite.role.as_deref().unwrap_or_default())?;
+    access.require_rank(state, invite.role.as_ref())?;
     Ok(invite)
 }
 
@@ -97,8 +99,8 @@ pub(crate) async fn create(
     state.limits.invite_write(authed.user.id)?;
     let access = manager(&state, authed, &group_id).await?;
     let settings = &state.settings;
-    let role = body.role.clone().unwrap_or_else(|| settings.roles.default_invite_role().to_owned());
-    access.check_grant(&state, "role", &role)?;
+    let role = body.role.as_deref().unwrap_or(settings.roles.default_invite_role().as_str());
+    let role = access.check_grant(&state, "role", role)?;
     let mut fields = Fields::default();
     let email = body.email.as_deref().and_then(|e| fields.check("email", Email::parse(e)));
     let is_invitation = body.email.is_some();
@@ -132,7 +134,7 @@ pub(crate) async fn create(
         Some(email) => {
             let token = Token::generate(&mut OsRng);
             let mail =
-                invitation_email(&state, &access, &grant, email.as_str(), token.expose(), expires_at, "invitation");
+                invitation_email(&state, &access, &grant, email.as_str(), token.expose(), expires_at, Mail::Invitation);
             let new = new_invite(
                 InviteKind::EmailInvitation,
                 Secret::Token(token.hash()),
@@ -221,7 +223,7 @@ pub(crate) async fn list(
     let mut list = Paginated::new(rows, page, |i| i.id, |i| InviteView::new(i, &state.settings, now));
     // Invites above the caller's role are not theirs to see (a code's link is its secret);
     // the cursor still follows the rows read, so a page may come back short.
-    list.items.retain(|i| access.ranks_at_least(&state, i.role.as_deref().unwrap_or_default()));
+    list.items.retain(|i| access.ranks_at_least(&state, i.role.as_ref()));
     list.items = InviteView::with_deliveries(list.items, &state.store).await?;
     Ok(Json(list))
 }

@@ -7,7 +7,10 @@ use chrono::Utc;
 use rand::rngs::OsRng;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use usher_domain::group::{self, GroupName, MAX_METADATA_BYTES, Slug, parse_external_id};
+use usher_domain::{
+    group::{self, GroupName, MAX_METADATA_BYTES, Slug, parse_external_id},
+    role::Role,
+};
 use usher_storage::{
     StoreError,
     model::{GroupPatch, NewGroup},
@@ -118,7 +121,7 @@ pub(crate) async fn create(
 ) -> ApiResult<(StatusCode, Json<GroupView>)> {
     let given = body.parse(true)?;
     let Some(name) = given.name else { unreachable!("required above") };
-    let top = state.settings.roles.top().to_owned();
+    let top = state.settings.roles.top().clone();
     // A generated slug that is taken is generated again, longer: the caller chose no
     // slug, so a 409 would be nothing they could fix. A chosen one that is taken is 409.
     let mut lengths = group::SUFFIX_LENGTHS.into_iter();
@@ -247,7 +250,7 @@ async fn update(
 )]
 async fn remove(State(state): State<AppState>, authed: Authed, ApiPath(id): ApiPath) -> ApiResult<StatusCode> {
     let access = Access::load(&state, &id, authed).await?;
-    if access.role != state.settings.roles.top() {
+    if &access.role != state.settings.roles.top() {
         return Err(ApiError::forbidden("Only the group's top role may delete it."));
     }
     state.store.delete_group(access.group.id, &access.audit).await?;
@@ -280,10 +283,10 @@ async fn members(
 
 /// The member to act on and their current role: 404 for none, 403 for one above the
 /// caller (oneself never is).
-async fn target_role(state: &AppState, access: &Access, user_id: &str) -> ApiResult<(Uuid, String)> {
+async fn target_role(state: &AppState, access: &Access, user_id: &str) -> ApiResult<(Uuid, Role)> {
     let user_id = Uuid::parse_str(user_id).map_err(|_| ApiError::NotFound)?;
     let role = state.store.role_in(access.group.id, user_id).await?.ok_or(ApiError::NotFound)?;
-    access.require_rank(state, &role)?;
+    access.require_rank(state, Some(&role))?;
     Ok((user_id, role))
 }
 
@@ -296,7 +299,8 @@ pub struct RoleBody {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RoleChanged {
     user_id: Uuid,
-    role: String,
+    #[schema(value_type = String)]
+    role: Role,
 }
 
 /// Changes a member's role (managers; never above their own).
@@ -323,11 +327,11 @@ pub(crate) async fn change_role(
     access.require_manager(&state)?;
     let (user_id, _) = target_role(&state, &access, &user_id).await?;
     // The member's current role is checked by `target_role`; the new one here.
-    access.check_grant(&state, "role", &body.role)?;
+    let role = access.check_grant(&state, "role", &body.role)?;
     let top = state.settings.roles.top();
-    state.store.change_membership(access.group.id, user_id, Some(&body.role), top, &access.audit).await?;
+    state.store.change_membership(access.group.id, user_id, Some(&role), top, &access.audit).await?;
     tracing::info!(group_id = %access.group.id, %user_id, "member role changed");
-    Ok(Json(RoleChanged { user_id, role: body.role }))
+    Ok(Json(RoleChanged { user_id, role }))
 }
 
 /// Removes a member (managers), or leaves the group (oneself).

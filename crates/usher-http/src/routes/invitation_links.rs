@@ -5,8 +5,11 @@ use axum::{Json, extract::State};
 use chrono::{DateTime, Utc};
 use rand::rngs::OsRng;
 use serde::Serialize;
-use serde_json::json;
-use usher_domain::{invite::InviteKind, token::Token};
+use usher_domain::{
+    invite::InviteKind,
+    mail::{Invitation, Mail},
+    token::Token,
+};
 use usher_storage::{
     Renewal,
     model::{GroupGrant, Invite, OutgoingEmail},
@@ -28,8 +31,9 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(resend)).routes(routes!(copy_link))
 }
 
-/// The outbox entry for an invitation email: everything the template shows, and the
-/// accept link built from `public_url` (never from the request).
+/// The outbox entry for an invitation email (`kind`: first sent or resent):
+/// everything the template shows, and the accept link built from `public_url` (never
+/// from the request).
 pub(crate) fn invitation_email(
     state: &AppState,
     access: &Access,
@@ -37,20 +41,17 @@ pub(crate) fn invitation_email(
     recipient: &str,
     token: &str,
     expires_at: DateTime<Utc>,
-    template: &'static str,
+    kind: fn(Invitation) -> Mail,
 ) -> OutgoingEmail {
-    OutgoingEmail {
-        recipient: recipient.to_owned(),
-        template,
-        data: json!({
-            "group_name": access.group.name,
-            "inviter": access.user.display_name,
-            "role": grant.role,
-            "message": grant.message,
-            "accept_url": state.settings.invitation_url(token),
-            "expires_at": expires_at,
-        }),
-    }
+    let invitation = Invitation {
+        group_name: access.group.name.clone(),
+        inviter: access.user.display_name.clone(),
+        role: grant.role.to_string(),
+        message: grant.message.clone(),
+        accept_url: state.settings.invitation_url(token),
+        expires_at,
+    };
+    OutgoingEmail { recipient: recipient.to_owned(), mail: kind(invitation) }
 }
 
 /// Resend and copy-link: a fresh token for an active email invitation of this group.
@@ -70,14 +71,14 @@ async fn renew(
     let renewal = if resend {
         let grant = GroupGrant {
             group_id: access.group.id,
-            role: invite.role.clone().unwrap_or_default(),
+            role: invite.role.clone().ok_or_else(|| ApiError::internal("an email invitation without a role"))?,
             email: None,
             message: invite.message.clone(),
         };
         let expires_at = invite.usage.expires_at.unwrap_or_else(Utc::now);
         let recipient = invite.email.clone().unwrap_or_default();
         let email =
-            invitation_email(state, &access, &grant, &recipient, token.expose(), expires_at, "invitation_resent");
+            invitation_email(state, &access, &grant, &recipient, token.expose(), expires_at, Mail::InvitationResent);
         Renewal::Resend { limit: state.settings.resend_limit, email }
     } else {
         Renewal::CopyLink

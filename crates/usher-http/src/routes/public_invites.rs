@@ -8,8 +8,10 @@ use serde::Serialize;
 use usher_domain::{
     account::mask_email,
     invite::{InviteKind, InviteStatus},
+    role::Role,
+    secret::Secret,
 };
-use usher_storage::model::{Invite, Secret};
+use usher_storage::model::Invite;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
@@ -21,7 +23,6 @@ use crate::{
     extract::ApiPath,
     limits::InviteRateLimit,
     openapi,
-    routes::accounts::secret_of,
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -39,7 +40,8 @@ pub struct InvitePreview {
     status: InviteStatus,
     description: Option<String>,
     group: Option<GroupPreview>,
-    role: Option<String>,
+    #[schema(value_type = Option<String>)]
+    role: Option<Role>,
     inviter: Option<Inviter>,
     expires_at: Option<DateTime<Utc>>,
     uses_remaining: Option<u32>,
@@ -67,7 +69,8 @@ pub struct Accepted {
 pub struct Membership {
     group_id: Uuid,
     user_id: Uuid,
-    role: String,
+    #[schema(value_type = String)]
+    role: Role,
     joined_at: DateTime<Utc>,
     invite_id: Uuid,
 }
@@ -109,7 +112,7 @@ async fn look_up(
     State(state): State<AppState>,
     ApiPath(code_or_token): ApiPath,
 ) -> ApiResult<Json<InvitePreview>> {
-    let invite = active_invite(&state, &secret_of(code_or_token.trim())).await?;
+    let invite = active_invite(&state, &Secret::parse(code_or_token.trim())).await?;
     let group = match invite.group_id {
         Some(id) => state.store.group(id).await?.map(|g| GroupPreview { name: g.name, description: g.description }),
         None => None,
@@ -149,7 +152,7 @@ async fn accept(
     authed: Authed,
     ApiPath(code_or_token): ApiPath,
 ) -> ApiResult<(StatusCode, Json<Accepted>)> {
-    let secret = secret_of(code_or_token.trim());
+    let secret = Secret::parse(code_or_token.trim());
     let invite = active_invite(&state, &secret).await?;
     if invite.kind == InviteKind::Registration {
         return Err(ApiError::NotApplicable("A registration invite is used by registering, not accepted.".into()));

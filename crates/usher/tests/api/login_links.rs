@@ -5,7 +5,7 @@ use std::time::Duration;
 use futures::future::join_all;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use usher_domain::{invite::InviteKind, token::TokenHash};
+use usher_domain::{invite::InviteKind, secret::Secret, token::TokenHash};
 use usher_storage::model::{InviteScope, Page};
 
 use crate::harness::{TestApp, assert_problem};
@@ -175,13 +175,7 @@ async fn deleting_a_user_removes_sessions_devices_and_links(app: TestApp) {
     let links =
         app.store.list_invites(scope, false, Page { limit: 10, after: None }, chrono::Utc::now()).await.unwrap();
     assert!(links.is_empty());
-    assert!(
-        app.store
-            .invite_by_secret(&usher_storage::model::Secret::Token(TokenHash::of(&pending)))
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert!(app.store.invite_by_secret(&Secret::Token(TokenHash::of(&pending))).await.unwrap().is_none());
     // The audit log keeps the trail (by id); nothing else remembers the user.
     let (_, deleted) =
         app.get(&format!("/admin/audit?action=user.deleted&target={user_id}"), Some(&app.admin_token)).await;

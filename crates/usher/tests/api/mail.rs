@@ -4,8 +4,10 @@
 
 use std::{collections::BTreeMap, time::Duration};
 
+use rand::rngs::OsRng;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use usher_domain::sealed::SecretKey;
 
 use crate::harness::{
     Backend, SmtpServer, TestApp, TestDb, UsherProcess, assert_problem, eventually, mail_to, token_in,
@@ -19,6 +21,7 @@ on_both_backends!(
     typed_text_never_becomes_a_header,
     mail_queued_when_the_server_is_killed_is_delivered_after_restart,
     a_login_link_can_be_sent_by_email,
+    mail_queued_by_the_version_before_typed_mail_is_delivered,
 );
 
 /// An owner's session and a group named "Smith Family".
@@ -330,4 +333,56 @@ async fn a_login_link_can_be_sent_by_email(backend: Backend) {
     app.post(path, Some(&app.admin_token), json!({})).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(smtp.received().len(), 1);
+}
+
+/// Outbox rows exactly as the version before `usher_domain::mail::Mail` wrote them
+/// (template name, and its `json!` data sealed for the row) are delivered after an
+/// upgrade, every field in place.
+async fn mail_queued_by_the_version_before_typed_mail_is_delivered(backend: Backend) {
+    let Some(db) = TestDb::new(backend).await else { return };
+    let store = usher_storage::Store::connect(&db.config.database_url()).await.unwrap();
+    store.migrate().await.unwrap();
+    store.close().await;
+    let (key, key_text) = SecretKey::generate(&mut OsRng);
+    let invitation = |url: &str, message: Value| {
+        json!({"group_name": "Tree", "inviter": "Ann", "role": "member", "message": message,
+               "accept_url": url, "expires_at": "2030-01-01T10:00:00.250Z"})
+    };
+    let rows = [
+        ("ivy@example.com", "invitation", invitation("http://u.example/invite/first", json!("Come along"))),
+        ("jon@example.com", "invitation_resent", invitation("http://u.example/invite/again", Value::Null)),
+        (
+            "kim@example.com",
+            "login_link",
+            json!({"display_name": "Kim", "url": "http://u.example/l/link",
+                                               "expires_at": "2030-01-01T10:00:00Z"}),
+        ),
+    ];
+    for (recipient, template, data) in &rows {
+        let id = uuid::Uuid::now_v7();
+        let sealed = key.seal(&mut OsRng, &id.to_string(), data.to_string().as_bytes());
+        db.execute_sql(&format!(
+            "INSERT INTO outbox (id, recipient, template, data, status, attempts, next_attempt_at, created_at) \
+             VALUES ('{id}', '{recipient}', '{template}', '{sealed}', 'queued', 0, 0, 0)"
+        ))
+        .await;
+    }
+    let smtp = SmtpServer::start();
+    let _app = TestApp::spawn_on(db, |config| {
+        mail_to(smtp.url())(config);
+        config.secret_key = Some(key_text);
+    })
+    .await;
+    let mails = smtp.wait_for(3).await;
+    let to = |address: &str| mails.iter().find(|m| m.to == [address.to_owned()]).expect("mail to address").clone();
+    let ivy = to("ivy@example.com");
+    assert!(ivy.headers().contains("Subject: Ann invited you to join Tree"), "{}", ivy.headers());
+    let text = ivy.text();
+    assert!(text.contains("as member") && text.contains("Come along"), "{text}");
+    assert!(text.contains("http://u.example/invite/first") && text.contains("2030-01-01T10:00:00.250Z"), "{text}");
+    let jon = to("jon@example.com");
+    assert!(jon.headers().contains("Subject: Reminder: Ann invited you to join Tree"), "{}", jon.headers());
+    assert!(jon.text().contains("http://u.example/invite/again"), "{}", jon.text());
+    let kim = to("kim@example.com").text();
+    assert!(kim.contains("Hello Kim") && kim.contains("http://u.example/l/link"), "{kim}");
 }

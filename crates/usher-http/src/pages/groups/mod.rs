@@ -8,6 +8,7 @@ mod invites;
 use axum::{Json, extract::State, http::HeaderMap, response::Response};
 use minijinja::context;
 use serde::Deserialize;
+use usher_domain::role::Role;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -105,8 +106,8 @@ async fn group_page(
         Err(err) => return pages::refusal(&err),
     };
     let roles = &state.settings.roles;
-    let my_role = detail.group.role.clone().unwrap_or_default();
-    let manager = roles.can_manage(&my_role);
+    let my_role = detail.group.role.clone();
+    let manager = my_role.as_ref().is_some_and(|role| roles.can_manage(role));
     let invites = if manager {
         let query = ApiQuery(ListQuery { status: None, limit: None, cursor: None });
         match group_invites::list(State(state.clone()), authed, ApiPath(group_id), query).await {
@@ -117,7 +118,8 @@ async fn group_page(
         None
     };
     // The roles this person may hand out: none above their own.
-    let grantable: Vec<&String> = roles.names().iter().filter(|r| roles.may_grant(&my_role, r)).collect();
+    let grantable: Vec<&Role> =
+        roles.all().iter().filter(|r| my_role.as_ref().is_some_and(|mine| roles.may_grant(mine, r))).collect();
     let context = context! {
         detail,
         me,
