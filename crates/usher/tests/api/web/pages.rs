@@ -1,6 +1,6 @@
 //! The pages over plain HTTP: what a login link's page shows, that showing it never
 //! uses the link, the headers every page carries, and CSRF on its form. (The same
-//! flow in a real browser: `browser.rs`.)
+//! flow in a real browser: `browser/flows.rs`.)
 
 use reqwest::{Method, StatusCode, header};
 use serde_json::Value;
