@@ -1,4 +1,4 @@
-//! The JSON API under `/api/v1`, as a client program meets it.
+//! The JSON API under `/api/v1`, through the harness's typed client (`harness/client.rs`).
 
 mod accounts;
 mod audit;
