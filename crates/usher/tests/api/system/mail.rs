@@ -153,7 +153,10 @@ async fn a_refused_recipient_fails_at_once_and_an_admin_retries_it(backend: Back
     smtp.refuse(None);
     let (status, retried) =
         app.post(&format!("/admin/outbox/{outbox_id}/retry"), Some(&app.admin_token), json!({})).await;
-    assert_eq!((status, retried["status"].as_str()), (StatusCode::OK, Some("queued")), "{retried}");
+    assert_eq!(status, StatusCode::OK, "{retried}");
+    // The answer is the row read after the worker was woken, which may already have
+    // claimed it (seen on PostgreSQL): queued, or on its way.
+    assert!(["queued", "sending", "sent"].contains(&retried["status"].as_str().unwrap_or_default()), "{retried}");
     let mails = smtp.wait_for(2).await;
     assert_eq!(mails[1].to, vec!["bounce@example.com".to_owned()]);
     let (status, body) = app.post(&format!("/admin/outbox/{outbox_id}/retry"), Some(&app.admin_token), json!({})).await;
