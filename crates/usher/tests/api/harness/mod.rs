@@ -86,8 +86,9 @@ pub struct TestApp {
     pub first_start_link: Option<String>,
     /// The server's HTTP router, for tests that read its route table.
     pub routes: Routes,
-    pub db: TestDb,
+    /// Declared before `db`: the server is told to stop before its database goes.
     _server: Server,
+    pub db: TestDb,
 }
 
 impl std::ops::Deref for TestApp {
@@ -147,8 +148,8 @@ impl TestApp {
             config,
             first_start_link,
             routes: launched.routes,
-            db,
             _server: launched.server.expect("a server was asked for"),
+            db,
         }
     }
 
