@@ -1,33 +1,17 @@
-//! Usher's API tests: one binary (one link step) with a module per area. Every test
-//! body runs against a real server on a random port, on SQLite and on PostgreSQL.
+//! Usher's tests: one binary (one link step), its modules grouped by the front they go
+//! through. Every test body runs against a real server on a random port, on SQLite and
+//! on PostgreSQL.
+//!
+//! - [`api`]: the JSON API, as a client program meets it.
+//! - [`web`]: the pages over plain HTTP (forms, CSRF, the console, group pages).
+//! - [`browser`]: the pages in a real headless Chromium.
+//! - [`system`]: the server as a process: start-up, faults, a full disk, idling,
+//!   durability, mail, cleanup, logs, metrics, the README's tour.
 
 #[macro_use]
 mod harness;
 
-mod accounts;
-mod audit;
+mod api;
 mod browser;
-mod cleanup;
-mod console;
-mod disconnects;
-mod disk_full;
-mod durability;
-mod errors;
-mod faults;
-mod group_invites;
-mod group_pages;
-mod groups;
-mod idle;
-mod login_links;
-mod logs;
-mod mail;
-mod metrics;
-mod openapi;
-mod pages;
-mod permissions;
-mod rate_limits;
-mod readme;
-mod redirects;
-mod registration_invites;
-mod secrets;
-mod startup;
+mod system;
+mod web;

@@ -1,6 +1,6 @@
 //! A real headless Chromium, driven over WebDriver (chromedriver, through fantoccini).
 //! Without Chromium and chromedriver the browser tests print a notice and skip, unless
-//! `USHER_REQUIRE_BROWSER=1` (CI), which makes their absence a failure.
+//! prerequisites are required (`USHER_REQUIRE_BROWSER=1`, CI): then their absence fails.
 
 use std::{
     path::{Path, PathBuf},
@@ -19,17 +19,15 @@ pub struct Browser {
 }
 
 /// An executable on `PATH`.
-fn which(name: &str) -> Option<PathBuf> {
+pub fn which(name: &str) -> Option<PathBuf> {
     std::env::split_paths(&std::env::var_os("PATH")?).map(|dir| dir.join(name)).find(|p| p.is_file())
 }
 
 impl Browser {
     /// A fresh browser (its own profile, so no cookies) with a `width` × 900 window.
     pub async fn start(width: u32) -> Option<Self> {
-        let required = std::env::var("USHER_REQUIRE_BROWSER").is_ok_and(|v| v == "1");
         let (Some(chromium), Some(chromedriver)) = (which("chromium"), which("chromedriver")) else {
-            assert!(!required, "USHER_REQUIRE_BROWSER=1 but chromium or chromedriver is not on PATH");
-            eprintln!("notice: browser test skipped: install chromium and chromedriver to run it");
+            super::prerequisite(false, "chromium or chromedriver (on PATH)");
             return None;
         };
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();

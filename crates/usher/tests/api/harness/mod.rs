@@ -1,5 +1,6 @@
 //! The test harness: a real Usher on a random port over a fresh database, SQLite or
-//! PostgreSQL, with typed helpers that read like the product.
+//! PostgreSQL, with a typed client that reads like the product (`client.rs`,
+//! `groups.rs`, `views.rs`). The server is composed in `server.rs` alone.
 //!
 //! PostgreSQL tests run when `USHER_TEST_POSTGRES_URL` names a server (CI sets it);
 //! without it they print a notice and pass as skipped. Each test gets its own
@@ -8,23 +9,29 @@
 use std::net::SocketAddr;
 
 mod browser;
+mod client;
 mod db;
 mod groups;
 mod pages;
 mod process;
 mod proxy;
+mod server;
 mod smtp;
+mod views;
 pub use browser::Browser;
+pub use client::{ApiClient, typed};
 pub use db::TestDb;
 pub use pages::{PageClient, between, cookie_pair, set_cookie};
 pub use process::UsherProcess;
 pub use proxy::TcpProxy;
-pub use smtp::{SmtpServer, hold_mail, mail_to, token_in};
+pub use server::{FRONT_DEBUG_LOG, Registration, Serve, launch};
+pub use smtp::{SmtpServer, hold_mail, mail_env, mail_to, token_in};
+pub use views::*;
 
-use reqwest::{Method, StatusCode};
-use serde_json::{Value, json};
+use reqwest::StatusCode;
+use serde_json::Value;
+use server::{Routes, Server};
 use sqlx::Connection;
-use tokio::sync::oneshot;
 use usher::Config;
 use usher_storage::Store;
 
@@ -71,17 +78,25 @@ macro_rules! on_both_backends {
 pub struct TestApp {
     pub backend: Backend,
     pub addr: SocketAddr,
-    /// `http://127.0.0.1:port/api/v1`
-    pub api: String,
-    pub client: reqwest::Client,
+    /// The typed client of this server, as its admin ([`TestApp`] derefs to it).
+    pub api_client: ApiClient,
     pub store: Store,
     pub config: Config,
-    /// Session of the admin created at first start (empty for [`TestApp::spawn_unclaimed`]).
-    pub admin_token: String,
     /// The first-start login link, when the harness left it unused.
     pub first_start_link: Option<String>,
+    /// The server's HTTP router, for tests that read its route table.
+    pub routes: Routes,
+    /// Declared before `db`: the server is told to stop before its database goes.
+    _server: Server,
     pub db: TestDb,
-    shutdown: Option<oneshot::Sender<()>>,
+}
+
+impl std::ops::Deref for TestApp {
+    type Target = ApiClient;
+
+    fn deref(&self) -> &ApiClient {
+        &self.api_client
+    }
 }
 
 impl TestApp {
@@ -109,163 +124,33 @@ impl TestApp {
         Some(Self::start(TestDb::new(backend).await?, false).await)
     }
 
-    async fn start(db: TestDb, claim: bool) -> Self {
+    async fn start(mut db: TestDb, claim: bool) -> Self {
         let mut config = db.config.clone();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("local addr");
         config.bind = addr;
         config.check().expect("test config is valid");
         // The `usher` command run against this database hands out the same links.
-        let mut db = db;
         db.config.public_url = Some(config.public_url());
-        let (state, first_start) = usher::prepare(&config).await.expect("usher prepares");
-        let store = state.store.clone();
-        let (tx, rx) = oneshot::channel();
-        let run_config = config.clone();
-        tokio::spawn(async move {
-            usher::run(&run_config, state, listener, async {
-                let _ = rx.await;
-            })
-            .await
-            .expect("server runs");
-        });
-        let mut app = Self {
+        let launched = server::launch(&config, Serve::HttpAndJobs(listener)).await;
+        let link = launched.first_start_link.expect("a fresh database gets a first-start admin");
+        let api = format!("http://{addr}/api/v1");
+        let (api_client, first_start_link) = if claim {
+            (ApiClient::signed_in_by_first_start(api, &link).await, None)
+        } else {
+            (ApiClient::new(api), Some(link))
+        };
+        Self {
             backend: db.backend,
             addr,
-            api: format!("http://{addr}/api/v1"),
-            client: reqwest::Client::new(),
-            store,
+            api_client,
+            store: launched.store,
             config,
-            admin_token: String::new(),
-            first_start_link: None,
+            first_start_link,
+            routes: launched.routes,
+            _server: launched.server.expect("a server was asked for"),
             db,
-            shutdown: Some(tx),
-        };
-        let link = first_start.expect("a fresh database gets a first-start admin").login_link;
-        if !claim {
-            app.first_start_link = Some(link);
-            return app;
         }
-        let token = link.rsplit('/').next().expect("link ends in the token").to_owned();
-        let (status, body) = app.redeem_login_link(&token).await;
-        assert_eq!(status, StatusCode::OK, "first-start link signs the admin in: {body}");
-        app.admin_token = body["session_token"].as_str().expect("session token").to_owned();
-        app
-    }
-
-    /// One request; answers the status and the JSON body (`Value::Null` when empty).
-    pub async fn request(
-        &self,
-        method: Method,
-        path: &str,
-        token: Option<&str>,
-        body: Option<&Value>,
-    ) -> (StatusCode, Value) {
-        let response = self.send(method, path, token, body).await;
-        let status = response.status();
-        let text = response.text().await.expect("body");
-        let value =
-            if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
-        (status, value)
-    }
-
-    pub async fn send(
-        &self,
-        method: Method,
-        path: &str,
-        token: Option<&str>,
-        body: Option<&Value>,
-    ) -> reqwest::Response {
-        let mut request = self.client.request(method, format!("{}{path}", self.api));
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        if let Some(body) = body {
-            request = request.json(body);
-        }
-        request.send().await.expect("request is answered")
-    }
-
-    pub async fn get(&self, path: &str, token: Option<&str>) -> (StatusCode, Value) {
-        self.request(Method::GET, path, token, None).await
-    }
-
-    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> (StatusCode, Value) {
-        self.request(Method::POST, path, token, Some(&body)).await
-    }
-
-    pub async fn delete(&self, path: &str, token: Option<&str>) -> (StatusCode, Value) {
-        self.request(Method::DELETE, path, token, None).await
-    }
-
-    // ----- the admin's side -----
-
-    /// Creates a registration invite; panics unless 201.
-    pub async fn create_invite(&self, body: Value) -> Value {
-        let (status, invite) = self.post("/admin/invites", Some(&self.admin_token), body).await;
-        assert_eq!(status, StatusCode::CREATED, "{invite}");
-        invite
-    }
-
-    pub async fn invite(&self, code: &str) -> Value {
-        let (status, invite) = self.get(&format!("/admin/invites/{code}"), Some(&self.admin_token)).await;
-        assert_eq!(status, StatusCode::OK, "{invite}");
-        invite
-    }
-
-    /// Creates a user without a password; panics unless 201.
-    pub async fn create_user(&self, username: &str) -> Value {
-        let body = json!({"username": username, "email": format!("{username}@example.com")});
-        let (status, user) = self.post("/admin/users", Some(&self.admin_token), body).await;
-        assert_eq!(status, StatusCode::CREATED, "{user}");
-        user
-    }
-
-    /// Mints a login link for `username`; panics unless 201.
-    pub async fn create_login_link(&self, username: &str) -> Value {
-        let (status, link) =
-            self.post(&format!("/admin/users/{username}/login-links"), Some(&self.admin_token), json!({})).await;
-        assert_eq!(status, StatusCode::CREATED, "{link}");
-        link
-    }
-
-    /// A user created by the admin and signed in by login link (no password hashing):
-    /// answers the session token and the user's id.
-    pub async fn signed_in(&self, username: &str) -> (String, String) {
-        let user = self.create_user(username).await;
-        let link = self.create_login_link(username).await;
-        let (status, session) = self.redeem_login_link(link["token"].as_str().unwrap()).await;
-        assert_eq!(status, StatusCode::OK, "{session}");
-        (session["session_token"].as_str().unwrap().to_owned(), user["id"].as_str().unwrap().to_owned())
-    }
-
-    // ----- the visitor's side -----
-
-    pub async fn register(&self, username: &str, invite: Option<&str>) -> (StatusCode, Value) {
-        let body = json!({
-            "username": username,
-            "email": format!("{username}@example.com"),
-            "password": "correct horse battery",
-            "invite": invite,
-        });
-        self.post("/auth/register", None, body).await
-    }
-
-    /// [`TestApp::register`] with owned arguments, for futures that outlive a loop.
-    pub async fn register_owned(&self, username: String, invite: String) -> (StatusCode, Value) {
-        self.register(&username, Some(&invite)).await
-    }
-
-    pub async fn post_owned(&self, path: &'static str, body: Value) -> (StatusCode, Value) {
-        self.post(path, None, body).await
-    }
-
-    pub async fn redeem_login_link(&self, token: &str) -> (StatusCode, Value) {
-        let body = json!({
-            "token": token,
-            "device": {"uuid": uuid::Uuid::new_v4().to_string(), "type": "cli", "name": "test"},
-        });
-        self.post("/auth/login-link", None, body).await
     }
 
     /// Runs test-written SQL (fixtures no API would create, such as year-old rows).
@@ -324,28 +209,61 @@ impl TestApp {
     }
 }
 
-impl Drop for TestApp {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-    }
-}
-
-/// Reads `read` until `done` holds for what it answers, or a minute has passed (a bound
-/// on waiting, not a measurement); answers the last reading for the caller to assert on.
-pub async fn eventually<T, Fut: std::future::Future<Output = T>>(
+/// Reads `read` until `done` holds for what it answers and answers that reading; after a
+/// minute (a bound on waiting, not a measurement) fails the test, naming `what` it
+/// waited for and the last reading.
+pub async fn eventually<T: std::fmt::Debug, Fut: std::future::Future<Output = T>>(
+    what: &str,
     mut read: impl FnMut() -> Fut,
     done: impl Fn(&T) -> bool,
 ) -> T {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     loop {
         let value = read().await;
-        if done(&value) || std::time::Instant::now() > deadline {
+        if done(&value) {
             return value;
         }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        assert!(std::time::Instant::now() < deadline, "waited a minute for {what}; the last reading: {value:?}");
+        tokio::time::sleep(POLL).await;
     }
+}
+
+/// Reads `read` a few more times and fails unless each reading still equals `settled`:
+/// for "and nothing more happens", after [`eventually`] saw the end state.
+pub async fn stays<T: std::fmt::Debug + PartialEq, Fut: std::future::Future<Output = T>>(
+    what: &str,
+    settled: &T,
+    mut read: impl FnMut() -> Fut,
+) {
+    for _ in 0..25 {
+        tokio::time::sleep(POLL).await;
+        let value = read().await;
+        assert_eq!(&value, settled, "{what} changed after it had settled");
+    }
+}
+
+/// The pause between two readings of [`eventually`] and [`stays`].
+const POLL: std::time::Duration = std::time::Duration::from_millis(20);
+
+/// Whether a missing test prerequisite (PostgreSQL aside: a set URL is always required)
+/// fails the test rather than skipping it: `USHER_REQUIRE_BROWSER=1`, as CI sets, or a
+/// `CI` variable.
+pub fn prerequisites_required() -> bool {
+    let set = |name: &str| std::env::var(name).is_ok_and(|v| !v.is_empty() && v != "0" && v != "false");
+    std::env::var("USHER_REQUIRE_BROWSER").is_ok_and(|v| v == "1") || set("CI")
+}
+
+/// `true` when `what` is here; otherwise skips with a printed notice, or fails when
+/// [`prerequisites_required`].
+pub fn prerequisite(present: bool, what: &str) -> bool {
+    assert!(
+        present || !prerequisites_required(),
+        "{what} is required here (USHER_REQUIRE_BROWSER=1 or CI) but missing"
+    );
+    if !present {
+        eprintln!("notice: {what} is missing; skipping this test");
+    }
+    present
 }
 
 /// Asserts a problem+json answer with this status and stable code.

@@ -10,7 +10,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use super::TestDb;
+use super::{ApiClient, TestDb};
 
 pub struct UsherProcess {
     child: Child,
@@ -100,17 +100,13 @@ impl UsherProcess {
     /// Redeems the first-start link through `client` and answers the admin's session.
     pub async fn sign_in_first_admin(&self, client: &reqwest::Client) -> String {
         let link = self.first_start_token().expect("first start link");
-        let device = serde_json::json!({"uuid": uuid::Uuid::new_v4().to_string(), "type": "cli", "name": "test"});
-        let session: serde_json::Value = client
-            .post(format!("{}/auth/login-link", self.api()))
-            .json(&serde_json::json!({"token": link, "device": device}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        session["session_token"].as_str().expect("signed in").to_owned()
+        ApiClient::with_http(self.api(), client.clone()).sign_in_by_link(&link).await.session_token
+    }
+
+    /// The typed client of this process, signed in as its first-start admin.
+    pub async fn admin_client(&self) -> ApiClient {
+        let link = self.first_start_token().expect("first start link");
+        ApiClient::signed_in_by_first_start(self.api(), &link).await
     }
 
     /// The token of the first-start link, once printed (waits a little for stdout).

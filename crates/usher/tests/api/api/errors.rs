@@ -147,10 +147,11 @@ async fn secure_cookie_under_https() {
             .await
             .expect("sqlite is always there");
     let link = app.create_user("pat").await;
-    assert_eq!(link["username"], "pat");
+    assert_eq!(link.username, "pat");
     let token = app.create_login_link("pat").await;
-    assert!(token["url"].as_str().unwrap().starts_with("https://usher.example/l/"));
-    let body = json!({"token": token["token"], "device": {"uuid": uuid::Uuid::new_v4().to_string(), "type": "web", "name": "w"}});
+    assert!(token.url.starts_with("https://usher.example/l/"), "{}", token.url);
+    let body =
+        json!({"token": token.token, "device": {"uuid": uuid::Uuid::new_v4().to_string(), "type": "web", "name": "w"}});
     let response = app.send(Method::POST, "/auth/login-link", None, Some(&body)).await;
     assert_eq!(response.status(), StatusCode::OK);
     let cookie = response.headers()["set-cookie"].to_str().unwrap();
@@ -196,7 +197,7 @@ async fn hostile_bodies_get_4xx_and_passwords_get_argon2id(app: TestApp) {
     assert_eq!(app.store.count_users().await.unwrap(), 1, "no hostile body created anything");
 
     // The stored hash: argon2id at OWASP's minimum or above (m=19456 KiB, t=2, p=1).
-    let code = app.create_invite(json!({"max_uses": 1})).await["code"].as_str().unwrap().to_owned();
+    let code = app.create_invite(json!({"max_uses": 1})).await.code().to_owned();
     assert_eq!(app.register("hashed", Some(&code)).await.0, StatusCode::CREATED);
     let user = app.store.user_by_username("hashed").await.unwrap().unwrap();
     let phc = user.password_hash.unwrap();

@@ -15,7 +15,7 @@ async fn a_login_link_signs_in_once_through_its_button() {
         let Some(browser) = Browser::start(width).await else { return };
         app.create_user("alice").await;
         let link = app.create_login_link("alice").await;
-        let (id, url) = (link["id"].as_str().unwrap().to_owned(), link["url"].as_str().unwrap().to_owned());
+        let (id, url) = (link.id.as_str().to_owned(), link.url.clone());
         assert!(url.starts_with(&format!("http://{}/l/", app.addr)), "{url}");
 
         // Opened twice (a mail scanner, then the person): still unused.
@@ -157,7 +157,7 @@ async fn a_group_owner_shares_a_code_and_sees_the_new_member() {
     let Some(owner) = Browser::start(1280).await else { return };
     app.create_user("olga").await;
     let link = app.create_login_link("olga").await;
-    sign_in_by_link(&owner, link["url"].as_str().unwrap(), "olga").await;
+    sign_in_by_link(&owner, &link.url, "olga").await;
     fill(&owner, "group-name", "Book club").await;
     click(&owner, "form[action='/groups'] button[type=submit]").await;
     owner.wait_for_text("Share a code").await;
@@ -207,7 +207,7 @@ async fn an_emailed_invitation_signs_up_and_joins() {
     let (owner_token, _) = app.signed_in("olga").await;
     let group = app.create_group(&owner_token, "Book club").await;
     let link = app.create_login_link("olga").await;
-    sign_in_by_link(&owner, link["url"].as_str().unwrap(), "olga").await;
+    sign_in_by_link(&owner, &link.url, "olga").await;
     owner.client.goto(&format!("http://{}/groups/{group}", app.addr)).await.unwrap();
     owner.wait_for_text("Invite by email").await;
     fill(&owner, "invite-email", "mia@example.com").await;
@@ -234,7 +234,7 @@ async fn an_emailed_invitation_signs_up_and_joins() {
     click(&browser, "button[type=submit]").await;
     browser.wait_for_text("Hello, mia").await;
     browser.wait_for_text("Book club").await;
-    let roles = app.member_roles(&owner_token, &group).await;
+    let roles = app.group(&owner_token, &group).roles().await;
     assert!(roles.values().any(|role| role == "admin"), "mia joined as admin: {roles:?}");
     browser.close().await;
     owner.close().await;

@@ -68,7 +68,7 @@ async fn a_group_is_run_from_its_pages(app: TestApp) {
     // Pat's role changed to viewer.
     let changed = owner.post(&format!("{path}/members/{pat_id}/role"), &[("role", "viewer")]).await;
     assert_eq!((changed.status, changed.location.as_deref()), (StatusCode::SEE_OTHER, Some(path.as_str())));
-    assert_eq!(app.member_roles(&owner_token, &group).await[&pat_id], "viewer");
+    assert_eq!(app.group(&owner_token, &group).roles().await[&pat_id], "viewer");
     let above = owner.post(&format!("{path}/members/{pat_id}/role"), &[("role", "emperor")]).await;
     assert_eq!(above.status, StatusCode::BAD_REQUEST);
 
@@ -99,30 +99,30 @@ async fn a_group_is_run_from_its_pages(app: TestApp) {
     // Sent again: counted, and the page says so.
     let resent = owner.post(&format!("{invitation_path}/resend"), &[]).await;
     assert_eq!((resent.status, resent.location.as_deref()), (StatusCode::SEE_OTHER, Some(invitation_path.as_str())));
-    assert_eq!(app.group_invite_state(&owner_token, &group, &invitation_id).await["resend_count"], 1);
+    assert_eq!(app.group(&owner_token, &group).invite_state(&invitation_id).await.resend_count, 1);
     assert!(owner.get(&invitation_path).await.html.contains("sent again 1 of 3 times"));
 
     // Revoked after a confirmation.
     let confirm = owner.get(&format!("{invitation_path}/revoke")).await;
     assert!(confirm.status == StatusCode::OK && confirm.html.contains("Revoke this invite?"));
-    assert_eq!(app.group_invite_state(&owner_token, &group, &invitation_id).await["status"], "active");
+    assert_eq!(app.group(&owner_token, &group).invite_state(&invitation_id).await.status, "active");
     assert_eq!(owner.post(&format!("{invitation_path}/revoke"), &[]).await.status, StatusCode::SEE_OTHER);
-    assert_eq!(app.group_invite_state(&owner_token, &group, &invitation_id).await["status"], "revoked");
+    assert_eq!(app.group(&owner_token, &group).invite_state(&invitation_id).await.status, "revoked");
 
     // Pat removed after a confirmation.
     let confirm = owner.get(&format!("{path}/members/{pat_id}/remove")).await;
     assert!(confirm.html.contains("Remove this member?") && confirm.html.contains("pat will no longer"));
-    assert!(app.member_roles(&owner_token, &group).await.contains_key(&pat_id));
+    assert!(app.group(&owner_token, &group).roles().await.contains_key(&pat_id));
     assert_eq!(owner.post(&format!("{path}/members/{pat_id}/remove"), &[]).await.status, StatusCode::SEE_OTHER);
-    assert!(!app.member_roles(&owner_token, &group).await.contains_key(&pat_id));
+    assert!(!app.group(&owner_token, &group).roles().await.contains_key(&pat_id));
 }
 
 async fn members_and_strangers_see_only_what_they_may(app: TestApp) {
     let (owner_token, _) = app.signed_in("olivia").await;
     let group = app.create_group(&owner_token, "Quiet group").await;
-    let invite = app.group_invite(&owner_token, &group, serde_json::json!({"role": "member"})).await;
+    let invite = app.group(&owner_token, &group).invite(serde_json::json!({"role": "member"})).await;
     let (member_token, _) = app.signed_in("mia").await;
-    assert_eq!(app.accept(&member_token, invite["code"].as_str().unwrap()).await.0, StatusCode::CREATED);
+    assert_eq!(app.accept(&member_token, invite.code()).await.0, StatusCode::CREATED);
 
     // A member sees the members, not the invites or their forms, and may not create one.
     let member = PageClient::signed_in(&app, &member_token).await;
@@ -130,7 +130,7 @@ async fn members_and_strangers_see_only_what_they_may(app: TestApp) {
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.html.contains("@olivia") && page.html.contains("Leave…"));
     assert!(!page.html.contains("Share a code") && !page.html.contains("Open invites"));
-    let invite_page = member.get(&format!("/groups/{group}/invites/{}", invite["id"].as_str().unwrap())).await;
+    let invite_page = member.get(&format!("/groups/{group}/invites/{}", invite.id.as_str())).await;
     assert_eq!(invite_page.status, StatusCode::FORBIDDEN);
     let refused = member.post(&format!("/groups/{group}/invites"), &[("kind", "code"), ("role", "member")]).await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);

@@ -6,7 +6,7 @@ use std::process::Command;
 use reqwest::StatusCode;
 use usher_storage::Store;
 
-use crate::harness::{Backend, TestApp, TestDb, UsherProcess};
+use crate::harness::{Backend, Serve, TestApp, TestDb, UsherProcess, launch};
 
 on_both_backends!(backend: older_databases_are_migrated);
 on_both_backends!(only_the_first_start_creates_an_admin, cli_mints_links_and_invites_that_work);
@@ -25,8 +25,8 @@ fn run(db: &TestDb, args: &[&str]) -> String {
 
 async fn only_the_first_start_creates_an_admin(app: TestApp) {
     // The harness already made the first start and signed the admin in.
-    let (_, again) = usher::prepare(&app.config).await.expect("second start");
-    assert!(again.is_none(), "a later start creates no admin and prints no link");
+    let again = launch(&app.config, Serve::Nothing).await;
+    assert!(again.first_start_link.is_none(), "a later start creates no admin and prints no link");
     assert_eq!(app.store.count_users().await.unwrap(), 1);
     let (status, me) = app.get("/me", Some(&app.admin_token)).await;
     assert_eq!(status, StatusCode::OK);
@@ -42,7 +42,7 @@ async fn cli_mints_links_and_invites_that_work(app: TestApp) {
     let code = printed.lines().next().unwrap().trim().to_owned();
     assert_eq!(app.register("shelly", Some(&code)).await.0, StatusCode::CREATED);
     let invite = app.invite(&code).await;
-    assert_eq!((invite["uses"].as_u64(), invite["max_uses"].as_u64()), (Some(1), Some(2)));
+    assert_eq!((invite.uses, invite.max_uses), (1, Some(2)));
     let created = run(&app.db, &["admin", "create-user", "rescue", "rescue@example.com"]);
     let rescue_link = created.lines().find_map(|l| l.strip_prefix("sign-in link: ")).expect("a link is printed");
     let (status, body) = app.redeem_login_link(rescue_link.rsplit('/').next().unwrap()).await;
@@ -63,19 +63,19 @@ async fn older_databases_are_migrated(backend: Backend) {
     old.migrate_to(1).await.unwrap();
     assert_eq!(old.applied_migrations().await.unwrap(), 1);
     old.close().await;
-    let (state, first) = usher::prepare(&db.config).await.expect("the newer code starts");
-    assert!(first.is_some(), "the old database had no users yet");
-    let latest = state.store.latest_migration();
-    assert_eq!(state.store.applied_migrations().await.unwrap() as i64, latest);
-    assert_eq!(state.store.count_users().await.unwrap(), 1);
-    state.store.close().await;
+    let newer = launch(&db.config, Serve::Nothing).await;
+    assert!(newer.first_start_link.is_some(), "the old database had no users yet");
+    let latest = newer.store.latest_migration();
+    assert_eq!(newer.store.applied_migrations().await.unwrap() as i64, latest);
+    assert_eq!(newer.store.count_users().await.unwrap(), 1);
+    newer.store.close().await;
     for _ in 0..2 {
         let out = run(&db, &["migrate"]);
         assert!(out.starts_with("applied 0 migration(s)"), "{out}");
     }
-    let (state, first) = usher::prepare(&db.config).await.unwrap();
-    assert!(first.is_none());
-    assert_eq!(state.store.count_users().await.unwrap(), 1, "data survived");
+    let again = launch(&db.config, Serve::Nothing).await;
+    assert!(again.first_start_link.is_none());
+    assert_eq!(again.store.count_users().await.unwrap(), 1, "data survived");
 }
 
 /// Starts `usher` (no arguments), stops it with SIGTERM, checks it exits cleanly, and

@@ -2,9 +2,9 @@
 //! with its own role list.
 
 use reqwest::{Method, StatusCode};
-use serde_json::json;
+use serde_json::{Value, json};
 
-use crate::harness::{Backend, TestApp, assert_problem};
+use crate::harness::{Backend, GroupView, MyGroup, Page, TestApp, assert_problem};
 
 on_both_backends!(backend: family_tree_roles);
 
@@ -20,20 +20,17 @@ on_both_backends!(
 async fn a_group_code_admits_its_holder_with_the_preset_role(app: TestApp) {
     let (owner, _) = app.signed_in("olive").await;
     let (guest, guest_id) = app.signed_in("gus").await;
-    let (_, group) = app
-        .post("/groups", Some(&owner), json!({"name": "Olive's Tree", "description": "Family", "external_id": "tree-1", "metadata": {"plan": "pro"}}))
-        .await;
-    let group_id = group["id"].as_str().unwrap();
-    assert_eq!(group["role"], "owner");
-    let code = app.group_invite(&owner, group_id, json!({})).await;
-    assert_eq!(
-        (code["kind"].as_str(), code["role"].as_str(), code["max_uses"].as_u64()),
-        (Some("group_code"), Some("member"), Some(1))
-    );
-    let expires: chrono::DateTime<chrono::Utc> = code["expires_at"].as_str().unwrap().parse().unwrap();
+    let body =
+        json!({"name": "Olive's Tree", "description": "Family", "external_id": "tree-1", "metadata": {"plan": "pro"}});
+    let group = app.new_group(&owner, body).await;
+    assert_eq!(group.role.as_deref(), Some("owner"));
+    let tree = app.group(&owner, &group.id);
+    let code = tree.invite(json!({})).await;
+    assert_eq!((code.kind.as_str(), code.role.as_deref(), code.max_uses), ("group_code", Some("member"), Some(1)));
+    let expires = code.expires_at.expect("a code expires");
     assert!((expires - chrono::Utc::now()).num_minutes() > 23 * 60, "default 24 h");
-    let code_text = code["code"].as_str().unwrap();
-    assert_eq!(code["url"], format!("{}/join/{code_text}", app.config.public_url()));
+    let code_text = code.code();
+    assert_eq!(code.url, Some(format!("{}/join/{code_text}", app.config.public_url())));
 
     let (status, public) = app.get(&format!("/invites/{code_text}"), None).await;
     assert_eq!(status, StatusCode::OK);
@@ -41,7 +38,7 @@ async fn a_group_code_admits_its_holder_with_the_preset_role(app: TestApp) {
     assert_eq!((public["role"].as_str(), public["inviter"]["display_name"].as_str()), (Some("member"), Some("olive")));
     assert_eq!(public["uses_remaining"], 1);
     let text = public.to_string();
-    for secret in [group_id, "tree-1", "pro", code["id"].as_str().unwrap(), "@"] {
+    for secret in [group.id.as_str(), "tree-1", "pro", code.id.as_str(), "@"] {
         assert!(!text.contains(secret), "the public look-up leaks {secret}: {text}");
     }
 
@@ -50,37 +47,31 @@ async fn a_group_code_admits_its_holder_with_the_preset_role(app: TestApp) {
         app.post(&format!("/invites/{code_text}/accept"), Some(&guest), json!({"role": "owner"})).await;
     assert_eq!(status, StatusCode::CREATED, "{joined}");
     assert_eq!(joined["membership"]["role"], "member");
-    let roles = app.member_roles(&owner, group_id).await;
-    assert_eq!(roles.get(&guest_id).map(String::as_str), Some("member"));
-    let (_, me) = app.get("/me", Some(&guest)).await;
-    assert_eq!(me["groups"], json!([{"id": group_id, "name": "Olive's Tree", "role": "member"}]));
-    let (_, members) = app.get(&format!("/groups/{group_id}/members"), Some(&guest)).await;
-    let guest_row = members["items"].as_array().unwrap().iter().find(|m| m["user"]["id"] == guest_id.as_str()).unwrap();
-    assert_eq!(guest_row["invite_id"], code["id"]);
+    assert_eq!(tree.roles().await.get(&guest_id).map(String::as_str), Some("member"));
+    let me = app.me(&guest).await;
+    assert_eq!(me.groups, [MyGroup { id: group.id.clone(), name: "Olive's Tree".into(), role: "member".into() }]);
+    let members = app.group(&guest, &group.id).members("").await;
+    let guest_row = members.items.iter().find(|m| m.user.id == guest_id).expect("the guest is listed");
+    assert_eq!(guest_row.invite_id.as_ref(), Some(&code.id));
 
     // Already a member: 409 and nothing consumed.
-    let another = app.group_invite(&owner, group_id, json!({"max_uses": 3})).await;
-    let (status, body) = app.accept(&guest, another["code"].as_str().unwrap()).await;
+    let another = tree.invite(json!({"max_uses": 3})).await;
+    let (status, body) = app.accept(&guest, another.code()).await;
     assert_problem(status, &body, StatusCode::CONFLICT, "already_member");
-    assert_eq!(app.group_invite_state(&owner, group_id, another["id"].as_str().unwrap()).await["uses"], 0);
+    assert_eq!(tree.invite_state(&another.id).await.uses, 0);
     // A registration invite is not accepted, it is registered with.
     let registration = app.create_invite(json!({})).await;
-    let (status, body) = app.accept(&guest, registration["code"].as_str().unwrap()).await;
+    let (status, body) = app.accept(&guest, registration.code()).await;
     assert_problem(status, &body, StatusCode::BAD_REQUEST, "not_applicable");
 
-    let (status, redeemed) = app
-        .get(&format!("/groups/{group_id}/invites/{}/redemptions", code["id"].as_str().unwrap()), Some(&owner))
-        .await;
-    assert_eq!(status, StatusCode::OK);
-    assert_eq!(redeemed["items"].as_array().unwrap().len(), 1);
-    assert_eq!(redeemed["items"][0]["user"]["username"], "gus");
+    let redeemed: Page<Value> = app.read(&tree.path(&format!("/invites/{}/redemptions", code.id)), Some(&owner)).await;
+    assert_eq!(redeemed.items.len(), 1);
+    assert_eq!(redeemed.items[0]["user"]["username"], "gus");
 
     // Register and join in one step with a group code.
-    let fresh = app.group_invite(&owner, group_id, json!({"role": "viewer"})).await;
-    let (status, registered) = app.register("newbie", fresh["code"].as_str()).await;
-    assert_eq!(status, StatusCode::CREATED, "{registered}");
-    let roles = app.member_roles(&owner, group_id).await;
-    assert_eq!(roles.get(registered["user"]["id"].as_str().unwrap()).map(String::as_str), Some("viewer"));
+    let fresh = tree.invite(json!({"role": "viewer"})).await;
+    let registered = app.registered("newbie", fresh.code()).await;
+    assert_eq!(tree.roles().await.get(&registered.user.id).map(String::as_str), Some("viewer"));
 }
 
 async fn roles_never_rise_above_their_grantor_and_a_top_member_stays(app: TestApp) {
@@ -89,31 +80,30 @@ async fn roles_never_rise_above_their_grantor_and_a_top_member_stays(app: TestAp
     let (member, member_id) = app.signed_in("mel").await;
     let group_id = app.create_group(&owner, "Roles").await;
     for (token, role) in [(&admin, "admin"), (&member, "member")] {
-        let code = app.group_invite(&owner, &group_id, json!({"role": role})).await;
-        assert_eq!(app.accept(token, code["code"].as_str().unwrap()).await.0, StatusCode::CREATED);
+        app.group(&owner, &group_id).admit(token, role).await;
     }
     let path = |user: &str| format!("/groups/{group_id}/members/{user}");
     // An admin may not grant owner, nor invite as owner, nor touch the owner.
-    let (status, body) = app.set_role(&admin, &group_id, &member_id, "owner").await;
+    let (status, body) = app.group(&admin, &group_id).set_role(&member_id, "owner").await;
     assert_problem(status, &body, StatusCode::FORBIDDEN, "forbidden");
     let (status, body) = app.post(&format!("/groups/{group_id}/invites"), Some(&admin), json!({"role": "owner"})).await;
     assert_problem(status, &body, StatusCode::FORBIDDEN, "forbidden");
-    let (status, body) = app.set_role(&admin, &group_id, &owner_id, "viewer").await;
+    let (status, body) = app.group(&admin, &group_id).set_role(&owner_id, "viewer").await;
     assert_problem(status, &body, StatusCode::FORBIDDEN, "forbidden");
-    let (status, body) = app.set_role(&admin, &group_id, &member_id, "boss").await;
+    let (status, body) = app.group(&admin, &group_id).set_role(&member_id, "boss").await;
     assert_problem(status, &body, StatusCode::BAD_REQUEST, "invalid_request");
-    assert_eq!(app.set_role(&admin, &group_id, &member_id, "viewer").await.0, StatusCode::OK);
+    assert_eq!(app.group(&admin, &group_id).set_role(&member_id, "viewer").await.0, StatusCode::OK);
     // The last owner can neither step down nor leave...
-    let (status, body) = app.set_role(&owner, &group_id, &owner_id, "admin").await;
+    let (status, body) = app.group(&owner, &group_id).set_role(&owner_id, "admin").await;
     assert_problem(status, &body, StatusCode::CONFLICT, "last_owner");
     let (status, body) = app.delete(&path(&owner_id), Some(&owner)).await;
     assert_problem(status, &body, StatusCode::CONFLICT, "last_owner");
     // ...until there is another.
-    assert_eq!(app.set_role(&owner, &group_id, &admin_id, "owner").await.0, StatusCode::OK);
+    assert_eq!(app.group(&owner, &group_id).set_role(&admin_id, "owner").await.0, StatusCode::OK);
     assert_eq!(app.delete(&path(&owner_id), Some(&owner)).await.0, StatusCode::NO_CONTENT);
     // Anyone may leave.
     assert_eq!(app.delete(&path(&member_id), Some(&member)).await.0, StatusCode::NO_CONTENT);
-    let roles = app.member_roles(&admin, &group_id).await;
+    let roles = app.group(&admin, &group_id).roles().await;
     assert_eq!(roles.into_iter().collect::<Vec<_>>(), vec![(admin_id, "owner".to_owned())]);
     let (status, body) = app.get(&format!("/groups/{group_id}"), Some(&owner)).await;
     assert_problem(status, &body, StatusCode::NOT_FOUND, "not_found");
@@ -121,16 +111,13 @@ async fn roles_never_rise_above_their_grantor_and_a_top_member_stays(app: TestAp
 
 async fn groups_are_found_by_external_id_and_validated(app: TestApp) {
     let (owner, _) = app.signed_in("erik").await;
-    let (_, a) =
-        app.post("/groups", Some(&owner), json!({"name": "A", "external_id": "ext-a", "slug": "group-a"})).await;
+    let a = app.new_group(&owner, json!({"name": "A", "external_id": "ext-a", "slug": "group-a"})).await;
     let (status, body) = app.post("/groups", Some(&owner), json!({"name": "B", "external_id": "ext-a"})).await;
     assert_problem(status, &body, StatusCode::CONFLICT, "external_id_taken");
     let (status, body) = app.post("/groups", Some(&owner), json!({"name": "C", "slug": "group-a"})).await;
     assert_problem(status, &body, StatusCode::CONFLICT, "slug_taken");
-    let (status, found) = app.get("/groups?external_id=ext-a", Some(&owner)).await;
-    assert_eq!(status, StatusCode::OK);
-    assert_eq!(found["items"].as_array().unwrap().len(), 1);
-    assert_eq!(found["items"][0]["id"], a["id"]);
+    let found: Page<GroupView> = app.read("/groups?external_id=ext-a", Some(&owner)).await;
+    assert_eq!(found.items.iter().map(|g| &g.id).collect::<Vec<_>>(), [&a.id]);
     let refused = [
         json!({"name": ""}),
         json!({"name": "x".repeat(101)}),
@@ -142,18 +129,13 @@ async fn groups_are_found_by_external_id_and_validated(app: TestApp) {
         let (status, problem) = app.post("/groups", Some(&owner), body.clone()).await;
         assert_problem(status, &problem, StatusCode::BAD_REQUEST, "invalid_request");
     }
-    let (_, mine) = app.get("/groups", Some(&owner)).await;
-    assert_eq!(mine["items"].as_array().unwrap().len(), 1, "refusals created nothing");
-    let (status, patched) = app
-        .request(
-            Method::PATCH,
-            &format!("/groups/{}", a["id"].as_str().unwrap()),
-            Some(&owner),
-            Some(&json!({"name": "A2", "metadata": {"k": 1}})),
-        )
+    let mine: Page<GroupView> = app.read("/groups", Some(&owner)).await;
+    assert_eq!(mine.items.len(), 1, "refusals created nothing");
+    let path = format!("/groups/{}", a.id);
+    let patched: GroupView = app
+        .expect(StatusCode::OK, Method::PATCH, &path, Some(&owner), Some(json!({"name": "A2", "metadata": {"k": 1}})))
         .await;
-    assert_eq!(status, StatusCode::OK);
-    assert_eq!((patched["name"].as_str(), &patched["metadata"]), (Some("A2"), &json!({"k": 1})));
+    assert_eq!((patched.name.as_str(), &patched.metadata), ("A2", &json!({"k": 1})));
 }
 
 /// A family-tree deployment: `custodian, contributor, viewer`, managed by custodians.
@@ -169,16 +151,16 @@ async fn family_tree_roles(backend: Backend) {
     let (custodian, _) = app.signed_in("carla").await;
     let (contributor, contributor_id) = app.signed_in("cody").await;
     let (viewer, _) = app.signed_in("vera").await;
-    let (_, tree) = app.post("/groups", Some(&custodian), json!({"name": "Tree", "external_id": "9f1c-tree"})).await;
-    assert_eq!(tree["role"], "custodian");
-    let tree = tree["id"].as_str().unwrap();
-    let code = app.group_invite(&custodian, tree, json!({})).await;
-    assert_eq!(code["role"], "viewer", "no `member` role: the lowest role is the default");
-    assert_eq!(app.accept(&viewer, code["code"].as_str().unwrap()).await.0, StatusCode::CREATED);
+    let tree = app.new_group(&custodian, json!({"name": "Tree", "external_id": "9f1c-tree"})).await;
+    assert_eq!(tree.role.as_deref(), Some("custodian"));
+    let tree = tree.id.as_str();
+    let code = app.group(&custodian, tree).invite(json!({})).await;
+    assert_eq!(code.role.as_deref(), Some("viewer"), "no `member` role: the lowest role is the default");
+    assert_eq!(app.join(&viewer, code.code()).await.role, "viewer");
     let invitation =
-        app.group_invite(&custodian, tree, json!({"role": "contributor", "email": "cody@example.com"})).await;
-    assert_eq!(app.accept(&contributor, invitation["token"].as_str().unwrap()).await.0, StatusCode::CREATED);
-    assert_eq!(app.member_roles(&custodian, tree).await.get(&contributor_id).map(String::as_str), Some("contributor"));
+        app.group(&custodian, tree).invite(json!({"role": "contributor", "email": "cody@example.com"})).await;
+    assert_eq!(app.join(&contributor, invitation.token()).await.role, "contributor");
+    assert_eq!(app.group(&custodian, tree).roles().await.get(&contributor_id).map(String::as_str), Some("contributor"));
     let (status, body) = app.post(&format!("/groups/{tree}/invites"), Some(&contributor), json!({})).await;
     assert_problem(status, &body, StatusCode::FORBIDDEN, "forbidden");
     let (status, body) =
@@ -192,27 +174,25 @@ async fn group_and_member_lists_are_paginated(app: TestApp) {
     for n in 0..3 {
         groups.push(app.create_group(&owner, &format!("Page {n}")).await);
     }
-    let (_, first) = app.get("/groups?limit=2", Some(&owner)).await;
-    assert_eq!(first["items"].as_array().unwrap().len(), 2);
-    let cursor = first["next_cursor"].as_str().expect("a second page").to_owned();
-    let (_, second) = app.get(&format!("/groups?limit=2&cursor={cursor}"), Some(&owner)).await;
-    assert_eq!((second["items"].as_array().unwrap().len(), &second["next_cursor"]), (1, &serde_json::Value::Null));
-    assert_eq!(second["items"][0]["id"], groups[0].as_str(), "newest first");
-    let (_, me) = app.get("/me", Some(&owner)).await;
-    assert_eq!(me["groups"].as_array().unwrap().len(), 3, "/me lists them all");
+    let first: Page<GroupView> = app.read("/groups?limit=2", Some(&owner)).await;
+    assert_eq!(first.items.len(), 2);
+    let cursor = first.next_cursor.expect("a second page");
+    let second: Page<GroupView> = app.read(&format!("/groups?limit=2&cursor={cursor}"), Some(&owner)).await;
+    assert_eq!((second.items.len(), second.next_cursor), (1, None));
+    assert_eq!(second.items[0].id, groups[0], "newest first");
+    assert_eq!(app.me(&owner).await.groups.len(), 3, "/me lists them all");
 
     let group = &groups[0];
     for name in ["pm1", "pm2"] {
         let (token, _) = app.signed_in(name).await;
-        let code = app.group_invite(&owner, group, json!({})).await;
-        assert_eq!(app.accept(&token, code["code"].as_str().unwrap()).await.0, StatusCode::CREATED);
+        app.group(&owner, group).admit(&token, "member").await;
     }
-    let (_, page) = app.get(&format!("/groups/{group}/members?limit=2"), Some(&owner)).await;
-    let cursor = page["next_cursor"].as_str().expect("more members").to_owned();
-    let (_, rest) = app.get(&format!("/groups/{group}/members?limit=2&cursor={cursor}"), Some(&owner)).await;
-    assert_eq!(page["items"].as_array().unwrap().len() + rest["items"].as_array().unwrap().len(), 3);
-    assert_eq!(rest["next_cursor"], serde_json::Value::Null);
-    let (_, read) = app.get(&format!("/groups/{group}"), Some(&owner)).await;
+    let members = app.group(&owner, group);
+    let page = members.members("?limit=2").await;
+    let cursor = page.next_cursor.expect("more members");
+    let rest = members.members(&format!("?limit=2&cursor={cursor}")).await;
+    assert_eq!((page.items.len(), rest.items.len(), rest.next_cursor), (2, 1, None));
+    let read: Value = app.read(&format!("/groups/{group}"), Some(&owner)).await;
     assert_eq!(read["members"].as_array().unwrap().len(), 3, "reading the group embeds every member");
     let (status, problem) = app.get("/groups?limit=201", Some(&owner)).await;
     assert_problem(status, &problem, StatusCode::BAD_REQUEST, "invalid_request");
@@ -234,9 +214,9 @@ async fn deleting_or_disabling_a_groups_last_owner_is_refused(app: TestApp) {
     let (bea, bea_id) = app.signed_in("bea").await;
     let (cleo, _) = app.signed_in("cleo").await;
     let shared = app.create_group(&olga, "Shared").await;
-    app.join_as(&olga, &shared, &bea, "member").await;
+    app.group(&olga, &shared).admit(&bea, "member").await;
     let co_owned = app.create_group(&olga, "Co-owned").await;
-    app.join_as(&olga, &co_owned, &cleo, "owner").await;
+    app.group(&olga, &co_owned).admit(&cleo, "owner").await;
     let (_, detail) = app.get(&format!("/groups/{shared}"), Some(&olga)).await;
     let named = json!([{"id": shared, "name": "Shared", "slug": detail["slug"]}]);
 
@@ -249,7 +229,7 @@ async fn deleting_or_disabling_a_groups_last_owner_is_refused(app: TestApp) {
     assert_eq!(app.get("/me", Some(&olga)).await.0, StatusCode::OK, "olga is untouched");
 
     // A disabled owner cannot act, so does not count; an enabled one does.
-    assert_eq!(app.set_role(&olga, &shared, &bea_id, "owner").await.0, StatusCode::OK);
+    assert_eq!(app.group(&olga, &shared).set_role(&bea_id, "owner").await.0, StatusCode::OK);
     assert_eq!(disable("bea", true).await.0, StatusCode::OK);
     let (status, body) = app.delete("/admin/users/olga", admin).await;
     assert_problem(status, &body, StatusCode::CONFLICT, "last_owner");
@@ -267,8 +247,8 @@ async fn deleting_or_disabling_a_groups_last_owner_is_refused(app: TestApp) {
     let (xena, _) = app.signed_in("xena").await;
     let (yuri, _) = app.signed_in("yuri").await;
     let pair = app.create_group(&xena, "Pair").await;
-    app.join_as(&xena, &pair, &yuri, "owner").await;
-    app.join_as(&xena, &pair, &cleo, "member").await;
+    app.group(&xena, &pair).admit(&yuri, "owner").await;
+    app.group(&xena, &pair).admit(&cleo, "member").await;
     let (x, y) = tokio::join!(app.delete("/admin/users/xena", admin), app.delete("/admin/users/yuri", admin));
     let mut statuses = [x.0, y.0];
     statuses.sort();

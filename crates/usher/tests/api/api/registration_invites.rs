@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use futures::future::join_all;
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::harness::{TestApp, assert_problem};
 
@@ -24,7 +24,7 @@ on_both_backends!(
 async fn fifty_racing_registrations_fill_exactly_ten_slots(app: TestApp) {
     for round in 0..3 {
         let invite = app.create_invite(json!({"max_uses": 10})).await;
-        let code = invite["code"].as_str().unwrap();
+        let code = invite.code();
         let attempts = (0..50).map(|i| app.register_owned(format!("racer{round}x{i}"), code.to_owned()));
         let results = join_all(attempts).await;
         let created = results.iter().filter(|(s, _)| *s == StatusCode::CREATED).count();
@@ -33,8 +33,8 @@ async fn fifty_racing_registrations_fill_exactly_ten_slots(app: TestApp) {
             assert_problem(*status, body, StatusCode::GONE, "invite_used_up");
         }
         let invite = app.invite(code).await;
-        assert_eq!(invite["uses"], 10);
-        assert_eq!(invite["status"], "used_up");
+        assert_eq!(invite.uses, 10);
+        assert_eq!(invite.status, "used_up");
         assert_eq!(app.store.count_users().await.unwrap(), 1 + 10 * (round + 1), "admin plus the winners");
     }
 }
@@ -42,7 +42,7 @@ async fn fifty_racing_registrations_fill_exactly_ten_slots(app: TestApp) {
 async fn twenty_codes_racing_for_one_username_keep_nineteen_slots(app: TestApp) {
     let mut codes = Vec::new();
     for _ in 0..20 {
-        codes.push(app.create_invite(json!({"max_uses": 1})).await["code"].as_str().unwrap().to_owned());
+        codes.push(app.create_invite(json!({"max_uses": 1})).await.code().to_owned());
     }
     let attempts = codes.iter().enumerate().map(|(i, code)| {
         let body = json!({"username": "sameone", "email": format!("same{i}@example.com"), "password": "correct horse battery", "invite": code});
@@ -56,24 +56,24 @@ async fn twenty_codes_racing_for_one_username_keep_nineteen_slots(app: TestApp) 
     let mut used = 0;
     for code in &codes {
         let invite = app.invite(code).await;
-        used += invite["uses"].as_u64().unwrap();
-        if invite["uses"] == 0 {
-            assert_eq!(invite["status"], "active", "a losing code keeps its slot");
+        used += invite.uses;
+        if invite.uses == 0 {
+            assert_eq!(invite.status, "active", "a losing code keeps its slot");
         }
     }
     assert_eq!(used, 1);
 }
 
 async fn dead_codes_answer_why(app: TestApp) {
-    let used_up = app.create_invite(json!({"max_uses": 1})).await["code"].as_str().unwrap().to_owned();
+    let used_up = app.create_invite(json!({"max_uses": 1})).await.code().to_owned();
     assert_eq!(app.register("first", Some(&used_up)).await.0, StatusCode::CREATED);
-    let revoked = app.create_invite(json!({})).await["code"].as_str().unwrap().to_owned();
+    let revoked = app.create_invite(json!({})).await.code().to_owned();
     assert_eq!(
         app.delete(&format!("/admin/invites/{revoked}"), Some(&app.admin_token)).await.0,
         StatusCode::NO_CONTENT
     );
     let expiring = app.create_invite(json!({"expires_at": chrono::Utc::now() + chrono::Duration::seconds(2)})).await;
-    let expiring = expiring["code"].as_str().unwrap().to_owned();
+    let expiring = expiring.code().to_owned();
     let (status, body) = app.get(&format!("/invites/{expiring}"), None).await;
     assert_eq!(status, StatusCode::OK, "active until it expires: {body}");
     tokio::time::sleep(Duration::from_millis(2100)).await;
@@ -115,18 +115,18 @@ fn url_path_escape(s: &str) -> String {
 async fn max_uses_and_expiry_are_checked_at_their_edges(app: TestApp) {
     let token = Some(app.admin_token.as_str());
     let accepted = [
-        (json!({}), json!(1)),
-        (json!({"max_uses": null}), Value::Null),
-        (json!({"max_uses": 1}), json!(1)),
-        (json!({"max_uses": 1_000_000}), json!(1_000_000)),
+        (json!({}), Some(1)),
+        (json!({"max_uses": null}), None),
+        (json!({"max_uses": 1}), Some(1)),
+        (json!({"max_uses": 1_000_000}), Some(1_000_000)),
     ];
     for (body, max_uses) in accepted {
         let invite = app.create_invite(body.clone()).await;
-        assert_eq!(invite["max_uses"], max_uses, "{body}");
+        assert_eq!(invite.max_uses, max_uses, "{body}");
     }
     let unlimited = app.create_invite(json!({"max_uses": null})).await;
-    assert_eq!(unlimited["uses_remaining"], Value::Null);
-    assert_eq!(unlimited["expires_at"], Value::Null, "no expiry given: never expires");
+    assert_eq!(unlimited.uses_remaining, None);
+    assert_eq!(unlimited.expires_at, None, "no expiry given: never expires");
 
     let refused = [
         (json!({"max_uses": 0}), "max_uses"),
@@ -142,27 +142,22 @@ async fn max_uses_and_expiry_are_checked_at_their_edges(app: TestApp) {
         (json!({"description": "x".repeat(501)}), "description"),
     ];
     let before = app.store.count_users().await.unwrap();
-    let (_, all_before) = app.get("/admin/invites?status=all&limit=200", token).await;
+    let all_before = app.invites("?status=all&limit=200").await.items;
     for (body, field) in refused {
         let (status, problem) = app.post("/admin/invites", token, body.clone()).await;
         assert_problem(status, &problem, StatusCode::BAD_REQUEST, "invalid_request");
         assert!(problem["errors"].as_array().unwrap().iter().any(|e| e["field"] == field), "{body} → {problem}");
     }
-    let (_, all_after) = app.get("/admin/invites?status=all&limit=200", token).await;
-    assert_eq!(
-        all_before["items"].as_array().unwrap().len(),
-        all_after["items"].as_array().unwrap().len(),
-        "refusals create nothing"
-    );
+    assert_eq!(all_before, app.invites("?status=all&limit=200").await.items, "refusals create nothing");
     assert_eq!(before, app.store.count_users().await.unwrap());
 
     let week = app.create_invite(json!({"expires_in_hours": 8760, "description": "x".repeat(500)})).await;
-    assert_eq!(week["status"], "active");
+    assert_eq!(week.status, "active");
 }
 
 async fn failed_registrations_consume_nothing(app: TestApp) {
-    let code = app.create_invite(json!({"max_uses": 2})).await["code"].as_str().unwrap().to_owned();
-    assert_eq!(app.register("taken", Some(&code)).await.0, StatusCode::CREATED);
+    let code = app.create_invite(json!({"max_uses": 2})).await.code().to_owned();
+    app.registered("taken", &code).await;
     // Username taken, email taken, weak password, bad username: nothing consumed.
     let attempts = [
         (
@@ -191,18 +186,17 @@ async fn failed_registrations_consume_nothing(app: TestApp) {
         assert_problem(s, &answer, status, problem);
     }
     let invite = app.invite(&code).await;
-    assert_eq!(invite["uses"], 1);
-    assert_eq!(invite["uses_remaining"], 1);
+    assert_eq!(invite.uses, 1);
+    assert_eq!(invite.uses_remaining, Some(1));
     assert_eq!(app.store.count_users().await.unwrap(), 2);
 }
 
 async fn deleting_a_user_never_gives_a_slot_back(app: TestApp) {
-    let code = app.create_invite(json!({"max_uses": 1})).await["code"].as_str().unwrap().to_owned();
+    let code = app.create_invite(json!({"max_uses": 1})).await.code().to_owned();
     assert_eq!(app.register("shortlived", Some(&code)).await.0, StatusCode::CREATED);
-    let (status, _) = app.delete("/admin/users/shortlived", Some(&app.admin_token)).await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
+    app.remove("/admin/users/shortlived", Some(&app.admin_token)).await;
     let invite = app.invite(&code).await;
-    assert_eq!((invite["uses"].as_u64(), invite["status"].as_str()), (Some(1), Some("used_up")));
+    assert_eq!((invite.uses, invite.status.as_str()), (1, "used_up"));
     let (status, body) = app.register("newcomer", Some(&code)).await;
     assert_problem(status, &body, StatusCode::GONE, "invite_used_up");
 }
@@ -211,26 +205,23 @@ async fn lists_show_active_invites_unless_asked_for_all(app: TestApp) {
     let token = Some(app.admin_token.as_str());
     let active = app.create_invite(json!({"description": "active"})).await;
     let revoked = app.create_invite(json!({"description": "revoked"})).await;
-    app.delete(&format!("/admin/invites/{}", revoked["code"].as_str().unwrap()), token).await;
+    app.revoke_invite(revoked.code()).await;
     let used = app.create_invite(json!({"max_uses": 1})).await;
-    app.register("user1", used["code"].as_str()).await;
+    app.registered("user1", used.code()).await;
 
-    let (_, list) = app.get("/admin/invites", token).await;
-    let ids: Vec<&Value> = list["items"].as_array().unwrap().iter().map(|i| &i["id"]).collect();
-    assert_eq!(ids, vec![&active["id"]]);
-    let (_, list) = app.get("/admin/invites?status=all", token).await;
-    assert_eq!(list["items"].as_array().unwrap().len(), 3);
+    let ids: Vec<String> = app.invites("").await.items.into_iter().map(|i| i.id).collect();
+    assert_eq!(ids, [active.id]);
+    assert_eq!(app.invites("?status=all").await.items.len(), 3);
 
     // Pagination: newest first, a cursor to the rest; limit bounded 1..=200.
     for _ in 0..3 {
         app.create_invite(json!({})).await;
     }
-    let (_, first) = app.get("/admin/invites?status=all&limit=4", token).await;
-    assert_eq!(first["items"].as_array().unwrap().len(), 4);
-    let cursor = first["next_cursor"].as_str().expect("more pages").to_owned();
-    let (_, second) = app.get(&format!("/admin/invites?status=all&limit=4&cursor={cursor}"), token).await;
-    assert_eq!(second["items"].as_array().unwrap().len(), 2);
-    assert_eq!(second["next_cursor"], Value::Null);
+    let first = app.invites("?status=all&limit=4").await;
+    assert_eq!(first.items.len(), 4);
+    let cursor = first.next_cursor.expect("more pages");
+    let second = app.invites(&format!("?status=all&limit=4&cursor={cursor}")).await;
+    assert_eq!((second.items.len(), second.next_cursor), (2, None));
     assert_eq!(app.get("/admin/invites?limit=200", token).await.0, StatusCode::OK);
     for bad in ["limit=201", "limit=0", "limit=x", "cursor=nope", "status=expired"] {
         let (status, body) = app.get(&format!("/admin/invites?{bad}"), token).await;
@@ -240,7 +231,7 @@ async fn lists_show_active_invites_unless_asked_for_all(app: TestApp) {
 
 async fn codes_are_case_and_dash_insensitive(app: TestApp) {
     let invite = app.create_invite(json!({"max_uses": 3, "description": "Book club"})).await;
-    let code = invite["code"].as_str().unwrap();
+    let code = invite.code();
     assert!(regex_like_code(code), "{code}");
     let sloppy = code.to_lowercase().replace('-', " ");
     let (status, public) = app.get(&format!("/invites/{}", url_path_escape(&sloppy)), None).await;
@@ -252,7 +243,7 @@ async fn codes_are_case_and_dash_insensitive(app: TestApp) {
     assert_eq!(public["inviter"]["display_name"], "admin");
     assert!(public.get("id").is_none() && public.get("code").is_none(), "no ids: {public}");
     assert_eq!(app.register("reader", Some(&code.replace('-', "").to_lowercase())).await.0, StatusCode::CREATED);
-    assert_eq!(app.invite(code).await["uses"], 1, "the look-up consumed nothing, the registration one");
+    assert_eq!(app.invite(code).await.uses, 1, "the look-up consumed nothing, the registration one");
 }
 
 fn regex_like_code(code: &str) -> bool {
@@ -262,9 +253,9 @@ fn regex_like_code(code: &str) -> bool {
 }
 
 async fn revoking_needs_an_admin_and_is_idempotent(app: TestApp) {
-    let code = app.create_invite(json!({})).await["code"].as_str().unwrap().to_owned();
-    let (_, user) = app.register("plainuser", Some(&code)).await;
-    let user_token = user["session_token"].as_str().unwrap();
+    let code = app.create_invite(json!({})).await.code().to_owned();
+    let user = app.registered("plainuser", &code).await;
+    let user_token = user.session_token.as_str();
     let path = format!("/admin/invites/{code}");
     let (status, body) = app.delete(&path, Some(user_token)).await;
     assert_problem(status, &body, StatusCode::FORBIDDEN, "forbidden");
@@ -272,13 +263,14 @@ async fn revoking_needs_an_admin_and_is_idempotent(app: TestApp) {
     assert_problem(status, &body, StatusCode::UNAUTHORIZED, "unauthenticated");
     let (status, body) = app.post("/admin/invites", Some(user_token), json!({})).await;
     assert_problem(status, &body, StatusCode::FORBIDDEN, "forbidden");
-    assert_eq!(app.invite(&code).await["status"], "used_up");
-    let other = app.create_invite(json!({"max_uses": 5})).await["code"].as_str().unwrap().to_owned();
+    assert_eq!(app.invite(&code).await.status, "used_up");
+    let other = app.create_invite(json!({"max_uses": 5})).await.code().to_owned();
     let other_path = format!("/admin/invites/{other}");
-    assert_eq!(app.delete(&other_path, Some(&app.admin_token)).await.0, StatusCode::NO_CONTENT);
-    let first_revoked_at = app.invite(&other).await["revoked_at"].clone();
-    assert_eq!(app.delete(&other_path, Some(&app.admin_token)).await.0, StatusCode::NO_CONTENT);
-    assert_eq!(app.invite(&other).await["revoked_at"], first_revoked_at);
+    app.remove(&other_path, Some(&app.admin_token)).await;
+    let first_revoked_at = app.invite(&other).await.revoked_at;
+    assert!(first_revoked_at.is_some());
+    app.remove(&other_path, Some(&app.admin_token)).await;
+    assert_eq!(app.invite(&other).await.revoked_at, first_revoked_at);
     let (status, body) = app.delete("/admin/invites/ABC-DEF-GHJ", Some(&app.admin_token)).await;
     assert_problem(status, &body, StatusCode::NOT_FOUND, "not_found");
 }

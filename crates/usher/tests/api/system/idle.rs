@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde_json::json;
 use sqlx::Connection;
 
-use crate::harness::{Backend, SmtpServer, TestApp, eventually, mail_to};
+use crate::harness::{Backend, Serve, SmtpServer, TestApp, eventually, launch, mail_to};
 
 on_both_backends!(backend: an_idle_server_writes_nothing, queued_mail_wakes_the_mail_worker);
 
@@ -19,7 +19,7 @@ const POLL: Duration = Duration::from_millis(50);
 async fn an_idle_server_writes_nothing(backend: Backend) {
     let Some(app) = TestApp::spawn_with(backend, |c| c.job_poll_ms = POLL.as_millis() as u64).await else { return };
     // The first pass schedules the cleanup: the one write a new database gets.
-    eventually(|| app.count("SELECT COUNT(*) FROM job_runs"), |n| *n == 1).await;
+    eventually("the cleanup scheduled", || app.count("SELECT COUNT(*) FROM job_runs"), |n| *n == 1).await;
     let mut lock = WriteLock::take(&app).await;
     for poll in 0..40 {
         tokio::time::sleep(POLL).await;
@@ -38,7 +38,7 @@ async fn queued_mail_wakes_the_mail_worker(backend: Backend) {
     let Some(app) = TestApp::spawn_with(backend, slow_poll).await else { return };
     app.create_user("lotte").await;
     // The runner has looked, found nothing, and gone to sleep.
-    eventually(|| app.count("SELECT COUNT(*) FROM job_runs"), |n| *n == 1).await;
+    eventually("the runner's first pass", || app.count("SELECT COUNT(*) FROM job_runs"), |n| *n == 1).await;
     let by_email = json!({"send_email": true});
     let (status, _) = app.post("/admin/users/lotte/login-links", Some(&app.admin_token), by_email.clone()).await;
     assert_eq!(status.as_u16(), 201);
@@ -49,11 +49,7 @@ async fn queued_mail_wakes_the_mail_worker(backend: Backend) {
     // Another instance without a job runner of its own queues one: its NOTIFY wakes ours.
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let other = format!("http://{}/api/v1", listener.local_addr().unwrap());
-    let (state, _) = usher::prepare(&app.config).await.unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(usher_http::serve(state, listener, async {
-        let _ = stopped.await;
-    }));
+    let server = launch(&app.config, Serve::Http(listener)).await.server.expect("serving");
     let response = app
         .client
         .post(format!("{other}/admin/users/lotte/login-links"))
@@ -64,8 +60,7 @@ async fn queued_mail_wakes_the_mail_worker(backend: Backend) {
         .unwrap();
     assert_eq!(response.status().as_u16(), 201);
     assert_eq!(smtp.wait_for(2).await.len(), 2, "queued on another instance: sent at once");
-    let _ = stop.send(());
-    server.await.unwrap().unwrap();
+    server.stop().await;
 }
 
 /// The database's write lock, held by the test: SQLite's (`BEGIN IMMEDIATE`), or on

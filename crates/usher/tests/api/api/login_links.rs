@@ -1,14 +1,12 @@
 //! Login links: minted by an admin, shown once, redeemed once, and gone with their user.
 
-use std::time::Duration;
-
 use futures::future::join_all;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use usher_domain::{invite::InviteKind, secret::Secret, token::TokenHash};
-use usher_storage::model::{InviteScope, Page};
+use usher_storage::model::InviteScope;
 
-use crate::harness::{TestApp, assert_problem};
+use crate::harness::{LinkSession, LoginLinkView, Page, TestApp, assert_problem, typed};
 
 on_both_backends!(
     twenty_racing_redemptions_make_one_session,
@@ -22,9 +20,9 @@ on_both_backends!(
 
 async fn twenty_racing_redemptions_make_one_session(app: TestApp) {
     let user = app.create_user("racer").await;
-    let user_id = user["id"].as_str().unwrap().parse().unwrap();
+    let user_id = user.id.parse().unwrap();
     for _ in 0..3 {
-        let token = app.create_login_link("racer").await["token"].as_str().unwrap().to_owned();
+        let token = app.create_login_link("racer").await.token;
         let before = app.store.count_sessions(user_id).await.unwrap();
         let results = join_all((0..20).map(|_| app.redeem_login_link(&token))).await;
         assert_eq!(results.iter().filter(|(s, _)| *s == StatusCode::OK).count(), 1);
@@ -38,9 +36,9 @@ async fn twenty_racing_redemptions_make_one_session(app: TestApp) {
 async fn a_link_signs_its_user_in_on_a_device(app: TestApp) {
     app.create_user("carol").await;
     let link = app.create_login_link("carol").await;
-    let token = link["token"].as_str().unwrap();
-    assert_eq!(link["url"], format!("{}/l/{token}", app.config.public_url()));
-    assert_eq!(link["user"]["username"], "carol");
+    let token = link.token.as_str();
+    assert_eq!(link.url, format!("{}/l/{token}", app.config.public_url()));
+    assert_eq!(link.user.username, "carol");
     assert!(token.len() >= 43, "256 bits of base64url");
     let body = json!({
         "token": token,
@@ -53,15 +51,11 @@ async fn a_link_signs_its_user_in_on_a_device(app: TestApp) {
         cookie.starts_with("usher_session=") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
         "{cookie}"
     );
-    let answer: Value = response.json().await.unwrap();
-    assert_eq!(answer["username"], "carol");
-    let session = answer["session_token"].as_str().unwrap();
-    let (status, me) = app.get("/me", Some(session)).await;
-    assert_eq!(status, StatusCode::OK);
-    assert_eq!(me["user"]["username"], "carol");
-    let (_, listed) =
-        app.get(&format!("/admin/login-links/{}", link["id"].as_str().unwrap()), Some(&app.admin_token)).await;
-    assert_eq!((listed["status"].as_str(), listed["used"].as_bool()), (Some("used_up"), Some(true)));
+    let answer: LinkSession = typed(response.json().await.unwrap());
+    assert_eq!((answer.username.as_str(), &answer.user_id), ("carol", &link.user.id));
+    assert_eq!(app.me(&answer.session_token).await.user.username, "carol");
+    let listed = app.login_link(&link.id).await;
+    assert_eq!((listed.status.as_str(), listed.used), ("used_up", true));
     // A device is required and checked.
     let (status, body) = app
         .post("/auth/login-link", None, json!({"token": token, "device": {"uuid": "x", "type": "ios", "name": "n"}}))
@@ -74,35 +68,23 @@ async fn a_link_signs_its_user_in_on_a_device(app: TestApp) {
 }
 
 async fn dead_links_answer_why(app: TestApp) {
-    let user = app.create_user("dave").await;
-    let used = app.create_login_link("dave").await["token"].as_str().unwrap().to_owned();
-    assert_eq!(app.redeem_login_link(&used).await.0, StatusCode::OK);
+    app.create_user("dave").await;
+    let used = app.create_login_link("dave").await.token;
+    app.sign_in_by_link(&used).await;
     let revoked = app.create_login_link("dave").await;
-    let path = format!("/admin/login-links/{}", revoked["id"].as_str().unwrap());
-    assert_eq!(app.delete(&path, Some(&app.admin_token)).await.0, StatusCode::NO_CONTENT);
-    let revoked = revoked["token"].as_str().unwrap();
+    app.remove(&format!("/admin/login-links/{}", revoked.id), Some(&app.admin_token)).await;
+    assert_eq!(app.login_link(&revoked.id).await.status, "revoked");
 
-    // The API only mints links in whole hours; a two-second link comes from the shared action.
-    let dave = app.store.user_by_username("dave").await.unwrap().unwrap();
-    assert_eq!(dave.id.to_string(), user["id"].as_str().unwrap());
-    let now = chrono::Utc::now();
-    let short = usher_http::actions::create_login_link(
-        &app.store,
-        &app.config.settings(),
-        &dave,
-        now + chrono::Duration::seconds(2),
-        &usher_storage::AuditContext::system(),
-        false,
-        now,
-    )
-    .await
-    .unwrap();
-    tokio::time::sleep(Duration::from_millis(2100)).await;
+    // The API only mints links in whole hours: this one's hour ended a second ago.
+    let expired = app.create_login_link("dave").await;
+    let a_second_ago = chrono::Utc::now().timestamp_millis() - 1_000;
+    app.execute_sql(&format!("UPDATE invites SET expires_at = {a_second_ago} WHERE id = '{}'", expired.id)).await;
+    assert_eq!(app.login_link(&expired.id).await.status, "expired");
 
     let cases = [
         (used.as_str(), StatusCode::GONE, "invite_used_up"),
-        (revoked, StatusCode::GONE, "invite_revoked"),
-        (short.token.expose(), StatusCode::GONE, "invite_expired"),
+        (revoked.token.as_str(), StatusCode::GONE, "invite_revoked"),
+        (expired.token.as_str(), StatusCode::GONE, "invite_expired"),
         ("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", StatusCode::NOT_FOUND, "invite_not_found"),
         ("", StatusCode::NOT_FOUND, "invite_not_found"),
         ("' OR 1=1 --", StatusCode::NOT_FOUND, "invite_not_found"),
@@ -118,17 +100,17 @@ async fn dead_links_answer_why(app: TestApp) {
 
 async fn secrets_are_honoured_only_by_their_own_route(app: TestApp) {
     app.create_user("erin").await;
-    let link = app.create_login_link("erin").await["token"].as_str().unwrap().to_owned();
+    let link = app.create_login_link("erin").await.token;
     let (status, body) = app.get(&format!("/invites/{link}"), None).await;
     assert_problem(status, &body, StatusCode::NOT_FOUND, "invite_not_found");
     let (status, body) = app.register("thief", Some(&link)).await;
     assert_problem(status, &body, StatusCode::NOT_FOUND, "invite_not_found");
-    let code = app.create_invite(json!({})).await["code"].as_str().unwrap().to_owned();
+    let code = app.create_invite(json!({})).await.code().to_owned();
     let (status, body) = app.redeem_login_link(&code).await;
     assert_problem(status, &body, StatusCode::NOT_FOUND, "invite_not_found");
     // None of that used anything up.
-    assert_eq!(app.redeem_login_link(&link).await.0, StatusCode::OK);
-    assert_eq!(app.invite(&code).await["uses"], 0);
+    app.sign_in_by_link(&link).await;
+    assert_eq!(app.invite(&code).await.uses, 0);
 }
 
 async fn lists_never_show_the_token(app: TestApp) {
@@ -136,16 +118,15 @@ async fn lists_never_show_the_token(app: TestApp) {
     app.create_user("grace").await;
     let frank = app.create_login_link("frank").await;
     app.create_login_link("grace").await;
-    let token = frank["token"].as_str().unwrap();
-    let (status, all) = app.get("/admin/login-links", Some(&app.admin_token)).await;
-    assert_eq!(status, StatusCode::OK);
+    let token = frank.token.as_str();
+    let admin = Some(app.admin_token.as_str());
+    let all: Value = app.read("/admin/login-links", admin).await;
     // Both new links plus the admin's own first-start link.
-    assert_eq!(all["items"].as_array().unwrap().len(), 3);
-    let (_, franks) = app.get("/admin/users/frank/login-links", Some(&app.admin_token)).await;
-    assert_eq!(franks["items"].as_array().unwrap().len(), 1);
-    assert_eq!(franks["items"][0]["id"], frank["id"]);
-    let (_, one) =
-        app.get(&format!("/admin/login-links/{}", frank["id"].as_str().unwrap()), Some(&app.admin_token)).await;
+    assert_eq!(typed::<Page<LoginLinkView>>(all.clone()).items.len(), 3);
+    let franks: Value = app.read("/admin/users/frank/login-links", admin).await;
+    let listed = typed::<Page<LoginLinkView>>(franks.clone()).items;
+    assert_eq!(listed.iter().map(|l| &l.id).collect::<Vec<_>>(), [&frank.id]);
+    let one: Value = app.read(&format!("/admin/login-links/{}", frank.id), admin).await;
     for listing in [&all, &franks, &one] {
         let text = listing.to_string();
         assert!(!text.contains(token) && !text.contains("token"), "{text}");
@@ -158,27 +139,29 @@ async fn lists_never_show_the_token(app: TestApp) {
 
 async fn deleting_a_user_removes_sessions_devices_and_links(app: TestApp) {
     let user = app.create_user("heidi").await;
-    let user_id = user["id"].as_str().unwrap().parse().unwrap();
-    let first = app.create_login_link("heidi").await["token"].as_str().unwrap().to_owned();
-    let (_, session) = app.redeem_login_link(&first).await;
-    let session = session["session_token"].as_str().unwrap().to_owned();
-    let pending = app.create_login_link("heidi").await["token"].as_str().unwrap().to_owned();
+    let user_id = user.id.parse().unwrap();
+    let first = app.create_login_link("heidi").await.token;
+    let session = app.sign_in_by_link(&first).await.session_token;
+    let pending = app.create_login_link("heidi").await.token;
     assert_eq!(app.get("/me", Some(&session)).await.0, StatusCode::OK);
 
-    assert_eq!(app.delete("/admin/users/heidi", Some(&app.admin_token)).await.0, StatusCode::NO_CONTENT);
+    app.remove("/admin/users/heidi", Some(&app.admin_token)).await;
     let (status, body) = app.get("/me", Some(&session)).await;
     assert_problem(status, &body, StatusCode::UNAUTHORIZED, "unauthenticated");
     let (status, body) = app.redeem_login_link(&pending).await;
     assert_problem(status, &body, StatusCode::NOT_FOUND, "invite_not_found");
     assert_eq!(app.store.count_sessions(user_id).await.unwrap(), 0);
     let scope = InviteScope { user_id: Some(user_id), ..InviteScope::kind(InviteKind::LoginLink) };
-    let links =
-        app.store.list_invites(scope, false, Page { limit: 10, after: None }, chrono::Utc::now()).await.unwrap();
+    let links = app
+        .store
+        .list_invites(scope, false, usher_storage::model::Page { limit: 10, after: None }, chrono::Utc::now())
+        .await
+        .unwrap();
     assert!(links.is_empty());
     assert!(app.store.invite_by_secret(&Secret::Token(TokenHash::of(&pending))).await.unwrap().is_none());
     // The audit log keeps the trail (by id); nothing else remembers the user.
-    let (_, deleted) =
-        app.get(&format!("/admin/audit?action=user.deleted&target={user_id}"), Some(&app.admin_token)).await;
+    let deleted: Value =
+        app.read(&format!("/admin/audit?action=user.deleted&target={user_id}"), Some(&app.admin_token)).await;
     assert_eq!(deleted["items"].as_array().unwrap().len(), 1, "{deleted}");
     if app.backend == crate::harness::Backend::Postgres {
         app.execute_sql("DELETE FROM audit_events").await;
@@ -193,11 +176,12 @@ async fn expiry_is_bounded(app: TestApp) {
     app.create_user("ivan").await;
     let token = Some(app.admin_token.as_str());
     let default = app.create_login_link("ivan").await;
-    let expires: chrono::DateTime<chrono::Utc> = default["expires_at"].as_str().unwrap().parse().unwrap();
+    let expires = default.expires_at.expect("a login link expires");
     let hours = (expires - chrono::Utc::now()).num_minutes();
     assert!((235..=240).contains(&hours), "default 4 h, got {hours} min");
-    let (status, _) = app.post("/admin/users/ivan/login-links", token, json!({"expires_in_hours": 168})).await;
-    assert_eq!(status, StatusCode::CREATED);
+    let week = app.mint_login_link("ivan", json!({"expires_in_hours": 168})).await;
+    let hours = (week.expires_at.expect("a login link expires") - chrono::Utc::now()).num_minutes();
+    assert!((167 * 60..=168 * 60).contains(&hours), "a week, got {hours} min");
     for bad in [json!({"expires_in_hours": 0}), json!({"expires_in_hours": 169}), json!({"expires_in_hours": "1"})] {
         let (status, body) = app.post("/admin/users/ivan/login-links", token, bad).await;
         assert_problem(status, &body, StatusCode::BAD_REQUEST, "invalid_request");

@@ -41,7 +41,7 @@ async fn ten_thousand_dead_invites_are_purged_and_the_living_stay(app: TestApp) 
         "INSERT INTO invites (id, kind, token_hash, max_uses, uses, created_at, revoked_at) VALUES ('recent', 'registration', 'hash-recent', 1, 0, {recently}, {recently});\nCOMMIT;"
     ));
     app.execute_sql(&sql).await;
-    let active = app.create_invite(json!({"max_uses": 5})).await["code"].as_str().unwrap().to_owned();
+    let active = app.create_invite(json!({"max_uses": 5})).await.code().to_owned();
     let before = app.count("SELECT COUNT(*) FROM invites").await;
 
     // Requests keep being answered while it runs.

@@ -101,7 +101,7 @@ async fn registration_invites_are_created_shown_and_revoked(app: TestApp) {
     let confirm = admin.get(&format!("{path}/revoke")).await;
     assert_eq!(confirm.status, StatusCode::OK);
     assert!(confirm.html.contains("Revoke this invite?"), "{}", confirm.html);
-    assert_eq!(app.invite(code).await["status"], "active");
+    assert_eq!(app.invite(code).await.status, "active");
     let forged = reqwest::Client::new()
         .post(format!("http://{}{path}/revoke", app.addr))
         .header(header::COOKIE, format!("usher_session={}", app.admin_token))
@@ -110,7 +110,7 @@ async fn registration_invites_are_created_shown_and_revoked(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(forged.status(), StatusCode::FORBIDDEN);
-    assert_eq!(app.invite(code).await["status"], "active");
+    assert_eq!(app.invite(code).await.status, "active");
     let revoked = admin.post(&format!("{path}/revoke"), &[]).await;
     assert_eq!((revoked.status, revoked.location.as_deref()), (StatusCode::SEE_OTHER, Some(path.as_str())));
     let state = app.get(&format!("/admin/invites/{code}"), Some(&app.admin_token)).await.1;
@@ -154,7 +154,7 @@ async fn users_and_login_links_are_managed(app: TestApp) {
     assert_eq!((status, session["username"].as_str()), (StatusCode::OK, Some("carol")));
 
     // Another link, listed as active, revoked after a confirmation.
-    admin.post("/admin/users/carol/login-link", &[]).await;
+    assert_eq!(admin.post("/admin/users/carol/login-link", &[]).await.status, StatusCode::CREATED);
     let users = admin.get("/admin/users").await;
     let id = between(&users.html, "/admin/login-links/", "/revoke").expect("an active link is listed").to_owned();
     assert_eq!(admin.get(&format!("/admin/login-links/{id}/revoke")).await.status, StatusCode::OK);
@@ -172,7 +172,7 @@ async fn users_and_login_links_are_managed(app: TestApp) {
     assert!(carol["disabled_at"].is_string(), "{carol}");
     assert_eq!(app.get("/me", Some(session)).await.0, StatusCode::UNAUTHORIZED);
     assert!(admin.get("/admin/users").await.html.contains(">Enable<"));
-    admin.post("/admin/users/carol/disabled", &[("disabled", "false")]).await;
+    assert_eq!(admin.post("/admin/users/carol/disabled", &[("disabled", "false")]).await.status, StatusCode::SEE_OTHER);
     assert_eq!(app.get("/admin/users/carol", Some(&app.admin_token)).await.1["disabled_at"], Value::Null);
     let myself = admin.post("/admin/users/admin/disabled", &[("disabled", "true")]).await;
     assert_eq!(myself.status, StatusCode::BAD_REQUEST);
@@ -191,15 +191,10 @@ async fn failed_mail_is_listed_and_retried(backend: Backend) {
     let smtp = SmtpServer::start();
     smtp.refuse(Some("dora@example.com"));
     let Some(app) = TestApp::spawn_with(backend, mail_to(smtp.url())).await else { return };
-    let (status, _) = app
-        .post("/admin/users", Some(&app.admin_token), json!({"username": "dora", "email": "dora@example.com"}))
-        .await;
-    assert_eq!(status, StatusCode::CREATED);
-    let (status, _) =
-        app.post("/admin/users/dora/login-links", Some(&app.admin_token), json!({"send_email": true})).await;
-    assert_eq!(status, StatusCode::CREATED);
-    let read = || async { app.get("/admin/outbox?status=failed", Some(&app.admin_token)).await.1 };
-    let failed = eventually(read, |list| list["items"].as_array().is_some_and(|items| !items.is_empty())).await;
+    app.create_user("dora").await;
+    app.mint_login_link("dora", json!({"send_email": true})).await;
+    let read = || app.read::<Value>("/admin/outbox?status=failed", Some(&app.admin_token));
+    let failed = eventually("the refused email listed as failed", read, |list| list["items"][0].is_object()).await;
     let id = failed["items"][0]["id"].as_str().unwrap().to_owned();
 
     let admin = PageClient::signed_in(&app, &app.admin_token).await;
@@ -214,8 +209,8 @@ async fn failed_mail_is_listed_and_retried(backend: Backend) {
     let mails = smtp.wait_for(1).await;
     assert_eq!(mails[0].to, vec!["dora@example.com".to_owned()]);
     let (store, message_id) = (&app.store, id.parse().unwrap());
-    eventually(|| async move { store.outbox_message(message_id).await.unwrap().unwrap().status }, |s| s == "sent")
-        .await;
+    let status = || async move { store.outbox_message(message_id).await.unwrap().unwrap().status };
+    eventually("the retried email marked sent", status, |s| s == "sent").await;
     assert!(admin.get("/admin/mail").await.html.contains("No failed mail"));
     let again = admin.post(&format!("/admin/mail/{id}/retry"), &[]).await;
     assert_eq!(again.status, StatusCode::BAD_REQUEST, "only failed mail is retried");

@@ -3,7 +3,7 @@
 
 use std::process::Command;
 
-use crate::harness::{Backend, TestDb, UsherProcess};
+use crate::harness::{Backend, FRONT_DEBUG_LOG, TestDb, UsherProcess, prerequisite};
 
 fn tool_missing(tool: &str) -> bool {
     Command::new("sh").args(["-c", &format!("command -v {tool}")]).output().map_or(true, |o| !o.status.success())
@@ -32,16 +32,16 @@ fn tour_script() -> String {
 
 #[test]
 fn the_curl_tour_works_as_written() {
+    // Skipped with a notice where a tool is missing, unless prerequisites are required.
     for tool in ["bash", "curl", "jq"] {
-        if tool_missing(tool) {
-            eprintln!("notice: {tool} is not installed; skipping the README tour");
+        if !prerequisite(!tool_missing(tool), &format!("{tool} (for the README tour)")) {
             return;
         }
     }
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let Some(db) = runtime.block_on(TestDb::new(Backend::Sqlite)) else { return };
     // Everyday successes are logged at DEBUG: look for secrets in those lines too.
-    let server = UsherProcess::start(&db, &[("USHER_LOG", "info,usher_http=debug".into())]);
+    let server = UsherProcess::start(&db, &[("USHER_LOG", FRONT_DEBUG_LOG.into())]);
     let (port, token) = (server.port, server.first_start_token().expect("the first start prints its link"));
     let script = tour_script()
         .replace("USHER=http://127.0.0.1:8080/api/v1", &format!("USHER=http://127.0.0.1:{port}/api/v1"))

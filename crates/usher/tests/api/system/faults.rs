@@ -43,13 +43,25 @@ async fn two_hundred_concurrent_invite_creations_answer_2xx_or_503_never_500(app
     assert!(created > 0);
 }
 
-/// `host:port` of the PostgreSQL server the tests use, and its socket address.
+/// The authority (`host` or `host:port`) of the PostgreSQL server the tests use, as
+/// written in its URL, and its socket address (port 5432 when the URL names none);
+/// `None` when `USHER_TEST_POSTGRES_URL` is not set. A set URL that does not resolve
+/// fails the test.
 async fn postgres_upstream() -> Option<(String, SocketAddr)> {
     let url = std::env::var("USHER_TEST_POSTGRES_URL").ok()?;
-    let rest = url.split_once("://")?.1;
-    let authority = rest.split(['/', '?']).next()?;
-    let host_port = authority.rsplit('@').next()?.to_owned();
-    let addr = tokio::net::lookup_host(&host_port).await.ok()?.next()?;
+    let rest = url.split_once("://").map_or(url.as_str(), |(_, rest)| rest);
+    let authority = rest.split(['/', '?']).next().unwrap_or_default();
+    let host_port = authority.rsplit('@').next().unwrap_or_default().to_owned();
+    let with_port = if host_port.rsplit_once(':').is_some_and(|(_, port)| port.parse::<u16>().is_ok()) {
+        host_port.clone()
+    } else {
+        format!("{host_port}:5432")
+    };
+    let addr = tokio::net::lookup_host(&with_port)
+        .await
+        .ok()
+        .and_then(|mut addrs| addrs.next())
+        .unwrap_or_else(|| panic!("USHER_TEST_POSTGRES_URL is set but its server {with_port:?} does not resolve"));
     Some((host_port, addr))
 }
 
@@ -62,18 +74,22 @@ async fn answer(app: &TestApp, method: Method, path: &str, body: Option<&Value>)
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn postgres_going_away_answers_503_and_usher_recovers_without_a_restart() {
     let Some((authority, upstream)) = postgres_upstream().await else {
-        println!("skipped: USHER_TEST_POSTGRES_URL is not set (PostgreSQL outage test)");
+        eprintln!("notice: USHER_TEST_POSTGRES_URL is not set; skipping the PostgreSQL outage test");
         return;
     };
     let proxy = TcpProxy::start(upstream).await;
     let through_proxy = proxy.addr.to_string();
     let app = TestApp::spawn_with(Backend::Postgres, |config| {
         let url = config.database_url.take().expect("a PostgreSQL url");
-        config.database_url = Some(url.replacen(&authority, &through_proxy, 1));
+        // The server part follows `@` (after the user) or `://`.
+        let at = if url.contains('@') { "@" } else { "://" };
+        let proxied = url.replacen(&format!("{at}{authority}"), &format!("{at}{through_proxy}"), 1);
+        assert_ne!(proxied, url, "the URL names its server");
+        config.database_url = Some(proxied);
     })
     .await
     .expect("PostgreSQL is configured");
-    let code = app.create_invite(json!({"max_uses": 5})).await["code"].as_str().unwrap().to_owned();
+    let code = app.create_invite(json!({"max_uses": 5})).await.code().to_owned();
 
     proxy.cut();
     let create = json!({"description": "during the outage"});
@@ -91,9 +107,8 @@ async fn postgres_going_away_answers_503_and_usher_recovers_without_a_restart() 
 
     proxy.restore();
     let look_up = format!("/invites/{code}");
-    let (status, found, _) =
-        eventually(|| answer(&app, Method::GET, &look_up, None), |(s, ..)| *s == StatusCode::OK).await;
-    assert_eq!(status, StatusCode::OK, "recovered without a restart: {found}");
+    let recovered = || answer(&app, Method::GET, &look_up, None);
+    eventually("a look-up answered without a restart", recovered, |(s, ..)| *s == StatusCode::OK).await;
     let (status, _, _) = answer(&app, Method::POST, "/admin/invites", Some(&create)).await;
     assert_eq!(status, StatusCode::CREATED);
     let ready = app.client.get(format!("http://{}/readyz", app.addr)).send().await.unwrap();
@@ -160,8 +175,8 @@ async fn a_database_refusing_connections_answers_503_not_500() {
         assert_problem(*status, problem, StatusCode::SERVICE_UNAVAILABLE, "unavailable");
         assert!(retry_after, "503 carries Retry-After");
     }
-    let (status, listed, _) =
-        eventually(|| answer(&app, Method::GET, "/admin/invites", None), |(s, ..)| *s == StatusCode::OK).await;
-    assert_eq!(status, StatusCode::OK, "serves again once connections are allowed: {listed}");
+    let list = || answer(&app, Method::GET, "/admin/invites", None);
+    let (_, listed, _) =
+        eventually("serving again once connections are allowed", list, |(s, ..)| *s == StatusCode::OK).await;
     assert_eq!(listed["items"].as_array().unwrap().len(), 0, "nothing was written meanwhile");
 }

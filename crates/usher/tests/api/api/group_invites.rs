@@ -3,10 +3,10 @@
 //! races, and scoping to the group.
 
 use futures::future::join_all;
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::harness::{Backend, TestApp, assert_problem, hold_mail};
+use crate::harness::{Backend, SignedIn, TestApp, assert_problem, hold_mail, typed};
 
 on_both_backends!(
     code_limits_are_checked_at_their_edges,
@@ -28,13 +28,14 @@ async fn owned_group(app: &TestApp, owner: &str) -> (String, String) {
 async fn code_limits_are_checked_at_their_edges(app: TestApp) {
     let (owner, group) = owned_group(&app, "lena").await;
     let path = format!("/groups/{group}/invites");
+    let lena = app.group(&owner, &group);
     for body in [
         json!({"max_uses": 100}),
         json!({"max_uses": 1}),
         json!({"expires_in_hours": 168}),
         json!({"expires_in_hours": 1}),
     ] {
-        app.group_invite(&owner, &group, body).await;
+        lena.invite(body).await;
     }
     let refused = [
         (json!({"max_uses": 0}), "max_uses"),
@@ -52,20 +53,18 @@ async fn code_limits_are_checked_at_their_edges(app: TestApp) {
         assert_problem(status, &problem, StatusCode::BAD_REQUEST, "invalid_request");
         assert!(problem["errors"].as_array().unwrap().iter().any(|e| e["field"] == field), "{body}: {problem}");
     }
-    let (_, list) = app.get(&path, Some(&owner)).await;
-    assert_eq!(list["items"].as_array().unwrap().len(), 4, "refusals created nothing");
+    assert_eq!(lena.invites("").await.items.len(), 4, "refusals created nothing");
     // Lists: active only unless asked for all.
-    let used = app.group_invite(&owner, &group, json!({})).await;
+    let used = lena.invite(json!({})).await;
     let (joiner, _) = app.signed_in("joe").await;
-    assert_eq!(app.accept(&joiner, used["code"].as_str().unwrap()).await.0, StatusCode::CREATED);
-    let revoked = app.group_invite(&owner, &group, json!({})).await;
-    let revoke_path = format!("{path}/{}", revoked["id"].as_str().unwrap());
-    assert_eq!(app.delete(&revoke_path, Some(&owner)).await.0, StatusCode::NO_CONTENT);
-    let (_, active) = app.get(&path, Some(&owner)).await;
-    assert_eq!(active["items"].as_array().unwrap().len(), 4);
-    let (_, all) = app.get(&format!("{path}?status=all"), Some(&owner)).await;
-    assert_eq!(all["items"].as_array().unwrap().len(), 6);
-    let (status, body) = app.accept(&joiner, revoked["code"].as_str().unwrap()).await;
+    app.join(&joiner, used.code()).await;
+    let revoked = lena.invite(json!({})).await;
+    lena.revoke(&revoked.id).await;
+    assert_eq!(lena.invites("").await.items.len(), 4);
+    let all = lena.invites("?status=all").await.items;
+    assert_eq!(all.len(), 6);
+    assert_eq!(all.iter().filter(|i| i.status == "active").count(), 4, "{all:?}");
+    let (status, body) = app.accept(&joiner, revoked.code()).await;
     assert_problem(status, &body, StatusCode::GONE, "invite_revoked");
 }
 
@@ -75,26 +74,28 @@ async fn an_email_invitation_admits_only_its_address(backend: Backend) {
     let (stranger, _) = app.signed_in("stan").await;
     let (invitee, invitee_id) = app.signed_in("ivy").await;
     let body = json!({"email": "Ivy@Example.com", "role": "admin", "message": "Join us!"});
-    let invitation = app.group_invite(&owner, &group, body).await;
-    let token = invitation["token"].as_str().unwrap().to_owned();
-    assert_eq!(invitation["kind"], "email_invitation");
-    assert_eq!(invitation["url"], format!("{}/invite/{token}", app.config.public_url()));
-    let id = invitation["id"].as_str().unwrap().to_owned();
+    let invitation = app.group(&owner, &group).invite(body).await;
+    let token = invitation.token().to_owned();
+    assert_eq!(invitation.kind, "email_invitation");
+    assert_eq!(invitation.url, Some(format!("{}/invite/{token}", app.config.public_url())));
+    let id = invitation.id.clone();
 
     // The email waits in the outbox, carrying the accept link under public_url.
     let queued = app.store.queued_emails(id.parse().unwrap()).await.unwrap();
     assert_eq!(queued.len(), 1);
     let (recipient, template, data) = &queued[0];
     assert_eq!((recipient.as_str(), template.as_str()), ("Ivy@Example.com", "invitation"));
-    assert_eq!(data["accept_url"], invitation["url"]);
+    assert_eq!(data["accept_url"].as_str(), invitation.url.as_deref());
     assert_eq!(
         (data["group_name"].as_str(), data["inviter"].as_str(), data["message"].as_str()),
         (Some("ines's group"), Some("ines"), Some("Join us!"))
     );
 
     // Listing and reading never show the token again.
-    let listed = app.group_invite_state(&owner, &group, &id).await;
+    let listed: Value = app.read(&format!("/groups/{group}/invites/{id}"), Some(&owner)).await;
     assert!(listed.get("token").is_none() && listed["url"].is_null(), "{listed}");
+    let in_list = app.group(&owner, &group).invites("").await.items;
+    assert!(in_list.iter().all(|i| i.token.is_none() && i.url.is_none()) && in_list.len() == 1, "{in_list:?}");
     // One active invitation per address (any case); none for members' addresses.
     let (status, body) =
         app.post(&format!("/groups/{group}/invites"), Some(&owner), json!({"email": "IVY@example.COM"})).await;
@@ -110,18 +111,17 @@ async fn an_email_invitation_admits_only_its_address(backend: Backend) {
 
     let (status, body) = app.accept(&stranger, &token).await;
     assert_problem(status, &body, StatusCode::FORBIDDEN, "email_mismatch");
-    assert_eq!(app.group_invite_state(&owner, &group, &id).await["uses"], 0, "the refusal used nothing");
-    let (status, joined) = app.accept(&invitee, &token).await;
-    assert_eq!(status, StatusCode::CREATED, "{joined}");
-    assert_eq!(app.member_roles(&owner, &group).await.get(&invitee_id).map(String::as_str), Some("admin"));
+    assert_eq!(app.group(&owner, &group).invite_state(&id).await.uses, 0, "the refusal used nothing");
+    assert_eq!(app.join(&invitee, &token).await.role, "admin");
+    assert_eq!(app.group(&owner, &group).roles().await.get(&invitee_id).map(String::as_str), Some("admin"));
     let (status, body) = app.accept(&invitee, &token).await;
     assert_problem(status, &body, StatusCode::GONE, "invite_used_up");
 }
 
 async fn a_tenant_invitation_registers_and_joins_in_one_step(app: TestApp) {
     let (owner, group) = owned_group(&app, "tara").await;
-    let invitation = app.group_invite(&owner, &group, json!({"email": "newadmin@example.com", "role": "admin"})).await;
-    let token = invitation["token"].as_str().unwrap();
+    let invitation = app.group(&owner, &group).invite(json!({"email": "newadmin@example.com", "role": "admin"})).await;
+    let token = invitation.token();
     // Another address: refused before anything is created or used.
     let wrong = json!({"username": "wrong", "email": "other@example.com", "password": "correct horse battery", "invite": token});
     let (status, body) = app.post("/auth/register", None, wrong).await;
@@ -131,12 +131,13 @@ async fn a_tenant_invitation_registers_and_joins_in_one_step(app: TestApp) {
     let (status, registered) = app.post("/auth/register", None, right).await;
     assert_eq!(status, StatusCode::CREATED, "{registered}");
     assert_eq!(app.store.count_users().await.unwrap(), users_before + 1);
-    let session = registered["session_token"].as_str().unwrap();
-    let (_, me) = app.get("/me", Some(session)).await;
-    assert_eq!(me["groups"][0]["role"], "admin");
+    let registered: SignedIn = typed(registered);
+    let session = registered.session_token.as_str();
+    let me = app.me(session).await;
+    assert_eq!(me.groups.iter().map(|g| (&g.id, g.role.as_str())).collect::<Vec<_>>(), [(&group, "admin")]);
     // As a group admin, the new account manages invitations straight away.
-    let code = app.group_invite(session, &group, json!({"role": "member"})).await;
-    assert_eq!(code["kind"], "group_code");
+    let code = app.group(session, &group).invite(json!({"role": "member"})).await;
+    assert_eq!(code.kind, "group_code");
     // Registration is invite-only; the invitation served as the invite, and is used.
     let (status, body) = app.register("third", Some(token)).await;
     assert_problem(status, &body, StatusCode::GONE, "invite_used_up");
@@ -145,16 +146,15 @@ async fn a_tenant_invitation_registers_and_joins_in_one_step(app: TestApp) {
 async fn resends_and_copied_links_supersede_the_old_token(backend: Backend) {
     let Some(app) = TestApp::spawn_with(backend, hold_mail()).await else { return };
     let (owner, group) = owned_group(&app, "rita").await;
-    let invitation = app.group_invite(&owner, &group, json!({"email": "rob@example.com"})).await;
-    let id = invitation["id"].as_str().unwrap().to_owned();
+    let invitation = app.group(&owner, &group).invite(json!({"email": "rob@example.com"})).await;
+    let id = invitation.id.clone();
     let base = format!("/groups/{group}/invites/{id}");
-    let mut tokens = vec![invitation["token"].as_str().unwrap().to_owned()];
+    let mut tokens = vec![invitation.token().to_owned()];
     for n in 1..=3 {
-        let (status, resent) = app.post(&format!("{base}/resend"), Some(&owner), json!({})).await;
-        assert_eq!(status, StatusCode::OK, "{resent}");
-        assert_eq!(resent["resend_count"], n);
-        assert!(resent["last_sent_at"].is_string());
-        tokens.push(resent["token"].as_str().unwrap().to_owned());
+        let resent = app.group(&owner, &group).resend(&id).await;
+        assert_eq!(resent.resend_count, n);
+        assert!(resent.last_sent_at.is_some());
+        tokens.push(resent.token().to_owned());
     }
     let (status, body) = app.post(&format!("{base}/resend"), Some(&owner), json!({})).await;
     assert_problem(status, &body, StatusCode::CONFLICT, "resend_limit_reached");
@@ -164,11 +164,11 @@ async fn resends_and_copied_links_supersede_the_old_token(backend: Backend) {
     assert_eq!(queued[0].2["accept_url"], format!("{}/invite/{}", app.config.public_url(), tokens[3]));
 
     // The copy-link fallback: a new token, no mail, not counted.
-    let (status, copied) = app.post(&format!("{base}/link"), Some(&owner), json!({})).await;
-    assert_eq!(status, StatusCode::OK, "{copied}");
+    let copied: Value =
+        app.expect(StatusCode::OK, Method::POST, &format!("{base}/link"), Some(&owner), Some(json!({}))).await;
     assert_eq!(app.store.queued_emails(id.parse().unwrap()).await.unwrap().len(), 4);
-    assert_eq!(app.group_invite_state(&owner, &group, &id).await["resend_count"], 3);
-    tokens.push(copied["token"].as_str().unwrap().to_owned());
+    assert_eq!(app.group(&owner, &group).invite_state(&id).await.resend_count, 3);
+    tokens.push(copied["token"].as_str().expect("a new token").to_owned());
 
     let (rob, _) = app.signed_in("rob").await;
     for old in &tokens[..tokens.len() - 1] {
@@ -177,12 +177,11 @@ async fn resends_and_copied_links_supersede_the_old_token(backend: Backend) {
         let (status, body) = app.accept(&rob, old).await;
         assert_problem(status, &body, StatusCode::GONE, "invite_superseded");
     }
-    assert_eq!(app.accept(&rob, tokens.last().unwrap()).await.0, StatusCode::CREATED);
+    app.join(&rob, tokens.last().unwrap()).await;
     // Codes have no link to resend.
-    let code = app.group_invite(&owner, &group, json!({})).await;
-    let (status, body) = app
-        .post(&format!("/groups/{group}/invites/{}/resend", code["id"].as_str().unwrap()), Some(&owner), json!({}))
-        .await;
+    let code = app.group(&owner, &group).invite(json!({})).await;
+    let (status, body) =
+        app.post(&format!("/groups/{group}/invites/{}/resend", code.id), Some(&owner), json!({})).await;
     assert_problem(status, &body, StatusCode::BAD_REQUEST, "not_applicable");
 }
 
@@ -192,54 +191,53 @@ async fn thirty_racing_accepts_fill_exactly_five_slots(app: TestApp) {
     for i in 0..30 {
         racers.push(app.signed_in(&format!("racer{i}")).await.0);
     }
-    let code = app.group_invite(&owner, &group, json!({"max_uses": 5})).await;
-    let code = code["code"].as_str().unwrap();
+    let code = app.group(&owner, &group).invite(json!({"max_uses": 5})).await;
+    let code = code.code();
     let results = join_all(racers.iter().map(|token| app.accept(token, code))).await;
     assert_eq!(results.iter().filter(|(s, _)| *s == StatusCode::CREATED).count(), 5);
     for (status, body) in results.iter().filter(|(s, _)| *s != StatusCode::CREATED) {
         assert_problem(*status, body, StatusCode::GONE, "invite_used_up");
     }
-    assert_eq!(app.member_roles(&owner, &group).await.len(), 1 + 5);
+    assert_eq!(app.group(&owner, &group).roles().await.len(), 1 + 5);
 }
 
 async fn an_invitation_accepted_twice_at_once_makes_one_membership(app: TestApp) {
     let (owner, group) = owned_group(&app, "uma").await;
     let (first, user_id) = app.signed_in("twin").await;
     let link = app.create_login_link("twin").await;
-    let (_, second) = app.redeem_login_link(link["token"].as_str().unwrap()).await;
-    let second = second["session_token"].as_str().unwrap().to_owned();
-    let invitation = app.group_invite(&owner, &group, json!({"email": "twin@example.com"})).await;
-    let token = invitation["token"].as_str().unwrap();
+    let second = app.sign_in_by_link(&link.token).await.session_token;
+    let invitation = app.group(&owner, &group).invite(json!({"email": "twin@example.com"})).await;
+    let token = invitation.token();
     let results = join_all([app.accept(&first, token), app.accept(&second, token)]).await;
     assert_eq!(results.iter().filter(|(s, _)| *s == StatusCode::CREATED).count(), 1, "{results:?}");
     let loser: &(StatusCode, Value) = results.iter().find(|(s, _)| *s != StatusCode::CREATED).unwrap();
     assert!(["invite_used_up", "already_member"].contains(&loser.1["code"].as_str().unwrap()), "{loser:?}");
-    let roles = app.member_roles(&owner, &group).await;
+    let roles = app.group(&owner, &group).roles().await;
     assert_eq!((roles.len(), roles.contains_key(&user_id)), (2, true));
 }
 
 async fn another_groups_invite_ids_are_not_found(app: TestApp) {
     let (owner_a, group_a) = owned_group(&app, "anna").await;
     let (owner_b, group_b) = owned_group(&app, "bert").await;
-    let invitation = app.group_invite(&owner_a, &group_a, json!({"email": "x@example.com"})).await;
-    let id = invitation["id"].as_str().unwrap();
+    let invitation = app.group(&owner_a, &group_a).invite(json!({"email": "x@example.com"})).await;
+    let id = invitation.id.as_str();
     // Delivery moves on by itself (the mailer runs beside the test); the refusals must
     // leave the invitation as it was.
     let state = || async {
-        let mut state = app.group_invite_state(&owner_a, &group_a, id).await;
+        let mut state: Value = app.read(&format!("/groups/{group_a}/invites/{id}"), Some(&owner_a)).await;
         state.as_object_mut().map(|s| s.remove("delivery"));
         state
     };
     let before = state().await;
     for (method, suffix) in [
-        (reqwest::Method::GET, ""),
-        (reqwest::Method::DELETE, ""),
-        (reqwest::Method::POST, "/resend"),
-        (reqwest::Method::POST, "/link"),
-        (reqwest::Method::GET, "/redemptions"),
+        (Method::GET, ""),
+        (Method::DELETE, ""),
+        (Method::POST, "/resend"),
+        (Method::POST, "/link"),
+        (Method::GET, "/redemptions"),
     ] {
         let path = format!("/groups/{group_b}/invites/{id}{suffix}");
-        let body = (method == reqwest::Method::POST).then(|| json!({}));
+        let body = (method == Method::POST).then(|| json!({}));
         let (status, problem) = app.request(method, &path, Some(&owner_b), body.as_ref()).await;
         assert_problem(status, &problem, StatusCode::NOT_FOUND, "not_found");
     }
@@ -247,5 +245,5 @@ async fn another_groups_invite_ids_are_not_found(app: TestApp) {
     let (status, problem) = app.get(&format!("/groups/{group_a}/invites/{id}"), Some(&owner_b)).await;
     assert_problem(status, &problem, StatusCode::NOT_FOUND, "not_found");
     assert_eq!(before, state().await, "nothing changed");
-    assert_eq!(app.get(&format!("/invites/{}", invitation["token"].as_str().unwrap()), None).await.0, StatusCode::OK);
+    assert_eq!(app.get(&format!("/invites/{}", invitation.token()), None).await.0, StatusCode::OK);
 }

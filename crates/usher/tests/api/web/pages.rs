@@ -1,6 +1,6 @@
 //! The pages over plain HTTP: what a login link's page shows, that showing it never
 //! uses the link, the headers every page carries, and CSRF on its form. (The same
-//! flow in a real browser: `browser.rs`.)
+//! flow in a real browser: `browser/flows.rs`.)
 
 use reqwest::{Method, StatusCode, header};
 use serde_json::Value;
@@ -61,7 +61,7 @@ fn csrf_pair(response_headers: &header::HeaderMap, html: &str) -> (String, Strin
 async fn a_login_link_page_shows_without_using_the_link(app: TestApp) {
     app.create_user("alice").await;
     let link = app.create_login_link("alice").await;
-    let (id, token) = (link["id"].as_str().unwrap(), link["token"].as_str().unwrap());
+    let (id, token) = (link.id.as_str(), link.token.as_str());
     let client = browser_like();
     let url = page_url(&app, &format!("/l/{token}"));
 
@@ -125,14 +125,14 @@ async fn a_login_link_page_shows_without_using_the_link(app: TestApp) {
     let unknown = client.get(page_url(&app, "/l/not-a-real-token")).send().await.unwrap();
     assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
     let expired = app.create_login_link("alice").await;
-    let expired_id = expired["id"].as_str().unwrap();
+    let expired_id = expired.id.as_str();
     app.execute_sql(&format!("UPDATE invites SET expires_at = 1000 WHERE id = '{expired_id}'")).await;
-    let page = client.get(page_url(&app, &format!("/l/{}", expired["token"].as_str().unwrap()))).send().await.unwrap();
+    let page = client.get(page_url(&app, &format!("/l/{}", expired.token.as_str()))).send().await.unwrap();
     assert_eq!(page.status(), StatusCode::GONE);
     assert!(page.text().await.unwrap().contains("has expired"));
     let revoked = app.create_login_link("alice").await;
-    app.delete(&format!("/admin/login-links/{}", revoked["id"].as_str().unwrap()), Some(&app.admin_token)).await;
-    let page = client.get(page_url(&app, &format!("/l/{}", revoked["token"].as_str().unwrap()))).send().await.unwrap();
+    app.remove(&format!("/admin/login-links/{}", revoked.id), Some(&app.admin_token)).await;
+    let page = client.get(page_url(&app, &format!("/l/{}", revoked.token.as_str()))).send().await.unwrap();
     assert_eq!(page.status(), StatusCode::GONE);
     assert!(page.text().await.unwrap().contains("was revoked"));
 }
@@ -140,7 +140,7 @@ async fn a_login_link_page_shows_without_using_the_link(app: TestApp) {
 async fn a_login_link_form_needs_its_csrf_pair(app: TestApp) {
     app.create_user("bob").await;
     let link = app.create_login_link("bob").await;
-    let (id, token) = (link["id"].as_str().unwrap(), link["token"].as_str().unwrap());
+    let (id, token) = (link.id.as_str(), link.token.as_str());
     let client = browser_like();
     let url = page_url(&app, &format!("/l/{token}"));
     let page = client.get(&url).send().await.unwrap();
@@ -180,8 +180,8 @@ async fn a_login_link_form_needs_its_csrf_pair(app: TestApp) {
 async fn the_join_page_says_what_a_code_is_for_and_joins(app: TestApp) {
     let (owner, _) = app.signed_in("olga").await;
     let group = app.create_group(&owner, "Book club").await;
-    let invite = app.group_invite(&owner, &group, serde_json::json!({"role": "member", "max_uses": 5})).await;
-    let code = invite["code"].as_str().unwrap();
+    let invite = app.group(&owner, &group).invite(serde_json::json!({"role": "member", "max_uses": 5})).await;
+    let code = invite.code();
 
     // A visitor: what it is for, and the ways in.
     let (status, html, _, _) = form_of(&app, &format!("/join/{code}"), None).await;
@@ -206,22 +206,18 @@ async fn the_join_page_says_what_a_code_is_for_and_joins(app: TestApp) {
     let joined =
         browser_like().post(&url).header(header::COOKIE, &cookies).form(&[("csrf", &csrf)]).send().await.unwrap();
     assert_eq!(joined.status(), StatusCode::SEE_OTHER);
-    assert_eq!(app.member_roles(&owner, &group).await.get(&joiner_id).map(String::as_str), Some("member"));
+    assert_eq!(app.group(&owner, &group).roles().await.get(&joiner_id).map(String::as_str), Some("member"));
     let (_, html, _, _) = form_of(&app, &format!("/join/{code}"), Some(&session)).await;
     assert!(html.contains("already a member"), "{html}");
 
     // Expired and revoked codes: a page that says which, with 410.
-    let expired = app.group_invite(&owner, &group, serde_json::json!({})).await;
-    let expired_id = expired["id"].as_str().unwrap();
+    let expired = app.group(&owner, &group).invite(serde_json::json!({})).await;
+    let expired_id = expired.id.as_str();
     app.execute_sql(&format!("UPDATE invites SET expires_at = 1000 WHERE id = '{expired_id}'")).await;
-    let page = browser_like()
-        .get(page_url(&app, &format!("/join/{}", expired["code"].as_str().unwrap())))
-        .send()
-        .await
-        .unwrap();
+    let page = browser_like().get(page_url(&app, &format!("/join/{}", expired.code()))).send().await.unwrap();
     assert_eq!(page.status(), StatusCode::GONE);
     assert!(page.text().await.unwrap().contains("has expired"));
-    app.delete(&format!("/groups/{group}/invites/{}", invite["id"].as_str().unwrap()), Some(&owner)).await;
+    app.group(&owner, &group).revoke(&invite.id).await;
     let page = browser_like().get(&url).send().await.unwrap();
     assert_eq!(page.status(), StatusCode::GONE);
     assert!(page.text().await.unwrap().contains("was revoked"));
@@ -229,7 +225,7 @@ async fn the_join_page_says_what_a_code_is_for_and_joins(app: TestApp) {
 
 async fn the_sign_up_page_checks_the_invite_and_signs_in(app: TestApp) {
     let invite = app.create_invite(serde_json::json!({"description": "Book club", "max_uses": 3})).await;
-    let code = invite["code"].as_str().unwrap();
+    let code = invite.code();
     let (status, html, csrf_cookie, csrf) = form_of(&app, &format!("/register?invite={code}"), None).await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("valid — Book club"), "{html}");
@@ -262,14 +258,14 @@ async fn the_sign_up_page_checks_the_invite_and_signs_in(app: TestApp) {
     assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
     let html = refused.text().await.unwrap();
     assert!(html.contains("field-error") && html.contains("X@example.com"), "{html}");
-    assert_eq!(app.invite(code).await["uses"], 0);
+    assert_eq!(app.invite(code).await.uses, 0);
 
     let created = post(account("mia")).await;
     assert_eq!(created.status(), StatusCode::SEE_OTHER);
     let session = session_cookie(created.headers()).expect("signed in");
     let me = browser_like().get(format!("{}/me", app.api)).header(header::COOKIE, &session).send().await.unwrap();
     assert_eq!(me.json::<Value>().await.unwrap()["user"]["username"], "mia");
-    assert_eq!(app.invite(code).await["uses"], 1);
+    assert_eq!(app.invite(code).await.uses, 1);
 
     let taken = post(account("mia")).await;
     assert_eq!(taken.status(), StatusCode::CONFLICT);
@@ -309,8 +305,8 @@ async fn the_sign_in_page_signs_in_and_goes_on(app: TestApp) {
 async fn the_invitation_page_admits_only_its_address(app: TestApp) {
     let (owner, _) = app.signed_in("olga").await;
     let group = app.create_group(&owner, "Book club").await;
-    let invitation = app.group_invite(&owner, &group, serde_json::json!({"email": "mia@example.com"})).await;
-    let token = invitation["token"].as_str().unwrap().to_owned();
+    let invitation = app.group(&owner, &group).invite(serde_json::json!({"email": "mia@example.com"})).await;
+    let token = invitation.token().to_owned();
     let path = format!("/invite/{token}");
 
     let (status, html, _, _) = form_of(&app, &path, None).await;
@@ -336,7 +332,7 @@ async fn the_invitation_page_admits_only_its_address(app: TestApp) {
     assert!(refused.text().await.unwrap().contains("another email"));
 
     // A resend replaces the link: the old one says so, with 410.
-    let invite_id = invitation["id"].as_str().unwrap();
+    let invite_id = invitation.id.as_str();
     let (status, _) =
         app.post(&format!("/groups/{group}/invites/{invite_id}/resend"), Some(&owner), serde_json::json!({})).await;
     assert_eq!(status, StatusCode::OK);

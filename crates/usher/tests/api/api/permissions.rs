@@ -62,20 +62,19 @@ async fn fixture(app: &TestApp, n: usize) -> Fixture {
     let mut tokens = vec![("owner", Some(owner.clone()))];
     for role in ["admin", "member", "viewer"] {
         let (token, _) = app.signed_in(&format!("{role}{n}")).await;
-        let code = app.group_invite(&owner, &group, json!({"role": role})).await;
-        assert_eq!(app.accept(&token, code["code"].as_str().unwrap()).await.0, StatusCode::CREATED);
+        let code = app.group(&owner, &group).invite(json!({"role": role})).await;
+        assert_eq!(app.accept(&token, code.code()).await.0, StatusCode::CREATED);
         tokens.push((role, Some(token)));
     }
     let (outsider, _) = app.signed_in(&format!("outsider{n}")).await;
     tokens.push(("outsider", Some(outsider)));
     tokens.push(("anonymous", None));
     let (target, target_id) = app.signed_in(&format!("target{n}")).await;
-    let code = app.group_invite(&owner, &group, json!({"role": "member"})).await;
-    assert_eq!(app.accept(&target, code["code"].as_str().unwrap()).await.0, StatusCode::CREATED);
-    let code_id = code["id"].as_str().unwrap().to_owned();
-    let invitation = app.group_invite(&owner, &group, json!({"email": format!("invitee{n}@example.com")})).await;
-    let ids =
-        [("{g}", group), ("{c}", code_id), ("{e}", invitation["id"].as_str().unwrap().to_owned()), ("{t}", target_id)];
+    let code = app.group(&owner, &group).invite(json!({"role": "member"})).await;
+    assert_eq!(app.accept(&target, code.code()).await.0, StatusCode::CREATED);
+    let code_id = code.id.as_str().to_owned();
+    let invitation = app.group(&owner, &group).invite(json!({"email": format!("invitee{n}@example.com")})).await;
+    let ids = [("{g}", group), ("{c}", code_id), ("{e}", invitation.id.as_str().to_owned()), ("{t}", target_id)];
     Fixture { tokens, owner, ids }
 }
 
@@ -153,14 +152,14 @@ async fn a_group_admin_cannot_reach_another_groups_invites_by_id(app: TestApp) {
     let (bob, _) = app.signed_in("bob").await;
     let group_a = app.create_group(&alice, "A").await;
     let group_b = app.create_group(&bob, "B").await;
-    let code = app.group_invite(&alice, &group_a, json!({"role": "member"})).await;
-    let invitation = app.group_invite(&alice, &group_a, json!({"email": "carol@example.com"})).await;
-    let (code_id, invitation_id) = (code["id"].as_str().unwrap(), invitation["id"].as_str().unwrap());
+    let code = app.group(&alice, &group_a).invite(json!({"role": "member"})).await;
+    let invitation = app.group(&alice, &group_a).invite(json!({"email": "carol@example.com"})).await;
+    let (code_id, invitation_id) = (code.id.as_str(), invitation.id.as_str());
     // Delivery moves on by itself (the mailer sends the invitation meanwhile).
     let read_a = async || {
-        let code = app.group_invite_state(&alice, &group_a, code_id).await;
-        let mut invitation = app.group_invite_state(&alice, &group_a, invitation_id).await;
-        invitation.as_object_mut().map(|i| i.remove("delivery"));
+        let code = app.group(&alice, &group_a).invite_state(code_id).await;
+        let mut invitation = app.group(&alice, &group_a).invite_state(invitation_id).await;
+        invitation.delivery = None;
         (code, invitation)
     };
     let before = read_a().await;
@@ -190,11 +189,11 @@ async fn a_manager_cannot_see_or_act_on_an_invite_above_their_role(app: TestApp)
     let (owner, _) = app.signed_in("olive").await;
     let (admin, _) = app.signed_in("adam").await;
     let group = app.create_group(&owner, "Ranks").await;
-    let code = app.group_invite(&owner, &group, json!({"role": "admin"})).await;
-    assert_eq!(app.accept(&admin, code["code"].as_str().unwrap()).await.0, StatusCode::CREATED);
-    let invitation = app.group_invite(&owner, &group, json!({"email": "co-owner@example.com", "role": "owner"})).await;
-    let owner_code = app.group_invite(&owner, &group, json!({"role": "owner"})).await;
-    let ids = [invitation["id"].as_str().unwrap(), owner_code["id"].as_str().unwrap()];
+    let code = app.group(&owner, &group).invite(json!({"role": "admin"})).await;
+    assert_eq!(app.accept(&admin, code.code()).await.0, StatusCode::CREATED);
+    let invitation = app.group(&owner, &group).invite(json!({"email": "co-owner@example.com", "role": "owner"})).await;
+    let owner_code = app.group(&owner, &group).invite(json!({"role": "owner"})).await;
+    let ids = [invitation.id.as_str(), owner_code.id.as_str()];
     let read = async || {
         let (_, list) = app.get(&format!("/groups/{group}/invites?status=all"), Some(&owner)).await;
         let queued = app.store.queued_emails(ids[0].parse().unwrap()).await.unwrap().len();
@@ -216,10 +215,9 @@ async fn a_manager_cannot_see_or_act_on_an_invite_above_their_role(app: TestApp)
             assert_problem(status, &body, StatusCode::FORBIDDEN, "forbidden");
         }
     }
-    let (status, list) = app.get(&format!("/groups/{group}/invites?status=all"), Some(&admin)).await;
-    assert_eq!(status, StatusCode::OK);
-    let listed: Vec<&str> = list["items"].as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap()).collect();
-    assert_eq!(listed, [code["id"].as_str().unwrap()], "only the invite at the admin's own rank is listed");
+    let list = app.group(&admin, &group).invites("?status=all").await;
+    let listed: Vec<&str> = list.items.iter().map(|i| i.id.as_str()).collect();
+    assert_eq!(listed, [code.id.as_str()], "only the invite at the admin's own rank is listed");
 
     // The pages go through the same operations.
     let pages = PageClient::signed_in(&app, &admin).await;
@@ -229,6 +227,6 @@ async fn a_manager_cannot_see_or_act_on_an_invite_above_their_role(app: TestApp)
     assert!(!pages.get(&format!("/groups/{group}")).await.html.contains(ids[1]), "the owner code is not shown");
 
     assert_eq!(read().await, before, "the invites and their mail are untouched");
-    let (status, _) = app.get(&format!("/invites/{}", invitation["token"].as_str().unwrap()), None).await;
+    let (status, _) = app.get(&format!("/invites/{}", invitation.token()), None).await;
     assert_eq!(status, StatusCode::OK, "the invitation's link was not replaced");
 }

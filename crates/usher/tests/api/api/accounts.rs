@@ -1,11 +1,12 @@
 //! Accounts and sessions: sign-in by username or email, cookies, sign-out, admin rights,
 //! and the registration policy.
 
+use std::collections::BTreeSet;
+
 use reqwest::StatusCode;
 use serde_json::json;
-use usher_http::Registration;
 
-use crate::harness::{Backend, TestApp, assert_problem};
+use crate::harness::{Backend, Me, Page, Registration, SignedIn, TestApp, UserView, assert_problem, typed};
 
 on_both_backends!(backend: registration_policy);
 
@@ -20,16 +21,15 @@ on_both_backends!(
 );
 
 async fn sign_in_by_username_or_any_case_email(app: TestApp) {
-    let code = app.create_invite(json!({})).await["code"].as_str().unwrap().to_owned();
+    let code = app.create_invite(json!({})).await.code().to_owned();
     let (status, registered) = app.register("judy", Some(&code)).await;
     assert_eq!(status, StatusCode::CREATED);
-    assert_eq!(registered["user"]["username"], "judy");
-    assert!(registered["user"].get("password_hash").is_none());
+    assert!(registered["user"].get("password_hash").is_none(), "{registered}");
+    let registered: SignedIn = typed(registered);
+    assert_eq!((registered.user.username.as_str(), registered.user.has_password), ("judy", true));
     for login in ["judy", "judy@example.com", "JUDY@Example.COM"] {
-        let (status, body) =
-            app.post("/auth/login", None, json!({"login": login, "password": "correct horse battery"})).await;
-        assert_eq!(status, StatusCode::OK, "{login}: {body}");
-        assert_eq!(body["user"]["username"], "judy");
+        let signed_in = app.log_in(login, "correct horse battery").await;
+        assert_eq!(signed_in.user.id, registered.user.id, "{login}");
     }
     for (login, password) in
         [("judy", "wrong password"), ("nobody", "correct horse battery"), ("admin", "anything at all")]
@@ -47,7 +47,7 @@ async fn the_cookie_works_like_the_bearer_token(app: TestApp) {
             None,
             Some(&json!({
                 "username": "kim", "email": "kim@example.com", "password": "correct horse battery",
-                "invite": app.create_invite(json!({})).await["code"],
+                "invite": app.create_invite(json!({})).await.code(),
                 "device": {"uuid": uuid::Uuid::new_v4().to_string(), "type": "web", "name": "Firefox"},
             })),
         )
@@ -59,15 +59,14 @@ async fn the_cookie_works_like_the_bearer_token(app: TestApp) {
     let pair = cookie.split(';').next().unwrap().to_owned();
     let me = app.client.get(format!("{}/me", app.api)).header("cookie", &pair).send().await.unwrap();
     assert_eq!(me.status(), StatusCode::OK);
-    let me: serde_json::Value = me.json().await.unwrap();
-    assert_eq!(me["user"]["username"], "kim");
-    assert_eq!(me["groups"], json!([]));
+    let me: Me = typed(me.json().await.unwrap());
+    assert_eq!((me.user.username.as_str(), me.groups.len()), ("kim", 0));
 }
 
 async fn signing_out_ends_the_session(app: TestApp) {
-    let code = app.create_invite(json!({})).await["code"].as_str().unwrap().to_owned();
-    let (_, body) = app.register("leo", Some(&code)).await;
-    let token = body["session_token"].as_str().unwrap();
+    let code = app.create_invite(json!({})).await.code().to_owned();
+    let token = app.registered("leo", &code).await.session_token;
+    let token = token.as_str();
     let response = app.send(reqwest::Method::POST, "/auth/logout", Some(token), None).await;
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
     assert!(response.headers()["set-cookie"].to_str().unwrap().contains("Max-Age=0"));
@@ -78,7 +77,7 @@ async fn signing_out_ends_the_session(app: TestApp) {
 }
 
 async fn only_admins_reach_admin_routes(app: TestApp) {
-    let code = app.create_invite(json!({})).await["code"].as_str().unwrap().to_owned();
+    let code = app.create_invite(json!({})).await.code().to_owned();
     let (_, body) = app.register("mallory", Some(&code)).await;
     let user = body["session_token"].as_str().unwrap().to_owned();
     let routes = [
@@ -104,15 +103,10 @@ async fn only_admins_reach_admin_routes(app: TestApp) {
 }
 
 async fn disabled_accounts_cannot_sign_in(app: TestApp) {
-    let code = app.create_invite(json!({})).await["code"].as_str().unwrap().to_owned();
-    let (_, body) = app.register("nina", Some(&code)).await;
-    let session = body["session_token"].as_str().unwrap().to_owned();
-    let link = app.create_login_link("nina").await["token"].as_str().unwrap().to_owned();
-    let (status, user) = app
-        .request(reqwest::Method::PATCH, "/admin/users/nina", Some(&app.admin_token), Some(&json!({"disabled": true})))
-        .await;
-    assert_eq!(status, StatusCode::OK);
-    assert!(user["disabled_at"].is_string());
+    let code = app.create_invite(json!({})).await.code().to_owned();
+    let session = app.registered("nina", &code).await.session_token;
+    let link = app.create_login_link("nina").await.token;
+    assert!(app.update_user("nina", json!({"disabled": true})).await.disabled_at.is_some());
     let (status, body) = app.get("/me", Some(&session)).await;
     assert_problem(status, &body, StatusCode::UNAUTHORIZED, "unauthenticated");
     let (status, body) =
@@ -120,15 +114,14 @@ async fn disabled_accounts_cannot_sign_in(app: TestApp) {
     assert_problem(status, &body, StatusCode::FORBIDDEN, "forbidden");
     let (status, body) = app.redeem_login_link(&link).await;
     assert_problem(status, &body, StatusCode::FORBIDDEN, "forbidden");
-    app.request(reqwest::Method::PATCH, "/admin/users/nina", Some(&app.admin_token), Some(&json!({"disabled": false})))
-        .await;
-    assert_eq!(app.redeem_login_link(&link).await.0, StatusCode::OK, "the refused redemption used nothing");
+    assert_eq!(app.update_user("nina", json!({"disabled": false})).await.disabled_at, None);
+    app.sign_in_by_link(&link).await; // the refused redemption used nothing
 }
 
 async fn admins_manage_users(app: TestApp) {
     let token = Some(app.admin_token.as_str());
     let user = app.create_user("oscar").await;
-    assert_eq!(user["has_password"], false);
+    assert!(!user.has_password);
     let (status, body) =
         app.post("/admin/users", token, json!({"username": "oscar", "email": "other@example.com"})).await;
     assert_problem(status, &body, StatusCode::CONFLICT, "username_taken");
@@ -138,24 +131,17 @@ async fn admins_manage_users(app: TestApp) {
     let (status, body) = app.post("/admin/users", token, json!({"username": "x", "email": "bad"})).await;
     assert_problem(status, &body, StatusCode::BAD_REQUEST, "invalid_request");
     assert_eq!(body["errors"].as_array().unwrap().len(), 2, "every bad field is named: {body}");
-    let (status, patched) = app
-        .request(
-            reqwest::Method::PATCH,
-            "/admin/users/oscar",
-            token,
-            Some(&json!({"display_name": "Oscar O.", "password": "a new password"})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{patched}");
-    assert_eq!((patched["display_name"].as_str(), patched["has_password"].as_bool()), (Some("Oscar O."), Some(true)));
-    let (status, _) = app.post("/auth/login", None, json!({"login": "oscar", "password": "a new password"})).await;
-    assert_eq!(status, StatusCode::OK);
-    let (_, list) = app.get("/admin/users", token).await;
-    assert_eq!(list["items"].as_array().unwrap().len(), 2);
+    let patched = app.update_user("oscar", json!({"display_name": "Oscar O.", "password": "a new password"})).await;
+    assert_eq!((patched.display_name.as_str(), patched.has_password), ("Oscar O.", true));
+    assert_eq!(app.log_in("oscar", "a new password").await.user, patched);
+    let list: Page<UserView> = app.read("/admin/users", token).await;
+    assert_eq!(
+        list.items.iter().map(|u| u.username.as_str()).collect::<BTreeSet<_>>(),
+        BTreeSet::from(["admin", "oscar"])
+    );
     let (status, body) = app.delete("/admin/users/admin", token).await;
     assert_problem(status, &body, StatusCode::BAD_REQUEST, "invalid_request");
-    let (status, body) =
-        app.request(reqwest::Method::PATCH, "/admin/users/admin", token, Some(&json!({"is_admin": false}))).await;
+    let (status, body) = app.patch("/admin/users/admin", token, json!({"is_admin": false})).await;
     assert_problem(status, &body, StatusCode::BAD_REQUEST, "invalid_request");
 }
 
@@ -169,7 +155,7 @@ async fn registration_policy(backend: Backend) {
         let Some(app) = TestApp::spawn_with(backend, |c| c.registration = policy).await else {
             return;
         };
-        let code = app.create_invite(json!({})).await["code"].as_str().unwrap().to_owned();
+        let code = app.create_invite(json!({})).await.code().to_owned();
         let (status, body) = app.register("withcode", Some(&code)).await;
         assert_eq!(status, with_invite, "{policy:?} with an invite: {body}");
         let (status, body) = app.register("withoutcode", None).await;
@@ -183,21 +169,17 @@ async fn registration_policy(backend: Backend) {
             assert_eq!(body["code"], code);
         }
         let invite = app.invite(&code).await;
-        assert_eq!(invite["uses"], u64::from(with_invite == StatusCode::CREATED), "{policy:?}");
+        assert_eq!(invite.uses, u64::from(with_invite == StatusCode::CREATED), "{policy:?}");
     }
 }
 
 /// Disabling ends every session for good (re-enabling brings none back), and so does an
 /// admin's setting of a new password.
 async fn disabling_a_user_or_setting_their_password_ends_their_sessions(app: TestApp) {
-    let patch = async |body: serde_json::Value| {
-        let (status, user) =
-            app.request(reqwest::Method::PATCH, "/admin/users/rita", Some(&app.admin_token), Some(&body)).await;
-        assert_eq!(status, StatusCode::OK, "{user}");
-    };
+    let patch = async |body| app.update_user("rita", body).await;
+    let link_session = async |username| app.sign_in_by_link(&app.create_login_link(username).await.token).await;
     let (first, id) = app.signed_in("rita").await;
-    let second = app.redeem_login_link(app.create_login_link("rita").await["token"].as_str().unwrap()).await.1;
-    let second = second["session_token"].as_str().unwrap().to_owned();
+    let second = link_session("rita").await.session_token;
     patch(json!({"disabled": true})).await;
     assert_eq!(app.store.count_sessions(id.parse().unwrap()).await.unwrap(), 0, "deleted, not hidden");
     patch(json!({"disabled": false})).await;
@@ -206,25 +188,18 @@ async fn disabling_a_user_or_setting_their_password_ends_their_sessions(app: Tes
         assert_problem(status, &body, StatusCode::UNAUTHORIZED, "unauthenticated");
     }
 
-    let (status, fresh) = app.redeem_login_link(app.create_login_link("rita").await["token"].as_str().unwrap()).await;
-    assert_eq!(status, StatusCode::OK, "{fresh}");
-    let fresh = fresh["session_token"].as_str().unwrap();
-    assert_eq!(app.get("/me", Some(fresh)).await.0, StatusCode::OK);
-    patch(json!({"password": "a brand new password"})).await;
-    let (status, body) = app.get("/me", Some(fresh)).await;
+    let fresh = link_session("rita").await.session_token;
+    assert_eq!(app.me(&fresh).await.user.id, id);
+    assert!(patch(json!({"password": "a brand new password"})).await.has_password);
+    let (status, body) = app.get("/me", Some(&fresh)).await;
     assert_problem(status, &body, StatusCode::UNAUTHORIZED, "unauthenticated");
-    let login = json!({"login": "rita", "password": "a brand new password"});
-    assert_eq!(app.post("/auth/login", None, login).await.0, StatusCode::OK, "the new password works");
+    app.log_in("rita", "a brand new password").await; // the new password works
 
     // An admin setting their own password stays signed in where they did it; their
     // other sessions end.
-    let other = app.redeem_login_link(app.create_login_link("admin").await["token"].as_str().unwrap()).await.1;
-    let other = other["session_token"].as_str().unwrap().to_owned();
-    let body = json!({"password": "the admin's new password"});
-    let (status, user) =
-        app.request(reqwest::Method::PATCH, "/admin/users/admin", Some(&app.admin_token), Some(&body)).await;
-    assert_eq!(status, StatusCode::OK, "{user}");
-    assert_eq!(app.get("/me", Some(&app.admin_token)).await.0, StatusCode::OK, "the caller's session stays");
+    let other = link_session("admin").await.session_token;
+    app.update_user("admin", json!({"password": "the admin's new password"})).await;
+    assert_eq!(app.me(&app.admin_token).await.user.username, "admin", "the caller's session stays");
     let (status, body) = app.get("/me", Some(&other)).await;
     assert_problem(status, &body, StatusCode::UNAUTHORIZED, "unauthenticated");
 }

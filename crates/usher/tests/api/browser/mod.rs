@@ -1,0 +1,3 @@
+//! The pages in a real headless Chromium (skipped without one, unless required).
+
+mod flows;
