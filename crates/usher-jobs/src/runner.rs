@@ -110,7 +110,8 @@ mod tests {
 
     #[tokio::test]
     async fn the_runner_stops_when_its_shutdown_sender_is_dropped() {
-        let store = Store::connect("sqlite::memory:").await.unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::connect(&format!("sqlite://{}", dir.path().join("usher.db").display())).await.unwrap();
         store.migrate().await.unwrap();
         let mailer = Mailer {
             store,

@@ -6,8 +6,7 @@
 //! row lock, so `max_uses = N` admits exactly N however many clients race.
 //!
 //! These are the hot write transactions: each is written once against [`Conn`] and
-//! runs on SQLite's direct connection on the writer thread, or through sqlx
-//! (`Store::hot_write`).
+//! runs through `Store::write`, like every other.
 
 use chrono::{DateTime, Utc};
 use usher_domain::{
@@ -23,7 +22,7 @@ use crate::{
     groups::insert_membership,
     invites::{active_sql, invite_by_secret_in, is_superseded_in},
     model::{NewSession, NewUser, User},
-    rows::{parse_id, to_ms},
+    rows::{parse_id, parse_opt_id, to_ms},
     sessions::insert_session,
     sql::Conn,
     users::{insert_user, user_by_id_in},
@@ -69,10 +68,8 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<User, StoreError> {
         let (invite, audit) = (invite.cloned(), audit.clone());
-        self.hot_write(move |tx| {
-            Box::pin(async move { register_in(tx, new, invite.as_ref(), session, &audit, now).await })
-        })
-        .await
+        self.write(move |tx| Box::pin(async move { register_in(tx, new, invite.as_ref(), session, &audit, now).await }))
+            .await
     }
 
     /// Joins `user` to a group through a group code or email invitation, with the
@@ -86,7 +83,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<(Uuid, Role), StoreError> {
         let (secret, user, audit) = (secret.clone(), user.clone(), audit.clone());
-        self.hot_write(move |tx| Box::pin(async move { accept_invite_in(tx, &secret, &user, &audit, now).await })).await
+        self.write(move |tx| Box::pin(async move { accept_invite_in(tx, &secret, &user, &audit, now).await })).await
     }
 
     /// Uses a login link: one slot, one session on the given device, one redemption.
@@ -98,7 +95,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<User, StoreError> {
         let (secret, audit) = (secret.clone(), audit.clone());
-        self.hot_write(move |tx| Box::pin(async move { redeem_login_link_in(tx, &secret, session, &audit, now).await }))
+        self.write(move |tx| Box::pin(async move { redeem_login_link_in(tx, &secret, session, &audit, now).await }))
             .await
     }
 }
@@ -212,9 +209,9 @@ async fn take_slot(
             if InviteKind::parse(&kind).is_some_and(|k| kinds.contains(&k)) =>
         {
             Ok(Slot {
-                invite_id: parse_id(&id),
-                user_id: user_id.as_deref().map(parse_id),
-                group: group_id.as_deref().map(parse_id).zip(role.map(Role::from_stored)),
+                invite_id: parse_id(&id)?,
+                user_id: parse_opt_id(user_id.as_deref())?,
+                group: parse_opt_id(group_id.as_deref())?.zip(role.map(Role::from_stored)),
                 email_normalized,
             })
         }

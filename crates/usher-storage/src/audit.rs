@@ -8,7 +8,7 @@ use uuid::Uuid;
 use crate::{
     Store, StoreError,
     model::Page,
-    rows::{from_ms, parse_id, to_ms},
+    rows::{from_ms, parse_id, parse_json, parse_opt_id, to_ms},
     sql::Conn,
 };
 
@@ -135,9 +135,8 @@ type AuditRow = (
 impl Store {
     /// An event outside any other write (a failed sign-in), in its own transaction.
     pub(crate) async fn record_alone(&self, ctx: &AuditContext, event: Event) -> Result<(), StoreError> {
-        let mut tx = self.begin_write().await?;
-        record(&mut tx, ctx, event, Utc::now()).await?;
-        tx.commit().await
+        let ctx = ctx.clone();
+        self.write(move |tx| Box::pin(async move { record(tx, &ctx, event, Utc::now()).await })).await
     }
 
     /// Newest first, keyset-paginated by id.
@@ -158,22 +157,21 @@ impl Store {
             i64::from(page.limit).into(),
         ];
         let rows: Vec<AuditRow> = self.read()?.fetch_all(SQL, &args).await?;
-        Ok(rows
-            .into_iter()
+        rows.into_iter()
             .map(|(id, at, actor_id, actor_username, action, target_kind, target_id, group_id, client_ip, details)| {
-                AuditEntry {
-                    id: parse_id(&id),
-                    at: from_ms(at),
-                    actor_id: actor_id.as_deref().map(parse_id),
+                Ok(AuditEntry {
+                    id: parse_id(&id)?,
+                    at: from_ms(at)?,
+                    actor_id: parse_opt_id(actor_id.as_deref())?,
                     actor_username,
                     action,
                     target_kind,
                     target_id,
-                    group_id: group_id.as_deref().map(parse_id),
+                    group_id: parse_opt_id(group_id.as_deref())?,
                     client_ip,
-                    details: serde_json::from_str(&details).unwrap_or_default(),
-                }
+                    details: parse_json(&details)?,
+                })
             })
-            .collect())
+            .collect()
     }
 }

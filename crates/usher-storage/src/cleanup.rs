@@ -34,7 +34,8 @@ const STOPPED_BEFORE: &str = "(i.revoked_at IS NOT NULL AND i.revoked_at < $1) \
          AND NOT EXISTS (SELECT 1 FROM redemptions r WHERE r.invite_id = i.id AND r.created_at >= $1))";
 
 impl Store {
-    /// One batch of at most `batch` rows of each kind. Call until it removes nothing.
+    /// One batch of at most `batch` rows of each kind, each kind in a transaction of its
+    /// own (so the writer is never held long). Call until it removes nothing.
     pub async fn purge_batch(
         &self,
         cutoff: DateTime<Utc>,
@@ -44,13 +45,12 @@ impl Store {
         let (cutoff, now, batch) = (to_ms(cutoff), to_ms(now), i64::from(batch));
         let invites_sql =
             format!("DELETE FROM invites WHERE id IN (SELECT i.id FROM invites i WHERE {STOPPED_BEFORE} LIMIT $2)");
-        let mut pool = self.single_writes();
-        let invites = pool.execute(&invites_sql, &[cutoff.into(), batch.into()]).await?;
+        let invites = self.write_one(invites_sql, vec![cutoff.into(), batch.into()]).await?;
         let sql = "DELETE FROM sessions WHERE token_hash IN (SELECT token_hash FROM sessions WHERE expires_at <= $1 LIMIT $2)";
-        let sessions = pool.execute(sql, &[now.into(), batch.into()]).await?;
+        let sessions = self.write_one(sql, vec![now.into(), batch.into()]).await?;
         let sql =
             "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE status = 'sent' AND sent_at < $1 LIMIT $2)";
-        let mail = pool.execute(sql, &[cutoff.into(), batch.into()]).await?;
+        let mail = self.write_one(sql, vec![cutoff.into(), batch.into()]).await?;
         Ok(Purged { invites, sessions, mail })
     }
 
@@ -68,24 +68,31 @@ impl Store {
     ) -> Result<bool, StoreError> {
         let sql = "SELECT next_run_at FROM job_runs WHERE name = $1";
         let scheduled: Option<(i64,)> = self.read()?.fetch_optional(sql, &[name.into()]).await?;
-        let mut pool = self.single_writes();
-        match scheduled {
-            Some((at,)) if at > to_ms(now) => return Ok(false),
-            Some(_) => {}
-            None => {
-                let sql = "INSERT INTO job_runs (name, next_run_at) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING";
-                pool.execute(sql, &[name.into(), to_ms(first).into()]).await?;
-            }
+        if scheduled.is_some_and(|(at,)| at > to_ms(now)) {
+            return Ok(false);
         }
-        let sql = "UPDATE job_runs SET next_run_at = $3, last_started_at = $2 WHERE name = $1 AND next_run_at <= $2";
-        let claimed = pool.execute(sql, &[name.into(), to_ms(now).into(), to_ms(next).into()]).await?;
+        let (name, first) = (name.to_owned(), scheduled.is_none().then_some(first));
+        let claimed = self
+            .write(move |tx| {
+                Box::pin(async move {
+                    if let Some(first) = first {
+                        let sql =
+                            "INSERT INTO job_runs (name, next_run_at) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING";
+                        tx.execute(sql, &[(&name).into(), to_ms(first).into()]).await?;
+                    }
+                    let sql = "UPDATE job_runs SET next_run_at = $3, last_started_at = $2 \
+                               WHERE name = $1 AND next_run_at <= $2";
+                    tx.execute(sql, &[(&name).into(), to_ms(now).into(), to_ms(next).into()]).await
+                })
+            })
+            .await?;
         Ok(claimed == 1)
     }
 
     /// Records how a job run ended.
     pub async fn finish_job(&self, name: &str, now: DateTime<Utc>, result: &str) -> Result<(), StoreError> {
         let sql = "UPDATE job_runs SET last_finished_at = $2, last_result = $3 WHERE name = $1";
-        self.single_writes().execute(sql, &[name.into(), to_ms(now).into(), result.into()]).await?;
+        self.write_one(sql, vec![name.to_owned().into(), to_ms(now).into(), result.to_owned().into()]).await?;
         Ok(())
     }
 }

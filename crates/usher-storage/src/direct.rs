@@ -1,49 +1,132 @@
-//! SQLite called directly (rusqlite) on a SQLite file: every read, and the hot write
-//! transactions (sign-up, accept, login-link redemption, invite creation).
+//! SQLite, called directly (rusqlite): every read and every write of a SQLite store.
 //!
 //! sqlx runs each SQLite connection on a thread of its own and hands every statement
 //! across to it and every answer back: two thread wake-ups per statement, which on a
 //! busy machine cost more than the statement (docs/PERFORMANCE.md). Here a read runs
 //! on the request's own thread (a point read takes microseconds; WAL readers never
 //! wait for the writer), and a write transaction runs whole on the writer thread
-//! (`writer.rs`), where nothing else waits for it. Both open the same file as sqlx's
-//! pool, with the same settings, and link the same SQLite library.
+//! (`writer.rs`) on the one write connection, where nothing else waits for it. sqlx
+//! opens the file only to run migrations (its migrator keeps its own table).
 
 use std::{
     ops::{Deref, DerefMut},
-    path::{Path, PathBuf},
-    sync::{Arc, Mutex as SyncMutex},
+    path::PathBuf,
+    str::FromStr,
+    sync::{Arc, Mutex as SyncMutex, PoisonError},
 };
 
 use rusqlite::{Connection, OpenFlags};
+use sqlx::{
+    ConnectOptions, SqliteConnection,
+    sqlite::{SqliteConnectOptions, SqliteJournalMode},
+};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use crate::{
-    StoreError,
-    backend::{ACQUIRE_TIMEOUT, SQLITE_BUSY_TIMEOUT, SqliteDurability},
+    PoolUse, StoreError,
+    backend::{ACQUIRE_TIMEOUT, SQLITE_BUSY_TIMEOUT, SqliteDurability, url_param},
+    writer::{WriterThread, joined},
 };
+
+/// A SQLite store: its read connections, its one write connection, and the thread
+/// its write transactions run on.
+#[derive(Debug)]
+pub(crate) struct SqliteEngine {
+    readers: Readers,
+    writer: WriterLock,
+    pub(crate) thread: WriterThread,
+    /// sqlx's options for the same file, for the migrations alone.
+    migrations: SqliteConnectOptions,
+}
+
+impl SqliteEngine {
+    /// Opens `sqlite://…` (the file is created if missing, unless `mode=ro`).
+    pub(crate) fn open(url: &str, durability: SqliteDurability) -> Result<Self, StoreError> {
+        let options = SqliteConnectOptions::from_str(url)?;
+        let read_only = url_param(url, "mode") == Some("ro");
+        let file = SqliteFile { path: options.get_filename().to_owned(), durability, read_only };
+        let writer = file.open(!read_only)?;
+        if !read_only {
+            // WAL lets readers run beside the one writer; the mode is the file's own.
+            let _: String = writer.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
+        }
+        let migrations = options
+            .journal_mode(SqliteJournalMode::Wal)
+            .pragma("synchronous", durability.synchronous())
+            .busy_timeout(SQLITE_BUSY_TIMEOUT)
+            .foreign_keys(true);
+        Ok(Self {
+            readers: Readers { file, idle: SyncMutex::default() },
+            writer: Arc::new(Mutex::new(writer)),
+            thread: WriterThread::start()?,
+            migrations,
+        })
+    }
+
+    pub(crate) fn read(&self) -> Result<Reader<'_>, StoreError> {
+        self.readers.get()
+    }
+
+    /// The write connection, for a transaction on the writer thread (`Store::write`).
+    pub(crate) fn writer(&self) -> WriterLock {
+        self.writer.clone()
+    }
+
+    /// A sqlx connection for the migrations, with the write connection held meanwhile
+    /// so that no write of this process runs between two of them.
+    pub(crate) async fn migration_conn(&self) -> Result<(SqliteConnection, OwnedMutexGuard<Connection>), StoreError> {
+        let writer = self.writer.clone().lock_owned().await;
+        Ok((self.migrations.connect().await?, writer))
+    }
+
+    /// The write connection and the idle read connections (a reader is lent for one
+    /// statement on the calling thread, too briefly to count), for metrics. The write
+    /// connection is in use while a write transaction runs or waits for SQLite's lock.
+    pub(crate) fn pool_use(&self) -> PoolUse {
+        let idle_readers = u32::try_from(self.readers.idle().len()).unwrap_or(u32::MAX);
+        let writer_idle = u32::from(self.writer.try_lock().is_ok());
+        PoolUse { size: idle_readers + 1, idle: idle_readers + writer_idle, max: Readers::KEEP as u32 + 1 }
+    }
+
+    /// Rewrites the file (`VACUUM`) and empties the WAL, so that nothing deleted or
+    /// overwritten lingers in free pages; on the writer thread, between transactions.
+    pub(crate) async fn vacuum(&self) -> Result<(), StoreError> {
+        let writer = self.writer();
+        joined(
+            self.thread
+                .spawn(async move {
+                    let conn = writer.lock_owned().await;
+                    conn.execute_batch("VACUUM")?;
+                    Ok(conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?)
+                })
+                .await,
+        )?
+    }
+
+    /// Waits for the write transaction in flight, if any.
+    pub(crate) async fn close(&self) {
+        drop(self.writer.lock().await);
+    }
+}
 
 /// How to open another connection to the database file.
 #[derive(Debug, Clone)]
-pub(crate) struct SqliteFile {
+struct SqliteFile {
     path: PathBuf,
     durability: SqliteDurability,
     read_only: bool,
 }
 
 impl SqliteFile {
-    pub(crate) fn new(path: &Path, durability: SqliteDurability, read_only: bool) -> Self {
-        Self { path: path.to_owned(), durability, read_only }
-    }
-
-    /// A connection with the settings sqlx's pool gives its own (`Pool::connect`):
-    /// foreign keys on, the same durability and access mode, a busy timeout. The page
-    /// cache is smaller than SQLite's default 2 MiB: the operating system caches the
-    /// file too, and the process keeps one cache per connection.
-    pub(crate) fn open(&self) -> Result<Connection, StoreError> {
-        let access = match self.read_only {
-            true => OpenFlags::SQLITE_OPEN_READ_ONLY,
-            false => OpenFlags::SQLITE_OPEN_READ_WRITE,
+    /// A connection with foreign keys on, the store's durability and access mode, and a
+    /// busy timeout (`create`: the file is created if missing). The page cache is
+    /// smaller than SQLite's default 2 MiB: the operating system caches the file too,
+    /// and the process keeps one cache per connection.
+    fn open(&self, create: bool) -> Result<Connection, StoreError> {
+        let access = match (self.read_only, create) {
+            (true, _) => OpenFlags::SQLITE_OPEN_READ_ONLY,
+            (false, false) => OpenFlags::SQLITE_OPEN_READ_WRITE,
+            (false, true) => OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
         };
         let conn = Connection::open_with_flags(&self.path, access | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
         conn.busy_timeout(SQLITE_BUSY_TIMEOUT)?;
@@ -59,7 +142,7 @@ impl SqliteFile {
 /// Nothing waits for one: a request that finds none idle opens another, and at most
 /// [`Readers::KEEP`] stay open.
 #[derive(Debug)]
-pub(crate) struct Readers {
+struct Readers {
     file: SqliteFile,
     idle: SyncMutex<Vec<Connection>>,
 }
@@ -67,15 +150,15 @@ pub(crate) struct Readers {
 impl Readers {
     const KEEP: usize = 8;
 
-    pub(crate) fn new(file: SqliteFile) -> Self {
-        Self { file, idle: SyncMutex::default() }
+    fn idle(&self) -> std::sync::MutexGuard<'_, Vec<Connection>> {
+        self.idle.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    pub(crate) fn get(&self) -> Result<Reader<'_>, StoreError> {
-        let idle = self.idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner).pop();
+    fn get(&self) -> Result<Reader<'_>, StoreError> {
+        let idle = self.idle().pop();
         let conn = match idle {
             Some(conn) => conn,
-            None => self.file.open()?,
+            None => self.file.open(false)?,
         };
         Ok(Reader { conn: Some(conn), home: self })
     }
@@ -91,7 +174,7 @@ pub(crate) struct Reader<'r> {
 impl Drop for Reader<'_> {
     fn drop(&mut self) {
         let Some(conn) = self.conn.take() else { return };
-        let mut idle = self.home.idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut idle = self.home.idle();
         if idle.len() < Readers::KEEP {
             idle.push(conn);
         }
@@ -112,36 +195,32 @@ impl DerefMut for Reader<'_> {
     }
 }
 
-/// The process's one SQLite write connection behind its writer lock: holding the lock
-/// is holding the connection. sqlx's write transactions take the same lock (and leave
-/// the connection alone), so the two kinds never meet SQLite's busy handler.
-pub(crate) type WriterLock = Arc<Mutex<Option<Connection>>>;
+/// The process's one SQLite write connection behind its lock: holding the lock is
+/// holding the connection. Write transactions take it on the writer thread, one after
+/// another; the migrations take it too.
+pub(crate) type WriterLock = Arc<Mutex<Connection>>;
 
-/// Takes the writer lock, waiting at most [`ACQUIRE_TIMEOUT`] ("try again" after).
-pub(crate) async fn lock_writer(writer: &WriterLock) -> Result<OwnedMutexGuard<Option<Connection>>, StoreError> {
-    tokio::time::timeout(ACQUIRE_TIMEOUT, writer.clone().lock_owned()).await.map_err(|_| StoreError::writer_busy())
-}
-
-/// A write transaction on the direct connection; rolls back if dropped uncommitted.
+/// A write transaction on the write connection; rolls back if dropped uncommitted.
 #[derive(Debug)]
 pub(crate) struct DirectTx {
-    conn: OwnedMutexGuard<Option<Connection>>,
+    conn: OwnedMutexGuard<Connection>,
     open: bool,
 }
 
 impl DirectTx {
-    /// Takes the writer lock (see [`lock_writer`]) and begins with `BEGIN IMMEDIATE`.
-    pub(crate) async fn begin(writer: &WriterLock) -> Result<Self, StoreError> {
-        let conn = lock_writer(writer).await?;
-        let Some(direct) = conn.as_ref() else {
-            return Err(StoreError::Database("this store has no direct SQLite connection".into()));
-        };
-        direct.execute_batch("BEGIN IMMEDIATE")?;
+    /// Takes the write connection, waiting at most [`ACQUIRE_TIMEOUT`] ("try again"
+    /// after), and begins with `BEGIN IMMEDIATE`: it takes SQLite's write lock up front,
+    /// so a transaction that reads before writing waits its turn (another process's
+    /// writer, under the busy timeout) instead of failing when it tries to upgrade.
+    pub(crate) async fn begin(writer: WriterLock) -> Result<Self, StoreError> {
+        let conn =
+            tokio::time::timeout(ACQUIRE_TIMEOUT, writer.lock_owned()).await.map_err(|_| StoreError::writer_busy())?;
+        conn.execute_batch("BEGIN IMMEDIATE")?;
         Ok(Self { conn, open: true })
     }
 
     pub(crate) fn commit(mut self) -> Result<(), StoreError> {
-        self.execute_batch("COMMIT")?;
+        self.conn.execute_batch("COMMIT")?;
         self.open = false;
         Ok(())
     }
@@ -150,7 +229,7 @@ impl DirectTx {
 impl Drop for DirectTx {
     fn drop(&mut self) {
         if self.open {
-            let _ = self.execute_batch("ROLLBACK");
+            let _ = self.conn.execute_batch("ROLLBACK");
         }
     }
 }
@@ -159,12 +238,12 @@ impl Deref for DirectTx {
     type Target = Connection;
 
     fn deref(&self) -> &Connection {
-        self.conn.as_ref().expect("begun only on a direct connection")
+        &self.conn
     }
 }
 
 impl DerefMut for DirectTx {
     fn deref_mut(&mut self) -> &mut Connection {
-        self.conn.as_mut().expect("begun only on a direct connection")
+        &mut self.conn
     }
 }

@@ -42,6 +42,11 @@ pub enum StoreError {
     NotFound,
     #[error("unsupported database url (expected sqlite:// or postgres://)")]
     UnsupportedUrl,
+    #[error(
+        "an in-memory SQLite database is not supported (each connection would open its own, empty): \
+         name a file, e.g. sqlite:///var/lib/usher/usher.db"
+    )]
+    InMemoryDatabase,
     #[error(transparent)]
     Io(#[from] std::io::Error),
     #[error(transparent)]
@@ -58,6 +63,12 @@ pub enum StoreError {
 pub type Cause = Box<dyn std::error::Error + Send + Sync>;
 
 impl StoreError {
+    /// A row that does not decode (an id that is no UUID, an unknown kind): the
+    /// database holds something Usher never wrote. Never read as a default.
+    pub(crate) fn corrupt(what: &str, value: impl std::fmt::Display) -> Self {
+        Self::Database(format!("corrupt row: {what} `{value}` does not decode").into())
+    }
+
     /// Waiting for SQLite's single writer slot took too long.
     pub(crate) fn writer_busy() -> Self {
         Self::Unavailable(Box::new(sqlx::Error::PoolTimedOut))

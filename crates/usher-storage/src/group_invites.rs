@@ -9,10 +9,10 @@ use crate::{
     Store, StoreError,
     audit::{self, AuditContext, Event},
     groups::{lock_group, page_bounds},
-    invites::{active_sql, insert_invite},
+    invites::active_sql,
     mail_data::SealedEmail,
-    model::{Invite, NewInvite, OutgoingEmail, Page, Redemption, UserSummary},
-    rows::{INVITE_SELECT, InviteRow, from_ms, parse_id, to_ms},
+    model::{GroupGrant, Invite, NewInvite, OutgoingEmail, Page, Redemption},
+    rows::{INVITE_SELECT, InviteRow, from_ms, parse_id, summary, to_ms},
     sql::Conn,
 };
 
@@ -37,37 +37,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Invite, StoreError> {
         let grant = new.group.clone().ok_or(StoreError::NotFound)?;
-        let email = email.map(|email| self.seal_email(email)).transpose()?;
-        let mut tx = self.begin_write().await?;
-        lock_group(&mut tx, grant.group_id).await?;
-        if let Some(address) = &grant.email {
-            let normalized = address.normalized();
-            let sql = "SELECT CAST(1 AS BIGINT) FROM memberships m JOIN users u ON u.id = m.user_id \
-                       WHERE m.group_id = $1 AND u.email_normalized = $2";
-            let member: Option<(i64,)> = tx.fetch_optional(sql, &[grant.group_id.into(), (&normalized).into()]).await?;
-            if member.is_some() {
-                return Err(StoreError::AlreadyMember);
-            }
-            let sql = format!(
-                "SELECT CAST(1 AS BIGINT) FROM invites i WHERE i.group_id = $1 AND i.email_normalized = $2 AND {}",
-                active_sql!("$3")
-            );
-            let pending: Option<(i64,)> =
-                tx.fetch_optional(&sql, &[grant.group_id.into(), normalized.into(), to_ms(now).into()]).await?;
-            if pending.is_some() {
-                return Err(StoreError::DuplicateInvite);
-            }
-        }
-        let id = insert_invite(&mut tx, &new, audit, now).await?;
-        let queues_mail = email.is_some();
-        if let Some(email) = email {
-            queue_email(&mut tx, id, &email, now).await?;
-        }
-        tx.commit().await?;
-        if queues_mail {
-            self.mail_queued();
-        }
-        self.invite_by_id(id).await?.ok_or(StoreError::NotFound)
+        self.insert_invite_with_mail(new, Some(grant), email, audit, now).await
     }
 
     /// Gives an active email invitation of `group_id` a new token; the old one then
@@ -81,37 +51,44 @@ impl Store {
         audit: &AuditContext,
         now: DateTime<Utc>,
     ) -> Result<Invite, StoreError> {
-        let mut tx = self.begin_write().await?;
-        lock_group(&mut tx, group_id).await?;
-        let sql = format!("{INVITE_SELECT} WHERE i.id = $1 AND i.group_id = $2 AND i.kind = 'email_invitation'");
-        let row: Option<InviteRow> = tx.fetch_optional(&sql, &[invite_id.into(), group_id.into()]).await?;
-        let invite = Invite::from(row.ok_or(StoreError::NotFound)?);
-        match invite.usage.status(now) {
-            InviteStatus::Active => {}
-            status => return Err(StoreError::InviteUnusable(status)),
-        }
-        let email = match renewal {
-            Renewal::Resend { limit, .. } if invite.resend_count >= limit => {
-                return Err(StoreError::ResendLimitReached);
-            }
-            Renewal::Resend { email, .. } => Some(self.seal_email(email)?),
-            Renewal::CopyLink => None,
+        // Sealed before the transaction (a failure to seal shows where it did before).
+        let (limit, sealed) = match renewal {
+            Renewal::Resend { limit, email } => (Some(limit), Some(self.seal_email(email))),
+            Renewal::CopyLink => (None, None),
         };
-        let resend = email.is_some();
-        let sql = "INSERT INTO superseded_tokens (token_hash, invite_id, superseded_at) \
-                   SELECT token_hash, id, $2 FROM invites WHERE id = $1";
-        tx.execute(sql, &[invite_id.into(), to_ms(now).into()]).await?;
-        let sql = "UPDATE invites SET token_hash = $2, resend_count = resend_count + $3, \
-                   last_sent_at = CASE WHEN $3 = 1 THEN $4 ELSE last_sent_at END WHERE id = $1";
-        let args = [invite_id.into(), new_hash.as_str().into(), i64::from(resend).into(), to_ms(now).into()];
-        tx.execute(sql, &args).await?;
-        if let Some(email) = email {
-            queue_email(&mut tx, invite_id, &email, now).await?;
-        }
-        let action = if resend { "invite.resent" } else { "invite.link_copied" };
-        let event = Event::new(action, "invite", invite_id).in_group(Some(group_id));
-        audit::record(&mut tx, audit, event, now).await?;
-        tx.commit().await?;
+        let (new_hash, audit) = (new_hash.clone(), audit.clone());
+        let resend = sealed.is_some();
+        self.write(move |tx| {
+            Box::pin(async move {
+                lock_group(tx, group_id).await?;
+                let sql =
+                    format!("{INVITE_SELECT} WHERE i.id = $1 AND i.group_id = $2 AND i.kind = 'email_invitation'");
+                let row: Option<InviteRow> = tx.fetch_optional(&sql, &[invite_id.into(), group_id.into()]).await?;
+                let invite = Invite::try_from(row.ok_or(StoreError::NotFound)?)?;
+                match invite.usage.status(now) {
+                    InviteStatus::Active => {}
+                    status => return Err(StoreError::InviteUnusable(status)),
+                }
+                if limit.is_some_and(|limit| invite.resend_count >= limit) {
+                    return Err(StoreError::ResendLimitReached);
+                }
+                let email = sealed.transpose()?;
+                let sql = "INSERT INTO superseded_tokens (token_hash, invite_id, superseded_at) \
+                           SELECT token_hash, id, $2 FROM invites WHERE id = $1";
+                tx.execute(sql, &[invite_id.into(), to_ms(now).into()]).await?;
+                let sql = "UPDATE invites SET token_hash = $2, resend_count = resend_count + $3, \
+                           last_sent_at = CASE WHEN $3 = 1 THEN $4 ELSE last_sent_at END WHERE id = $1";
+                let args = [invite_id.into(), new_hash.as_str().into(), i64::from(resend).into(), to_ms(now).into()];
+                tx.execute(sql, &args).await?;
+                if let Some(email) = email {
+                    queue_email(tx, invite_id, &email, now).await?;
+                }
+                let action = if resend { "invite.resent" } else { "invite.link_copied" };
+                let event = Event::new(action, "invite", invite_id).in_group(Some(group_id));
+                audit::record(tx, &audit, event, now).await
+            })
+        })
+        .await?;
         if resend {
             self.mail_queued();
         }
@@ -126,19 +103,15 @@ impl Store {
         type Row = (String, Option<String>, Option<String>, Option<String>, i64);
         let (after, limit) = page_bounds(Some(page));
         let rows: Vec<Row> = self.read()?.fetch_all(sql, &[invite_id.into(), after.into(), limit.into()]).await?;
-        Ok(rows
-            .into_iter()
-            .map(|(redemption_id, id, username, display_name, at)| Redemption {
-                id: parse_id(&redemption_id),
-                user: match (id, username, display_name) {
-                    (Some(id), Some(username), Some(display_name)) => {
-                        Some(UserSummary { id: parse_id(&id), username, display_name })
-                    }
-                    _ => None,
-                },
-                redeemed_at: from_ms(at),
+        rows.into_iter()
+            .map(|(redemption_id, id, username, display_name, at)| {
+                Ok(Redemption {
+                    id: parse_id(&redemption_id)?,
+                    user: summary(id, username, display_name)?,
+                    redeemed_at: from_ms(at)?,
+                })
             })
-            .collect())
+            .collect()
     }
 
     /// Messages in the outbox for an invite (newest first): recipient, template, and
@@ -148,6 +121,34 @@ impl Store {
         let rows: Vec<(String, String, String, String)> = self.read()?.fetch_all(sql, &[invite_id.into()]).await?;
         Ok(rows.into_iter().map(|(id, r, t, d)| (r, t, self.open_data(&id, &d).unwrap_or_default())).collect())
     }
+}
+
+/// For an email invitation (see [`Store::create_group_invite`]): refuses an address
+/// that belongs to a member or already has an active invitation to the group.
+pub(crate) async fn check_invitation(
+    tx: &mut impl Conn,
+    grant: &GroupGrant,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    lock_group(tx, grant.group_id).await?;
+    let Some(address) = &grant.email else { return Ok(()) };
+    let normalized = address.normalized();
+    let sql = "SELECT CAST(1 AS BIGINT) FROM memberships m JOIN users u ON u.id = m.user_id \
+               WHERE m.group_id = $1 AND u.email_normalized = $2";
+    let member: Option<(i64,)> = tx.fetch_optional(sql, &[grant.group_id.into(), (&normalized).into()]).await?;
+    if member.is_some() {
+        return Err(StoreError::AlreadyMember);
+    }
+    let sql = format!(
+        "SELECT CAST(1 AS BIGINT) FROM invites i WHERE i.group_id = $1 AND i.email_normalized = $2 AND {}",
+        active_sql!("$3")
+    );
+    let pending: Option<(i64,)> =
+        tx.fetch_optional(&sql, &[grant.group_id.into(), normalized.into(), to_ms(now).into()]).await?;
+    if pending.is_some() {
+        return Err(StoreError::DuplicateInvite);
+    }
+    Ok(())
 }
 
 /// Writes an email, sealed beforehand (`Store::seal_email`), to the outbox inside the

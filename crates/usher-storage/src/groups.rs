@@ -8,7 +8,7 @@ use crate::{
     Store, StoreError,
     audit::{self, AuditContext, Event},
     model::{Group, GroupPatch, GroupRef, Member, NewGroup, Page},
-    rows::{GROUP_COLUMNS, GroupRow, MemberRow, parse_id, to_ms},
+    rows::{GROUP_COLUMNS, GroupRow, MemberRow, decode, decode_all, parse_id, to_ms},
     sql::{self, Conn, Record},
 };
 
@@ -26,36 +26,35 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Group, StoreError> {
         let id = Uuid::now_v7();
-        let mut tx = self.begin_write().await?;
-        let sql = "INSERT INTO groups (id, name, slug, description, external_id, metadata, created_at) \
-                   VALUES ($1, $2, $3, $4, $5, $6, $7)";
-        let args = [
-            id.into(),
-            (&new.name).into(),
-            (&new.slug).into(),
-            new.description.as_deref().into(),
-            new.external_id.as_deref().into(),
-            new.metadata.to_string().into(),
-            to_ms(now).into(),
-        ];
-        tx.execute(sql, &args).await?;
-        insert_membership(&mut tx, id, creator, top_role, None, now).await?;
-        let details = serde_json::json!({"name": new.name, "slug": new.slug});
-        audit::record(
-            &mut tx,
-            audit,
-            Event::new("group.created", "group", id).in_group(Some(id)).details(details),
-            now,
-        )
+        let (top_role, audit) = (top_role.to_owned(), audit.clone());
+        self.write(move |tx| {
+            Box::pin(async move {
+                let sql = "INSERT INTO groups (id, name, slug, description, external_id, metadata, created_at) \
+                           VALUES ($1, $2, $3, $4, $5, $6, $7)";
+                let args = [
+                    id.into(),
+                    (&new.name).into(),
+                    (&new.slug).into(),
+                    new.description.as_deref().into(),
+                    new.external_id.as_deref().into(),
+                    new.metadata.to_string().into(),
+                    to_ms(now).into(),
+                ];
+                tx.execute(sql, &args).await?;
+                insert_membership(tx, id, creator, &top_role, None, now).await?;
+                let details = serde_json::json!({"name": new.name, "slug": new.slug});
+                let event = Event::new("group.created", "group", id).in_group(Some(id)).details(details);
+                audit::record(tx, &audit, event, now).await
+            })
+        })
         .await?;
-        tx.commit().await?;
         self.group(id).await?.ok_or(StoreError::NotFound)
     }
 
     pub async fn group(&self, id: Uuid) -> Result<Option<Group>, StoreError> {
         let sql = format!("SELECT {GROUP_COLUMNS} FROM groups g WHERE g.id = $1");
         let row: Option<GroupRow> = self.read()?.fetch_optional(&sql, &[id.into()]).await?;
-        Ok(row.map(Group::from))
+        decode(row)
     }
 
     /// The groups a user belongs to, with their role in each, newest first; with
@@ -74,49 +73,22 @@ impl Store {
         let (after, limit) = page_bounds(page);
         let args = [user_id.into(), external_id.into(), after.into(), limit.into()];
         let rows: Vec<GroupRowWithRole> = self.read()?.fetch_all(&sql, &args).await?;
-        Ok(rows.into_iter().map(|r| (Group::from(r.group), Role::from_stored(r.role))).collect())
+        rows.into_iter().map(|r| Ok((Group::try_from(r.group)?, Role::from_stored(r.role)))).collect()
     }
 
     pub async fn update_group(&self, id: Uuid, patch: GroupPatch, audit: &AuditContext) -> Result<Group, StoreError> {
-        let sql = "UPDATE groups SET name = COALESCE($2, name), slug = COALESCE($3, slug), \
-                   description = COALESCE($4, description), external_id = COALESCE($5, external_id), \
-                   metadata = COALESCE($6, metadata) WHERE id = $1";
-        let mut tx = self.begin_write().await?;
-        let args = [
-            id.into(),
-            patch.name.as_deref().into(),
-            patch.slug.as_deref().into(),
-            patch.description.as_deref().into(),
-            patch.external_id.as_deref().into(),
-            patch.metadata.as_ref().map(ToString::to_string).into(),
-        ];
-        let updated = tx.execute(sql, &args).await?;
-        if updated == 0 {
-            return Err(StoreError::NotFound);
-        }
-        let changed: Vec<&str> = [
-            ("name", patch.name.is_some()),
-            ("slug", patch.slug.is_some()),
-            ("description", patch.description.is_some()),
-            ("external_id", patch.external_id.is_some()),
-            ("metadata", patch.metadata.is_some()),
-        ]
-        .into_iter()
-        .filter_map(|(field, set)| set.then_some(field))
-        .collect();
-        let event = Event::new("group.updated", "group", id)
-            .in_group(Some(id))
-            .details(serde_json::json!({"changed": changed}));
-        audit::record(&mut tx, audit, event, Utc::now()).await?;
-        tx.commit().await?;
+        let audit = audit.clone();
+        self.write(move |tx| Box::pin(async move { update_group_in(tx, id, &patch, &audit).await })).await?;
         self.group(id).await?.ok_or(StoreError::NotFound)
     }
 
     /// Deletes a group with its memberships and invitations.
     pub async fn delete_group(&self, id: Uuid, audit: &AuditContext) -> Result<(), StoreError> {
-        let mut tx = self.begin_write().await?;
-        delete_group_in(&mut tx, id, audit, serde_json::json!({}), Utc::now()).await?;
-        tx.commit().await
+        let audit = audit.clone();
+        self.write(move |tx| {
+            Box::pin(async move { delete_group_in(tx, id, &audit, serde_json::json!({}), Utc::now()).await })
+        })
+        .await
     }
 
     /// A user's role in a group, if they are a member.
@@ -131,7 +103,7 @@ impl Store {
         let sql = format!("{MEMBER_SELECT} WHERE m.group_id = $1 AND ($2 IS NULL OR u.id > $2) ORDER BY u.id LIMIT $3");
         let (after, limit) = page_bounds(page);
         let rows: Vec<MemberRow> = self.read()?.fetch_all(&sql, &[group_id.into(), after.into(), limit.into()]).await?;
-        Ok(rows.into_iter().map(Member::from).collect())
+        decode_all(rows)
     }
 
     /// Changes a member's role (`Some`) or removes them (`None`), refusing with
@@ -144,34 +116,75 @@ impl Store {
         top_role: &Role,
         audit: &AuditContext,
     ) -> Result<(), StoreError> {
-        let mut tx = self.begin_write().await?;
-        lock_group(&mut tx, group_id).await?;
-        let changed = match role {
-            Some(role) => {
-                let sql = "UPDATE memberships SET role = $3 WHERE group_id = $1 AND user_id = $2";
-                tx.execute(sql, &[group_id.into(), user_id.into(), role.as_str().into()]).await?
-            }
-            None => {
-                let sql = "DELETE FROM memberships WHERE group_id = $1 AND user_id = $2";
-                tx.execute(sql, &[group_id.into(), user_id.into()]).await?
-            }
-        };
-        if changed == 0 {
-            return Err(StoreError::NotFound);
-        }
-        let sql = "SELECT COUNT(*) FROM memberships WHERE group_id = $1 AND role = $2";
-        if sql::count(&mut tx, sql, &[group_id.into(), top_role.as_str().into()]).await? == 0 {
-            return Err(StoreError::LastTopMember);
-        }
-        let event = match role {
-            Some(role) => {
-                Event::new("member.role_changed", "member", user_id).details(serde_json::json!({"role": role}))
-            }
-            None => Event::new("member.removed", "member", user_id),
-        };
-        audit::record(&mut tx, audit, event.in_group(Some(group_id)), Utc::now()).await?;
-        tx.commit().await
+        let (role, top_role, audit) = (role.cloned(), top_role.clone(), audit.clone());
+        self.write(move |tx| {
+            Box::pin(async move {
+                let role = role.as_ref();
+                lock_group(tx, group_id).await?;
+                let changed = match role {
+                    Some(role) => {
+                        let sql = "UPDATE memberships SET role = $3 WHERE group_id = $1 AND user_id = $2";
+                        tx.execute(sql, &[group_id.into(), user_id.into(), role.as_str().into()]).await?
+                    }
+                    None => {
+                        let sql = "DELETE FROM memberships WHERE group_id = $1 AND user_id = $2";
+                        tx.execute(sql, &[group_id.into(), user_id.into()]).await?
+                    }
+                };
+                if changed == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                let sql = "SELECT COUNT(*) FROM memberships WHERE group_id = $1 AND role = $2";
+                if sql::count(tx, sql, &[group_id.into(), top_role.as_str().into()]).await? == 0 {
+                    return Err(StoreError::LastTopMember);
+                }
+                let event = match role {
+                    Some(role) => {
+                        Event::new("member.role_changed", "member", user_id).details(serde_json::json!({"role": role}))
+                    }
+                    None => Event::new("member.removed", "member", user_id),
+                };
+                audit::record(tx, &audit, event.in_group(Some(group_id)), Utc::now()).await
+            })
+        })
+        .await
     }
+}
+
+/// The transaction of [`Store::update_group`].
+async fn update_group_in(
+    tx: &mut impl Conn,
+    id: Uuid,
+    patch: &GroupPatch,
+    audit: &AuditContext,
+) -> Result<(), StoreError> {
+    let sql = "UPDATE groups SET name = COALESCE($2, name), slug = COALESCE($3, slug), \
+               description = COALESCE($4, description), external_id = COALESCE($5, external_id), \
+               metadata = COALESCE($6, metadata) WHERE id = $1";
+    let args = [
+        id.into(),
+        patch.name.as_deref().into(),
+        patch.slug.as_deref().into(),
+        patch.description.as_deref().into(),
+        patch.external_id.as_deref().into(),
+        patch.metadata.as_ref().map(ToString::to_string).into(),
+    ];
+    if tx.execute(sql, &args).await? == 0 {
+        return Err(StoreError::NotFound);
+    }
+    let changed: Vec<&str> = [
+        ("name", patch.name.is_some()),
+        ("slug", patch.slug.is_some()),
+        ("description", patch.description.is_some()),
+        ("external_id", patch.external_id.is_some()),
+        ("metadata", patch.metadata.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(field, set)| set.then_some(field))
+    .collect();
+    let event =
+        Event::new("group.updated", "group", id).in_group(Some(id)).details(serde_json::json!({"changed": changed}));
+    audit::record(tx, audit, event, Utc::now()).await
 }
 
 /// Keyset bounds of an optional page: the cursor, and a limit (everything when `None`).
@@ -233,7 +246,7 @@ pub(crate) async fn release_groups_of(
     let sql = "SELECT group_id FROM memberships WHERE user_id = $1 ORDER BY group_id";
     let groups: Vec<(String,)> = tx.fetch_all(sql, &[user_id.into()]).await?;
     for (group_id,) in &groups {
-        match lock_group(tx, parse_id(group_id)).await {
+        match lock_group(tx, parse_id(group_id)?).await {
             // A group deleted meanwhile needs no lock.
             Ok(()) | Err(StoreError::NotFound) => {}
             Err(err) => return Err(err),
@@ -246,8 +259,8 @@ pub(crate) async fn release_groups_of(
     let stranded: Vec<(String, String, String)> =
         tx.fetch_all(&sql, &[user_id.into(), top_role.as_str().into()]).await?;
     if !stranded.is_empty() {
-        let groups = stranded.into_iter().map(|(id, name, slug)| GroupRef { id: parse_id(&id), name, slug });
-        return Err(StoreError::LastTopMemberOf(groups.collect()));
+        let groups = stranded.into_iter().map(|(id, name, slug)| Ok(GroupRef { id: parse_id(&id)?, name, slug }));
+        return Err(StoreError::LastTopMemberOf(groups.collect::<Result<_, StoreError>>()?));
     }
     if deleting {
         let sql =
@@ -255,7 +268,7 @@ pub(crate) async fn release_groups_of(
         let alone: Vec<(String,)> = tx.fetch_all(&sql, &[user_id.into()]).await?;
         for (group_id,) in alone {
             let details = serde_json::json!({"with_user": user_id});
-            delete_group_in(tx, parse_id(&group_id), audit, details, now).await?;
+            delete_group_in(tx, parse_id(&group_id)?, audit, details, now).await?;
         }
     }
     Ok(())

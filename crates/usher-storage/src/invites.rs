@@ -8,9 +8,9 @@ use uuid::Uuid;
 use crate::{
     Store, StoreError,
     audit::{self, AuditContext, Event},
-    group_invites::queue_email,
-    model::{Invite, InviteScope, NewInvite, OutgoingEmail, Page},
-    rows::{INVITE_SELECT, InviteRow, parse_id, to_ms},
+    group_invites::{check_invitation, queue_email},
+    model::{GroupGrant, Invite, InviteScope, NewInvite, OutgoingEmail, Page},
+    rows::{INVITE_SELECT, InviteRow, decode, decode_all, parse_opt_id, to_ms},
     sql::{Arg, Conn},
 };
 
@@ -42,12 +42,28 @@ impl Store {
         audit: &AuditContext,
         now: DateTime<Utc>,
     ) -> Result<Invite, StoreError> {
+        self.insert_invite_with_mail(new, None, email, audit, now).await
+    }
+
+    /// Inserts `new` and queues `email` in one transaction, after a group
+    /// invitation's checks when `grant` is given; answers the invite as stored.
+    pub(crate) async fn insert_invite_with_mail(
+        &self,
+        new: NewInvite,
+        grant: Option<GroupGrant>,
+        email: Option<OutgoingEmail>,
+        audit: &AuditContext,
+        now: DateTime<Utc>,
+    ) -> Result<Invite, StoreError> {
         let audit = audit.clone();
         let queues_mail = email.is_some();
         let email = email.map(|email| self.seal_email(email)).transpose()?;
         let id = self
-            .hot_write(move |tx| {
+            .write(move |tx| {
                 Box::pin(async move {
+                    if let Some(grant) = &grant {
+                        check_invitation(tx, grant, now).await?;
+                    }
                     let id = insert_invite(tx, &new, &audit, now).await?;
                     if let Some(email) = email {
                         queue_email(tx, id, &email, now).await?;
@@ -94,7 +110,7 @@ impl Store {
         let args =
             [kind, user, group, page.after.into(), active_only.into(), to_ms(now).into(), i64::from(page.limit).into()];
         let rows: Vec<InviteRow> = self.read()?.fetch_all(&sql, &args).await?;
-        Ok(rows.into_iter().map(Invite::from).collect())
+        decode_all(rows)
     }
 
     /// The invite with this id, if it is in scope (an id from elsewhere is `None`).
@@ -102,7 +118,7 @@ impl Store {
         let sql = format!("{INVITE_SELECT} WHERE {SCOPE_SQL} AND i.id = $4");
         let [kind, user, group] = scope_args(&scope);
         let row: Option<InviteRow> = self.read()?.fetch_optional(&sql, &[kind, user, group, id.into()]).await?;
-        Ok(row.map(Invite::from))
+        decode(row)
     }
 
     /// Revokes an invite in scope. Revoking twice is not an error (the first time is
@@ -119,15 +135,20 @@ impl Store {
             "UPDATE invites AS i SET revoked_at = COALESCE(i.revoked_at, $5) WHERE {SCOPE_SQL} AND i.id = $4 \
              RETURNING kind, group_id"
         );
-        let [kind, user, group] = scope_args(&scope);
-        let mut tx = self.begin_write().await?;
-        let revoked: Option<(String, Option<String>)> =
-            tx.fetch_optional(&sql, &[kind, user, group, id.into(), to_ms(now).into()]).await?;
-        let (kind, group_id) = revoked.ok_or(StoreError::NotFound)?;
-        let action = if kind == InviteKind::LoginLink.as_str() { "login_link.revoked" } else { "invite.revoked" };
-        let event = Event::new(action, "invite", id).in_group(group_id.as_deref().map(parse_id));
-        audit::record(&mut tx, audit, event, now).await?;
-        tx.commit().await
+        let audit = audit.clone();
+        self.write(move |tx| {
+            Box::pin(async move {
+                let [kind, user, group] = scope_args(&scope);
+                let revoked: Option<(String, Option<String>)> =
+                    tx.fetch_optional(&sql, &[kind, user, group, id.into(), to_ms(now).into()]).await?;
+                let (kind, group_id) = revoked.ok_or(StoreError::NotFound)?;
+                let action =
+                    if kind == InviteKind::LoginLink.as_str() { "login_link.revoked" } else { "invite.revoked" };
+                let event = Event::new(action, "invite", id).in_group(parse_opt_id(group_id.as_deref())?);
+                audit::record(tx, &audit, event, now).await
+            })
+        })
+        .await
     }
 }
 
@@ -203,7 +224,7 @@ pub(crate) async fn invite_by_secret_in(conn: &mut impl Conn, secret: &Secret) -
 async fn invite_where(conn: &mut impl Conn, condition: &str, value: &str) -> Result<Option<Invite>, StoreError> {
     let sql = format!("{INVITE_SELECT} WHERE {condition}");
     let row: Option<InviteRow> = conn.fetch_optional(&sql, &[value.into()]).await?;
-    Ok(row.map(Invite::from))
+    decode(row)
 }
 
 /// Whether a token was an invitation's before a resend or a copied link replaced it.

@@ -3,33 +3,35 @@
 //! # Layout
 //! - [`Store`] (in `store`): the one interface handlers call, with intention-revealing
 //!   methods (`register`, `redeem_login_link`, `revoke_invite`) that each run in one
-//!   transaction where more than one row changes.
-//! - `backend`: the two backends, SQLite and PostgreSQL: connecting, migrations (each
-//!   backend has its own versioned folder under `migrations/`), write transactions, and
-//!   the `dispatch!` macro that runs sqlx code on whichever pool is live.
+//!   transaction where more than one row changes; connecting and migrating.
+//! - `backend`: which backend a URL names, and the `Engine` a store runs on — SQLite
+//!   (`direct`) or PostgreSQL (sqlx's pool), never a mix — with each backend's
+//!   migrations (a versioned folder each under `migrations/`).
+//! - `writer`: the one way to write, `Store::write`: a whole transaction in a task of
+//!   its own, SQLite's on the writer thread.
+//! - `direct`: SQLite through rusqlite: read connections on the request's thread, the
+//!   one write connection, `BEGIN IMMEDIATE` transactions.
+//! - `sql`: the `Conn` trait every query is written against, with its binds (`Arg`) and
+//!   row types (`Record`), run by rusqlite (SQLite) or sqlx (PostgreSQL).
+//! - `rows`: row types and their decoding into the [`model`] types; a row that does
+//!   not decode is an error, never a default.
 //! - `users`, `sessions`, `invites`, `groups`, `group_invites`, `admission`: the
 //!   queries, grouped by what they serve; `outbox` (mail to send) and `cleanup`
 //!   (purging, and claiming scheduled job runs) serve the background jobs;
-//!   `mail_data` stores a mail as the outbox's template name and sealed data, and `wakeup` wakes the
-//!   mail worker when mail is queued.
+//!   `mail_data` stores a mail as the outbox's template name and sealed data, and
+//!   `wakeup` wakes the mail worker when mail is queued.
 //! - `audit`: the audit log, written inside each audited write's transaction.
-//! - `sql`: the `Conn` trait every query is written against, run by sqlx (either
-//!   backend) or rusqlite; `direct`: SQLite called directly on a SQLite file (reads on
-//!   the request's thread, the hot write transactions' one connection); `writer`: the
-//!   thread those transactions run on.
-//! - `rows`: row types and their conversion into the [`model`] types.
 //!
 //! Queries are written once, in SQL that both SQLite and PostgreSQL accept (`$N`
-//! placeholders, `RETURNING`, `ON CONFLICT`), with binds and row types every driver
-//! takes; the store picks the driver (ARCHITECTURE.md, "How one query runs").
+//! placeholders, `RETURNING`, `ON CONFLICT`), with binds and row types both drivers
+//! take; the store picks the driver (ARCHITECTURE.md, "How one query runs").
 //! Times are stored as Unix milliseconds and ids as UUIDv7 text, so the rows read the
 //! same on either backend.
 #![forbid(unsafe_code)]
 
-#[macro_use]
-mod backend;
 mod admission;
 mod audit;
+mod backend;
 mod cleanup;
 mod direct;
 mod error;

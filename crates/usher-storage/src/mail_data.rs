@@ -98,10 +98,10 @@ impl Store {
         for (id, data) in &plain {
             let sealed = key.seal(&mut OsRng, id, data.as_bytes());
             let sql = "UPDATE outbox SET data = $2 WHERE id = $1 AND data = $3";
-            self.single_writes().execute(sql, &[id.into(), sealed.into(), data.into()]).await?;
+            self.write_one(sql, vec![id.clone().into(), sealed.into(), data.clone().into()]).await?;
         }
-        if let crate::backend::Pool::Sqlite(pool) = &self.pool {
-            sqlx::raw_sql("VACUUM; PRAGMA wal_checkpoint(TRUNCATE)").execute(pool).await?;
+        if let crate::backend::Engine::Sqlite(sqlite) = &self.engine {
+            sqlite.vacuum().await?;
         }
         Ok(plain.len())
     }

@@ -11,7 +11,7 @@ use crate::{
     audit::{self, AuditContext, Event},
     mail_data::{CLEARED, TemplateData},
     model::Page,
-    rows::{from_ms, parse_id, to_ms},
+    rows::{decode, decode_all, from_ms, parse_count, parse_id, parse_opt_id, to_ms},
     sql::{self, Arg, Conn, record},
 };
 
@@ -53,21 +53,23 @@ record! {
     }
 }
 
-impl From<Row> for OutboxMessage {
-    fn from(r: Row) -> Self {
-        Self {
-            id: parse_id(&r.id),
+impl TryFrom<Row> for OutboxMessage {
+    type Error = StoreError;
+
+    fn try_from(r: Row) -> Result<Self, StoreError> {
+        Ok(Self {
+            id: parse_id(&r.id)?,
             recipient: r.recipient,
             template: r.template,
             data: TemplateData(r.data),
-            invite_id: r.invite_id.as_deref().map(parse_id),
+            invite_id: parse_opt_id(r.invite_id.as_deref())?,
             status: r.status,
-            attempts: u32::try_from(r.attempts).unwrap_or(u32::MAX),
-            next_attempt_at: from_ms(r.next_attempt_at),
+            attempts: parse_count(r.attempts)?,
+            next_attempt_at: from_ms(r.next_attempt_at)?,
             last_error: r.last_error,
-            created_at: from_ms(r.created_at),
-            sent_at: r.sent_at.map(from_ms),
-        }
+            created_at: from_ms(r.created_at)?,
+            sent_at: r.sent_at.map(from_ms).transpose()?,
+        })
     }
 }
 
@@ -87,7 +89,7 @@ impl Store {
         let sql = "SELECT MIN(due) FROM (SELECT MIN(next_attempt_at) AS due FROM outbox WHERE status = 'queued' \
                    UNION ALL SELECT MIN(locked_until) AS due FROM outbox WHERE status = 'sending') AS d";
         let due: Option<(Option<i64>,)> = self.read()?.fetch_optional(sql, &[]).await?;
-        Ok(due.and_then(|(at,)| at).map(from_ms))
+        due.and_then(|(at,)| at).map(from_ms).transpose()
     }
 
     /// Claims up to `limit` messages that are due (queued and due, or `sending` under a
@@ -111,8 +113,8 @@ impl Store {
              RETURNING {COLUMNS}"
         );
         let args = [to_ms(now).into(), to_ms(lease_until).into(), i64::from(limit).into()];
-        let rows: Vec<Row> = self.single_writes().fetch_all(&sql, &args).await?;
-        Ok(rows.into_iter().map(OutboxMessage::from).collect())
+        let rows: Vec<Row> = self.write(move |tx| Box::pin(async move { tx.fetch_all(&sql, &args).await })).await?;
+        decode_all(rows)
     }
 
     /// Marks a claimed message sent and forgets its template data (which may carry a
@@ -120,7 +122,7 @@ impl Store {
     pub async fn outbox_sent(&self, id: Uuid, now: DateTime<Utc>) -> Result<(), StoreError> {
         let sql = "UPDATE outbox SET status = 'sent', sent_at = $2, data = $3, locked_until = NULL, last_error = NULL \
                    WHERE id = $1 AND status = 'sending'";
-        self.single_writes().execute(sql, &[id.into(), to_ms(now).into(), CLEARED.into()]).await?;
+        self.write_one(sql, vec![id.into(), to_ms(now).into(), CLEARED.into()]).await?;
         Ok(())
     }
 
@@ -133,14 +135,14 @@ impl Store {
     ) -> Result<(), StoreError> {
         let sql = "UPDATE outbox SET status = 'queued', next_attempt_at = $2, last_error = $3, locked_until = NULL \
                    WHERE id = $1 AND status = 'sending'";
-        self.single_writes().execute(sql, &[id.into(), to_ms(next_attempt_at).into(), error.into()]).await?;
+        self.write_one(sql, vec![id.into(), to_ms(next_attempt_at).into(), error.to_owned().into()]).await?;
         Ok(())
     }
 
     /// A permanent failure (or too many temporary ones): `failed`, for an admin to see.
     pub async fn outbox_failed(&self, id: Uuid, error: &str) -> Result<(), StoreError> {
         let sql = "UPDATE outbox SET status = 'failed', last_error = $2, locked_until = NULL WHERE id = $1 AND status = 'sending'";
-        self.single_writes().execute(sql, &[id.into(), error.into()]).await?;
+        self.write_one(sql, vec![id.into(), error.to_owned().into()]).await?;
         Ok(())
     }
 
@@ -151,13 +153,13 @@ impl Store {
         );
         let args = [status.into(), page.after.into(), i64::from(page.limit).into()];
         let rows: Vec<Row> = self.read()?.fetch_all(&sql, &args).await?;
-        Ok(rows.into_iter().map(OutboxMessage::from).collect())
+        decode_all(rows)
     }
 
     pub async fn outbox_message(&self, id: Uuid) -> Result<Option<OutboxMessage>, StoreError> {
         let sql = format!("SELECT {COLUMNS} FROM outbox WHERE id = $1");
         let row: Option<Row> = self.read()?.fetch_optional(&sql, &[id.into()]).await?;
-        Ok(row.map(OutboxMessage::from))
+        decode(row)
     }
 
     /// Puts a failed message back in the queue, due now. `NotFound` unless it failed.
@@ -168,13 +170,16 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<OutboxMessage, StoreError> {
         let sql = "UPDATE outbox SET status = 'queued', next_attempt_at = $2, attempts = 0 WHERE id = $1 AND status = 'failed'";
-        let mut tx = self.begin_write().await?;
-        let updated = tx.execute(sql, &[id.into(), to_ms(now).into()]).await?;
-        if updated == 0 {
-            return Err(StoreError::NotFound);
-        }
-        audit::record(&mut tx, audit, Event::new("email.retried", "outbox", id), now).await?;
-        tx.commit().await?;
+        let audit = audit.clone();
+        self.write(move |tx| {
+            Box::pin(async move {
+                if tx.execute(sql, &[id.into(), to_ms(now).into()]).await? == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                audit::record(tx, &audit, Event::new("email.retried", "outbox", id), now).await
+            })
+        })
+        .await?;
         self.mail_queued();
         self.outbox_message(id).await?.ok_or(StoreError::NotFound)
     }
@@ -198,13 +203,11 @@ impl Store {
         );
         let args: Vec<Arg> = invite_ids.iter().map(|&id| id.into()).collect();
         let rows: Vec<(String, String, i64, Option<String>)> = self.read()?.fetch_all(&sql, &args).await?;
-        Ok(rows
-            .into_iter()
+        rows.into_iter()
             .map(|(invite_id, status, attempts, last_error)| {
-                let delivery = Delivery { status, attempts: u32::try_from(attempts).unwrap_or(u32::MAX), last_error };
-                (parse_id(&invite_id), delivery)
+                Ok((parse_id(&invite_id)?, Delivery { status, attempts: parse_count(attempts)?, last_error }))
             })
-            .collect())
+            .collect()
     }
 
     /// Messages by status, for tests and metrics.

@@ -9,6 +9,7 @@ use usher_domain::{
 use uuid::Uuid;
 
 use crate::{
+    StoreError,
     model::{Group, Invite, Member, User, UserSummary},
     sql::record,
 };
@@ -17,13 +18,39 @@ pub(crate) fn to_ms(t: DateTime<Utc>) -> i64 {
     t.timestamp_millis()
 }
 
-pub(crate) fn from_ms(ms: i64) -> DateTime<Utc> {
-    DateTime::from_timestamp_millis(ms).unwrap_or_default()
+/// A time as stored (Unix milliseconds); one out of chrono's range is a corrupt row.
+pub(crate) fn from_ms(ms: i64) -> Result<DateTime<Utc>, StoreError> {
+    DateTime::from_timestamp_millis(ms).ok_or_else(|| StoreError::corrupt("time", ms))
 }
 
-/// Ids are written by us as UUID text; anything else means a corrupt row.
-pub(crate) fn parse_id(text: &str) -> Uuid {
-    Uuid::parse_str(text).unwrap_or_default()
+/// Ids are written by us as UUID text; anything else is a corrupt row.
+pub(crate) fn parse_id(text: &str) -> Result<Uuid, StoreError> {
+    Uuid::parse_str(text).map_err(|_| StoreError::corrupt("id", text))
+}
+
+/// An optional id column (see [`parse_id`]).
+pub(crate) fn parse_opt_id(text: Option<&str>) -> Result<Option<Uuid>, StoreError> {
+    text.map(parse_id).transpose()
+}
+
+/// A count as stored (uses, attempts): never negative, never past `u32`.
+pub(crate) fn parse_count(n: i64) -> Result<u32, StoreError> {
+    u32::try_from(n).map_err(|_| StoreError::corrupt("count", n))
+}
+
+/// A JSON column (metadata, audit details).
+pub(crate) fn parse_json(text: &str) -> Result<serde_json::Value, StoreError> {
+    serde_json::from_str(text).map_err(|err| StoreError::corrupt("JSON", err))
+}
+
+/// Rows decoded into model values: the first that does not decode fails them all.
+pub(crate) fn decode_all<R, T: TryFrom<R, Error = StoreError>>(rows: Vec<R>) -> Result<Vec<T>, StoreError> {
+    rows.into_iter().map(T::try_from).collect()
+}
+
+/// A row, if any, decoded into its model value.
+pub(crate) fn decode<R, T: TryFrom<R, Error = StoreError>>(row: Option<R>) -> Result<Option<T>, StoreError> {
+    row.map(T::try_from).transpose()
 }
 
 pub(crate) const USER_COLUMNS: &str =
@@ -42,18 +69,20 @@ record! {
     }
 }
 
-impl From<UserRow> for User {
-    fn from(row: UserRow) -> Self {
-        Self {
-            id: parse_id(&row.id),
+impl TryFrom<UserRow> for User {
+    type Error = StoreError;
+
+    fn try_from(row: UserRow) -> Result<Self, StoreError> {
+        Ok(Self {
+            id: parse_id(&row.id)?,
             username: row.username,
             email: row.email,
             display_name: row.display_name,
             password_hash: row.password_hash,
             is_admin: row.is_admin,
-            created_at: from_ms(row.created_at),
-            disabled_at: row.disabled_at.map(from_ms),
-        }
+            created_at: from_ms(row.created_at)?,
+            disabled_at: row.disabled_at.map(from_ms).transpose()?,
+        })
     }
 }
 
@@ -90,34 +119,41 @@ record! {
     }
 }
 
-fn summary(id: Option<String>, username: Option<String>, display_name: Option<String>) -> Option<UserSummary> {
-    Some(UserSummary { id: parse_id(&id?), username: username?, display_name: display_name? })
+/// A user joined in by a `LEFT JOIN`: `None` when there was none to join.
+pub(crate) fn summary(
+    id: Option<String>,
+    username: Option<String>,
+    display_name: Option<String>,
+) -> Result<Option<UserSummary>, StoreError> {
+    let (Some(id), Some(username), Some(display_name)) = (id, username, display_name) else { return Ok(None) };
+    Ok(Some(UserSummary { id: parse_id(&id)?, username, display_name }))
 }
 
-impl From<InviteRow> for Invite {
-    fn from(row: InviteRow) -> Self {
-        let count = |n: i64| u32::try_from(n).unwrap_or(u32::MAX);
-        Self {
-            id: parse_id(&row.id),
-            kind: InviteKind::parse(&row.kind).unwrap_or(InviteKind::Registration),
+impl TryFrom<InviteRow> for Invite {
+    type Error = StoreError;
+
+    fn try_from(row: InviteRow) -> Result<Self, StoreError> {
+        Ok(Self {
+            id: parse_id(&row.id)?,
+            kind: InviteKind::parse(&row.kind).ok_or_else(|| StoreError::corrupt("invite kind", &row.kind))?,
             code: row.code.map(InviteCode::from_stored),
             description: row.description,
             usage: Usage {
-                revoked_at: row.revoked_at.map(from_ms),
-                max_uses: row.max_uses.map(count),
-                uses: count(row.uses),
-                expires_at: row.expires_at.map(from_ms),
+                revoked_at: row.revoked_at.map(from_ms).transpose()?,
+                max_uses: row.max_uses.map(parse_count).transpose()?,
+                uses: parse_count(row.uses)?,
+                expires_at: row.expires_at.map(from_ms).transpose()?,
             },
-            created_by: summary(row.creator_id, row.creator_username, row.creator_display_name),
-            created_at: from_ms(row.created_at),
-            user: summary(row.user_id, row.user_username, row.user_display_name),
-            group_id: row.group_id.as_deref().map(parse_id),
+            created_by: summary(row.creator_id, row.creator_username, row.creator_display_name)?,
+            created_at: from_ms(row.created_at)?,
+            user: summary(row.user_id, row.user_username, row.user_display_name)?,
+            group_id: parse_opt_id(row.group_id.as_deref())?,
             role: row.role.map(Role::from_stored),
             email: row.email,
             message: row.message,
-            resend_count: count(row.resend_count),
-            last_sent_at: row.last_sent_at.map(from_ms),
-        }
+            resend_count: parse_count(row.resend_count)?,
+            last_sent_at: row.last_sent_at.map(from_ms).transpose()?,
+        })
     }
 }
 
@@ -135,17 +171,19 @@ record! {
     }
 }
 
-impl From<GroupRow> for Group {
-    fn from(row: GroupRow) -> Self {
-        Self {
-            id: parse_id(&row.id),
+impl TryFrom<GroupRow> for Group {
+    type Error = StoreError;
+
+    fn try_from(row: GroupRow) -> Result<Self, StoreError> {
+        Ok(Self {
+            id: parse_id(&row.id)?,
             name: row.name,
             slug: row.slug,
             description: row.description,
             external_id: row.external_id,
-            metadata: serde_json::from_str(&row.metadata).unwrap_or_default(),
-            created_at: from_ms(row.created_at),
-        }
+            metadata: parse_json(&row.metadata)?,
+            created_at: from_ms(row.created_at)?,
+        })
     }
 }
 
@@ -161,13 +199,15 @@ record! {
     }
 }
 
-impl From<MemberRow> for Member {
-    fn from(row: MemberRow) -> Self {
-        Self {
-            user: UserSummary { id: parse_id(&row.user_id), username: row.username, display_name: row.display_name },
+impl TryFrom<MemberRow> for Member {
+    type Error = StoreError;
+
+    fn try_from(row: MemberRow) -> Result<Self, StoreError> {
+        Ok(Self {
+            user: UserSummary { id: parse_id(&row.user_id)?, username: row.username, display_name: row.display_name },
             role: Role::from_stored(row.role),
-            joined_at: from_ms(row.joined_at),
-            invite_id: row.invite_id.as_deref().map(parse_id),
-        }
+            joined_at: from_ms(row.joined_at)?,
+            invite_id: parse_opt_id(row.invite_id.as_deref())?,
+        })
     }
 }

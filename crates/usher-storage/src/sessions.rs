@@ -8,7 +8,7 @@ use crate::{
     Store, StoreError,
     audit::{self, AuditContext, Event},
     model::{NewSession, User},
-    rows::{USER_COLUMNS, UserRow, to_ms},
+    rows::{USER_COLUMNS, UserRow, decode, to_ms},
     sql::{self, Conn},
 };
 
@@ -21,12 +21,17 @@ impl Store {
         audit: &AuditContext,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let mut tx = self.begin_write().await?;
-        let device = session.device.as_ref().map(|d| serde_json::json!({"type": d.kind.as_str(), "name": d.name}));
-        insert_session(&mut tx, user_id, session, now).await?;
-        let event = Event::new("user.login", "user", user_id).details(serde_json::json!({"device": device}));
-        audit::record(&mut tx, &audit.as_actor(user_id), event, now).await?;
-        tx.commit().await
+        let audit = audit.as_actor(user_id);
+        self.write(move |tx| {
+            Box::pin(async move {
+                let device =
+                    session.device.as_ref().map(|d| serde_json::json!({"type": d.kind.as_str(), "name": d.name}));
+                insert_session(tx, user_id, session, now).await?;
+                let event = Event::new("user.login", "user", user_id).details(serde_json::json!({"device": device}));
+                audit::record(tx, &audit, event, now).await
+            })
+        })
+        .await
     }
 
     /// A refused sign-in: the login that was tried (never the password) and the
@@ -52,13 +57,13 @@ impl Store {
         );
         let row: Option<UserRow> =
             self.read()?.fetch_optional(&sql, &[token_hash.as_str().into(), to_ms(now).into()]).await?;
-        Ok(row.map(User::from))
+        decode(row)
     }
 
     /// Ends a session; ending one that is already gone is not an error.
     pub async fn end_session(&self, token_hash: &TokenHash) -> Result<(), StoreError> {
         let sql = "DELETE FROM sessions WHERE token_hash = $1";
-        self.single_writes().execute(sql, &[token_hash.as_str().into()]).await?;
+        self.write_one(sql, vec![token_hash.as_str().to_owned().into()]).await?;
         Ok(())
     }
 

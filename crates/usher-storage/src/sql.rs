@@ -1,16 +1,15 @@
-//! One statement, either driver: a query written against [`Conn`] runs through sqlx
-//! (PostgreSQL; SQLite's writes outside the hot transactions) and through rusqlite on
-//! the calling thread (a SQLite file's reads and hot transactions, see `direct.rs`),
-//! from the same SQL text, binds and row type.
+//! One statement, either backend: a query written against [`Conn`] runs through
+//! rusqlite on SQLite (`direct.rs`) and through sqlx on PostgreSQL, from the same SQL
+//! text, binds and row type.
 
 use std::{borrow::Cow, future::Future};
 
-use sqlx::{postgres::PgRow, sqlite::SqliteRow};
+use sqlx::{PgPool, Postgres, Transaction, postgres::PgRow};
 use uuid::Uuid;
 
 use crate::{
     StoreError,
-    backend::{Pool, Tx},
+    direct::{DirectTx, Reader},
 };
 
 /// A value bound to a statement's `$N` (the N-th element of the slice).
@@ -88,12 +87,10 @@ impl From<Option<bool>> for Arg<'_> {
     }
 }
 
-/// A row type both drivers decode: sqlx through its `FromRow` (derived, or its tuple
-/// impls), rusqlite through [`Record::from_rusqlite`]. Structs declare both at once
-/// with [`record!`].
-pub(crate) trait Record:
-    Sized + Send + Unpin + 'static + for<'r> sqlx::FromRow<'r, SqliteRow> + for<'r> sqlx::FromRow<'r, PgRow>
-{
+/// A row type both drivers decode: sqlx (PostgreSQL) through its `FromRow` (derived,
+/// or its tuple impls), rusqlite (SQLite) through [`Record::from_rusqlite`]. Structs
+/// declare both at once with [`record!`].
+pub(crate) trait Record: Sized + Send + Unpin + 'static + for<'r> sqlx::FromRow<'r, PgRow> {
     fn from_rusqlite(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self>;
 }
 
@@ -136,7 +133,7 @@ macro_rules! tuple_record {
         impl<$($t),+> Record for ($($t,)+)
         where
             $($t: rusqlite::types::FromSql + Send + Unpin + 'static,)+
-            Self: for<'r> sqlx::FromRow<'r, SqliteRow> + for<'r> sqlx::FromRow<'r, PgRow>,
+            Self: for<'r> sqlx::FromRow<'r, PgRow>,
         {
             fn from_rusqlite(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
                 Ok(($(row.get::<_, $t>($i)?,)+))
@@ -155,8 +152,8 @@ tuple_record!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7);
 tuple_record!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8);
 tuple_record!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9);
 
-/// Somewhere a statement can run: a pool, a transaction, or a SQLite connection of
-/// this thread's. rusqlite's answers are ready at once (the statement ran on the
+/// Somewhere a statement can run: PostgreSQL's pool or a transaction of it, or a
+/// SQLite connection of this thread's. rusqlite's answers are ready at once (the statement ran on the
 /// calling thread); sqlx's arrive from its driver.
 pub(crate) trait Conn: Send {
     fn fetch_optional<'a, T: Record>(
@@ -200,39 +197,44 @@ macro_rules! bind_args {
     }};
 }
 
-impl Conn for Tx {
+/// A PostgreSQL transaction. (A type of its own: the trait solver cannot prove `Conn`
+/// for `Transaction<'static, _>` inside the higher-ranked futures of `Store::write`.)
+#[derive(Debug)]
+pub(crate) struct PgTx(pub(crate) Transaction<'static, Postgres>);
+
+impl Conn for PgTx {
     async fn fetch_optional<'a, T: Record>(
         &'a mut self,
         sql: &'a str,
         args: &'a [Arg<'a>],
     ) -> Result<Option<T>, StoreError> {
-        Ok(dispatch!(self, Tx, tx => bind_args!(sqlx::query_as::<_, T>(sql), args).fetch_optional(&mut **tx).await?))
+        Ok(bind_args!(sqlx::query_as::<_, T>(sql), args).fetch_optional(&mut *self.0).await?)
     }
 
     async fn fetch_all<'a, T: Record>(&'a mut self, sql: &'a str, args: &'a [Arg<'a>]) -> Result<Vec<T>, StoreError> {
-        Ok(dispatch!(self, Tx, tx => bind_args!(sqlx::query_as::<_, T>(sql), args).fetch_all(&mut **tx).await?))
+        Ok(bind_args!(sqlx::query_as::<_, T>(sql), args).fetch_all(&mut *self.0).await?)
     }
 
     async fn execute<'a>(&'a mut self, sql: &'a str, args: &'a [Arg<'a>]) -> Result<u64, StoreError> {
-        Ok(dispatch!(self, Tx, tx => bind_args!(sqlx::query(sql), args).execute(&mut **tx).await?.rows_affected()))
+        Ok(bind_args!(sqlx::query(sql), args).execute(&mut *self.0).await?.rows_affected())
     }
 }
 
-impl Conn for Pool {
+impl Conn for PgPool {
     async fn fetch_optional<'a, T: Record>(
         &'a mut self,
         sql: &'a str,
         args: &'a [Arg<'a>],
     ) -> Result<Option<T>, StoreError> {
-        Ok(dispatch!(&*self, Pool, pool => bind_args!(sqlx::query_as::<_, T>(sql), args).fetch_optional(pool).await?))
+        Ok(bind_args!(sqlx::query_as::<_, T>(sql), args).fetch_optional(&*self).await?)
     }
 
     async fn fetch_all<'a, T: Record>(&'a mut self, sql: &'a str, args: &'a [Arg<'a>]) -> Result<Vec<T>, StoreError> {
-        Ok(dispatch!(&*self, Pool, pool => bind_args!(sqlx::query_as::<_, T>(sql), args).fetch_all(pool).await?))
+        Ok(bind_args!(sqlx::query_as::<_, T>(sql), args).fetch_all(&*self).await?)
     }
 
     async fn execute<'a>(&'a mut self, sql: &'a str, args: &'a [Arg<'a>]) -> Result<u64, StoreError> {
-        Ok(dispatch!(&*self, Pool, pool => bind_args!(sqlx::query(sql), args).execute(pool).await?.rows_affected()))
+        Ok(bind_args!(sqlx::query(sql), args).execute(&*self).await?.rows_affected())
     }
 }
 
@@ -295,23 +297,23 @@ fn prepared<'c>(
     Ok(statement)
 }
 
-/// Where statements run: a SQLite file's direct connection (`direct.rs`), or sqlx's
-/// (PostgreSQL, an in-memory SQLite database).
+/// Where statements run, per backend: SQLite through rusqlite (`direct.rs`),
+/// PostgreSQL through sqlx. One enum, so a connection is never half one, half the other.
 pub(crate) enum Via<D, S> {
-    Direct(D),
-    Sqlx(S),
+    Sqlite(D),
+    Postgres(S),
 }
 
-/// A write transaction of the hot paths (run on the writer thread).
-pub(crate) type WriteTx = Via<crate::direct::DirectTx, Tx>;
+/// A write transaction (see `Store::write`).
+pub(crate) type WriteTx = Via<DirectTx, PgTx>;
 /// A read.
-pub(crate) type ReadConn<'s> = Via<crate::direct::Reader<'s>, Pool>;
+pub(crate) type ReadConn<'s> = Via<Reader<'s>, PgPool>;
 
 impl WriteTx {
     pub(crate) async fn commit(self) -> Result<(), StoreError> {
         match self {
-            Self::Direct(tx) => tx.commit(),
-            Self::Sqlx(tx) => tx.commit().await,
+            Self::Sqlite(tx) => tx.commit(),
+            Self::Postgres(tx) => Ok(tx.0.commit().await?),
         }
     }
 }
@@ -327,22 +329,22 @@ where
         args: &'a [Arg<'a>],
     ) -> Result<Option<T>, StoreError> {
         match self {
-            Self::Direct(conn) => conn.deref_mut().fetch_optional(sql, args).await,
-            Self::Sqlx(conn) => conn.fetch_optional(sql, args).await,
+            Self::Sqlite(conn) => conn.deref_mut().fetch_optional(sql, args).await,
+            Self::Postgres(conn) => conn.fetch_optional(sql, args).await,
         }
     }
 
     async fn fetch_all<'a, T: Record>(&'a mut self, sql: &'a str, args: &'a [Arg<'a>]) -> Result<Vec<T>, StoreError> {
         match self {
-            Self::Direct(conn) => conn.deref_mut().fetch_all(sql, args).await,
-            Self::Sqlx(conn) => conn.fetch_all(sql, args).await,
+            Self::Sqlite(conn) => conn.deref_mut().fetch_all(sql, args).await,
+            Self::Postgres(conn) => conn.fetch_all(sql, args).await,
         }
     }
 
     async fn execute<'a>(&'a mut self, sql: &'a str, args: &'a [Arg<'a>]) -> Result<u64, StoreError> {
         match self {
-            Self::Direct(conn) => conn.deref_mut().execute(sql, args).await,
-            Self::Sqlx(conn) => conn.execute(sql, args).await,
+            Self::Sqlite(conn) => conn.deref_mut().execute(sql, args).await,
+            Self::Postgres(conn) => conn.execute(sql, args).await,
         }
     }
 }

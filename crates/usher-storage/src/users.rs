@@ -9,7 +9,7 @@ use crate::{
     audit::{self, AuditContext, Event},
     groups::release_groups_of,
     model::{NewUser, Page, User, UserPatch},
-    rows::{USER_COLUMNS, UserRow, to_ms},
+    rows::{USER_COLUMNS, UserRow, decode, decode_all, to_ms},
     sessions::end_sessions_of,
     sql::{self, Conn},
 };
@@ -26,12 +26,16 @@ impl Store {
         audit: &AuditContext,
         now: DateTime<Utc>,
     ) -> Result<User, StoreError> {
-        let mut tx = self.begin_write().await?;
-        let user = insert_user(&mut tx, new, now).await?;
-        let details = serde_json::json!({"username": user.username, "is_admin": user.is_admin});
-        audit::record(&mut tx, audit, Event::new("user.created", "user", user.id).details(details), now).await?;
-        tx.commit().await?;
-        Ok(user)
+        let audit = audit.clone();
+        self.write(move |tx| {
+            Box::pin(async move {
+                let user = insert_user(tx, new, now).await?;
+                let details = serde_json::json!({"username": user.username, "is_admin": user.is_admin});
+                audit::record(tx, &audit, Event::new("user.created", "user", user.id).details(details), now).await?;
+                Ok(user)
+            })
+        })
+        .await
     }
 
     pub async fn user_by_id(&self, id: Uuid) -> Result<Option<User>, StoreError> {
@@ -41,7 +45,7 @@ impl Store {
     pub async fn user_by_username(&self, username: &str) -> Result<Option<User>, StoreError> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.username = $1");
         let row: Option<UserRow> = self.read()?.fetch_optional(&sql, &[username.into()]).await?;
-        Ok(row.map(User::from))
+        decode(row)
     }
 
     /// Finds the account a sign-in names: a username, or an email compared
@@ -51,7 +55,7 @@ impl Store {
         // Usernames are lowercase by rule, so `Alice` signs in as `alice`.
         let (username, normalized) = (login.to_lowercase(), usher_domain::account::normalize_email(login));
         let row: Option<UserRow> = self.read()?.fetch_optional(&sql, &[username.into(), normalized.into()]).await?;
-        Ok(row.map(User::from))
+        decode(row)
     }
 
     pub async fn list_users(&self, page: Page) -> Result<Vec<User>, StoreError> {
@@ -59,7 +63,7 @@ impl Store {
             format!("SELECT {USER_COLUMNS} FROM users u WHERE ($1 IS NULL OR u.id < $1) ORDER BY u.id DESC LIMIT $2");
         let rows: Vec<UserRow> =
             self.read()?.fetch_all(&sql, &[page.after.into(), i64::from(page.limit).into()]).await?;
-        Ok(rows.into_iter().map(User::from).collect())
+        decode_all(rows)
     }
 
     /// Applies a patch; `NotFound` when the user does not exist. Disabling a group's
@@ -76,50 +80,13 @@ impl Store {
         audit: &AuditContext,
         now: DateTime<Utc>,
     ) -> Result<User, StoreError> {
-        let sql = "UPDATE users SET \
-             email = COALESCE($2, email), \
-             email_normalized = COALESCE($3, email_normalized), \
-             display_name = COALESCE($4, display_name), \
-             password_hash = COALESCE($5, password_hash), \
-             is_admin = COALESCE($6, is_admin), \
-             disabled_at = CASE WHEN $7 IS NULL THEN disabled_at WHEN $7 THEN COALESCE(disabled_at, $8) ELSE NULL END \
-             WHERE id = $1";
-        let args = [
-            id.into(),
-            patch.email.as_ref().map(|e| e.as_str()).into(),
-            patch.email.as_ref().map(|e| e.normalized()).into(),
-            patch.display_name.as_ref().map(|d| d.as_str()).into(),
-            patch.password_hash.as_deref().into(),
-            patch.is_admin.into(),
-            patch.disabled.into(),
-            to_ms(now).into(),
-        ];
-        let mut tx = self.begin_write().await?;
-        if patch.disabled == Some(true) {
-            release_groups_of(&mut tx, id, top_role, false, audit, now).await?;
-        }
-        let result = tx.execute(sql, &args).await?;
-        if result == 0 {
-            return Err(StoreError::NotFound);
-        }
-        // Disabling or a new password ends every session for good (deleted, not hidden:
-        // re-enabling brings none back).
-        let sessions_ended = if patch.disabled == Some(true) || patch.password_hash.is_some() {
-            end_sessions_of(&mut tx, id, caller_session).await?
-        } else {
-            0
-        };
-        // Which fields changed, never their secret values.
-        let details = serde_json::json!({
-            "email": patch.email.as_ref().map(|e| e.as_str()),
-            "display_name_changed": patch.display_name.is_some(),
-            "password_changed": patch.password_hash.is_some(),
-            "is_admin": patch.is_admin,
-            "disabled": patch.disabled,
-            "sessions_ended": sessions_ended,
-        });
-        audit::record(&mut tx, audit, Event::new("user.updated", "user", id).details(details), now).await?;
-        tx.commit().await?;
+        let (caller_session, top_role, audit) = (caller_session.cloned(), top_role.to_owned(), audit.clone());
+        self.write(move |tx| {
+            Box::pin(
+                async move { update_user_in(tx, id, &patch, caller_session.as_ref(), &top_role, &audit, now).await },
+            )
+        })
+        .await?;
         self.user_by_id(id).await?.ok_or(StoreError::NotFound)
     }
 
@@ -128,16 +95,72 @@ impl Store {
     /// only enabled `top_role` member ([`StoreError::LastTopMemberOf`]). Invite slots
     /// they used stay used. Returns whether the user existed.
     pub async fn delete_user(&self, id: Uuid, top_role: &Role, audit: &AuditContext) -> Result<bool, StoreError> {
-        let now = Utc::now();
-        let mut tx = self.begin_write().await?;
-        release_groups_of(&mut tx, id, top_role, true, audit, now).await?;
-        let deleted = tx.execute("DELETE FROM users WHERE id = $1", &[id.into()]).await?;
-        if deleted > 0 {
-            audit::record(&mut tx, audit, Event::new("user.deleted", "user", id), now).await?;
-        }
-        tx.commit().await?;
-        Ok(deleted > 0)
+        let (top_role, audit, now) = (top_role.clone(), audit.clone(), Utc::now());
+        self.write(move |tx| {
+            Box::pin(async move {
+                release_groups_of(tx, id, &top_role, true, &audit, now).await?;
+                let deleted = tx.execute("DELETE FROM users WHERE id = $1", &[id.into()]).await?;
+                if deleted > 0 {
+                    audit::record(tx, &audit, Event::new("user.deleted", "user", id), now).await?;
+                }
+                Ok(deleted > 0)
+            })
+        })
+        .await
     }
+}
+
+/// The transaction of [`Store::update_user`].
+async fn update_user_in(
+    tx: &mut impl Conn,
+    id: Uuid,
+    patch: &UserPatch,
+    caller_session: Option<&TokenHash>,
+    top_role: &Role,
+    audit: &AuditContext,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let sql = "UPDATE users SET \
+         email = COALESCE($2, email), \
+         email_normalized = COALESCE($3, email_normalized), \
+         display_name = COALESCE($4, display_name), \
+         password_hash = COALESCE($5, password_hash), \
+         is_admin = COALESCE($6, is_admin), \
+         disabled_at = CASE WHEN $7 IS NULL THEN disabled_at WHEN $7 THEN COALESCE(disabled_at, $8) ELSE NULL END \
+         WHERE id = $1";
+    let args = [
+        id.into(),
+        patch.email.as_ref().map(|e| e.as_str()).into(),
+        patch.email.as_ref().map(|e| e.normalized()).into(),
+        patch.display_name.as_ref().map(|d| d.as_str()).into(),
+        patch.password_hash.as_deref().into(),
+        patch.is_admin.into(),
+        patch.disabled.into(),
+        to_ms(now).into(),
+    ];
+    if patch.disabled == Some(true) {
+        release_groups_of(tx, id, top_role, false, audit, now).await?;
+    }
+    if tx.execute(sql, &args).await? == 0 {
+        return Err(StoreError::NotFound);
+    }
+    // Disabling or a new password ends every session for good (deleted, not hidden:
+    // re-enabling brings none back).
+    let sessions_ended = if patch.disabled == Some(true) || patch.password_hash.is_some() {
+        end_sessions_of(tx, id, caller_session).await?
+    } else {
+        0
+    };
+    // Which fields changed, never their secret values.
+    let details = serde_json::json!({
+        "email": patch.email.as_ref().map(|e| e.as_str()),
+        "display_name_changed": patch.display_name.is_some(),
+        "password_changed": patch.password_hash.is_some(),
+        "is_admin": patch.is_admin,
+        "disabled": patch.disabled,
+        "sessions_ended": sessions_ended,
+    });
+    audit::record(tx, audit, Event::new("user.updated", "user", id).details(details), now).await
 }
 
 /// Inserts a user inside a write transaction; a taken username or email comes back as
@@ -150,7 +173,7 @@ pub(crate) async fn insert_user(tx: &mut impl Conn, new: NewUser, now: DateTime<
         display_name: new.display_name.as_str().to_owned(),
         password_hash: new.password_hash,
         is_admin: new.is_admin,
-        created_at: crate::rows::from_ms(to_ms(now)),
+        created_at: crate::rows::from_ms(to_ms(now))?,
         disabled_at: None,
     };
     let sql = "INSERT INTO users (id, username, email, email_normalized, display_name, password_hash, is_admin, created_at) \
@@ -174,5 +197,5 @@ pub(crate) async fn insert_user(tx: &mut impl Conn, new: NewUser, now: DateTime<
 pub(crate) async fn user_by_id_in(conn: &mut impl Conn, id: Uuid) -> Result<Option<User>, StoreError> {
     let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1");
     let row: Option<UserRow> = conn.fetch_optional(&sql, &[id.into()]).await?;
-    Ok(row.map(User::from))
+    decode(row)
 }

@@ -11,7 +11,7 @@ use sqlx::{
 };
 use tokio::{sync::Notify, task::JoinHandle};
 
-use crate::{Store, backend::Pool};
+use crate::{Store, backend::Engine};
 
 /// The channel the outbox's trigger notifies.
 const CHANNEL: &str = "usher_outbox";
@@ -54,9 +54,9 @@ impl Store {
     /// Wake-ups for the mail worker: mail queued by this process, and on PostgreSQL by
     /// any instance, heard on a connection of its own (not one of the pool's).
     pub fn mail_wakeups(&self) -> MailWakeups {
-        let listener = match &self.pool {
-            Pool::Postgres(pool) => Some(tokio::spawn(listen(pool.connect_options(), self.mail_signal.clone()))),
-            Pool::Sqlite(_) => None,
+        let listener = match &self.engine {
+            Engine::Postgres(pool) => Some(tokio::spawn(listen(pool.connect_options(), self.mail_signal.clone()))),
+            Engine::Sqlite(_) => None,
         };
         MailWakeups { signal: self.mail_signal.clone(), listener }
     }

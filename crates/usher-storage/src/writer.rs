@@ -1,17 +1,27 @@
-//! SQLite's write transactions run on a thread of their own.
+//! The one way to write: [`Store::write`] runs a whole write transaction in a task of
+//! its own.
 //!
 //! SQLite admits one writer at a time, so the time a write transaction holds the lock
-//! bounds every write's throughput. The hot transactions run here on the direct write
-//! connection (`direct.rs`), statement after statement with nothing in between, and the
-//! request runtime is never blocked by a commit; a transaction through sqlx (an
-//! in-memory database) at least waits only for its own statements here, not behind
-//! every request being served (docs/PERFORMANCE.md).
+//! bounds every write's throughput. Every SQLite write transaction runs on a thread of
+//! its own, on the one write connection (`direct.rs`), statement after statement with
+//! nothing in between, one transaction after another; the request runtime is never
+//! blocked by a commit (docs/PERFORMANCE.md). PostgreSQL schedules its own writers: a
+//! transaction there runs in a task on the caller's runtime.
 
-use std::{future::Future, pin::Pin};
+use std::{borrow::Cow, future::Future, pin::Pin, time::Instant};
 
-use tokio::{runtime, sync::oneshot, task::JoinError};
+use tokio::{
+    runtime,
+    sync::oneshot,
+    task::{JoinError, JoinHandle},
+};
 
-use crate::{Store, StoreError, sql::WriteTx};
+use crate::{
+    Store, StoreError,
+    backend::{ACQUIRE_TIMEOUT, Engine},
+    direct::DirectTx,
+    sql::{Arg, Conn, PgTx, Via, WriteTx},
+};
 
 /// A single-threaded runtime on its own OS thread; stops when dropped.
 #[derive(Debug)]
@@ -33,44 +43,74 @@ impl WriterThread {
         })?;
         Ok(Self { handle, _stop: stop })
     }
+
+    pub(crate) fn spawn<T: Send + 'static>(&self, task: impl Future<Output = T> + Send + 'static) -> JoinHandle<T> {
+        self.handle.spawn(task)
+    }
 }
 
-/// The work of a hot write transaction, borrowing it.
+/// The work of a write transaction, borrowing it.
 pub(crate) type InTx<'t, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 't>>;
 
 impl Store {
-    /// Runs `work` in one hot write transaction (`Store::begin_hot_write`) on the writer
-    /// thread, and commits if it succeeds; dropped uncommitted, it rolls back.
-    pub(crate) async fn hot_write<T, F>(&self, work: F) -> Result<T, StoreError>
+    /// Runs `work` in one write transaction and commits if it succeeds; dropped
+    /// uncommitted, it rolls back. Every write goes through here, a single statement
+    /// too (a one-statement transaction). SQLite's begins with `BEGIN IMMEDIATE`.
+    ///
+    /// Once started, the transaction finishes even if the caller goes away (axum drops
+    /// a request's future when its client hangs up), so a write is never cut off halfway
+    /// and no connection is left inside a transaction. A SQLite transaction that waited
+    /// its turn longer than [`ACQUIRE_TIMEOUT`] is not started: "try again".
+    pub(crate) async fn write<T, F>(&self, work: F) -> Result<T, StoreError>
     where
         F: for<'t> FnOnce(&'t mut WriteTx) -> InTx<'t, T> + Send + 'static,
         T: Send + 'static,
     {
-        self.on_writer(move |store| async move {
-            let mut tx = store.begin_hot_write().await?;
-            let done = work(&mut tx).await?;
-            tx.commit().await?;
-            Ok(done)
-        })
-        .await
-    }
-
-    /// Runs `work` — a whole write transaction — in a task of its own: on the writer
-    /// thread (SQLite), or on this runtime (PostgreSQL, whose server schedules its own
-    /// writers). Once started it finishes even if the caller goes away (axum drops a
-    /// request's future when its client hangs up), so a write is never cut off halfway
-    /// and no connection is left inside a transaction.
-    async fn on_writer<T, Fut>(&self, work: impl FnOnce(Store) -> Fut) -> Result<T, StoreError>
-    where
-        Fut: Future<Output = Result<T, StoreError>> + Send + 'static,
-        T: Send + 'static,
-    {
-        let task = match &self.writer_thread {
-            Some(thread) => thread.handle.spawn(work(self.clone())),
-            None => tokio::spawn(work(self.clone())),
+        let task = match &self.engine {
+            Engine::Sqlite(sqlite) => {
+                let (writer, queued) = (sqlite.writer(), Instant::now());
+                sqlite.thread.spawn(async move {
+                    if queued.elapsed() > ACQUIRE_TIMEOUT {
+                        return Err(StoreError::writer_busy());
+                    }
+                    transaction(DirectTx::begin(writer).await.map(Via::Sqlite), work).await
+                })
+            }
+            Engine::Postgres(pool) => {
+                let pool = pool.clone();
+                // Also because sqlx's `begin` is not cancel-safe on PostgreSQL (sqlx
+                // issue 4393, in 0.8.6 and 0.9.0): dropped while its BEGIN is in flight,
+                // it leaves the session inside a transaction nothing rolls back.
+                tokio::spawn(async move {
+                    transaction(pool.begin().await.map(|tx| Via::Postgres(PgTx(tx))).map_err(StoreError::from), work)
+                        .await
+                })
+            }
         };
         joined(task.await)?
     }
+
+    /// One statement that writes, in a transaction of its own (through
+    /// [`Store::write`]); answers how many rows it changed.
+    pub(crate) async fn write_one(
+        &self,
+        sql: impl Into<Cow<'static, str>>,
+        args: Vec<Arg<'static>>,
+    ) -> Result<u64, StoreError> {
+        let sql = sql.into();
+        self.write(move |tx| Box::pin(async move { tx.execute(&sql, &args).await })).await
+    }
+}
+
+/// `work` in the transaction `begun`, committed if it succeeds.
+async fn transaction<T, F>(begun: Result<WriteTx, StoreError>, work: F) -> Result<T, StoreError>
+where
+    F: for<'t> FnOnce(&'t mut WriteTx) -> InTx<'t, T>,
+{
+    let mut tx = begun?;
+    let done = work(&mut tx).await?;
+    tx.commit().await?;
+    Ok(done)
 }
 
 /// A spawned task's answer: its panic goes on in the caller; a task cancelled because

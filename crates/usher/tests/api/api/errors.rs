@@ -6,11 +6,23 @@ use serde_json::{Value, json};
 use crate::harness::{PageClient, TestApp, assert_problem};
 
 on_both_backends!(
+    a_row_that_does_not_decode_is_an_internal_error,
     every_error_is_problem_json,
     health_and_readiness,
     hostile_bodies_get_4xx_and_passwords_get_argon2id,
     nul_characters_are_refused_at_the_edge,
 );
+
+/// A row Usher never wrote (an id that is no UUID) fails the read with 500
+/// `internal`; it is never read as a default such as the nil UUID.
+async fn a_row_that_does_not_decode_is_an_internal_error(app: TestApp) {
+    app.create_user("mallory").await;
+    app.execute_sql("UPDATE users SET id = 'not-a-uuid' WHERE username = 'mallory'").await;
+    let (status, body) = app.get("/admin/users/mallory", Some(&app.admin_token)).await;
+    assert_problem(status, &body, StatusCode::INTERNAL_SERVER_ERROR, "internal");
+    let (status, body) = app.get("/admin/users", Some(&app.admin_token)).await;
+    assert_problem(status, &body, StatusCode::INTERNAL_SERVER_ERROR, "internal");
+}
 
 async fn raw(
     app: &TestApp,
