@@ -136,9 +136,7 @@ async fn argon2_rate() -> f64 {
     let mut done = 0;
     while started.elapsed() < Duration::from_secs(3) {
         let batch = (0..4).map(|_| {
-            usher_http::auth::password::hash(
-                usher_domain::account::Password::parse("benchmark password").expect("valid"),
-            )
+            usher_app::password::hash(usher_domain::account::Password::parse("benchmark password").expect("valid"))
         });
         done += futures::future::join_all(batch).await.len();
     }

@@ -43,6 +43,11 @@ impl FromRequestParts<AppState> for ClientIp {
 }
 
 impl ClientIp {
+    /// An anonymous caller from this address, for the application.
+    pub fn actor(self) -> usher_app::Actor {
+        usher_app::Actor::anonymous(self.0)
+    }
+
     /// The audit context of a request by `actor` (`None`: anonymous) from this address.
     pub fn audit(self, actor: Option<&User>) -> AuditContext {
         AuditContext { actor_id: actor.map(|u| u.id), client_ip: Some(self.0.to_string()) }

@@ -9,7 +9,7 @@ use axum::{
 use serde::de::DeserializeOwned;
 use std::time::Duration;
 
-use crate::error::{ApiError, FieldError};
+use crate::error::ApiError;
 
 /// Largest request body accepted (SPEC §4: 413 `payload_too_large` beyond).
 pub const MAX_BODY: usize = 64 * 1024;
@@ -90,7 +90,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             (None, None) => "body".to_owned(),
         };
         let message = if malformed { format!("malformed JSON: {inner}") } else { inner.to_string() };
-        ApiError::Invalid(vec![FieldError::new(field, message)])
+        ApiError::field(&field, message)
     })
 }
 
@@ -149,10 +149,15 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
         // Nothing addressed by a path has a NUL in its name.
         if has_encoded_nul(parts.uri.path().as_bytes()) {
-            return Err(ApiError::NotFound);
+            return Err(ApiError::NOT_FOUND);
         }
-        Path::<T>::from_request_parts(parts, state).await.map(|Path(p)| Self(p)).map_err(|_| ApiError::NotFound)
+        Path::<T>::from_request_parts(parts, state).await.map(|Path(p)| Self(p)).map_err(|_| ApiError::NOT_FOUND)
     }
+}
+
+/// An id in a path: anything that is not a UUID names nothing here (`not_found`).
+pub fn path_id(text: &str) -> Result<uuid::Uuid, ApiError> {
+    uuid::Uuid::parse_str(text).map_err(|_| ApiError::NOT_FOUND)
 }
 
 #[cfg(test)]

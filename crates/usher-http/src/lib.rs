@@ -3,61 +3,45 @@
 //!
 //! # Layout
 //! - [`serve`] / [`router`]: the whole app, for the binary and for tests.
-//! - [`settings`]: what the HTTP layer needs from the configuration.
 //! - [`error`]: the one error type; every failure leaves as problem+json.
 //! - [`extract`]: JSON, query and path extractors with problem+json rejections.
 //! - [`metrics`]: Prometheus metrics and the middleware that counts requests.
 //! - [`openapi`]: the OpenAPI document, built from the routes' annotations.
-//! - [`limits`]: rate limits; [`client_ip`]: the caller's address (trusted proxies).
-//! - [`auth`]: sessions (bearer or cookie), passwords (argon2id off the async workers).
+//! - [`client_ip`]: the caller's address (trusted proxies).
+//! - [`auth`]: the session a request carries (bearer or cookie) as the application's
+//!   `Actor`.
 //! - [`routes`]: one module per resource, each with its own `router()`.
 //! - [`pages`]: the server-rendered pages people land on, and their CSRF protection.
 //! - [`views`]: the JSON shapes the API answers with, and pagination.
-//! - [`validate`]: collecting field errors, shared input shapes.
-//! - [`actions`]: operations shared by routes and the command line (minting login links
-//!   and registration invites).
+//! - [`device`]: the device a client names when it opens a session.
+//!
+//! Operations and their rules are the application's (`usher-app`); this crate parses,
+//! calls one operation, and renders.
 #![forbid(unsafe_code)]
 
-pub mod access;
-pub mod actions;
 pub mod auth;
 pub mod client_ip;
+pub mod device;
 pub mod error;
 pub mod extract;
-pub mod limits;
 pub mod metrics;
 pub mod openapi;
 pub mod pages;
 pub mod routes;
-pub mod settings;
-pub mod validate;
 pub mod views;
 
-use std::{future::Future, net::SocketAddr, sync::Arc};
+use std::{future::Future, net::SocketAddr};
 
 use axum::{Extension, Router, extract::DefaultBodyLimit, extract::MatchedPath, http::Request};
 use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
-use usher_storage::Store;
 use utoipa::OpenApi;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-pub use settings::{Registration, Settings};
+pub use usher_app::{Registration, Settings};
 
-/// What every handler can reach.
-#[derive(Debug, Clone)]
-pub struct AppState {
-    pub store: Store,
-    pub settings: Arc<Settings>,
-    pub limits: Arc<limits::RateLimits>,
-}
-
-impl AppState {
-    pub fn new(store: Store, settings: Settings) -> Self {
-        let limits = Arc::new(limits::RateLimits::new(settings.rate_limits));
-        Self { store, settings: Arc::new(settings), limits }
-    }
-}
+/// What every handler can reach: the application.
+pub type AppState = usher_app::App;
 
 /// The full application: API routes, health checks, and problem+json for everything
 /// that does not match.

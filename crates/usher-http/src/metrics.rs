@@ -117,7 +117,7 @@ pub async fn render(State(state): State<AppState>, headers: HeaderMap) -> Result
         // Comparing digests keeps the comparison's timing independent of the secret.
         let presented = session::bearer(&headers).unwrap_or_default();
         if presented.is_empty() || TokenHash::of(&presented) != *expected {
-            return Err(ApiError::Unauthenticated);
+            return Err(ApiError::UNAUTHENTICATED);
         }
     }
     let pool = state.store.pool_use();

@@ -28,7 +28,7 @@ use utoipa::{
     },
 };
 
-use crate::error::{FieldError, Problem};
+use crate::error::{FieldErrorSchema, Problem};
 
 /// The session cookie's name (SPEC §3).
 const COOKIE: &str = "usher_session";
@@ -44,7 +44,7 @@ const NO_DATABASE: &[&str] = &["/healthz", "/metrics", "/api/openapi.json"];
                        invitations and login links. Errors are RFC 9457 problem+json with a \
                        stable `code`.",
     ),
-    components(schemas(Problem, FieldError)),
+    components(schemas(Problem, FieldErrorSchema)),
     security(("session_token" = []), ("session_cookie" = [])),
 )]
 pub struct ApiDoc;

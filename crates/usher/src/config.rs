@@ -24,7 +24,7 @@ use usher_domain::{
 };
 
 use lettre::message::Mailbox;
-use usher_http::{Registration, Settings, limits::RateLimitSettings};
+use usher_app::{Registration, Settings, limits::RateLimitSettings};
 use usher_jobs::{mailer::RetryPolicy, runner::Schedule, transport::Transport};
 use usher_storage::SqliteDurability;
 

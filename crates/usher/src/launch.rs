@@ -4,14 +4,15 @@ use std::{future::Future, sync::Arc};
 
 use chrono::{Duration, Utc};
 use tokio::{net::TcpListener, sync::watch};
+use usher_app::{Actor, App};
 use usher_domain::account::{DisplayName, Email, Username};
-use usher_http::{AppState, actions};
+use usher_http::AppState;
 use usher_jobs::{
     mailer::Mailer,
     runner::{self, Schedule},
     templates::Templates,
 };
-use usher_storage::{AuditContext, Store, StoreError, model::NewUser};
+use usher_storage::{Store, StoreError, model::NewUser};
 
 use crate::Config;
 
@@ -49,18 +50,20 @@ pub async fn migrate(config: &Config) -> Result<(Store, usize), StoreError> {
 
 /// Opens the store and, on a database with no users yet, creates the admin and a
 /// login link for it. Returns the app state and, on that first start only, the link.
-pub async fn prepare(config: &Config) -> Result<(AppState, Option<FirstStart>), StoreError> {
+pub async fn prepare(config: &Config) -> Result<(AppState, Option<FirstStart>), usher_app::Error> {
     let store = open_store(config).await?;
     let state = AppState::new(store, config.settings());
-    let first_start = bootstrap_admin(&state.store, config, &state.settings).await?;
+    let first_start = bootstrap_admin(&state, config).await?;
     Ok((state, first_start))
 }
 
-async fn bootstrap_admin(
-    store: &Store,
-    config: &Config,
-    settings: &usher_http::Settings,
-) -> Result<Option<FirstStart>, StoreError> {
+/// Opens the store and the application on it, for the command line.
+pub async fn open_app(config: &Config) -> Result<App, StoreError> {
+    Ok(App::new(open_store(config).await?, config.settings()))
+}
+
+async fn bootstrap_admin(app: &App, config: &Config) -> Result<Option<FirstStart>, usher_app::Error> {
+    let store = &app.store;
     if store.count_users().await? > 0 {
         return Ok(None);
     }
@@ -72,16 +75,17 @@ async fn bootstrap_admin(
         password_hash: None,
         is_admin: true,
     };
-    let now = Utc::now();
-    let admin = match store.create_user(new, &AuditContext::system(), now).await {
+    let operator = Actor::operator();
+    let admin = match app.create_user(&operator, new).await {
         Ok(admin) => admin,
         // Another instance got there first.
-        Err(StoreError::UsernameTaken | StoreError::EmailTaken) => return Ok(None),
+        Err(usher_app::Error::Refused(usher_app::Reason::Conflict(
+            usher_app::error::Conflict::UsernameTaken | usher_app::error::Conflict::EmailTaken,
+        ))) => return Ok(None),
         Err(err) => return Err(err),
     };
-    let expires_at = now + Duration::hours(i64::from(settings.login_link_default_hours));
-    let minted =
-        actions::create_login_link(store, settings, &admin, expires_at, &AuditContext::system(), false, now).await?;
+    let expires_at = Utc::now() + Duration::hours(i64::from(app.settings.login_link_default_hours));
+    let minted = app.mint_login_link(&operator, &admin, expires_at, false).await?;
     Ok(Some(FirstStart { username: admin.username, login_link: minted.url }))
 }
 

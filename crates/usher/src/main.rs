@@ -5,10 +5,14 @@ use std::{io::IsTerminal, path::PathBuf, process::ExitCode};
 use chrono::{Duration, Utc};
 use clap::{Parser, Subcommand};
 use tokio::net::TcpListener;
-use usher::{Config, config::LogFormat, launch::open_store};
+use usher::{
+    Config,
+    config::LogFormat,
+    launch::{open_app, open_store},
+};
+use usher_app::{Actor, links::RegistrationInviteSpec};
 use usher_domain::account::{DisplayName, Email, Username};
-use usher_http::actions::{self, RegistrationInviteSpec};
-use usher_storage::{AuditContext, model::NewUser};
+use usher_storage::model::NewUser;
 
 #[derive(Debug, Parser)]
 #[command(name = "usher", version, about = "A self-hosted invitation and membership server")]
@@ -119,56 +123,40 @@ async fn run(command: Command, config: Config) -> Result<(), AnyError> {
             Ok(())
         }
         Command::LoginLink { username, expires_in_hours } => {
-            let store = open_store(&config).await?;
-            let user = store.user_by_username(&username).await?.ok_or(format!("no user named {username:?}"))?;
+            let app = open_app(&config).await?;
+            let operator = Actor::operator();
+            let user = app.user_named(&operator, &username).await.map_err(|_| format!("no user named {username:?}"))?;
             let hours = expires_in_hours.unwrap_or(config.login_link_expiry_hours);
-            let now = Utc::now();
-            let minted = actions::create_login_link(
-                &store,
-                &config.settings(),
-                &user,
-                now + Duration::hours(hours.into()),
-                &AuditContext::system(),
-                false,
-                now,
-            )
-            .await?;
+            let minted =
+                app.mint_login_link(&operator, &user, Utc::now() + Duration::hours(hours.into()), false).await?;
             println!("{}", minted.url);
             Ok(())
         }
         Command::Admin(AdminCommand::CreateUser { username, email, display_name, admin }) => {
-            let store = open_store(&config).await?;
+            let app = open_app(&config).await?;
             let username = Username::parse(&username).map_err(|e| format!("username: {e}"))?;
             let display_name = match display_name {
                 Some(name) => DisplayName::parse(&name).map_err(|e| format!("display name: {e}"))?,
                 None => DisplayName::from_username(&username),
             };
             let email = Email::parse(&email).map_err(|e| format!("email: {e}"))?;
-            let now = Utc::now();
-            let user = store
-                .create_user(
-                    NewUser { username, email, display_name, password_hash: None, is_admin: admin },
-                    &AuditContext::system(),
-                    now,
-                )
-                .await?;
-            let settings = config.settings();
-            let expires_at = now + Duration::hours(settings.login_link_default_hours.into());
-            let minted =
-                actions::create_login_link(&store, &settings, &user, expires_at, &AuditContext::system(), false, now)
-                    .await?;
+            let operator = Actor::operator();
+            let new = NewUser { username, email, display_name, password_hash: None, is_admin: admin };
+            let user = app.create_user(&operator, new).await?;
+            let expires_at = Utc::now() + Duration::hours(app.settings.login_link_default_hours.into());
+            let minted = app.mint_login_link(&operator, &user, expires_at, false).await?;
             println!("created {} ({})\nsign-in link: {}", user.username, user.id, minted.url);
             Ok(())
         }
         Command::Invite(InviteCommand::Create { description, max_uses, expires_in_hours }) => {
-            let store = open_store(&config).await?;
+            let app = open_app(&config).await?;
             let now = Utc::now();
             let spec = RegistrationInviteSpec {
                 description,
                 max_uses: (max_uses > 0).then_some(max_uses),
                 expires_at: expires_in_hours.map(|h| now + Duration::hours(h.into())),
             };
-            let invite = actions::create_registration_invite(&store, spec, &AuditContext::system(), now).await?;
+            let invite = app.mint_registration_invite(&Actor::operator(), spec).await?;
             let code = invite.code.map(|c| c.to_string()).unwrap_or_default();
             println!("{code}\n{}", config.settings().registration_url(&code));
             Ok(())

@@ -5,32 +5,16 @@ use axum::{
     extract::FromRequestParts,
     http::{HeaderMap, HeaderValue, header, request::Parts},
 };
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use cookie::{Cookie, SameSite};
-use rand::rngs::OsRng;
-use usher_domain::{
-    device::DeviceInfo,
-    token::{Token, TokenHash},
-};
-use usher_storage::{
-    AuditContext, StoreError,
-    model::{NewSession, User},
-};
+use usher_domain::token::{Token, TokenHash};
+use usher_storage::{AuditContext, StoreError, model::User};
 
-use crate::{
-    AppState,
-    client_ip::ClientIp,
-    error::{ApiError, ForbiddenCode},
-};
+use usher_app::Actor;
+
+use crate::{AppState, client_ip::ClientIp, error::ApiError};
 
 pub const SESSION_COOKIE: &str = "usher_session";
-
-/// A fresh session token and the row that will store its hash.
-pub fn mint(state: &AppState, device: Option<DeviceInfo>, now: DateTime<Utc>) -> (Token, NewSession) {
-    let token = Token::generate(&mut OsRng);
-    let session = NewSession { token_hash: token.hash(), device, expires_at: now + state.settings.session_ttl };
-    (token, session)
-}
 
 /// `Set-Cookie` for a new session: HttpOnly, SameSite=Lax, Secure under https.
 pub fn set_cookie(state: &AppState, token: &Token) -> HeaderValue {
@@ -119,13 +103,18 @@ impl Authed {
     pub fn audit(&self) -> AuditContext {
         self.ip.audit(Some(&self.user))
     }
+
+    /// The application's view of this caller.
+    pub fn actor(&self) -> Actor {
+        Actor::signed_in(self.user.clone(), self.token_hash.clone(), self.ip.0)
+    }
 }
 
 impl FromRequestParts<AppState> for Authed {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let (user, token_hash) = signed_in(&parts.headers, state).await?.ok_or(ApiError::Unauthenticated)?;
+        let (user, token_hash) = signed_in(&parts.headers, state).await?.ok_or(ApiError::UNAUTHENTICATED)?;
         Ok(Self { user, token_hash, ip: ClientIp::of(parts, &state.settings.trusted_proxies) })
     }
 }
@@ -137,18 +126,17 @@ pub async fn signed_in(headers: &HeaderMap, state: &AppState) -> Result<Option<(
     Ok(state.store.session_user(&token_hash, Utc::now()).await?.map(|user| (user, token_hash)))
 }
 
-/// A signed-in instance admin.
+/// A signed-in instance admin, as the application's actor. Checked before the body is
+/// read, so a non-admin learns nothing from how a body would have been judged.
 #[derive(Debug)]
-pub struct Admin(pub User);
+pub struct Admin(pub Actor);
 
 impl Admin {
     /// The admin behind a signed-in caller, or 403.
     pub fn of(authed: &Authed) -> Result<Self, ApiError> {
-        if authed.user.is_admin {
-            Ok(Self(authed.user.clone()))
-        } else {
-            Err(ApiError::Forbidden(ForbiddenCode::Forbidden, "Only instance admins may do this.".into()))
-        }
+        let actor = authed.actor();
+        actor.admin()?;
+        Ok(Self(actor))
     }
 }
 
@@ -157,5 +145,20 @@ impl FromRequestParts<AppState> for Admin {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         Self::of(&Authed::from_request_parts(parts, state).await?)
+    }
+}
+
+/// Whoever is calling, signed in or not, as the application's actor: for routes and
+/// pages that serve visitors too.
+#[derive(Debug)]
+pub struct Caller(pub Actor);
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let ClientIp(ip) = ClientIp::of(parts, &state.settings.trusted_proxies);
+        let credential = Credential::of(&parts.headers);
+        Ok(Self(state.actor(credential.as_ref().map(Credential::token), ip).await?))
     }
 }

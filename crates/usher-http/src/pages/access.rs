@@ -4,6 +4,8 @@
 
 use axum::{extract::FromRequestParts, http::request::Parts, response::Response};
 
+use usher_app::{Reason, error::Forbidden};
+
 use crate::{
     AppState,
     auth::{Admin, Authed},
@@ -21,7 +23,7 @@ impl FromRequestParts<AppState> for Viewer {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
         match Authed::from_request_parts(parts, state).await {
             Ok(authed) => Ok(Self(authed)),
-            Err(ApiError::Unauthenticated) => Err(to_sign_in(parts)),
+            Err(ApiError::Refused(Reason::Unauthenticated)) => Err(to_sign_in(parts)),
             Err(err) => Err(pages::refusal(&err)),
         }
     }
@@ -34,7 +36,7 @@ pub struct AdminViewer(pub Authed);
 impl AdminViewer {
     /// The admin, as the API's admin-only handlers take them.
     pub fn admin(&self) -> Admin {
-        Admin(self.0.user.clone())
+        Admin(self.0.actor())
     }
 }
 
@@ -46,7 +48,7 @@ impl FromRequestParts<AppState> for AdminViewer {
         if authed.user.is_admin {
             Ok(Self(authed))
         } else {
-            Err(pages::refusal(&ApiError::forbidden("Only instance admins may open the console.")))
+            Err(pages::refusal(&Reason::Forbidden(Forbidden::AdminOnly).into()))
         }
     }
 }

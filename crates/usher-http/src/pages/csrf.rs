@@ -20,7 +20,7 @@ use utoipa::ToSchema;
 
 use crate::{
     auth::session::{self, Credential},
-    error::{ApiError, ForbiddenCode},
+    error::ApiError,
     extract::{MAX_BODY, has_encoded_nul},
     routes,
 };
@@ -82,7 +82,7 @@ pub async fn guard_api(req: Request, next: Next) -> Response {
         let submitted = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default();
         if !verify(headers, submitted) {
             let detail = "A request signed in by cookie needs the X-CSRF-Token header (or use a bearer token).";
-            return ApiError::Forbidden(ForbiddenCode::Forbidden, detail.into()).into_response();
+            return ApiError::CrossSite(detail).into_response();
         }
     }
     next.run(req).await

@@ -8,25 +8,20 @@ use axum::{
     http::{HeaderMap, StatusCode},
     response::Response,
 };
-use chrono::Utc;
 use minijinja::context;
 use serde::Deserialize;
-use usher_domain::{invite::InviteKind, secret::Secret};
-use usher_storage::model::Invite;
+use usher_app::{Actor, Error, Reason, error::NotApplicable, invites::Found};
+use usher_domain::invite::InviteKind;
 use utoipa::ToSchema;
 
 use crate::{
-    AppState, actions,
-    auth::session,
-    client_ip::ClientIp,
-    error::ApiError,
+    AppState,
+    auth::session::Caller,
     extract::ApiPath,
-    limits::InviteRateLimit,
     pages::{
-        self, PageLimit,
+        self, OnPage,
         csrf::{self, CheckedForm},
     },
-    routes::public_invites,
 };
 
 const WHAT: &str = "invite";
@@ -48,12 +43,12 @@ const WHAT: &str = "invite";
     ),
 )]
 pub async fn show(
-    _: PageLimit<InviteRateLimit>,
+    OnPage(Caller(actor)): OnPage<Caller>,
     State(state): State<AppState>,
     ApiPath(code): ApiPath,
     headers: HeaderMap,
 ) -> Response {
-    landing(&state, &headers, Landing::Code, code.trim()).await
+    landing(&state, &headers, &actor, Landing::Code, code.trim()).await
 }
 
 /// The page for an email invitation.
@@ -72,12 +67,12 @@ pub async fn show(
     ),
 )]
 pub async fn show_invitation(
-    _: PageLimit<InviteRateLimit>,
+    OnPage(Caller(actor)): OnPage<Caller>,
     State(state): State<AppState>,
     ApiPath(token): ApiPath,
     headers: HeaderMap,
 ) -> Response {
-    landing(&state, &headers, Landing::Invitation, token.trim()).await
+    landing(&state, &headers, &actor, Landing::Invitation, token.trim()).await
 }
 
 /// Which landing page: a code or an email invitation.
@@ -104,44 +99,33 @@ impl Landing {
     }
 }
 
-/// The active invite of `landing`'s kind that `secret` names, or the page saying why not.
-async fn find(state: &AppState, landing: Landing, secret: &str) -> Result<Invite, Response> {
-    match public_invites::active_invite(state, &Secret::parse(secret)).await {
-        Ok(invite) if invite.kind == landing.kind() => Ok(invite),
-        Ok(invite) if invite.kind == InviteKind::Registration && landing == Landing::Code => {
-            Err(pages::redirect(&format!("/register?invite={secret}")))
+/// Why `secret` does not lead anywhere on `landing`'s page, as a page.
+fn refused(landing: Landing, secret: &str, err: Error) -> Response {
+    match err {
+        Error::Refused(Reason::NotApplicable(NotApplicable::AcceptRegistrationInvite)) if landing == Landing::Code => {
+            pages::redirect(&format!("/register?invite={secret}"))
         }
-        Ok(_) | Err(ApiError::InviteNotFound) => Err(pages::not_found(WHAT)),
-        Err(ApiError::Gone(status)) => Err(pages::gone(status, WHAT)),
-        Err(ApiError::Superseded) => Err(pages::message(
+        Error::Refused(Reason::InviteNotFound) => pages::not_found(WHAT),
+        Error::Refused(Reason::InviteGone(status)) => pages::gone(status, WHAT),
+        Error::Refused(Reason::InviteSuperseded) => pages::message(
             StatusCode::GONE,
             "This link was replaced",
             "A newer invitation was sent for this group. Use the link in the latest email.",
-        )),
-        Err(err) => Err(pages::refusal(&err)),
+        ),
+        err => pages::refusal(&err.into()),
     }
 }
 
-async fn landing(state: &AppState, headers: &HeaderMap, landing: Landing, secret: &str) -> Response {
-    let invite = match find(state, landing, secret).await {
-        Ok(invite) => invite,
-        Err(page) => return page,
+async fn landing(state: &AppState, headers: &HeaderMap, actor: &Actor, landing: Landing, secret: &str) -> Response {
+    let Found { invite, group, member } = match state.look_up_invite(actor, secret).await {
+        Ok(found) if found.invite.kind == landing.kind() => found,
+        Ok(found) if found.invite.kind == InviteKind::Registration && landing == Landing::Code => {
+            return pages::redirect(&format!("/register?invite={secret}"));
+        }
+        Ok(_) => return pages::not_found(WHAT),
+        Err(err) => return refused(landing, secret, err),
     };
-    let (group, user) = match (
-        state.store.group(invite.group_id.unwrap_or_default()).await,
-        session::signed_in(headers, state).await,
-    ) {
-        (Ok(Some(group)), Ok(user)) => (group, user.map(|(user, _)| user)),
-        (Ok(None), _) => return pages::not_found(WHAT),
-        (Err(err), _) | (_, Err(err)) => return pages::failure(err),
-    };
-    let member = match &user {
-        Some(user) => match state.store.role_in(group.id, user.id).await {
-            Ok(role) => role,
-            Err(err) => return pages::failure(err),
-        },
-        None => None,
-    };
+    let Some(group) = group else { return pages::not_found(WHAT) };
     let context = context! {
         path => landing.path(secret),
         secret,
@@ -152,7 +136,7 @@ async fn landing(state: &AppState, headers: &HeaderMap, landing: Landing, secret
         email => invite.email,
         uses_remaining => if landing == Landing::Code { invite.usage.uses_remaining() } else { None },
         expires_at => invite.usage.expires_at.map(|at| at.format("%Y-%m-%d %H:%M UTC").to_string()),
-        user => user.map(|u| u.display_name),
+        user => actor.user.as_ref().map(|u| u.display_name.clone()),
         member,
     };
     pages::form_page(state, headers, StatusCode::OK, "join.html", context)
@@ -181,14 +165,12 @@ pub struct JoinForm {
     ),
 )]
 pub async fn join(
-    _: PageLimit<InviteRateLimit>,
-    ip: ClientIp,
+    OnPage(Caller(actor)): OnPage<Caller>,
     State(state): State<AppState>,
     ApiPath(code): ApiPath,
-    headers: HeaderMap,
     _: CheckedForm<JoinForm>,
 ) -> Response {
-    accept(&state, &ip, &headers, Landing::Code, code.trim()).await
+    accept(&state, &actor, Landing::Code, code.trim()).await
 }
 
 /// Accepts the invitation as the signed-in person (its address must be theirs).
@@ -210,30 +192,21 @@ pub async fn join(
     ),
 )]
 pub async fn accept_invitation(
-    _: PageLimit<InviteRateLimit>,
-    ip: ClientIp,
+    OnPage(Caller(actor)): OnPage<Caller>,
     State(state): State<AppState>,
     ApiPath(token): ApiPath,
-    headers: HeaderMap,
     _: CheckedForm<JoinForm>,
 ) -> Response {
-    accept(&state, &ip, &headers, Landing::Invitation, token.trim()).await
+    accept(&state, &actor, Landing::Invitation, token.trim()).await
 }
 
-async fn accept(state: &AppState, ip: &ClientIp, headers: &HeaderMap, landing: Landing, secret: &str) -> Response {
-    let user = match session::signed_in(headers, state).await {
-        Ok(Some((user, _))) => user,
-        Ok(None) => return pages::redirect(&pages::sign_in_then(&landing.path(secret))),
-        Err(err) => return pages::failure(err),
-    };
-    let invite = match find(state, landing, secret).await {
-        Ok(invite) => invite,
-        Err(page) => return page,
-    };
-    let audit = ip.audit(Some(&user));
-    match actions::accept_invite(state, &Secret::parse(secret), &invite, &user, &audit, Utc::now()).await {
+async fn accept(state: &AppState, actor: &Actor, landing: Landing, secret: &str) -> Response {
+    if actor.user.is_none() {
+        return pages::redirect(&pages::sign_in_then(&landing.path(secret)));
+    }
+    match state.accept_invite(actor, secret, Some(landing.kind())).await {
         Ok(_) => pages::redirect("/"),
-        Err(err) => pages::refusal(&ApiError::from(err)),
+        Err(err) => refused(landing, secret, err),
     }
 }
 

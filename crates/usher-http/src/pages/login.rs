@@ -9,14 +9,14 @@ use minijinja::context;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
+use usher_app::{Error, Reason};
+
 use crate::{
-    AppState, actions,
+    AppState,
     auth::session,
     client_ip::ClientIp,
-    error::ApiError,
-    limits::AuthRateLimit,
     pages::{
-        self, PageLimit,
+        self,
         csrf::{self, CheckedForm},
     },
 };
@@ -79,20 +79,19 @@ pub struct SignInForm {
     ),
 )]
 pub async fn sign_in(
-    _: PageLimit<AuthRateLimit>,
     ip: ClientIp,
     State(state): State<AppState>,
     headers: HeaderMap,
     CheckedForm(form): CheckedForm<SignInForm>,
 ) -> Response {
     let next = pages::local_path(form.next.as_deref());
-    match actions::login(&state, &form.login, form.password, pages::web_device(), &ip.audit(None)).await {
-        Ok((_, token)) => pages::signed_in_redirect(&state, &token, &next),
-        Err(ApiError::Unauthenticated) => {
+    match state.sign_in(&ip.actor(), &form.login, form.password, pages::web_device()).await {
+        Ok(done) => pages::signed_in_redirect(&state, &done.token, &next),
+        Err(Error::Refused(Reason::Unauthenticated)) => {
             let context = context! { next, login => form.login, error => "Wrong username, email or password." };
             pages::form_page(&state, &headers, StatusCode::UNAUTHORIZED, "login.html", context)
         }
-        Err(err) => pages::refusal(&err),
+        Err(err) => pages::refusal(&err.into()),
     }
 }
 

@@ -15,16 +15,16 @@ use usher_domain::{
     secret::Secret,
     token::TokenHash,
 };
-use usher_storage::StoreError;
 use utoipa::ToSchema;
 
+use usher_app::{Error, Reason, error::Forbidden};
+
 use crate::{
-    AppState, actions,
+    AppState,
     client_ip::ClientIp,
     extract::ApiPath,
-    limits::AuthRateLimit,
     pages::{
-        self, PageLimit,
+        self,
         csrf::{self, CheckedForm},
     },
 };
@@ -87,20 +87,19 @@ pub struct SignInForm {
     ),
 )]
 pub async fn sign_in(
-    _: PageLimit<AuthRateLimit>,
     ip: ClientIp,
     State(state): State<AppState>,
     ApiPath(token): ApiPath,
     _: CheckedForm<SignInForm>,
 ) -> Response {
-    match actions::redeem_login_link(&state, &token, pages::web_device(), &ip.audit(None)).await {
-        Ok((_, session_token)) => pages::signed_in_redirect(&state, &session_token, "/"),
-        Err(StoreError::InviteUnusable(status)) => pages::gone(status, WHAT),
-        Err(StoreError::InviteNotFound) => pages::not_found(WHAT),
-        Err(StoreError::UserDisabled) => {
+    match state.redeem_login_link(&ip.actor(), &token, pages::web_device()).await {
+        Ok(done) => pages::signed_in_redirect(&state, &done.token, "/"),
+        Err(Error::Refused(Reason::InviteGone(status))) => pages::gone(status, WHAT),
+        Err(Error::Refused(Reason::InviteNotFound)) => pages::not_found(WHAT),
+        Err(Error::Refused(Reason::Forbidden(Forbidden::AccountDisabled))) => {
             pages::message(StatusCode::FORBIDDEN, "Account disabled", "This account is disabled. Ask an admin.")
         }
-        Err(err) => pages::failure(err),
+        Err(err) => pages::refusal(&err.into()),
     }
 }
 

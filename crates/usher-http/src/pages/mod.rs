@@ -33,6 +33,8 @@ use usher_storage::StoreError;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
+use usher_app::Reason;
+
 use crate::{AppState, auth::session, error::ApiError};
 pub use next::{local_path, sign_in_then};
 
@@ -157,8 +159,8 @@ impl FormRefusal {
     pub fn of(err: &ApiError) -> Option<Self> {
         let (status, _) = err.status_and_code();
         match err {
-            ApiError::Unavailable | ApiError::Internal(_) | ApiError::RateLimited { .. } => None,
-            ApiError::Invalid(fields) => {
+            ApiError::Unavailable | ApiError::Internal(_) | ApiError::Refused(Reason::TooManyRequests { .. }) => None,
+            ApiError::Refused(Reason::Invalid(fields)) => {
                 let errors = fields.iter().map(|f| (f.field.clone(), f.message.clone())).collect();
                 Some(Self { status, errors, error: None })
             }
@@ -239,7 +241,7 @@ pub fn web_device() -> Option<DeviceInfo> {
 pub fn refusal(err: &ApiError) -> Response {
     let (status, _) = err.status_and_code();
     let text = match err {
-        ApiError::Invalid(fields) => fields
+        ApiError::Refused(Reason::Invalid(fields)) => fields
             .iter()
             .map(|f| format!("{}: {}", f.field.replace('_', " "), f.message))
             .collect::<Vec<_>>()
@@ -247,7 +249,7 @@ pub fn refusal(err: &ApiError) -> Response {
         other => other.detail(),
     };
     let mut page = message(status, "That did not work", &text);
-    if let ApiError::RateLimited { retry_after_secs } = err {
+    if let ApiError::Refused(Reason::TooManyRequests { retry_after_secs }) = err {
         page.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
     }
     page

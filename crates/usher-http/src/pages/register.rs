@@ -11,18 +11,18 @@ use axum::{
 };
 use minijinja::context;
 use serde::Deserialize;
-use usher_domain::secret::Secret;
 use utoipa::{IntoParams, ToSchema};
 
+use usher_app::{accounts::SignUp, fields::Fields, invites::Found};
+
 use crate::{
-    AppState, Registration, actions,
+    AppState, Registration,
     client_ip::ClientIp,
-    limits::AuthRateLimit,
+    error::ApiError,
     pages::{
-        self, FormRefusal, PageLimit,
+        self, FormRefusal,
         csrf::{self, CheckedForm},
     },
-    routes::public_invites,
 };
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -39,19 +39,17 @@ async fn invite_check(state: &AppState, invite: &str) -> Option<(bool, String, O
     if invite.is_empty() {
         return None;
     }
-    Some(match public_invites::active_invite(state, &Secret::parse(invite)).await {
-        Ok(found) => {
-            let what = match (found.description.clone(), found.group_id) {
-                (Some(description), _) => description,
-                (None, Some(group)) => match state.store.group(group).await {
-                    Ok(Some(group)) => format!("joins {}", group.name),
-                    _ => "a group invitation".to_owned(),
-                },
-                (None, None) => "an invitation to sign up".to_owned(),
+    Some(match state.preview_invite(invite).await {
+        Ok(Found { invite, group, .. }) => {
+            let what = match (invite.description.clone(), group, invite.group_id) {
+                (Some(description), _, _) => description,
+                (None, Some(group), _) => format!("joins {}", group.name),
+                (None, None, Some(_)) => "a group invitation".to_owned(),
+                (None, None, None) => "an invitation to sign up".to_owned(),
             };
-            (true, format!("valid — {what}"), found.email)
+            (true, format!("valid — {what}"), invite.email)
         }
-        Err(err) => (false, err.detail(), None),
+        Err(err) => (false, ApiError::from(err).detail(), None),
     })
 }
 
@@ -112,24 +110,22 @@ pub struct SignUpForm {
     ),
 )]
 pub async fn sign_up(
-    _: PageLimit<AuthRateLimit>,
     ip: ClientIp,
     State(state): State<AppState>,
     headers: HeaderMap,
     CheckedForm(form): CheckedForm<SignUpForm>,
 ) -> Response {
-    let account = actions::AccountForm {
+    let account = SignUp {
         username: &form.username,
         email: &form.email,
         password: &form.password,
         display_name: Some(form.display_name.trim()).filter(|n| !n.is_empty()),
         invite: Some(form.invite.as_str()),
     };
-    let refused =
-        match actions::register(&state, account, Default::default(), pages::web_device(), &ip.audit(None)).await {
-            Ok((_, token)) => return pages::signed_in_redirect(&state, &token, "/"),
-            Err(refused) => refused,
-        };
+    let refused = match state.register(&ip.actor(), account, Fields::default(), pages::web_device()).await {
+        Ok(done) => return pages::signed_in_redirect(&state, &done.token, "/"),
+        Err(refused) => ApiError::from(refused),
+    };
     let Some(FormRefusal { status, errors, error }) = FormRefusal::of(&refused) else {
         return pages::refusal(&refused);
     };

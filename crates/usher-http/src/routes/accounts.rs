@@ -13,14 +13,15 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
+use usher_app::{accounts::SignUp, fields::Fields};
+
 use crate::{
-    AppState, actions,
+    AppState,
     auth::{Authed, session},
     client_ip::ClientIp,
+    device::DeviceInput,
     error::ApiResult,
     extract::ApiJson,
-    limits::AuthRateLimit,
-    validate::{DeviceInput, Fields},
     views::UserView,
 };
 
@@ -79,22 +80,21 @@ pub struct NewAccount {
     ),
 )]
 async fn register(
-    _: AuthRateLimit,
     ip: ClientIp,
     State(state): State<AppState>,
     ApiJson(body): ApiJson<NewAccount>,
 ) -> ApiResult<Response> {
     let mut fields = Fields::default();
     let device = body.device.as_ref().and_then(|d| d.parse(&mut fields));
-    let account = actions::AccountForm {
+    let form = SignUp {
         username: &body.username,
         email: &body.email,
         password: &body.password,
         display_name: body.display_name.as_deref(),
         invite: body.invite.as_deref(),
     };
-    let (user, token) = actions::register(&state, account, fields, device, &ip.audit(None)).await?;
-    Ok(signed_in(&state, StatusCode::CREATED, &user, &token))
+    let done = state.register(&ip.actor(), form, fields, device).await?;
+    Ok(signed_in(&state, StatusCode::CREATED, &done.user, &done.token))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -120,7 +120,6 @@ pub struct Credentials {
     ),
 )]
 async fn login(
-    _: AuthRateLimit,
     ip: ClientIp,
     State(state): State<AppState>,
     ApiJson(body): ApiJson<Credentials>,
@@ -128,14 +127,14 @@ async fn login(
     let mut fields = Fields::default();
     let device = body.device.as_ref().and_then(|d| d.parse(&mut fields));
     fields.finish()?;
-    let (user, token) = actions::login(&state, &body.login, body.password, device, &ip.audit(None)).await?;
-    Ok(signed_in(&state, StatusCode::OK, &user, &token))
+    let done = state.sign_in(&ip.actor(), &body.login, body.password, device).await?;
+    Ok(signed_in(&state, StatusCode::OK, &done.user, &done.token))
 }
 
 /// Ends this session and clears the cookie.
 #[utoipa::path(post, path = "/auth/logout", tag = "auth", responses((status = 204, description = "Signed out")))]
 async fn logout(State(state): State<AppState>, authed: Authed) -> ApiResult<Response> {
-    state.store.end_session(&authed.token_hash).await?;
+    state.sign_out(&authed.actor()).await?;
     Ok((StatusCode::NO_CONTENT, [(SET_COOKIE, session::clear_cookie(&state))]).into_response())
 }
 
@@ -193,7 +192,6 @@ pub struct LinkSignedIn {
     ),
 )]
 async fn redeem_login_link(
-    _: AuthRateLimit,
     ip: ClientIp,
     State(state): State<AppState>,
     ApiJson(body): ApiJson<LoginLinkRedemption>,
@@ -201,7 +199,8 @@ async fn redeem_login_link(
     let mut fields = Fields::default();
     let device = body.device.parse(&mut fields);
     fields.finish()?;
-    let (user, token) = actions::redeem_login_link(&state, &body.token, device, &ip.audit(None)).await?;
+    let done = state.redeem_login_link(&ip.actor(), &body.token, device).await?;
+    let (user, token) = (done.user, done.token);
     let body = LinkSignedIn { user_id: user.id, username: user.username, session_token: token.expose().to_owned() };
     Ok((StatusCode::OK, [(SET_COOKIE, session::set_cookie(&state, &token))], Json(body)).into_response())
 }

@@ -8,14 +8,16 @@ use usher_storage::model::{Invite, InviteScope};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
+use usher_app::{
+    fields::{Fields, optional_text},
+    links::RegistrationInviteSpec,
+};
+
 use crate::{
     AppState,
-    actions::{self, RegistrationInviteSpec},
     auth::Admin,
-    client_ip::ClientIp,
     error::{ApiError, ApiResult},
     extract::{ApiJson, ApiPath, ApiQuery},
-    validate::{Fields, optional_text},
     views::{InviteView, ListQuery, Paginated},
 };
 
@@ -65,10 +67,9 @@ const ONE_PATH: &str = "/admin/invites/{code}";
 pub(crate) async fn create(
     State(state): State<AppState>,
     Admin(admin): Admin,
-    ip: ClientIp,
     ApiJson(body): ApiJson<NewRegistrationInvite>,
 ) -> ApiResult<(StatusCode, Json<InviteView>)> {
-    state.limits.invite_write(admin.id)?;
+    state.limits.invite_write(admin.user()?.id)?;
     let now = Utc::now();
     let max_hours = state.settings.registration_invite_max_hours;
     let mut fields = Fields::default();
@@ -99,7 +100,7 @@ pub(crate) async fn create(
     };
     fields.finish()?;
     let spec = RegistrationInviteSpec { description: description.flatten(), max_uses, expires_at };
-    let invite = actions::create_registration_invite(&state.store, spec, &ip.audit(Some(&admin)), now).await?;
+    let invite = state.mint_registration_invite(&admin, spec).await?;
     tracing::debug!(invite_id = %invite.id, "registration invite created");
     Ok((StatusCode::CREATED, Json(InviteView::new(&invite, &state.settings, now))))
 }
@@ -128,13 +129,13 @@ pub(crate) async fn list(
 
 /// The registration invite a code names; anything else is 404.
 async fn find(state: &AppState, code: &str) -> ApiResult<Invite> {
-    let code = InviteCode::parse(code).map_err(|_| ApiError::NotFound)?;
+    let code = InviteCode::parse(code).map_err(|_| ApiError::NOT_FOUND)?;
     state
         .store
         .invite_by_secret(&Secret::Code(code))
         .await?
         .filter(|i| i.kind == InviteKind::Registration)
-        .ok_or(ApiError::NotFound)
+        .ok_or(ApiError::NOT_FOUND)
 }
 
 /// One registration invite, by its code.
@@ -171,11 +172,10 @@ pub(crate) async fn read(
 pub(crate) async fn revoke(
     State(state): State<AppState>,
     Admin(admin): Admin,
-    ip: ClientIp,
     ApiPath(code): ApiPath,
 ) -> ApiResult<StatusCode> {
     let invite = find(&state, &code).await?;
-    state.store.revoke_invite(SCOPE, invite.id, &ip.audit(Some(&admin)), Utc::now()).await?;
+    state.store.revoke_invite(SCOPE, invite.id, &admin.audit(), Utc::now()).await?;
     tracing::debug!(invite_id = %invite.id, "registration invite revoked");
     Ok(StatusCode::NO_CONTENT)
 }

@@ -11,9 +11,8 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use crate::{
-    AppState, actions,
+    AppState,
     auth::Admin,
-    client_ip::ClientIp,
     error::{ApiError, ApiResult},
     extract::{ApiJson, ApiPath, ApiQuery},
     routes::admin_users::find_user,
@@ -64,27 +63,17 @@ pub struct MintedLoginLink {
 pub(crate) async fn create(
     State(state): State<AppState>,
     Admin(admin): Admin,
-    ip: ClientIp,
     ApiPath(username): ApiPath,
     ApiJson(body): ApiJson<NewLoginLink>,
 ) -> ApiResult<(StatusCode, Json<MintedLoginLink>)> {
-    state.limits.invite_write(admin.id)?;
+    state.limits.invite_write(admin.user()?.id)?;
     let user = find_user(&state, &username).await?;
     let settings = &state.settings;
     let hours = body.expires_in_hours.unwrap_or(i64::from(settings.login_link_default_hours));
     let expires_in = ExpiresIn::hours(hours, settings.login_link_max_hours)
         .map_err(|e| ApiError::field("expires_in_hours", e.message))?;
     let now = Utc::now();
-    let minted = actions::create_login_link(
-        &state.store,
-        settings,
-        &user,
-        expires_in.after(now),
-        &ip.audit(Some(&admin)),
-        body.send_email,
-        now,
-    )
-    .await?;
+    let minted = state.mint_login_link(&admin, &user, expires_in.after(now), body.send_email).await?;
     tracing::info!(login_link_id = %minted.link.id, user_id = %user.id, "login link created");
     Ok((
         StatusCode::CREATED,
@@ -146,7 +135,7 @@ async fn list_for_user(
 }
 
 fn parse_id(id: &str) -> ApiResult<Uuid> {
-    Uuid::parse_str(id).map_err(|_| ApiError::NotFound)
+    Uuid::parse_str(id).map_err(|_| ApiError::NOT_FOUND)
 }
 
 /// One login link.
@@ -166,7 +155,7 @@ async fn read(State(state): State<AppState>, _: Admin, ApiPath(id): ApiPath) -> 
         .invite_by_id(parse_id(&id)?)
         .await?
         .filter(|l| l.kind == InviteKind::LoginLink)
-        .ok_or(ApiError::NotFound)?;
+        .ok_or(ApiError::NOT_FOUND)?;
     Ok(Json(LoginLinkView::new(&link, Utc::now())))
 }
 
@@ -184,11 +173,10 @@ async fn read(State(state): State<AppState>, _: Admin, ApiPath(id): ApiPath) -> 
 pub(crate) async fn revoke(
     State(state): State<AppState>,
     Admin(admin): Admin,
-    ip: ClientIp,
     ApiPath(id): ApiPath,
 ) -> ApiResult<StatusCode> {
     let id = parse_id(&id)?;
-    state.store.revoke_invite(ALL, id, &ip.audit(Some(&admin)), Utc::now()).await?;
+    state.store.revoke_invite(ALL, id, &admin.audit(), Utc::now()).await?;
     tracing::info!(login_link_id = %id, "login link revoked");
     Ok(StatusCode::NO_CONTENT)
 }

@@ -12,7 +12,6 @@ use uuid::Uuid;
 use crate::{
     AppState,
     auth::Admin,
-    client_ip::ClientIp,
     error::{ApiError, ApiResult},
     extract::{ApiPath, ApiQuery},
     views::{ListQuery, Paginated},
@@ -93,17 +92,16 @@ pub(crate) async fn list(
 pub(crate) async fn retry(
     State(state): State<AppState>,
     Admin(admin): Admin,
-    ip: ClientIp,
     ApiPath(id): ApiPath,
 ) -> ApiResult<Json<OutboxView>> {
-    let id = Uuid::parse_str(&id).map_err(|_| ApiError::NotFound)?;
-    match state.store.retry_outbox(id, &ip.audit(Some(&admin)), Utc::now()).await {
+    let id = Uuid::parse_str(&id).map_err(|_| ApiError::NOT_FOUND)?;
+    match state.store.retry_outbox(id, &admin.audit(), Utc::now()).await {
         Ok(message) => {
             tracing::info!(outbox_id = %id, "failed email queued again");
             Ok(Json(view(&message)))
         }
         Err(StoreError::NotFound) if state.store.outbox_message(id).await?.is_some() => {
-            Err(ApiError::NotApplicable("Only failed messages are retried.".into()))
+            Err(usher_app::error::NotApplicable::RetryUnfailedMail.into())
         }
         Err(err) => Err(err.into()),
     }

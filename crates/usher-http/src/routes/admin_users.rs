@@ -9,13 +9,13 @@ use usher_storage::model::{NewUser, User, UserPatch};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
+use usher_app::fields::Fields;
+
 use crate::{
     AppState,
-    auth::{Admin, Authed, password},
-    client_ip::ClientIp,
+    auth::{Admin, Authed},
     error::{ApiError, ApiResult},
     extract::{ApiJson, ApiPath, ApiQuery},
-    validate::Fields,
     views::{ListQuery, Paginated, UserView},
 };
 
@@ -28,7 +28,7 @@ const ONE_PATH: &str = "/admin/users/{username}";
 
 /// The user a path names, or 404.
 pub async fn find_user(state: &AppState, username: &str) -> ApiResult<User> {
-    state.store.user_by_username(username).await?.ok_or(ApiError::NotFound)
+    state.store.user_by_username(username).await?.ok_or(ApiError::NOT_FOUND)
 }
 
 /// Every user, oldest first.
@@ -81,7 +81,6 @@ pub struct NewUserBody {
 pub(crate) async fn create(
     State(state): State<AppState>,
     Admin(admin): Admin,
-    ip: ClientIp,
     ApiJson(body): ApiJson<NewUserBody>,
 ) -> ApiResult<(StatusCode, Json<UserView>)> {
     let mut fields = Fields::default();
@@ -97,11 +96,11 @@ pub(crate) async fn create(
         unreachable!("every field was checked above");
     };
     let password_hash = match password {
-        Some(p) => Some(password::hash(p).await?),
+        Some(p) => Some(usher_app::password::hash(p).await?),
         None => None,
     };
     let new = NewUser { username, email, display_name, password_hash, is_admin: body.is_admin };
-    let user = state.store.create_user(new, &ip.audit(Some(&admin)), Utc::now()).await?;
+    let user = state.store.create_user(new, &admin.audit(), Utc::now()).await?;
     tracing::info!(user_id = %user.id, "user created by an admin");
     Ok((StatusCode::CREATED, Json(UserView::from(&user))))
 }
@@ -164,12 +163,12 @@ pub(crate) async fn update(
     let display_name = body.display_name.as_deref().and_then(|d| fields.check("display_name", DisplayName::parse(d)));
     let password = body.password.as_deref().and_then(|p| fields.check("password", Password::parse(p)));
     // An admin cannot lock themselves out; another admin (or `usher login-link`) can.
-    if user.id == admin.id && (body.is_admin == Some(false) || body.disabled == Some(true)) {
+    if user.id == admin.user()?.id && (body.is_admin == Some(false) || body.disabled == Some(true)) {
         fields.push("is_admin", "you cannot demote or disable yourself");
     }
     fields.finish()?;
     let password_hash = match password {
-        Some(p) => Some(password::hash(p).await?),
+        Some(p) => Some(usher_app::password::hash(p).await?),
         None => None,
     };
     let patch = UserPatch { email, display_name, password_hash, is_admin: body.is_admin, disabled: body.disabled };
@@ -196,14 +195,13 @@ pub(crate) async fn update(
 pub(crate) async fn remove(
     State(state): State<AppState>,
     Admin(admin): Admin,
-    ip: ClientIp,
     ApiPath(username): ApiPath,
 ) -> ApiResult<StatusCode> {
     let user = find_user(&state, &username).await?;
-    if user.id == admin.id {
+    if user.id == admin.user()?.id {
         return Err(ApiError::field("username", "you cannot delete yourself"));
     }
-    state.store.delete_user(user.id, state.settings.roles.top(), &ip.audit(Some(&admin))).await?;
+    state.store.delete_user(user.id, state.settings.roles.top(), &admin.audit()).await?;
     tracing::info!(user_id = %user.id, "user deleted");
     Ok(StatusCode::NO_CONTENT)
 }

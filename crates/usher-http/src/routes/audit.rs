@@ -12,7 +12,6 @@ use uuid::Uuid;
 
 use crate::{
     AppState,
-    access::Access,
     auth::{Admin, Authed},
     error::ApiResult,
     extract::{ApiPath, ApiQuery},
@@ -138,7 +137,7 @@ async fn group_audit(
     ApiPath(group_id): ApiPath,
     ApiQuery(query): ApiQuery<AuditQuery>,
 ) -> ApiResult<Json<Paginated<AuditView>>> {
-    let access = Access::load(&state, &group_id, authed).await?;
-    access.require_manager(&state)?;
+    let access = state.access(&authed.actor(), crate::extract::path_id(&group_id)?).await?;
+    access.require_manager()?;
     list(&state, query, Some(access.group.id)).await
 }

@@ -23,14 +23,17 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
+use usher_app::{
+    Access,
+    fields::{Fields, optional_text},
+};
+
 use crate::{
     AppState,
-    access::Access,
     auth::Authed,
     error::{ApiError, ApiResult},
     extract::{ApiJson, ApiPath, ApiQuery},
     routes::invitation_links::invitation_email,
-    validate::{Fields, optional_text},
     views::{InviteView, ListQuery, Paginated, UserSummaryView},
 };
 
@@ -43,8 +46,8 @@ const ONE_PATH: &str = "/groups/{group_id}/invites/{invite_id}";
 
 /// The caller's access to the group, as a manager.
 pub(crate) async fn manager(state: &AppState, authed: Authed, group_id: &str) -> ApiResult<Access> {
-    let access = Access::load(state, group_id, authed).await?;
-    access.require_manager(state)?;
+    let access = state.access(&authed.actor(), crate::extract::path_id(group_id)?).await?;
+    access.require_manager()?;
     Ok(access)
 }
 
@@ -52,10 +55,10 @@ pub(crate) async fn manager(state: &AppState, authed: Authed, group_id: &str) ->
 /// resend, copy link): 404 for another group's, 403 for one granting a role above the
 /// caller's — what they may not create, they may not renew, read or take the link of.
 pub(crate) async fn find(state: &AppState, access: &Access, invite_id: &str) -> ApiResult<Invite> {
-    let id = Uuid::parse_str(invite_id).map_err(|_| ApiError::NotFound)?;
+    let id = Uuid::parse_str(invite_id).map_err(|_| ApiError::NOT_FOUND)?;
     let invite =
-        state.store.invite_in_scope(InviteScope::group(access.group.id), id).await?.ok_or(ApiError::NotFound)?;
-    access.require_rank(state, invite.role.as_ref())?;
+        state.store.invite_in_scope(InviteScope::group(access.group.id), id).await?.ok_or(ApiError::NOT_FOUND)?;
+    access.require_rank(invite.role.as_ref())?;
     Ok(invite)
 }
 
@@ -100,7 +103,7 @@ pub(crate) async fn create(
     let access = manager(&state, authed, &group_id).await?;
     let settings = &state.settings;
     let role = body.role.as_deref().unwrap_or(settings.roles.default_invite_role().as_str());
-    let role = access.check_grant(&state, "role", role)?;
+    let role = access.check_grant("role", role)?;
     let mut fields = Fields::default();
     let email = body.email.as_deref().and_then(|e| fields.check("email", Email::parse(e)));
     let is_invitation = body.email.is_some();
@@ -223,7 +226,7 @@ pub(crate) async fn list(
     let mut list = Paginated::new(rows, page, |i| i.id, |i| InviteView::new(i, &state.settings, now));
     // Invites above the caller's role are not theirs to see (a code's link is its secret);
     // the cursor still follows the rows read, so a page may come back short.
-    list.items.retain(|i| access.ranks_at_least(&state, i.role.as_ref()));
+    list.items.retain(|i| access.ranks_at_least(i.role.as_ref()));
     list.items = InviteView::with_deliveries(list.items, &state.store).await?;
     Ok(Json(list))
 }

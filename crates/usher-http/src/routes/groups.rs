@@ -19,13 +19,16 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
+use usher_app::{
+    Access,
+    fields::{Fields, optional_text},
+};
+
 use crate::{
     AppState,
-    access::Access,
     auth::Authed,
     error::{ApiError, ApiResult},
     extract::{ApiJson, ApiPath, ApiQuery},
-    validate::{Fields, optional_text},
     views::{GroupView, ListQuery, MemberView, Paginated},
 };
 
@@ -196,7 +199,7 @@ pub(crate) async fn read(
     authed: Authed,
     ApiPath(id): ApiPath,
 ) -> ApiResult<Json<GroupDetail>> {
-    let access = Access::load(&state, &id, authed).await?;
+    let access = state.access(&authed.actor(), crate::extract::path_id(&id)?).await?;
     let members = state.store.members(access.group.id, None).await?;
     let group = GroupView::new(&access.group, Some(&access.role));
     Ok(Json(GroupDetail { group, members: members.iter().map(MemberView::from).collect() }))
@@ -222,8 +225,8 @@ async fn update(
     ApiPath(id): ApiPath,
     ApiJson(body): ApiJson<GroupBody>,
 ) -> ApiResult<Json<GroupView>> {
-    let access = Access::load(&state, &id, authed).await?;
-    access.require_manager(&state)?;
+    let access = state.access(&authed.actor(), crate::extract::path_id(&id)?).await?;
+    access.require_manager()?;
     let given = body.parse(false)?;
     let patch = GroupPatch {
         name: given.name.map(|n| n.as_str().to_owned()),
@@ -249,9 +252,9 @@ async fn update(
     ),
 )]
 async fn remove(State(state): State<AppState>, authed: Authed, ApiPath(id): ApiPath) -> ApiResult<StatusCode> {
-    let access = Access::load(&state, &id, authed).await?;
+    let access = state.access(&authed.actor(), crate::extract::path_id(&id)?).await?;
     if &access.role != state.settings.roles.top() {
-        return Err(ApiError::forbidden("Only the group's top role may delete it."));
+        return Err(usher_app::error::Forbidden::TopRoleOnly.into());
     }
     state.store.delete_group(access.group.id, &access.audit).await?;
     tracing::info!(group_id = %access.group.id, "group deleted");
@@ -275,7 +278,7 @@ async fn members(
     ApiPath(id): ApiPath,
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<Paginated<MemberView>>> {
-    let access = Access::load(&state, &id, authed).await?;
+    let access = state.access(&authed.actor(), crate::extract::path_id(&id)?).await?;
     let page = query.page()?;
     let members = state.store.members(access.group.id, Some(page)).await?;
     Ok(Json(Paginated::new(members, page, |m| m.user.id, |m| MemberView::from(m))))
@@ -284,9 +287,9 @@ async fn members(
 /// The member to act on and their current role: 404 for none, 403 for one above the
 /// caller (oneself never is).
 async fn target_role(state: &AppState, access: &Access, user_id: &str) -> ApiResult<(Uuid, Role)> {
-    let user_id = Uuid::parse_str(user_id).map_err(|_| ApiError::NotFound)?;
-    let role = state.store.role_in(access.group.id, user_id).await?.ok_or(ApiError::NotFound)?;
-    access.require_rank(state, Some(&role))?;
+    let user_id = Uuid::parse_str(user_id).map_err(|_| ApiError::NOT_FOUND)?;
+    let role = state.store.role_in(access.group.id, user_id).await?.ok_or(ApiError::NOT_FOUND)?;
+    access.require_rank(Some(&role))?;
     Ok((user_id, role))
 }
 
@@ -323,11 +326,11 @@ pub(crate) async fn change_role(
     ApiPath((group_id, user_id)): ApiPath<(String, String)>,
     ApiJson(body): ApiJson<RoleBody>,
 ) -> ApiResult<Json<RoleChanged>> {
-    let access = Access::load(&state, &group_id, authed).await?;
-    access.require_manager(&state)?;
+    let access = state.access(&authed.actor(), crate::extract::path_id(&group_id)?).await?;
+    access.require_manager()?;
     let (user_id, _) = target_role(&state, &access, &user_id).await?;
     // The member's current role is checked by `target_role`; the new one here.
-    let role = access.check_grant(&state, "role", &body.role)?;
+    let role = access.check_grant("role", &body.role)?;
     let top = state.settings.roles.top();
     state.store.change_membership(access.group.id, user_id, Some(&role), top, &access.audit).await?;
     tracing::info!(group_id = %access.group.id, %user_id, "member role changed");
@@ -352,11 +355,11 @@ pub(crate) async fn remove_member(
     authed: Authed,
     ApiPath((group_id, user_id)): ApiPath<(String, String)>,
 ) -> ApiResult<StatusCode> {
-    let access = Access::load(&state, &group_id, authed).await?;
+    let access = state.access(&authed.actor(), crate::extract::path_id(&group_id)?).await?;
     let (user_id, _) = target_role(&state, &access, &user_id).await?;
     if user_id != access.user.id {
         // Removing someone else is for managers (`target_role` refused anyone above).
-        access.require_manager(&state)?;
+        access.require_manager()?;
     }
     state.store.change_membership(access.group.id, user_id, None, state.settings.roles.top(), &access.audit).await?;
     tracing::info!(group_id = %access.group.id, %user_id, "member removed");

@@ -17,9 +17,10 @@ use usher_storage::{
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
+use usher_app::Access;
+
 use crate::{
     AppState,
-    access::Access,
     auth::Authed,
     error::{ApiError, ApiResult},
     extract::ApiPath,
@@ -65,7 +66,7 @@ async fn renew(
     let access = manager(state, authed, group_id).await?;
     let invite = find(state, &access, invite_id).await?;
     if invite.kind != InviteKind::EmailInvitation {
-        return Err(ApiError::NotApplicable("Only email invitations have a link to resend or copy.".into()));
+        return Err(usher_app::error::NotApplicable::NotAnInvitation.into());
     }
     let token = Token::generate(&mut OsRng);
     let renewal = if resend {

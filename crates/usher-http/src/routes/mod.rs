@@ -45,7 +45,7 @@ pub fn is_api(path: &str) -> bool {
 /// links; programs call the API).
 pub async fn not_found(uri: Uri) -> Response {
     if is_api(uri.path()) {
-        ApiError::NotFound.into_response()
+        ApiError::NOT_FOUND.into_response()
     } else {
         pages::message(StatusCode::NOT_FOUND, "Page not found", "There is nothing at this address. Check the link.")
     }

@@ -5,25 +5,17 @@
 use axum::{Json, extract::State, http::StatusCode};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use usher_app::invites::{Found, Joined};
 use usher_domain::{
     account::mask_email,
     invite::{InviteKind, InviteStatus},
     role::Role,
-    secret::Secret,
 };
-use usher_storage::model::Invite;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
-use crate::{
-    AppState, actions,
-    auth::Authed,
-    error::{ApiError, ApiResult},
-    extract::ApiPath,
-    limits::InviteRateLimit,
-    openapi,
-};
+use crate::{AppState, auth::Authed, client_ip::ClientIp, error::ApiResult, extract::ApiPath, openapi};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(look_up)).routes(routes!(accept))
@@ -75,24 +67,6 @@ pub struct Membership {
     invite_id: Uuid,
 }
 
-/// The active invite a code or token names, of a kind this route honours (never a
-/// login link), or the 404 / 410 that says why not.
-pub async fn active_invite(state: &AppState, secret: &Secret) -> ApiResult<Invite> {
-    let Some(invite) = state.store.invite_by_secret(secret).await? else {
-        return Err(match secret {
-            Secret::Token(hash) if state.store.is_superseded(hash).await? => ApiError::Superseded,
-            _ => ApiError::InviteNotFound,
-        });
-    };
-    if invite.kind == InviteKind::LoginLink {
-        return Err(ApiError::InviteNotFound);
-    }
-    match invite.usage.status(Utc::now()) {
-        InviteStatus::Active => Ok(invite),
-        status => Err(ApiError::Gone(status)),
-    }
-}
-
 /// Shows an invite without using it.
 #[utoipa::path(
     get,
@@ -108,15 +82,12 @@ pub async fn active_invite(state: &AppState, secret: &Secret) -> ApiResult<Invit
     ),
 )]
 async fn look_up(
-    _: InviteRateLimit,
+    ip: ClientIp,
     State(state): State<AppState>,
     ApiPath(code_or_token): ApiPath,
 ) -> ApiResult<Json<InvitePreview>> {
-    let invite = active_invite(&state, &Secret::parse(code_or_token.trim())).await?;
-    let group = match invite.group_id {
-        Some(id) => state.store.group(id).await?.map(|g| GroupPreview { name: g.name, description: g.description }),
-        None => None,
-    };
+    let Found { invite, group, .. } = state.look_up_invite(&ip.actor(), &code_or_token).await?;
+    let group = group.map(|g| GroupPreview { name: g.name, description: g.description });
     Ok(Json(InvitePreview {
         kind: invite.kind,
         status: InviteStatus::Active,
@@ -147,18 +118,12 @@ async fn look_up(
     ),
 )]
 async fn accept(
-    _: InviteRateLimit,
     State(state): State<AppState>,
     authed: Authed,
     ApiPath(code_or_token): ApiPath,
 ) -> ApiResult<(StatusCode, Json<Accepted>)> {
-    let secret = Secret::parse(code_or_token.trim());
-    let invite = active_invite(&state, &secret).await?;
-    if invite.kind == InviteKind::Registration {
-        return Err(ApiError::NotApplicable("A registration invite is used by registering, not accepted.".into()));
-    }
-    let now = Utc::now();
-    let (group_id, role) = actions::accept_invite(&state, &secret, &invite, &authed.user, &authed.audit(), now).await?;
-    let membership = Membership { group_id, user_id: authed.user.id, role, joined_at: now, invite_id: invite.id };
+    let Joined { group_id, user_id, role, joined_at, invite_id } =
+        state.accept_invite(&authed.actor(), &code_or_token, None).await?;
+    let membership = Membership { group_id, user_id, role, joined_at, invite_id };
     Ok((StatusCode::CREATED, Json(Accepted { membership })))
 }

@@ -108,7 +108,7 @@ pub async fn create(
             expires_at: None,
             expires_in_hours: pages::form_number("expires_in_hours", &form.expires_in_hours)?,
         };
-        api::create(State(state.clone()), viewer.admin(), viewer.0.ip, ApiJson(body)).await
+        api::create(State(state.clone()), viewer.admin(), ApiJson(body)).await
     };
     match created.await {
         Ok((_, Json(invite))) => pages::redirect(&format!("/admin/invites/{}", invite.code.unwrap_or_default())),
@@ -194,7 +194,7 @@ pub async fn revoke(
     _: CheckedForm<ButtonForm>,
 ) -> Response {
     let back = format!("/admin/invites/{code}");
-    pages::done(api::revoke(State(state), viewer.admin(), viewer.0.ip, ApiPath(code)).await, &back)
+    pages::done(api::revoke(State(state), viewer.admin(), ApiPath(code)).await, &back)
 }
 
 csrf::protected!(NewInviteForm);

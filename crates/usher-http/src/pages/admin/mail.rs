@@ -66,5 +66,5 @@ pub async fn retry(
     OnPage(ApiPath(id)): OnPage<ApiPath>,
     _: CheckedForm<ButtonForm>,
 ) -> Response {
-    pages::done(api::retry(State(state), viewer.admin(), viewer.0.ip, ApiPath(id)).await, MAIL)
+    pages::done(api::retry(State(state), viewer.admin(), ApiPath(id)).await, MAIL)
 }

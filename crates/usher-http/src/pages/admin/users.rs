@@ -115,7 +115,7 @@ pub async fn create(
         password: None,
         is_admin: false,
     };
-    match api::create(State(state.clone()), viewer.admin(), viewer.0.ip, ApiJson(body)).await {
+    match api::create(State(state.clone()), viewer.admin(), ApiJson(body)).await {
         Ok(_) => pages::redirect(USERS),
         Err(err) => match FormRefusal::of(&err) {
             Some(refused) => users_page(&state, &headers, &viewer, Cursor::default(), refused, Some(&form)).await,
@@ -207,7 +207,7 @@ pub async fn delete(
     OnPage(ApiPath(username)): OnPage<ApiPath>,
     _: CheckedForm<ButtonForm>,
 ) -> Response {
-    pages::done(api::remove(State(state), viewer.admin(), viewer.0.ip, ApiPath(username)).await, USERS)
+    pages::done(api::remove(State(state), viewer.admin(), ApiPath(username)).await, USERS)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -246,7 +246,7 @@ pub async fn create_login_link(
             expires_in_hours: pages::form_number("expires_in_hours", &form.expires_in_hours)?,
             send_email: form.send_email.is_some(),
         };
-        links_api::create(State(state.clone()), viewer.admin(), viewer.0.ip, ApiPath(username), ApiJson(body)).await
+        links_api::create(State(state.clone()), viewer.admin(), ApiPath(username), ApiJson(body)).await
     };
     match minted.await {
         Ok((_, Json(link))) => {
@@ -291,7 +291,7 @@ pub async fn revoke_link(
     OnPage(ApiPath(id)): OnPage<ApiPath>,
     _: CheckedForm<ButtonForm>,
 ) -> Response {
-    pages::done(links_api::revoke(State(state), viewer.admin(), viewer.0.ip, ApiPath(id)).await, USERS)
+    pages::done(links_api::revoke(State(state), viewer.admin(), ApiPath(id)).await, USERS)
 }
 
 csrf::protected!(NewUserForm, DisableForm, NewLinkForm);

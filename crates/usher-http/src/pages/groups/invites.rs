@@ -15,7 +15,6 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
     AppState,
-    access::Access,
     auth::Authed,
     error::ApiError,
     extract::{ApiJson, ApiPath, ApiQuery},
@@ -163,10 +162,13 @@ async fn invite_page(
 ) -> Response {
     // The group's name only: `Access` is one look-up, where the API's group read also
     // lists every member.
-    let group = match Access::load(state, group_id, authed.clone()).await {
-        Ok(access) => access.group,
-        Err(err) => return pages::refusal(&err),
-    };
+    let group =
+        match async { state.access(&authed.actor(), crate::extract::path_id(group_id)?).await.map_err(ApiError::from) }
+            .await
+        {
+            Ok(access) => access.group,
+            Err(err) => return pages::refusal(&err),
+        };
     let ids = || ApiPath((group_id.to_owned(), invite_id.to_owned()));
     let invite = api::read(State(state.clone()), authed.clone(), ids()).await;
     let query = ApiQuery(ListQuery { status: None, limit: Some(200), cursor: None });

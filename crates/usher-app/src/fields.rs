@@ -1,13 +1,9 @@
 //! Collecting every field error of a request before answering, so a client learns all
 //! that is wrong at once.
 
-use serde::Deserialize;
-use usher_domain::{
-    Invalid,
-    device::{DeviceInfo, DeviceType},
-};
+use usher_domain::Invalid;
 
-use crate::error::{ApiError, FieldError};
+use crate::error::{AppResult, FieldError, Reason};
 
 #[derive(Debug, Default)]
 pub struct Fields(Vec<FieldError>);
@@ -23,30 +19,8 @@ impl Fields {
     }
 
     /// `Ok` when nothing was refused.
-    pub fn finish(self) -> Result<(), ApiError> {
-        if self.0.is_empty() { Ok(()) } else { Err(ApiError::Invalid(self.0)) }
-    }
-}
-
-/// A device as clients send it.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[schema(as = Device)]
-pub struct DeviceInput {
-    #[schema(format = Uuid)]
-    pub uuid: String,
-    #[serde(rename = "type")]
-    #[schema(schema_with = crate::openapi::device_type)]
-    pub kind: DeviceType,
-    #[schema(min_length = 1, max_length = 200)]
-    pub name: String,
-    pub os_info: Option<String>,
-}
-
-impl DeviceInput {
-    pub fn parse(&self, fields: &mut Fields) -> Option<DeviceInfo> {
-        DeviceInfo::parse(&self.uuid, self.kind, &self.name, self.os_info.as_deref())
-            .map_err(|(field, invalid)| fields.push(field, invalid.message))
-            .ok()
+    pub fn finish(self) -> AppResult<()> {
+        if self.0.is_empty() { Ok(()) } else { Err(Reason::Invalid(self.0).into()) }
     }
 }
 

@@ -12,14 +12,13 @@ use std::{
     sync::atomic::{AtomicU32, Ordering},
 };
 
-use axum::{extract::FromRequestParts, http::request::Parts};
 use governor::{
     DefaultKeyedRateLimiter, Quota, RateLimiter,
     clock::{Clock, DefaultClock},
 };
 use uuid::Uuid;
 
-use crate::{AppState, client_ip::ClientIp, error::ApiError};
+use crate::error::{AppResult, Reason};
 
 /// Requests per minute per key, each bucket bursting up to its whole minute; 0 turns a
 /// limit off.
@@ -70,7 +69,17 @@ impl RateLimits {
     }
 
     /// One invite creation or resend by `user`.
-    pub fn invite_write(&self, user: Uuid) -> Result<(), ApiError> {
+    /// Looking up or accepting invites, per client address.
+    pub fn invite_lookup(&self, ip: Option<IpAddr>) -> AppResult<()> {
+        ip.map_or(Ok(()), |ip| self.check(self.invites.as_ref(), &ip))
+    }
+
+    /// Signing in and signing up, per client address.
+    pub fn auth(&self, ip: Option<IpAddr>) -> AppResult<()> {
+        ip.map_or(Ok(()), |ip| self.check(self.auth.as_ref(), &ip))
+    }
+
+    pub fn invite_write(&self, user: Uuid) -> AppResult<()> {
         self.check(self.invite_writes.as_ref(), &user)
     }
 
@@ -78,14 +87,14 @@ impl RateLimits {
         &self,
         limiter: Option<&DefaultKeyedRateLimiter<K>>,
         key: &K,
-    ) -> Result<(), ApiError> {
+    ) -> AppResult<()> {
         let Some(limiter) = limiter else { return Ok(()) };
         if self.checks.fetch_add(1, Ordering::Relaxed) % SWEEP_EVERY == SWEEP_EVERY - 1 {
             self.sweep();
         }
         limiter.check_key(key).map_err(|not_until| {
             let wait = not_until.wait_time_from(DefaultClock::default().now());
-            ApiError::RateLimited { retry_after_secs: wait.as_secs() + u64::from(wait.subsec_nanos() > 0) }
+            Reason::TooManyRequests { retry_after_secs: wait.as_secs() + u64::from(wait.subsec_nanos() > 0) }.into()
         })
     }
 
@@ -103,32 +112,6 @@ impl RateLimits {
     }
 }
 
-/// Extracting it spends one of the client IP's invite look-ups / acceptances.
-#[derive(Debug)]
-pub struct InviteRateLimit;
-
-/// Extracting it spends one of the client IP's sign-ins / sign-ups / redemptions.
-#[derive(Debug)]
-pub struct AuthRateLimit;
-
-impl FromRequestParts<AppState> for InviteRateLimit {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let ClientIp(ip) = ClientIp::of(parts, &state.settings.trusted_proxies);
-        state.limits.check(state.limits.invites.as_ref(), &ip).map(|()| Self)
-    }
-}
-
-impl FromRequestParts<AppState> for AuthRateLimit {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let ClientIp(ip) = ClientIp::of(parts, &state.settings.trusted_proxies);
-        state.limits.check(state.limits.auth.as_ref(), &ip).map(|()| Self)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -141,7 +124,9 @@ mod tests {
             limits.invite_write(alice).unwrap();
         }
         match limits.invite_write(alice) {
-            Err(ApiError::RateLimited { retry_after_secs }) => assert!((1..=20).contains(&retry_after_secs)),
+            Err(crate::Error::Refused(Reason::TooManyRequests { retry_after_secs })) => {
+                assert!((1..=20).contains(&retry_after_secs))
+            }
             other => panic!("{other:?}"),
         }
         limits.invite_write(bob).expect("another user has their own allowance");

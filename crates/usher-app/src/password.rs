@@ -18,7 +18,7 @@ use rayon_core::{ThreadPool, ThreadPoolBuilder};
 use tokio::sync::oneshot;
 use usher_domain::account::Password;
 
-use crate::error::ApiError;
+use crate::error::{AppResult, Error};
 
 const ALGORITHM: Algorithm = Algorithm::Argon2id;
 const VERSION: Version = Version::V0x13;
@@ -97,24 +97,22 @@ fn matches(password: &[u8], stored: &str) -> Result<bool, argon2::password_hash:
 /// same as one for a known account.
 static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| hash_now(b"usher-timing-equaliser").expect("hashing works"));
 
-async fn on_hashing_pool<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, ApiError> {
+async fn on_hashing_pool<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> AppResult<T> {
     let (done, result) = oneshot::channel();
     HASHING.spawn(move || {
         let _ = done.send(work());
     });
-    result.await.map_err(ApiError::internal)
+    result.await.map_err(Error::internal)
 }
 
 /// The PHC string for a new password.
-pub async fn hash(password: Password) -> Result<String, ApiError> {
-    on_hashing_pool(move || hash_now(password.expose().as_bytes()))
-        .await?
-        .map_err(|e| ApiError::internal(e.to_string()))
+pub async fn hash(password: Password) -> AppResult<String> {
+    on_hashing_pool(move || hash_now(password.expose().as_bytes())).await?.map_err(|e| Error::internal(e.to_string()))
 }
 
 /// Whether `password` matches `stored`; with no stored hash, burns the same time and
 /// answers no.
-pub async fn verify(password: String, stored: Option<String>) -> Result<bool, ApiError> {
+pub async fn verify(password: String, stored: Option<String>) -> AppResult<bool> {
     on_hashing_pool(move || {
         let known = stored.is_some();
         let stored = stored.unwrap_or_else(|| DUMMY_HASH.clone());

@@ -1,0 +1,103 @@
+//! The public side of an invite: look it up (shows, never consumes) and accept it
+//! (joins the group with the invite's role — never a role the client sends).
+
+use chrono::{DateTime, Utc};
+use usher_domain::{
+    invite::{InviteKind, InviteStatus},
+    role::Role,
+    secret::Secret,
+};
+use usher_storage::model::{Group, Invite};
+use uuid::Uuid;
+
+use crate::{
+    Actor, App,
+    error::{AppResult, NotApplicable, Reason},
+    metrics,
+};
+
+/// An active invite as its visitor may see it, with its group, and the visitor's
+/// role in that group when they are signed in and already a member.
+#[derive(Debug)]
+pub struct Found {
+    pub invite: Invite,
+    pub group: Option<Group>,
+    pub member: Option<Role>,
+}
+
+/// A membership just made by accepting an invite.
+#[derive(Debug, Clone)]
+pub struct Joined {
+    pub group_id: Uuid,
+    pub user_id: Uuid,
+    pub role: Role,
+    pub joined_at: DateTime<Utc>,
+    pub invite_id: Uuid,
+}
+
+impl App {
+    /// An active invite by its secret (login links are not invites here), or why not.
+    pub(crate) async fn active_invite(&self, secret: &Secret) -> AppResult<Invite> {
+        let Some(invite) = self.store.invite_by_secret(secret).await? else {
+            return Err(match secret {
+                Secret::Token(hash) if self.store.is_superseded(hash).await? => Reason::InviteSuperseded,
+                _ => Reason::InviteNotFound,
+            }
+            .into());
+        };
+        if invite.kind == InviteKind::LoginLink {
+            return Err(Reason::InviteNotFound.into());
+        }
+        match invite.usage.status(Utc::now()) {
+            InviteStatus::Active => Ok(invite),
+            status => Err(Reason::InviteGone(status).into()),
+        }
+    }
+
+    /// Looks an invite up by its code or token, as typed: never consumes it.
+    pub async fn look_up_invite(&self, actor: &Actor, code_or_token: &str) -> AppResult<Found> {
+        self.limits.invite_lookup(actor.ip)?;
+        let mut found = self.preview_invite(code_or_token).await?;
+        if let (Some(group), Some(user)) = (&found.group, &actor.user) {
+            found.member = self.store.role_in(group.id, user.id).await?;
+        }
+        Ok(found)
+    }
+
+    /// [`App::look_up_invite`] without the look-up limit: for a page that already
+    /// holds what was typed (the sign-up form shown again) and checks it once.
+    pub async fn preview_invite(&self, code_or_token: &str) -> AppResult<Found> {
+        let invite = self.active_invite(&Secret::parse(code_or_token.trim())).await?;
+        let group = match invite.group_id {
+            Some(id) => self.store.group(id).await?,
+            None => None,
+        };
+        Ok(Found { invite, group, member: None })
+    }
+
+    /// Joins the invite's group as the signed-in actor, with the invite's role (the
+    /// slot taken atomically). `only`: a front that serves one kind (a group code's
+    /// page) treats another kind's secret as not found.
+    pub async fn accept_invite(
+        &self,
+        actor: &Actor,
+        code_or_token: &str,
+        only: Option<InviteKind>,
+    ) -> AppResult<Joined> {
+        self.limits.invite_lookup(actor.ip)?;
+        let user = actor.user()?;
+        let secret = Secret::parse(code_or_token.trim());
+        let invite = self.active_invite(&secret).await?;
+        if invite.kind == InviteKind::Registration {
+            return Err(NotApplicable::AcceptRegistrationInvite.into());
+        }
+        if only.is_some_and(|kind| kind != invite.kind) {
+            return Err(Reason::InviteNotFound.into());
+        }
+        let now = Utc::now();
+        let (group_id, role) = self.store.accept_invite(&secret, user, &actor.audit(), now).await?;
+        tracing::debug!(%group_id, user_id = %user.id, invite_id = %invite.id, "invite accepted");
+        metrics::redeemed(invite.kind);
+        Ok(Joined { group_id, user_id: user.id, role, joined_at: now, invite_id: invite.id })
+    }
+}

@@ -1,0 +1,59 @@
+//! Usher's application layer: every operation, over domain types, for every front.
+//!
+//! A front (the JSON API, the pages, the command line; later OpenID Connect and
+//! forward-auth) parses what it speaks, calls one operation on [`App`] with the
+//! [`Actor`] behind the request, and renders the answer — a domain value, or an
+//! [`Error`] whose refusals are a closed [`Reason`]. The rules live here: who may do
+//! what ([`access`]), rate limits ([`limits`]), password hashing ([`password`]), what
+//! mail an action sends. No HTTP, no HTML, no SQL (that is `usher-storage`).
+//!
+//! # Layout
+//! - [`App`] (here): the store, the settings and the rate limiters; cheap to clone.
+//! - [`actor`]: who is acting, from where. [`error`]: `Error`, `Reason`, field errors.
+//! - [`settings`]: what the operations need from the configuration.
+//! - [`access`]: a member's role in a group and the role rules.
+//! - [`accounts`]: sign-up, sign-in, login-link redemption, sign-out; [`session`]:
+//!   minting sessions and finding the actor behind a token.
+//! - [`invites`]: the public side of an invite (look up, accept).
+//! - [`links`]: minting login links and registration invites.
+//! - [`users`]: instance admins' operations on accounts.
+//! - [`fields`]: collecting every field error before answering.
+#![forbid(unsafe_code)]
+
+pub mod access;
+pub mod accounts;
+pub mod actor;
+pub mod error;
+pub mod fields;
+pub mod invites;
+pub mod limits;
+pub mod links;
+mod metrics;
+pub mod password;
+pub mod session;
+pub mod settings;
+pub mod users;
+
+use std::sync::Arc;
+
+use usher_storage::Store;
+
+pub use access::Access;
+pub use actor::Actor;
+pub use error::{AppResult, Error, Reason};
+pub use settings::{Registration, Settings};
+
+/// The application: what every operation reaches. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct App {
+    pub store: Store,
+    pub settings: Arc<Settings>,
+    pub limits: Arc<limits::RateLimits>,
+}
+
+impl App {
+    pub fn new(store: Store, settings: Settings) -> Self {
+        let limits = Arc::new(limits::RateLimits::new(settings.rate_limits));
+        Self { store, settings: Arc::new(settings), limits }
+    }
+}
