@@ -9,8 +9,8 @@ use usher_storage::Store;
 /// The registration policy, a configuration value the tests set.
 pub use usher_http::Registration;
 
-/// `USHER_LOG` that shows the HTTP front's DEBUG lines (everyday successes) too.
-pub const FRONT_DEBUG_LOG: &str = "info,usher_http=debug";
+/// `USHER_LOG` that shows the fronts' and the application's DEBUG lines (everyday successes) too.
+pub const FRONT_DEBUG_LOG: &str = "info,usher_http=debug,usher_app=debug";
 
 /// What to run once the database is ready.
 pub enum Serve {
