@@ -5,10 +5,10 @@ use axum::{
     extract::FromRequestParts,
     http::{HeaderMap, HeaderValue, header, request::Parts},
 };
-use chrono::Utc;
+
 use cookie::{Cookie, SameSite};
 use usher_domain::token::{Token, TokenHash};
-use usher_storage::{AuditContext, StoreError, model::User};
+use usher_storage::{AuditContext, model::User};
 
 use usher_app::Actor;
 
@@ -114,16 +114,12 @@ impl FromRequestParts<AppState> for Authed {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let (user, token_hash) = signed_in(&parts.headers, state).await?.ok_or(ApiError::UNAUTHENTICATED)?;
-        Ok(Self { user, token_hash, ip: ClientIp::of(parts, &state.settings.trusted_proxies) })
+        let Caller(actor) = Caller::from_request_parts(parts, state).await?;
+        let (Some(user), Some(token_hash), Some(ip)) = (actor.user, actor.session, actor.ip) else {
+            return Err(ApiError::UNAUTHENTICATED);
+        };
+        Ok(Self { user, token_hash, ip: ClientIp(ip) })
     }
-}
-
-/// The user of the session a request presents, if any (pages that also serve visitors).
-pub async fn signed_in(headers: &HeaderMap, state: &AppState) -> Result<Option<(User, TokenHash)>, StoreError> {
-    let Some(credential) = Credential::of(headers) else { return Ok(None) };
-    let token_hash = TokenHash::of(credential.token());
-    Ok(state.store.session_user(&token_hash, Utc::now()).await?.map(|user| (user, token_hash)))
 }
 
 /// A signed-in instance admin, as the application's actor. Checked before the body is

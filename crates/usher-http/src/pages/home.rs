@@ -9,9 +9,9 @@ use minijinja::context;
 
 use crate::{
     AppState,
-    auth::session,
+    auth::session::{self, Caller},
     pages::{
-        self,
+        self, OnPage,
         csrf::{ButtonForm, CheckedForm},
     },
 };
@@ -27,11 +27,12 @@ use crate::{
         (status = 503, description = "The database is unavailable"),
     ),
 )]
-pub async fn show(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let user = match session::signed_in(&headers, &state).await {
-        Ok(found) => found.map(|(user, _)| user),
-        Err(err) => return pages::failure(err),
-    };
+pub async fn show(
+    OnPage(Caller(actor)): OnPage<Caller>,
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Response {
+    let user = actor.user;
     let groups = match &user {
         Some(user) => match state.store.groups_of(user.id, None, None).await {
             Ok(groups) => groups.into_iter().map(|(g, role)| context! { id => g.id, name => g.name, role }).collect(),
@@ -56,15 +57,13 @@ pub async fn show(State(state): State<AppState>, headers: HeaderMap) -> Response
         (status = 503, description = "The database is unavailable"),
     ),
 )]
-pub async fn sign_out(State(state): State<AppState>, headers: HeaderMap, _: CheckedForm<ButtonForm>) -> Response {
-    match session::signed_in(&headers, &state).await {
-        Ok(Some((_, token_hash))) => {
-            if let Err(err) = state.store.end_session(&token_hash).await {
-                return pages::failure(err);
-            }
-        }
-        Ok(None) => {}
-        Err(err) => return pages::failure(err),
+pub async fn sign_out(
+    OnPage(Caller(actor)): OnPage<Caller>,
+    State(state): State<AppState>,
+    _: CheckedForm<ButtonForm>,
+) -> Response {
+    if let Err(err) = state.sign_out(&actor).await {
+        return pages::refusal(&err.into());
     }
     let mut response = pages::redirect("/");
     response.headers_mut().append(header::SET_COOKIE, session::clear_cookie(&state));

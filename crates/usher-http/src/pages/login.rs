@@ -13,10 +13,10 @@ use usher_app::{Error, Reason};
 
 use crate::{
     AppState,
-    auth::session,
+    auth::session::Caller,
     client_ip::ClientIp,
     pages::{
-        self,
+        self, OnPage,
         csrf::{self, CheckedForm},
     },
 };
@@ -42,15 +42,15 @@ pub struct Next {
     ),
 )]
 pub async fn show(
+    OnPage(Caller(actor)): OnPage<Caller>,
     State(state): State<AppState>,
     headers: HeaderMap,
     query: Result<Query<Next>, QueryRejection>,
 ) -> Response {
     let next = pages::local_path(query.as_ref().ok().and_then(|q| q.next.as_deref()));
-    match session::signed_in(&headers, &state).await {
-        Ok(Some(_)) => pages::redirect(&next),
-        Ok(None) => pages::form_page(&state, &headers, StatusCode::OK, "login.html", context! { next }),
-        Err(err) => pages::failure(err),
+    match actor.user {
+        Some(_) => pages::redirect(&next),
+        None => pages::form_page(&state, &headers, StatusCode::OK, "login.html", context! { next }),
     }
 }
 

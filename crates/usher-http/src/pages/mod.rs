@@ -239,6 +239,14 @@ pub fn web_device() -> Option<DeviceInfo> {
 
 /// A refusal as a page: the status and the sentence of the API's problem.
 pub fn refusal(err: &ApiError) -> Response {
+    match err {
+        ApiError::Unavailable => return unavailable(),
+        ApiError::Internal(cause) => {
+            tracing::error!(error = %cause, "page failed");
+            return broken();
+        }
+        _ => {}
+    }
     let (status, _) = err.status_and_code();
     let text = match err {
         ApiError::Refused(Reason::Invalid(fields)) => fields
@@ -287,15 +295,25 @@ pub fn failure(err: StoreError) -> Response {
     match err {
         StoreError::Unavailable(cause) => {
             tracing::warn!(error = %cause, "database unavailable");
-            let mut page = message(StatusCode::SERVICE_UNAVAILABLE, "Try again shortly", "Usher is busy right now.");
-            page.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-            page
+            unavailable()
         }
         other => {
             tracing::error!(error = %other, "page failed");
-            message(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "Please try again.")
+            broken()
         }
     }
+}
+
+/// 503 with `Retry-After`: the database is down or busy, and it will pass.
+fn unavailable() -> Response {
+    let mut page = message(StatusCode::SERVICE_UNAVAILABLE, "Try again shortly", "Usher is busy right now.");
+    page.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    page
+}
+
+/// 500: a bug or an unexpected failure (the cause is in the log, not on the page).
+fn broken() -> Response {
+    message(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "Please try again.")
 }
 
 /// The stylesheet.
