@@ -16,6 +16,7 @@
 //!   minting sessions and finding the actor behind a token.
 //! - [`invites`]: the public side of an invite (look up, accept).
 //! - [`links`]: minting login links and registration invites.
+//! - [`lists`]: keyset pagination of every list.
 //! - [`users`]: instance admins' operations on accounts.
 //! - [`fields`]: collecting every field error before answering.
 #![forbid(unsafe_code)]
@@ -28,6 +29,7 @@ pub mod fields;
 pub mod invites;
 pub mod limits;
 pub mod links;
+pub mod lists;
 mod metrics;
 pub mod password;
 pub mod session;

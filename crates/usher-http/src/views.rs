@@ -14,6 +14,8 @@ use usher_storage::{
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use usher_app::lists::{ListRequest, Listed};
+
 use crate::{Settings, error::ApiError, openapi};
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -242,7 +244,7 @@ impl LoginLinkView {
 
 /// `?status=&limit=&cursor=` of every list: `limit` defaults to 50, at most 200; the
 /// cursor is the last id seen; `status` is `active` or `all` where a list filters.
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Clone, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// Which rows: `active` or `all` for invites and login links; `queued`, `sending`,
@@ -256,36 +258,19 @@ pub struct ListQuery {
     pub cursor: Option<String>,
 }
 
-pub const DEFAULT_LIMIT: u32 = 50;
-pub const MAX_LIMIT: u32 = 200;
-
 impl ListQuery {
+    /// What the application's list operations take.
+    pub fn request(self) -> ListRequest {
+        ListRequest { status: self.status, limit: self.limit, cursor: self.cursor }
+    }
+
     /// Whether to leave out invites that are no longer active.
     pub fn active_only(&self, default_active: bool) -> Result<bool, ApiError> {
-        match self.status.as_deref() {
-            None => Ok(default_active),
-            Some("active") => Ok(true),
-            Some("all") => Ok(false),
-            Some(_) => Err(ApiError::field("status", "must be active or all")),
-        }
+        Ok(self.clone().request().active_only(default_active)?)
     }
 
     pub fn page(&self) -> Result<Page, ApiError> {
-        let limit = match self.limit {
-            None => DEFAULT_LIMIT,
-            Some(n) => u32::try_from(n)
-                .ok()
-                .filter(|n| (1..=MAX_LIMIT).contains(n))
-                .ok_or_else(|| ApiError::field("limit", format!("must be from 1 to {MAX_LIMIT}")))?,
-        };
-        let after = match &self.cursor {
-            None => None,
-            Some(c) => {
-                Some(Uuid::parse_str(c).map_err(|_| ApiError::field("cursor", "is not a cursor from this list"))?)
-            }
-        };
-        // One extra row tells whether there is a next page.
-        Ok(Page { limit: limit + 1, after })
+        Ok(self.clone().request().page()?)
     }
 }
 
@@ -297,6 +282,11 @@ pub struct Paginated<T> {
 }
 
 impl<T> Paginated<T> {
+    /// One page from the application, each row as its view.
+    pub fn of<R>(listed: Listed<R>, view: impl Fn(&R) -> T) -> Self {
+        Self { items: listed.items.iter().map(view).collect(), next_cursor: listed.next_cursor.map(|c| c.to_string()) }
+    }
+
     /// `rows` fetched with [`ListQuery::page`] (one extra); `id` names each row's cursor.
     pub fn new<R>(mut rows: Vec<R>, page: Page, id: impl Fn(&R) -> Uuid, view: impl Fn(&R) -> T) -> Self {
         let limit = page.limit as usize - 1;
