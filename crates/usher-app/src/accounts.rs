@@ -4,10 +4,11 @@ use chrono::Utc;
 use usher_domain::{
     account::{DisplayName, Email, Password, Username, normalize_email},
     device::DeviceInfo,
+    invite::{InviteKind, InviteStatus},
     secret::Secret,
     token::{Token, TokenHash},
 };
-use usher_storage::model::{NewUser, User};
+use usher_storage::model::{Invite, NewUser, User};
 
 use crate::{
     Actor, App, Registration,
@@ -120,6 +121,20 @@ impl App {
         Ok(SignedIn { user, token })
     }
 
+    /// An active login link by its token, with the user it signs in as: shows,
+    /// never uses (a mail scanner opening the link does not burn it).
+    pub async fn preview_login_link(&self, token: &str) -> AppResult<Invite> {
+        let secret = Secret::Token(TokenHash::of(token.trim()));
+        let link = match self.store.invite_by_secret(&secret).await? {
+            Some(link) if link.kind == InviteKind::LoginLink => link,
+            _ => return Err(Reason::InviteNotFound.into()),
+        };
+        match link.usage.status(Utc::now()) {
+            InviteStatus::Active => Ok(link),
+            status => Err(Reason::InviteGone(status).into()),
+        }
+    }
+
     /// Uses a login link (once) and opens a session on `device`.
     pub async fn redeem_login_link(
         &self,
@@ -133,7 +148,7 @@ impl App {
         let secret = Secret::Token(TokenHash::of(token.trim()));
         let user = self.store.redeem_login_link(&secret, session, &actor.audit(), now).await?;
         tracing::debug!(user_id = %user.id, "login link redeemed");
-        metrics::redeemed(usher_domain::invite::InviteKind::LoginLink);
+        metrics::redeemed(InviteKind::LoginLink);
         Ok(SignedIn { user, token: session_token })
     }
 

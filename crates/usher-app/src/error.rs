@@ -210,7 +210,7 @@ impl NotApplicable {
 impl From<StoreError> for Error {
     fn from(err: StoreError) -> Self {
         let reason = match err {
-            StoreError::InviteNotFound => Reason::InviteNotFound,
+            StoreError::InviteNotFound | StoreError::WrongKind(_) => Reason::InviteNotFound,
             StoreError::InviteUnusable(status) => Reason::InviteGone(status),
             StoreError::InviteSuperseded => Reason::InviteSuperseded,
             StoreError::UsernameTaken => Conflict::UsernameTaken.into(),

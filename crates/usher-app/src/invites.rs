@@ -7,7 +7,10 @@ use usher_domain::{
     role::Role,
     secret::Secret,
 };
-use usher_storage::model::{Group, Invite};
+use usher_storage::{
+    JOINING, StoreError,
+    model::{Group, Invite},
+};
 use uuid::Uuid;
 
 use crate::{
@@ -77,7 +80,8 @@ impl App {
 
     /// Joins the invite's group as the signed-in actor, with the invite's role (the
     /// slot taken atomically). `only`: a front that serves one kind (a group code's
-    /// page) treats another kind's secret as not found.
+    /// page) treats another kind's secret as not found. Storage decides, in the same
+    /// transaction that takes the slot, why not (nothing is read beforehand).
     pub async fn accept_invite(
         &self,
         actor: &Actor,
@@ -87,17 +91,23 @@ impl App {
         self.limits.invite_lookup(actor.ip)?;
         let user = actor.user()?;
         let secret = Secret::parse(code_or_token.trim());
-        let invite = self.active_invite(&secret).await?;
-        if invite.kind == InviteKind::Registration {
-            return Err(NotApplicable::AcceptRegistrationInvite.into());
-        }
-        if only.is_some_and(|kind| kind != invite.kind) {
-            return Err(Reason::InviteNotFound.into());
-        }
+        let only = only.map(|kind| [kind]);
+        let kinds = only.as_ref().map_or(JOINING, |only| only.as_slice());
         let now = Utc::now();
-        let (group_id, role) = self.store.accept_invite(&secret, user, &actor.audit(), now).await?;
-        tracing::debug!(%group_id, user_id = %user.id, invite_id = %invite.id, "invite accepted");
-        metrics::redeemed(invite.kind);
-        Ok(Joined { group_id, user_id: user.id, role, joined_at: now, invite_id: invite.id })
+        let accepted = match self.store.accept_invite(&secret, kinds, user, &actor.audit(), now).await {
+            Err(StoreError::WrongKind(InviteKind::Registration)) => {
+                return Err(NotApplicable::AcceptRegistrationInvite.into());
+            }
+            accepted => accepted?,
+        };
+        tracing::debug!(group_id = %accepted.group_id, user_id = %user.id, invite_id = %accepted.invite_id, "invite accepted");
+        metrics::redeemed(accepted.kind);
+        Ok(Joined {
+            group_id: accepted.group_id,
+            user_id: user.id,
+            role: accepted.role,
+            joined_at: now,
+            invite_id: accepted.invite_id,
+        })
     }
 }

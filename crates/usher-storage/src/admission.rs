@@ -32,6 +32,7 @@ use crate::{
 /// (group invitations) and to which address (email invitations).
 struct Slot {
     invite_id: Uuid,
+    kind: InviteKind,
     user_id: Option<Uuid>,
     group: Option<(Uuid, Role)>,
     email_normalized: Option<String>,
@@ -49,10 +50,19 @@ impl Slot {
     }
 }
 
+/// An invite accepted: which one, of what kind, and the membership it made.
+#[derive(Debug, Clone)]
+pub struct Accepted {
+    pub invite_id: Uuid,
+    pub kind: InviteKind,
+    pub group_id: Uuid,
+    pub role: Role,
+}
+
 /// The kinds that let someone register.
 const REGISTERING: &[InviteKind] = &[InviteKind::Registration, InviteKind::GroupCode, InviteKind::EmailInvitation];
 /// The kinds that join a group.
-const JOINING: &[InviteKind] = &[InviteKind::GroupCode, InviteKind::EmailInvitation];
+pub const JOINING: &[InviteKind] = &[InviteKind::GroupCode, InviteKind::EmailInvitation];
 
 impl Store {
     /// Registers a new account, optionally through an invite, and starts its session:
@@ -72,18 +82,22 @@ impl Store {
             .await
     }
 
-    /// Joins `user` to a group through a group code or email invitation, with the
-    /// invite's role. Already a member, or another email than the invited one: refused,
-    /// and nothing consumed. Returns the group and the role.
+    /// Joins `user` to a group through an invite of one of `kinds` (group codes,
+    /// email invitations), with the invite's role. The one place that decides why
+    /// not: unknown, superseded, revoked / used up / expired, another kind
+    /// ([`StoreError::WrongKind`]), already a member, another email than the invited
+    /// one — refused, and nothing consumed.
     pub async fn accept_invite(
         &self,
         secret: &Secret,
+        kinds: &[InviteKind],
         user: &User,
         audit: &AuditContext,
         now: DateTime<Utc>,
-    ) -> Result<(Uuid, Role), StoreError> {
-        let (secret, user, audit) = (secret.clone(), user.clone(), audit.clone());
-        self.write(move |tx| Box::pin(async move { accept_invite_in(tx, &secret, &user, &audit, now).await })).await
+    ) -> Result<Accepted, StoreError> {
+        let (secret, kinds, user, audit) = (secret.clone(), kinds.to_vec(), user.clone(), audit.clone());
+        self.write(move |tx| Box::pin(async move { accept_invite_in(tx, &secret, &kinds, &user, &audit, now).await }))
+            .await
     }
 
     /// Uses a login link: one slot, one session on the given device, one redemption.
@@ -131,11 +145,13 @@ async fn register_in(
 async fn accept_invite_in(
     tx: &mut impl Conn,
     secret: &Secret,
+    kinds: &[InviteKind],
     user: &User,
     audit: &AuditContext,
     now: DateTime<Utc>,
-) -> Result<(Uuid, Role), StoreError> {
-    let slot = take_slot(tx, secret, JOINING, now).await?;
+) -> Result<Accepted, StoreError> {
+    debug_assert!(kinds.iter().all(|k| JOINING.contains(k)), "only group invites join a group");
+    let slot = take_slot(tx, secret, kinds, now).await?;
     slot.check_email(&user.email)?;
     let (group_id, role) = slot.group.clone().ok_or(StoreError::InviteNotFound)?;
     let sql = "SELECT CAST(1 AS BIGINT) FROM memberships WHERE group_id = $1 AND user_id = $2";
@@ -146,7 +162,7 @@ async fn accept_invite_in(
     insert_membership(tx, group_id, user.id, &role, Some(slot.invite_id), now).await?;
     insert_redemption(tx, slot.invite_id, user.id, now).await?;
     record_accepted(tx, audit, &slot, user.id, now).await?;
-    Ok((group_id, role))
+    Ok(Accepted { invite_id: slot.invite_id, kind: slot.kind, group_id, role })
 }
 
 async fn redeem_login_link_in(
@@ -204,21 +220,32 @@ async fn take_slot(
     );
     type Returned = (String, String, Option<String>, Option<String>, Option<String>, Option<String>);
     let taken: Option<Returned> = tx.fetch_optional(&sql, &[value.into(), to_ms(now).into()]).await?;
-    match taken {
-        Some((id, kind, user_id, group_id, role, email_normalized))
-            if InviteKind::parse(&kind).is_some_and(|k| kinds.contains(&k)) =>
-        {
-            Ok(Slot {
-                invite_id: parse_id(&id)?,
-                user_id: parse_opt_id(user_id.as_deref())?,
-                group: parse_opt_id(group_id.as_deref())?.zip(role.map(Role::from_stored)),
-                email_normalized,
-            })
-        }
-        // Another kind's secret: not this route's to honour. Dropping the
+    let Some((id, kind, user_id, group_id, role, email_normalized)) = taken else {
+        return Err(why_unusable(tx, secret, kinds, now).await?);
+    };
+    let kind = InviteKind::parse(&kind).ok_or_else(|| StoreError::corrupt("invite kind", &kind))?;
+    if !kinds.contains(&kind) {
+        // Another kind's secret: not this operation's to honour. Dropping the
         // transaction gives the slot back.
-        Some(_) => Err(StoreError::InviteNotFound),
-        None => Err(why_unusable(tx, secret, kinds, now).await?),
+        return Err(other_kind(kinds, kind));
+    }
+    Ok(Slot {
+        invite_id: parse_id(&id)?,
+        kind,
+        user_id: parse_opt_id(user_id.as_deref())?,
+        group: parse_opt_id(group_id.as_deref())?.zip(role.map(Role::from_stored)),
+        email_normalized,
+    })
+}
+
+/// The refusal for a secret of a kind the operation does not take. Login links and
+/// invites are two worlds: one given for the other is not found. Another invite kind
+/// is named, for the caller to word (a registration code given to "join a group").
+fn other_kind(kinds: &[InviteKind], kind: InviteKind) -> StoreError {
+    if (kind == InviteKind::LoginLink) != kinds.contains(&InviteKind::LoginLink) {
+        StoreError::InviteNotFound
+    } else {
+        StoreError::WrongKind(kind)
     }
 }
 
@@ -231,12 +258,21 @@ async fn why_unusable(
     now: DateTime<Utc>,
 ) -> Result<StoreError, StoreError> {
     Ok(match invite_by_secret_in(tx, secret).await? {
-        Some(invite) if kinds.contains(&invite.kind) => match invite.usage.status(now) {
+        // A login link for an invite (or the reverse) is not found, whatever its state;
+        // another invite kind's state comes first: an expired registration code is gone.
+        Some(invite) if !kinds.contains(&invite.kind) => {
+            match (other_kind(kinds, invite.kind), invite.usage.status(now)) {
+                (StoreError::WrongKind(_), status) if status != InviteStatus::Active => {
+                    StoreError::InviteUnusable(status)
+                }
+                (refusal, _) => refusal,
+            }
+        }
+        Some(invite) => match invite.usage.status(now) {
             // Only reachable if the invite changed between the two statements.
             InviteStatus::Active => StoreError::InviteUnusable(InviteStatus::UsedUp),
             status => StoreError::InviteUnusable(status),
         },
-        Some(_) => StoreError::InviteNotFound,
         None => match secret {
             Secret::Token(hash) if is_superseded_in(tx, hash).await? => StoreError::InviteSuperseded,
             _ => StoreError::InviteNotFound,

@@ -10,6 +10,10 @@ pub enum StoreError {
     InviteNotFound,
     #[error("the invite is no longer active: {0:?}")]
     InviteUnusable(InviteStatus),
+    /// An active invite of a kind the operation does not take (a registration code
+    /// given to "join a group").
+    #[error("the invite is a {0:?}, which this operation does not take")]
+    WrongKind(usher_domain::invite::InviteKind),
     #[error("the username is taken")]
     UsernameTaken,
     #[error("the email is taken")]

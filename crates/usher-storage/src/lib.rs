@@ -49,6 +49,7 @@ mod users;
 mod wakeup;
 mod writer;
 
+pub use admission::{Accepted, JOINING};
 pub use audit::{AuditContext, AuditEntry, AuditFilter};
 pub use backend::{Backend, SqliteDurability};
 pub use cleanup::Purged;

@@ -7,14 +7,8 @@ use axum::{
     http::{HeaderMap, StatusCode},
     response::Response,
 };
-use chrono::Utc;
 use minijinja::context;
 use serde::Deserialize;
-use usher_domain::{
-    invite::{InviteKind, InviteStatus},
-    secret::Secret,
-    token::TokenHash,
-};
 use utoipa::ToSchema;
 
 use usher_app::{Error, Reason, error::Forbidden};
@@ -46,17 +40,12 @@ const WHAT: &str = "sign-in link";
     ),
 )]
 pub async fn show(State(state): State<AppState>, ApiPath(token): ApiPath, headers: HeaderMap) -> Response {
-    let token = token.trim();
-    let link = match state.store.invite_by_secret(&Secret::Token(TokenHash::of(token))).await {
-        Ok(Some(link)) if link.kind == InviteKind::LoginLink => link,
-        Ok(_) => return pages::not_found(WHAT),
-        Err(err) => return pages::failure(err),
+    let link = match state.preview_login_link(&token).await {
+        Ok(link) => link,
+        Err(err) => return refused(err),
     };
-    match link.usage.status(Utc::now()) {
-        InviteStatus::Active => {}
-        status => return pages::gone(status, WHAT),
-    }
     let Some(user) = link.user else { return pages::not_found(WHAT) };
+    let token = token.trim();
     let expires_at = link.usage.expires_at.map(|at| at.format("%Y-%m-%d %H:%M UTC").to_string());
     let context = context! { name => user.display_name, username => user.username, token, expires_at };
     pages::form_page(&state, &headers, StatusCode::OK, "login_link.html", context)
@@ -94,12 +83,19 @@ pub async fn sign_in(
 ) -> Response {
     match state.redeem_login_link(&ip.actor(), &token, pages::web_device()).await {
         Ok(done) => pages::signed_in_redirect(&state, &done.token, "/"),
-        Err(Error::Refused(Reason::InviteGone(status))) => pages::gone(status, WHAT),
-        Err(Error::Refused(Reason::InviteNotFound)) => pages::not_found(WHAT),
-        Err(Error::Refused(Reason::Forbidden(Forbidden::AccountDisabled))) => {
+        Err(err) => refused(err),
+    }
+}
+
+/// A link that cannot be used, in this page's words.
+fn refused(err: Error) -> Response {
+    match err {
+        Error::Refused(Reason::InviteGone(status)) => pages::gone(status, WHAT),
+        Error::Refused(Reason::InviteNotFound) => pages::not_found(WHAT),
+        Error::Refused(Reason::Forbidden(Forbidden::AccountDisabled)) => {
             pages::message(StatusCode::FORBIDDEN, "Account disabled", "This account is disabled. Ask an admin.")
         }
-        Err(err) => pages::refusal(&err.into()),
+        err => pages::refusal(&err.into()),
     }
 }
 
