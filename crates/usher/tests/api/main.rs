@@ -1,7 +1,8 @@
 //! Usher's tests: one binary (one link step), its modules grouped by the front they go
-//! through. Every test body runs against a real server on a random port, on SQLite and
-//! on PostgreSQL.
+//! through. Every test body runs on SQLite and on PostgreSQL, against a real server on
+//! a random port (or, in `app`, the application itself).
 //!
+//! - [`app`]: the application layer without HTTP (operations, rules, refusals).
 //! - [`api`]: the JSON API, as a client program meets it.
 //! - [`web`]: the pages over plain HTTP (forms, CSRF, the console, group pages).
 //! - [`browser`]: the pages in a real headless Chromium.
@@ -12,6 +13,7 @@
 mod harness;
 
 mod api;
+mod app;
 mod browser;
 mod system;
 mod web;
