@@ -3,10 +3,10 @@
 use axum::{
     extract::State,
     http::{HeaderMap, StatusCode, header},
-    response::Response,
 };
 use minijinja::context;
 
+use crate::pages::PageResult;
 use crate::{
     AppState,
     auth::session::{self, Caller},
@@ -31,18 +31,16 @@ pub async fn show(
     OnPage(Caller(actor)): OnPage<Caller>,
     State(state): State<AppState>,
     headers: HeaderMap,
-) -> Response {
+) -> PageResult {
     let user = actor.user;
     let groups = match &user {
-        Some(user) => match state.store.groups_of(user.id, None, None).await {
-            Ok(groups) => groups.into_iter().map(|(g, role)| context! { id => g.id, name => g.name, role }).collect(),
-            Err(err) => return pages::failure(err),
-        },
+        Some(user) => state.store.groups_of(user.id, None, None).await?,
         None => Vec::new(),
     };
+    let groups: Vec<_> = groups.into_iter().map(|(g, role)| context! { id => g.id, name => g.name, role }).collect();
     let user =
         user.map(|u| context! { display_name => u.display_name, username => u.username, is_admin => u.is_admin });
-    pages::form_page(&state, &headers, StatusCode::OK, "home.html", context! { user, groups })
+    Ok(pages::form_page(&state, &headers, StatusCode::OK, "home.html", context! { user, groups }))
 }
 
 /// Ends this browser's session and clears its cookie, then on to `/`.
@@ -61,11 +59,9 @@ pub async fn sign_out(
     OnPage(Caller(actor)): OnPage<Caller>,
     State(state): State<AppState>,
     _: CheckedForm<ButtonForm>,
-) -> Response {
-    if let Err(err) = state.sign_out(&actor).await {
-        return pages::refusal(&err.into());
-    }
+) -> PageResult {
+    state.sign_out(&actor).await?;
     let mut response = pages::redirect("/");
     response.headers_mut().append(header::SET_COOKIE, session::clear_cookie(&state));
-    response
+    Ok(response)
 }

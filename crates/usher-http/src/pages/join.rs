@@ -6,7 +6,6 @@
 use axum::{
     extract::State,
     http::{HeaderMap, StatusCode},
-    response::Response,
 };
 use minijinja::context;
 use serde::Deserialize;
@@ -14,6 +13,7 @@ use usher_app::{Actor, Error, Reason, error::NotApplicable, invites::Found};
 use usher_domain::invite::InviteKind;
 use utoipa::ToSchema;
 
+use crate::pages::{PageError, PageResult};
 use crate::{
     AppState,
     auth::session::Caller,
@@ -47,7 +47,7 @@ pub async fn show(
     State(state): State<AppState>,
     ApiPath(code): ApiPath,
     headers: HeaderMap,
-) -> Response {
+) -> PageResult {
     landing(&state, &headers, &actor, Landing::Code, code.trim()).await
 }
 
@@ -71,7 +71,7 @@ pub async fn show_invitation(
     State(state): State<AppState>,
     ApiPath(token): ApiPath,
     headers: HeaderMap,
-) -> Response {
+) -> PageResult {
     landing(&state, &headers, &actor, Landing::Invitation, token.trim()).await
 }
 
@@ -100,32 +100,32 @@ impl Landing {
 }
 
 /// Why `secret` does not lead anywhere on `landing`'s page, as a page.
-fn refused(landing: Landing, secret: &str, err: Error) -> Response {
+fn refused(landing: Landing, secret: &str, err: Error) -> PageError {
     match err {
         Error::Refused(Reason::NotApplicable(NotApplicable::AcceptRegistrationInvite)) if landing == Landing::Code => {
-            pages::redirect(&format!("/register?invite={secret}"))
+            pages::redirect(&format!("/register?invite={secret}")).into()
         }
-        Error::Refused(Reason::InviteNotFound) => pages::not_found(WHAT),
-        Error::Refused(Reason::InviteGone(status)) => pages::gone(status, WHAT),
+        Error::Refused(Reason::InviteNotFound) => pages::not_found(WHAT).into(),
+        Error::Refused(Reason::InviteGone(status)) => pages::gone(status, WHAT).into(),
         Error::Refused(Reason::InviteSuperseded) => pages::message(
             StatusCode::GONE,
             "This link was replaced",
             "A newer invitation was sent for this group. Use the link in the latest email.",
-        ),
-        err => pages::refusal(&err.into()),
+        )
+        .into(),
+        err => err.into(),
     }
 }
 
-async fn landing(state: &AppState, headers: &HeaderMap, actor: &Actor, landing: Landing, secret: &str) -> Response {
-    let Found { invite, group, member } = match state.look_up_invite(actor, secret).await {
-        Ok(found) if found.invite.kind == landing.kind() => found,
-        Ok(found) if found.invite.kind == InviteKind::Registration && landing == Landing::Code => {
-            return pages::redirect(&format!("/register?invite={secret}"));
-        }
-        Ok(_) => return pages::not_found(WHAT),
-        Err(err) => return refused(landing, secret, err),
-    };
-    let Some(group) = group else { return pages::not_found(WHAT) };
+async fn landing(state: &AppState, headers: &HeaderMap, actor: &Actor, landing: Landing, secret: &str) -> PageResult {
+    let found = state.look_up_invite(actor, secret).await.map_err(|err| refused(landing, secret, err))?;
+    if found.invite.kind == InviteKind::Registration && landing == Landing::Code {
+        return Ok(pages::redirect(&format!("/register?invite={secret}")));
+    }
+    let Found { invite, group: Some(group), member } = found else { return Err(pages::not_found(WHAT).into()) };
+    if invite.kind != landing.kind() {
+        return Err(pages::not_found(WHAT).into());
+    }
     let context = context! {
         path => landing.path(secret),
         secret,
@@ -139,7 +139,7 @@ async fn landing(state: &AppState, headers: &HeaderMap, actor: &Actor, landing: 
         user => actor.user.as_ref().map(|u| u.display_name.clone()),
         member,
     };
-    pages::form_page(state, headers, StatusCode::OK, "join.html", context)
+    Ok(pages::form_page(state, headers, StatusCode::OK, "join.html", context))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -169,7 +169,7 @@ pub async fn join(
     State(state): State<AppState>,
     ApiPath(code): ApiPath,
     _: CheckedForm<JoinForm>,
-) -> Response {
+) -> PageResult {
     accept(&state, &actor, Landing::Code, code.trim()).await
 }
 
@@ -196,18 +196,16 @@ pub async fn accept_invitation(
     State(state): State<AppState>,
     ApiPath(token): ApiPath,
     _: CheckedForm<JoinForm>,
-) -> Response {
+) -> PageResult {
     accept(&state, &actor, Landing::Invitation, token.trim()).await
 }
 
-async fn accept(state: &AppState, actor: &Actor, landing: Landing, secret: &str) -> Response {
+async fn accept(state: &AppState, actor: &Actor, landing: Landing, secret: &str) -> PageResult {
     if actor.user.is_none() {
-        return pages::redirect(&pages::sign_in_then(&landing.path(secret)));
+        return Ok(pages::redirect(&pages::sign_in_then(&landing.path(secret))));
     }
-    match state.accept_invite(actor, secret, Some(landing.kind())).await {
-        Ok(_) => pages::redirect("/"),
-        Err(err) => refused(landing, secret, err),
-    }
+    state.accept_invite(actor, secret, Some(landing.kind())).await.map_err(|err| refused(landing, secret, err))?;
+    Ok(pages::redirect("/"))
 }
 
 csrf::protected!(JoinForm);

@@ -11,6 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use usher_app::{Error, Reason};
 
+use crate::pages::PageResult;
 use crate::{
     AppState,
     auth::session::Caller,
@@ -83,15 +84,15 @@ pub async fn sign_in(
     State(state): State<AppState>,
     headers: HeaderMap,
     CheckedForm(form): CheckedForm<SignInForm>,
-) -> Response {
+) -> PageResult {
     let next = pages::local_path(form.next.as_deref());
     match state.sign_in(&ip.actor(), &form.login, form.password, pages::web_device()).await {
-        Ok(done) => pages::signed_in_redirect(&state, &done.token, &next),
+        Ok(done) => Ok(pages::signed_in_redirect(&state, &done.token, &next)),
         Err(Error::Refused(Reason::Unauthenticated)) => {
             let context = context! { next, login => form.login, error => "Wrong username, email or password." };
-            pages::form_page(&state, &headers, StatusCode::UNAUTHORIZED, "login.html", context)
+            Ok(pages::form_page(&state, &headers, StatusCode::UNAUTHORIZED, "login.html", context))
         }
-        Err(err) => pages::refusal(&err.into()),
+        Err(err) => Err(err.into()),
     }
 }
 

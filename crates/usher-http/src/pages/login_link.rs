@@ -5,7 +5,6 @@
 use axum::{
     extract::State,
     http::{HeaderMap, StatusCode},
-    response::Response,
 };
 use minijinja::context;
 use serde::Deserialize;
@@ -13,6 +12,7 @@ use utoipa::ToSchema;
 
 use usher_app::{Error, Reason, error::Forbidden};
 
+use crate::pages::{PageError, PageResult};
 use crate::{
     AppState,
     client_ip::ClientIp,
@@ -39,16 +39,13 @@ const WHAT: &str = "sign-in link";
         (status = 503, description = "The database is unavailable"),
     ),
 )]
-pub async fn show(State(state): State<AppState>, ApiPath(token): ApiPath, headers: HeaderMap) -> Response {
-    let link = match state.preview_login_link(&token).await {
-        Ok(link) => link,
-        Err(err) => return refused(err),
-    };
-    let Some(user) = link.user else { return pages::not_found(WHAT) };
+pub async fn show(State(state): State<AppState>, ApiPath(token): ApiPath, headers: HeaderMap) -> PageResult {
+    let link = state.preview_login_link(&token).await.map_err(refused)?;
+    let Some(user) = link.user else { return Err(pages::not_found(WHAT).into()) };
     let token = token.trim();
     let expires_at = link.usage.expires_at.map(|at| at.format("%Y-%m-%d %H:%M UTC").to_string());
     let context = context! { name => user.display_name, username => user.username, token, expires_at };
-    pages::form_page(&state, &headers, StatusCode::OK, "login_link.html", context)
+    Ok(pages::form_page(&state, &headers, StatusCode::OK, "login_link.html", context))
 }
 
 /// The button's form.
@@ -80,22 +77,20 @@ pub async fn sign_in(
     State(state): State<AppState>,
     ApiPath(token): ApiPath,
     _: CheckedForm<SignInForm>,
-) -> Response {
-    match state.redeem_login_link(&ip.actor(), &token, pages::web_device()).await {
-        Ok(done) => pages::signed_in_redirect(&state, &done.token, "/"),
-        Err(err) => refused(err),
-    }
+) -> PageResult {
+    let done = state.redeem_login_link(&ip.actor(), &token, pages::web_device()).await.map_err(refused)?;
+    Ok(pages::signed_in_redirect(&state, &done.token, "/"))
 }
 
 /// A link that cannot be used, in this page's words.
-fn refused(err: Error) -> Response {
+fn refused(err: Error) -> PageError {
     match err {
-        Error::Refused(Reason::InviteGone(status)) => pages::gone(status, WHAT),
-        Error::Refused(Reason::InviteNotFound) => pages::not_found(WHAT),
+        Error::Refused(Reason::InviteGone(status)) => pages::gone(status, WHAT).into(),
+        Error::Refused(Reason::InviteNotFound) => pages::not_found(WHAT).into(),
         Error::Refused(Reason::Forbidden(Forbidden::AccountDisabled)) => {
-            pages::message(StatusCode::FORBIDDEN, "Account disabled", "This account is disabled. Ask an admin.")
+            pages::message(StatusCode::FORBIDDEN, "Account disabled", "This account is disabled. Ask an admin.").into()
         }
-        err => pages::refusal(&err.into()),
+        err => err.into(),
     }
 }
 

@@ -13,6 +13,7 @@ mod join;
 mod login;
 mod login_link;
 mod next;
+mod refusal;
 mod register;
 mod share;
 
@@ -24,12 +25,10 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use minijinja::Environment;
-use usher_domain::invite::InviteStatus;
 use usher_domain::{
     device::{DeviceInfo, DeviceType},
     token::Token,
 };
-use usher_storage::StoreError;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
@@ -37,6 +36,7 @@ use usher_app::Reason;
 
 use crate::{AppState, auth::session, error::ApiError};
 pub use next::{local_path, sign_in_then};
+pub use refusal::{PageError, PageResult, csrf_refused, failure, gone, message, not_found, refusal};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -235,85 +235,6 @@ pub fn redirect(to: &str) -> Response {
 /// A new device for a browser sign-in (pages do not ask which device it is).
 pub fn web_device() -> Option<DeviceInfo> {
     DeviceInfo::parse(&Uuid::new_v4().to_string(), DeviceType::Web, "Web browser", None).ok()
-}
-
-/// A refusal as a page: the status and the sentence of the API's problem.
-pub fn refusal(err: &ApiError) -> Response {
-    match err {
-        ApiError::Unavailable => return unavailable(),
-        ApiError::Internal(cause) => {
-            tracing::error!(error = %cause, "page failed");
-            return broken();
-        }
-        _ => {}
-    }
-    let (status, _) = err.status_and_code();
-    let text = match err {
-        ApiError::Refused(Reason::Invalid(fields)) => fields
-            .iter()
-            .map(|f| format!("{}: {}", f.field.replace('_', " "), f.message))
-            .collect::<Vec<_>>()
-            .join("; "),
-        other => other.detail(),
-    };
-    let mut page = message(status, "That did not work", &text);
-    if let ApiError::Refused(Reason::TooManyRequests { retry_after_secs }) = err {
-        page.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
-    }
-    page
-}
-
-/// The 403 page of a form post without its CSRF pair.
-pub fn csrf_refused() -> Response {
-    let text = "This form expired or came from another site. Go back, reload the page and try again.";
-    message(StatusCode::FORBIDDEN, "Please try again", text)
-}
-
-/// A page that only says something: a heading and a sentence.
-pub fn message(status: StatusCode, heading: &str, text: &str) -> Response {
-    render(status, "message.html", minijinja::context! { heading, text })
-}
-
-/// Why an invite or link no longer works, in words, with 410.
-pub fn gone(status: InviteStatus, what: &str) -> Response {
-    let (heading, text) = match status {
-        InviteStatus::Expired => ("This link has expired", format!("This {what} has expired. Ask for a new one.")),
-        InviteStatus::Revoked => ("This link was revoked", format!("This {what} was revoked. Ask for a new one.")),
-        InviteStatus::UsedUp | InviteStatus::Active => {
-            ("This link was already used", format!("This {what} has already been used. Ask for a new one."))
-        }
-    };
-    message(StatusCode::GONE, heading, &text)
-}
-
-pub fn not_found(what: &str) -> Response {
-    message(StatusCode::NOT_FOUND, "Not found", &format!("This {what} does not exist. Check the link you were sent."))
-}
-
-/// A storage failure as a page: 503 when it will pass, 500 otherwise (cause logged).
-pub fn failure(err: StoreError) -> Response {
-    match err {
-        StoreError::Unavailable(cause) => {
-            tracing::warn!(error = %cause, "database unavailable");
-            unavailable()
-        }
-        other => {
-            tracing::error!(error = %other, "page failed");
-            broken()
-        }
-    }
-}
-
-/// 503 with `Retry-After`: the database is down or busy, and it will pass.
-fn unavailable() -> Response {
-    let mut page = message(StatusCode::SERVICE_UNAVAILABLE, "Try again shortly", "Usher is busy right now.");
-    page.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-    page
-}
-
-/// 500: a bug or an unexpected failure (the cause is in the log, not on the page).
-fn broken() -> Response {
-    message(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "Please try again.")
 }
 
 /// The stylesheet.

@@ -15,6 +15,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use usher_app::{accounts::SignUp, fields::Fields, invites::Found};
 
+use crate::pages::PageResult;
 use crate::{
     AppState, Registration,
     client_ip::ClientIp,
@@ -114,7 +115,7 @@ pub async fn sign_up(
     State(state): State<AppState>,
     headers: HeaderMap,
     CheckedForm(form): CheckedForm<SignUpForm>,
-) -> Response {
+) -> PageResult {
     let account = SignUp {
         username: &form.username,
         email: &form.email,
@@ -123,11 +124,11 @@ pub async fn sign_up(
         invite: Some(form.invite.as_str()),
     };
     let refused = match state.register(&ip.actor(), account, Fields::default(), pages::web_device()).await {
-        Ok(done) => return pages::signed_in_redirect(&state, &done.token, "/"),
+        Ok(done) => return Ok(pages::signed_in_redirect(&state, &done.token, "/")),
         Err(refused) => ApiError::from(refused),
     };
     let Some(FormRefusal { status, errors, error }) = FormRefusal::of(&refused) else {
-        return pages::refusal(&refused);
+        return Err(refused.into());
     };
     let check = invite_check(&state, &form.invite).await;
     let context = context! {
@@ -139,7 +140,7 @@ pub async fn sign_up(
         errors,
         error,
     };
-    pages::form_page(&state, &headers, status, "register.html", context)
+    Ok(pages::form_page(&state, &headers, status, "register.html", context))
 }
 
 csrf::protected!(SignUpForm);

@@ -1,0 +1,143 @@
+//! Refusals as pages: the status and a sentence people read, never problem+json.
+//! [`PageError`] lets a page handler use `?` on an application operation; a page
+//! that words a refusal its own way maps it to a [`Response`] first.
+
+use axum::{
+    http::{HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use usher_app::Reason;
+use usher_domain::invite::InviteStatus;
+use usher_storage::StoreError;
+
+use super::render;
+use crate::error::ApiError;
+
+/// Why a page could not be shown or a form not done: a refusal rendered as the
+/// generic page, or a page of its own.
+#[derive(Debug)]
+pub enum PageError {
+    Refused(ApiError),
+    Page(Response),
+}
+
+/// What a page handler answers.
+pub type PageResult = Result<Response, PageError>;
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        match self {
+            Self::Refused(err) => refusal(&err),
+            Self::Page(page) => page,
+        }
+    }
+}
+
+impl From<ApiError> for PageError {
+    fn from(err: ApiError) -> Self {
+        Self::Refused(err)
+    }
+}
+
+impl From<usher_app::Error> for PageError {
+    fn from(err: usher_app::Error) -> Self {
+        Self::Refused(err.into())
+    }
+}
+
+impl From<StoreError> for PageError {
+    fn from(err: StoreError) -> Self {
+        Self::Refused(err.into())
+    }
+}
+
+impl From<Reason> for PageError {
+    fn from(reason: Reason) -> Self {
+        Self::Refused(reason.into())
+    }
+}
+
+impl From<Response> for PageError {
+    fn from(page: Response) -> Self {
+        Self::Page(page)
+    }
+}
+
+/// A refusal as a page: the status and the sentence of the API's problem.
+pub fn refusal(err: &ApiError) -> Response {
+    match err {
+        ApiError::Unavailable => return unavailable(),
+        ApiError::Internal(cause) => {
+            tracing::error!(error = %cause, "page failed");
+            return broken();
+        }
+        _ => {}
+    }
+    let (status, _) = err.status_and_code();
+    let text = match err {
+        ApiError::Refused(Reason::Invalid(fields)) => fields
+            .iter()
+            .map(|f| format!("{}: {}", f.field.replace('_', " "), f.message))
+            .collect::<Vec<_>>()
+            .join("; "),
+        other => other.detail(),
+    };
+    let mut page = message(status, "That did not work", &text);
+    if let ApiError::Refused(Reason::TooManyRequests { retry_after_secs }) = err {
+        page.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
+    }
+    page
+}
+
+/// The 403 page of a form post without its CSRF pair.
+pub fn csrf_refused() -> Response {
+    let text = "This form expired or came from another site. Go back, reload the page and try again.";
+    message(StatusCode::FORBIDDEN, "Please try again", text)
+}
+
+/// A page that only says something: a heading and a sentence.
+pub fn message(status: StatusCode, heading: &str, text: &str) -> Response {
+    render(status, "message.html", minijinja::context! { heading, text })
+}
+
+/// Why an invite or link no longer works, in words, with 410.
+pub fn gone(status: InviteStatus, what: &str) -> Response {
+    let (heading, text) = match status {
+        InviteStatus::Expired => ("This link has expired", format!("This {what} has expired. Ask for a new one.")),
+        InviteStatus::Revoked => ("This link was revoked", format!("This {what} was revoked. Ask for a new one.")),
+        InviteStatus::UsedUp | InviteStatus::Active => {
+            ("This link was already used", format!("This {what} has already been used. Ask for a new one."))
+        }
+    };
+    message(StatusCode::GONE, heading, &text)
+}
+
+pub fn not_found(what: &str) -> Response {
+    message(StatusCode::NOT_FOUND, "Not found", &format!("This {what} does not exist. Check the link you were sent."))
+}
+
+/// A storage failure as a page: 503 when it will pass, 500 otherwise (cause logged).
+pub fn failure(err: StoreError) -> Response {
+    match err {
+        StoreError::Unavailable(cause) => {
+            tracing::warn!(error = %cause, "database unavailable");
+            unavailable()
+        }
+        other => {
+            tracing::error!(error = %other, "page failed");
+            broken()
+        }
+    }
+}
+
+/// 503 with `Retry-After`: the database is down or busy, and it will pass.
+fn unavailable() -> Response {
+    let mut page = message(StatusCode::SERVICE_UNAVAILABLE, "Try again shortly", "Usher is busy right now.");
+    page.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    page
+}
+
+/// 500: a bug or an unexpected failure (the cause is in the log, not on the page).
+fn broken() -> Response {
+    message(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "Please try again.")
+}
