@@ -8,6 +8,7 @@ use axum::{
 };
 use serde::de::DeserializeOwned;
 use std::time::Duration;
+use uuid::Uuid;
 
 use crate::error::ApiError;
 
@@ -155,9 +156,28 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath
     }
 }
 
+/// Ids in a path: one [`Uuid`], or a tuple of them for a nested resource
+/// (`/groups/{group_id}/invites/{invite_id}` → `Id<(Uuid, Uuid)>`). A segment that is
+/// not a UUID names nothing here: 404 `not_found`, before any handler runs.
+#[derive(Debug)]
+pub struct Id<T = Uuid>(pub T);
+
+/// What [`Id`] reads: UUIDs only.
+pub trait PathIds: DeserializeOwned + Send {}
+impl PathIds for Uuid {}
+impl PathIds for (Uuid, Uuid) {}
+
+impl<S: Send + Sync, T: PathIds> FromRequestParts<S> for Id<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        ApiPath::<T>::from_request_parts(parts, state).await.map(|ApiPath(ids)| Self(ids))
+    }
+}
+
 /// An id in a path: anything that is not a UUID names nothing here (`not_found`).
-pub fn path_id(text: &str) -> Result<uuid::Uuid, ApiError> {
-    uuid::Uuid::parse_str(text).map_err(|_| ApiError::NOT_FOUND)
+pub fn path_id(text: &str) -> Result<Uuid, ApiError> {
+    Uuid::parse_str(text).map_err(|_| ApiError::NOT_FOUND)
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ use crate::harness::{PageClient, TestApp, assert_problem};
 
 on_both_backends!(
     a_row_that_does_not_decode_is_an_internal_error,
+    an_id_that_is_not_a_uuid_names_nothing,
     every_error_is_problem_json,
     health_and_readiness,
     hostile_bodies_get_4xx_and_passwords_get_argon2id,
@@ -22,6 +23,34 @@ async fn a_row_that_does_not_decode_is_an_internal_error(app: TestApp) {
     assert_problem(status, &body, StatusCode::INTERNAL_SERVER_ERROR, "internal");
     let (status, body) = app.get("/admin/users", Some(&app.admin_token)).await;
     assert_problem(status, &body, StatusCode::INTERNAL_SERVER_ERROR, "internal");
+}
+
+/// Every route with an id in its path answers 404 `not_found` to a segment that is
+/// not a UUID, whoever asks (here the instance admin, who may see everything).
+async fn an_id_that_is_not_a_uuid_names_nothing(app: TestApp) {
+    let group = app.create_group(&app.admin_token, "Ids").await;
+    let cases = [
+        (Method::GET, "/groups/not-a-uuid".to_owned()),
+        (Method::PATCH, "/groups/not-a-uuid".to_owned()),
+        (Method::DELETE, "/groups/not-a-uuid".to_owned()),
+        (Method::GET, "/groups/not-a-uuid/members".to_owned()),
+        (Method::GET, "/groups/not-a-uuid/audit".to_owned()),
+        (Method::GET, "/groups/not-a-uuid/invites".to_owned()),
+        (Method::DELETE, format!("/groups/{group}/members/not-a-uuid")),
+        (Method::GET, format!("/groups/{group}/invites/not-a-uuid")),
+        (Method::DELETE, format!("/groups/{group}/invites/not-a-uuid")),
+        (Method::GET, format!("/groups/{group}/invites/not-a-uuid/redemptions")),
+        (Method::POST, format!("/groups/{group}/invites/not-a-uuid/resend")),
+        (Method::POST, format!("/groups/{group}/invites/not-a-uuid/link")),
+        (Method::POST, "/admin/outbox/not-a-uuid/retry".to_owned()),
+        (Method::DELETE, "/admin/login-links/not-a-uuid".to_owned()),
+    ];
+    for (method, path) in cases {
+        let body = (method == Method::PATCH).then(|| json!({"name": "x"}));
+        let (status, body) = app.request(method.clone(), &path, Some(&app.admin_token), body.as_ref()).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{method} {path}: {body}");
+        assert_eq!(body["code"], "not_found", "{method} {path}: {body}");
+    }
 }
 
 async fn raw(
