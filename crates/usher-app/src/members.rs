@@ -24,7 +24,7 @@ impl App {
     /// the caller's). Answers the role given.
     pub async fn change_role(&self, actor: &Actor, group_id: Uuid, user_id: Uuid, role: &str) -> AppResult<Role> {
         let access = self.manager_access(actor, group_id).await?;
-        self.target(&access, user_id).await?;
+        self.target_member(&access, user_id).await?;
         let role = access.check_grant("role", role)?;
         let top = self.settings.roles.top();
         self.store.change_membership(access.group.id, user_id, Some(&role), top, &access.audit).await?;
@@ -35,9 +35,9 @@ impl App {
     /// Removes a member (managers), or leaves the group (oneself).
     pub async fn remove_member(&self, actor: &Actor, group_id: Uuid, user_id: Uuid) -> AppResult<()> {
         let access = self.access(actor, group_id).await?;
-        self.target(&access, user_id).await?;
+        self.target_member(&access, user_id).await?;
         if user_id != access.user.id {
-            // Removing someone else is for managers (`target` refused anyone above).
+            // Removing someone else is for managers (`target_member` refused anyone above).
             access.require_manager()?;
         }
         let top = self.settings.roles.top();
@@ -48,9 +48,8 @@ impl App {
 
     /// The member to act on: `not_found` for none, `forbidden` for one above the caller
     /// (oneself never is).
-    async fn target(&self, access: &Access, user_id: Uuid) -> AppResult<Role> {
+    async fn target_member(&self, access: &Access, user_id: Uuid) -> AppResult<()> {
         let role = self.store.role_in(access.group.id, user_id).await?.ok_or(Reason::NotFound)?;
-        access.require_rank(Some(&role))?;
-        Ok(role)
+        access.require_rank(Some(&role))
     }
 }

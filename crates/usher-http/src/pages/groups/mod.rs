@@ -104,10 +104,10 @@ async fn group_page(
     let shown = async {
         let id = path_id(&group_id)?;
         let group = state.group(&actor, id).await?;
-        let manager = state.settings.roles.can_manage(&group.role);
-        let invites = match manager {
-            true => Some(state.group_invites(&actor, id, ListRequest::default()).await?),
-            false => None,
+        let invites = if state.settings.roles.can_manage(&group.role) {
+            Some(state.group_invites(&actor, id, ListRequest::default()).await?)
+        } else {
+            None
         };
         ApiResult::Ok((group, invites))
     };
