@@ -15,6 +15,10 @@
 //! - [`accounts`]: sign-up, sign-in, login-link redemption, sign-out; [`session`]:
 //!   minting sessions and finding the actor behind a token.
 //! - [`invites`]: the public side of an invite (look up, accept).
+//! - [`groups`]: creating, listing, reading, changing and deleting groups;
+//!   [`members`]: a group's members, their roles, removing and leaving.
+//! - [`group_invites`]: a group's codes and email invitations, for its managers;
+//!   [`invitations`]: an invitation's link resent or renewed, and its email.
 //! - [`links`]: minting login links and registration invites.
 //! - [`lists`]: keyset pagination of every list.
 //! - [`users`]: instance admins' operations on accounts.
@@ -26,10 +30,14 @@ pub mod accounts;
 pub mod actor;
 pub mod error;
 pub mod fields;
+pub mod group_invites;
+pub mod groups;
+pub mod invitations;
 pub mod invites;
 pub mod limits;
 pub mod links;
 pub mod lists;
+pub mod members;
 mod metrics;
 pub mod password;
 pub mod session;

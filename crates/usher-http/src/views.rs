@@ -8,13 +8,17 @@ use usher_domain::{
     role::Role,
 };
 use usher_storage::{
-    Delivery, Store,
-    model::{Group, Invite, Member, Page, User, UserSummary},
+    Delivery,
+    model::{Group, Invite, Member, Page, Redemption, User, UserSummary},
 };
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use usher_app::lists::{ListRequest, Listed};
+use usher_app::{
+    group_invites::{GroupInvite, Minted},
+    groups::GroupWithMembers,
+    lists::{ListRequest, Listed},
+};
 
 use crate::{Settings, error::ApiError, openapi};
 
@@ -136,22 +140,21 @@ impl InviteView {
         }
     }
 
-    /// With its latest email's delivery, for email invitations.
-    pub async fn with_delivery(mut self, store: &Store) -> Result<Self, ApiError> {
-        if self.kind == InviteKind::EmailInvitation {
-            self.delivery = store.delivery(self.id).await?.map(DeliveryView::from);
-        }
-        Ok(self)
+    /// One of a group's invites, with its latest email's delivery.
+    pub fn of_group(invite: &GroupInvite, settings: &Settings, now: DateTime<Utc>) -> Self {
+        let mut view = Self::new(&invite.invite, settings, now);
+        view.delivery = invite.delivery.clone().map(DeliveryView::from);
+        view
     }
 
-    /// Each email invitation of `views` with its latest email's delivery, in one query.
-    pub async fn with_deliveries(mut views: Vec<Self>, store: &Store) -> Result<Vec<Self>, ApiError> {
-        let ids: Vec<Uuid> = views.iter().filter(|v| v.kind == InviteKind::EmailInvitation).map(|v| v.id).collect();
-        let mut deliveries = store.deliveries(&ids).await?;
-        for view in &mut views {
-            view.delivery = deliveries.remove(&view.id).map(DeliveryView::from);
+    /// An invite just created, or an invitation just sent again: with an email
+    /// invitation's token, shown this once.
+    pub fn minted(minted: &Minted, settings: &Settings, now: DateTime<Utc>) -> Self {
+        let view = Self::of_group(&minted.invite, settings, now);
+        match &minted.token {
+            Some(token) => view.with_token(token.expose(), settings),
+            None => view,
         }
-        Ok(views)
     }
 
     /// With the plain token of an email invitation, shown this once.
@@ -210,6 +213,37 @@ impl From<&Member> for MemberView {
             joined_at: m.joined_at,
             invite_id: m.invite_id,
         }
+    }
+}
+
+/// A group with its members.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GroupDetail {
+    #[serde(flatten)]
+    pub group: GroupView,
+    pub members: Vec<MemberView>,
+}
+
+impl From<&GroupWithMembers> for GroupDetail {
+    fn from(g: &GroupWithMembers) -> Self {
+        Self {
+            group: GroupView::new(&g.group, Some(&g.role)),
+            members: g.members.iter().map(MemberView::from).collect(),
+        }
+    }
+}
+
+/// Who joined through an invite, and when.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RedemptionView {
+    /// `null` once the user is deleted.
+    pub user: Option<UserSummaryView>,
+    pub redeemed_at: DateTime<Utc>,
+}
+
+impl From<&Redemption> for RedemptionView {
+    fn from(r: &Redemption) -> Self {
+        Self { user: r.user.as_ref().map(UserSummaryView::from), redeemed_at: r.redeemed_at }
     }
 }
 

@@ -3,32 +3,29 @@
 //! link to share by hand (the copy-link fallback), revoke behind a confirmation.
 
 use axum::{
-    Json,
     extract::State,
     http::{HeaderMap, StatusCode},
     response::Response,
 };
+use chrono::Utc;
 use minijinja::context;
 use serde::{Deserialize, Serialize};
+use usher_app::{group_invites::NewInvite, lists::ListRequest};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
     AppState,
     auth::Authed,
-    error::ApiError,
-    extract::{ApiJson, ApiPath, ApiQuery},
+    error::{ApiError, ApiResult},
+    extract::{ApiPath, path_id},
     pages::{
         self, FormRefusal, OnPage,
         access::Viewer,
         csrf::{self, ButtonForm, CheckedForm},
         share::Shared,
     },
-    routes::{
-        group_invites::{self as api, NewGroupInvite},
-        invitation_links as links,
-    },
-    views::ListQuery,
+    views::{InviteView, Paginated, RedemptionView},
 };
 
 use super::{group_page, group_path};
@@ -67,15 +64,15 @@ pub struct NewInviteForm {
 }
 
 impl NewInviteForm {
-    /// The API's request for this form.
-    fn body(&self) -> Result<NewGroupInvite, ApiError> {
+    /// The invite this form asks for.
+    fn invite(&self) -> Result<NewInvite, ApiError> {
         let email = match (self.kind.as_str(), pages::form_text(&self.email)) {
             ("email", None) => return Err(ApiError::field("email", "is required for an email invitation")),
             ("email", email) => email,
             ("code", _) => None,
             _ => return Err(ApiError::field("kind", "must be code or email")),
         };
-        Ok(NewGroupInvite {
+        Ok(NewInvite {
             email,
             role: Some(self.role.clone()),
             max_uses: pages::form_number("max_uses", &self.max_uses)?,
@@ -111,17 +108,20 @@ pub async fn create(
     CheckedForm(form): CheckedForm<NewInviteForm>,
 ) -> Response {
     let created = async {
-        let body = form.body()?;
-        api::create(State(state.clone()), authed.clone(), ApiPath(group_id.clone()), ApiJson(body)).await
+        let invite = form.invite()?;
+        Ok(state.create_group_invite(&authed.actor(), path_id(&group_id)?, invite).await?)
     };
     match created.await {
-        Ok((_, Json(invite))) => match invite.url.as_deref().filter(|_| invite.token.is_some()) {
-            Some(url) => {
-                let fresh = Shared::new(url);
-                invite_page(&state, &headers, authed, &group_id, &invite.id.to_string(), Some(fresh)).await
+        Ok(minted) => {
+            let invite_id = minted.invite.invite.id.to_string();
+            match &minted.token {
+                Some(token) => {
+                    let fresh = Shared::new(&state.settings.invitation_url(token.expose()));
+                    invite_page(&state, &headers, authed, &group_id, &invite_id, Some(fresh)).await
+                }
+                None => pages::redirect(&invite_path(&group_id, &invite_id)),
             }
-            None => pages::redirect(&invite_path(&group_id, &invite.id.to_string())),
-        },
+        }
         Err(err) => match FormRefusal::of(&err) {
             Some(refused) => group_page(&state, &headers, authed, group_id, refused, Some(&form)).await,
             None => pages::refusal(&err),
@@ -160,23 +160,24 @@ async fn invite_page(
     invite_id: &str,
     fresh: Option<Shared>,
 ) -> Response {
-    // The group's name only: `Access` is one look-up, where the API's group read also
-    // lists every member.
-    let group =
-        match async { state.access(&authed.actor(), crate::extract::path_id(group_id)?).await.map_err(ApiError::from) }
-            .await
-        {
-            Ok(access) => access.group,
-            Err(err) => return pages::refusal(&err),
-        };
-    let ids = || ApiPath((group_id.to_owned(), invite_id.to_owned()));
-    let invite = api::read(State(state.clone()), authed.clone(), ids()).await;
-    let query = ApiQuery(ListQuery { status: None, limit: Some(200), cursor: None });
-    let joined = api::redemptions(State(state.clone()), authed, ids(), query).await;
-    let (invite, joined) = match (invite, joined) {
-        (Ok(Json(invite)), Ok(Json(joined))) => (invite, joined),
-        (Err(err), _) | (_, Err(err)) => return pages::refusal(&err),
+    let actor = authed.actor();
+    let shown = async {
+        let group_id = path_id(group_id)?;
+        // The group's name only: `Access` is one look-up, where the group's read also
+        // lists every member.
+        let group = state.access(&actor, group_id).await?.group;
+        let invite_id = path_id(invite_id)?;
+        let invite = state.group_invite(&actor, group_id, invite_id).await?;
+        let list = ListRequest { limit: Some(200), ..ListRequest::default() };
+        let joined = state.redemptions(&actor, group_id, invite_id, list).await?;
+        ApiResult::Ok((group, invite, joined))
     };
+    let (group, invite, joined) = match shown.await {
+        Ok(shown) => shown,
+        Err(err) => return pages::refusal(&err),
+    };
+    let invite = InviteView::of_group(&invite, &state.settings, Utc::now());
+    let joined = Paginated::of(joined, |r| RedemptionView::from(r));
     // A code's link can be shown any time; an invitation's only when just minted.
     let shared = match (&fresh, invite.code.is_some(), invite.url.as_deref()) {
         (None, true, Some(url)) => Some(Shared::new(url)),
@@ -218,7 +219,11 @@ pub async fn resend(
     _: CheckedForm<ButtonForm>,
 ) -> Response {
     let back = invite_path(&group_id, &invite_id);
-    pages::done(links::resend(State(state), authed, ApiPath((group_id, invite_id))).await, &back)
+    let resent = async {
+        let (group_id, invite_id) = (path_id(&group_id)?, path_id(&invite_id)?);
+        Ok(state.resend_invitation(&authed.actor(), group_id, invite_id).await?)
+    };
+    pages::done(resent.await, &back)
 }
 
 /// A fresh link for an email invitation, to share by hand (the old ones stop working).
@@ -243,9 +248,12 @@ pub async fn new_link(
     OnPage(ApiPath((group_id, invite_id))): OnPage<ApiPath<(String, String)>>,
     _: CheckedForm<ButtonForm>,
 ) -> Response {
-    let ids = ApiPath((group_id.clone(), invite_id.clone()));
-    match links::copy_link(State(state.clone()), authed.clone(), ids).await {
-        Ok(Json(link)) => {
+    let renewed = async {
+        let (group_id, invite_id) = (path_id(&group_id)?, path_id(&invite_id)?);
+        Ok::<_, ApiError>(state.invitation_link(&authed.actor(), group_id, invite_id).await?)
+    };
+    match renewed.await {
+        Ok(link) => {
             let fresh = Some(Shared::new(&link.url));
             invite_page(&state, &headers, authed, &group_id, &invite_id, fresh).await
         }
@@ -293,7 +301,11 @@ pub async fn revoke(
     _: CheckedForm<ButtonForm>,
 ) -> Response {
     let back = group_path(&group_id);
-    pages::done(api::revoke(State(state), authed, ApiPath((group_id, invite_id))).await, &back)
+    let revoked = async {
+        let (group_id, invite_id) = (path_id(&group_id)?, path_id(&invite_id)?);
+        Ok(state.revoke_group_invite(&authed.actor(), group_id, invite_id).await?)
+    };
+    pages::done(revoked.await, &back)
 }
 
 csrf::protected!(NewInviteForm);

@@ -1,13 +1,15 @@
 //! `/groups/{id}`: a group's members and roles (change a role, remove someone, leave)
 //! and, for its managers, its invites ([`invites`]). `POST /groups` creates a group
-//! from the home page. Like the console, every action goes through the API's own
-//! handlers (`routes::groups`, `routes::group_invites`).
+//! from the home page. Every action is one of the application's operations, the same
+//! the API calls.
 
 mod invites;
 
-use axum::{Json, extract::State, http::HeaderMap, response::Response};
+use axum::{extract::State, http::HeaderMap, response::Response};
+use chrono::Utc;
 use minijinja::context;
 use serde::Deserialize;
+use usher_app::{groups::GroupInput, lists::ListRequest};
 use usher_domain::role::Role;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -15,17 +17,14 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::{
     AppState,
     auth::Authed,
-    extract::{ApiJson, ApiPath, ApiQuery},
+    error::{ApiError, ApiResult},
+    extract::{ApiPath, path_id},
     pages::{
         self, FormRefusal, OnPage,
         access::Viewer,
         csrf::{self, ButtonForm, CheckedForm},
     },
-    routes::{
-        group_invites,
-        groups::{self as api, GroupBody, RoleBody},
-    },
-    views::ListQuery,
+    views::{GroupDetail, InviteView, Paginated},
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -64,10 +63,10 @@ pub async fn create(
     Viewer(authed): Viewer,
     CheckedForm(form): CheckedForm<NewGroupForm>,
 ) -> Response {
-    let body = GroupBody { name: Some(form.name), slug: None, description: None, external_id: None, metadata: None };
-    match api::create(State(state), authed, ApiJson(body)).await {
-        Ok((_, Json(group))) => pages::redirect(&group_path(&group.id.to_string())),
-        Err(err) => pages::refusal(&err),
+    let input = GroupInput { name: Some(form.name), ..GroupInput::default() };
+    match state.create_group(&authed.actor(), input).await {
+        Ok(created) => pages::redirect(&group_path(&created.group.id.to_string())),
+        Err(err) => pages::refusal(&err.into()),
     }
 }
 
@@ -101,25 +100,28 @@ async fn group_page(
     form: Option<&invites::NewInviteForm>,
 ) -> Response {
     let me = authed.user.id;
-    let detail = match api::read(State(state.clone()), authed.clone(), ApiPath(group_id.clone())).await {
-        Ok(Json(detail)) => detail,
+    let actor = authed.actor();
+    let shown = async {
+        let id = path_id(&group_id)?;
+        let group = state.group(&actor, id).await?;
+        let invites = if state.settings.roles.can_manage(&group.role) {
+            Some(state.group_invites(&actor, id, ListRequest::default()).await?)
+        } else {
+            None
+        };
+        ApiResult::Ok((group, invites))
+    };
+    let (group, invites) = match shown.await {
+        Ok(shown) => shown,
         Err(err) => return pages::refusal(&err),
     };
     let roles = &state.settings.roles;
-    let my_role = detail.group.role.clone();
-    let manager = my_role.as_ref().is_some_and(|role| roles.can_manage(role));
-    let invites = if manager {
-        let query = ApiQuery(ListQuery { status: None, limit: None, cursor: None });
-        match group_invites::list(State(state.clone()), authed, ApiPath(group_id), query).await {
-            Ok(Json(invites)) => Some(invites),
-            Err(err) => return pages::refusal(&err),
-        }
-    } else {
-        None
-    };
+    let manager = invites.is_some();
+    let now = Utc::now();
+    let invites = invites.map(|listed| Paginated::of(listed, |i| InviteView::of_group(i, &state.settings, now)));
     // The roles this person may hand out: none above their own.
-    let grantable: Vec<&Role> =
-        roles.all().iter().filter(|r| my_role.as_ref().is_some_and(|mine| roles.may_grant(mine, r))).collect();
+    let grantable: Vec<&Role> = roles.all().iter().filter(|r| roles.may_grant(&group.role, r)).collect();
+    let detail = GroupDetail::from(&group);
     let context = context! {
         detail,
         me,
@@ -167,8 +169,11 @@ pub async fn change_role(
     CheckedForm(form): CheckedForm<RoleForm>,
 ) -> Response {
     let back = group_path(&group_id);
-    let body = ApiJson(RoleBody { role: form.role });
-    pages::done(api::change_role(State(state), authed, ApiPath((group_id, user_id)), body).await, &back)
+    let changed = async {
+        let (group_id, user_id) = (path_id(&group_id)?, path_id(&user_id)?);
+        Ok(state.change_role(&authed.actor(), group_id, user_id, &form.role).await?)
+    };
+    pages::done(changed.await, &back)
 }
 
 /// Asks before removing a member (or leaving, for oneself).
@@ -189,15 +194,15 @@ pub async fn confirm_remove(
     OnPage(ApiPath((group_id, user_id))): OnPage<ApiPath<(String, String)>>,
 ) -> Response {
     let me = authed.user.id.to_string();
-    let detail = match api::read(State(state.clone()), authed, ApiPath(group_id.clone())).await {
-        Ok(Json(detail)) => detail,
+    let group = match async { Ok::<_, ApiError>(state.group(&authed.actor(), path_id(&group_id)?).await?) }.await {
+        Ok(group) => group,
         Err(err) => return pages::refusal(&err),
     };
-    let name = &detail.group.name;
+    let name = &group.group.name;
     let (heading, text, button) = if user_id == me {
         ("Leave this group?", format!("You will no longer be a member of {name}."), "Leave")
     } else {
-        let who = detail.members.iter().find(|m| m.user.id.to_string() == user_id);
+        let who = group.members.iter().find(|m| m.user.id.to_string() == user_id);
         let who = who.map_or("This person".to_owned(), |m| m.user.display_name.clone());
         ("Remove this member?", format!("{who} will no longer be a member of {name}."), "Remove")
     };
@@ -225,7 +230,11 @@ pub async fn remove(
     _: CheckedForm<ButtonForm>,
 ) -> Response {
     let back = if user_id == authed.user.id.to_string() { "/".to_owned() } else { group_path(&group_id) };
-    pages::done(api::remove_member(State(state), authed, ApiPath((group_id, user_id))).await, &back)
+    let removed = async {
+        let (group_id, user_id) = (path_id(&group_id)?, path_id(&user_id)?);
+        Ok(state.remove_member(&authed.actor(), group_id, user_id).await?)
+    };
+    pages::done(removed.await, &back)
 }
 
 csrf::protected!(NewGroupForm, RoleForm);
