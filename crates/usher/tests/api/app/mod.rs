@@ -3,6 +3,7 @@
 //! `api` and `web`; here, the rules and refusals themselves.
 
 mod accounts;
+mod invites;
 
 use std::net::{IpAddr, Ipv4Addr};
 
