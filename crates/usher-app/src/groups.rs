@@ -141,6 +141,14 @@ impl App {
         Ok(Listed::new(rows, page, |g: &MyGroup| g.group.id))
     }
 
+    /// Every group the caller belongs to, with their role (the home page); nobody
+    /// signed in belongs to none.
+    pub async fn all_my_groups(&self, actor: &Actor) -> AppResult<Vec<MyGroup>> {
+        let Some(user) = &actor.user else { return Ok(Vec::new()) };
+        let rows = self.store.groups_of(user.id, None, None).await?;
+        Ok(rows.into_iter().map(|(group, role)| MyGroup { group, role }).collect())
+    }
+
     /// One of the caller's groups, with every member.
     pub async fn group(&self, actor: &Actor, group_id: Uuid) -> AppResult<GroupWithMembers> {
         let access = self.access(actor, group_id).await?;

@@ -32,12 +32,10 @@ pub async fn show(
     State(state): State<AppState>,
     headers: HeaderMap,
 ) -> PageResult {
+    let groups = state.all_my_groups(&actor).await?;
+    let groups: Vec<_> =
+        groups.into_iter().map(|g| context! { id => g.group.id, name => g.group.name, role => g.role }).collect();
     let user = actor.user;
-    let groups = match &user {
-        Some(user) => state.store.groups_of(user.id, None, None).await?,
-        None => Vec::new(),
-    };
-    let groups: Vec<_> = groups.into_iter().map(|(g, role)| context! { id => g.id, name => g.name, role }).collect();
     let user =
         user.map(|u| context! { display_name => u.display_name, username => u.username, is_admin => u.is_admin });
     Ok(pages::form_page(&state, &headers, StatusCode::OK, "home.html", context! { user, groups }))

@@ -156,8 +156,8 @@ pub struct MyGroup {
 /// The signed-in user and their groups.
 #[utoipa::path(get, path = "/me", tag = "auth", responses((status = 200, body = Me)))]
 async fn me(State(state): State<AppState>, authed: Authed) -> ApiResult<Json<Me>> {
-    let groups = state.store.groups_of(authed.user.id, None, None).await?;
-    let groups = groups.into_iter().map(|(g, role)| MyGroup { id: g.id, name: g.name, role }).collect();
+    let groups = state.all_my_groups(&authed.actor()).await?;
+    let groups = groups.into_iter().map(|g| MyGroup { id: g.group.id, name: g.group.name, role: g.role }).collect();
     Ok(Json(Me { user: UserView::from(&authed.user), groups }))
 }
 
