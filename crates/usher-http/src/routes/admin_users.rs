@@ -2,19 +2,16 @@
 //! then the way in), read, change, delete.
 
 use axum::{Json, extract::State, http::StatusCode};
-use chrono::Utc;
 use serde::Deserialize;
-use usher_domain::account::{DisplayName, Email, Password, Username};
-use usher_storage::model::{NewUser, User, UserPatch};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use usher_app::fields::Fields;
+use usher_app::users::{AccountChanges, NewAccount};
 
 use crate::{
     AppState,
-    auth::{Admin, Authed},
-    error::{ApiError, ApiResult},
+    auth::Admin,
+    error::ApiResult,
     extract::{ApiJson, ApiPath, ApiQuery},
     views::{ListQuery, Paginated, UserView},
 };
@@ -25,11 +22,6 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 const LIST_PATH: &str = "/admin/users";
 const ONE_PATH: &str = "/admin/users/{username}";
-
-/// The user a path names, or 404.
-pub async fn find_user(state: &AppState, username: &str) -> ApiResult<User> {
-    state.store.user_by_username(username).await?.ok_or(ApiError::NOT_FOUND)
-}
 
 /// Every user, oldest first.
 #[utoipa::path(
@@ -43,12 +35,11 @@ pub async fn find_user(state: &AppState, username: &str) -> ApiResult<User> {
 )]
 pub(crate) async fn list(
     State(state): State<AppState>,
-    _: Admin,
+    Admin(admin): Admin,
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<Paginated<UserView>>> {
-    let page = query.page()?;
-    let rows = state.store.list_users(page).await?;
-    Ok(Json(Paginated::new(rows, page, |u| u.id, |u| UserView::from(u))))
+    let users = state.list_users(&admin, query.request()).await?;
+    Ok(Json(Paginated::of(users, |r| UserView::from(r))))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -67,6 +58,18 @@ pub struct NewUserBody {
     pub(crate) is_admin: bool,
 }
 
+impl From<NewUserBody> for NewAccount {
+    fn from(b: NewUserBody) -> Self {
+        Self {
+            username: b.username,
+            email: b.email,
+            display_name: b.display_name,
+            password: b.password,
+            is_admin: b.is_admin,
+        }
+    }
+}
+
 /// Creates a user (no invite needed).
 #[utoipa::path(
     post,
@@ -83,25 +86,7 @@ pub(crate) async fn create(
     Admin(admin): Admin,
     ApiJson(body): ApiJson<NewUserBody>,
 ) -> ApiResult<(StatusCode, Json<UserView>)> {
-    let mut fields = Fields::default();
-    let username = fields.check("username", Username::parse(&body.username));
-    let email = fields.check("email", Email::parse(&body.email));
-    let password = body.password.as_deref().and_then(|p| fields.check("password", Password::parse(p)));
-    let display_name = match body.display_name.as_deref() {
-        Some(name) => fields.check("display_name", DisplayName::parse(name)),
-        None => username.as_ref().map(DisplayName::from_username),
-    };
-    fields.finish()?;
-    let (Some(username), Some(email), Some(display_name)) = (username, email, display_name) else {
-        unreachable!("every field was checked above");
-    };
-    let password_hash = match password {
-        Some(p) => Some(usher_app::password::hash(p).await?),
-        None => None,
-    };
-    let new = NewUser { username, email, display_name, password_hash, is_admin: body.is_admin };
-    let user = state.store.create_user(new, &admin.audit(), Utc::now()).await?;
-    tracing::info!(user_id = %user.id, "user created by an admin");
+    let user = state.add_user(&admin, body.into()).await?;
     Ok((StatusCode::CREATED, Json(UserView::from(&user))))
 }
 
@@ -116,8 +101,12 @@ pub(crate) async fn create(
         (status = 404, description = "No such user (`not_found`)"),
     ),
 )]
-async fn read(State(state): State<AppState>, _: Admin, ApiPath(username): ApiPath) -> ApiResult<Json<UserView>> {
-    Ok(Json(UserView::from(&find_user(&state, &username).await?)))
+async fn read(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    ApiPath(username): ApiPath,
+) -> ApiResult<Json<UserView>> {
+    Ok(Json(UserView::from(&state.user_named(&admin, &username).await?)))
 }
 
 /// The fields to change; absent ones stay.
@@ -133,6 +122,18 @@ pub struct UserUpdate {
     pub(crate) is_admin: Option<bool>,
     /// `true` disables and ends the user's sessions; `false` enables (no session returns).
     pub(crate) disabled: Option<bool>,
+}
+
+impl From<UserUpdate> for AccountChanges {
+    fn from(b: UserUpdate) -> Self {
+        Self {
+            email: b.email,
+            display_name: b.display_name,
+            password: b.password,
+            is_admin: b.is_admin,
+            disabled: b.disabled,
+        }
+    }
 }
 
 /// Changes a user: email, name, password, admin flag, disabled. Disabling, or setting a
@@ -152,30 +153,11 @@ pub struct UserUpdate {
 )]
 pub(crate) async fn update(
     State(state): State<AppState>,
-    authed: Authed,
+    Admin(admin): Admin,
     ApiPath(username): ApiPath,
     ApiJson(body): ApiJson<UserUpdate>,
 ) -> ApiResult<Json<UserView>> {
-    let Admin(admin) = Admin::of(&authed)?;
-    let user = find_user(&state, &username).await?;
-    let mut fields = Fields::default();
-    let email = body.email.as_deref().and_then(|e| fields.check("email", Email::parse(e)));
-    let display_name = body.display_name.as_deref().and_then(|d| fields.check("display_name", DisplayName::parse(d)));
-    let password = body.password.as_deref().and_then(|p| fields.check("password", Password::parse(p)));
-    // An admin cannot lock themselves out; another admin (or `usher login-link`) can.
-    if user.id == admin.user()?.id && (body.is_admin == Some(false) || body.disabled == Some(true)) {
-        fields.push("is_admin", "you cannot demote or disable yourself");
-    }
-    fields.finish()?;
-    let password_hash = match password {
-        Some(p) => Some(usher_app::password::hash(p).await?),
-        None => None,
-    };
-    let patch = UserPatch { email, display_name, password_hash, is_admin: body.is_admin, disabled: body.disabled };
-    let top = state.settings.roles.top();
-    let updated =
-        state.store.update_user(user.id, patch, Some(&authed.token_hash), top, &authed.audit(), Utc::now()).await?;
-    Ok(Json(UserView::from(&updated)))
+    Ok(Json(UserView::from(&state.update_user(&admin, &username, body.into()).await?)))
 }
 
 /// Deletes a user, their sessions and memberships, and the groups they alone belong to.
@@ -197,11 +179,6 @@ pub(crate) async fn remove(
     Admin(admin): Admin,
     ApiPath(username): ApiPath,
 ) -> ApiResult<StatusCode> {
-    let user = find_user(&state, &username).await?;
-    if user.id == admin.user()?.id {
-        return Err(ApiError::field("username", "you cannot delete yourself"));
-    }
-    state.store.delete_user(user.id, state.settings.roles.top(), &admin.audit()).await?;
-    tracing::info!(user_id = %user.id, "user deleted");
+    state.delete_user(&admin, &username).await?;
     Ok(StatusCode::NO_CONTENT)
 }
