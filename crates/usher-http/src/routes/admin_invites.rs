@@ -28,15 +28,15 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Optio
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewRegistrationInvite {
     /// Up to 500 characters, shown to whoever looks the code up.
-    pub(crate) description: Option<String>,
+    description: Option<String>,
     /// 1 to 1,000,000; absent: one use; `null`: unlimited.
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<i64>, minimum = 1, maximum = 1_000_000)]
-    pub(crate) max_uses: Option<Option<i64>>,
+    max_uses: Option<Option<i64>>,
     /// A future time within `registration_invite_max_hours`; or give `expires_in_hours`.
-    pub(crate) expires_at: Option<DateTime<Utc>>,
+    expires_at: Option<DateTime<Utc>>,
     /// Hours from now; absent with `expires_at` absent: never expires.
-    pub(crate) expires_in_hours: Option<i64>,
+    expires_in_hours: Option<i64>,
 }
 
 impl From<NewRegistrationInvite> for app::NewRegistrationInvite {
@@ -64,7 +64,7 @@ const ONE_PATH: &str = "/admin/invites/{code}";
         (status = 429, description = "Too many invites created by this admin (`rate_limited`)"),
     ),
 )]
-pub(crate) async fn create(
+async fn create(
     State(state): State<AppState>,
     Admin(admin): Admin,
     ApiJson(body): ApiJson<NewRegistrationInvite>,
@@ -83,7 +83,7 @@ pub(crate) async fn create(
         (status = 200, body = Paginated<InviteView>),
     ),
 )]
-pub(crate) async fn list(
+async fn list(
     State(state): State<AppState>,
     Admin(admin): Admin,
     ApiQuery(query): ApiQuery<ListQuery>,
@@ -104,7 +104,7 @@ pub(crate) async fn list(
         (status = 404, description = "No registration invite has that code (`not_found`)"),
     ),
 )]
-pub(crate) async fn read(
+async fn read(
     State(state): State<AppState>,
     Admin(admin): Admin,
     ApiPath(code): ApiPath,
@@ -124,11 +124,7 @@ pub(crate) async fn read(
         (status = 404, description = "No registration invite has that code (`not_found`)"),
     ),
 )]
-pub(crate) async fn revoke(
-    State(state): State<AppState>,
-    Admin(admin): Admin,
-    ApiPath(code): ApiPath,
-) -> ApiResult<StatusCode> {
+async fn revoke(State(state): State<AppState>, Admin(admin): Admin, ApiPath(code): ApiPath) -> ApiResult<StatusCode> {
     state.revoke_registration_invite(&admin, &code).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -30,10 +30,10 @@ const ONE_PATH: &str = "/admin/login-links/{id}";
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewLoginLink {
     /// Hours until it expires (default `login_link_default_hours`).
-    pub(crate) expires_in_hours: Option<i64>,
+    expires_in_hours: Option<i64>,
     /// Also email the link to the user.
     #[serde(default)]
-    pub(crate) send_email: bool,
+    send_email: bool,
 }
 
 impl From<NewLoginLink> for app::NewLoginLink {
@@ -55,7 +55,7 @@ impl From<NewLoginLink> for app::NewLoginLink {
         (status = 429, description = "Too many links created by this admin (`rate_limited`)"),
     ),
 )]
-pub(crate) async fn create(
+async fn create(
     State(state): State<AppState>,
     Admin(admin): Admin,
     ApiPath(username): ApiPath,
@@ -75,7 +75,7 @@ pub(crate) async fn create(
         (status = 200, body = Paginated<LoginLinkView>),
     ),
 )]
-pub(crate) async fn list_all(
+async fn list_all(
     State(state): State<AppState>,
     Admin(admin): Admin,
     ApiQuery(query): ApiQuery<ListQuery>,
@@ -134,11 +134,7 @@ async fn read(
         (status = 404, description = "No such login link (`not_found`)"),
     ),
 )]
-pub(crate) async fn revoke(
-    State(state): State<AppState>,
-    Admin(admin): Admin,
-    ApiPath(id): ApiPath,
-) -> ApiResult<StatusCode> {
+async fn revoke(State(state): State<AppState>, Admin(admin): Admin, ApiPath(id): ApiPath) -> ApiResult<StatusCode> {
     state.revoke_login_link(&admin, path_id(&id)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -29,7 +29,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         (status = 200, body = Paginated<OutboxView>),
     ),
 )]
-pub(crate) async fn list(
+async fn list(
     State(state): State<AppState>,
     Admin(admin): Admin,
     ApiQuery(query): ApiQuery<ListQuery>,
@@ -50,7 +50,7 @@ pub(crate) async fn list(
         (status = 404, description = "No such message (`not_found`)"),
     ),
 )]
-pub(crate) async fn retry(
+async fn retry(
     State(state): State<AppState>,
     Admin(admin): Admin,
     ApiPath(id): ApiPath,

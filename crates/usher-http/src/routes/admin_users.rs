@@ -33,7 +33,7 @@ const ONE_PATH: &str = "/admin/users/{username}";
         (status = 200, body = Paginated<UserView>),
     ),
 )]
-pub(crate) async fn list(
+async fn list(
     State(state): State<AppState>,
     Admin(admin): Admin,
     ApiQuery(query): ApiQuery<ListQuery>,
@@ -45,17 +45,17 @@ pub(crate) async fn list(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewUserBody {
     #[schema(pattern = "^[a-z0-9_.-]{3,32}$")]
-    pub(crate) username: String,
+    username: String,
     #[schema(format = Email, max_length = 254)]
-    pub(crate) email: String,
+    email: String,
     /// Defaults to the username.
     #[schema(min_length = 1, max_length = 100)]
-    pub(crate) display_name: Option<String>,
+    display_name: Option<String>,
     /// Optional: without one, login links are the way in.
     #[schema(min_length = 8, max_length = 256)]
-    pub(crate) password: Option<String>,
+    password: Option<String>,
     #[serde(default)]
-    pub(crate) is_admin: bool,
+    is_admin: bool,
 }
 
 impl From<NewUserBody> for NewAccount {
@@ -81,7 +81,7 @@ impl From<NewUserBody> for NewAccount {
         (status = 409, description = "`username_taken` or `email_taken`"),
     ),
 )]
-pub(crate) async fn create(
+async fn create(
     State(state): State<AppState>,
     Admin(admin): Admin,
     ApiJson(body): ApiJson<NewUserBody>,
@@ -113,15 +113,15 @@ async fn read(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct UserUpdate {
     #[schema(format = Email, max_length = 254)]
-    pub(crate) email: Option<String>,
+    email: Option<String>,
     #[schema(min_length = 1, max_length = 100)]
-    pub(crate) display_name: Option<String>,
+    display_name: Option<String>,
     /// A new password; ends the user's sessions.
     #[schema(min_length = 8, max_length = 256)]
-    pub(crate) password: Option<String>,
-    pub(crate) is_admin: Option<bool>,
+    password: Option<String>,
+    is_admin: Option<bool>,
     /// `true` disables and ends the user's sessions; `false` enables (no session returns).
-    pub(crate) disabled: Option<bool>,
+    disabled: Option<bool>,
 }
 
 impl From<UserUpdate> for AccountChanges {
@@ -151,7 +151,7 @@ impl From<UserUpdate> for AccountChanges {
             others belong to (the problem's `groups` names each)"),
     ),
 )]
-pub(crate) async fn update(
+async fn update(
     State(state): State<AppState>,
     Admin(admin): Admin,
     ApiPath(username): ApiPath,
@@ -174,7 +174,7 @@ pub(crate) async fn update(
             problem's `groups` names each)"),
     ),
 )]
-pub(crate) async fn remove(
+async fn remove(
     State(state): State<AppState>,
     Admin(admin): Admin,
     ApiPath(username): ApiPath,

@@ -29,7 +29,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         (status = 200, body = Paginated<AuditView>),
     ),
 )]
-pub(crate) async fn admin_audit(
+async fn admin_audit(
     State(state): State<AppState>,
     Admin(admin): Admin,
     ApiQuery(query): ApiQuery<AuditQuery>,
