@@ -29,9 +29,9 @@
 #![forbid(unsafe_code)]
 
 pub mod access;
-pub mod audit;
 pub mod accounts;
 pub mod actor;
+pub mod audit;
 pub mod error;
 pub mod fields;
 pub mod group_invites;
