@@ -22,12 +22,16 @@
 //! - [`links`]: minting login links and registration invites.
 //! - [`lists`]: keyset pagination of every list.
 //! - [`users`]: instance admins' operations on accounts.
+//! - [`registration_invites`], [`login_links`]: what admins hand out, checked and
+//!   listed (minted through [`links`]).
+//! - [`outbox`]: outgoing mail, for admins. [`audit`]: the audit log.
 //! - [`fields`]: collecting every field error before answering.
 #![forbid(unsafe_code)]
 
 pub mod access;
 pub mod accounts;
 pub mod actor;
+pub mod audit;
 pub mod error;
 pub mod fields;
 pub mod group_invites;
@@ -37,9 +41,12 @@ pub mod invites;
 pub mod limits;
 pub mod links;
 pub mod lists;
+pub mod login_links;
 pub mod members;
 mod metrics;
+pub mod outbox;
 pub mod password;
+pub mod registration_invites;
 pub mod session;
 pub mod settings;
 pub mod users;

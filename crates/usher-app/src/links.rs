@@ -11,10 +11,11 @@ use usher_storage::{
 
 use crate::{Actor, App, error::AppResult};
 
-/// A login link just minted: the row, and the token and URL shown this once.
+/// A login link just minted: the row, its user, and the token and URL shown this once.
 #[derive(Debug)]
 pub struct MintedLink {
     pub link: Invite,
+    pub user: User,
     pub token: Token,
     pub url: String,
 }
@@ -59,7 +60,7 @@ impl App {
             group: None,
         };
         let link = self.store.create_invite(new, email, &audit, now).await?;
-        Ok(MintedLink { link, token, url })
+        Ok(MintedLink { link, user: user.clone(), token, url })
     }
 
     /// Creates a registration invite with a fresh code, drawing again on the (about

@@ -22,6 +22,8 @@ use usher_app::{
 
 use crate::{Settings, error::ApiError, openapi};
 
+pub mod admin;
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UserView {
     pub id: Uuid,

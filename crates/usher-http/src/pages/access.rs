@@ -4,14 +4,9 @@
 
 use axum::{extract::FromRequestParts, http::request::Parts, response::Response};
 
-use usher_app::{Reason, error::Forbidden};
+use usher_app::{Actor, Reason, error::Forbidden};
 
-use crate::{
-    AppState,
-    auth::{Admin, Authed},
-    error::ApiError,
-    pages,
-};
+use crate::{AppState, auth::Authed, error::ApiError, pages};
 
 /// A signed-in person looking at a page.
 #[derive(Debug)]
@@ -34,9 +29,9 @@ impl FromRequestParts<AppState> for Viewer {
 pub struct AdminViewer(pub Authed);
 
 impl AdminViewer {
-    /// The admin, as the API's admin-only handlers take them.
-    pub fn admin(&self) -> Admin {
-        Admin(self.0.actor())
+    /// The admin, as the application's operations take them.
+    pub fn actor(&self) -> Actor {
+        self.0.actor()
     }
 }
 

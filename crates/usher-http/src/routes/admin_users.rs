@@ -2,19 +2,16 @@
 //! then the way in), read, change, delete.
 
 use axum::{Json, extract::State, http::StatusCode};
-use chrono::Utc;
 use serde::Deserialize;
-use usher_domain::account::{DisplayName, Email, Password, Username};
-use usher_storage::model::{NewUser, User, UserPatch};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use usher_app::fields::Fields;
+use usher_app::users::{AccountChanges, NewAccount};
 
 use crate::{
     AppState,
-    auth::{Admin, Authed},
-    error::{ApiError, ApiResult},
+    auth::Admin,
+    error::ApiResult,
     extract::{ApiJson, ApiPath, ApiQuery},
     views::{ListQuery, Paginated, UserView},
 };
@@ -26,11 +23,6 @@ pub fn router() -> OpenApiRouter<AppState> {
 const LIST_PATH: &str = "/admin/users";
 const ONE_PATH: &str = "/admin/users/{username}";
 
-/// The user a path names, or 404.
-pub async fn find_user(state: &AppState, username: &str) -> ApiResult<User> {
-    state.store.user_by_username(username).await?.ok_or(ApiError::NOT_FOUND)
-}
-
 /// Every user, oldest first.
 #[utoipa::path(
     get,
@@ -41,30 +33,41 @@ pub async fn find_user(state: &AppState, username: &str) -> ApiResult<User> {
         (status = 200, body = Paginated<UserView>),
     ),
 )]
-pub(crate) async fn list(
+async fn list(
     State(state): State<AppState>,
-    _: Admin,
+    Admin(admin): Admin,
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<Paginated<UserView>>> {
-    let page = query.page()?;
-    let rows = state.store.list_users(page).await?;
-    Ok(Json(Paginated::new(rows, page, |u| u.id, |u| UserView::from(u))))
+    let users = state.list_users(&admin, query.request()).await?;
+    Ok(Json(Paginated::of(users, |r| UserView::from(r))))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewUserBody {
     #[schema(pattern = "^[a-z0-9_.-]{3,32}$")]
-    pub(crate) username: String,
+    username: String,
     #[schema(format = Email, max_length = 254)]
-    pub(crate) email: String,
+    email: String,
     /// Defaults to the username.
     #[schema(min_length = 1, max_length = 100)]
-    pub(crate) display_name: Option<String>,
+    display_name: Option<String>,
     /// Optional: without one, login links are the way in.
     #[schema(min_length = 8, max_length = 256)]
-    pub(crate) password: Option<String>,
+    password: Option<String>,
     #[serde(default)]
-    pub(crate) is_admin: bool,
+    is_admin: bool,
+}
+
+impl From<NewUserBody> for NewAccount {
+    fn from(b: NewUserBody) -> Self {
+        Self {
+            username: b.username,
+            email: b.email,
+            display_name: b.display_name,
+            password: b.password,
+            is_admin: b.is_admin,
+        }
+    }
 }
 
 /// Creates a user (no invite needed).
@@ -78,30 +81,12 @@ pub struct NewUserBody {
         (status = 409, description = "`username_taken` or `email_taken`"),
     ),
 )]
-pub(crate) async fn create(
+async fn create(
     State(state): State<AppState>,
     Admin(admin): Admin,
     ApiJson(body): ApiJson<NewUserBody>,
 ) -> ApiResult<(StatusCode, Json<UserView>)> {
-    let mut fields = Fields::default();
-    let username = fields.check("username", Username::parse(&body.username));
-    let email = fields.check("email", Email::parse(&body.email));
-    let password = body.password.as_deref().and_then(|p| fields.check("password", Password::parse(p)));
-    let display_name = match body.display_name.as_deref() {
-        Some(name) => fields.check("display_name", DisplayName::parse(name)),
-        None => username.as_ref().map(DisplayName::from_username),
-    };
-    fields.finish()?;
-    let (Some(username), Some(email), Some(display_name)) = (username, email, display_name) else {
-        unreachable!("every field was checked above");
-    };
-    let password_hash = match password {
-        Some(p) => Some(usher_app::password::hash(p).await?),
-        None => None,
-    };
-    let new = NewUser { username, email, display_name, password_hash, is_admin: body.is_admin };
-    let user = state.store.create_user(new, &admin.audit(), Utc::now()).await?;
-    tracing::info!(user_id = %user.id, "user created by an admin");
+    let user = state.add_user(&admin, body.into()).await?;
     Ok((StatusCode::CREATED, Json(UserView::from(&user))))
 }
 
@@ -116,23 +101,39 @@ pub(crate) async fn create(
         (status = 404, description = "No such user (`not_found`)"),
     ),
 )]
-async fn read(State(state): State<AppState>, _: Admin, ApiPath(username): ApiPath) -> ApiResult<Json<UserView>> {
-    Ok(Json(UserView::from(&find_user(&state, &username).await?)))
+async fn read(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    ApiPath(username): ApiPath,
+) -> ApiResult<Json<UserView>> {
+    Ok(Json(UserView::from(&state.user_named(&admin, &username).await?)))
 }
 
 /// The fields to change; absent ones stay.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct UserUpdate {
     #[schema(format = Email, max_length = 254)]
-    pub(crate) email: Option<String>,
+    email: Option<String>,
     #[schema(min_length = 1, max_length = 100)]
-    pub(crate) display_name: Option<String>,
+    display_name: Option<String>,
     /// A new password; ends the user's sessions.
     #[schema(min_length = 8, max_length = 256)]
-    pub(crate) password: Option<String>,
-    pub(crate) is_admin: Option<bool>,
+    password: Option<String>,
+    is_admin: Option<bool>,
     /// `true` disables and ends the user's sessions; `false` enables (no session returns).
-    pub(crate) disabled: Option<bool>,
+    disabled: Option<bool>,
+}
+
+impl From<UserUpdate> for AccountChanges {
+    fn from(b: UserUpdate) -> Self {
+        Self {
+            email: b.email,
+            display_name: b.display_name,
+            password: b.password,
+            is_admin: b.is_admin,
+            disabled: b.disabled,
+        }
+    }
 }
 
 /// Changes a user: email, name, password, admin flag, disabled. Disabling, or setting a
@@ -150,32 +151,13 @@ pub struct UserUpdate {
             others belong to (the problem's `groups` names each)"),
     ),
 )]
-pub(crate) async fn update(
+async fn update(
     State(state): State<AppState>,
-    authed: Authed,
+    Admin(admin): Admin,
     ApiPath(username): ApiPath,
     ApiJson(body): ApiJson<UserUpdate>,
 ) -> ApiResult<Json<UserView>> {
-    let Admin(admin) = Admin::of(&authed)?;
-    let user = find_user(&state, &username).await?;
-    let mut fields = Fields::default();
-    let email = body.email.as_deref().and_then(|e| fields.check("email", Email::parse(e)));
-    let display_name = body.display_name.as_deref().and_then(|d| fields.check("display_name", DisplayName::parse(d)));
-    let password = body.password.as_deref().and_then(|p| fields.check("password", Password::parse(p)));
-    // An admin cannot lock themselves out; another admin (or `usher login-link`) can.
-    if user.id == admin.user()?.id && (body.is_admin == Some(false) || body.disabled == Some(true)) {
-        fields.push("is_admin", "you cannot demote or disable yourself");
-    }
-    fields.finish()?;
-    let password_hash = match password {
-        Some(p) => Some(usher_app::password::hash(p).await?),
-        None => None,
-    };
-    let patch = UserPatch { email, display_name, password_hash, is_admin: body.is_admin, disabled: body.disabled };
-    let top = state.settings.roles.top();
-    let updated =
-        state.store.update_user(user.id, patch, Some(&authed.token_hash), top, &authed.audit(), Utc::now()).await?;
-    Ok(Json(UserView::from(&updated)))
+    Ok(Json(UserView::from(&state.update_user(&admin, &username, body.into()).await?)))
 }
 
 /// Deletes a user, their sessions and memberships, and the groups they alone belong to.
@@ -192,16 +174,11 @@ pub(crate) async fn update(
             problem's `groups` names each)"),
     ),
 )]
-pub(crate) async fn remove(
+async fn remove(
     State(state): State<AppState>,
     Admin(admin): Admin,
     ApiPath(username): ApiPath,
 ) -> ApiResult<StatusCode> {
-    let user = find_user(&state, &username).await?;
-    if user.id == admin.user()?.id {
-        return Err(ApiError::field("username", "you cannot delete yourself"));
-    }
-    state.store.delete_user(user.id, state.settings.roles.top(), &admin.audit()).await?;
-    tracing::info!(user_id = %user.id, "user deleted");
+    state.delete_user(&admin, &username).await?;
     Ok(StatusCode::NO_CONTENT)
 }

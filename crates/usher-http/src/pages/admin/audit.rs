@@ -3,7 +3,6 @@
 use std::collections::BTreeMap;
 
 use axum::{
-    Json,
     extract::{RawQuery, State},
     http::{HeaderMap, StatusCode},
     response::Response,
@@ -14,7 +13,10 @@ use crate::{
     AppState,
     extract::ApiQuery,
     pages::{self, OnPage, access::AdminViewer},
-    routes::audit::{self as api, AuditQuery},
+    views::{
+        Paginated,
+        admin::{AuditQuery, AuditView},
+    },
 };
 
 /// The instance's audit log (the API's filters: action, actor, target, since, until).
@@ -32,11 +34,12 @@ pub async fn log(
     State(state): State<AppState>,
     headers: HeaderMap,
     viewer: AdminViewer,
-    OnPage(query): OnPage<ApiQuery<AuditQuery>>,
+    OnPage(ApiQuery(query)): OnPage<ApiQuery<AuditQuery>>,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    match api::admin_audit(State(state.clone()), viewer.admin(), query).await {
-        Ok(Json(events)) => {
+    match state.audit_log(&viewer.actor(), query.into()).await {
+        Ok(events) => {
+            let events = Paginated::of(events, |r| AuditView::from(r));
             let older = events.next_cursor.as_deref().map(|cursor| next_page(raw.as_deref(), cursor));
             // The filters as typed, to show them in the form again.
             let filters: BTreeMap<String, String> =
@@ -44,7 +47,7 @@ pub async fn log(
             let context = context! { section => "audit", events, older, filters };
             pages::form_page(&state, &headers, StatusCode::OK, "admin/audit.html", context)
         }
-        Err(err) => pages::refusal(&err),
+        Err(err) => pages::refusal(&err.into()),
     }
 }
 

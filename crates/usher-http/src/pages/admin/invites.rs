@@ -2,25 +2,28 @@
 //! behind a confirmation.
 
 use axum::{
-    Json,
     extract::State,
     http::{HeaderMap, StatusCode},
     response::Response,
 };
+use chrono::Utc;
 use minijinja::context;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
+use usher_app::registration_invites::NewRegistrationInvite;
+
 use crate::{
     AppState,
-    extract::{ApiJson, ApiPath, ApiQuery},
+    error::ApiError,
+    extract::{ApiPath, ApiQuery},
     pages::{
         self, FormRefusal, OnPage,
         access::AdminViewer,
         csrf::{self, ButtonForm, CheckedForm},
         share::Shared,
     },
-    routes::admin_invites::{self as api, NewRegistrationInvite},
+    views::{InviteView, Paginated},
 };
 
 use super::Cursor;
@@ -52,10 +55,12 @@ async fn console_page(
     refused: FormRefusal,
     form: Option<&NewInviteForm>,
 ) -> Response {
-    let query = ApiQuery(cursor.list(Some("all")));
-    let invites = match api::list(State(state.clone()), viewer.admin(), query).await {
-        Ok(Json(invites)) => invites,
-        Err(err) => return pages::refusal(&err),
+    let invites = match state.list_registration_invites(&viewer.actor(), cursor.list(Some("all"))).await {
+        Ok(invites) => {
+            let now = Utc::now();
+            Paginated::of(invites, |i| InviteView::new(i, &state.settings, now))
+        }
+        Err(err) => return pages::refusal(&err.into()),
     };
     let context = context! {
         section => "invites",
@@ -101,17 +106,20 @@ pub async fn create(
     CheckedForm(form): CheckedForm<NewInviteForm>,
 ) -> Response {
     let created = async {
-        let body = NewRegistrationInvite {
+        let input = NewRegistrationInvite {
             description: pages::form_text(&form.description),
             // An empty field is the API's `null`: unlimited.
             max_uses: Some(pages::form_number("max_uses", &form.max_uses)?),
             expires_at: None,
             expires_in_hours: pages::form_number("expires_in_hours", &form.expires_in_hours)?,
         };
-        api::create(State(state.clone()), viewer.admin(), ApiJson(body)).await
+        Ok::<_, ApiError>(state.create_registration_invite(&viewer.actor(), input).await?)
     };
     match created.await {
-        Ok((_, Json(invite))) => pages::redirect(&format!("/admin/invites/{}", invite.code.unwrap_or_default())),
+        Ok(invite) => {
+            let code = invite.code.map(|c| c.to_string()).unwrap_or_default();
+            pages::redirect(&format!("/admin/invites/{code}"))
+        }
         Err(err) => match FormRefusal::of(&err) {
             Some(refused) => console_page(&state, &headers, &viewer, Cursor::default(), refused, Some(&form)).await,
             None => pages::refusal(&err),
@@ -136,13 +144,14 @@ pub async fn show(
     viewer: AdminViewer,
     OnPage(ApiPath(code)): OnPage<ApiPath>,
 ) -> Response {
-    match api::read(State(state.clone()), viewer.admin(), ApiPath(code)).await {
-        Ok(Json(invite)) => {
+    match state.registration_invite(&viewer.actor(), &code).await {
+        Ok(invite) => {
+            let invite = InviteView::new(&invite, &state.settings, Utc::now());
             let shared = invite.url.as_deref().map(Shared::new);
             let context = context! { section => "invites", invite, shared };
             pages::form_page(&state, &headers, StatusCode::OK, "admin/invite.html", context)
         }
-        Err(err) => pages::refusal(&err),
+        Err(err) => pages::refusal(&err.into()),
     }
 }
 
@@ -163,15 +172,15 @@ pub async fn confirm_revoke(
     viewer: AdminViewer,
     OnPage(ApiPath(code)): OnPage<ApiPath>,
 ) -> Response {
-    match api::read(State(state.clone()), viewer.admin(), ApiPath(code)).await {
-        Ok(Json(invite)) => {
-            let code = invite.code.unwrap_or_default();
+    match state.registration_invite(&viewer.actor(), &code).await {
+        Ok(invite) => {
+            let code = invite.code.map(|c| c.to_string()).unwrap_or_default();
             let text = format!(
                 "Nobody will be able to sign up with {code} any more. People who already did keep their accounts."
             );
             pages::confirm(&state, &headers, "Revoke this invite?", &text, "Revoke", &format!("/admin/invites/{code}"))
         }
-        Err(err) => pages::refusal(&err),
+        Err(err) => pages::refusal(&err.into()),
     }
 }
 
@@ -194,7 +203,7 @@ pub async fn revoke(
     _: CheckedForm<ButtonForm>,
 ) -> Response {
     let back = format!("/admin/invites/{code}");
-    pages::done(api::revoke(State(state), viewer.admin(), ApiPath(code)).await, &back)
+    pages::done(state.revoke_registration_invite(&viewer.actor(), &code).await.map_err(ApiError::from), &back)
 }
 
 csrf::protected!(NewInviteForm);

@@ -1,7 +1,6 @@
 //! Failed mail in the console: what could not be delivered and why; send it again.
 
 use axum::{
-    Json,
     extract::State,
     http::{HeaderMap, StatusCode},
     response::Response,
@@ -10,13 +9,14 @@ use minijinja::context;
 
 use crate::{
     AppState,
-    extract::{ApiPath, ApiQuery},
+    error::ApiError,
+    extract::{ApiPath, ApiQuery, path_id},
     pages::{
         self, OnPage,
         access::AdminViewer,
         csrf::{ButtonForm, CheckedForm},
     },
-    routes::admin_outbox as api,
+    views::{Paginated, admin::OutboxView},
 };
 
 use super::Cursor;
@@ -39,11 +39,12 @@ pub async fn failed(
     viewer: AdminViewer,
     OnPage(ApiQuery(cursor)): OnPage<ApiQuery<Cursor>>,
 ) -> Response {
-    match api::list(State(state.clone()), viewer.admin(), ApiQuery(cursor.list(Some("failed")))).await {
-        Ok(Json(mail)) => {
+    match state.list_outbox(&viewer.actor(), cursor.list(Some("failed"))).await {
+        Ok(mail) => {
+            let mail = Paginated::of(mail, |r| OutboxView::from(r));
             pages::form_page(&state, &headers, StatusCode::OK, "admin/mail.html", context! { section => "mail", mail })
         }
-        Err(err) => pages::refusal(&err),
+        Err(err) => pages::refusal(&err.into()),
     }
 }
 
@@ -66,5 +67,6 @@ pub async fn retry(
     OnPage(ApiPath(id)): OnPage<ApiPath>,
     _: CheckedForm<ButtonForm>,
 ) -> Response {
-    pages::done(api::retry(State(state), viewer.admin(), ApiPath(id)).await, MAIL)
+    let retried = async { Ok::<_, ApiError>(state.retry_mail(&viewer.actor(), path_id(&id)?).await?) };
+    pages::done(retried.await, MAIL)
 }

@@ -1,7 +1,8 @@
 //! `/admin`: the instance admins' console — registration invites, users and their
 //! login links, failed mail, the audit log. Each page reads and writes through the
-//! API's own handlers (`routes::admin_*`), so the console and the API cannot disagree
-//! on a rule; the pages only turn forms into those calls and answers into HTML.
+//! application's operations, the very ones the API calls, so the console and the API
+//! cannot disagree on a rule; the pages only turn forms into those calls and answers
+//! into HTML.
 
 mod audit;
 mod invites;
@@ -12,7 +13,9 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::{AppState, views::ListQuery};
+use usher_app::lists::ListRequest;
+
+use crate::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -40,8 +43,8 @@ pub struct Cursor {
 }
 
 impl Cursor {
-    /// The API's list query for this page, with `status`.
-    fn list(self, status: Option<&str>) -> ListQuery {
-        ListQuery { status: status.map(str::to_owned), limit: None, cursor: self.cursor }
+    /// The list request for this page, with `status`.
+    fn list(self, status: Option<&str>) -> ListRequest {
+        ListRequest { cursor: self.cursor, ..ListRequest::first(status) }
     }
 }

@@ -3,7 +3,6 @@
 //! once, with its QR code) and revoke active links.
 
 use axum::{
-    Json,
     extract::State,
     http::{HeaderMap, StatusCode},
     response::Response,
@@ -12,18 +11,25 @@ use minijinja::context;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use usher_app::{
+    lists::ListRequest,
+    login_links::NewLoginLink,
+    users::{AccountChanges, NewAccount},
+};
+
 use crate::{
     AppState,
-    extract::{ApiJson, ApiPath, ApiQuery},
+    error::ApiError,
+    extract::{ApiPath, ApiQuery, path_id},
     pages::{
         self, FormRefusal, OnPage,
         access::AdminViewer,
         csrf::{self, ButtonForm, CheckedForm},
         share::Shared,
     },
-    routes::{
-        admin_login_links::{self as links_api, NewLoginLink},
-        admin_users::{self as api, NewUserBody, UserUpdate},
+    views::{
+        Paginated, UserView,
+        admin::{self as admin_views, MintedLoginLink},
     },
 };
 
@@ -58,13 +64,14 @@ async fn users_page(
     refused: FormRefusal,
     form: Option<&NewUserForm>,
 ) -> Response {
+    let actor = viewer.actor();
     let (users, links) = tokio::join!(
-        api::list(State(state.clone()), viewer.admin(), ApiQuery(cursor.list(None))),
-        links_api::list_all(State(state.clone()), viewer.admin(), ApiQuery(Cursor::default().list(Some("active")))),
+        state.list_users(&actor, cursor.list(None)),
+        state.list_login_links(&actor, ListRequest::first(Some("active"))),
     );
     let (users, links) = match (users, links) {
-        (Ok(Json(users)), Ok(Json(links))) => (users, links),
-        (Err(err), _) | (_, Err(err)) => return pages::refusal(&err),
+        (Ok(users), Ok(links)) => (Paginated::of(users, |r| UserView::from(r)), admin_views::login_links(links)),
+        (Err(err), _) | (_, Err(err)) => return pages::refusal(&err.into()),
     };
     let context = context! {
         section => "users",
@@ -108,14 +115,14 @@ pub async fn create(
     viewer: AdminViewer,
     CheckedForm(form): CheckedForm<NewUserForm>,
 ) -> Response {
-    let body = NewUserBody {
+    let input = NewAccount {
         username: form.username.trim().to_owned(),
         email: form.email.trim().to_owned(),
         display_name: pages::form_text(&form.display_name),
         password: None,
         is_admin: false,
     };
-    match api::create(State(state.clone()), viewer.admin(), ApiJson(body)).await {
+    match state.add_user(&viewer.actor(), input).await.map_err(ApiError::from) {
         Ok(_) => pages::redirect(USERS),
         Err(err) => match FormRefusal::of(&err) {
             Some(refused) => users_page(&state, &headers, &viewer, Cursor::default(), refused, Some(&form)).await,
@@ -151,10 +158,9 @@ pub async fn set_disabled(
     OnPage(ApiPath(username)): OnPage<ApiPath>,
     CheckedForm(form): CheckedForm<DisableForm>,
 ) -> Response {
-    let patch =
-        UserUpdate { email: None, display_name: None, password: None, is_admin: None, disabled: Some(form.disabled) };
-    let done = api::update(State(state), viewer.0.clone(), ApiPath(username), ApiJson(patch)).await;
-    pages::done(done, USERS)
+    let changes = AccountChanges { disabled: Some(form.disabled), ..AccountChanges::default() };
+    let done = state.update_user(&viewer.actor(), &username, changes).await;
+    pages::done(done.map_err(ApiError::from), USERS)
 }
 
 /// Asks before deleting a user.
@@ -171,10 +177,10 @@ pub async fn set_disabled(
 pub async fn confirm_delete(
     State(state): State<AppState>,
     headers: HeaderMap,
-    _: AdminViewer,
+    viewer: AdminViewer,
     OnPage(ApiPath(username)): OnPage<ApiPath>,
 ) -> Response {
-    match api::find_user(&state, &username).await {
+    match state.user_named(&viewer.actor(), &username).await {
         Ok(user) => {
             let text = format!(
                 "{} (@{}) loses their account, sessions and group memberships; groups only they belong to \
@@ -183,7 +189,7 @@ pub async fn confirm_delete(
             );
             pages::confirm(&state, &headers, "Delete this user?", &text, "Delete", USERS)
         }
-        Err(err) => pages::refusal(&err),
+        Err(err) => pages::refusal(&err.into()),
     }
 }
 
@@ -207,7 +213,8 @@ pub async fn delete(
     OnPage(ApiPath(username)): OnPage<ApiPath>,
     _: CheckedForm<ButtonForm>,
 ) -> Response {
-    pages::done(api::remove(State(state), viewer.admin(), ApiPath(username)).await, USERS)
+    let done = state.delete_user(&viewer.actor(), &username).await;
+    pages::done(done.map_err(ApiError::from), USERS)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -242,14 +249,15 @@ pub async fn create_login_link(
     CheckedForm(form): CheckedForm<NewLinkForm>,
 ) -> Response {
     let minted = async {
-        let body = NewLoginLink {
+        let input = NewLoginLink {
             expires_in_hours: pages::form_number("expires_in_hours", &form.expires_in_hours)?,
             send_email: form.send_email.is_some(),
         };
-        links_api::create(State(state.clone()), viewer.admin(), ApiPath(username), ApiJson(body)).await
+        Ok::<_, ApiError>(state.create_login_link(&viewer.actor(), &username, input).await?)
     };
     match minted.await {
-        Ok((_, Json(link))) => {
+        Ok(minted) => {
+            let link = MintedLoginLink::from(minted);
             let shared = Shared::new(&link.url);
             let context = context! { section => "users", link, shared };
             pages::form_page(&state, &headers, StatusCode::CREATED, "admin/login_link.html", context)
@@ -291,7 +299,8 @@ pub async fn revoke_link(
     OnPage(ApiPath(id)): OnPage<ApiPath>,
     _: CheckedForm<ButtonForm>,
 ) -> Response {
-    pages::done(links_api::revoke(State(state), viewer.admin(), ApiPath(id)).await, USERS)
+    let revoked = async { Ok::<_, ApiError>(state.revoke_login_link(&viewer.actor(), path_id(&id)?).await?) };
+    pages::done(revoked.await, USERS)
 }
 
 csrf::protected!(NewUserForm, DisableForm, NewLinkForm);

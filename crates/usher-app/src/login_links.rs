@@ -1,0 +1,79 @@
+//! Login links, for instance admins: mint one for a user (checked, rate limited), list
+//! them (all, or one user's), read, revoke.
+
+use chrono::Utc;
+use usher_domain::{expiry::ExpiresIn, invite::InviteKind};
+use usher_storage::model::{Invite, InviteScope};
+use uuid::Uuid;
+
+use crate::{
+    Actor, App, AppResult, Error, Reason,
+    links::MintedLink,
+    lists::{ListRequest, Listed},
+};
+
+const ALL: InviteScope = InviteScope::kind(InviteKind::LoginLink);
+
+/// A login link as an admin asks for it (the API's JSON, the console's form).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NewLoginLink {
+    /// Hours until it expires (default `login_link_default_hours`).
+    pub expires_in_hours: Option<i64>,
+    /// Also email the link to the user.
+    pub send_email: bool,
+}
+
+impl App {
+    /// Mints a login link for the user named `username`; the token is shown this once.
+    pub async fn create_login_link(&self, actor: &Actor, username: &str, input: NewLoginLink) -> AppResult<MintedLink> {
+        self.limits.invite_write(actor.admin()?.id)?;
+        let user = self.user_named(actor, username).await?;
+        let settings = &self.settings;
+        let hours = input.expires_in_hours.unwrap_or(i64::from(settings.login_link_default_hours));
+        let expires_in = ExpiresIn::hours(hours, settings.login_link_max_hours)
+            .map_err(|e| Error::field("expires_in_hours", e.message))?;
+        let minted = self.mint_login_link(actor, &user, expires_in.after(Utc::now()), input.send_email).await?;
+        tracing::info!(login_link_id = %minted.link.id, user_id = %user.id, "login link created");
+        Ok(minted)
+    }
+
+    /// Every login link, newest first; the usable ones only when the request asks for
+    /// `active`.
+    pub async fn list_login_links(&self, actor: &Actor, request: ListRequest) -> AppResult<Listed<Invite>> {
+        actor.require_admin()?;
+        self.login_links_in(ALL, request).await
+    }
+
+    /// The login links of the user named `username`, newest first.
+    pub async fn list_login_links_of(
+        &self,
+        actor: &Actor,
+        username: &str,
+        request: ListRequest,
+    ) -> AppResult<Listed<Invite>> {
+        let user = self.user_named(actor, username).await?;
+        self.login_links_in(InviteScope { user_id: Some(user.id), ..ALL }, request).await
+    }
+
+    async fn login_links_in(&self, scope: InviteScope, request: ListRequest) -> AppResult<Listed<Invite>> {
+        let active = request.active_only(false)?;
+        let page = request.page()?;
+        let rows = self.store.list_invites(scope, active, page, Utc::now()).await?;
+        Ok(Listed::new(rows, page, |l| l.id))
+    }
+
+    /// One login link, or `not_found`.
+    pub async fn login_link(&self, actor: &Actor, id: Uuid) -> AppResult<Invite> {
+        actor.require_admin()?;
+        let link = self.store.invite_by_id(id).await?;
+        Ok(link.filter(|l| l.kind == InviteKind::LoginLink).ok_or(Reason::NotFound)?)
+    }
+
+    /// Revokes a login link, or `not_found`.
+    pub async fn revoke_login_link(&self, actor: &Actor, id: Uuid) -> AppResult<()> {
+        actor.require_admin()?;
+        self.store.revoke_invite(ALL, id, &actor.audit(), Utc::now()).await?;
+        tracing::info!(login_link_id = %id, "login link revoked");
+        Ok(())
+    }
+}

@@ -1,0 +1,45 @@
+//! Outgoing mail, for instance admins: the outbox (failed mail above all) and sending
+//! a failed message again.
+
+use chrono::Utc;
+use usher_storage::{OutboxMessage, StoreError};
+use uuid::Uuid;
+
+use crate::{
+    Actor, App, AppResult, Error,
+    error::NotApplicable,
+    lists::{ListRequest, Listed},
+};
+
+/// The statuses a message goes through, each a filter of the outbox.
+pub const STATUSES: [&str; 4] = ["queued", "sending", "sent", "failed"];
+
+impl App {
+    /// Outgoing mail, newest first; only the request's status (e.g. `failed`) if it
+    /// names one.
+    pub async fn list_outbox(&self, actor: &Actor, request: ListRequest) -> AppResult<Listed<OutboxMessage>> {
+        actor.require_admin()?;
+        let status = request.status.as_deref();
+        if status.is_some_and(|s| !STATUSES.contains(&s)) {
+            return Err(Error::field("status", "must be queued, sending, sent or failed"));
+        }
+        let page = request.page()?;
+        let rows = self.store.list_outbox(status, page).await?;
+        Ok(Listed::new(rows, page, |m| m.id))
+    }
+
+    /// Queues a failed message again: `not_found`, or `not_applicable` unless it failed.
+    pub async fn retry_mail(&self, actor: &Actor, id: Uuid) -> AppResult<OutboxMessage> {
+        actor.require_admin()?;
+        match self.store.retry_outbox(id, &actor.audit(), Utc::now()).await {
+            Ok(message) => {
+                tracing::info!(outbox_id = %id, "failed email queued again");
+                Ok(message)
+            }
+            Err(StoreError::NotFound) if self.store.outbox_message(id).await?.is_some() => {
+                Err(NotApplicable::RetryUnfailedMail.into())
+            }
+            Err(err) => Err(err.into()),
+        }
+    }
+}
