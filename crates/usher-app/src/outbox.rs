@@ -1,8 +1,8 @@
-//! Outgoing mail, for instance admins: the outbox (failed mail above all) and sending
-//! a failed message again.
+//! Outgoing mail and jobs, for instance admins: the outbox (failed mail above all),
+//! sending a failed message again, running the cleanup now.
 
 use chrono::Utc;
-use usher_storage::{OutboxMessage, StoreError};
+use usher_storage::{OutboxMessage, Purged, StoreError};
 use uuid::Uuid;
 
 use crate::{
@@ -41,5 +41,12 @@ impl App {
             }
             Err(err) => Err(err.into()),
         }
+    }
+
+    /// Runs the cleanup job now (dead invites, expired sessions, old mail), as the
+    /// schedule would.
+    pub async fn run_cleanup(&self, actor: &Actor) -> AppResult<Purged> {
+        actor.require_admin()?;
+        Ok(usher_jobs::cleanup::run(&self.store, self.settings.retention_days, Utc::now()).await?)
     }
 }

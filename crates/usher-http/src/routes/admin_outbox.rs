@@ -2,7 +2,6 @@
 //! failed message again, run the cleanup now.
 
 use axum::{Json, extract::State};
-use chrono::Utc;
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -76,7 +75,7 @@ pub struct PurgedView {
         (status = 200, body = PurgedView),
     ),
 )]
-async fn cleanup(State(state): State<AppState>, _: Admin) -> ApiResult<Json<PurgedView>> {
-    let purged = usher_jobs::cleanup::run(&state.store, state.settings.retention_days, Utc::now()).await?;
+async fn cleanup(State(state): State<AppState>, Admin(admin): Admin) -> ApiResult<Json<PurgedView>> {
+    let purged = state.run_cleanup(&admin).await?;
     Ok(Json(PurgedView { invites: purged.invites, sessions: purged.sessions, mail: purged.mail }))
 }
