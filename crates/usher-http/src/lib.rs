@@ -1,84 +1,33 @@
-//! Usher's HTTP API: axum routes under `/api/v1`, the session and admin extractors,
-//! and the problem+json error edge.
+//! Usher's HTTP edge, shared by its fronts (`usher-api`, `usher-web`): who is calling
+//! and from where, how a refusal maps to a status and a SPEC code, the extractors both
+//! fronts use, the request metrics, and the views of domain values (JSON for the API,
+//! template context for the pages). No route of its own but `/metrics`; the fronts
+//! are composed into one router by the `usher` crate.
 //!
 //! # Layout
-//! - [`serve`] / [`router`]: the whole app, for the binary and for tests.
-//! - [`error`]: the one error type; every failure leaves as problem+json.
-//! - [`extract`]: JSON, query and path extractors with problem+json rejections.
-//! - [`metrics`]: Prometheus metrics and the middleware that counts requests.
-//! - [`openapi`]: the OpenAPI document, built from the routes' annotations.
-//! - [`client_ip`]: the caller's address (trusted proxies).
+//! - [`error`]: `ApiError`, an application refusal or an HTTP-only failure, its
+//!   status and code (`reason_status`, the one map from `Reason`), and problem+json.
+//! - [`extract`]: query, path and [`extract::Id`] extractors (rejections problem+json).
 //! - [`auth`]: the session a request carries (bearer or cookie) as the application's
-//!   `Actor`.
-//! - [`routes`]: one module per resource, each with its own `router()`.
-//! - [`pages`]: the server-rendered pages people land on, and their CSRF protection.
-//! - [`views`]: the JSON shapes the API answers with, and pagination.
-//! - [`device`]: the device a client names when it opens a session.
-//!
-//! Operations and their rules are the application's (`usher-app`); this crate parses,
-//! calls one operation, and renders.
+//!   `Actor` (`Caller`, `Authed`, `Admin`), and the session cookie.
+//! - [`client_ip`]: the caller's address (trusted proxies).
+//! - [`metrics`]: Prometheus metrics, the middleware that counts requests, `/metrics`.
+//! - [`views`]: the shapes of domain values both fronts render, and pagination.
 #![forbid(unsafe_code)]
 
 pub mod auth;
 pub mod client_ip;
-pub mod device;
 pub mod error;
 pub mod extract;
 pub mod metrics;
-pub mod openapi;
-pub mod pages;
-pub mod routes;
 pub mod views;
-
-use std::{future::Future, net::SocketAddr};
-
-use axum::{Extension, Router, extract::DefaultBodyLimit, extract::MatchedPath, http::Request};
-use tokio::net::TcpListener;
-use tower_http::trace::TraceLayer;
-use utoipa::OpenApi;
-use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub use usher_app::{Registration, Settings};
 
 /// What every handler can reach: the application.
 pub type AppState = usher_app::App;
 
-/// The full application: API routes, health checks, and problem+json for everything
-/// that does not match.
-pub fn router(state: AppState) -> Router {
-    let (routes, doc) = documented_routes().split_for_parts();
-    routes
-        .layer(Extension(openapi::Document::new(doc)))
-        .fallback(routes::not_found)
-        .method_not_allowed_fallback(routes::method_not_allowed)
-        .layer(DefaultBodyLimit::max(extract::MAX_BODY))
-        .layer(axum::middleware::from_fn(pages::csrf::guard_api))
-        .layer(axum::middleware::from_fn(metrics::track))
-        // Spans name the route template, never the URI: paths can carry tokens.
-        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
-            let route = req.extensions().get::<MatchedPath>().map_or("<unmatched>", MatchedPath::as_str);
-            tracing::info_span!("request", method = %req.method(), route)
-        }))
-        .with_state(state)
-}
-
-/// Every route, each with its OpenAPI entry.
-pub fn documented_routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
-        .nest("/api/v1", routes::api())
-        .merge(routes::health::router())
-        .merge(pages::router())
-        .routes(routes!(metrics::render))
-        .routes(routes!(openapi::serve))
-}
-
-/// Serves until `shutdown` resolves, then lets in-flight requests finish.
-pub async fn serve(
-    state: AppState,
-    listener: TcpListener,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    metrics::init();
-    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+/// Whether `path` is the API's (answers problem+json) rather than a page's.
+pub fn is_api(path: &str) -> bool {
+    path.starts_with("/api/")
 }

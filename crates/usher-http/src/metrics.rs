@@ -1,6 +1,6 @@
 //! Prometheus metrics at `GET /metrics`, through the `metrics` facade: requests by
 //! route category and status with latency histograms (the middleware here), redemptions
-//! by invite kind (the routes), emails and job runs (`usher-jobs`), and database pool
+//! by invite kind (`usher-app`), emails and job runs (`usher-jobs`), and database pool
 //! use (read at scrape time).
 
 use std::{
@@ -94,11 +94,6 @@ pub async fn track(request: Request, next: Next) -> Response {
     metrics::histogram!("usher_http_request_duration_seconds", "category" => category)
         .record(started.elapsed().as_secs_f64());
     response
-}
-
-/// One redemption of an invite of `kind` (`registration`, `group_code`, ...).
-pub fn redeemed(kind: &'static str) {
-    metrics::counter!("usher_redemptions_total", "kind" => kind).increment(1);
 }
 
 /// Prometheus metrics (text exposition format 0.0.4).

@@ -20,9 +20,10 @@ use usher_app::{
     lists::{ListRequest, Listed},
 };
 
-use crate::{Settings, error::ApiError, openapi};
+use crate::{Settings, error::ApiError};
 
 pub mod admin;
+pub mod schema;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UserView {
@@ -68,7 +69,7 @@ impl From<&UserSummary> for UserSummaryView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct InviteView {
     pub id: Uuid,
-    #[schema(schema_with = openapi::invite_kind)]
+    #[schema(schema_with = schema::invite_kind)]
     pub kind: InviteKind,
     pub code: Option<String>,
     /// Codes: always. Email invitations: only with the token, which exists once.
@@ -86,7 +87,7 @@ pub struct InviteView {
     pub uses: u32,
     pub uses_remaining: Option<u32>,
     pub expires_at: Option<DateTime<Utc>>,
-    #[schema(schema_with = openapi::invite_status)]
+    #[schema(schema_with = schema::invite_status)]
     pub status: InviteStatus,
     pub created_by: Option<UserSummaryView>,
     pub created_at: DateTime<Utc>,
@@ -254,7 +255,7 @@ impl From<&Redemption> for RedemptionView {
 pub struct LoginLinkView {
     pub id: Uuid,
     pub user: Option<UserSummaryView>,
-    #[schema(schema_with = openapi::invite_status)]
+    #[schema(schema_with = schema::invite_status)]
     pub status: InviteStatus,
     pub expires_at: Option<DateTime<Utc>>,
     pub used: bool,

@@ -118,7 +118,7 @@ pub async fn run(
     };
     let (stop_jobs, stopped) = watch::channel(false);
     let jobs = runner::spawn(Arc::new(mailer(config, state.store.clone())?), schedule, stopped);
-    let served = usher_http::serve(state, listener, async move {
+    let served = crate::http::serve(state, listener, async move {
         shutdown.await;
         let _ = stop_jobs.send(true);
     })

@@ -4,11 +4,14 @@
 //! - [`config`]: the typed configuration (defaults → `usher.toml` → `USHER_*`).
 //! - [`launch`]: open the store, migrate, first-start bootstrap, serve the API and run
 //!   the background jobs until shutdown.
+//! - [`http`]: the one server: the API and the pages composed, with the layers every
+//!   request passes.
 //! - [`secret_key`]: the key that seals queued mail at rest (config or `usher.key`).
 //! - `main.rs`: the command line (clap), thin.
 #![forbid(unsafe_code)]
 
 pub mod config;
+pub mod http;
 pub mod launch;
 pub mod secret_key;
 

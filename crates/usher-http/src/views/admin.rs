@@ -18,11 +18,11 @@ use super::{LoginLinkView, Paginated, UserSummaryView};
 /// A minted login link: the token and URL are shown this once.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MintedLoginLink {
-    pub(crate) id: Uuid,
-    pub(crate) token: String,
-    pub(crate) url: String,
-    pub(crate) user: UserSummaryView,
-    pub(crate) expires_at: Option<DateTime<Utc>>,
+    pub id: Uuid,
+    pub token: String,
+    pub url: String,
+    pub user: UserSummaryView,
+    pub expires_at: Option<DateTime<Utc>>,
 }
 
 impl From<MintedLink> for MintedLoginLink {

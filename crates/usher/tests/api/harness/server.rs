@@ -7,10 +7,10 @@ use usher::Config;
 use usher_storage::Store;
 
 /// The registration policy, a configuration value the tests set.
-pub use usher_http::Registration;
+pub use usher_app::Registration;
 
 /// `USHER_LOG` that shows the fronts' and the application's DEBUG lines (everyday successes) too.
-pub const FRONT_DEBUG_LOG: &str = "info,usher_http=debug,usher_app=debug";
+pub const FRONT_DEBUG_LOG: &str = "info,usher_http=debug,usher_api=debug,usher_web=debug,usher_app=debug";
 
 /// What to run once the database is ready.
 pub enum Serve {
@@ -44,7 +44,7 @@ pub async fn launch(config: &Config, serve: Serve) -> Launched {
     let task = match serve {
         Serve::Nothing => None,
         Serve::Http(listener) => Some(tokio::spawn(async move {
-            usher_http::serve(state, listener, stopped).await.expect("the server runs");
+            usher::http::serve(state, listener, stopped).await.expect("the server runs");
         })),
         Serve::HttpAndJobs(listener) => {
             let config = config.clone();
@@ -62,12 +62,12 @@ pub async fn launch(config: &Config, serve: Serve) -> Launched {
 }
 
 /// The HTTP router of a launched Usher, built on demand (it is not free).
-pub struct Routes(usher_http::AppState);
+pub struct Routes(usher_app::App);
 
 impl Routes {
     /// The router's route table in its `Debug` form: axum lists its routes nowhere else.
     pub fn table(&self) -> String {
-        format!("{:?}", usher_http::router(self.0.clone()))
+        format!("{:?}", usher::http::router(self.0.clone()))
     }
 }
 

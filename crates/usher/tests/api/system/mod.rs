@@ -8,6 +8,7 @@ mod disk_full;
 mod durability;
 mod faults;
 mod idle;
+mod layering;
 mod logs;
 mod mail;
 mod metrics;

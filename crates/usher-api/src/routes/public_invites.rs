@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
-use crate::{AppState, auth::Authed, client_ip::ClientIp, error::ApiResult, extract::ApiPath, openapi};
+use crate::{AppState, auth::Authed, client_ip::ClientIp, error::ApiResult, extract::ApiPath, views::schema};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(look_up)).routes(routes!(accept))
@@ -25,10 +25,10 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// ids, no full email, nothing about other invites).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct InvitePreview {
-    #[schema(schema_with = openapi::invite_kind)]
+    #[schema(schema_with = schema::invite_kind)]
     kind: InviteKind,
     /// Always `active`: anything else is answered with 410.
-    #[schema(schema_with = openapi::invite_status)]
+    #[schema(schema_with = schema::invite_status)]
     status: InviteStatus,
     description: Option<String>,
     group: Option<GroupPreview>,

@@ -22,7 +22,6 @@ use crate::{
     auth::session::{self, Credential},
     error::ApiError,
     extract::{MAX_BODY, has_encoded_nul},
-    routes,
 };
 
 pub const CSRF_COOKIE: &str = "usher_csrf";
@@ -78,7 +77,7 @@ pub async fn guard_api(req: Request, next: Next) -> Response {
     let headers = req.headers();
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     let by_cookie = matches!(Credential::of(headers), Some(Credential::Cookie(_)));
-    if unsafe_method && by_cookie && routes::is_api(req.uri().path()) {
+    if unsafe_method && by_cookie && usher_http::is_api(req.uri().path()) {
         let submitted = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default();
         if !verify(headers, submitted) {
             let detail = "A request signed in by cookie needs the X-CSRF-Token header (or use a bearer token).";

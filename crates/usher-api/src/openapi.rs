@@ -15,10 +15,7 @@ use axum::{
     http::{HeaderValue, header},
     response::{IntoResponse, Response},
 };
-use usher_domain::{
-    device::DeviceType,
-    invite::{InviteKind, InviteStatus},
-};
+use usher_domain::device::DeviceType;
 use utoipa::{
     Modify, OpenApi,
     openapi::{
@@ -28,7 +25,10 @@ use utoipa::{
     },
 };
 
-use crate::error::{FieldErrorSchema, Problem};
+use usher_http::{
+    error::{FieldErrorSchema, Problem},
+    views::schema::one_of,
+};
 
 /// The session cookie's name (SPEC §3).
 const COOKIE: &str = "usher_session";
@@ -196,19 +196,6 @@ fn problem_response(status: &str, description: &str) -> utoipa::openapi::Respons
 
 fn problem_ref() -> utoipa::openapi::Ref {
     utoipa::openapi::Ref::from_schema_name("Problem")
-}
-
-/// A string schema that takes one of `values`.
-fn one_of(values: impl IntoIterator<Item = &'static str>) -> Object {
-    ObjectBuilder::new().schema_type(Type::String).enum_values(Some(values)).build()
-}
-
-pub fn invite_kind() -> Object {
-    one_of(InviteKind::ALL.map(InviteKind::as_str))
-}
-
-pub fn invite_status() -> Object {
-    one_of(InviteStatus::ALL.map(InviteStatus::as_str))
 }
 
 pub fn device_type() -> Object {

@@ -1,0 +1,27 @@
+//! Usher's pages, rendered on the server: sign-in, sign-up, login links, invite
+//! landings, the home page, the group pages and the admin console; their templates,
+//! stylesheet and scripts, CSRF protection, and refusals as pages (`PageError`). Every
+//! page handler parses its form, calls application operations (`usher-app`) and
+//! renders. It shares the HTTP edge (`usher-http`) with the API and never depends on it.
+//!
+//! # Layout
+//! - [`pages`]: the router, templates, page headers, `PageError`; one module per page
+//!   (`login`, `register`, `login_link`, `join`, `home`), `groups/` and `admin/`
+//!   (the console), `access` (who may see a page), `next` (where sign-in leads),
+//!   `share` (links and QR codes), `csrf`, `refusal`.
+//! - `templates/`, `static/`: embedded in the binary at build time.
+#![forbid(unsafe_code)]
+
+pub mod pages;
+
+pub use pages::{csrf, router};
+pub(crate) use usher_http::{AppState, Registration, auth, client_ip, error, extract, views};
+
+/// Nothing at this address: a page (people follow links; programs call the API).
+pub fn not_found() -> axum::response::Response {
+    pages::message(
+        axum::http::StatusCode::NOT_FOUND,
+        "Page not found",
+        "There is nothing at this address. Check the link.",
+    )
+}
