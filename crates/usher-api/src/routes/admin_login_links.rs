@@ -13,7 +13,7 @@ use crate::{
     AppState,
     auth::Admin,
     error::ApiResult,
-    extract::{ApiJson, ApiPath, ApiQuery, path_id},
+    extract::{ApiJson, ApiPath, ApiQuery, Id},
     views::{
         ListQuery, LoginLinkView, Paginated,
         admin::{self as admin_views, MintedLoginLink},
@@ -117,9 +117,9 @@ async fn list_for_user(
 async fn read(
     State(state): State<AppState>,
     Admin(admin): Admin,
-    ApiPath(id): ApiPath,
+    Id(id): Id,
 ) -> ApiResult<Json<LoginLinkView>> {
-    let link = state.login_link(&admin, path_id(&id)?).await?;
+    let link = state.login_link(&admin, id).await?;
     Ok(Json(LoginLinkView::new(&link, Utc::now())))
 }
 
@@ -134,7 +134,7 @@ async fn read(
         (status = 404, description = "No such login link (`not_found`)"),
     ),
 )]
-async fn revoke(State(state): State<AppState>, Admin(admin): Admin, ApiPath(id): ApiPath) -> ApiResult<StatusCode> {
-    state.revoke_login_link(&admin, path_id(&id)?).await?;
+async fn revoke(State(state): State<AppState>, Admin(admin): Admin, Id(id): Id) -> ApiResult<StatusCode> {
+    state.revoke_login_link(&admin, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -10,7 +10,7 @@ use crate::{
     AppState,
     auth::Admin,
     error::ApiResult,
-    extract::{ApiPath, ApiQuery, path_id},
+    extract::{ApiQuery, Id},
     views::{ListQuery, Paginated, admin::OutboxView},
 };
 
@@ -52,9 +52,9 @@ async fn list(
 async fn retry(
     State(state): State<AppState>,
     Admin(admin): Admin,
-    ApiPath(id): ApiPath,
+    Id(id): Id,
 ) -> ApiResult<Json<OutboxView>> {
-    let message = state.retry_mail(&admin, path_id(&id)?).await?;
+    let message = state.retry_mail(&admin, id).await?;
     Ok(Json(OutboxView::from(&message)))
 }
 

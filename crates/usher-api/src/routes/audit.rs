@@ -8,7 +8,7 @@ use crate::{
     AppState,
     auth::{Admin, Authed},
     error::ApiResult,
-    extract::{ApiPath, ApiQuery, path_id},
+    extract::{ApiQuery, Id},
     views::{
         Paginated,
         admin::{AuditQuery, AuditView},
@@ -53,9 +53,9 @@ async fn admin_audit(
 async fn group_audit(
     State(state): State<AppState>,
     authed: Authed,
-    ApiPath(group_id): ApiPath,
+    Id(group_id): Id,
     ApiQuery(query): ApiQuery<AuditQuery>,
 ) -> ApiResult<Json<Paginated<AuditView>>> {
-    let events = state.group_audit_log(&authed.actor(), path_id(&group_id)?, query.into()).await?;
+    let events = state.group_audit_log(&authed.actor(), group_id, query.into()).await?;
     Ok(Json(Paginated::of(events, |r| AuditView::from(r))))
 }

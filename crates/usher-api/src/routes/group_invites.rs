@@ -9,11 +9,13 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use usher_app::group_invites::NewInvite;
 
+use uuid::Uuid;
+
 use crate::{
     AppState,
     auth::Authed,
     error::ApiResult,
-    extract::{ApiJson, ApiPath, ApiQuery, path_id},
+    extract::{ApiJson, ApiQuery, Id},
     views::{InviteView, ListQuery, Paginated, RedemptionView},
 };
 
@@ -65,10 +67,10 @@ impl From<NewGroupInvite> for NewInvite {
 async fn create(
     State(state): State<AppState>,
     authed: Authed,
-    ApiPath(group_id): ApiPath,
+    Id(group_id): Id,
     ApiJson(body): ApiJson<NewGroupInvite>,
 ) -> ApiResult<(StatusCode, Json<InviteView>)> {
-    let minted = state.create_group_invite(&authed.actor(), path_id(&group_id)?, body.into()).await?;
+    let minted = state.create_group_invite(&authed.actor(), group_id, body.into()).await?;
     Ok((StatusCode::CREATED, Json(InviteView::minted(&minted, &state.settings, Utc::now()))))
 }
 
@@ -88,10 +90,10 @@ async fn create(
 async fn list(
     State(state): State<AppState>,
     authed: Authed,
-    ApiPath(group_id): ApiPath,
+    Id(group_id): Id,
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<Paginated<InviteView>>> {
-    let invites = state.group_invites(&authed.actor(), path_id(&group_id)?, query.request()).await?;
+    let invites = state.group_invites(&authed.actor(), group_id, query.request()).await?;
     let now = Utc::now();
     Ok(Json(Paginated::of(invites, |i| InviteView::of_group(i, &state.settings, now))))
 }
@@ -111,9 +113,9 @@ async fn list(
 async fn read(
     State(state): State<AppState>,
     authed: Authed,
-    ApiPath((group_id, invite_id)): ApiPath<(String, String)>,
+    Id((group_id, invite_id)): Id<(Uuid, Uuid)>,
 ) -> ApiResult<Json<InviteView>> {
-    let invite = state.group_invite(&authed.actor(), path_id(&group_id)?, path_id(&invite_id)?).await?;
+    let invite = state.group_invite(&authed.actor(), group_id, invite_id).await?;
     Ok(Json(InviteView::of_group(&invite, &state.settings, Utc::now())))
 }
 
@@ -132,9 +134,9 @@ async fn read(
 async fn revoke(
     State(state): State<AppState>,
     authed: Authed,
-    ApiPath((group_id, invite_id)): ApiPath<(String, String)>,
+    Id((group_id, invite_id)): Id<(Uuid, Uuid)>,
 ) -> ApiResult<StatusCode> {
-    state.revoke_group_invite(&authed.actor(), path_id(&group_id)?, path_id(&invite_id)?).await?;
+    state.revoke_group_invite(&authed.actor(), group_id, invite_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -153,10 +155,9 @@ async fn revoke(
 async fn redemptions(
     State(state): State<AppState>,
     authed: Authed,
-    ApiPath((group_id, invite_id)): ApiPath<(String, String)>,
+    Id((group_id, invite_id)): Id<(Uuid, Uuid)>,
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<Paginated<RedemptionView>>> {
-    let (group_id, invite_id) = (path_id(&group_id)?, path_id(&invite_id)?);
     let joined = state.redemptions(&authed.actor(), group_id, invite_id, query.request()).await?;
     Ok(Json(Paginated::of(joined, |r| RedemptionView::from(r))))
 }

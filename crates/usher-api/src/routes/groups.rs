@@ -16,7 +16,7 @@ use crate::{
     AppState,
     auth::Authed,
     error::ApiResult,
-    extract::{ApiJson, ApiPath, ApiQuery, path_id},
+    extract::{ApiJson, ApiQuery, Id},
     views::{GroupDetail, GroupView, ListQuery, MemberView, Paginated},
 };
 
@@ -111,8 +111,8 @@ async fn list(
         (status = 404, description = "No such group, or not a member (`not_found`)"),
     ),
 )]
-async fn read(State(state): State<AppState>, authed: Authed, ApiPath(id): ApiPath) -> ApiResult<Json<GroupDetail>> {
-    Ok(Json(GroupDetail::from(&state.group(&authed.actor(), path_id(&id)?).await?)))
+async fn read(State(state): State<AppState>, authed: Authed, Id(id): Id) -> ApiResult<Json<GroupDetail>> {
+    Ok(Json(GroupDetail::from(&state.group(&authed.actor(), id).await?)))
 }
 
 /// Changes a group (managers).
@@ -132,10 +132,10 @@ async fn read(State(state): State<AppState>, authed: Authed, ApiPath(id): ApiPat
 async fn update(
     State(state): State<AppState>,
     authed: Authed,
-    ApiPath(id): ApiPath,
+    Id(id): Id,
     ApiJson(body): ApiJson<GroupBody>,
 ) -> ApiResult<Json<GroupView>> {
-    let updated = state.update_group(&authed.actor(), path_id(&id)?, body.into()).await?;
+    let updated = state.update_group(&authed.actor(), id, body.into()).await?;
     Ok(Json(GroupView::new(&updated.group, Some(&updated.role))))
 }
 
@@ -151,8 +151,8 @@ async fn update(
         (status = 404, description = "No such group, or not a member (`not_found`)"),
     ),
 )]
-async fn remove(State(state): State<AppState>, authed: Authed, ApiPath(id): ApiPath) -> ApiResult<StatusCode> {
-    state.delete_group(&authed.actor(), path_id(&id)?).await?;
+async fn remove(State(state): State<AppState>, authed: Authed, Id(id): Id) -> ApiResult<StatusCode> {
+    state.delete_group(&authed.actor(), id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -170,10 +170,10 @@ async fn remove(State(state): State<AppState>, authed: Authed, ApiPath(id): ApiP
 async fn members(
     State(state): State<AppState>,
     authed: Authed,
-    ApiPath(id): ApiPath,
+    Id(id): Id,
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<Paginated<MemberView>>> {
-    let members = state.members(&authed.actor(), path_id(&id)?, query.request()).await?;
+    let members = state.members(&authed.actor(), id, query.request()).await?;
     Ok(Json(Paginated::of(members, |m| MemberView::from(m))))
 }
 
@@ -207,10 +207,9 @@ pub struct RoleChanged {
 async fn change_role(
     State(state): State<AppState>,
     authed: Authed,
-    ApiPath((group_id, user_id)): ApiPath<(String, String)>,
+    Id((group_id, user_id)): Id<(Uuid, Uuid)>,
     ApiJson(body): ApiJson<RoleBody>,
 ) -> ApiResult<Json<RoleChanged>> {
-    let (group_id, user_id) = (path_id(&group_id)?, path_id(&user_id)?);
     let role = state.change_role(&authed.actor(), group_id, user_id, &body.role).await?;
     Ok(Json(RoleChanged { user_id, role }))
 }
@@ -231,8 +230,8 @@ async fn change_role(
 async fn remove_member(
     State(state): State<AppState>,
     authed: Authed,
-    ApiPath((group_id, user_id)): ApiPath<(String, String)>,
+    Id((group_id, user_id)): Id<(Uuid, Uuid)>,
 ) -> ApiResult<StatusCode> {
-    state.remove_member(&authed.actor(), path_id(&group_id)?, path_id(&user_id)?).await?;
+    state.remove_member(&authed.actor(), group_id, user_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

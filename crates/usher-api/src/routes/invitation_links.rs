@@ -7,11 +7,13 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
+use uuid::Uuid;
+
 use crate::{
     AppState,
     auth::Authed,
     error::ApiResult,
-    extract::{ApiPath, path_id},
+    extract::Id,
     views::InviteView,
 };
 
@@ -38,9 +40,9 @@ pub fn router() -> OpenApiRouter<AppState> {
 async fn resend(
     State(state): State<AppState>,
     authed: Authed,
-    ApiPath((group_id, invite_id)): ApiPath<(String, String)>,
+    Id((group_id, invite_id)): Id<(Uuid, Uuid)>,
 ) -> ApiResult<Json<InviteView>> {
-    let minted = state.resend_invitation(&authed.actor(), path_id(&group_id)?, path_id(&invite_id)?).await?;
+    let minted = state.resend_invitation(&authed.actor(), group_id, invite_id).await?;
     Ok(Json(InviteView::minted(&minted, &state.settings, Utc::now())))
 }
 
@@ -68,8 +70,8 @@ pub struct InvitationLink {
 async fn copy_link(
     State(state): State<AppState>,
     authed: Authed,
-    ApiPath((group_id, invite_id)): ApiPath<(String, String)>,
+    Id((group_id, invite_id)): Id<(Uuid, Uuid)>,
 ) -> ApiResult<Json<InvitationLink>> {
-    let link = state.invitation_link(&authed.actor(), path_id(&group_id)?, path_id(&invite_id)?).await?;
+    let link = state.invitation_link(&authed.actor(), group_id, invite_id).await?;
     Ok(Json(InvitationLink { token: link.token.expose().to_owned(), url: link.url }))
 }
