@@ -167,6 +167,13 @@ impl FormRefusal {
             other => Some(Self { status, errors: BTreeMap::new(), error: Some(other.detail()) }),
         }
     }
+
+    /// The refusal to show beside the form again, or (for those [`Self::of`] leaves
+    /// out) the refusal as its own page.
+    pub fn again(err: impl Into<ApiError>) -> Result<Self, PageError> {
+        let err = err.into();
+        Self::of(&err).ok_or(PageError::Refused(err))
+    }
 }
 
 /// A whole number typed into a form: empty is `None`.
@@ -180,14 +187,6 @@ pub fn form_number(field: &str, text: &str) -> Result<Option<i64>, ApiError> {
 /// Optional text typed into a form: empty (or only spaces) is `None`.
 pub fn form_text(text: &str) -> Option<String> {
     Some(text.trim()).filter(|t| !t.is_empty()).map(str::to_owned)
-}
-
-/// The end of a page action: on to `to`, or the refusal as a page.
-pub fn done<T>(result: Result<T, ApiError>, to: &str) -> Response {
-    match result {
-        Ok(_) => redirect(to),
-        Err(err) => refusal(&err),
-    }
 }
 
 /// A page with a form: `template` with `context` and the form's `csrf` token; sets the

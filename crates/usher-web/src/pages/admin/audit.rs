@@ -5,14 +5,13 @@ use std::collections::BTreeMap;
 use axum::{
     extract::{RawQuery, State},
     http::{HeaderMap, StatusCode},
-    response::Response,
 };
 use minijinja::context;
 
 use crate::{
     AppState,
     extract::ApiQuery,
-    pages::{self, OnPage, access::AdminViewer},
+    pages::{self, OnPage, PageResult, access::AdminViewer},
     views::{
         Paginated,
         admin::{AuditQuery, AuditView},
@@ -36,19 +35,14 @@ pub async fn log(
     viewer: AdminViewer,
     OnPage(ApiQuery(query)): OnPage<ApiQuery<AuditQuery>>,
     RawQuery(raw): RawQuery,
-) -> Response {
-    match state.audit_log(&viewer.actor(), query.into()).await {
-        Ok(events) => {
-            let events = Paginated::of(events, |r| AuditView::from(r));
-            let older = events.next_cursor.as_deref().map(|cursor| next_page(raw.as_deref(), cursor));
-            // The filters as typed, to show them in the form again.
-            let filters: BTreeMap<String, String> =
-                form_urlencoded::parse(raw.unwrap_or_default().as_bytes()).into_owned().collect();
-            let context = context! { section => "audit", events, older, filters };
-            pages::form_page(&state, &headers, StatusCode::OK, "admin/audit.html", context)
-        }
-        Err(err) => pages::refusal(&err.into()),
-    }
+) -> PageResult {
+    let events = Paginated::of(state.audit_log(&viewer.actor(), query.into()).await?, |r| AuditView::from(r));
+    let older = events.next_cursor.as_deref().map(|cursor| next_page(raw.as_deref(), cursor));
+    // The filters as typed, to show them in the form again.
+    let filters: BTreeMap<String, String> =
+        form_urlencoded::parse(raw.unwrap_or_default().as_bytes()).into_owned().collect();
+    let context = context! { section => "audit", events, older, filters };
+    Ok(pages::form_page(&state, &headers, StatusCode::OK, "admin/audit.html", context))
 }
 
 /// The query of the next page: these filters, and `cursor`.

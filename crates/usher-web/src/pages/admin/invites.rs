@@ -4,7 +4,6 @@
 use axum::{
     extract::State,
     http::{HeaderMap, StatusCode},
-    response::Response,
 };
 use chrono::Utc;
 use minijinja::context;
@@ -12,13 +11,14 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use usher_app::registration_invites::NewRegistrationInvite;
+use usher_storage::model::Invite as RegistrationInvite;
 
 use crate::{
     AppState,
     error::ApiError,
     extract::{ApiPath, ApiQuery},
     pages::{
-        self, FormRefusal, OnPage,
+        self, FormRefusal, OnPage, PageResult,
         access::AdminViewer,
         csrf::{self, ButtonForm, CheckedForm},
         share::Shared,
@@ -43,7 +43,7 @@ pub async fn console(
     headers: HeaderMap,
     viewer: AdminViewer,
     OnPage(ApiQuery(cursor)): OnPage<ApiQuery<Cursor>>,
-) -> Response {
+) -> PageResult {
     console_page(&state, &headers, &viewer, cursor, FormRefusal::default(), None).await
 }
 
@@ -54,14 +54,10 @@ async fn console_page(
     cursor: Cursor,
     refused: FormRefusal,
     form: Option<&NewInviteForm>,
-) -> Response {
-    let invites = match state.list_registration_invites(&viewer.actor(), cursor.list(Some("all"))).await {
-        Ok(invites) => {
-            let now = Utc::now();
-            Paginated::of(invites, |i| InviteView::new(i, &state.settings, now))
-        }
-        Err(err) => return pages::refusal(&err.into()),
-    };
+) -> PageResult {
+    let invites = state.list_registration_invites(&viewer.actor(), cursor.list(Some("all"))).await?;
+    let now = Utc::now();
+    let invites = Paginated::of(invites, |i| InviteView::new(i, &state.settings, now));
     let context = context! {
         section => "invites",
         invites,
@@ -70,7 +66,7 @@ async fn console_page(
         error => refused.error,
         max_hours => state.settings.registration_invite_max_hours,
     };
-    pages::form_page(state, headers, refused.status, "admin/invites.html", context)
+    Ok(pages::form_page(state, headers, refused.status, "admin/invites.html", context))
 }
 
 #[derive(Debug, Deserialize, ToSchema, serde::Serialize)]
@@ -104,7 +100,7 @@ pub async fn create(
     headers: HeaderMap,
     viewer: AdminViewer,
     CheckedForm(form): CheckedForm<NewInviteForm>,
-) -> Response {
+) -> PageResult {
     let created = async {
         let input = NewRegistrationInvite {
             description: pages::form_text(&form.description),
@@ -115,16 +111,16 @@ pub async fn create(
         };
         Ok::<_, ApiError>(state.create_registration_invite(&viewer.actor(), input).await?)
     };
-    match created.await {
-        Ok(invite) => {
-            let code = invite.code.map(|c| c.to_string()).unwrap_or_default();
-            pages::redirect(&format!("/admin/invites/{code}"))
-        }
-        Err(err) => match FormRefusal::of(&err) {
-            Some(refused) => console_page(&state, &headers, &viewer, Cursor::default(), refused, Some(&form)).await,
-            None => pages::refusal(&err),
-        },
-    }
+    let refused = match created.await {
+        Ok(invite) => return Ok(pages::redirect(&invite_path(&invite))),
+        Err(err) => FormRefusal::again(err)?,
+    };
+    console_page(&state, &headers, &viewer, Cursor::default(), refused, Some(&form)).await
+}
+
+/// A registration invite's page in the console.
+fn invite_path(invite: &RegistrationInvite) -> String {
+    format!("/admin/invites/{}", invite.code.as_ref().map(ToString::to_string).unwrap_or_default())
 }
 
 /// One registration invite: its link to copy, its QR code, uses, status; revoke.
@@ -143,16 +139,12 @@ pub async fn show(
     headers: HeaderMap,
     viewer: AdminViewer,
     OnPage(ApiPath(code)): OnPage<ApiPath>,
-) -> Response {
-    match state.registration_invite(&viewer.actor(), &code).await {
-        Ok(invite) => {
-            let invite = InviteView::new(&invite, &state.settings, Utc::now());
-            let shared = invite.url.as_deref().map(Shared::new);
-            let context = context! { section => "invites", invite, shared };
-            pages::form_page(&state, &headers, StatusCode::OK, "admin/invite.html", context)
-        }
-        Err(err) => pages::refusal(&err.into()),
-    }
+) -> PageResult {
+    let invite = state.registration_invite(&viewer.actor(), &code).await?;
+    let invite = InviteView::new(&invite, &state.settings, Utc::now());
+    let shared = invite.url.as_deref().map(Shared::new);
+    let context = context! { section => "invites", invite, shared };
+    Ok(pages::form_page(&state, &headers, StatusCode::OK, "admin/invite.html", context))
 }
 
 /// Asks before revoking.
@@ -171,17 +163,12 @@ pub async fn confirm_revoke(
     headers: HeaderMap,
     viewer: AdminViewer,
     OnPage(ApiPath(code)): OnPage<ApiPath>,
-) -> Response {
-    match state.registration_invite(&viewer.actor(), &code).await {
-        Ok(invite) => {
-            let code = invite.code.map(|c| c.to_string()).unwrap_or_default();
-            let text = format!(
-                "Nobody will be able to sign up with {code} any more. People who already did keep their accounts."
-            );
-            pages::confirm(&state, &headers, "Revoke this invite?", &text, "Revoke", &format!("/admin/invites/{code}"))
-        }
-        Err(err) => pages::refusal(&err.into()),
-    }
+) -> PageResult {
+    let invite = state.registration_invite(&viewer.actor(), &code).await?;
+    let code = invite.code.as_ref().map(ToString::to_string).unwrap_or_default();
+    let text =
+        format!("Nobody will be able to sign up with {code} any more. People who already did keep their accounts.");
+    Ok(pages::confirm(&state, &headers, "Revoke this invite?", &text, "Revoke", &invite_path(&invite)))
 }
 
 /// Revokes the invite (it stays listed, as revoked).
@@ -201,9 +188,9 @@ pub async fn revoke(
     viewer: AdminViewer,
     OnPage(ApiPath(code)): OnPage<ApiPath>,
     _: CheckedForm<ButtonForm>,
-) -> Response {
-    let back = format!("/admin/invites/{code}");
-    pages::done(state.revoke_registration_invite(&viewer.actor(), &code).await.map_err(ApiError::from), &back)
+) -> PageResult {
+    state.revoke_registration_invite(&viewer.actor(), &code).await?;
+    Ok(pages::redirect(&format!("/admin/invites/{code}")))
 }
 
 csrf::protected!(NewInviteForm);

@@ -3,16 +3,14 @@
 use axum::{
     extract::State,
     http::{HeaderMap, StatusCode},
-    response::Response,
 };
 use minijinja::context;
 
 use crate::{
     AppState,
-    error::ApiError,
-    extract::{ApiPath, ApiQuery, path_id},
+    extract::{ApiQuery, Id},
     pages::{
-        self, OnPage,
+        self, OnPage, PageResult,
         access::AdminViewer,
         csrf::{ButtonForm, CheckedForm},
     },
@@ -38,14 +36,10 @@ pub async fn failed(
     headers: HeaderMap,
     viewer: AdminViewer,
     OnPage(ApiQuery(cursor)): OnPage<ApiQuery<Cursor>>,
-) -> Response {
-    match state.list_outbox(&viewer.actor(), cursor.list(Some("failed"))).await {
-        Ok(mail) => {
-            let mail = Paginated::of(mail, |r| OutboxView::from(r));
-            pages::form_page(&state, &headers, StatusCode::OK, "admin/mail.html", context! { section => "mail", mail })
-        }
-        Err(err) => pages::refusal(&err.into()),
-    }
+) -> PageResult {
+    let mail = state.list_outbox(&viewer.actor(), cursor.list(Some("failed"))).await?;
+    let mail = Paginated::of(mail, |r| OutboxView::from(r));
+    Ok(pages::form_page(&state, &headers, StatusCode::OK, "admin/mail.html", context! { section => "mail", mail }))
 }
 
 /// Queues a failed message again.
@@ -64,9 +58,9 @@ pub async fn failed(
 pub async fn retry(
     State(state): State<AppState>,
     viewer: AdminViewer,
-    OnPage(ApiPath(id)): OnPage<ApiPath>,
+    OnPage(Id(id)): OnPage<Id>,
     _: CheckedForm<ButtonForm>,
-) -> Response {
-    let retried = async { Ok::<_, ApiError>(state.retry_mail(&viewer.actor(), path_id(&id)?).await?) };
-    pages::done(retried.await, MAIL)
+) -> PageResult {
+    state.retry_mail(&viewer.actor(), id).await?;
+    Ok(pages::redirect(MAIL))
 }

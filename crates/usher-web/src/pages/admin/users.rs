@@ -5,11 +5,11 @@
 use axum::{
     extract::State,
     http::{HeaderMap, StatusCode},
-    response::Response,
 };
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use uuid::Uuid;
 
 use usher_app::{
     lists::ListRequest,
@@ -19,10 +19,9 @@ use usher_app::{
 
 use crate::{
     AppState,
-    error::ApiError,
-    extract::{ApiPath, ApiQuery, path_id},
+    extract::{ApiPath, ApiQuery, Id},
     pages::{
-        self, FormRefusal, OnPage,
+        self, FormRefusal, OnPage, PageResult,
         access::AdminViewer,
         csrf::{self, ButtonForm, CheckedForm},
         share::Shared,
@@ -52,7 +51,7 @@ pub async fn list(
     headers: HeaderMap,
     viewer: AdminViewer,
     OnPage(ApiQuery(cursor)): OnPage<ApiQuery<Cursor>>,
-) -> Response {
+) -> PageResult {
     users_page(&state, &headers, &viewer, cursor, FormRefusal::default(), None).await
 }
 
@@ -63,16 +62,13 @@ async fn users_page(
     cursor: Cursor,
     refused: FormRefusal,
     form: Option<&NewUserForm>,
-) -> Response {
+) -> PageResult {
     let actor = viewer.actor();
     let (users, links) = tokio::join!(
         state.list_users(&actor, cursor.list(None)),
         state.list_login_links(&actor, ListRequest::first(Some("active"))),
     );
-    let (users, links) = match (users, links) {
-        (Ok(users), Ok(links)) => (Paginated::of(users, |r| UserView::from(r)), admin_views::login_links(links)),
-        (Err(err), _) | (_, Err(err)) => return pages::refusal(&err.into()),
-    };
+    let (users, links) = (Paginated::of(users?, |r| UserView::from(r)), admin_views::login_links(links?));
     let context = context! {
         section => "users",
         users,
@@ -83,7 +79,7 @@ async fn users_page(
         error => refused.error,
         link_hours => state.settings.login_link_default_hours,
     };
-    pages::form_page(state, headers, refused.status, "admin/users.html", context)
+    Ok(pages::form_page(state, headers, refused.status, "admin/users.html", context))
 }
 
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
@@ -114,7 +110,7 @@ pub async fn create(
     headers: HeaderMap,
     viewer: AdminViewer,
     CheckedForm(form): CheckedForm<NewUserForm>,
-) -> Response {
+) -> PageResult {
     let input = NewAccount {
         username: form.username.trim().to_owned(),
         email: form.email.trim().to_owned(),
@@ -122,13 +118,11 @@ pub async fn create(
         password: None,
         is_admin: false,
     };
-    match state.add_user(&viewer.actor(), input).await.map_err(ApiError::from) {
-        Ok(_) => pages::redirect(USERS),
-        Err(err) => match FormRefusal::of(&err) {
-            Some(refused) => users_page(&state, &headers, &viewer, Cursor::default(), refused, Some(&form)).await,
-            None => pages::refusal(&err),
-        },
-    }
+    let refused = match state.add_user(&viewer.actor(), input).await {
+        Ok(_) => return Ok(pages::redirect(USERS)),
+        Err(err) => FormRefusal::again(err)?,
+    };
+    users_page(&state, &headers, &viewer, Cursor::default(), refused, Some(&form)).await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -157,10 +151,10 @@ pub async fn set_disabled(
     viewer: AdminViewer,
     OnPage(ApiPath(username)): OnPage<ApiPath>,
     CheckedForm(form): CheckedForm<DisableForm>,
-) -> Response {
+) -> PageResult {
     let changes = AccountChanges { disabled: Some(form.disabled), ..AccountChanges::default() };
-    let done = state.update_user(&viewer.actor(), &username, changes).await;
-    pages::done(done.map_err(ApiError::from), USERS)
+    state.update_user(&viewer.actor(), &username, changes).await?;
+    Ok(pages::redirect(USERS))
 }
 
 /// Asks before deleting a user.
@@ -179,18 +173,14 @@ pub async fn confirm_delete(
     headers: HeaderMap,
     viewer: AdminViewer,
     OnPage(ApiPath(username)): OnPage<ApiPath>,
-) -> Response {
-    match state.user_named(&viewer.actor(), &username).await {
-        Ok(user) => {
-            let text = format!(
-                "{} (@{}) loses their account, sessions and group memberships; groups only they belong to \
-                 are deleted. This cannot be undone.",
-                user.display_name, user.username
-            );
-            pages::confirm(&state, &headers, "Delete this user?", &text, "Delete", USERS)
-        }
-        Err(err) => pages::refusal(&err.into()),
-    }
+) -> PageResult {
+    let user = state.user_named(&viewer.actor(), &username).await?;
+    let text = format!(
+        "{} (@{}) loses their account, sessions and group memberships; groups only they belong to are \
+         deleted. This cannot be undone.",
+        user.display_name, user.username
+    );
+    Ok(pages::confirm(&state, &headers, "Delete this user?", &text, "Delete", USERS))
 }
 
 /// Deletes a user.
@@ -212,9 +202,9 @@ pub async fn delete(
     viewer: AdminViewer,
     OnPage(ApiPath(username)): OnPage<ApiPath>,
     _: CheckedForm<ButtonForm>,
-) -> Response {
-    let done = state.delete_user(&viewer.actor(), &username).await;
-    pages::done(done.map_err(ApiError::from), USERS)
+) -> PageResult {
+    state.delete_user(&viewer.actor(), &username).await?;
+    Ok(pages::redirect(USERS))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -247,23 +237,15 @@ pub async fn create_login_link(
     viewer: AdminViewer,
     OnPage(ApiPath(username)): OnPage<ApiPath>,
     CheckedForm(form): CheckedForm<NewLinkForm>,
-) -> Response {
-    let minted = async {
-        let input = NewLoginLink {
-            expires_in_hours: pages::form_number("expires_in_hours", &form.expires_in_hours)?,
-            send_email: form.send_email.is_some(),
-        };
-        Ok::<_, ApiError>(state.create_login_link(&viewer.actor(), &username, input).await?)
+) -> PageResult {
+    let input = NewLoginLink {
+        expires_in_hours: pages::form_number("expires_in_hours", &form.expires_in_hours)?,
+        send_email: form.send_email.is_some(),
     };
-    match minted.await {
-        Ok(minted) => {
-            let link = MintedLoginLink::from(minted);
-            let shared = Shared::new(&link.url);
-            let context = context! { section => "users", link, shared };
-            pages::form_page(&state, &headers, StatusCode::CREATED, "admin/login_link.html", context)
-        }
-        Err(err) => pages::refusal(&err),
-    }
+    let link = MintedLoginLink::from(state.create_login_link(&viewer.actor(), &username, input).await?);
+    let shared = Shared::new(&link.url);
+    let context = context! { section => "users", link, shared };
+    Ok(pages::form_page(&state, &headers, StatusCode::CREATED, "admin/login_link.html", context))
 }
 
 /// Asks before revoking a login link.
@@ -276,9 +258,9 @@ pub async fn create_login_link(
         (status = 200, description = "Are you sure? A button that revokes", content_type = "text/html", body = String),
     ),
 )]
-pub async fn confirm_revoke_link(State(state): State<AppState>, headers: HeaderMap, _: AdminViewer) -> Response {
+pub async fn confirm_revoke_link(State(state): State<AppState>, headers: HeaderMap, _: AdminViewer) -> PageResult {
     let text = "Whoever holds this link will not be able to sign in with it.";
-    pages::confirm(&state, &headers, "Revoke this login link?", text, "Revoke", USERS)
+    Ok(pages::confirm(&state, &headers, "Revoke this login link?", text, "Revoke", USERS))
 }
 
 /// Revokes a login link.
@@ -296,11 +278,11 @@ pub async fn confirm_revoke_link(State(state): State<AppState>, headers: HeaderM
 pub async fn revoke_link(
     State(state): State<AppState>,
     viewer: AdminViewer,
-    OnPage(ApiPath(id)): OnPage<ApiPath>,
+    OnPage(Id(id)): OnPage<Id<Uuid>>,
     _: CheckedForm<ButtonForm>,
-) -> Response {
-    let revoked = async { Ok::<_, ApiError>(state.revoke_login_link(&viewer.actor(), path_id(&id)?).await?) };
-    pages::done(revoked.await, USERS)
+) -> PageResult {
+    state.revoke_login_link(&viewer.actor(), id).await?;
+    Ok(pages::redirect(USERS))
 }
 
 csrf::protected!(NewUserForm, DisableForm, NewLinkForm);

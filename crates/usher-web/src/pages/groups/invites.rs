@@ -5,7 +5,6 @@
 use axum::{
     extract::State,
     http::{HeaderMap, StatusCode},
-    response::Response,
 };
 use chrono::Utc;
 use minijinja::context;
@@ -13,14 +12,15 @@ use serde::{Deserialize, Serialize};
 use usher_app::{group_invites::NewInvite, lists::ListRequest};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
 
 use crate::{
     AppState,
     auth::Authed,
-    error::{ApiError, ApiResult},
-    extract::{ApiPath, path_id},
+    error::ApiError,
+    extract::Id,
     pages::{
-        self, FormRefusal, OnPage,
+        self, FormRefusal, OnPage, PageResult,
         access::Viewer,
         csrf::{self, ButtonForm, CheckedForm},
         share::Shared,
@@ -39,7 +39,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(confirm_revoke, revoke))
 }
 
-fn invite_path(group_id: &str, invite_id: &str) -> String {
+fn invite_path(group_id: Uuid, invite_id: Uuid) -> String {
     format!("/groups/{group_id}/invites/{invite_id}")
 }
 
@@ -104,28 +104,25 @@ pub async fn create(
     State(state): State<AppState>,
     headers: HeaderMap,
     Viewer(authed): Viewer,
-    OnPage(ApiPath(group_id)): OnPage<ApiPath>,
+    OnPage(Id(group_id)): OnPage<Id>,
     CheckedForm(form): CheckedForm<NewInviteForm>,
-) -> Response {
-    let created = async {
-        let invite = form.invite()?;
-        Ok(state.create_group_invite(&authed.actor(), path_id(&group_id)?, invite).await?)
-    };
-    match created.await {
-        Ok(minted) => {
-            let invite_id = minted.invite.invite.id.to_string();
-            match &minted.token {
-                Some(token) => {
-                    let fresh = Shared::new(&state.settings.invitation_url(token.expose()));
-                    invite_page(&state, &headers, authed, &group_id, &invite_id, Some(fresh)).await
-                }
-                None => pages::redirect(&invite_path(&group_id, &invite_id)),
-            }
+) -> PageResult {
+    let created =
+        async { Ok::<_, ApiError>(state.create_group_invite(&authed.actor(), group_id, form.invite()?).await?) };
+    let minted = match created.await {
+        Ok(minted) => minted,
+        Err(err) => {
+            let refused = FormRefusal::again(err)?;
+            return group_page(&state, &headers, authed, group_id, refused, Some(&form)).await;
         }
-        Err(err) => match FormRefusal::of(&err) {
-            Some(refused) => group_page(&state, &headers, authed, group_id, refused, Some(&form)).await,
-            None => pages::refusal(&err),
-        },
+    };
+    let invite_id = minted.invite.invite.id;
+    match &minted.token {
+        Some(token) => {
+            let fresh = Shared::new(&state.settings.invitation_url(token.expose()));
+            invite_page(&state, &headers, authed, (group_id, invite_id), Some(fresh)).await
+        }
+        None => Ok(pages::redirect(&invite_path(group_id, invite_id))),
     }
 }
 
@@ -146,9 +143,9 @@ pub async fn show(
     State(state): State<AppState>,
     headers: HeaderMap,
     Viewer(authed): Viewer,
-    OnPage(ApiPath((group_id, invite_id))): OnPage<ApiPath<(String, String)>>,
-) -> Response {
-    invite_page(&state, &headers, authed, &group_id, &invite_id, None).await
+    OnPage(Id(ids)): OnPage<Id<(Uuid, Uuid)>>,
+) -> PageResult {
+    invite_page(&state, &headers, authed, ids, None).await
 }
 
 /// The invite's page; `fresh`: an email invitation's new link, shown this once.
@@ -156,26 +153,16 @@ async fn invite_page(
     state: &AppState,
     headers: &HeaderMap,
     authed: Authed,
-    group_id: &str,
-    invite_id: &str,
+    (group_id, invite_id): (Uuid, Uuid),
     fresh: Option<Shared>,
-) -> Response {
+) -> PageResult {
     let actor = authed.actor();
-    let shown = async {
-        let group_id = path_id(group_id)?;
-        // The group's name only: `Access` is one look-up, where the group's read also
-        // lists every member.
-        let group = state.access(&actor, group_id).await?.group;
-        let invite_id = path_id(invite_id)?;
-        let invite = state.group_invite(&actor, group_id, invite_id).await?;
-        let list = ListRequest { limit: Some(200), ..ListRequest::default() };
-        let joined = state.redemptions(&actor, group_id, invite_id, list).await?;
-        ApiResult::Ok((group, invite, joined))
-    };
-    let (group, invite, joined) = match shown.await {
-        Ok(shown) => shown,
-        Err(err) => return pages::refusal(&err),
-    };
+    // The group's name only: `Access` is one look-up, where the group's read also
+    // lists every member.
+    let group = state.access(&actor, group_id).await?.group;
+    let invite = state.group_invite(&actor, group_id, invite_id).await?;
+    let list = ListRequest { limit: Some(200), ..ListRequest::default() };
+    let joined = state.redemptions(&actor, group_id, invite_id, list).await?;
     let invite = InviteView::of_group(&invite, &state.settings, Utc::now());
     let joined = Paginated::of(joined, |r| RedemptionView::from(r));
     // A code's link can be shown any time; an invitation's only when just minted.
@@ -192,7 +179,7 @@ async fn invite_page(
         fresh,
         resend_limit => state.settings.resend_limit,
     };
-    pages::form_page(state, headers, status, "group_invite.html", context)
+    Ok(pages::form_page(state, headers, status, "group_invite.html", context))
 }
 
 /// Sends an email invitation again (with a new link; the old ones stop working).
@@ -215,15 +202,11 @@ async fn invite_page(
 pub async fn resend(
     State(state): State<AppState>,
     Viewer(authed): Viewer,
-    OnPage(ApiPath((group_id, invite_id))): OnPage<ApiPath<(String, String)>>,
+    OnPage(Id((group_id, invite_id))): OnPage<Id<(Uuid, Uuid)>>,
     _: CheckedForm<ButtonForm>,
-) -> Response {
-    let back = invite_path(&group_id, &invite_id);
-    let resent = async {
-        let (group_id, invite_id) = (path_id(&group_id)?, path_id(&invite_id)?);
-        Ok(state.resend_invitation(&authed.actor(), group_id, invite_id).await?)
-    };
-    pages::done(resent.await, &back)
+) -> PageResult {
+    state.resend_invitation(&authed.actor(), group_id, invite_id).await?;
+    Ok(pages::redirect(&invite_path(group_id, invite_id)))
 }
 
 /// A fresh link for an email invitation, to share by hand (the old ones stop working).
@@ -245,20 +228,11 @@ pub async fn new_link(
     State(state): State<AppState>,
     headers: HeaderMap,
     Viewer(authed): Viewer,
-    OnPage(ApiPath((group_id, invite_id))): OnPage<ApiPath<(String, String)>>,
+    OnPage(Id((group_id, invite_id))): OnPage<Id<(Uuid, Uuid)>>,
     _: CheckedForm<ButtonForm>,
-) -> Response {
-    let renewed = async {
-        let (group_id, invite_id) = (path_id(&group_id)?, path_id(&invite_id)?);
-        Ok::<_, ApiError>(state.invitation_link(&authed.actor(), group_id, invite_id).await?)
-    };
-    match renewed.await {
-        Ok(link) => {
-            let fresh = Some(Shared::new(&link.url));
-            invite_page(&state, &headers, authed, &group_id, &invite_id, fresh).await
-        }
-        Err(err) => pages::refusal(&err),
-    }
+) -> PageResult {
+    let link = state.invitation_link(&authed.actor(), group_id, invite_id).await?;
+    invite_page(&state, &headers, authed, (group_id, invite_id), Some(Shared::new(&link.url))).await
 }
 
 /// Asks before revoking.
@@ -275,10 +249,10 @@ pub async fn confirm_revoke(
     State(state): State<AppState>,
     headers: HeaderMap,
     _: Viewer,
-    OnPage(ApiPath((group_id, invite_id))): OnPage<ApiPath<(String, String)>>,
-) -> Response {
+    OnPage(Id((group_id, invite_id))): OnPage<Id<(Uuid, Uuid)>>,
+) -> PageResult {
     let text = "Its link will stop working. People who already joined stay members.";
-    pages::confirm(&state, &headers, "Revoke this invite?", text, "Revoke", &invite_path(&group_id, &invite_id))
+    Ok(pages::confirm(&state, &headers, "Revoke this invite?", text, "Revoke", &invite_path(group_id, invite_id)))
 }
 
 /// Revokes the invite.
@@ -297,15 +271,11 @@ pub async fn confirm_revoke(
 pub async fn revoke(
     State(state): State<AppState>,
     Viewer(authed): Viewer,
-    OnPage(ApiPath((group_id, invite_id))): OnPage<ApiPath<(String, String)>>,
+    OnPage(Id((group_id, invite_id))): OnPage<Id<(Uuid, Uuid)>>,
     _: CheckedForm<ButtonForm>,
-) -> Response {
-    let back = group_path(&group_id);
-    let revoked = async {
-        let (group_id, invite_id) = (path_id(&group_id)?, path_id(&invite_id)?);
-        Ok(state.revoke_group_invite(&authed.actor(), group_id, invite_id).await?)
-    };
-    pages::done(revoked.await, &back)
+) -> PageResult {
+    state.revoke_group_invite(&authed.actor(), group_id, invite_id).await?;
+    Ok(pages::redirect(&group_path(group_id)))
 }
 
 csrf::protected!(NewInviteForm);

@@ -5,7 +5,7 @@
 
 mod invites;
 
-use axum::{extract::State, http::HeaderMap, response::Response};
+use axum::{extract::State, http::HeaderMap};
 use chrono::Utc;
 use minijinja::context;
 use serde::Deserialize;
@@ -13,14 +13,14 @@ use usher_app::{groups::GroupInput, lists::ListRequest};
 use usher_domain::role::Role;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
 
 use crate::{
     AppState,
     auth::Authed,
-    error::{ApiError, ApiResult},
-    extract::{ApiPath, path_id},
+    extract::Id,
     pages::{
-        self, FormRefusal, OnPage,
+        self, FormRefusal, OnPage, PageResult,
         access::Viewer,
         csrf::{self, ButtonForm, CheckedForm},
     },
@@ -36,7 +36,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(invites::router())
 }
 
-fn group_path(group_id: &str) -> String {
+fn group_path(group_id: Uuid) -> String {
     format!("/groups/{group_id}")
 }
 
@@ -62,12 +62,10 @@ pub async fn create(
     State(state): State<AppState>,
     Viewer(authed): Viewer,
     CheckedForm(form): CheckedForm<NewGroupForm>,
-) -> Response {
+) -> PageResult {
     let input = GroupInput { name: Some(form.name), ..GroupInput::default() };
-    match state.create_group(&authed.actor(), input).await {
-        Ok(created) => pages::redirect(&group_path(&created.group.id.to_string())),
-        Err(err) => pages::refusal(&err.into()),
-    }
+    let created = state.create_group(&authed.actor(), input).await?;
+    Ok(pages::redirect(&group_path(created.group.id)))
 }
 
 /// A group: its members and their roles; for managers, its invites and a form for new ones.
@@ -85,8 +83,8 @@ pub async fn show(
     State(state): State<AppState>,
     headers: HeaderMap,
     Viewer(authed): Viewer,
-    OnPage(ApiPath(group_id)): OnPage<ApiPath>,
-) -> Response {
+    OnPage(Id(group_id)): OnPage<Id>,
+) -> PageResult {
     group_page(&state, &headers, authed, group_id, FormRefusal::default(), None).await
 }
 
@@ -95,25 +93,17 @@ async fn group_page(
     state: &AppState,
     headers: &HeaderMap,
     authed: Authed,
-    group_id: String,
+    group_id: Uuid,
     refused: FormRefusal,
     form: Option<&invites::NewInviteForm>,
-) -> Response {
+) -> PageResult {
     let me = authed.user.id;
     let actor = authed.actor();
-    let shown = async {
-        let id = path_id(&group_id)?;
-        let group = state.group(&actor, id).await?;
-        let invites = if state.settings.roles.can_manage(&group.role) {
-            Some(state.group_invites(&actor, id, ListRequest::default()).await?)
-        } else {
-            None
-        };
-        ApiResult::Ok((group, invites))
-    };
-    let (group, invites) = match shown.await {
-        Ok(shown) => shown,
-        Err(err) => return pages::refusal(&err),
+    let group = state.group(&actor, group_id).await?;
+    let invites = if state.settings.roles.can_manage(&group.role) {
+        Some(state.group_invites(&actor, group_id, ListRequest::default()).await?)
+    } else {
+        None
     };
     let roles = &state.settings.roles;
     let manager = invites.is_some();
@@ -138,7 +128,7 @@ async fn group_page(
         invitation_max_hours => state.settings.invitation_max_hours,
         code_max_uses => usher_domain::group::CODE_MAX_USES,
     };
-    pages::form_page(state, headers, refused.status, "group.html", context)
+    Ok(pages::form_page(state, headers, refused.status, "group.html", context))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -165,15 +155,11 @@ pub struct RoleForm {
 pub async fn change_role(
     State(state): State<AppState>,
     Viewer(authed): Viewer,
-    OnPage(ApiPath((group_id, user_id))): OnPage<ApiPath<(String, String)>>,
+    OnPage(Id((group_id, user_id))): OnPage<Id<(Uuid, Uuid)>>,
     CheckedForm(form): CheckedForm<RoleForm>,
-) -> Response {
-    let back = group_path(&group_id);
-    let changed = async {
-        let (group_id, user_id) = (path_id(&group_id)?, path_id(&user_id)?);
-        Ok(state.change_role(&authed.actor(), group_id, user_id, &form.role).await?)
-    };
-    pages::done(changed.await, &back)
+) -> PageResult {
+    state.change_role(&authed.actor(), group_id, user_id, &form.role).await?;
+    Ok(pages::redirect(&group_path(group_id)))
 }
 
 /// Asks before removing a member (or leaving, for oneself).
@@ -191,22 +177,18 @@ pub async fn confirm_remove(
     State(state): State<AppState>,
     headers: HeaderMap,
     Viewer(authed): Viewer,
-    OnPage(ApiPath((group_id, user_id))): OnPage<ApiPath<(String, String)>>,
-) -> Response {
-    let me = authed.user.id.to_string();
-    let group = match async { Ok::<_, ApiError>(state.group(&authed.actor(), path_id(&group_id)?).await?) }.await {
-        Ok(group) => group,
-        Err(err) => return pages::refusal(&err),
-    };
+    OnPage(Id((group_id, user_id))): OnPage<Id<(Uuid, Uuid)>>,
+) -> PageResult {
+    let group = state.group(&authed.actor(), group_id).await?;
     let name = &group.group.name;
-    let (heading, text, button) = if user_id == me {
+    let (heading, text, button) = if user_id == authed.user.id {
         ("Leave this group?", format!("You will no longer be a member of {name}."), "Leave")
     } else {
-        let who = group.members.iter().find(|m| m.user.id.to_string() == user_id);
+        let who = group.members.iter().find(|m| m.user.id == user_id);
         let who = who.map_or("This person".to_owned(), |m| m.user.display_name.clone());
         ("Remove this member?", format!("{who} will no longer be a member of {name}."), "Remove")
     };
-    pages::confirm(&state, &headers, heading, &text, button, &group_path(&group_id))
+    Ok(pages::confirm(&state, &headers, heading, &text, button, &group_path(group_id)))
 }
 
 /// Removes a member (managers), or leaves the group (oneself).
@@ -226,15 +208,12 @@ pub async fn confirm_remove(
 pub async fn remove(
     State(state): State<AppState>,
     Viewer(authed): Viewer,
-    OnPage(ApiPath((group_id, user_id))): OnPage<ApiPath<(String, String)>>,
+    OnPage(Id((group_id, user_id))): OnPage<Id<(Uuid, Uuid)>>,
     _: CheckedForm<ButtonForm>,
-) -> Response {
-    let back = if user_id == authed.user.id.to_string() { "/".to_owned() } else { group_path(&group_id) };
-    let removed = async {
-        let (group_id, user_id) = (path_id(&group_id)?, path_id(&user_id)?);
-        Ok(state.remove_member(&authed.actor(), group_id, user_id).await?)
-    };
-    pages::done(removed.await, &back)
+) -> PageResult {
+    state.remove_member(&authed.actor(), group_id, user_id).await?;
+    let left = user_id == authed.user.id;
+    Ok(pages::redirect(&if left { "/".to_owned() } else { group_path(group_id) }))
 }
 
 csrf::protected!(NewGroupForm, RoleForm);
