@@ -66,6 +66,7 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         ("join.html", include_str!("../../templates/join.html")),
         ("message.html", include_str!("../../templates/message.html")),
         ("confirm.html", include_str!("../../templates/confirm.html")),
+        ("macros.html", include_str!("../../templates/macros.html")),
         ("share.html", include_str!("../../templates/share.html")),
         ("admin/nav.html", include_str!("../../templates/admin/nav.html")),
         ("admin/invites.html", include_str!("../../templates/admin/invites.html")),
