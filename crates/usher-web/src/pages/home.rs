@@ -7,6 +7,7 @@ use axum::{
 use minijinja::context;
 
 use crate::pages::PageResult;
+use crate::pages::docs;
 use crate::{
     AppState,
     auth::session::{self, Caller},
@@ -24,7 +25,7 @@ use crate::{
     security(()),
     responses(
         (status = 200, description = "The signed-in person's groups, or a welcome", content_type = "text/html", body = String),
-        (status = 503, description = "The database is unavailable"),
+        docs::Unavailable,
     ),
 )]
 pub async fn show(
@@ -47,10 +48,10 @@ pub async fn show(
     path = "/logout",
     tag = "pages",
     security(()),
-    request_body(content = ButtonForm, content_type = "application/x-www-form-urlencoded"),
+    request_body(content = ButtonForm, content_type = docs::FORM),
     responses(
         (status = 303, description = "Signed out: the cookie is cleared, on to `/`"),
-        (status = 503, description = "The database is unavailable"),
+        docs::Unavailable,
     ),
 )]
 pub async fn sign_out(

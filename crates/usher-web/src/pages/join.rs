@@ -13,6 +13,7 @@ use usher_app::{Actor, Error, Reason, error::NotApplicable, invites::Found};
 use usher_domain::invite::InviteKind;
 use utoipa::ToSchema;
 
+use crate::pages::docs;
 use crate::pages::{PageError, PageResult};
 use crate::{
     AppState,
@@ -39,7 +40,7 @@ const WHAT: &str = "invite";
         (status = 404, description = "No such code"),
         (status = 410, description = "Expired, revoked or used up: the page says which"),
         (status = 429, description = "Too many look-ups from this address"),
-        (status = 503, description = "The database is unavailable"),
+        docs::Unavailable,
     ),
 )]
 pub async fn show(
@@ -63,7 +64,7 @@ pub async fn show(
         (status = 404, description = "No such invitation"),
         (status = 410, description = "Expired, revoked, used, or replaced by a newer link: the page says which"),
         (status = 429, description = "Too many look-ups from this address"),
-        (status = 503, description = "The database is unavailable"),
+        docs::Unavailable,
     ),
 )]
 pub async fn show_invitation(
@@ -154,14 +155,14 @@ pub struct JoinForm {
     tag = "pages",
     security(()),
     params(("code" = String, Path, description = "A group code")),
-    request_body(content = JoinForm, content_type = "application/x-www-form-urlencoded"),
+    request_body(content = JoinForm, content_type = docs::FORM),
     responses(
         (status = 303, description = "Joined: on to `/`; not signed in: on to `/login`"),
         (status = 404, description = "No such code"),
         (status = 409, description = "Already a member"),
         (status = 410, description = "Expired, revoked or used up"),
         (status = 429, description = "Too many attempts from this address"),
-        (status = 503, description = "The database is unavailable"),
+        docs::Unavailable,
     ),
 )]
 pub async fn join(
@@ -180,7 +181,7 @@ pub async fn join(
     tag = "pages",
     security(()),
     params(("token" = String, Path, description = "An email invitation's token")),
-    request_body(content = JoinForm, content_type = "application/x-www-form-urlencoded"),
+    request_body(content = JoinForm, content_type = docs::FORM),
     responses(
         (status = 303, description = "Joined: on to `/`; not signed in: on to `/login`"),
         (status = 403, description = "No or a wrong CSRF token, or the invitation is for another email"),
@@ -188,7 +189,7 @@ pub async fn join(
         (status = 409, description = "Already a member"),
         (status = 410, description = "Expired, revoked, used or replaced"),
         (status = 429, description = "Too many attempts from this address"),
-        (status = 503, description = "The database is unavailable"),
+        docs::Unavailable,
     ),
 )]
 pub async fn accept_invitation(

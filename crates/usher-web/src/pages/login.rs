@@ -12,6 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 use usher_app::{Error, Reason};
 
 use crate::pages::PageResult;
+use crate::pages::docs;
 use crate::{
     AppState,
     auth::session::Caller,
@@ -39,7 +40,7 @@ pub struct Next {
     responses(
         (status = 200, description = "The sign-in form", content_type = "text/html", body = String),
         (status = 303, description = "Already signed in: on to `next`"),
-        (status = 503, description = "The database is unavailable"),
+        docs::Unavailable,
     ),
 )]
 pub async fn show(
@@ -70,13 +71,13 @@ pub struct SignInForm {
     path = "/login",
     tag = "pages",
     security(()),
-    request_body(content = SignInForm, content_type = "application/x-www-form-urlencoded"),
+    request_body(content = SignInForm, content_type = docs::FORM),
     responses(
         (status = 303, description = "Signed in: the session cookie is set, on to `next`"),
         (status = 401, description = "Wrong login or password: the form again"),
         (status = 403, description = "No or a wrong CSRF token, or a disabled account"),
         (status = 429, description = "Too many attempts from this address"),
-        (status = 503, description = "The database is unavailable"),
+        docs::Unavailable,
     ),
 )]
 pub async fn sign_in(

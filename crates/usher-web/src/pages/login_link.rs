@@ -12,6 +12,7 @@ use utoipa::ToSchema;
 
 use usher_app::{Error, Reason, error::Forbidden};
 
+use crate::pages::docs;
 use crate::pages::{PageError, PageResult};
 use crate::{
     AppState,
@@ -36,7 +37,7 @@ const WHAT: &str = "sign-in link";
         (status = 200, description = "The button; showing it never uses the link", content_type = "text/html", body = String),
         (status = 404, description = "No such link"),
         (status = 410, description = "Expired, revoked or already used: the page says which"),
-        (status = 503, description = "The database is unavailable"),
+        docs::Unavailable,
     ),
 )]
 pub async fn show(State(state): State<AppState>, ApiPath(token): ApiPath, headers: HeaderMap) -> PageResult {
@@ -62,14 +63,14 @@ pub struct SignInForm {
     tag = "pages",
     security(()),
     params(("token" = String, Path, description = "The login link's token")),
-    request_body(content = SignInForm, content_type = "application/x-www-form-urlencoded"),
+    request_body(content = SignInForm, content_type = docs::FORM),
     responses(
         (status = 303, description = "Signed in: the session cookie is set, on to `/`"),
         (status = 403, description = "No or a wrong CSRF token, a post from another site, or a disabled account"),
         (status = 404, description = "No such link"),
         (status = 410, description = "Expired, revoked or already used: the page says which"),
         (status = 429, description = "Too many attempts from this address"),
-        (status = 503, description = "The database is unavailable"),
+        docs::Unavailable,
     ),
 )]
 pub async fn sign_in(

@@ -7,6 +7,7 @@
 mod access;
 mod admin;
 pub mod csrf;
+mod docs;
 mod groups;
 mod home;
 mod join;

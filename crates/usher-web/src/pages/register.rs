@@ -16,6 +16,7 @@ use utoipa::{IntoParams, ToSchema};
 use usher_app::{accounts::SignUp, fields::Fields, invites::Found};
 
 use crate::pages::PageResult;
+use crate::pages::docs;
 use crate::{
     AppState, Registration,
     client_ip::ClientIp,
@@ -98,7 +99,7 @@ pub struct SignUpForm {
     path = "/register",
     tag = "pages",
     security(()),
-    request_body(content = SignUpForm, content_type = "application/x-www-form-urlencoded"),
+    request_body(content = SignUpForm, content_type = docs::FORM),
     responses(
         (status = 303, description = "Signed up and signed in: on to `/`"),
         (status = 400, description = "A field is refused: the form again, each refusal beside its field"),
@@ -107,7 +108,7 @@ pub struct SignUpForm {
         (status = 409, description = "Username or email taken: the form again"),
         (status = 410, description = "The invite no longer works: the form again"),
         (status = 429, description = "Too many attempts from this address"),
-        (status = 503, description = "The database is unavailable"),
+        docs::Unavailable,
     ),
 )]
 pub async fn sign_up(

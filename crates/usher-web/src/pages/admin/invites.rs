@@ -13,6 +13,7 @@ use utoipa::ToSchema;
 use usher_app::registration_invites::NewRegistrationInvite;
 use usher_storage::model::Invite as RegistrationInvite;
 
+use crate::pages::docs;
 use crate::{
     AppState,
     error::ApiError,
@@ -88,7 +89,7 @@ pub struct NewInviteForm {
     post,
     path = "/admin/invites",
     tag = "pages",
-    request_body(content = NewInviteForm, content_type = "application/x-www-form-urlencoded"),
+    request_body(content = NewInviteForm, content_type = docs::FORM),
     responses(
         (status = 303, description = "Created: on to the invite's page"),
         (status = 400, description = "A field is refused: the form again, each refusal beside its field"),
@@ -128,10 +129,10 @@ fn invite_path(invite: &RegistrationInvite) -> String {
     get,
     path = "/admin/invites/{code}",
     tag = "pages",
-    params(("code" = String, Path, description = "The invite's code")),
+    params(docs::CodePath),
     responses(
         (status = 200, description = "The invite, its link and QR code", content_type = "text/html", body = String),
-        (status = 404, description = "No registration invite has that code"),
+        docs::NoRegistrationInvite,
     ),
 )]
 pub async fn show(
@@ -152,10 +153,10 @@ pub async fn show(
     get,
     path = "/admin/invites/{code}/revoke",
     tag = "pages",
-    params(("code" = String, Path, description = "The invite's code")),
+    params(docs::CodePath),
     responses(
         (status = 200, description = "Are you sure? A button that revokes", content_type = "text/html", body = String),
-        (status = 404, description = "No registration invite has that code"),
+        docs::NoRegistrationInvite,
     ),
 )]
 pub async fn confirm_revoke(
@@ -176,11 +177,11 @@ pub async fn confirm_revoke(
     post,
     path = "/admin/invites/{code}/revoke",
     tag = "pages",
-    params(("code" = String, Path, description = "The invite's code")),
-    request_body(content = ButtonForm, content_type = "application/x-www-form-urlencoded"),
+    params(docs::CodePath),
+    request_body(content = ButtonForm, content_type = docs::FORM),
     responses(
         (status = 303, description = "Revoked: back to the invite's page"),
-        (status = 404, description = "No registration invite has that code"),
+        docs::NoRegistrationInvite,
     ),
 )]
 pub async fn revoke(

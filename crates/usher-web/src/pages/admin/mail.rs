@@ -6,6 +6,7 @@ use axum::{
 };
 use minijinja::context;
 
+use crate::pages::docs;
 use crate::{
     AppState,
     extract::{ApiQuery, Id},
@@ -47,8 +48,8 @@ pub async fn failed(
     post,
     path = "/admin/mail/{id}/retry",
     tag = "pages",
-    params(("id" = uuid::Uuid, Path)),
-    request_body(content = ButtonForm, content_type = "application/x-www-form-urlencoded"),
+    params(docs::IdPath),
+    request_body(content = ButtonForm, content_type = docs::FORM),
     responses(
         (status = 303, description = "Queued again: back to the failed mail"),
         (status = 400, description = "Only failed messages are retried"),

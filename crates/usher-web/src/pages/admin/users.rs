@@ -17,6 +17,7 @@ use usher_app::{
     users::{AccountChanges, NewAccount},
 };
 
+use crate::pages::docs;
 use crate::{
     AppState,
     extract::{ApiPath, ApiQuery, Id},
@@ -98,7 +99,7 @@ pub struct NewUserForm {
     post,
     path = "/admin/users",
     tag = "pages",
-    request_body(content = NewUserForm, content_type = "application/x-www-form-urlencoded"),
+    request_body(content = NewUserForm, content_type = docs::FORM),
     responses(
         (status = 303, description = "Created: back to the users"),
         (status = 400, description = "A field is refused: the form again, each refusal beside its field"),
@@ -137,12 +138,12 @@ pub struct DisableForm {
     post,
     path = "/admin/users/{username}/disabled",
     tag = "pages",
-    params(("username" = String, Path)),
-    request_body(content = DisableForm, content_type = "application/x-www-form-urlencoded"),
+    params(docs::UserPath),
+    request_body(content = DisableForm, content_type = docs::FORM),
     responses(
         (status = 303, description = "Done: back to the users"),
         (status = 400, description = "An admin cannot disable themselves"),
-        (status = 404, description = "No such user"),
+        docs::NoUser,
         (status = 409, description = "The only top-role member of a group: the page names the groups"),
     ),
 )]
@@ -162,10 +163,10 @@ pub async fn set_disabled(
     get,
     path = "/admin/users/{username}/delete",
     tag = "pages",
-    params(("username" = String, Path)),
+    params(docs::UserPath),
     responses(
         (status = 200, description = "Are you sure? A button that deletes", content_type = "text/html", body = String),
-        (status = 404, description = "No such user"),
+        docs::NoUser,
     ),
 )]
 pub async fn confirm_delete(
@@ -188,12 +189,12 @@ pub async fn confirm_delete(
     post,
     path = "/admin/users/{username}/delete",
     tag = "pages",
-    params(("username" = String, Path)),
-    request_body(content = ButtonForm, content_type = "application/x-www-form-urlencoded"),
+    params(docs::UserPath),
+    request_body(content = ButtonForm, content_type = docs::FORM),
     responses(
         (status = 303, description = "Deleted: back to the users"),
         (status = 400, description = "An admin cannot delete themselves"),
-        (status = 404, description = "No such user"),
+        docs::NoUser,
         (status = 409, description = "The only top-role member of a group: the page names the groups"),
     ),
 )]
@@ -222,12 +223,12 @@ pub struct NewLinkForm {
     post,
     path = "/admin/users/{username}/login-link",
     tag = "pages",
-    params(("username" = String, Path)),
-    request_body(content = NewLinkForm, content_type = "application/x-www-form-urlencoded"),
+    params(docs::UserPath),
+    request_body(content = NewLinkForm, content_type = docs::FORM),
     responses(
         (status = 201, description = "The link, shown once, to copy or scan", content_type = "text/html", body = String),
         (status = 400, description = "A field is refused"),
-        (status = 404, description = "No such user"),
+        docs::NoUser,
         (status = 429, description = "Too many links created"),
     ),
 )]
@@ -253,7 +254,7 @@ pub async fn create_login_link(
     get,
     path = "/admin/login-links/{id}/revoke",
     tag = "pages",
-    params(("id" = uuid::Uuid, Path)),
+    params(docs::IdPath),
     responses(
         (status = 200, description = "Are you sure? A button that revokes", content_type = "text/html", body = String),
     ),
@@ -268,8 +269,8 @@ pub async fn confirm_revoke_link(State(state): State<AppState>, headers: HeaderM
     post,
     path = "/admin/login-links/{id}/revoke",
     tag = "pages",
-    params(("id" = uuid::Uuid, Path)),
-    request_body(content = ButtonForm, content_type = "application/x-www-form-urlencoded"),
+    params(docs::IdPath),
+    request_body(content = ButtonForm, content_type = docs::FORM),
     responses(
         (status = 303, description = "Revoked: back to the users"),
         (status = 404, description = "No such login link"),

@@ -14,6 +14,7 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
+use crate::pages::docs;
 use crate::{
     AppState,
     auth::Authed,
@@ -88,8 +89,8 @@ impl NewInviteForm {
     post,
     path = "/groups/{group_id}/invites",
     tag = "pages",
-    params(("group_id" = uuid::Uuid, Path)),
-    request_body(content = NewInviteForm, content_type = "application/x-www-form-urlencoded"),
+    params(docs::GroupPath),
+    request_body(content = NewInviteForm, content_type = docs::FORM),
     responses(
         (status = 201, description = "An email invitation: its page, with the link shown once", content_type = "text/html", body = String),
         (status = 303, description = "A code: on to its page; not signed in: to `/login`"),
@@ -132,11 +133,11 @@ pub async fn create(
     get,
     path = "/groups/{group_id}/invites/{invite_id}",
     tag = "pages",
-    params(("group_id" = uuid::Uuid, Path), ("invite_id" = uuid::Uuid, Path)),
+    params(docs::InvitePath),
     responses(
         (status = 200, description = "The invite, its link, who joined through it", content_type = "text/html", body = String),
         (status = 403, description = "Not one of the group's managers"),
-        (status = 404, description = "No such group or invite"),
+        docs::NoGroupInvite,
     ),
 )]
 pub async fn show(
@@ -187,13 +188,13 @@ async fn invite_page(
     post,
     path = "/groups/{group_id}/invites/{invite_id}/resend",
     tag = "pages",
-    params(("group_id" = uuid::Uuid, Path), ("invite_id" = uuid::Uuid, Path)),
-    request_body(content = ButtonForm, content_type = "application/x-www-form-urlencoded"),
+    params(docs::InvitePath),
+    request_body(content = ButtonForm, content_type = docs::FORM),
     responses(
         (status = 303, description = "Queued: back to the invite; not signed in: to `/login`"),
         (status = 400, description = "Not an email invitation"),
-        (status = 403, description = "Not a manager, or no CSRF pair"),
-        (status = 404, description = "No such group or invite"),
+        docs::NotManager,
+        docs::NoGroupInvite,
         (status = 409, description = "Resent as often as allowed"),
         (status = 410, description = "The invitation is no longer active"),
         (status = 429, description = "Too many resends"),
@@ -214,13 +215,13 @@ pub async fn resend(
     post,
     path = "/groups/{group_id}/invites/{invite_id}/link",
     tag = "pages",
-    params(("group_id" = uuid::Uuid, Path), ("invite_id" = uuid::Uuid, Path)),
-    request_body(content = ButtonForm, content_type = "application/x-www-form-urlencoded"),
+    params(docs::InvitePath),
+    request_body(content = ButtonForm, content_type = docs::FORM),
     responses(
         (status = 201, description = "The invite's page with the new link, shown once", content_type = "text/html", body = String),
         (status = 400, description = "Not an email invitation"),
-        (status = 403, description = "Not a manager, or no CSRF pair"),
-        (status = 404, description = "No such group or invite"),
+        docs::NotManager,
+        docs::NoGroupInvite,
         (status = 410, description = "The invitation is no longer active"),
     ),
 )]
@@ -240,7 +241,7 @@ pub async fn new_link(
     get,
     path = "/groups/{group_id}/invites/{invite_id}/revoke",
     tag = "pages",
-    params(("group_id" = uuid::Uuid, Path), ("invite_id" = uuid::Uuid, Path)),
+    params(docs::InvitePath),
     responses(
         (status = 200, description = "Are you sure? A button that revokes", content_type = "text/html", body = String),
     ),
@@ -260,12 +261,12 @@ pub async fn confirm_revoke(
     post,
     path = "/groups/{group_id}/invites/{invite_id}/revoke",
     tag = "pages",
-    params(("group_id" = uuid::Uuid, Path), ("invite_id" = uuid::Uuid, Path)),
-    request_body(content = ButtonForm, content_type = "application/x-www-form-urlencoded"),
+    params(docs::InvitePath),
+    request_body(content = ButtonForm, content_type = docs::FORM),
     responses(
         (status = 303, description = "Revoked: back to the group; not signed in: to `/login`"),
-        (status = 403, description = "Not a manager, or no CSRF pair"),
-        (status = 404, description = "No such group or invite"),
+        docs::NotManager,
+        docs::NoGroupInvite,
     ),
 )]
 pub async fn revoke(

@@ -15,6 +15,7 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
+use crate::pages::docs;
 use crate::{
     AppState,
     auth::Authed,
@@ -51,7 +52,7 @@ pub struct NewGroupForm {
     post,
     path = "/groups",
     tag = "pages",
-    request_body(content = NewGroupForm, content_type = "application/x-www-form-urlencoded"),
+    request_body(content = NewGroupForm, content_type = docs::FORM),
     responses(
         (status = 303, description = "Created: on to the group's page; not signed in: to `/login`"),
         (status = 400, description = "The name is refused"),
@@ -73,7 +74,7 @@ pub async fn create(
     get,
     path = "/groups/{group_id}",
     tag = "pages",
-    params(("group_id" = uuid::Uuid, Path)),
+    params(docs::GroupPath),
     responses(
         (status = 200, description = "The group, its members, and (managers) its invites", content_type = "text/html", body = String),
         (status = 404, description = "No such group, or not a member"),
@@ -142,8 +143,8 @@ pub struct RoleForm {
     post,
     path = "/groups/{group_id}/members/{user_id}/role",
     tag = "pages",
-    params(("group_id" = uuid::Uuid, Path), ("user_id" = uuid::Uuid, Path)),
-    request_body(content = RoleForm, content_type = "application/x-www-form-urlencoded"),
+    params(docs::MemberPath),
+    request_body(content = RoleForm, content_type = docs::FORM),
     responses(
         (status = 303, description = "Changed: back to the group; not signed in: to `/login`"),
         (status = 400, description = "No such role"),
@@ -167,7 +168,7 @@ pub async fn change_role(
     get,
     path = "/groups/{group_id}/members/{user_id}/remove",
     tag = "pages",
-    params(("group_id" = uuid::Uuid, Path), ("user_id" = uuid::Uuid, Path)),
+    params(docs::MemberPath),
     responses(
         (status = 200, description = "Are you sure? A button that removes", content_type = "text/html", body = String),
         (status = 404, description = "No such group"),
@@ -196,8 +197,8 @@ pub async fn confirm_remove(
     post,
     path = "/groups/{group_id}/members/{user_id}/remove",
     tag = "pages",
-    params(("group_id" = uuid::Uuid, Path), ("user_id" = uuid::Uuid, Path)),
-    request_body(content = ButtonForm, content_type = "application/x-www-form-urlencoded"),
+    params(docs::MemberPath),
+    request_body(content = ButtonForm, content_type = docs::FORM),
     responses(
         (status = 303, description = "Removed: back to the group (or home, after leaving); not signed in: to `/login`"),
         (status = 403, description = "Not a manager, someone above oneself, or no CSRF pair"),
