@@ -79,3 +79,18 @@ pub struct NoUser;
 #[derive(IntoResponses)]
 #[response(status = 404, description = "No registration invite has that code")]
 pub struct NoRegistrationInvite;
+
+/// Too many posts from one address (the page says when to try again).
+#[derive(IntoResponses)]
+#[response(status = 429, description = "Too many attempts from this address")]
+pub struct TooManyAttempts;
+
+/// A form shown again with its refusals.
+#[derive(IntoResponses)]
+#[response(status = 400, description = "A field is refused: the form again, each refusal beside its field")]
+pub struct FieldRefused;
+
+/// The page that asks before revoking something.
+#[derive(IntoResponses)]
+#[response(status = 200, description = "Are you sure? A button that revokes", content_type = "text/html")]
+pub struct ConfirmRevoke(String);

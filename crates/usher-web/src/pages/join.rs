@@ -161,7 +161,7 @@ pub struct JoinForm {
         (status = 404, description = "No such code"),
         (status = 409, description = "Already a member"),
         (status = 410, description = "Expired, revoked or used up"),
-        (status = 429, description = "Too many attempts from this address"),
+        docs::TooManyAttempts,
         docs::Unavailable,
     ),
 )]
@@ -188,7 +188,7 @@ pub async fn join(
         (status = 404, description = "No such invitation"),
         (status = 409, description = "Already a member"),
         (status = 410, description = "Expired, revoked, used or replaced"),
-        (status = 429, description = "Too many attempts from this address"),
+        docs::TooManyAttempts,
         docs::Unavailable,
     ),
 )]

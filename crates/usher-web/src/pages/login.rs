@@ -76,7 +76,7 @@ pub struct SignInForm {
         (status = 303, description = "Signed in: the session cookie is set, on to `next`"),
         (status = 401, description = "Wrong login or password: the form again"),
         (status = 403, description = "No or a wrong CSRF token, or a disabled account"),
-        (status = 429, description = "Too many attempts from this address"),
+        docs::TooManyAttempts,
         docs::Unavailable,
     ),
 )]

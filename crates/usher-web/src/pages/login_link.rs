@@ -69,7 +69,7 @@ pub struct SignInForm {
         (status = 403, description = "No or a wrong CSRF token, a post from another site, or a disabled account"),
         (status = 404, description = "No such link"),
         (status = 410, description = "Expired, revoked or already used: the page says which"),
-        (status = 429, description = "Too many attempts from this address"),
+        docs::TooManyAttempts,
         docs::Unavailable,
     ),
 )]

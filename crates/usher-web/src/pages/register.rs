@@ -102,12 +102,12 @@ pub struct SignUpForm {
     request_body(content = SignUpForm, content_type = docs::FORM),
     responses(
         (status = 303, description = "Signed up and signed in: on to `/`"),
-        (status = 400, description = "A field is refused: the form again, each refusal beside its field"),
+        docs::FieldRefused,
         (status = 403, description = "Registration closed or invite-only, the invitation is for another email, or no CSRF pair"),
         (status = 404, description = "No such invite: the form again"),
         (status = 409, description = "Username or email taken: the form again"),
         (status = 410, description = "The invite no longer works: the form again"),
-        (status = 429, description = "Too many attempts from this address"),
+        docs::TooManyAttempts,
         docs::Unavailable,
     ),
 )]

@@ -92,7 +92,7 @@ pub struct NewInviteForm {
     request_body(content = NewInviteForm, content_type = docs::FORM),
     responses(
         (status = 303, description = "Created: on to the invite's page"),
-        (status = 400, description = "A field is refused: the form again, each refusal beside its field"),
+        docs::FieldRefused,
         (status = 429, description = "Too many invites created"),
     ),
 )]
@@ -154,10 +154,7 @@ pub async fn show(
     path = "/admin/invites/{code}/revoke",
     tag = "pages",
     params(docs::CodePath),
-    responses(
-        (status = 200, description = "Are you sure? A button that revokes", content_type = "text/html", body = String),
-        docs::NoRegistrationInvite,
-    ),
+    responses(docs::ConfirmRevoke, docs::NoRegistrationInvite,)
 )]
 pub async fn confirm_revoke(
     State(state): State<AppState>,

@@ -102,7 +102,7 @@ pub struct NewUserForm {
     request_body(content = NewUserForm, content_type = docs::FORM),
     responses(
         (status = 303, description = "Created: back to the users"),
-        (status = 400, description = "A field is refused: the form again, each refusal beside its field"),
+        docs::FieldRefused,
         (status = 409, description = "Username or email taken: the form again"),
     ),
 )]
@@ -255,9 +255,7 @@ pub async fn create_login_link(
     path = "/admin/login-links/{id}/revoke",
     tag = "pages",
     params(docs::IdPath),
-    responses(
-        (status = 200, description = "Are you sure? A button that revokes", content_type = "text/html", body = String),
-    ),
+    responses(docs::ConfirmRevoke,)
 )]
 pub async fn confirm_revoke_link(State(state): State<AppState>, headers: HeaderMap, _: AdminViewer) -> PageResult {
     let text = "Whoever holds this link will not be able to sign in with it.";

@@ -242,9 +242,7 @@ pub async fn new_link(
     path = "/groups/{group_id}/invites/{invite_id}/revoke",
     tag = "pages",
     params(docs::InvitePath),
-    responses(
-        (status = 200, description = "Are you sure? A button that revokes", content_type = "text/html", body = String),
-    ),
+    responses(docs::ConfirmRevoke,)
 )]
 pub async fn confirm_revoke(
     State(state): State<AppState>,
