@@ -172,9 +172,9 @@ impl FormRefusal {
 
     /// The refusal to show beside the form again, or (for those [`Self::of`] leaves
     /// out) the refusal as its own page.
-    pub fn again(err: impl Into<ApiError>) -> Result<Self, PageError> {
+    pub fn again(err: impl Into<ApiError>) -> Result<Self, ApiError> {
         let err = err.into();
-        Self::of(&err).ok_or(PageError::Refused(err))
+        Self::of(&err).ok_or(err)
     }
 }
 
