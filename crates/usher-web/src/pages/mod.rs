@@ -170,8 +170,8 @@ impl FormRefusal {
         }
     }
 
-    /// The refusal to show beside the form again, or (for those [`Self::of`] leaves
-    /// out) the refusal as its own page.
+    /// The refusal to show beside the form again; those [`Self::of`] leaves out come back
+    /// as the error, for the handler's `?` to answer as a page of their own.
     pub fn again(err: impl Into<ApiError>) -> Result<Self, ApiError> {
         let err = err.into();
         Self::of(&err).ok_or(err)
