@@ -76,11 +76,6 @@ impl<S: Send + Sync, T: PathIds> FromRequestParts<S> for Id<T> {
     }
 }
 
-/// An id in a path: anything that is not a UUID names nothing here (`not_found`).
-pub fn path_id(text: &str) -> Result<Uuid, ApiError> {
-    Uuid::parse_str(text).map_err(|_| ApiError::NOT_FOUND)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -114,11 +114,7 @@ async fn list_for_user(
         (status = 404, description = "No such login link (`not_found`)"),
     ),
 )]
-async fn read(
-    State(state): State<AppState>,
-    Admin(admin): Admin,
-    Id(id): Id,
-) -> ApiResult<Json<LoginLinkView>> {
+async fn read(State(state): State<AppState>, Admin(admin): Admin, Id(id): Id) -> ApiResult<Json<LoginLinkView>> {
     let link = state.login_link(&admin, id).await?;
     Ok(Json(LoginLinkView::new(&link, Utc::now())))
 }

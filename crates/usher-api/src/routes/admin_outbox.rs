@@ -49,11 +49,7 @@ async fn list(
         (status = 404, description = "No such message (`not_found`)"),
     ),
 )]
-async fn retry(
-    State(state): State<AppState>,
-    Admin(admin): Admin,
-    Id(id): Id,
-) -> ApiResult<Json<OutboxView>> {
+async fn retry(State(state): State<AppState>, Admin(admin): Admin, Id(id): Id) -> ApiResult<Json<OutboxView>> {
     let message = state.retry_mail(&admin, id).await?;
     Ok(Json(OutboxView::from(&message)))
 }

@@ -9,13 +9,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use uuid::Uuid;
 
-use crate::{
-    AppState,
-    auth::Authed,
-    error::ApiResult,
-    extract::Id,
-    views::InviteView,
-};
+use crate::{AppState, auth::Authed, error::ApiResult, extract::Id, views::InviteView};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(resend)).routes(routes!(copy_link))
