@@ -109,7 +109,7 @@ impl App {
                 );
                 let secret = Secret::Token(token.hash());
                 let row = new_row(InviteKind::EmailInvitation, secret, &access, grant, max_uses, expires_at);
-                let invite = self.store.create_group_invite(row, Some(mail), &access.audit, now).await?;
+                let invite = self.store.create_invite(row, Some(mail), &access.audit, now).await?;
                 Minted { invite: self.with_delivery(invite).await?, token: Some(token) }
             }
             None => {
@@ -134,7 +134,7 @@ impl App {
         for _ in 0..5 {
             let secret = Secret::Code(InviteCode::generate(&mut OsRng));
             let row = new_row(InviteKind::GroupCode, secret, access, grant.clone(), max_uses, expires_at);
-            match self.store.create_group_invite(row, None, &access.audit, now).await {
+            match self.store.create_invite(row, None, &access.audit, now).await {
                 Err(StoreError::CodeTaken) => continue,
                 other => return Ok(other?),
             }

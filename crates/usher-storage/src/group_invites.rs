@@ -11,7 +11,7 @@ use crate::{
     groups::{lock_group, page_bounds},
     invites::active_sql,
     mail_data::SealedEmail,
-    model::{GroupGrant, Invite, NewInvite, OutgoingEmail, Page, Redemption},
+    model::{GroupGrant, Invite, OutgoingEmail, Page, Redemption},
     rows::{INVITE_SELECT, InviteRow, from_ms, parse_id, summary, to_ms},
     sql::Conn,
 };
@@ -26,20 +26,6 @@ pub enum Renewal {
 }
 
 impl Store {
-    /// Creates a group invitation. For an email invitation, refuses an address that
-    /// belongs to a member or already has an active invitation to the group, and
-    /// queues its email, all in one transaction.
-    pub async fn create_group_invite(
-        &self,
-        new: NewInvite,
-        email: Option<OutgoingEmail>,
-        audit: &AuditContext,
-        now: DateTime<Utc>,
-    ) -> Result<Invite, StoreError> {
-        let grant = new.group.clone().ok_or(StoreError::NotFound)?;
-        self.insert_invite_with_mail(new, Some(grant), email, audit, now).await
-    }
-
     /// Gives an active email invitation of `group_id` a new token; the old one then
     /// answers "superseded". A resend also counts and queues `email`.
     pub async fn renew_invitation_token(
@@ -123,7 +109,7 @@ impl Store {
     }
 }
 
-/// For an email invitation (see [`Store::create_group_invite`]): refuses an address
+/// For an email invitation (see [`Store::create_invite`]): refuses an address
 /// that belongs to a member or already has an active invitation to the group.
 pub(crate) async fn check_invitation(
     tx: &mut impl Conn,

@@ -9,7 +9,7 @@ use crate::{
     Store, StoreError,
     audit::{self, AuditContext, Event},
     group_invites::{check_invitation, queue_email},
-    model::{GroupGrant, Invite, InviteScope, NewInvite, OutgoingEmail, Page},
+    model::{Invite, InviteScope, NewInvite, OutgoingEmail, Page},
     rows::{INVITE_SELECT, InviteRow, decode, decode_all, parse_opt_id, to_ms},
     sql::{Arg, Conn},
 };
@@ -32,25 +32,15 @@ const SCOPE_SQL: &str =
     "($1 IS NULL OR i.kind = $1) AND ($2 IS NULL OR i.user_id = $2) AND ($3 IS NULL OR i.group_id = $3)";
 
 impl Store {
-    /// Inserts an invite. A code that collides with an existing one comes back as
-    /// [`StoreError::CodeTaken`] so the caller can draw another.
-    /// `email`, if any, is queued in the outbox in the same transaction.
+    /// Inserts an invite and queues `email`, if any, in one transaction. A group
+    /// invitation (`new.group`) is checked first: an email invitation refuses an
+    /// address that belongs to a member or already has an active invitation to the
+    /// group. A code that collides with an existing one comes back as
+    /// [`StoreError::CodeTaken`] so the caller can draw another. Answers the invite
+    /// as stored.
     pub async fn create_invite(
         &self,
         new: NewInvite,
-        email: Option<OutgoingEmail>,
-        audit: &AuditContext,
-        now: DateTime<Utc>,
-    ) -> Result<Invite, StoreError> {
-        self.insert_invite_with_mail(new, None, email, audit, now).await
-    }
-
-    /// Inserts `new` and queues `email` in one transaction, after a group
-    /// invitation's checks when `grant` is given; answers the invite as stored.
-    pub(crate) async fn insert_invite_with_mail(
-        &self,
-        new: NewInvite,
-        grant: Option<GroupGrant>,
         email: Option<OutgoingEmail>,
         audit: &AuditContext,
         now: DateTime<Utc>,
@@ -61,7 +51,7 @@ impl Store {
         let id = self
             .write(move |tx| {
                 Box::pin(async move {
-                    if let Some(grant) = &grant {
+                    if let Some(grant) = &new.group {
                         check_invitation(tx, grant, now).await?;
                     }
                     let id = insert_invite(tx, &new, &audit, now).await?;

@@ -242,7 +242,7 @@ pub async fn new_link(
     path = "/groups/{group_id}/invites/{invite_id}/revoke",
     tag = "pages",
     params(docs::InvitePath),
-    responses(docs::ConfirmRevoke,)
+    responses(docs::ConfirmRevoke, docs::NoGroupInvite)
 )]
 pub async fn confirm_revoke(
     State(state): State<AppState>,
