@@ -1,15 +1,12 @@
-//! The two backends: which a URL names, how each connects, and its migrations.
-//! Everything else is shared SQL, run through the `Conn` trait (`sql.rs`).
+//! The two backends: which a URL names, their options, and their migrations. How
+//! each connects is `engine.rs`; everything else is shared SQL, run through the
+//! `Conn` trait (`sql.rs`).
 
-use std::{str::FromStr, sync::Arc, time::Duration};
+use std::time::Duration;
 
-use sqlx::{
-    PgPool,
-    migrate::Migrator,
-    postgres::{PgConnectOptions, PgPoolOptions},
-};
+use sqlx::migrate::Migrator;
 
-use crate::{StoreError, direct::SqliteEngine};
+use crate::StoreError;
 
 pub(crate) static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
 pub(crate) static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
@@ -67,50 +64,6 @@ impl SqliteDurability {
 
 /// How long a SQLite connection waits for a lock another holds before failing.
 pub(crate) const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// The database a store runs on, with each backend's own driver: SQLite through
-/// rusqlite (`direct.rs`), PostgreSQL through sqlx's pool. One enum, so a store is
-/// never half one backend, half the other.
-#[derive(Debug, Clone)]
-pub(crate) enum Engine {
-    Sqlite(Arc<SqliteEngine>),
-    Postgres(PgPool),
-}
-
-impl Engine {
-    pub(crate) async fn connect(url: &str, durability: SqliteDurability) -> Result<Self, StoreError> {
-        match Backend::of_url(url)? {
-            Backend::Sqlite => Ok(Self::Sqlite(Arc::new(SqliteEngine::open(url, durability)?))),
-            Backend::Postgres => {
-                let options = PgConnectOptions::from_str(url)?;
-                // No ping before each use: it is a round trip per query. A connection
-                // that died while idle fails its one request with 503 ("try again") and
-                // is closed when given back, where sqlx checks every connection anyway.
-                let pool = PgPoolOptions::new()
-                    .max_connections(16)
-                    .acquire_timeout(ACQUIRE_TIMEOUT)
-                    .test_before_acquire(false)
-                    .connect_with(options)
-                    .await?;
-                Ok(Self::Postgres(pool))
-            }
-        }
-    }
-
-    pub(crate) fn backend(&self) -> Backend {
-        match self {
-            Self::Sqlite(_) => Backend::Sqlite,
-            Self::Postgres(_) => Backend::Postgres,
-        }
-    }
-
-    pub(crate) fn migrator(&self) -> &'static Migrator {
-        match self {
-            Self::Sqlite(_) => &SQLITE_MIGRATIONS,
-            Self::Postgres(_) => &POSTGRES_MIGRATIONS,
-        }
-    }
-}
 
 /// The value of `name` in a URL's query string (`sqlite://file?mode=ro`).
 pub(crate) fn url_param<'u>(url: &'u str, name: &str) -> Option<&'u str> {

@@ -20,13 +20,43 @@ use sqlx::{
     ConnectOptions, SqliteConnection,
     sqlite::{SqliteConnectOptions, SqliteJournalMode},
 };
-use tokio::sync::{Mutex, OwnedMutexGuard};
+use tokio::{
+    runtime,
+    sync::{Mutex, OwnedMutexGuard, oneshot},
+    task::JoinHandle,
+};
 
 use crate::{
     PoolUse, StoreError,
     backend::{ACQUIRE_TIMEOUT, SQLITE_BUSY_TIMEOUT, SqliteDurability, url_param},
-    writer::{WriterThread, joined},
+    error::joined,
 };
+
+/// A single-threaded runtime on its own OS thread; stops when dropped.
+#[derive(Debug)]
+pub(crate) struct WriterThread {
+    handle: runtime::Handle,
+    _stop: oneshot::Sender<()>,
+}
+
+impl WriterThread {
+    pub(crate) fn start() -> Result<Self, StoreError> {
+        let runtime = runtime::Builder::new_current_thread().enable_all().build()?;
+        let handle = runtime.handle().clone();
+        let (stop, stopped) = oneshot::channel::<()>();
+        std::thread::Builder::new().name("usher-sqlite-writer".into()).spawn(move || {
+            // Runs spawned transactions until the store is gone (the sender dropped).
+            runtime.block_on(async {
+                let _ = stopped.await;
+            });
+        })?;
+        Ok(Self { handle, _stop: stop })
+    }
+
+    pub(crate) fn spawn<T: Send + 'static>(&self, task: impl Future<Output = T> + Send + 'static) -> JoinHandle<T> {
+        self.handle.spawn(task)
+    }
+}
 
 /// A SQLite store: its read connections, its one write connection, and the thread
 /// its write transactions run on.

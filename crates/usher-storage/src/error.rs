@@ -162,3 +162,13 @@ impl From<rusqlite::Error> for StoreError {
         Self::Database(Box::new(err))
     }
 }
+
+/// A spawned task's answer: its panic goes on in the caller; a task cancelled because
+/// its runtime is stopping is "try again".
+pub(crate) fn joined<T>(result: Result<T, tokio::task::JoinError>) -> Result<T, StoreError> {
+    match result {
+        Ok(done) => Ok(done),
+        Err(err) if err.is_panic() => std::panic::resume_unwind(err.into_panic()),
+        Err(_) => Err(StoreError::writer_busy()),
+    }
+}

@@ -1,5 +1,6 @@
-//! What only group invitations do: the checks at creation, replacing an email
-//! invitation's token (resend, copy link), queued mail, and who joined through one.
+//! What only group invitations do: replacing an email invitation's token (resend,
+//! copy link) and who joined through one. (Their checks at creation run in
+//! `invites.rs`, with every invite's creation.)
 
 use chrono::{DateTime, Utc};
 use usher_domain::{invite::InviteStatus, token::TokenHash};
@@ -9,9 +10,8 @@ use crate::{
     Store, StoreError,
     audit::{self, AuditContext, Event},
     groups::{lock_group, page_bounds},
-    invites::active_sql,
-    mail_data::SealedEmail,
-    model::{GroupGrant, Invite, OutgoingEmail, Page, Redemption},
+    model::{Invite, OutgoingEmail, Page, Redemption},
+    outbox::queue_email,
     rows::{INVITE_SELECT, InviteRow, from_ms, parse_id, summary, to_ms},
     sql::Conn,
 };
@@ -107,55 +107,4 @@ impl Store {
         let rows: Vec<(String, String, String, String)> = self.read()?.fetch_all(sql, &[invite_id.into()]).await?;
         Ok(rows.into_iter().map(|(id, r, t, d)| (r, t, self.open_data(&id, &d).unwrap_or_default())).collect())
     }
-}
-
-/// For an email invitation (see [`Store::create_invite`]): refuses an address
-/// that belongs to a member or already has an active invitation to the group.
-pub(crate) async fn check_invitation(
-    tx: &mut impl Conn,
-    grant: &GroupGrant,
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    lock_group(tx, grant.group_id).await?;
-    let Some(address) = &grant.email else { return Ok(()) };
-    let normalized = address.normalized();
-    let sql = "SELECT CAST(1 AS BIGINT) FROM memberships m JOIN users u ON u.id = m.user_id \
-               WHERE m.group_id = $1 AND u.email_normalized = $2";
-    let member: Option<(i64,)> = tx.fetch_optional(sql, &[grant.group_id.into(), (&normalized).into()]).await?;
-    if member.is_some() {
-        return Err(StoreError::AlreadyMember);
-    }
-    let sql = format!(
-        "SELECT CAST(1 AS BIGINT) FROM invites i WHERE i.group_id = $1 AND i.email_normalized = $2 AND {}",
-        active_sql!("$3")
-    );
-    let pending: Option<(i64,)> =
-        tx.fetch_optional(&sql, &[grant.group_id.into(), normalized.into(), to_ms(now).into()]).await?;
-    if pending.is_some() {
-        return Err(StoreError::DuplicateInvite);
-    }
-    Ok(())
-}
-
-/// Writes an email, sealed beforehand (`Store::seal_email`), to the outbox inside the
-/// caller's transaction; the delivery worker sends it later (the caller wakes it with
-/// `Store::mail_queued` after the commit).
-pub(crate) async fn queue_email(
-    tx: &mut impl Conn,
-    invite_id: Uuid,
-    email: &SealedEmail,
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    let sql = "INSERT INTO outbox (id, recipient, template, data, invite_id, status, attempts, next_attempt_at, created_at) \
-               VALUES ($1, $2, $3, $4, $5, 'queued', 0, $6, $6)";
-    let args = [
-        email.id.into(),
-        (&email.recipient).into(),
-        email.template.into(),
-        (&email.data).into(),
-        invite_id.into(),
-        to_ms(now).into(),
-    ];
-    tx.execute(sql, &args).await?;
-    Ok(())
 }

@@ -8,8 +8,9 @@ use uuid::Uuid;
 use crate::{
     Store, StoreError,
     audit::{self, AuditContext, Event},
-    group_invites::{check_invitation, queue_email},
-    model::{Invite, InviteScope, NewInvite, OutgoingEmail, Page},
+    groups::lock_group,
+    model::{GroupGrant, Invite, InviteScope, NewInvite, OutgoingEmail, Page},
+    outbox::queue_email,
     rows::{INVITE_SELECT, InviteRow, decode, decode_all, parse_opt_id, to_ms},
     sql::{Arg, Conn},
 };
@@ -222,4 +223,32 @@ pub(crate) async fn is_superseded_in(conn: &mut impl Conn, hash: &TokenHash) -> 
     let sql = "SELECT CAST(1 AS BIGINT) FROM superseded_tokens WHERE token_hash = $1";
     let found: Option<(i64,)> = conn.fetch_optional(sql, &[hash.as_str().into()]).await?;
     Ok(found.is_some())
+}
+
+/// For an email invitation (see [`Store::create_invite`]): refuses an address
+/// that belongs to a member or already has an active invitation to the group.
+pub(crate) async fn check_invitation(
+    tx: &mut impl Conn,
+    grant: &GroupGrant,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    lock_group(tx, grant.group_id).await?;
+    let Some(address) = &grant.email else { return Ok(()) };
+    let normalized = address.normalized();
+    let sql = "SELECT CAST(1 AS BIGINT) FROM memberships m JOIN users u ON u.id = m.user_id \
+               WHERE m.group_id = $1 AND u.email_normalized = $2";
+    let member: Option<(i64,)> = tx.fetch_optional(sql, &[grant.group_id.into(), (&normalized).into()]).await?;
+    if member.is_some() {
+        return Err(StoreError::AlreadyMember);
+    }
+    let sql = format!(
+        "SELECT CAST(1 AS BIGINT) FROM invites i WHERE i.group_id = $1 AND i.email_normalized = $2 AND {}",
+        active_sql!("$3")
+    );
+    let pending: Option<(i64,)> =
+        tx.fetch_optional(&sql, &[grant.group_id.into(), normalized.into(), to_ms(now).into()]).await?;
+    if pending.is_some() {
+        return Err(StoreError::DuplicateInvite);
+    }
+    Ok(())
 }

@@ -4,13 +4,13 @@
 //! - [`Store`] (in `store`): the one interface handlers call, with intention-revealing
 //!   methods (`register`, `redeem_login_link`, `revoke_invite`) that each run in one
 //!   transaction where more than one row changes; connecting and migrating.
-//! - `backend`: which backend a URL names, and the `Engine` a store runs on — SQLite
-//!   (`direct`) or PostgreSQL (sqlx's pool), never a mix — with each backend's
-//!   migrations (a versioned folder each under `migrations/`).
+//! - `backend`: which backend a URL names, its options, and each backend's migrations
+//!   (a versioned folder each under `migrations/`); `engine`: the `Engine` a store
+//!   runs on, connected — SQLite (`direct`) or PostgreSQL (sqlx's pool), never a mix.
 //! - `writer`: the one way to write, `Store::write`: a whole transaction in a task of
 //!   its own, SQLite's on the writer thread.
 //! - `direct`: SQLite through rusqlite: read connections on the request's thread, the
-//!   one write connection, `BEGIN IMMEDIATE` transactions.
+//!   writer thread and its one write connection, `BEGIN IMMEDIATE` transactions.
 //! - `sql`: the `Conn` trait every query is written against, with its binds (`Arg`) and
 //!   row types (`Record`), run by rusqlite (SQLite) or sqlx (PostgreSQL).
 //! - `rows`: row types and their decoding into the [`model`] types; a row that does
@@ -34,6 +34,7 @@ mod audit;
 mod backend;
 mod cleanup;
 mod direct;
+mod engine;
 mod error;
 mod group_invites;
 mod groups;

@@ -100,7 +100,7 @@ impl Store {
             let sql = "UPDATE outbox SET data = $2 WHERE id = $1 AND data = $3";
             self.write_one(sql, vec![id.clone().into(), sealed.into(), data.clone().into()]).await?;
         }
-        if let crate::backend::Engine::Sqlite(sqlite) = &self.engine {
+        if let crate::engine::Engine::Sqlite(sqlite) = &self.engine {
             sqlite.vacuum().await?;
         }
         Ok(plain.len())

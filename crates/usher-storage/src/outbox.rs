@@ -9,7 +9,7 @@ use uuid::Uuid;
 use crate::{
     Backend, Store, StoreError,
     audit::{self, AuditContext, Event},
-    mail_data::{CLEARED, TemplateData},
+    mail_data::{CLEARED, SealedEmail, TemplateData},
     model::Page,
     rows::{decode, decode_all, from_ms, parse_count, parse_id, parse_opt_id, to_ms},
     sql::{self, Arg, Conn, record},
@@ -214,4 +214,27 @@ impl Store {
     pub async fn count_outbox(&self, status: &str) -> Result<i64, StoreError> {
         sql::count(&mut self.read()?, "SELECT COUNT(*) FROM outbox WHERE status = $1", &[status.into()]).await
     }
+}
+
+/// Writes an email, sealed beforehand (`Store::seal_email`), to the outbox inside the
+/// caller's transaction; the delivery worker sends it later (the caller wakes it with
+/// `Store::mail_queued` after the commit).
+pub(crate) async fn queue_email(
+    tx: &mut impl Conn,
+    invite_id: Uuid,
+    email: &SealedEmail,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let sql = "INSERT INTO outbox (id, recipient, template, data, invite_id, status, attempts, next_attempt_at, created_at) \
+               VALUES ($1, $2, $3, $4, $5, 'queued', 0, $6, $6)";
+    let args = [
+        email.id.into(),
+        (&email.recipient).into(),
+        email.template.into(),
+        (&email.data).into(),
+        invite_id.into(),
+        to_ms(now).into(),
+    ];
+    tx.execute(sql, &args).await?;
+    Ok(())
 }

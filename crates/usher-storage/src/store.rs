@@ -6,7 +6,8 @@ use usher_domain::sealed::SecretKey;
 
 use crate::{
     Backend, StoreError,
-    backend::{Engine, POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS, SqliteDurability},
+    backend::{POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS, SqliteDurability},
+    engine::Engine,
     sql::{Conn, ReadConn, Via},
     wakeup::Signal,
 };

@@ -11,7 +11,7 @@ use sqlx::{
 };
 use tokio::{sync::Notify, task::JoinHandle};
 
-use crate::{Store, backend::Engine};
+use crate::{Store, engine::Engine};
 
 /// The channel the outbox's trigger notifies.
 const CHANNEL: &str = "usher_outbox";

@@ -10,44 +10,14 @@
 
 use std::{borrow::Cow, future::Future, pin::Pin, time::Instant};
 
-use tokio::{
-    runtime,
-    sync::oneshot,
-    task::{JoinError, JoinHandle},
-};
-
 use crate::{
     Store, StoreError,
-    backend::{ACQUIRE_TIMEOUT, Engine},
+    backend::ACQUIRE_TIMEOUT,
     direct::DirectTx,
+    engine::Engine,
+    error::joined,
     sql::{Arg, Conn, PgTx, Via, WriteTx},
 };
-
-/// A single-threaded runtime on its own OS thread; stops when dropped.
-#[derive(Debug)]
-pub(crate) struct WriterThread {
-    handle: runtime::Handle,
-    _stop: oneshot::Sender<()>,
-}
-
-impl WriterThread {
-    pub(crate) fn start() -> Result<Self, StoreError> {
-        let runtime = runtime::Builder::new_current_thread().enable_all().build()?;
-        let handle = runtime.handle().clone();
-        let (stop, stopped) = oneshot::channel::<()>();
-        std::thread::Builder::new().name("usher-sqlite-writer".into()).spawn(move || {
-            // Runs spawned transactions until the store is gone (the sender dropped).
-            runtime.block_on(async {
-                let _ = stopped.await;
-            });
-        })?;
-        Ok(Self { handle, _stop: stop })
-    }
-
-    pub(crate) fn spawn<T: Send + 'static>(&self, task: impl Future<Output = T> + Send + 'static) -> JoinHandle<T> {
-        self.handle.spawn(task)
-    }
-}
 
 /// The work of a write transaction, borrowing it.
 pub(crate) type InTx<'t, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 't>>;
@@ -111,14 +81,4 @@ where
     let done = work(&mut tx).await?;
     tx.commit().await?;
     Ok(done)
-}
-
-/// A spawned task's answer: its panic goes on in the caller; a task cancelled because
-/// its runtime is stopping is "try again".
-pub(crate) fn joined<T>(result: Result<T, JoinError>) -> Result<T, StoreError> {
-    match result {
-        Ok(done) => Ok(done),
-        Err(err) if err.is_panic() => std::panic::resume_unwind(err.into_panic()),
-        Err(_) => Err(StoreError::writer_busy()),
-    }
 }
