@@ -1,5 +1,7 @@
 //! The load driver: `connections` workers, each on its own keep-alive connection,
-//! sending requests back to back for a fixed time; latencies into an HDR histogram.
+//! sending requests back to back for a fixed time. Only answers with the expected
+//! status count as throughput and go into the latency histogram; the others are
+//! counted apart as errors.
 
 use std::{
     sync::{
@@ -32,16 +34,28 @@ impl Request {
 /// What one scenario at one concurrency measured.
 #[derive(Debug, Clone)]
 pub struct Outcome {
-    pub requests: u64,
+    /// Answers with the expected status.
+    pub successes: u64,
+    /// Failed requests and answers with another status.
     pub errors: u64,
+    /// How long the run really lasted (shorter than asked if it ran out of items).
     pub seconds: f64,
+    /// Latency percentiles of the successes.
     pub p50_ms: f64,
     pub p99_ms: f64,
 }
 
+/// Above this share of errors a scenario's figures mean nothing: the bench fails.
+pub const MAX_ERROR_SHARE: f64 = 0.01;
+
 impl Outcome {
+    /// Successes per second.
     pub fn rate(&self) -> f64 {
-        self.requests as f64 / self.seconds
+        self.successes as f64 / self.seconds
+    }
+
+    pub fn error_share(&self) -> f64 {
+        self.errors as f64 / (self.successes + self.errors).max(1) as f64
     }
 }
 
@@ -80,8 +94,11 @@ pub async fn drive(
                     }
                     Err(_) => false,
                 };
-                let _ = histogram.record(sent.elapsed().as_micros() as u64);
-                errors += u64::from(!ok);
+                if ok {
+                    let _ = histogram.record(sent.elapsed().as_micros() as u64);
+                } else {
+                    errors += 1;
+                }
             }
             (histogram, errors)
         })
@@ -94,7 +111,7 @@ pub async fn drive(
         errors += worker_errors;
     }
     Outcome {
-        requests: total.len(),
+        successes: total.len(),
         errors,
         seconds: start.elapsed().as_secs_f64(),
         p50_ms: total.value_at_quantile(0.50) as f64 / 1000.0,

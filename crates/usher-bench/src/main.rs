@@ -52,6 +52,10 @@ fn main() {
             } else {
                 print!("{}", report.table());
             }
+            if !report.failures.is_empty() {
+                eprintln!("{} scenario(s) failed: more than 1% errors", report.failures.len());
+                std::process::exit(1);
+            }
         }
     }
 }

@@ -13,7 +13,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::{
-    load::{Outcome, Request, drive},
+    load::{MAX_ERROR_SHARE, Outcome, Request, drive},
     procs::{Server, free_port},
     seed::{self, GROUP_CODE_USES, Seeded, USERS},
 };
@@ -37,6 +37,8 @@ pub struct Row {
 pub struct Report {
     pub rows: Vec<Row>,
     pub notes: Vec<(String, Value)>,
+    /// Scenarios whose errors passed [`MAX_ERROR_SHARE`]: their figures mean nothing.
+    pub failures: Vec<String>,
 }
 
 impl Report {
@@ -44,14 +46,14 @@ impl Report {
         let mut out = String::new();
         let _ = writeln!(
             out,
-            "{:<9} {:<34} {:>5} {:>10} {:>9} {:>9} {:>7} {:>8} {:>9}",
-            "backend", "scenario", "conns", "req/s", "p50 ms", "p99 ms", "errors", "floor", "peak MiB"
+            "{:<9} {:<34} {:>5} {:>10} {:>9} {:>9} {:>7} {:>8} {:>9} {:>6} {:>8}",
+            "backend", "scenario", "conns", "req/s", "p50 ms", "p99 ms", "errors", "floor", "peak MiB", "secs", "ok"
         );
         for r in &self.rows {
             let o = &r.outcome;
             let _ = writeln!(
                 out,
-                "{:<9} {:<34} {:>5} {:>10.0} {:>9.2} {:>9.2} {:>7} {:>7.1}% {:>9.1}",
+                "{:<9} {:<34} {:>5} {:>10.0} {:>9.2} {:>9.2} {:>7} {:>7.1}% {:>9.1} {:>6.2} {:>8}",
                 r.backend,
                 r.scenario,
                 r.connections,
@@ -60,11 +62,16 @@ impl Report {
                 o.p99_ms,
                 o.errors,
                 r.of_floor * 100.0,
-                r.peak_rss_mib
+                r.peak_rss_mib,
+                o.seconds,
+                o.successes
             );
         }
         for (name, value) in &self.notes {
             let _ = writeln!(out, "{name}: {value}");
+        }
+        for failure in &self.failures {
+            let _ = writeln!(out, "FAILED: {failure}");
         }
         out
     }
@@ -75,12 +82,14 @@ impl Report {
             .iter()
             .map(|r| {
                 json!({"backend": r.backend, "scenario": r.scenario, "connections": r.connections,
-                       "requests": r.outcome.requests, "req_per_s": r.outcome.rate(), "p50_ms": r.outcome.p50_ms,
+                       "successes": r.outcome.successes, "seconds": r.outcome.seconds,
+                       "req_per_s": r.outcome.rate(), "p50_ms": r.outcome.p50_ms,
                        "p99_ms": r.outcome.p99_ms, "errors": r.outcome.errors, "of_floor": r.of_floor,
                        "peak_rss_mib": r.peak_rss_mib})
             })
             .collect();
-        json!({"rows": rows, "notes": self.notes.iter().cloned().collect::<serde_json::Map<_, _>>()})
+        json!({"rows": rows, "notes": self.notes.iter().cloned().collect::<serde_json::Map<_, _>>(),
+               "failures": self.failures})
     }
 
     fn note(&mut self, name: impl Into<String>, value: Value) {
@@ -88,20 +97,32 @@ impl Report {
     }
 }
 
-/// A request generator over a shared cursor, so distinct items stay distinct across
-/// the 16- and 64-connection runs.
-fn cursor<F>(make: F) -> Arc<dyn Fn(usize) -> Option<Request> + Send + Sync>
+/// A request generator per run (one per concurrency), each over its own slice of
+/// `total` distinct items, so every run starts on fresh data: run `i` makes items
+/// `i * total / runs ..`, and answers `None` when its slice is used up (the report
+/// then shows the run's real, shorter duration).
+fn per_run<F>(total: usize, make: F) -> Vec<Arc<dyn Fn(usize) -> Option<Request> + Send + Sync>>
 where
     F: Fn(usize) -> Option<Request> + Send + Sync + 'static,
 {
-    let next = Arc::new(AtomicUsize::new(0));
-    Arc::new(move |_| make(next.fetch_add(1, Ordering::Relaxed)))
+    let make = Arc::new(make);
+    let slice = total / CONCURRENCY.len();
+    (0..CONCURRENCY.len())
+        .map(|run| {
+            let (make, next) = (make.clone(), Arc::new(AtomicUsize::new(0)));
+            Arc::new(move |_| {
+                let k = next.fetch_add(1, Ordering::Relaxed);
+                if k >= slice { None } else { make(run * slice + k) }
+            }) as Arc<dyn Fn(usize) -> Option<Request> + Send + Sync>
+        })
+        .collect()
 }
 
-pub async fn run_all(duration: Duration) -> Report {
-    let mut report = Report::default();
-    let hello_port = free_port();
-    let hello = Server::start(&["serve-hello", &hello_port.to_string()], hello_port, "/").await;
+/// The hello-world floor at each concurrency, measured now (beside the scenarios it
+/// is the measure of: the machine's speed drifts within minutes).
+async fn floor(report: &mut Report, backend: &'static str, duration: Duration) -> Vec<f64> {
+    let port = free_port();
+    let hello = Server::start(&["serve-hello", &port.to_string()], port, "/").await;
     let mut floor = Vec::new();
     for connections in CONCURRENCY {
         let url = format!("{}/", hello.base);
@@ -109,7 +130,7 @@ pub async fn run_all(duration: Duration) -> Report {
         floor.push(outcome.rate());
         let peak_rss_mib = hello.rss_mib().1;
         report.rows.push(Row {
-            backend: "-",
+            backend,
             scenario: "(a) hello-world floor",
             connections,
             of_floor: 1.0,
@@ -117,12 +138,15 @@ pub async fn run_all(duration: Duration) -> Report {
             peak_rss_mib,
         });
     }
-    drop(hello);
-    report.note("argon2id hashes/s (this machine, all cores)", json!(argon2_rate().await));
+    floor
+}
 
-    run_backend(&mut report, "sqlite", None, &floor, duration).await;
+pub async fn run_all(duration: Duration) -> Report {
+    let mut report = Report::default();
+    report.note("argon2id hashes/s (this machine, all cores)", json!(argon2_rate().await));
+    run_backend(&mut report, "sqlite", None, duration).await;
     if let Ok(admin_url) = std::env::var("USHER_BENCH_POSTGRES_URL") {
-        run_backend(&mut report, "postgres", Some(admin_url), &floor, duration).await;
+        run_backend(&mut report, "postgres", Some(admin_url), duration).await;
     } else {
         report.note("postgres", json!("skipped: USHER_BENCH_POSTGRES_URL is not set"));
     }
@@ -132,10 +156,11 @@ pub async fn run_all(duration: Duration) -> Report {
 /// Password hashes per second through Usher's own hashing path, as many at once as
 /// there are cores.
 async fn argon2_rate() -> f64 {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
     let started = Instant::now();
     let mut done = 0;
     while started.elapsed() < Duration::from_secs(3) {
-        let batch = (0..4).map(|_| {
+        let batch = (0..cores).map(|_| {
             usher_app::password::hash(usher_domain::account::Password::parse("benchmark password").expect("valid"))
         });
         done += futures::future::join_all(batch).await.len();
@@ -143,13 +168,7 @@ async fn argon2_rate() -> f64 {
     done as f64 / started.elapsed().as_secs_f64()
 }
 
-async fn run_backend(
-    report: &mut Report,
-    backend: &'static str,
-    postgres: Option<String>,
-    floor: &[f64],
-    duration: Duration,
-) {
+async fn run_backend(report: &mut Report, backend: &'static str, postgres: Option<String>, duration: Duration) {
     let dir = tempfile::tempdir().expect("temp dir");
     let database_url = match &postgres {
         None => format!("sqlite://{}", dir.path().join("usher.db").display()),
@@ -175,8 +194,16 @@ async fn run_backend(
     tokio::time::sleep(Duration::from_secs(1)).await;
     report.note(format!("{backend}: idle RSS after start MiB"), json!(usher.rss_mib().0));
     let api = format!("{}/api/v1", usher.base);
+    let floor = floor(report, backend, duration).await;
 
     let mut record = |scenario: &'static str, connections: usize, outcome: Outcome| {
+        if outcome.error_share() > MAX_ERROR_SHARE {
+            report.failures.push(format!(
+                "{backend} {scenario} at {connections} connections: {} errors of {} requests",
+                outcome.errors,
+                outcome.errors + outcome.successes
+            ));
+        }
         let base = floor[CONCURRENCY.iter().position(|c| *c == connections).expect("known concurrency")];
         let peak_rss_mib = usher.rss_mib().1;
         report.rows.push(Row {
@@ -199,7 +226,7 @@ async fn run_backend(
         record("(b) GET /invites/{code}", c, drive(c, duration, lookups.clone()).await);
     }
     let (s, a) = (seeded.clone(), api.clone());
-    let redeem = cursor(move |k| {
+    let redeem = per_run(seeded.login_links.len(), move |k| {
         let token = s.login_links.get(k)?;
         let body = json!({"token": token, "device": {"uuid": uuid::Uuid::new_v4().to_string(), "type": "cli", "name": "bench"}});
         Some(Request {
@@ -210,17 +237,14 @@ async fn run_backend(
             expect: StatusCode::OK,
         })
     });
-    for c in CONCURRENCY {
-        record("(c) login-link redemption", c, drive(c, duration, redeem.clone()).await);
+    for (c, redeem) in CONCURRENCY.into_iter().zip(redeem) {
+        record("(c) login-link redemption", c, drive(c, duration, redeem).await);
     }
     let (s, a) = (seeded.clone(), api.clone());
     // Request k joins group k mod 1000 (consecutive requests hit different codes, as
     // real traffic would) with the (k div 1000)-th of that group's 100 distinct users.
-    let accept = cursor(move |k| {
+    let accept = per_run(seeded.group_codes.len() * GROUP_CODE_USES, move |k| {
         let (group, nth) = (k % s.group_codes.len(), k / s.group_codes.len());
-        if nth >= GROUP_CODE_USES {
-            return None;
-        }
         let code = &s.group_codes[group];
         let user = (group * GROUP_CODE_USES + nth) % USERS;
         let bearer = Some(s.sessions[user].clone());
@@ -232,11 +256,11 @@ async fn run_backend(
             expect: StatusCode::CREATED,
         })
     });
-    for c in CONCURRENCY {
-        record("(d) group-code accept", c, drive(c, duration, accept.clone()).await);
+    for (c, accept) in CONCURRENCY.into_iter().zip(accept) {
+        record("(d) group-code accept", c, drive(c, duration, accept).await);
     }
     let (s, a) = (seeded.clone(), api.clone());
-    let create = cursor(move |_| {
+    let create: Arc<dyn Fn(usize) -> Option<Request> + Send + Sync> = Arc::new(move |_| {
         let body = json!({"description": "bench", "max_uses": 5});
         Some(Request {
             method: Method::POST,
@@ -253,9 +277,11 @@ async fn run_backend(
     for c in CONCURRENCY {
         record("(f) registration with a code", c, drive(c, duration, register.clone()).await);
     }
-    // (g) look-ups while registrations hash passwords.
-    let (lookups_during, _) = tokio::join!(drive(16, duration, lookups.clone()), drive(16, duration, register.clone()));
+    // (g) look-ups while registrations hash passwords; the registrations count too.
+    let (lookups_during, registering) =
+        tokio::join!(drive(16, duration, lookups.clone()), drive(16, duration, register.clone()));
     record("(g) look-ups during (f)", 16, lookups_during);
+    record("(g) registrations beside them", 16, registering);
     report.note(
         format!("{backend}: (h) race, successes of 1000 accepts on max_uses = 100"),
         json!(race(&api, &seeded).await),
@@ -282,7 +308,9 @@ fn registrations(
 ) -> Arc<dyn Fn(usize) -> Option<Request> + Send + Sync> {
     let (s, a, prefix) = (seeded.clone(), api.to_owned(), &backend[..1]);
     let prefix = prefix.to_owned();
-    cursor(move |k| {
+    let next = Arc::new(AtomicUsize::new(0));
+    Arc::new(move |_| {
+        let k = next.fetch_add(1, Ordering::Relaxed);
         let body = json!({"username": format!("new{prefix}{k}"), "email": format!("new{k}@bench.test"),
                           "password": "correct horse battery", "invite": s.open_code});
         Some(Request {
