@@ -9,6 +9,7 @@ mod load;
 mod procs;
 mod scenarios;
 mod seed;
+mod wrk;
 
 use std::time::Duration;
 

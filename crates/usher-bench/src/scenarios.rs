@@ -2,6 +2,7 @@
 
 use std::{
     fmt::Write,
+    path::Path,
     sync::{
         Arc,
         atomic::{AtomicUsize, Ordering},
@@ -16,6 +17,7 @@ use crate::{
     load::{MAX_ERROR_SHARE, Outcome, Request, drive},
     procs::{Server, free_port},
     seed::{self, GROUP_CODE_USES, Seeded, USERS},
+    wrk,
 };
 
 const CONCURRENCY: [usize; 2] = [16, 64];
@@ -97,6 +99,10 @@ impl Report {
     }
 }
 
+fn report_wrk_missing() {
+    eprintln!("notice: wrk is not installed (apt-get install wrk): the [wrk] rows are left out");
+}
+
 /// A request generator per run (one per concurrency), each over its own slice of
 /// `total` distinct items, so every run starts on fresh data: run `i` makes items
 /// `i * total / runs ..`, and answers `None` when its slice is used up (the report
@@ -119,15 +125,16 @@ where
 }
 
 /// The hello-world floor at each concurrency, measured now (beside the scenarios it
-/// is the measure of: the machine's speed drifts within minutes).
-async fn floor(report: &mut Report, backend: &'static str, duration: Duration) -> Vec<f64> {
+/// is the measure of: the machine's speed drifts within minutes), with the reqwest
+/// driver and, when it is installed, with wrk.
+async fn floor(report: &mut Report, backend: &'static str, duration: Duration, dir: &Path) -> Floors {
     let port = free_port();
     let hello = Server::start(&["serve-hello", &port.to_string()], port, "/").await;
-    let mut floor = Vec::new();
+    let mut floors = Floors::default();
     for connections in CONCURRENCY {
         let url = format!("{}/", hello.base);
         let outcome = drive(connections, duration, Arc::new(move |_| Some(Request::get(url.clone())))).await;
-        floor.push(outcome.rate());
+        floors.reqwest.push(outcome.rate());
         let peak_rss_mib = hello.rss_mib().1;
         report.rows.push(Row {
             backend,
@@ -138,7 +145,23 @@ async fn floor(report: &mut Report, backend: &'static str, duration: Duration) -
             peak_rss_mib,
         });
     }
-    floor
+    if wrk::available() {
+        for connections in CONCURRENCY {
+            let outcome = wrk::drive(&format!("{}/", hello.base), connections, duration, "", dir);
+            floors.wrk.push(outcome.rate());
+            let peak_rss_mib = hello.rss_mib().1;
+            let scenario = "(a) hello-world floor [wrk]";
+            report.rows.push(Row { backend, scenario, connections, of_floor: 1.0, outcome, peak_rss_mib });
+        }
+    }
+    floors
+}
+
+/// The floor per concurrency, by driver (`wrk` empty when wrk is not installed).
+#[derive(Debug, Default)]
+struct Floors {
+    reqwest: Vec<f64>,
+    wrk: Vec<f64>,
 }
 
 pub async fn run_all(duration: Duration) -> Report {
@@ -194,9 +217,9 @@ async fn run_backend(report: &mut Report, backend: &'static str, postgres: Optio
     tokio::time::sleep(Duration::from_secs(1)).await;
     report.note(format!("{backend}: idle RSS after start MiB"), json!(usher.rss_mib().0));
     let api = format!("{}/api/v1", usher.base);
-    let floor = floor(report, backend, duration).await;
+    let floors = floor(report, backend, duration, dir.path()).await;
 
-    let mut record = |scenario: &'static str, connections: usize, outcome: Outcome| {
+    let mut record = |scenario: &'static str, connections: usize, outcome: Outcome, floor: &[f64]| {
         if outcome.error_share() > MAX_ERROR_SHARE {
             report.failures.push(format!(
                 "{backend} {scenario} at {connections} connections: {} errors of {} requests",
@@ -219,11 +242,31 @@ async fn run_backend(report: &mut Report, backend: &'static str, postgres: Optio
     let health = format!("{}/healthz", usher.base);
     for c in CONCURRENCY {
         let url = health.clone();
-        record("(a) usher /healthz", c, drive(c, duration, Arc::new(move |_| Some(Request::get(url.clone())))).await);
+        record(
+            "(a) usher /healthz",
+            c,
+            drive(c, duration, Arc::new(move |_| Some(Request::get(url.clone())))).await,
+            &floors.reqwest,
+        );
     }
     let lookups = lookup_requests(&api, &seeded);
     for c in CONCURRENCY {
-        record("(b) GET /invites/{code}", c, drive(c, duration, lookups.clone()).await);
+        record("(b) GET /invites/{code}", c, drive(c, duration, lookups.clone()).await, &floors.reqwest);
+    }
+    if wrk::available() {
+        let codes = dir.path().join("codes.txt");
+        std::fs::write(&codes, seeded.registration_codes.join("\n")).expect("codes written");
+        let lookups = wrk::lookups_script("/api/v1/invites/", &codes);
+        for c in CONCURRENCY {
+            let outcome = wrk::drive(&health, c, duration, "", dir.path());
+            record("(a) usher /healthz [wrk]", c, outcome, &floors.wrk);
+        }
+        for c in CONCURRENCY {
+            let outcome = wrk::drive(&usher.base, c, duration, &lookups, dir.path());
+            record("(b) GET /invites/{code} [wrk]", c, outcome, &floors.wrk);
+        }
+    } else {
+        report_wrk_missing();
     }
     let (s, a) = (seeded.clone(), api.clone());
     let redeem = per_run(seeded.login_links.len(), move |k| {
@@ -238,7 +281,7 @@ async fn run_backend(report: &mut Report, backend: &'static str, postgres: Optio
         })
     });
     for (c, redeem) in CONCURRENCY.into_iter().zip(redeem) {
-        record("(c) login-link redemption", c, drive(c, duration, redeem).await);
+        record("(c) login-link redemption", c, drive(c, duration, redeem).await, &floors.reqwest);
     }
     let (s, a) = (seeded.clone(), api.clone());
     // Request k joins group k mod 1000 (consecutive requests hit different codes, as
@@ -257,7 +300,7 @@ async fn run_backend(report: &mut Report, backend: &'static str, postgres: Optio
         })
     });
     for (c, accept) in CONCURRENCY.into_iter().zip(accept) {
-        record("(d) group-code accept", c, drive(c, duration, accept).await);
+        record("(d) group-code accept", c, drive(c, duration, accept).await, &floors.reqwest);
     }
     let (s, a) = (seeded.clone(), api.clone());
     let create: Arc<dyn Fn(usize) -> Option<Request> + Send + Sync> = Arc::new(move |_| {
@@ -271,17 +314,17 @@ async fn run_backend(report: &mut Report, backend: &'static str, postgres: Optio
         })
     });
     for c in CONCURRENCY {
-        record("(e) invite creation (admin)", c, drive(c, duration, create.clone()).await);
+        record("(e) invite creation (admin)", c, drive(c, duration, create.clone()).await, &floors.reqwest);
     }
     let register = registrations(&api, &seeded, backend);
     for c in CONCURRENCY {
-        record("(f) registration with a code", c, drive(c, duration, register.clone()).await);
+        record("(f) registration with a code", c, drive(c, duration, register.clone()).await, &floors.reqwest);
     }
     // (g) look-ups while registrations hash passwords; the registrations count too.
     let (lookups_during, registering) =
         tokio::join!(drive(16, duration, lookups.clone()), drive(16, duration, register.clone()));
-    record("(g) look-ups during (f)", 16, lookups_during);
-    record("(g) registrations beside them", 16, registering);
+    record("(g) look-ups during (f)", 16, lookups_during, &floors.reqwest);
+    record("(g) registrations beside them", 16, registering, &floors.reqwest);
     report.note(
         format!("{backend}: (h) race, successes of 1000 accepts on max_uses = 100"),
         json!(race(&api, &seeded).await),
