@@ -399,3 +399,18 @@ async fn admin_statement(admin_url: &str, sql: &str) -> Result<(), sqlx::Error> 
     sqlx::query(sql).execute(&mut conn).await?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_run_gets_its_own_slice_of_items_and_stops_at_its_end() {
+        let runs = per_run(10, |k| Some(Request::get(k.to_string())));
+        let urls = |run: &Arc<dyn Fn(usize) -> Option<Request> + Send + Sync>| {
+            std::iter::from_fn(|| run(0)).map(|r| r.url).collect::<Vec<_>>()
+        };
+        assert_eq!(urls(&runs[0]), ["0", "1", "2", "3", "4"]);
+        assert_eq!(urls(&runs[1]), ["5", "6", "7", "8", "9"]);
+    }
+}

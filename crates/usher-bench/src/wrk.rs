@@ -54,10 +54,16 @@ pub fn drive(url: &str, connections: usize, duration: Duration, script: &str, di
         .output()
         .expect("wrk runs");
     let stdout = String::from_utf8_lossy(&output.stdout);
-    let line = stdout
+    stdout
         .lines()
         .find_map(|l| l.strip_prefix("BENCH "))
-        .unwrap_or_else(|| panic!("wrk printed no summary: {stdout}{}", String::from_utf8_lossy(&output.stderr)));
+        .map(summary)
+        .unwrap_or_else(|| panic!("wrk printed no summary: {stdout}{}", String::from_utf8_lossy(&output.stderr)))
+}
+
+/// The `done` hook's line (after `BENCH `) as an outcome: 2xx/3xx answers are the
+/// successes; other statuses and socket errors are errors.
+fn summary(line: &str) -> Outcome {
     let f: Vec<f64> = line.split_whitespace().map(|v| v.parse().expect("a number")).collect();
     let (requests, status_errors, socket_errors, micros) = (f[0] as u64, f[1] as u64, f[2] as u64, f[3]);
     Outcome {
@@ -66,5 +72,19 @@ pub fn drive(url: &str, connections: usize, duration: Duration, script: &str, di
         seconds: micros / 1e6,
         p50_ms: f[4] / 1000.0,
         p99_ms: f[5] / 1000.0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_summary_line_counts_only_good_answers_as_successes() {
+        let outcome = summary("1000 30 5 2000000 250.000000 4000.000000");
+        assert_eq!((outcome.successes, outcome.errors), (970, 35));
+        assert_eq!((outcome.seconds, outcome.p50_ms, outcome.p99_ms), (2.0, 0.25, 4.0));
+        assert_eq!(outcome.rate(), 485.0);
+        assert!(outcome.error_share() > crate::load::MAX_ERROR_SHARE);
     }
 }
