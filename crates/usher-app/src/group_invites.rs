@@ -151,11 +151,12 @@ impl App {
         list: ListRequest,
     ) -> AppResult<Listed<GroupInvite>> {
         let access = self.manager_access(actor, group_id).await?;
-        let (active, page, now) = (list.active_only(true)?, list.page()?, Utc::now());
-        let rows = self.store.list_invites(InviteScope::group(access.group.id), active, page, now).await?;
         // Invites above the caller's role are not theirs to see (a code's link is its
         // secret); the cursor still follows the rows read, so a page may come back short.
-        let listed = Listed::new(rows, page, |i| i.id).retain(|i| access.ranks_at_least(i.role.as_ref()));
+        let listed = self
+            .invites_in(InviteScope::group(access.group.id), &list, true)
+            .await?
+            .retain(|i| access.ranks_at_least(i.role.as_ref()));
         let ids: Vec<Uuid> =
             listed.items.iter().filter(|i| i.kind == InviteKind::EmailInvitation).map(|i| i.id).collect();
         let mut deliveries = self.store.deliveries(&ids).await?;

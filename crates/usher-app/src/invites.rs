@@ -9,13 +9,14 @@ use usher_domain::{
 };
 use usher_storage::{
     JOINING, StoreError,
-    model::{Group, Invite},
+    model::{Group, Invite, InviteScope},
 };
 use uuid::Uuid;
 
 use crate::{
     Actor, App,
     error::{AppResult, NotApplicable, Reason},
+    lists::{ListRequest, Listed},
     metrics,
 };
 
@@ -39,6 +40,19 @@ pub struct Joined {
 }
 
 impl App {
+    /// One page of the invites in `scope`, newest first: active ones only if the
+    /// request says `active`, or says nothing and `active_by_default`.
+    pub(crate) async fn invites_in(
+        &self,
+        scope: InviteScope,
+        request: &ListRequest,
+        active_by_default: bool,
+    ) -> AppResult<Listed<Invite>> {
+        let (active, page) = (request.active_only(active_by_default)?, request.page()?);
+        let rows = self.store.list_invites(scope, active, page, Utc::now()).await?;
+        Ok(Listed::new(rows, page, |i| i.id))
+    }
+
     /// An active invite by its secret (login links are not invites here), or why not.
     pub(crate) async fn active_invite(&self, secret: &Secret) -> AppResult<Invite> {
         let Some(invite) = self.store.invite_by_secret(secret).await? else {

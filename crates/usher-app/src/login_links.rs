@@ -41,7 +41,7 @@ impl App {
     /// `active`.
     pub async fn list_login_links(&self, actor: &Actor, request: ListRequest) -> AppResult<Listed<Invite>> {
         actor.require_admin()?;
-        self.login_links_in(ALL, request).await
+        self.invites_in(ALL, &request, false).await
     }
 
     /// The login links of the user named `username`, newest first.
@@ -52,14 +52,7 @@ impl App {
         request: ListRequest,
     ) -> AppResult<Listed<Invite>> {
         let user = self.user_named(actor, username).await?;
-        self.login_links_in(InviteScope { user_id: Some(user.id), ..ALL }, request).await
-    }
-
-    async fn login_links_in(&self, scope: InviteScope, request: ListRequest) -> AppResult<Listed<Invite>> {
-        let active = request.active_only(false)?;
-        let page = request.page()?;
-        let rows = self.store.list_invites(scope, active, page, Utc::now()).await?;
-        Ok(Listed::new(rows, page, |l| l.id))
+        self.invites_in(InviteScope { user_id: Some(user.id), ..ALL }, &request, false).await
     }
 
     /// One login link, or `not_found`.

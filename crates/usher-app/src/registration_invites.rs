@@ -74,10 +74,7 @@ impl App {
     /// Registration invites, newest first; active ones unless the request asks for `all`.
     pub async fn list_registration_invites(&self, actor: &Actor, request: ListRequest) -> AppResult<Listed<Invite>> {
         actor.require_admin()?;
-        let active = request.active_only(true)?;
-        let page = request.page()?;
-        let rows = self.store.list_invites(SCOPE, active, page, Utc::now()).await?;
-        Ok(Listed::new(rows, page, |i| i.id))
+        self.invites_in(SCOPE, &request, true).await
     }
 
     /// The registration invite `code` names; anything else is `not_found`.
