@@ -7,6 +7,7 @@
 
 mod load;
 mod procs;
+mod report;
 mod scenarios;
 mod seed;
 mod wrk;
