@@ -4,7 +4,7 @@ use chrono::Utc;
 use usher_domain::{
     account::{DisplayName, Email, Password, Username, normalize_email},
     device::DeviceInfo,
-    invite::{InviteKind, InviteStatus},
+    invite::InviteKind,
     secret::Secret,
     token::{Token, TokenHash},
 };
@@ -14,7 +14,7 @@ use crate::{
     Actor, App, Registration,
     error::{AppResult, Forbidden, Reason},
     fields::Fields,
-    metrics, password,
+    invites, metrics, password,
 };
 
 /// A session just opened: the user, and the token shown this once (as a cookie or in
@@ -129,10 +129,7 @@ impl App {
             Some(link) if link.kind == InviteKind::LoginLink => link,
             _ => return Err(Reason::InviteNotFound.into()),
         };
-        match link.usage.status(Utc::now()) {
-            InviteStatus::Active => Ok(link),
-            status => Err(Reason::InviteGone(status).into()),
-        }
+        invites::still_active(link)
     }
 
     /// Uses a login link (once) and opens a session on `device`.

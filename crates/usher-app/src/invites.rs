@@ -65,10 +65,7 @@ impl App {
         if invite.kind == InviteKind::LoginLink {
             return Err(Reason::InviteNotFound.into());
         }
-        match invite.usage.status(Utc::now()) {
-            InviteStatus::Active => Ok(invite),
-            status => Err(Reason::InviteGone(status).into()),
-        }
+        still_active(invite)
     }
 
     /// Looks an invite up by its code or token, as typed: never consumes it.
@@ -123,5 +120,13 @@ impl App {
             joined_at: now,
             invite_id: accepted.invite_id,
         })
+    }
+}
+
+/// `invite` if it can still be used now, or why not (revoked, used up, expired).
+pub(crate) fn still_active(invite: Invite) -> AppResult<Invite> {
+    match invite.usage.status(Utc::now()) {
+        InviteStatus::Active => Ok(invite),
+        status => Err(Reason::InviteGone(status).into()),
     }
 }
