@@ -37,6 +37,10 @@ enum Mode {
     /// (internal) serve Usher on PORT over DATABASE_URL.
     #[command(hide = true)]
     ServeUsher { data_dir: String, database_url: String, port: u16 },
+    /// Migrate and seed DATABASE_URL as the bench does, and write the registration
+    /// codes and login-link tokens to DATA_DIR/codes.txt and login-links.txt (one per
+    /// line): for profiling one scenario by hand (docs/PERFORMANCE.md).
+    Seed { data_dir: String, database_url: String },
 }
 
 fn main() {
@@ -47,6 +51,7 @@ fn main() {
         Some(Mode::ServeUsher { data_dir, database_url, port }) => {
             runtime.block_on(serve_usher(data_dir, database_url, port))
         }
+        Some(Mode::Seed { data_dir, database_url }) => runtime.block_on(seed_only(data_dir, database_url)),
         None => {
             let report = runtime.block_on(scenarios::run_all(Duration::from_secs(cli.seconds)));
             if cli.json {
@@ -68,9 +73,27 @@ async fn serve_hello(port: u16) {
     axum::serve(listener, app).await.expect("hello serves");
 }
 
+async fn seed_only(data_dir: String, database_url: String) {
+    let config = usher::Config {
+        data_dir: data_dir.clone().into(),
+        database_url: Some(database_url.clone()),
+        ..usher::Config::default()
+    };
+    usher::launch::migrate(&config).await.expect("migrations").0.close().await;
+    let seeded = seed::seed(&database_url).await.expect("seed");
+    let dir = std::path::Path::new(&data_dir);
+    for (name, lines) in [("codes.txt", &seeded.registration_codes), ("login-links.txt", &seeded.login_links)] {
+        std::fs::write(dir.join(name), lines.join("\n")).expect("seeded secrets written");
+    }
+    println!("{}", dir.display());
+}
+
 async fn serve_usher(data_dir: String, database_url: String, port: u16) {
-    // Warnings only: a log line per request would measure the terminal.
-    tracing_subscriber::fmt().with_env_filter("warn").with_writer(std::io::stderr).init();
+    // The filter a deployment runs with (per-request work done for the log counts;
+    // nothing is logged per request at it), or `USHER_LOG`'s.
+    let filter = tracing_subscriber::EnvFilter::try_from_env("USHER_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(usher::DEFAULT_LOG_FILTER));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
     let config = usher::Config {
         data_dir: data_dir.into(),
         database_url: Some(database_url),

@@ -33,6 +33,11 @@ impl Server {
         Self { ready_after: started.elapsed(), child, base }
     }
 
+    /// CPU time the server has used so far (user + system), in seconds.
+    pub fn cpu_seconds(&self) -> f64 {
+        process_cpu_seconds(self.child.id()).unwrap_or(0.0)
+    }
+
     /// Resident memory now, and at its peak (VmRSS, VmHWM), in MiB.
     pub fn rss_mib(&self) -> (f64, f64) {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
@@ -57,4 +62,29 @@ impl Drop for Server {
 
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// User + system CPU time of process `pid` in seconds (`/proc/<pid>/stat` fields 14
+/// and 15, in clock ticks of 1/100 s, the kernel's `USER_HZ` on Linux).
+fn process_cpu_seconds(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (field 2) is in parentheses and may hold spaces.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok());
+    // Counted from field 3 (the state), fields 14 and 15 are the 12th and 13th.
+    Some((ticks(11)? + ticks(12)?) / 100.0)
+}
+
+/// CPU time used so far by every PostgreSQL process on this machine (its backends and
+/// helpers), in seconds: the database's own cost of a scenario, beside Usher's.
+pub fn postgres_cpu_seconds() -> f64 {
+    let Ok(entries) = std::fs::read_dir("/proc") else { return 0.0 };
+    entries
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|comm| comm.trim_end() == "postgres")
+        })
+        .filter_map(process_cpu_seconds)
+        .sum()
 }

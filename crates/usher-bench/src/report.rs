@@ -11,6 +11,8 @@ use crate::load::Outcome;
 pub struct Row {
     pub backend: &'static str,
     pub scenario: &'static str,
+    /// The load generator (`wrk` or `reqwest`); the floor is the same driver's.
+    pub driver: &'static str,
     pub connections: usize,
     pub outcome: Outcome,
     /// req/s as a share of the hello-world floor at the same concurrency.
@@ -18,6 +20,11 @@ pub struct Row {
     /// The server's peak resident memory (VmHWM) once this scenario ended, in MiB: the
     /// first row where it jumps names the scenario that raised it.
     pub peak_rss_mib: f64,
+    /// The server's CPU time (user + system) per answered request, in µs: what a
+    /// request costs, whatever the driver could reach.
+    pub cpu_us_per_request: f64,
+    /// PostgreSQL's own CPU time per answered request, in µs (PostgreSQL rows only).
+    pub db_cpu_us_per_request: Option<f64>,
 }
 
 #[derive(Debug, Default)]
@@ -33,25 +40,41 @@ impl Report {
         let mut out = String::new();
         let _ = writeln!(
             out,
-            "{:<9} {:<34} {:>5} {:>10} {:>9} {:>9} {:>7} {:>8} {:>9} {:>6} {:>8}",
-            "backend", "scenario", "conns", "req/s", "p50 ms", "p99 ms", "errors", "floor", "peak MiB", "secs", "ok"
+            "{:<9} {:<30} {:<7} {:>5} {:>8} {:>7} {:>7} {:>6} {:>7} {:>7} {:>6} {:>6} {:>8} {:>6}",
+            "backend",
+            "scenario",
+            "driver",
+            "conns",
+            "req/s",
+            "p50 ms",
+            "p99 ms",
+            "errors",
+            "floor",
+            "cpu µs",
+            "db µs",
+            "secs",
+            "ok",
+            "pk MiB"
         );
         for r in &self.rows {
             let o = &r.outcome;
             let _ = writeln!(
                 out,
-                "{:<9} {:<34} {:>5} {:>10.0} {:>9.2} {:>9.2} {:>7} {:>7.1}% {:>9.1} {:>6.2} {:>8}",
+                "{:<9} {:<30} {:<7} {:>5} {:>8.0} {:>7.2} {:>7.2} {:>6} {:>6.1}% {:>7.1} {:>6} {:>6.2} {:>8} {:>6.1}",
                 r.backend,
                 r.scenario,
+                r.driver,
                 r.connections,
                 o.rate(),
                 o.p50_ms,
                 o.p99_ms,
                 o.errors,
                 r.of_floor * 100.0,
-                r.peak_rss_mib,
+                r.cpu_us_per_request,
+                r.db_cpu_us_per_request.map_or_else(|| "-".to_owned(), |us| format!("{us:.1}")),
                 o.seconds,
-                o.successes
+                o.successes,
+                r.peak_rss_mib,
             );
         }
         for (name, value) in &self.notes {
@@ -68,7 +91,9 @@ impl Report {
             .rows
             .iter()
             .map(|r| {
-                json!({"backend": r.backend, "scenario": r.scenario, "connections": r.connections,
+                json!({"backend": r.backend, "scenario": r.scenario, "driver": r.driver,
+                       "connections": r.connections, "cpu_us_per_request": r.cpu_us_per_request,
+                       "db_cpu_us_per_request": r.db_cpu_us_per_request,
                        "successes": r.outcome.successes, "seconds": r.outcome.seconds,
                        "req_per_s": r.outcome.rate(), "p50_ms": r.outcome.p50_ms,
                        "p99_ms": r.outcome.p99_ms, "errors": r.outcome.errors, "of_floor": r.of_floor,

@@ -13,8 +13,8 @@ use reqwest::{Method, StatusCode};
 use serde_json::json;
 
 use crate::{
-    load::{MAX_ERROR_SHARE, Outcome, Request, drive},
-    procs::{Server, free_port},
+    load::{MAX_ERROR_SHARE, Request, drive},
+    procs::{self, Server, free_port},
     report::{Report, Row},
     seed::{self, GROUP_CODE_USES, Seeded, USERS},
     wrk,
@@ -22,15 +22,14 @@ use crate::{
 
 const CONCURRENCY: [usize; 2] = [16, 64];
 
-fn report_wrk_missing() {
-    eprintln!("notice: wrk is not installed (apt-get install wrk): the [wrk] rows are left out");
-}
+/// A scenario's requests: request `n` for n = 0, 1, 2, … (`None`: no more).
+type Requests = Arc<dyn Fn(usize) -> Option<Request> + Send + Sync>;
 
 /// A request generator per run (one per concurrency), each over its own slice of
 /// `total` distinct items, so every run starts on fresh data: run `i` makes items
 /// `i * total / runs ..`, and answers `None` when its slice is used up (the report
 /// then shows the run's real, shorter duration).
-fn per_run<F>(total: usize, make: F) -> Vec<Arc<dyn Fn(usize) -> Option<Request> + Send + Sync>>
+fn per_run<F>(total: usize, make: F) -> Vec<Requests>
 where
     F: Fn(usize) -> Option<Request> + Send + Sync + 'static,
 {
@@ -42,53 +41,153 @@ where
             Arc::new(move |_| {
                 let k = next.fetch_add(1, Ordering::Relaxed);
                 if k >= slice { None } else { make(run * slice + k) }
-            }) as Arc<dyn Fn(usize) -> Option<Request> + Send + Sync>
+            }) as Requests
         })
         .collect()
 }
 
-/// The hello-world floor at each concurrency, measured now (beside the scenarios it
-/// is the measure of: the machine's speed drifts within minutes), with the reqwest
-/// driver and, when it is installed, with wrk.
-async fn floor(report: &mut Report, backend: &'static str, duration: Duration, dir: &Path) -> Floors {
-    let port = free_port();
-    let hello = Server::start(&["serve-hello", &port.to_string()], port, "/").await;
-    let mut floors = Floors::default();
-    for connections in CONCURRENCY {
-        let url = format!("{}/", hello.base);
-        let outcome = drive(connections, duration, Arc::new(move |_| Some(Request::get(url.clone())))).await;
-        floors.reqwest.push(outcome.rate());
-        let peak_rss_mib = hello.rss_mib().1;
-        report.rows.push(Row {
-            backend,
-            scenario: "(a) hello-world floor",
-            connections,
-            of_floor: 1.0,
-            outcome,
-            peak_rss_mib,
-        });
-    }
-    if wrk::available() {
-        for connections in CONCURRENCY {
-            let outcome = wrk::drive(&format!("{}/", hello.base), connections, duration, "", dir);
-            floors.wrk.push(outcome.rate());
-            let peak_rss_mib = hello.rss_mib().1;
-            let scenario = "(a) hello-world floor [wrk]";
-            report.rows.push(Row { backend, scenario, connections, of_floor: 1.0, outcome, peak_rss_mib });
-        }
-    }
-    floors
+/// Which load generator drove a row: wrk when it is installed, else reqwest (and
+/// reqwest always for the password-hashing scenarios, which no driver limits).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Driver {
+    Wrk,
+    Reqwest,
 }
 
-/// The floor per concurrency, by driver (`wrk` empty when wrk is not installed).
-#[derive(Debug, Default)]
+impl Driver {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Wrk => "wrk",
+            Self::Reqwest => "reqwest",
+        }
+    }
+}
+
+/// How a scenario's requests repeat: an endless supply whose first `distinct` the
+/// lean driver cycles over (look-ups), or items used up once each (each run then
+/// gets its own generator from [`per_run`]).
+#[derive(Debug, Clone, Copy)]
+enum Supply {
+    Cycle { distinct: usize },
+    Once,
+}
+
+/// One server under load, and where its figures go.
+struct Bench<'a> {
+    report: &'a mut Report,
+    backend: &'static str,
+    server: &'a Server,
+    /// The database's own CPU is measured too (PostgreSQL runs as its own processes).
+    postgres: bool,
+    duration: Duration,
+    dir: &'a Path,
+    /// The floor per concurrency, by driver (empty for a driver not used).
+    floors: Floors,
+    lean: bool,
+}
+
+/// The floor per concurrency, by driver.
+#[derive(Debug, Default, Clone)]
 struct Floors {
     reqwest: Vec<f64>,
     wrk: Vec<f64>,
 }
 
+impl Bench<'_> {
+    /// Drives `requests` at `connections` with `driver` and records the row: the
+    /// share of the floor (same driver, same run) and the CPU each request cost.
+    async fn run(&mut self, scenario: &'static str, connections: usize, requests: Requests, supply: Supply, driver: Driver) {
+        let (cpu, db_cpu) = (self.server.cpu_seconds(), self.postgres.then(procs::postgres_cpu_seconds));
+        let outcome = match driver {
+            Driver::Reqwest => drive(connections, self.duration, requests).await,
+            Driver::Wrk => {
+                let (list, cycle): (Vec<Request>, bool) = match supply {
+                    Supply::Cycle { distinct } => ((0..distinct).filter_map(|n| requests(n)).collect(), true),
+                    Supply::Once => (std::iter::from_fn(|| requests(0)).collect(), false),
+                };
+                wrk::drive(&self.server.base, connections, self.duration, &list, cycle, self.dir)
+            }
+        };
+        let answered = (outcome.successes + outcome.errors).max(1) as f64;
+        let cpu_us_per_request = (self.server.cpu_seconds() - cpu) * 1e6 / answered;
+        let db_cpu_us_per_request = db_cpu.map(|before| (procs::postgres_cpu_seconds() - before) * 1e6 / answered);
+        if outcome.error_share() > MAX_ERROR_SHARE {
+            self.report.failures.push(format!(
+                "{} {scenario} at {connections} connections: {} errors of {} requests",
+                self.backend,
+                outcome.errors,
+                outcome.errors + outcome.successes
+            ));
+        }
+        let floors = if driver == Driver::Wrk { &self.floors.wrk } else { &self.floors.reqwest };
+        let at = CONCURRENCY.iter().position(|c| *c == connections).expect("known concurrency");
+        let of_floor = floors.get(at).map_or(1.0, |floor| outcome.rate() / floor);
+        self.report.rows.push(Row {
+            backend: self.backend,
+            scenario,
+            driver: driver.name(),
+            connections,
+            of_floor,
+            peak_rss_mib: self.server.rss_mib().1,
+            cpu_us_per_request,
+            db_cpu_us_per_request,
+            outcome,
+        });
+    }
+
+    /// The lean driver when installed, else reqwest.
+    fn lean(&self) -> Driver {
+        if self.lean { Driver::Wrk } else { Driver::Reqwest }
+    }
+
+    /// Runs a scenario at every concurrency with the lean driver, all runs drawing on
+    /// one endless supply.
+    async fn endless(&mut self, scenario: &'static str, requests: Requests, distinct: usize) {
+        for c in CONCURRENCY {
+            self.run(scenario, c, requests.clone(), Supply::Cycle { distinct }, self.lean()).await;
+        }
+    }
+
+    /// Runs a scenario at every concurrency with the lean driver, each run using up
+    /// its own items.
+    async fn used_up(&mut self, scenario: &'static str, runs: Vec<Requests>) {
+        for (c, requests) in CONCURRENCY.into_iter().zip(runs) {
+            self.run(scenario, c, requests, Supply::Once, self.lean()).await;
+        }
+    }
+}
+
+/// The hello-world floor at each concurrency, measured now (beside the scenarios it
+/// is the measure of: the machine's speed drifts within minutes), with the reqwest
+/// driver (the measure of the password-hashing scenarios) and, when installed, wrk.
+async fn floor(report: &mut Report, backend: &'static str, duration: Duration, dir: &Path) -> Floors {
+    let port = free_port();
+    let hello = Server::start(&["serve-hello", &port.to_string()], port, "/").await;
+    let lean = wrk::available();
+    let mut bench =
+        Bench { report, backend, server: &hello, postgres: false, duration, dir, floors: Floors::default(), lean };
+    let url = format!("{}/", hello.base);
+    let hello_world: Requests = Arc::new(move |_| Some(Request::get(url.clone())));
+    let scenario = "(a) hello-world floor";
+    let drivers = if lean { vec![Driver::Reqwest, Driver::Wrk] } else { vec![Driver::Reqwest] };
+    for driver in drivers {
+        for c in CONCURRENCY {
+            bench.run(scenario, c, hello_world.clone(), Supply::Cycle { distinct: 1 }, driver).await;
+        }
+    }
+    let mut floors = Floors::default();
+    for row in report.rows.iter().filter(|r| r.backend == backend && r.scenario == scenario) {
+        let of = if row.driver == Driver::Wrk.name() { &mut floors.wrk } else { &mut floors.reqwest };
+        of.push(row.outcome.rate());
+    }
+    floors
+}
+
 pub async fn run_all(duration: Duration) -> Report {
     let mut report = Report::default();
+    if !wrk::available() {
+        eprintln!("notice: wrk is not installed (apt-get install wrk): every scenario is driven by reqwest");
+    }
     report.note("argon2id hashes/s (this machine, all cores)", json!(argon2_rate().await));
     run_backend(&mut report, "sqlite", None, duration).await;
     if let Ok(admin_url) = std::env::var("USHER_BENCH_POSTGRES_URL") {
@@ -141,56 +240,21 @@ async fn run_backend(report: &mut Report, backend: &'static str, postgres: Optio
     report.note(format!("{backend}: idle RSS after start MiB"), json!(usher.rss_mib().0));
     let api = format!("{}/api/v1", usher.base);
     let floors = floor(report, backend, duration, dir.path()).await;
-
-    let mut record = |scenario: &'static str, connections: usize, outcome: Outcome, floor: &[f64]| {
-        if outcome.error_share() > MAX_ERROR_SHARE {
-            report.failures.push(format!(
-                "{backend} {scenario} at {connections} connections: {} errors of {} requests",
-                outcome.errors,
-                outcome.errors + outcome.successes
-            ));
-        }
-        let base = floor[CONCURRENCY.iter().position(|c| *c == connections).expect("known concurrency")];
-        let peak_rss_mib = usher.rss_mib().1;
-        report.rows.push(Row {
-            backend,
-            scenario,
-            connections,
-            of_floor: outcome.rate() / base,
-            outcome,
-            peak_rss_mib,
-        });
+    let mut bench = Bench {
+        report,
+        backend,
+        server: &usher,
+        postgres: postgres.is_some(),
+        duration,
+        dir: dir.path(),
+        floors,
+        lean: wrk::available(),
     };
 
     let health = format!("{}/healthz", usher.base);
-    for c in CONCURRENCY {
-        let url = health.clone();
-        record(
-            "(a) usher /healthz",
-            c,
-            drive(c, duration, Arc::new(move |_| Some(Request::get(url.clone())))).await,
-            &floors.reqwest,
-        );
-    }
+    bench.endless("(a) usher /healthz", Arc::new(move |_| Some(Request::get(health.clone()))), 1).await;
     let lookups = lookup_requests(&api, &seeded);
-    for c in CONCURRENCY {
-        record("(b) GET /invites/{code}", c, drive(c, duration, lookups.clone()).await, &floors.reqwest);
-    }
-    if wrk::available() {
-        let codes = dir.path().join("codes.txt");
-        std::fs::write(&codes, seeded.registration_codes.join("\n")).expect("codes written");
-        let lookups = wrk::lookups_script("/api/v1/invites/", &codes);
-        for c in CONCURRENCY {
-            let outcome = wrk::drive(&health, c, duration, "", dir.path());
-            record("(a) usher /healthz [wrk]", c, outcome, &floors.wrk);
-        }
-        for c in CONCURRENCY {
-            let outcome = wrk::drive(&usher.base, c, duration, &lookups, dir.path());
-            record("(b) GET /invites/{code} [wrk]", c, outcome, &floors.wrk);
-        }
-    } else {
-        report_wrk_missing();
-    }
+    bench.endless("(b) GET /invites/{code}", lookups.clone(), seeded.registration_codes.len()).await;
     let (s, a) = (seeded.clone(), api.clone());
     let redeem = per_run(seeded.login_links.len(), move |k| {
         let token = s.login_links.get(k)?;
@@ -203,9 +267,7 @@ async fn run_backend(report: &mut Report, backend: &'static str, postgres: Optio
             expect: StatusCode::OK,
         })
     });
-    for (c, redeem) in CONCURRENCY.into_iter().zip(redeem) {
-        record("(c) login-link redemption", c, drive(c, duration, redeem).await, &floors.reqwest);
-    }
+    bench.used_up("(c) login-link redemption", redeem).await;
     let (s, a) = (seeded.clone(), api.clone());
     // Request k joins group k mod 1000 (consecutive requests hit different codes, as
     // real traffic would) with the (k div 1000)-th of that group's 100 distinct users.
@@ -222,11 +284,9 @@ async fn run_backend(report: &mut Report, backend: &'static str, postgres: Optio
             expect: StatusCode::CREATED,
         })
     });
-    for (c, accept) in CONCURRENCY.into_iter().zip(accept) {
-        record("(d) group-code accept", c, drive(c, duration, accept).await, &floors.reqwest);
-    }
+    bench.used_up("(d) group-code accept", accept).await;
     let (s, a) = (seeded.clone(), api.clone());
-    let create: Arc<dyn Fn(usize) -> Option<Request> + Send + Sync> = Arc::new(move |_| {
+    let create: Requests = Arc::new(move |_| {
         let body = json!({"description": "bench", "max_uses": 5});
         Some(Request {
             method: Method::POST,
@@ -236,18 +296,31 @@ async fn run_backend(report: &mut Report, backend: &'static str, postgres: Optio
             expect: StatusCode::CREATED,
         })
     });
-    for c in CONCURRENCY {
-        record("(e) invite creation (admin)", c, drive(c, duration, create.clone()).await, &floors.reqwest);
-    }
+    bench.endless("(e) invite creation (admin)", create, 1).await;
+    // Password hashing bounds (f) and (g), not the driver: reqwest, against its floor.
     let register = registrations(&api, &seeded, backend);
     for c in CONCURRENCY {
-        record("(f) registration with a code", c, drive(c, duration, register.clone()).await, &floors.reqwest);
+        bench.run("(f) registration with a code", c, register.clone(), Supply::Once, Driver::Reqwest).await;
     }
     // (g) look-ups while registrations hash passwords; the registrations count too.
+    let duration = bench.duration;
     let (lookups_during, registering) =
         tokio::join!(drive(16, duration, lookups.clone()), drive(16, duration, register.clone()));
-    record("(g) look-ups during (f)", 16, lookups_during, &floors.reqwest);
-    record("(g) registrations beside them", 16, registering, &floors.reqwest);
+    let floor = bench.floors.reqwest.first().copied().unwrap_or(f64::NAN);
+    for (scenario, outcome) in [("(g) look-ups during (f)", lookups_during), ("(g) registrations beside them", registering)] {
+        bench.report.rows.push(Row {
+            backend,
+            scenario,
+            driver: Driver::Reqwest.name(),
+            connections: 16,
+            of_floor: outcome.rate() / floor,
+            peak_rss_mib: usher.rss_mib().1,
+            // Two scenarios share the server's CPU: not split between them.
+            cpu_us_per_request: f64::NAN,
+            db_cpu_us_per_request: None,
+            outcome,
+        });
+    }
     report.note(
         format!("{backend}: (h) race, successes of 1000 accepts on max_uses = 100"),
         json!(race(&api, &seeded).await),
@@ -259,7 +332,7 @@ async fn run_backend(report: &mut Report, backend: &'static str, postgres: Optio
     }
 }
 
-fn lookup_requests(api: &str, seeded: &Arc<Seeded>) -> Arc<dyn Fn(usize) -> Option<Request> + Send + Sync> {
+fn lookup_requests(api: &str, seeded: &Arc<Seeded>) -> Requests {
     let (s, a) = (seeded.clone(), api.to_owned());
     Arc::new(move |n| {
         let code = &s.registration_codes[(n * 7919) % s.registration_codes.len()];
@@ -267,11 +340,7 @@ fn lookup_requests(api: &str, seeded: &Arc<Seeded>) -> Arc<dyn Fn(usize) -> Opti
     })
 }
 
-fn registrations(
-    api: &str,
-    seeded: &Arc<Seeded>,
-    backend: &str,
-) -> Arc<dyn Fn(usize) -> Option<Request> + Send + Sync> {
+fn registrations(api: &str, seeded: &Arc<Seeded>, backend: &str) -> Requests {
     let (s, a, prefix) = (seeded.clone(), api.to_owned(), &backend[..1]);
     let prefix = prefix.to_owned();
     let next = Arc::new(AtomicUsize::new(0));
@@ -330,7 +399,7 @@ mod tests {
     #[test]
     fn each_run_gets_its_own_slice_of_items_and_stops_at_its_end() {
         let runs = per_run(10, |k| Some(Request::get(k.to_string())));
-        let urls = |run: &Arc<dyn Fn(usize) -> Option<Request> + Send + Sync>| {
+        let urls = |run: &Requests| {
             std::iter::from_fn(|| run(0)).map(|r| r.url).collect::<Vec<_>>()
         };
         assert_eq!(urls(&runs[0]), ["0", "1", "2", "3", "4"]);

@@ -1,11 +1,12 @@
-//! The lean driver: `wrk` (C, a few µs of CPU per request), for the scenarios a Lua
-//! script can drive — the floor, `/healthz`, look-ups — so the figures are not bound
-//! by the load generator (the reqwest driver spends much of the two cores itself).
-//! wrk's own `done` hook prints one machine-readable line, parsed here.
+//! The lean driver: `wrk` (C, a few µs of CPU per request), so the figures are not
+//! bound by the load generator (the reqwest driver spends much of the two cores
+//! itself). A Lua script sends prepared requests from a file, one thread per core,
+//! each thread its own share of them; wrk's `done` hook prints one machine-readable
+//! line, parsed here.
 
-use std::{path::Path, process::Command, time::Duration};
+use std::{fmt::Write, path::Path, process::Command, time::Duration};
 
-use crate::load::Outcome;
+use crate::load::{Outcome, Request};
 
 /// Prints `BENCH <requests> <status errors> <socket errors> <µs> <p50 µs> <p99 µs>`.
 const DONE: &str = r#"
@@ -17,40 +18,71 @@ done = function(summary, latency, requests)
 end
 "#;
 
-/// Whether wrk is installed (`apt-get install wrk`); without it the bench says so.
+/// Sends the requests of `requests.tsv` (`METHOD\tPATH\tBEARER or -\tBODY or -`);
+/// thread `id` of `threads` takes lines id+1, id+1+threads, …. `cycle`: start over at
+/// the end; otherwise the thread stops there (items that are used up, such as login
+/// links, are never sent twice; the run's real duration is then shorter).
+const REQUESTS: &str = r#"
+local next_id = 0
+setup = function(thread)
+  thread:set("id", next_id)
+  next_id = next_id + 1
+end
+
+local requests, n = {}, 0
+init = function(args)
+  local i = 0
+  for line in io.lines(file) do
+    if i % threads == id then
+      local method, path, bearer, body = line:match("^(%S+)\t(%S+)\t(%S+)\t(.*)$")
+      local headers = {}
+      if bearer ~= "-" then headers["Authorization"] = "Bearer " .. bearer end
+      if body == "-" then body = nil else headers["Content-Type"] = "application/json" end
+      requests[#requests + 1] = wrk.format(method, path, headers, body)
+    end
+    i = i + 1
+  end
+end
+
+request = function()
+  n = n + 1
+  if n > #requests then
+    if not cycle then wrk.thread:stop() end
+    n = 1
+  end
+  return requests[n]
+end
+"#;
+
+/// Whether wrk is installed (`apt-get install wrk`); without it the bench says so and
+/// drives everything with reqwest.
 pub fn available() -> bool {
     Command::new("wrk").arg("--version").output().is_ok()
 }
 
-/// A script that asks for one of the codes in `codes_file` (one per line) under
-/// `prefix`, spread over the list, each request another.
-pub fn lookups_script(prefix: &str, codes_file: &Path) -> String {
-    format!(
-        r#"
-local codes = {{}}
-for line in io.lines("{file}") do codes[#codes + 1] = line end
-local n = 0
-request = function()
-  n = n + 1
-  return wrk.format("GET", "{prefix}" .. codes[(n * 7919) % #codes + 1])
-end
-"#,
-        file = codes_file.display()
-    )
-}
-
-/// Drives `url` with `connections` connections for `duration` (one wrk thread per
-/// core), with `script` (Lua; may be empty) before the reporting hook. Latencies are
-/// of every answer (wrk does not split them by status); throughput counts 2xx/3xx.
-pub fn drive(url: &str, connections: usize, duration: Duration, script: &str, dir: &Path) -> Outcome {
+/// Drives `base` (scheme, host, port) with `connections` connections for `duration`
+/// (one wrk thread per core), sending `requests` (paths taken from their URLs) in
+/// turn — over and over when `cycle`, else each once. Latencies are of every answer
+/// (wrk does not split them by status); throughput counts 2xx/3xx.
+pub fn drive(
+    base: &str,
+    connections: usize,
+    duration: Duration,
+    requests: &[Request],
+    cycle: bool,
+    dir: &Path,
+) -> Outcome {
     let threads = std::thread::available_parallelism().map_or(1, usize::from).min(connections);
-    let path = dir.join(format!("wrk-{connections}-{}.lua", std::process::id()));
-    std::fs::write(&path, format!("{script}\n{DONE}")).expect("the wrk script is written");
+    let stem = dir.join(format!("wrk-{connections}-{}", std::process::id()));
+    let (file, script) = (stem.with_extension("tsv"), stem.with_extension("lua"));
+    std::fs::write(&file, lines(requests)).expect("the requests are written");
+    let globals = format!("file, threads, cycle = {:?}, {threads}, {cycle}\n", file.display().to_string());
+    std::fs::write(&script, format!("{globals}{REQUESTS}{DONE}")).expect("the wrk script is written");
     let output = Command::new("wrk")
         .args(["-t", &threads.to_string(), "-c", &connections.to_string()])
         .args(["-d", &format!("{}s", duration.as_secs().max(1)), "-s"])
-        .arg(&path)
-        .arg(url)
+        .arg(&script)
+        .arg(base)
         .output()
         .expect("wrk runs");
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -59,6 +91,22 @@ pub fn drive(url: &str, connections: usize, duration: Duration, script: &str, di
         .find_map(|l| l.strip_prefix("BENCH "))
         .map(summary)
         .unwrap_or_else(|| panic!("wrk printed no summary: {stdout}{}", String::from_utf8_lossy(&output.stderr)))
+}
+
+/// The requests as the script's lines: method, path and query, bearer, JSON body.
+fn lines(requests: &[Request]) -> String {
+    let mut out = String::new();
+    for r in requests {
+        let url = reqwest::Url::parse(&r.url).expect("a full URL");
+        let path = match url.query() {
+            Some(query) => format!("{}?{query}", url.path()),
+            None => url.path().to_owned(),
+        };
+        let bearer = r.bearer.as_deref().unwrap_or("-");
+        let body = r.body.as_ref().map_or_else(|| "-".to_owned(), |b| b.to_string());
+        let _ = writeln!(out, "{}\t{path}\t{bearer}\t{body}", r.method);
+    }
+    out
 }
 
 /// The `done` hook's line (after `BENCH `) as an outcome: 2xx/3xx answers are the
@@ -77,6 +125,9 @@ fn summary(line: &str) -> Outcome {
 
 #[cfg(test)]
 mod tests {
+    use reqwest::{Method, StatusCode};
+    use serde_json::json;
+
     use super::*;
 
     #[test]
@@ -86,5 +137,18 @@ mod tests {
         assert_eq!((outcome.seconds, outcome.p50_ms, outcome.p99_ms), (2.0, 0.25, 4.0));
         assert_eq!(outcome.rate(), 485.0);
         assert!(outcome.error_share() > crate::load::MAX_ERROR_SHARE);
+    }
+
+    #[test]
+    fn requests_become_lines_of_method_path_bearer_and_body() {
+        let post = Request {
+            method: Method::POST,
+            url: "http://127.0.0.1:1/api/v1/invites/abc/accept?x=1".into(),
+            bearer: Some("tok".into()),
+            body: Some(json!({"a": "b c"})),
+            expect: StatusCode::CREATED,
+        };
+        let get = Request::get("http://127.0.0.1:1/healthz".into());
+        assert_eq!(lines(&[post, get]), "POST\t/api/v1/invites/abc/accept?x=1\ttok\t{\"a\":\"b c\"}\nGET\t/healthz\t-\t-\n");
     }
 }
