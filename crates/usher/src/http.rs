@@ -12,7 +12,7 @@ use axum::{
     response::Response,
 };
 use tokio::net::TcpListener;
-use tower_http::trace::TraceLayer;
+use tower_http::{trace::TraceLayer, validate_request::ValidateRequestHeaderLayer};
 use usher_api::openapi;
 use usher_http::{AppState, extract::MAX_BODY, metrics};
 use utoipa::OpenApi;
@@ -27,12 +27,15 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(usher_api::method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY))
-        .layer(axum::middleware::from_fn(usher_web::csrf::guard_api))
-        .layer(axum::middleware::from_fn(metrics::track))
-        // Spans name the route template, never the URI: paths can carry tokens.
+        .layer(ValidateRequestHeaderLayer::custom(usher_web::csrf::guard_api))
+        .layer(metrics::TrackRequests)
+        // Spans name the route template, never the URI: paths can carry tokens. At
+        // DEBUG: at the default filter (INFO) a span per request cost ~15% of a bare
+        // request's CPU and logged nothing (docs/PERFORMANCE.md); `USHER_LOG=debug`
+        // (or `usher::http=debug`) brings them back.
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
             let route = req.extensions().get::<MatchedPath>().map_or("<unmatched>", MatchedPath::as_str);
-            tracing::info_span!("request", method = %req.method(), route)
+            tracing::debug_span!("request", method = %req.method(), route)
         }))
         .with_state(state)
 }

@@ -16,4 +16,8 @@ pub mod launch;
 pub mod secret_key;
 
 pub use config::Config;
+
+/// The log filter when `USHER_LOG` is not set (tracing-subscriber's `EnvFilter`
+/// syntax): what a deployment runs with, hence what the benchmark measures.
+pub const DEFAULT_LOG_FILTER: &str = "info,sqlx=warn";
 pub use launch::{FirstStart, prepare, run, serve};

@@ -168,7 +168,7 @@ async fn run(command: Command, config: Config) -> Result<(), AnyError> {
 /// file or a log collector would keep the escape codes; JSON for machines.
 fn init_tracing(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("USHER_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(usher::DEFAULT_LOG_FILTER));
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let colour = format == LogFormat::Text && std::io::stderr().is_terminal() && !no_color;
     // A log line that cannot be written (a full disk under `2>>usher.log`) is dropped.

@@ -9,7 +9,6 @@ use axum::{
     body::Body,
     extract::{FromRequest, Request},
     http::{HeaderMap, HeaderValue, Method, StatusCode},
-    middleware::Next,
     response::{IntoResponse, Response},
 };
 use cookie::{Cookie, SameSite};
@@ -73,7 +72,10 @@ fn cookie_value(headers: &HeaderMap) -> Option<String> {
 /// token are exempt: another site cannot make a browser send one. Whether the cookie
 /// is what signs a call in is [`Credential::of`]'s decision, the session reader's own,
 /// so another `Authorization` (a proxy's `Basic`) exempts nothing.
-pub async fn guard_api(req: Request, next: Next) -> Response {
+/// (A `tower_http::validate_request` check: run in place, with no boxed copy of the
+/// route per request as `axum::middleware::from_fn` makes; its signature is theirs.)
+#[expect(clippy::result_large_err, reason = "tower-http's ValidateRequest answers a whole Response")]
+pub fn guard_api(req: &mut Request) -> Result<(), Response> {
     let headers = req.headers();
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     let by_cookie = matches!(Credential::of(headers), Some(Credential::Cookie(_)));
@@ -81,10 +83,10 @@ pub async fn guard_api(req: Request, next: Next) -> Response {
         let submitted = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default();
         if !verify(headers, submitted) {
             let detail = "A request signed in by cookie needs the X-CSRF-Token header (or use a bearer token).";
-            return ApiError::CrossSite(detail).into_response();
+            return Err(ApiError::CrossSite(detail).into_response());
         }
     }
-    next.run(req).await
+    Ok(())
 }
 
 /// A form that carries the CSRF field.

@@ -1,17 +1,17 @@
 //! Prometheus metrics at `GET /metrics`, through the `metrics` facade: requests by
-//! route category and status with latency histograms (the middleware here), redemptions
-//! by invite kind (`usher-app`), emails and job runs (`usher-jobs`), and database pool
-//! use (read at scrape time).
+//! route category and status with latency histograms (the layer in [`requests`]),
+//! redemptions by invite kind (`usher-app`), emails and job runs (`usher-jobs`), and
+//! database pool use (read at scrape time).
 
-use std::{
-    sync::OnceLock,
-    time::{Duration, Instant},
-};
+mod requests;
+
+pub use requests::TrackRequests;
+
+use std::{sync::OnceLock, time::Duration};
 
 use axum::{
-    extract::{MatchedPath, Request, State},
-    http::{HeaderMap, HeaderValue, Method, header},
-    middleware::Next,
+    extract::State,
+    http::{HeaderMap, HeaderValue, header},
     response::{IntoResponse, Response},
 };
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
@@ -59,43 +59,6 @@ pub fn init() {
     handle();
 }
 
-/// Which part of Usher a route template belongs to.
-fn category(route: &str) -> &'static str {
-    let api = route.strip_prefix("/api/v1");
-    match api {
-        Some(p) if p.starts_with("/auth") || p == "/me" => "auth",
-        Some(p) if p.starts_with("/admin") => "admin",
-        Some(p) if p.starts_with("/invites") => "invites",
-        Some(p) if p.starts_with("/groups") => "groups",
-        Some(_) => "other",
-        None if matches!(route, "/healthz" | "/readyz" | "/metrics" | "/api/openapi.json") => "ops",
-        None => "pages",
-    }
-}
-
-/// The method as a label: the standard ones by name, any other `other`. Clients may
-/// invent methods without end, and every label value is a series kept for good.
-fn method_label(method: &Method) -> &'static str {
-    const KNOWN: [&str; 9] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE"];
-    KNOWN.into_iter().find(|known| *known == method.as_str()).unwrap_or("other")
-}
-
-/// Counts and times every request by category (of its route template; `unmatched`
-/// when none), method and status: every label from a closed set.
-pub async fn track(request: Request, next: Next) -> Response {
-    let route = request.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned());
-    let category = route.as_deref().map_or("unmatched", category);
-    let method = method_label(request.method());
-    let started = Instant::now();
-    let response = next.run(request).await;
-    let status = response.status().as_u16().to_string();
-    metrics::counter!("usher_http_requests_total", "category" => category, "method" => method, "status" => status)
-        .increment(1);
-    metrics::histogram!("usher_http_request_duration_seconds", "category" => category)
-        .record(started.elapsed().as_secs_f64());
-    response
-}
-
 /// Prometheus metrics (text exposition format 0.0.4).
 #[utoipa::path(
     get,
@@ -122,29 +85,4 @@ pub async fn render(State(state): State<AppState>, headers: HeaderMap) -> Result
     let mut response = handle().render().into_response();
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4"));
     Ok(response)
-}
-
-#[cfg(test)]
-mod tests {
-    use axum::http::Method;
-
-    use super::{category, method_label};
-
-    #[test]
-    fn route_templates_fall_into_the_specs_categories() {
-        assert_eq!(category("/api/v1/auth/login"), "auth");
-        assert_eq!(category("/api/v1/me"), "auth");
-        assert_eq!(category("/api/v1/admin/invites/{code}"), "admin");
-        assert_eq!(category("/api/v1/invites/{code_or_token}/accept"), "invites");
-        assert_eq!(category("/api/v1/groups/{group_id}/invites"), "groups");
-        assert_eq!(category("/healthz"), "ops");
-        assert_eq!(category("/join/{code}"), "pages");
-    }
-
-    #[test]
-    fn invented_methods_are_other() {
-        assert_eq!(method_label(&Method::PATCH), "PATCH");
-        assert_eq!(method_label(&Method::from_bytes(b"M000123X").unwrap()), "other");
-        assert_eq!(method_label(&Method::from_bytes(b"get").unwrap()), "other");
-    }
 }
