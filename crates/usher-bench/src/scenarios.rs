@@ -96,7 +96,14 @@ struct Floors {
 impl Bench<'_> {
     /// Drives `requests` at `connections` with `driver` and records the row: the
     /// share of the floor (same driver, same run) and the CPU each request cost.
-    async fn run(&mut self, scenario: &'static str, connections: usize, requests: Requests, supply: Supply, driver: Driver) {
+    async fn run(
+        &mut self,
+        scenario: &'static str,
+        connections: usize,
+        requests: Requests,
+        supply: Supply,
+        driver: Driver,
+    ) {
         let (cpu, db_cpu) = (self.server.cpu_seconds(), self.postgres.then(procs::postgres_cpu_seconds));
         let outcome = match driver {
             Driver::Reqwest => drive(connections, self.duration, requests).await,
@@ -307,7 +314,9 @@ async fn run_backend(report: &mut Report, backend: &'static str, postgres: Optio
     let (lookups_during, registering) =
         tokio::join!(drive(16, duration, lookups.clone()), drive(16, duration, register.clone()));
     let floor = bench.floors.reqwest.first().copied().unwrap_or(f64::NAN);
-    for (scenario, outcome) in [("(g) look-ups during (f)", lookups_during), ("(g) registrations beside them", registering)] {
+    for (scenario, outcome) in
+        [("(g) look-ups during (f)", lookups_during), ("(g) registrations beside them", registering)]
+    {
         bench.report.rows.push(Row {
             backend,
             scenario,
@@ -399,9 +408,7 @@ mod tests {
     #[test]
     fn each_run_gets_its_own_slice_of_items_and_stops_at_its_end() {
         let runs = per_run(10, |k| Some(Request::get(k.to_string())));
-        let urls = |run: &Requests| {
-            std::iter::from_fn(|| run(0)).map(|r| r.url).collect::<Vec<_>>()
-        };
+        let urls = |run: &Requests| std::iter::from_fn(|| run(0)).map(|r| r.url).collect::<Vec<_>>();
         assert_eq!(urls(&runs[0]), ["0", "1", "2", "3", "4"]);
         assert_eq!(urls(&runs[1]), ["5", "6", "7", "8", "9"]);
     }

@@ -149,6 +149,9 @@ mod tests {
             expect: StatusCode::CREATED,
         };
         let get = Request::get("http://127.0.0.1:1/healthz".into());
-        assert_eq!(lines(&[post, get]), "POST\t/api/v1/invites/abc/accept?x=1\ttok\t{\"a\":\"b c\"}\nGET\t/healthz\t-\t-\n");
+        assert_eq!(
+            lines(&[post, get]),
+            "POST\t/api/v1/invites/abc/accept?x=1\ttok\t{\"a\":\"b c\"}\nGET\t/healthz\t-\t-\n"
+        );
     }
 }

@@ -29,6 +29,7 @@ use tokio::{
 use crate::{
     PoolUse, StoreError,
     backend::{ACQUIRE_TIMEOUT, SQLITE_BUSY_TIMEOUT, SqliteDurability, url_param},
+    batch,
     error::joined,
 };
 
@@ -64,7 +65,9 @@ impl WriterThread {
 pub(crate) struct SqliteEngine {
     readers: Readers,
     writer: WriterLock,
-    pub(crate) thread: WriterThread,
+    /// Write transactions, to the batch loop on the writer thread.
+    queue: batch::Queue,
+    thread: WriterThread,
     /// sqlx's options for the same file, for the migrations alone.
     migrations: SqliteConnectOptions,
 }
@@ -85,21 +88,19 @@ impl SqliteEngine {
             .pragma("synchronous", durability.synchronous())
             .busy_timeout(SQLITE_BUSY_TIMEOUT)
             .foreign_keys(true);
-        Ok(Self {
-            readers: Readers { file, idle: SyncMutex::default() },
-            writer: Arc::new(Mutex::new(writer)),
-            thread: WriterThread::start()?,
-            migrations,
-        })
+        let writer = Arc::new(Mutex::new(writer));
+        let thread = WriterThread::start()?;
+        let queue = batch::start(writer.clone(), |run| drop(thread.spawn(run)));
+        Ok(Self { readers: Readers { file, idle: SyncMutex::default() }, writer, queue, thread, migrations })
+    }
+
+    /// Queues a write for the writer thread (`Store::write`).
+    pub(crate) fn submit(&self, job: Box<dyn batch::Job>) -> Result<(), StoreError> {
+        self.queue.send(job).map_err(|_| StoreError::unanswered())
     }
 
     pub(crate) fn read(&self) -> Result<Reader<'_>, StoreError> {
         self.readers.get()
-    }
-
-    /// The write connection, for a transaction on the writer thread (`Store::write`).
-    pub(crate) fn writer(&self) -> WriterLock {
-        self.writer.clone()
     }
 
     /// A sqlx connection for the migrations, with the write connection held meanwhile
@@ -121,7 +122,7 @@ impl SqliteEngine {
     /// Rewrites the file (`VACUUM`) and empties the WAL, so that nothing deleted or
     /// overwritten lingers in free pages; on the writer thread, between transactions.
     pub(crate) async fn vacuum(&self) -> Result<(), StoreError> {
-        let writer = self.writer();
+        let writer = self.writer.clone();
         joined(
             self.thread
                 .spawn(async move {

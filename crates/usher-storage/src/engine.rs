@@ -3,7 +3,6 @@
 use std::{str::FromStr, sync::Arc};
 
 use sqlx::{
-    PgPool,
     migrate::Migrator,
     postgres::{PgConnectOptions, PgPoolOptions},
 };
@@ -12,15 +11,16 @@ use crate::{
     StoreError,
     backend::{ACQUIRE_TIMEOUT, Backend, POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS, SqliteDurability},
     direct::SqliteEngine,
+    pg::PgEngine,
 };
 
 /// The database a store runs on, with each backend's own driver: SQLite through
-/// rusqlite (`direct.rs`), PostgreSQL through sqlx's pool. One enum, so a store is
+/// rusqlite (`direct.rs`), PostgreSQL through sqlx (`pg.rs`). One enum, so a store is
 /// never half one backend, half the other.
 #[derive(Debug, Clone)]
 pub(crate) enum Engine {
     Sqlite(Arc<SqliteEngine>),
-    Postgres(PgPool),
+    Postgres(Arc<PgEngine>),
 }
 
 impl Engine {
@@ -36,9 +36,9 @@ impl Engine {
                     .max_connections(16)
                     .acquire_timeout(ACQUIRE_TIMEOUT)
                     .test_before_acquire(false)
-                    .connect_with(options)
+                    .connect_with(options.clone())
                     .await?;
-                Ok(Self::Postgres(pool))
+                Ok(Self::Postgres(Arc::new(PgEngine::new(pool, options))))
             }
         }
     }

@@ -73,6 +73,12 @@ impl StoreError {
         Self::Database(format!("corrupt row: {what} `{value}` does not decode").into())
     }
 
+    /// A SQLite write that got no answer: the writer thread is gone, or the write
+    /// panicked (the panic is in the log).
+    pub(crate) fn unanswered() -> Self {
+        Self::Database("the write was not answered: the writer thread stopped or the write panicked".into())
+    }
+
     /// Waiting for SQLite's single writer slot took too long.
     pub(crate) fn writer_busy() -> Self {
         Self::Unavailable(Box::new(sqlx::Error::PoolTimedOut))

@@ -8,7 +8,8 @@
 //!   (a versioned folder each under `migrations/`); `engine`: the `Engine` a store
 //!   runs on, connected — SQLite (`direct`) or PostgreSQL (sqlx's pool), never a mix.
 //! - `writer`: the one way to write, `Store::write`: a whole transaction in a task of
-//!   its own, SQLite's on the writer thread.
+//!   its own, SQLite's on the writer thread, where `batch` commits the writes that
+//!   queue together (group commit, a savepoint each).
 //! - `direct`: SQLite through rusqlite: read connections on the request's thread, the
 //!   writer thread and its one write connection, `BEGIN IMMEDIATE` transactions.
 //! - `sql`: the `Conn` trait every query is written against, with its binds (`Arg`) and
@@ -32,6 +33,7 @@
 mod admission;
 mod audit;
 mod backend;
+mod batch;
 mod cleanup;
 mod direct;
 mod engine;
@@ -42,6 +44,7 @@ mod invites;
 mod mail_data;
 pub mod model;
 mod outbox;
+mod pg;
 mod rows;
 mod sessions;
 mod sql;

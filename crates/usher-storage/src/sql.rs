@@ -4,12 +4,13 @@
 
 use std::{borrow::Cow, future::Future};
 
-use sqlx::{PgPool, Postgres, Transaction, postgres::PgRow};
+use sqlx::{Postgres, Transaction, postgres::PgRow};
 use uuid::Uuid;
 
 use crate::{
     StoreError,
     direct::{DirectTx, Reader},
+    pg::PgReader,
 };
 
 /// A value bound to a statement's `$N` (the N-th element of the slice).
@@ -152,8 +153,8 @@ tuple_record!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7);
 tuple_record!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8);
 tuple_record!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9);
 
-/// Somewhere a statement can run: PostgreSQL's pool or a transaction of it, or a
-/// SQLite connection of this thread's. rusqlite's answers are ready at once (the statement ran on the
+/// Somewhere a statement can run: a PostgreSQL read connection or a transaction, or
+/// a SQLite connection of this thread's. rusqlite's answers are ready at once (the statement ran on the
 /// calling thread); sqlx's arrive from its driver.
 pub(crate) trait Conn: Send {
     fn fetch_optional<'a, T: Record>(
@@ -196,6 +197,7 @@ macro_rules! bind_args {
         query
     }};
 }
+pub(crate) use bind_args;
 
 /// A PostgreSQL transaction. (A type of its own: the trait solver cannot prove `Conn`
 /// for `Transaction<'static, _>` inside the higher-ranked futures of `Store::write`.)
@@ -217,24 +219,6 @@ impl Conn for PgTx {
 
     async fn execute<'a>(&'a mut self, sql: &'a str, args: &'a [Arg<'a>]) -> Result<u64, StoreError> {
         Ok(bind_args!(sqlx::query(sql), args).execute(&mut *self.0).await?.rows_affected())
-    }
-}
-
-impl Conn for PgPool {
-    async fn fetch_optional<'a, T: Record>(
-        &'a mut self,
-        sql: &'a str,
-        args: &'a [Arg<'a>],
-    ) -> Result<Option<T>, StoreError> {
-        Ok(bind_args!(sqlx::query_as::<_, T>(sql), args).fetch_optional(&*self).await?)
-    }
-
-    async fn fetch_all<'a, T: Record>(&'a mut self, sql: &'a str, args: &'a [Arg<'a>]) -> Result<Vec<T>, StoreError> {
-        Ok(bind_args!(sqlx::query_as::<_, T>(sql), args).fetch_all(&*self).await?)
-    }
-
-    async fn execute<'a>(&'a mut self, sql: &'a str, args: &'a [Arg<'a>]) -> Result<u64, StoreError> {
-        Ok(bind_args!(sqlx::query(sql), args).execute(&*self).await?.rows_affected())
     }
 }
 
@@ -307,7 +291,7 @@ pub(crate) enum Via<D, S> {
 /// A write transaction (see `Store::write`).
 pub(crate) type WriteTx = Via<DirectTx, PgTx>;
 /// A read.
-pub(crate) type ReadConn<'s> = Via<Reader<'s>, PgPool>;
+pub(crate) type ReadConn<'s> = Via<Reader<'s>, PgReader>;
 
 impl WriteTx {
     pub(crate) async fn commit(self) -> Result<(), StoreError> {

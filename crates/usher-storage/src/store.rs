@@ -44,11 +44,11 @@ impl Store {
     }
 
     /// Where a read runs: on SQLite a direct connection on this thread, on PostgreSQL
-    /// the pool. (Writes: `Store::write`.)
+    /// a read connection (`pg.rs`). (Writes: `Store::write`.)
     pub(crate) fn read(&self) -> Result<ReadConn<'_>, StoreError> {
         Ok(match &self.engine {
             Engine::Sqlite(sqlite) => Via::Sqlite(sqlite.read()?),
-            Engine::Postgres(pool) => Via::Postgres(pool.clone()),
+            Engine::Postgres(pg) => Via::Postgres(pg.read()),
         })
     }
 
@@ -66,7 +66,7 @@ impl Store {
                 let (mut conn, _writer) = sqlite.migration_conn().await?;
                 SQLITE_MIGRATIONS.run(&mut conn).await?;
             }
-            Engine::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
+            Engine::Postgres(pg) => POSTGRES_MIGRATIONS.run(&pg.pool).await?,
         }
         Ok(self.applied_migrations().await? - before)
     }
@@ -78,7 +78,7 @@ impl Store {
             Engine::Sqlite(sqlite) => {
                 apply_up_to(&mut sqlite.migration_conn().await?.0, &SQLITE_MIGRATIONS, version).await
             }
-            Engine::Postgres(pool) => apply_up_to(&mut *pool.acquire().await?, &POSTGRES_MIGRATIONS, version).await,
+            Engine::Postgres(pg) => apply_up_to(&mut *pg.pool.acquire().await?, &POSTGRES_MIGRATIONS, version).await,
         }
     }
 
@@ -86,7 +86,7 @@ impl Store {
     pub async fn applied_migrations(&self) -> Result<usize, StoreError> {
         match &self.engine {
             Engine::Sqlite(sqlite) => count_applied(&mut sqlite.migration_conn().await?.0).await,
-            Engine::Postgres(pool) => count_applied(&mut *pool.acquire().await?).await,
+            Engine::Postgres(pg) => count_applied(&mut *pg.pool.acquire().await?).await,
         }
     }
 
@@ -105,10 +105,12 @@ impl Store {
     pub fn pool_use(&self) -> PoolUse {
         match &self.engine {
             Engine::Sqlite(sqlite) => sqlite.pool_use(),
-            Engine::Postgres(pool) => {
-                let size = pool.size();
-                let idle = u32::try_from(pool.num_idle()).unwrap_or(u32::MAX);
-                PoolUse { size, idle: idle.min(size), max: pool.options().get_max_connections() }
+            Engine::Postgres(pg) => {
+                let size = pg.pool.size();
+                let idle = u32::try_from(pg.pool.num_idle()).unwrap_or(u32::MAX).min(size);
+                let (readers, idle_readers) = pg.readers_use();
+                let max = pg.pool.options().get_max_connections() + crate::pg::MAX_READERS as u32;
+                PoolUse { size: size + readers, idle: idle + idle_readers, max }
             }
         }
     }
@@ -117,7 +119,7 @@ impl Store {
     pub async fn close(&self) {
         match &self.engine {
             Engine::Sqlite(sqlite) => sqlite.close().await,
-            Engine::Postgres(pool) => pool.close().await,
+            Engine::Postgres(pg) => pg.pool.close().await,
         }
     }
 }

@@ -55,7 +55,7 @@ impl Store {
     /// any instance, heard on a connection of its own (not one of the pool's).
     pub fn mail_wakeups(&self) -> MailWakeups {
         let listener = match &self.engine {
-            Engine::Postgres(pool) => Some(tokio::spawn(listen(pool.connect_options(), self.mail_signal.clone()))),
+            Engine::Postgres(pg) => Some(tokio::spawn(listen(pg.pool.connect_options(), self.mail_signal.clone()))),
             Engine::Sqlite(_) => None,
         };
         MailWakeups { signal: self.mail_signal.clone(), listener }

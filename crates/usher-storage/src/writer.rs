@@ -2,18 +2,20 @@
 //! its own.
 //!
 //! SQLite admits one writer at a time, so the time a write transaction holds the lock
-//! bounds every write's throughput. Every SQLite write transaction runs on a thread of
-//! its own, on the one write connection (`direct.rs`), statement after statement with
-//! nothing in between, one transaction after another; the request runtime is never
-//! blocked by a commit (docs/PERFORMANCE.md). PostgreSQL schedules its own writers: a
-//! transaction there runs in a task on the caller's runtime.
+//! bounds every write's throughput. Every SQLite write runs on a thread of its own, on
+//! the one write connection (`direct.rs`), statement after statement with nothing in
+//! between; the writes that queue meanwhile share the next transaction, each in a
+//! savepoint (`batch.rs`, group commit); the request runtime is never blocked by a
+//! commit (docs/PERFORMANCE.md). PostgreSQL schedules its own writers: a transaction
+//! there runs in a task on the caller's runtime.
 
-use std::{borrow::Cow, future::Future, pin::Pin, time::Instant};
+use std::{borrow::Cow, future::Future, pin::Pin};
+
+use sqlx::{PgPool, Postgres, Transaction};
 
 use crate::{
     Store, StoreError,
-    backend::ACQUIRE_TIMEOUT,
-    direct::DirectTx,
+    batch::Pending,
     engine::Engine,
     error::joined,
     sql::{Arg, Conn, PgTx, Via, WriteTx},
@@ -29,35 +31,31 @@ impl Store {
     ///
     /// Once started, the transaction finishes even if the caller goes away (axum drops
     /// a request's future when its client hangs up), so a write is never cut off halfway
-    /// and no connection is left inside a transaction. A SQLite transaction that waited
-    /// its turn longer than [`ACQUIRE_TIMEOUT`] is not started: "try again".
+    /// and no connection is left inside a transaction. A SQLite write that waited its
+    /// turn longer than `ACQUIRE_TIMEOUT` is not run: "try again".
     pub(crate) async fn write<T, F>(&self, work: F) -> Result<T, StoreError>
     where
         F: for<'t> FnOnce(&'t mut WriteTx) -> InTx<'t, T> + Send + 'static,
         T: Send + 'static,
     {
-        let task = match &self.engine {
+        match &self.engine {
             Engine::Sqlite(sqlite) => {
-                let (writer, queued) = (sqlite.writer(), Instant::now());
-                sqlite.thread.spawn(async move {
-                    if queued.elapsed() > ACQUIRE_TIMEOUT {
-                        return Err(StoreError::writer_busy());
-                    }
-                    transaction(DirectTx::begin(writer).await.map(Via::Sqlite), work).await
-                })
+                let (job, answer) = Pending::queue(work);
+                sqlite.submit(job)?;
+                answer.await.unwrap_or_else(|_| Err(StoreError::unanswered()))
             }
-            Engine::Postgres(pool) => {
-                let pool = pool.clone();
+            Engine::Postgres(pg) => {
+                let pool = pg.pool.clone();
                 // Also because sqlx's `begin` is not cancel-safe on PostgreSQL (sqlx
                 // issue 4393, in 0.8.6 and 0.9.0): dropped while its BEGIN is in flight,
                 // it leaves the session inside a transaction nothing rolls back.
-                tokio::spawn(async move {
-                    transaction(pool.begin().await.map(|tx| Via::Postgres(PgTx(tx))).map_err(StoreError::from), work)
+                let task = tokio::spawn(async move {
+                    transaction(begin(&pool).await.map(|tx| Via::Postgres(PgTx(tx))).map_err(StoreError::from), work)
                         .await
-                })
+                });
+                joined(task.await)?
             }
-        };
-        joined(task.await)?
+        }
     }
 
     /// One statement that writes, in a transaction of its own (through
@@ -69,6 +67,20 @@ impl Store {
     ) -> Result<u64, StoreError> {
         let sql = sql.into();
         self.write(move |tx| Box::pin(async move { tx.execute(&sql, &args).await })).await
+    }
+}
+
+/// `BEGIN` on a pooled PostgreSQL connection. One that died while idle (PostgreSQL
+/// restarted, a proxy cut it) fails here, before any work: the next is tried (the pool
+/// does not test connections before lending them, which would be a round trip per
+/// write); a fresh connection's failure is the answer.
+async fn begin(pool: &PgPool) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
+    let mut dead = 0;
+    loop {
+        match pool.begin().await {
+            Err(sqlx::Error::Io(_)) if dead < pool.options().get_max_connections() => dead += 1,
+            begun => return begun,
+        }
     }
 }
 

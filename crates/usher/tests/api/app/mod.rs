@@ -4,6 +4,7 @@
 
 mod accounts;
 mod invites;
+mod writes;
 
 use std::net::{IpAddr, Ipv4Addr};
 
