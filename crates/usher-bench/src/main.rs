@@ -38,8 +38,9 @@ enum Mode {
     #[command(hide = true)]
     ServeUsher { data_dir: String, database_url: String, port: u16 },
     /// Migrate and seed DATABASE_URL as the bench does, and write the registration
-    /// codes and login-link tokens to DATA_DIR/codes.txt and login-links.txt (one per
-    /// line): for profiling one scenario by hand (docs/PERFORMANCE.md).
+    /// codes, login-link tokens and group-code accepts (code, tab, session token) to
+    /// DATA_DIR/codes.txt, login-links.txt and accepts.txt (one per line): for profiling
+    /// one scenario by hand (docs/PERFORMANCE.md).
     Seed { data_dir: String, database_url: String },
 }
 
@@ -82,7 +83,18 @@ async fn seed_only(data_dir: String, database_url: String) {
     usher::launch::migrate(&config).await.expect("migrations").0.close().await;
     let seeded = seed::seed(&database_url).await.expect("seed");
     let dir = std::path::Path::new(&data_dir);
-    for (name, lines) in [("codes.txt", &seeded.registration_codes), ("login-links.txt", &seeded.login_links)] {
+    // Group-code accepts in the bench's order: group k mod 1,000, its users in turn.
+    let groups = seeded.group_codes.len();
+    let accepts: Vec<String> = (0..groups * seed::GROUP_CODE_USES)
+        .map(|k| {
+            let (group, nth) = (k % groups, k / groups);
+            let session = &seeded.sessions[(group * seed::GROUP_CODE_USES + nth) % seed::USERS];
+            format!("{}\t{session}", seeded.group_codes[group])
+        })
+        .collect();
+    for (name, lines) in
+        [("codes.txt", &seeded.registration_codes), ("login-links.txt", &seeded.login_links), ("accepts.txt", &accepts)]
+    {
         std::fs::write(dir.join(name), lines.join("\n")).expect("seeded secrets written");
     }
     println!("{}", dir.display());

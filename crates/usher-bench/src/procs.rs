@@ -67,17 +67,23 @@ pub fn free_port() -> u16 {
 /// User + system CPU time of process `pid` in seconds (`/proc/<pid>/stat` fields 14
 /// and 15, in clock ticks of 1/100 s, the kernel's `USER_HZ` on Linux).
 fn process_cpu_seconds(pid: u32) -> Option<f64> {
+    stat_ticks(pid, [11, 12])
+}
+
+/// The sum of two clock-tick fields of `/proc/<pid>/stat`, in seconds; `at` counts from
+/// field 3, the state (fields 14 and 15 are at 11 and 12).
+fn stat_ticks(pid: u32, at: [usize; 2]) -> Option<f64> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // The command name (field 2) is in parentheses and may hold spaces.
     let rest = &stat[stat.rfind(')')? + 2..];
     let fields: Vec<&str> = rest.split_whitespace().collect();
     let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok());
-    // Counted from field 3 (the state), fields 14 and 15 are the 12th and 13th.
-    Some((ticks(11)? + ticks(12)?) / 100.0)
+    Some((ticks(at[0])? + ticks(at[1])?) / 100.0)
 }
 
 /// CPU time used so far by every PostgreSQL process on this machine (its backends and
-/// helpers), in seconds: the database's own cost of a scenario, beside Usher's.
+/// helpers), in seconds: the database's own cost of a scenario, beside Usher's. Backends
+/// that exited count through the postmaster, which reaped them (its children's time).
 pub fn postgres_cpu_seconds() -> f64 {
     let Ok(entries) = std::fs::read_dir("/proc") else { return 0.0 };
     entries
@@ -85,6 +91,11 @@ pub fn postgres_cpu_seconds() -> f64 {
         .filter(|pid| {
             std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|comm| comm.trim_end() == "postgres")
         })
-        .filter_map(process_cpu_seconds)
+        .filter_map(|pid| Some(process_cpu_seconds(pid)? + reaped_children_cpu_seconds(pid)?))
         .sum()
+}
+
+/// User + system CPU time of the exited children `pid` waited for (fields 16 and 17).
+fn reaped_children_cpu_seconds(pid: u32) -> Option<f64> {
+    stat_ticks(pid, [13, 14])
 }

@@ -2,6 +2,7 @@
 //! database faults, a full disk, an idle server, durability after `kill -9`, mail
 //! through the outbox, cleanup, logs, metrics, dropped connections, the README's tour.
 
+mod checkpoint;
 mod cleanup;
 mod disconnects;
 mod disk_full;
