@@ -11,7 +11,8 @@
 //!   its own, SQLite's on the writer thread, where `batch` commits the writes that
 //!   queue together (group commit, a savepoint each).
 //! - `direct`: SQLite through rusqlite: read connections on the request's thread, the
-//!   writer thread and its one write connection, `BEGIN IMMEDIATE` transactions.
+//!   writer thread and its one write connection, `BEGIN IMMEDIATE` transactions, the
+//!   checkpointer thread. `pg`: PostgreSQL's read connections beside sqlx's pool.
 //! - `sql`: the `Conn` trait every query is written against, with its binds (`Arg`) and
 //!   row types (`Record`), run by rusqlite (SQLite) or sqlx (PostgreSQL).
 //! - `rows`: row types and their decoding into the [`model`] types; a row that does
