@@ -22,22 +22,27 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 /// what matches nothing.
 pub fn router(state: AppState) -> Router {
     let (routes, doc) = documented_routes().split_for_parts();
-    routes
+    let router = routes
         .layer(Extension(openapi::Document::new(doc)))
         .fallback(not_found)
         .method_not_allowed_fallback(usher_api::method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(ValidateRequestHeaderLayer::custom(usher_web::csrf::guard_api))
-        .layer(metrics::TrackRequests)
-        // Spans name the route template, never the URI: paths can carry tokens. At
-        // DEBUG: at the default filter (INFO) a span per request cost ~15% of a bare
-        // request's CPU and logged nothing (docs/PERFORMANCE.md); `USHER_LOG=debug`
-        // (or `usher::http=debug`) brings them back.
-        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+        .layer(metrics::TrackRequests);
+    // Spans name the route template, never the URI: paths can carry tokens. At DEBUG,
+    // and the layer only when DEBUG is on (the filter is fixed at start): at the
+    // default filter (INFO) a span per request cost ~15% of a bare request's CPU and
+    // logged nothing (docs/PERFORMANCE.md). `USHER_LOG=debug` (or
+    // `usher::http=debug`) brings them back.
+    let router = if tracing::enabled!(tracing::Level::DEBUG) {
+        router.layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
             let route = req.extensions().get::<MatchedPath>().map_or("<unmatched>", MatchedPath::as_str);
             tracing::debug_span!("request", method = %req.method(), route)
         }))
-        .with_state(state)
+    } else {
+        router
+    };
+    router.with_state(state)
 }
 
 /// Every route, each with its OpenAPI entry.

@@ -87,3 +87,30 @@ async fn everyday(api: &str, link_token: Option<&str>, session: Option<&str>, us
     assert_eq!(accepted.status(), StatusCode::CREATED);
     admin
 }
+
+/// At `USHER_LOG=debug` each request's lines carry a span naming its route template —
+/// never the path, which can carry a code or a token. (At the default level the layer
+/// is not installed: a span per request cost CPU and logged nothing.)
+#[test]
+fn request_spans_name_the_route_at_debug_and_never_the_path() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let Some(db) = runtime.block_on(TestDb::new(Backend::Sqlite)) else { return };
+    let secret = "SECRETCODE42";
+    let look_up = |usher: &UsherProcess| {
+        let url = format!("{}/invites/{secret}", usher.api());
+        let status = runtime.block_on(async { reqwest::get(url).await.unwrap().status() });
+        assert_eq!(status, StatusCode::NOT_FOUND);
+    };
+
+    let json = ("USHER_LOG_FORMAT", "json".to_owned());
+    let usher = UsherProcess::start(&db, &[json, ("USHER_LOG", "debug,sqlx=warn".into())]);
+    look_up(&usher);
+    usher.signal("-TERM");
+    let (_, _, log) = usher.wait();
+    let lines: Vec<Value> = log.lines().filter_map(|line| serde_json::from_str(line).ok()).collect();
+    let in_span =
+        lines.iter().find(|l| l["span"]["name"] == "request").unwrap_or_else(|| panic!("no request span: {log}"));
+    assert_eq!(in_span["span"]["route"], "/api/v1/invites/{code_or_token}", "{in_span}");
+    assert_eq!(in_span["span"]["method"], "GET");
+    assert!(!log.contains(secret), "the path reached the log:\n{log}");
+}
