@@ -8,6 +8,7 @@
 mod load;
 mod procs;
 mod report;
+mod runner;
 mod scenarios;
 mod seed;
 mod wrk;
@@ -75,21 +76,12 @@ async fn serve_hello(port: u16) {
 }
 
 async fn seed_only(data_dir: String, database_url: String) {
-    let config = usher::Config {
-        data_dir: data_dir.clone().into(),
-        database_url: Some(database_url.clone()),
-        ..usher::Config::default()
-    };
-    usher::launch::migrate(&config).await.expect("migrations").0.close().await;
-    let seeded = seed::seed(&database_url).await.expect("seed");
     let dir = std::path::Path::new(&data_dir);
-    // Group-code accepts in the bench's order: group k mod 1,000, its users in turn.
-    let groups = seeded.group_codes.len();
-    let accepts: Vec<String> = (0..groups * seed::GROUP_CODE_USES)
+    let seeded = seed::prepare(dir, &database_url).await;
+    let accepts: Vec<String> = (0..seeded.accepts())
         .map(|k| {
-            let (group, nth) = (k % groups, k / groups);
-            let session = &seeded.sessions[(group * seed::GROUP_CODE_USES + nth) % seed::USERS];
-            format!("{}\t{session}", seeded.group_codes[group])
+            let (code, session) = seeded.accept(k);
+            format!("{code}\t{session}")
         })
         .collect();
     for (name, lines) in

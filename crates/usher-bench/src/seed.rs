@@ -35,6 +35,33 @@ pub struct Seeded {
     pub race_code: String,
 }
 
+impl Seeded {
+    /// How many group-code accepts the seed has room for (every slot of every code).
+    pub fn accepts(&self) -> usize {
+        self.group_codes.len() * GROUP_CODE_USES
+    }
+
+    /// Accept `k`'s code and session: group k mod 1,000 (consecutive accepts hit
+    /// different codes, as real traffic would), by the (k div 1,000)-th of that group's
+    /// 100 distinct users.
+    pub fn accept(&self, k: usize) -> (&str, &str) {
+        let groups = self.group_codes.len();
+        let (group, nth) = (k % groups, k / groups);
+        (&self.group_codes[group], &self.sessions[(group * GROUP_CODE_USES + nth) % USERS])
+    }
+}
+
+/// Migrates `database_url` as Usher would and seeds it (see [`seed`]).
+pub async fn prepare(data_dir: &std::path::Path, database_url: &str) -> Seeded {
+    let config = usher::Config {
+        data_dir: data_dir.to_owned(),
+        database_url: Some(database_url.to_owned()),
+        ..usher::Config::default()
+    };
+    usher::launch::migrate(&config).await.expect("migrations").0.close().await;
+    seed(database_url).await.expect("seed")
+}
+
 fn token() -> String {
     let bytes: [u8; 24] = OsRng.r#gen();
     bytes.iter().map(|b| format!("{b:02x}")).collect()
