@@ -82,16 +82,16 @@ impl SqliteEngine {
         let read_only = url_param(url, "mode") == Some("ro");
         let file = SqliteFile { path: options.get_filename().to_owned(), durability, read_only };
         let writer = file.open(!read_only)?;
-        // The one write connection touches pages all over the file (the invite, the
-        // user, the membership, their indexes) one transaction after another: a larger
-        // cache keeps them instead of reading them back through the kernel each time.
-        writer.pragma_update(None, "cache_size", -WRITER_CACHE_KIB)?;
-        // Checkpoints run on a thread of their own (`Checkpointer`), not in a commit on
-        // the writer thread; this is the backstop if that thread falls behind.
-        writer.pragma_update(None, "wal_autocheckpoint", BACKSTOP_CHECKPOINT_PAGES)?;
         if !read_only {
             // WAL lets readers run beside the one writer; the mode is the file's own.
             let _: String = writer.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
+            // The one write connection touches pages all over the file (the invite, the
+            // user, the membership, their indexes) one transaction after another: a
+            // larger cache keeps them instead of reading them back through the kernel.
+            writer.pragma_update(None, "cache_size", -WRITER_CACHE_KIB)?;
+            // Checkpoints run on a thread of their own (`Checkpointer`), not in a commit
+            // on the writer thread; this is the backstop if that thread falls behind.
+            writer.pragma_update(None, "wal_autocheckpoint", BACKSTOP_CHECKPOINT_PAGES)?;
         }
         let migrations = options
             .journal_mode(SqliteJournalMode::Wal)
