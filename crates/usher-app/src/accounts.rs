@@ -74,7 +74,7 @@ impl App {
         // the store's `register`.
         let mut kind = None;
         if let Some(secret) = &invite {
-            let found = self.active_invite(secret).await?;
+            let found = self.active_invite(secret).await?.invite;
             kind = Some(found.kind);
             let invited = found.email.as_deref().map(normalize_email);
             if invited.is_some_and(|invited| invited != email.normalized()) {

@@ -53,9 +53,10 @@ impl App {
         Ok(Listed::new(rows, page, |i| i.id))
     }
 
-    /// An active invite by its secret (login links are not invites here), or why not.
-    pub(crate) async fn active_invite(&self, secret: &Secret) -> AppResult<Invite> {
-        let Some(invite) = self.store.invite_by_secret(secret).await? else {
+    /// An active invite by its secret (login links are not invites here) with the
+    /// group it joins, read together, or why not.
+    pub(crate) async fn active_invite(&self, secret: &Secret) -> AppResult<Found> {
+        let Some((invite, group)) = self.store.invite_with_group_by_secret(secret).await? else {
             return Err(match secret {
                 Secret::Token(hash) if self.store.is_superseded(hash).await? => Reason::InviteSuperseded,
                 _ => Reason::InviteNotFound,
@@ -65,7 +66,7 @@ impl App {
         if invite.kind == InviteKind::LoginLink {
             return Err(Reason::InviteNotFound.into());
         }
-        still_active(invite)
+        Ok(Found { invite: still_active(invite)?, group, member: None })
     }
 
     /// Looks an invite up by its code or token, as typed: never consumes it.
@@ -81,12 +82,7 @@ impl App {
     /// [`App::look_up_invite`] without the look-up limit: for a page that already
     /// holds what was typed (the sign-up form shown again) and checks it once.
     pub async fn preview_invite(&self, code_or_token: &str) -> AppResult<Found> {
-        let invite = self.active_invite(&Secret::parse(code_or_token.trim())).await?;
-        let group = match invite.group_id {
-            Some(id) => self.store.group(id).await?,
-            None => None,
-        };
-        Ok(Found { invite, group, member: None })
+        self.active_invite(&Secret::parse(code_or_token.trim())).await
     }
 
     /// Joins the invite's group as the signed-in actor, with the invite's role (the

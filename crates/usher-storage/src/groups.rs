@@ -9,7 +9,7 @@ use crate::{
     audit::{self, AuditContext, Event},
     model::{Group, GroupPatch, GroupRef, Member, NewGroup, Page},
     rows::{GROUP_COLUMNS, GroupRow, MemberRow, decode, decode_all, parse_id, to_ms},
-    sql::{self, Conn, Record},
+    sql::{self, Conn, Record, next_field},
 };
 
 const MEMBER_SELECT: &str = "SELECT u.id AS user_id, u.username, u.display_name, m.role, m.joined_at, m.invite_id \
@@ -203,8 +203,8 @@ struct GroupRowWithRole {
 }
 
 impl Record for GroupRowWithRole {
-    fn from_rusqlite(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
-        Ok(Self { group: GroupRow::from_rusqlite(row)?, role: row.get("role")? })
+    fn from_rusqlite_at(row: &rusqlite::Row<'_>, column: &mut usize) -> rusqlite::Result<Self> {
+        Ok(Self { group: GroupRow::from_rusqlite_at(row, column)?, role: next_field(row, column, "role")? })
     }
 }
 

@@ -9,9 +9,12 @@ use crate::{
     Store, StoreError,
     audit::{self, AuditContext, Event},
     groups::lock_group,
-    model::{GroupGrant, Invite, InviteScope, NewInvite, OutgoingEmail, Page},
+    model::{Group, GroupGrant, Invite, InviteScope, NewInvite, OutgoingEmail, Page},
     outbox::queue_email,
-    rows::{INVITE_SELECT, InviteRow, decode, decode_all, parse_opt_id, to_ms},
+    rows::{
+        INVITE_SELECT, INVITE_WITH_GROUP_BY_CODE, INVITE_WITH_GROUP_BY_TOKEN, InviteRow, InviteWithGroupRow, decode,
+        decode_all, parse_opt_id, to_ms,
+    },
     sql::{Arg, Conn},
 };
 
@@ -76,6 +79,20 @@ impl Store {
     /// The invite a code or a token's hash names, of any kind and status.
     pub async fn invite_by_secret(&self, secret: &Secret) -> Result<Option<Invite>, StoreError> {
         invite_by_secret_in(&mut self.read()?, secret).await
+    }
+
+    /// [`Store::invite_by_secret`] with the group the invite joins, in one statement
+    /// (the public look-up: one read, one round trip).
+    pub async fn invite_with_group_by_secret(
+        &self,
+        secret: &Secret,
+    ) -> Result<Option<(Invite, Option<Group>)>, StoreError> {
+        let (sql, value) = match secret {
+            Secret::Code(code) => (INVITE_WITH_GROUP_BY_CODE, code.as_str()),
+            Secret::Token(hash) => (INVITE_WITH_GROUP_BY_TOKEN, hash.as_str()),
+        };
+        let row: Option<InviteWithGroupRow> = self.read()?.fetch_optional(sql, &[value.into()]).await?;
+        decode(row)
     }
 
     /// Whether a token was an invitation's before a resend or a copied link replaced it.

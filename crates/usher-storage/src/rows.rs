@@ -11,7 +11,7 @@ use uuid::Uuid;
 use crate::{
     StoreError,
     model::{Group, Invite, Member, User, UserSummary},
-    sql::record,
+    sql::{Record, next_field, record},
 };
 
 pub(crate) fn to_ms(t: DateTime<Utc>) -> i64 {
@@ -86,12 +86,64 @@ impl TryFrom<UserRow> for User {
     }
 }
 
+/// The columns of an [`InviteRow`], in its order.
+macro_rules! invite_columns {
+    () => {
+        "i.id, i.kind, i.code, i.description, i.max_uses, i.uses, \
+         i.expires_at, i.created_at, i.revoked_at, i.group_id, i.role, i.email, i.message, i.resend_count, \
+         i.last_sent_at, c.id AS creator_id, c.username AS creator_username, c.display_name AS creator_display_name, \
+         t.id AS user_id, t.username AS user_username, t.display_name AS user_display_name"
+    };
+}
+
+/// The tables an [`InviteRow`] reads: the invite, its creator, a login link's user.
+macro_rules! invite_from {
+    () => {
+        "FROM invites i LEFT JOIN users c ON c.id = i.created_by LEFT JOIN users t ON t.id = i.user_id"
+    };
+}
+
+/// A [`UserRow`] with one of the user's groups (slug and role) joined in: `NULL`
+/// both for a user in no group.
+#[derive(sqlx::FromRow)]
+pub(crate) struct UserWithGroupRow {
+    #[sqlx(flatten)]
+    pub(crate) user: UserRow,
+    pub(crate) group_slug: Option<String>,
+    pub(crate) group_role: Option<String>,
+}
+
+impl Record for UserWithGroupRow {
+    fn from_rusqlite_at(row: &rusqlite::Row<'_>, column: &mut usize) -> rusqlite::Result<Self> {
+        let user = UserRow::from_rusqlite_at(row, column)?;
+        Ok(Self {
+            user,
+            group_slug: next_field(row, column, "group_slug")?,
+            group_role: next_field(row, column, "group_role")?,
+        })
+    }
+}
+
 /// An invite with its creator and (for login links) its user joined in.
-pub(crate) const INVITE_SELECT: &str = "SELECT i.id, i.kind, i.code, i.description, i.max_uses, i.uses, \
-     i.expires_at, i.created_at, i.revoked_at, i.group_id, i.role, i.email, i.message, i.resend_count, i.last_sent_at, \
-     c.id AS creator_id, c.username AS creator_username, c.display_name AS creator_display_name, \
-     t.id AS user_id, t.username AS user_username, t.display_name AS user_display_name \
-     FROM invites i LEFT JOIN users c ON c.id = i.created_by LEFT JOIN users t ON t.id = i.user_id";
+pub(crate) const INVITE_SELECT: &str = concat!("SELECT ", invite_columns!(), " ", invite_from!());
+
+/// An invite by its code (`BY_CODE`) or its token's hash (`BY_TOKEN`) with the group
+/// it joins, in one statement: the public look-up is one read, one round trip.
+macro_rules! invite_with_group_where {
+    ($condition:literal) => {
+        concat!(
+            "SELECT ",
+            invite_columns!(),
+            ", g.name AS group_name, g.slug AS group_slug, g.description AS group_description, \
+             g.external_id AS group_external_id, g.metadata AS group_metadata, g.created_at AS group_created_at ",
+            invite_from!(),
+            " LEFT JOIN groups g ON g.id = i.group_id WHERE ",
+            $condition
+        )
+    };
+}
+pub(crate) const INVITE_WITH_GROUP_BY_CODE: &str = invite_with_group_where!("i.code = $1");
+pub(crate) const INVITE_WITH_GROUP_BY_TOKEN: &str = invite_with_group_where!("i.token_hash = $1");
 
 record! {
     pub(crate) struct InviteRow {
@@ -154,6 +206,56 @@ impl TryFrom<InviteRow> for Invite {
             resend_count: parse_count(row.resend_count)?,
             last_sent_at: row.last_sent_at.map(from_ms).transpose()?,
         })
+    }
+}
+
+/// An [`InviteRow`] with its group's columns (see [`INVITE_WITH_GROUP_BY_CODE`]);
+/// they are all `NULL` for an invite without a group.
+#[derive(sqlx::FromRow)]
+pub(crate) struct InviteWithGroupRow {
+    #[sqlx(flatten)]
+    invite: InviteRow,
+    group_name: Option<String>,
+    group_slug: Option<String>,
+    group_description: Option<String>,
+    group_external_id: Option<String>,
+    group_metadata: Option<String>,
+    group_created_at: Option<i64>,
+}
+
+impl Record for InviteWithGroupRow {
+    fn from_rusqlite_at(row: &rusqlite::Row<'_>, column: &mut usize) -> rusqlite::Result<Self> {
+        let invite = InviteRow::from_rusqlite_at(row, column)?;
+        Ok(Self {
+            invite,
+            group_name: next_field(row, column, "group_name")?,
+            group_slug: next_field(row, column, "group_slug")?,
+            group_description: next_field(row, column, "group_description")?,
+            group_external_id: next_field(row, column, "group_external_id")?,
+            group_metadata: next_field(row, column, "group_metadata")?,
+            group_created_at: next_field(row, column, "group_created_at")?,
+        })
+    }
+}
+
+impl TryFrom<InviteWithGroupRow> for (Invite, Option<Group>) {
+    type Error = StoreError;
+
+    fn try_from(row: InviteWithGroupRow) -> Result<Self, StoreError> {
+        let invite = Invite::try_from(row.invite)?;
+        let group = match (invite.group_id, row.group_name, row.group_slug, row.group_metadata, row.group_created_at) {
+            (Some(id), Some(name), Some(slug), Some(metadata), Some(created_at)) => Some(Group {
+                id,
+                name,
+                slug,
+                description: row.group_description,
+                external_id: row.group_external_id,
+                metadata: parse_json(&metadata)?,
+                created_at: from_ms(created_at)?,
+            }),
+            _ => None,
+        };
+        Ok((invite, group))
     }
 }
 

@@ -1,14 +1,14 @@
 //! Sessions and the devices they are tied to.
 
 use chrono::{DateTime, Utc};
-use usher_domain::{device::DeviceInfo, token::TokenHash};
+use usher_domain::{device::DeviceInfo, role::Role, token::TokenHash};
 use uuid::Uuid;
 
 use crate::{
     Store, StoreError,
     audit::{self, AuditContext, Event},
     model::{NewSession, User},
-    rows::{USER_COLUMNS, UserRow, decode, to_ms},
+    rows::{USER_COLUMNS, UserRow, UserWithGroupRow, decode, to_ms},
     sql::{self, Conn},
 };
 
@@ -58,6 +58,34 @@ impl Store {
         let row: Option<UserRow> =
             self.read()?.fetch_optional(&sql, &[token_hash.as_str().into(), to_ms(now).into()]).await?;
         decode(row)
+    }
+
+    /// [`Store::session_user`] with the slug of every group the user is in and their
+    /// role there, by slug, in one statement: forward authentication asks it on every
+    /// request an application receives.
+    pub async fn session_user_with_groups(
+        &self,
+        token_hash: &TokenHash,
+        now: DateTime<Utc>,
+    ) -> Result<Option<(User, Vec<(String, Role)>)>, StoreError> {
+        let sql = format!(
+            "SELECT {USER_COLUMNS}, g.slug AS group_slug, m.role AS group_role \
+             FROM sessions s JOIN users u ON u.id = s.user_id \
+             LEFT JOIN memberships m ON m.user_id = u.id LEFT JOIN groups g ON g.id = m.group_id \
+             WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled_at IS NULL ORDER BY g.slug"
+        );
+        let rows: Vec<UserWithGroupRow> =
+            self.read()?.fetch_all(&sql, &[token_hash.as_str().into(), to_ms(now).into()]).await?;
+        let (mut user, mut groups) = (None, Vec::new());
+        for row in rows {
+            if user.is_none() {
+                user = Some(User::try_from(row.user)?);
+            }
+            if let (Some(slug), Some(role)) = (row.group_slug, row.group_role) {
+                groups.push((slug, Role::from_stored(role)));
+            }
+        }
+        Ok(user.map(|user| (user, groups)))
     }
 
     /// Ends a session; ending one that is already gone is not an error.

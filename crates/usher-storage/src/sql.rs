@@ -92,7 +92,13 @@ impl From<Option<bool>> for Arg<'_> {
 /// or its tuple impls), rusqlite (SQLite) through [`Record::from_rusqlite`]. Structs
 /// declare both at once with [`record!`].
 pub(crate) trait Record: Sized + Send + Unpin + 'static + for<'r> sqlx::FromRow<'r, PgRow> {
-    fn from_rusqlite(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self>;
+    /// Decodes the fields from column `*column` on, leaving it past them: a row that
+    /// joins more columns after these goes on reading where this one stopped.
+    fn from_rusqlite_at(row: &rusqlite::Row<'_>, column: &mut usize) -> rusqlite::Result<Self>;
+
+    fn from_rusqlite(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Self::from_rusqlite_at(row, &mut 0)
+    }
 }
 
 /// Declares a row struct with both decoders, fields matched to columns by name.
@@ -103,10 +109,9 @@ macro_rules! record {
         $vis struct $name { $($field: $ty,)+ }
 
         impl $crate::sql::Record for $name {
-            fn from_rusqlite(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
-                let mut column = 0;
+            fn from_rusqlite_at(row: &rusqlite::Row<'_>, column: &mut usize) -> rusqlite::Result<Self> {
                 // Struct fields are evaluated in the order written.
-                Ok(Self { $($field: $crate::sql::next_field(row, &mut column, stringify!($field))?,)+ })
+                Ok(Self { $($field: $crate::sql::next_field(row, column, stringify!($field))?,)+ })
             }
         }
     };
@@ -136,8 +141,10 @@ macro_rules! tuple_record {
             $($t: rusqlite::types::FromSql + Send + Unpin + 'static,)+
             Self: for<'r> sqlx::FromRow<'r, PgRow>,
         {
-            fn from_rusqlite(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
-                Ok(($(row.get::<_, $t>($i)?,)+))
+            fn from_rusqlite_at(row: &rusqlite::Row<'_>, column: &mut usize) -> rusqlite::Result<Self> {
+                let at = *column;
+                *column += [$($i),+].len();
+                Ok(($(row.get::<_, $t>(at + $i)?,)+))
             }
         }
     };

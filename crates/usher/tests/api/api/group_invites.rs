@@ -107,6 +107,8 @@ async fn an_email_invitation_admits_only_its_address(backend: Backend) {
     let (status, public) = app.get(&format!("/invites/{token}"), None).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!((public["email_hint"].as_str(), public["role"].as_str()), (Some("I***@Example.com"), Some("admin")));
+    // The group is read with the invitation (one statement), by its token's hash too.
+    assert_eq!(public["group"], json!({"name": "ines's group", "description": null}));
     assert!(!public.to_string().contains("Ivy@"), "{public}");
 
     let (status, body) = app.accept(&stranger, &token).await;
