@@ -61,6 +61,9 @@ pub enum Forbidden {
     EmailMismatch,
     InviteRequired,
     RegistrationClosed,
+    /// Forward authentication: not a member of the group a route needs, or below the
+    /// role it needs.
+    NotInGroup,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -178,6 +181,7 @@ impl Forbidden {
             Self::EmailMismatch => "This invitation was sent to another email address.",
             Self::InviteRequired => "Registration needs an invite.",
             Self::RegistrationClosed => "Registration is closed.",
+            Self::NotInGroup => "This needs a group membership, or a role in the group, that you do not have.",
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Usher's application layer: every operation, over domain types, for every front.
 //!
-//! A front (the JSON API, the pages, the command line; later OpenID Connect and
-//! forward-auth) parses what it speaks, calls one operation on [`App`] with the
+//! A front (the JSON API, the pages, the command line, forward authentication;
+//! later OpenID Connect) parses what it speaks, calls one operation on [`App`] with the
 //! [`Actor`] behind the request, and renders the answer — a domain value, or an
 //! [`Error`] whose refusals are a closed [`Reason`]. The rules live here: who may do
 //! what ([`access`]), rate limits ([`limits`]), password hashing ([`password`]), what
@@ -15,6 +15,7 @@
 //! - [`accounts`]: sign-up, sign-in, login-link redemption, sign-out; [`session`]:
 //!   minting sessions and finding the actor behind a token.
 //! - [`invites`]: the public side of an invite (look up, accept).
+//! - [`forward_auth`]: who a reverse proxy's visitor is, and whether a route admits them.
 //! - [`groups`]: creating, listing, reading, changing and deleting groups;
 //!   [`members`]: a group's members, their roles, removing and leaving.
 //! - [`group_invites`]: a group's codes and email invitations, for its managers;
@@ -34,6 +35,7 @@ pub mod actor;
 pub mod audit;
 pub mod error;
 pub mod fields;
+pub mod forward_auth;
 pub mod group_invites;
 pub mod groups;
 pub mod invitations;

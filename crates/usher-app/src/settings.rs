@@ -3,7 +3,7 @@
 use chrono::Duration;
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
-use usher_domain::{group, role::Roles, token::TokenHash};
+use usher_domain::{group, hosts::AllowedHosts, role::Roles, token::TokenHash};
 
 use crate::limits::RateLimitSettings;
 
@@ -46,6 +46,12 @@ pub struct Settings {
     /// The digest of `metrics_token` (only the digest is kept, so no `Debug` shows the
     /// secret): when set, `/metrics` answers only requests bearing the token.
     pub metrics_token: Option<TokenHash>,
+    /// The session cookie's `Domain` (e.g. `example.com`), so that one sign-in covers
+    /// the applications on its subdomains; `None`: this host only.
+    pub cookie_domain: Option<String>,
+    /// Hosts that forward authentication, and the sign-in page after it, may send a
+    /// person back to; none by default.
+    pub forward_auth_hosts: AllowedHosts,
 }
 
 impl Settings {
@@ -69,6 +75,8 @@ impl Settings {
             rate_limits: RateLimitSettings::default(),
             trusted_proxies: Vec::new(),
             metrics_token: None,
+            cookie_domain: None,
+            forward_auth_hosts: AllowedHosts::default(),
         }
     }
 

@@ -20,14 +20,32 @@ use serde_json::Value;
 pub struct Request {
     pub method: Method,
     pub url: String,
-    pub bearer: Option<String>,
+    pub session: Option<SignedIn>,
     pub body: Option<Value>,
     pub expect: StatusCode,
 }
 
 impl Request {
     pub fn get(url: String) -> Self {
-        Self { method: Method::GET, url, bearer: None, body: None, expect: StatusCode::OK }
+        Self { method: Method::GET, url, session: None, body: None, expect: StatusCode::OK }
+    }
+}
+
+/// How a request presents its session: as an API client does, or as a browser does
+/// (the cookie, which forward authentication reads).
+#[derive(Debug, Clone)]
+pub enum SignedIn {
+    Bearer(String),
+    Cookie(String),
+}
+
+impl SignedIn {
+    /// The header that carries it: name and value.
+    pub fn header(&self) -> (&'static str, String) {
+        match self {
+            Self::Bearer(token) => ("Authorization", format!("Bearer {token}")),
+            Self::Cookie(token) => ("Cookie", format!("usher_session={token}")),
+        }
     }
 }
 
@@ -79,8 +97,8 @@ pub async fn drive(
             while Instant::now() < deadline {
                 let Some(request) = next(counter.fetch_add(1, Ordering::Relaxed)) else { break };
                 let mut builder = client.request(request.method, &request.url);
-                if let Some(token) = &request.bearer {
-                    builder = builder.bearer_auth(token);
+                if let Some((name, value)) = request.session.as_ref().map(SignedIn::header) {
+                    builder = builder.header(name, value);
                 }
                 if let Some(body) = &request.body {
                     builder = builder.json(body);

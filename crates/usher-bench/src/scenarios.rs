@@ -12,7 +12,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::json;
 
 use crate::{
-    load::{Request, drive},
+    load::{Request, SignedIn, drive},
     procs::{Server, free_port},
     report::Report,
     runner::{Bench, CONCURRENCY, Driver, Requests, Supply, floor, per_run},
@@ -93,7 +93,7 @@ async fn run_backend(report: &mut Report, backend: &'static str, postgres: Optio
         Some(Request {
             method: Method::POST,
             url: format!("{a}/auth/login-link"),
-            bearer: None,
+            session: None,
             body: Some(body),
             expect: StatusCode::OK,
         })
@@ -105,7 +105,7 @@ async fn run_backend(report: &mut Report, backend: &'static str, postgres: Optio
         Some(Request {
             method: Method::POST,
             url: format!("{a}/invites/{code}/accept"),
-            bearer: Some(session.to_owned()),
+            session: Some(SignedIn::Bearer(session.to_owned())),
             body: None,
             expect: StatusCode::CREATED,
         })
@@ -117,12 +117,19 @@ async fn run_backend(report: &mut Report, backend: &'static str, postgres: Optio
         Some(Request {
             method: Method::POST,
             url: format!("{a}/admin/invites"),
-            bearer: Some(s.admin_session.clone()),
+            session: Some(SignedIn::Bearer(s.admin_session.clone())),
             body: Some(body),
             expect: StatusCode::CREATED,
         })
     });
     bench.endless("(e) invite creation (admin)", create, 1).await;
+    // After (d): the users are in groups, whose slugs every answer lists.
+    let (s, verify) = (seeded.clone(), format!("{}/auth/verify", usher.base));
+    let forward_auth: Requests = Arc::new(move |n| {
+        let session = SignedIn::Cookie(s.sessions[(n * 7919) % s.sessions.len()].clone());
+        Some(Request { session: Some(session), ..Request::get(verify.clone()) })
+    });
+    bench.endless("(i) GET /auth/verify (session cookie)", forward_auth, seeded.sessions.len()).await;
     // Password hashing bounds (f) and (g), not the driver: reqwest, against its floor.
     let register = registrations(&api, &seeded, backend);
     for c in CONCURRENCY {
@@ -168,7 +175,7 @@ fn registrations(api: &str, seeded: &Arc<Seeded>, backend: &str) -> Requests {
         Some(Request {
             method: Method::POST,
             url: format!("{a}/auth/register"),
-            bearer: None,
+            session: None,
             body: Some(body),
             expect: StatusCode::CREATED,
         })

@@ -6,7 +6,7 @@
 
 use std::{fmt::Write, path::Path, process::Command, time::Duration};
 
-use crate::load::{Outcome, Request};
+use crate::load::{Outcome, Request, SignedIn};
 
 /// Prints `BENCH <requests> <status errors> <socket errors> <µs> <p50 µs> <p99 µs>`.
 const DONE: &str = r#"
@@ -34,9 +34,9 @@ init = function(args)
   local i = 0
   for line in io.lines(file) do
     if i % threads == id then
-      local method, path, bearer, body = line:match("^(%S+)\t(%S+)\t(%S+)\t(.*)$")
+      local method, path, name, value, body = line:match("^(%S+)\t(%S+)\t(%S+)\t([^\t]+)\t(.*)$")
       local headers = {}
-      if bearer ~= "-" then headers["Authorization"] = "Bearer " .. bearer end
+      if name ~= "-" then headers[name] = value end
       if body == "-" then body = nil else headers["Content-Type"] = "application/json" end
       requests[#requests + 1] = wrk.format(method, path, headers, body)
     end
@@ -93,7 +93,8 @@ pub fn drive(
         .unwrap_or_else(|| panic!("wrk printed no summary: {stdout}{}", String::from_utf8_lossy(&output.stderr)))
 }
 
-/// The requests as the script's lines: method, path and query, bearer, JSON body.
+/// The requests as the script's lines: method, path and query, the session's header
+/// name and value, JSON body (`-` for none).
 fn lines(requests: &[Request]) -> String {
     let mut out = String::new();
     for r in requests {
@@ -102,9 +103,9 @@ fn lines(requests: &[Request]) -> String {
             Some(query) => format!("{}?{query}", url.path()),
             None => url.path().to_owned(),
         };
-        let bearer = r.bearer.as_deref().unwrap_or("-");
+        let (name, value) = r.session.as_ref().map_or(("-", "-".to_owned()), SignedIn::header);
         let body = r.body.as_ref().map_or_else(|| "-".to_owned(), |b| b.to_string());
-        let _ = writeln!(out, "{}\t{path}\t{bearer}\t{body}", r.method);
+        let _ = writeln!(out, "{}\t{path}\t{name}\t{value}\t{body}", r.method);
     }
     out
 }
@@ -140,18 +141,24 @@ mod tests {
     }
 
     #[test]
-    fn requests_become_lines_of_method_path_bearer_and_body() {
+    fn requests_become_lines_of_method_path_session_header_and_body() {
         let post = Request {
             method: Method::POST,
             url: "http://127.0.0.1:1/api/v1/invites/abc/accept?x=1".into(),
-            bearer: Some("tok".into()),
+            session: Some(SignedIn::Bearer("tok".into())),
             body: Some(json!({"a": "b c"})),
             expect: StatusCode::CREATED,
         };
+        let verify = Request {
+            session: Some(SignedIn::Cookie("tok".into())),
+            ..Request::get("http://127.0.0.1:1/auth/verify".into())
+        };
         let get = Request::get("http://127.0.0.1:1/healthz".into());
         assert_eq!(
-            lines(&[post, get]),
-            "POST\t/api/v1/invites/abc/accept?x=1\ttok\t{\"a\":\"b c\"}\nGET\t/healthz\t-\t-\n"
+            lines(&[post, verify, get]),
+            "POST\t/api/v1/invites/abc/accept?x=1\tAuthorization\tBearer tok\t{\"a\":\"b c\"}\n\
+             GET\t/auth/verify\tCookie\tusher_session=tok\t-\n\
+             GET\t/healthz\t-\t-\t-\n"
         );
     }
 }

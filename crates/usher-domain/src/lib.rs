@@ -8,6 +8,7 @@
 //! - [`device`]: the device a session signs in on.
 //! - [`expiry`]: "expires in N hours" bounded per kind of secret.
 //! - [`group`]: group names, slugs, external ids and group-invitation limits.
+//! - [`hosts`]: the application hosts forward authentication may send people back to.
 //! - [`role`]: the ordered role list a deployment configures, and a [`role::Role`] in it.
 //! - [`secret`]: what an invite is looked up by (a code or a token's hash), parsed.
 //! - [`mail`]: the emails Usher sends, one variant per template.
@@ -21,6 +22,7 @@ pub mod code;
 pub mod device;
 pub mod expiry;
 pub mod group;
+pub mod hosts;
 pub mod invite;
 pub mod mail;
 pub mod role;

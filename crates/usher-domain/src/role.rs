@@ -89,6 +89,11 @@ impl Roles {
         matches!((self.rank(actor), self.rank(role)), (Some(a), Some(r)) if r >= a)
     }
 
+    /// Whether `held` is `required` or above (a configured role both).
+    pub fn at_least(&self, held: &Role, required: &Role) -> bool {
+        self.may_grant(held, required)
+    }
+
     /// The role a group invitation grants when none is named: `member` where the
     /// deployment has one, else its lowest role.
     pub fn default_invite_role(&self) -> &Role {

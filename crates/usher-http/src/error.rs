@@ -99,7 +99,8 @@ pub fn reason_status(reason: &Reason) -> (StatusCode, &'static str) {
                 | Forbidden::ManagersOnly
                 | Forbidden::AboveOwnRole
                 | Forbidden::TopRoleOnly
-                | Forbidden::AccountDisabled => "forbidden",
+                | Forbidden::AccountDisabled
+                | Forbidden::NotInGroup => "forbidden",
             },
         ),
         Reason::NotFound => (StatusCode::NOT_FOUND, "not_found"),

@@ -1,4 +1,4 @@
-//! Usher's HTTP edge, shared by its fronts (`usher-api`, `usher-web`): who is calling
+//! Usher's HTTP edge, shared by its fronts (`usher-api`, `usher-web`, `usher-gate`): who is calling
 //! and from where, how a refusal maps to a status and a SPEC code, the extractors both
 //! fronts use, the request metrics, and the views of domain values (JSON for the API,
 //! template context for the pages). No route of its own but `/metrics`; the fronts
@@ -11,6 +11,7 @@
 //! - [`auth`]: the session a request carries (bearer or cookie) as the application's
 //!   `Actor` (`Caller`, `Authed`, `Admin`), and the session cookie.
 //! - [`client_ip`]: the caller's address (trusted proxies).
+//! - [`next`]: where the sign-in page may send a person afterwards (`next=`).
 //! - [`metrics`]: Prometheus metrics, the middleware that counts requests, `/metrics`.
 //! - [`views`]: the shapes of domain values both fronts render, and pagination.
 #![forbid(unsafe_code)]
@@ -20,6 +21,7 @@ pub mod client_ip;
 pub mod error;
 pub mod extract;
 pub mod metrics;
+pub mod next;
 pub mod views;
 
 pub use usher_app::{Registration, Settings};

@@ -18,6 +18,7 @@ use serde::Deserialize;
 use std::time::Duration;
 use usher_domain::{
     account::{Email, Username},
+    hosts::{AllowedHosts, HostPattern},
     role::Roles,
     sealed::SecretKey,
     token::TokenHash,
@@ -95,6 +96,12 @@ pub struct Config {
     pub metrics_token: Option<String>,
     /// Base64 of 32 bytes sealing queued mail at rest; default: `<data_dir>/usher.key`.
     pub secret_key: Option<String>,
+    /// The session cookie's `Domain` (e.g. `example.com`: one sign-in for every
+    /// `*.example.com` application); unset: the cookie is `public_url`'s host's alone.
+    pub cookie_domain: Option<String>,
+    /// Hosts (`app.example.com`, `*.example.com`) that forward authentication may send
+    /// people back to after signing in.
+    pub forward_auth_hosts: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
@@ -162,6 +169,8 @@ impl Default for Config {
             log_format: LogFormat::Text,
             metrics_token: None,
             secret_key: None,
+            cookie_domain: None,
+            forward_auth_hosts: Vec::new(),
         }
     }
 }
@@ -259,7 +268,31 @@ impl Config {
         if let Some(key) = &self.secret_key {
             SecretKey::parse(key).map_err(|e| ConfigError::new("secret_key", e.message))?;
         }
+        self.cookie_domain(&public_url)?;
+        self.forward_auth_hosts()?;
         Ok(())
+    }
+
+    /// `cookie_domain`, lower case: a host name that `public_url`'s host is, or is
+    /// below (a browser drops a cookie for any other domain).
+    fn cookie_domain(&self, public_url: &str) -> Result<Option<String>, ConfigError> {
+        let Some(domain) = &self.cookie_domain else { return Ok(None) };
+        let key = "cookie_domain";
+        let domain = domain.trim().trim_start_matches('.');
+        let Ok(HostPattern::Exact(domain)) = HostPattern::parse(domain) else {
+            return Err(ConfigError::new(key, format!("`{domain}` is not a host name like `example.com`")));
+        };
+        let host = url::Url::parse(public_url).ok().and_then(|u| u.host_str().map(str::to_ascii_lowercase));
+        let covered = host.is_some_and(|h| h == domain || h.ends_with(&format!(".{domain}")));
+        if !covered {
+            return Err(ConfigError::new(key, format!("`public_url` ({public_url}) is not on `{domain}` or below it")));
+        }
+        Ok(Some(domain))
+    }
+
+    fn forward_auth_hosts(&self) -> Result<AllowedHosts, ConfigError> {
+        AllowedHosts::parse(self.forward_auth_hosts.iter().map(String::as_str))
+            .map_err(|e| ConfigError::new("forward_auth_hosts", e.message))
     }
 
     pub fn database_url(&self) -> String {
@@ -319,6 +352,8 @@ impl Config {
             },
             trusted_proxies: self.trusted_proxies().unwrap_or_default(),
             metrics_token: self.metrics_token.as_deref().map(TokenHash::of),
+            cookie_domain: self.cookie_domain(&self.public_url()).unwrap_or_default(),
+            forward_auth_hosts: self.forward_auth_hosts().unwrap_or_default(),
             ..Settings::new(self.public_url())
         }
     }
@@ -360,6 +395,8 @@ impl fmt::Debug for Config {
             .field("cleanup_schedule", &self.cleanup_schedule)
             .field("retention_days", &self.retention_days)
             .field("trusted_proxies", &self.trusted_proxies)
+            .field("cookie_domain", &self.cookie_domain)
+            .field("forward_auth_hosts", &self.forward_auth_hosts)
             .field("metrics_token", &self.metrics_token.as_ref().map(|_| "***"))
             .field("secret_key", &self.secret_key.as_ref().map(|_| "***"))
             .finish_non_exhaustive()

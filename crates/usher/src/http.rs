@@ -1,5 +1,5 @@
-//! The one HTTP server: the JSON API (`usher-api`) and the pages (`usher-web`)
-//! composed over the shared edge (`usher-http`), with the layers every request
+//! The one HTTP server: the JSON API (`usher-api`), the pages (`usher-web`) and the
+//! doors into applications (`usher-gate`) composed over the shared edge (`usher-http`), with the layers every request
 //! passes — request metrics, CSRF for cookie-authenticated API calls, the body
 //! limit, tracing by route template — and one answer for what matches nothing.
 
@@ -51,6 +51,7 @@ pub fn documented_routes() -> OpenApiRouter<AppState> {
         .nest("/api/v1", usher_api::api())
         .merge(usher_api::routes::health::router())
         .merge(usher_web::router())
+        .merge(usher_gate::router())
         .routes(routes!(metrics::render))
         .routes(routes!(openapi::serve))
 }

@@ -27,14 +27,19 @@ pub fn clear_cookie(state: &AppState) -> HeaderValue {
     cookie_header(state, "", cookie::time::Duration::ZERO)
 }
 
+/// With `cookie_domain` set, the cookie goes to that domain and every host below it
+/// (the applications behind forward authentication); else to this host alone.
 fn cookie_header(state: &AppState, value: &str, max_age: cookie::time::Duration) -> HeaderValue {
-    let cookie = Cookie::build((SESSION_COOKIE, value))
+    let mut cookie = Cookie::build((SESSION_COOKIE, value))
         .path("/")
         .http_only(true)
         .same_site(SameSite::Lax)
         .secure(state.settings.public_url.starts_with("https://"))
         .max_age(max_age)
         .build();
+    if let Some(domain) = &state.settings.cookie_domain {
+        cookie.set_domain(domain.clone());
+    }
     HeaderValue::from_str(&cookie.to_string()).expect("cookie is valid header text")
 }
 

@@ -49,7 +49,8 @@ pub async fn show(
     headers: HeaderMap,
     query: Result<Query<Next>, QueryRejection>,
 ) -> Response {
-    let next = pages::local_path(query.as_ref().ok().and_then(|q| q.next.as_deref()));
+    let next =
+        pages::after_sign_in(query.as_ref().ok().and_then(|q| q.next.as_deref()), &state.settings.forward_auth_hosts);
     match actor.user {
         Some(_) => pages::redirect(&next),
         None => pages::form_page(&state, &headers, StatusCode::OK, "login.html", context! { next }),
@@ -86,7 +87,7 @@ pub async fn sign_in(
     headers: HeaderMap,
     CheckedForm(form): CheckedForm<SignInForm>,
 ) -> PageResult {
-    let next = pages::local_path(form.next.as_deref());
+    let next = pages::after_sign_in(form.next.as_deref(), &state.settings.forward_auth_hosts);
     match state.sign_in(&ip.actor(), &form.login, form.password, pages::web_device()).await {
         Ok(done) => Ok(pages::signed_in_redirect(&state, &done.token, &next)),
         Err(Error::Refused(Reason::Unauthenticated)) => {

@@ -13,7 +13,6 @@ mod home;
 mod join;
 mod login;
 mod login_link;
-mod next;
 mod refusal;
 mod register;
 mod share;
@@ -36,8 +35,8 @@ use uuid::Uuid;
 use usher_app::Reason;
 
 use crate::{AppState, auth::session, error::ApiError};
-pub use next::{local_path, sign_in_then};
 pub use refusal::{PageError, PageResult, csrf_refused, failure, gone, message, not_found, refusal};
+pub use usher_http::next::{after_sign_in, sign_in_then};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -222,7 +221,7 @@ pub fn signed_in_redirect(state: &AppState, token: &Token, to: &str) -> Response
     response
 }
 
-/// 303 See Other to a path of this site.
+/// 303 See Other to a path of this site (or, after sign-in, a URL `after_sign_in` allowed).
 pub fn redirect(to: &str) -> Response {
     let location = HeaderValue::from_str(to).unwrap_or(HeaderValue::from_static("/"));
     let headers = [

@@ -34,7 +34,11 @@ fn trusted_proxies_take_addresses_and_ranges() {
 
 #[test]
 fn bad_values_name_their_key() {
-    let cases: [(&str, Config); 9] = [
+    let cases: [(&str, Config); 12] = [
+        ("cookie_domain", Config { cookie_domain: Some("https://example.com".into()), ..Config::default() }),
+        // The default public URL is on 127.0.0.1: a cookie for example.com never comes back.
+        ("cookie_domain", Config { cookie_domain: Some("example.com".into()), ..Config::default() }),
+        ("forward_auth_hosts", Config { forward_auth_hosts: vec!["app.example.com/x".into()], ..Config::default() }),
         ("metrics_token", Config { metrics_token: Some("short".into()), ..Config::default() }),
         ("mail_transport", Config { mail_transport: "smtp://bad host:x".into(), ..Config::default() }),
         ("mail_from", Config { mail_from: "nobody".into(), ..Config::default() }),
@@ -48,4 +52,26 @@ fn bad_values_name_their_key() {
     for (key, config) in cases {
         assert_eq!(config.check().unwrap_err().key, key);
     }
+}
+
+#[test]
+fn the_cookie_domain_covers_the_public_url_and_forward_hosts_parse() {
+    let config = Config {
+        public_url: Some("https://usher.example.com/".into()),
+        cookie_domain: Some(".Example.com".into()),
+        forward_auth_hosts: vec!["app.example.com".into(), "*.apps.example.com".into()],
+        ..Config::default()
+    };
+    config.check().unwrap();
+    let settings = config.settings();
+    assert_eq!(settings.cookie_domain.as_deref(), Some("example.com"));
+    assert!(
+        settings.forward_auth_hosts.allows("app.example.com")
+            && settings.forward_auth_hosts.allows("x.apps.example.com")
+    );
+    assert!(!settings.forward_auth_hosts.allows("evil.example"));
+    let exact = Config { cookie_domain: Some("usher.example.com".into()), ..config.clone() };
+    exact.check().unwrap();
+    let other = Config { cookie_domain: Some("sample.com".into()), ..config };
+    assert_eq!(other.check().unwrap_err().key, "cookie_domain");
 }

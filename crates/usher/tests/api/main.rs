@@ -6,6 +6,7 @@
 //! - [`api`]: the JSON API, as a client program meets it.
 //! - [`web`]: the pages over plain HTTP (forms, CSRF, the console, group pages).
 //! - [`browser`]: the pages in a real headless Chromium.
+//! - [`gate`]: the doors into applications (forward authentication, a real Caddy).
 //! - [`system`]: the server as a process: start-up, faults, a full disk, idling,
 //!   durability, mail, cleanup, logs, metrics, the README's tour.
 
@@ -15,5 +16,6 @@ mod harness;
 mod api;
 mod app;
 mod browser;
+mod gate;
 mod system;
 mod web;

@@ -18,7 +18,7 @@ mod proxy;
 mod server;
 mod smtp;
 mod views;
-pub use browser::Browser;
+pub use browser::{Browser, which};
 pub use client::{ApiClient, typed};
 pub use db::TestDb;
 pub use pages::{PageClient, between, cookie_pair, set_cookie};
