@@ -129,7 +129,7 @@ async fn run_backend(report: &mut Report, backend: &'static str, postgres: Optio
         let session = SignedIn::Cookie(s.sessions[(n * 7919) % s.sessions.len()].clone());
         Some(Request { session: Some(session), ..Request::get(verify.clone()) })
     });
-    bench.endless("(i) GET /auth/verify (session cookie)", forward_auth, seeded.sessions.len()).await;
+    bench.endless("(i) GET /auth/verify", forward_auth, seeded.sessions.len()).await;
     // Password hashing bounds (f) and (g), not the driver: reqwest, against its floor.
     let register = registrations(&api, &seeded, backend);
     for c in CONCURRENCY {
