@@ -53,7 +53,10 @@ pub async fn show(
         pages::after_sign_in(query.as_ref().ok().and_then(|q| q.next.as_deref()), &state.settings.forward_auth_hosts);
     match actor.user {
         Some(_) => pages::redirect(&next),
-        None => pages::form_page(&state, &headers, StatusCode::OK, "login.html", context! { next }),
+        None => {
+            let page = pages::form_page(&state, &headers, StatusCode::OK, "login.html", context! { next => &next });
+            pages::with_form_action_to(page, &next)
+        }
     }
 }
 
@@ -91,8 +94,10 @@ pub async fn sign_in(
     match state.sign_in(&ip.actor(), &form.login, form.password, pages::web_device()).await {
         Ok(done) => Ok(pages::signed_in_redirect(&state, &done.token, &next)),
         Err(Error::Refused(Reason::Unauthenticated)) => {
-            let context = context! { next, login => form.login, error => "Wrong username, email or password." };
-            Ok(pages::form_page(&state, &headers, StatusCode::UNAUTHORIZED, "login.html", context))
+            let context =
+                context! { next => &next, login => form.login, error => "Wrong username, email or password." };
+            let page = pages::form_page(&state, &headers, StatusCode::UNAUTHORIZED, "login.html", context);
+            Ok(pages::with_form_action_to(page, &next))
         }
         Err(err) => Err(err.into()),
     }

@@ -190,6 +190,21 @@ pub fn form_text(text: &str) -> Option<String> {
     Some(text.trim()).filter(|t| !t.is_empty()).map(str::to_owned)
 }
 
+/// `page` with its forms also allowed to lead to `next`'s origin when `next` is a URL
+/// (not a path of this site): a browser holds the redirect that answers a form to the
+/// page's `form-action` list, so the sign-in page could not send a person back to an
+/// application behind forward authentication. `next` was checked (`after_sign_in`).
+pub fn with_form_action_to(mut page: Response, next: &str) -> Response {
+    if let Ok(url) = url::Url::parse(next) {
+        let csp =
+            CSP.replace("form-action 'self'", &format!("form-action 'self' {}", url.origin().ascii_serialization()));
+        if let Ok(csp) = HeaderValue::from_str(&csp) {
+            page.headers_mut().insert(header::CONTENT_SECURITY_POLICY, csp);
+        }
+    }
+    page
+}
+
 /// A page with a form: `template` with `context` and the form's `csrf` token; sets the
 /// CSRF cookie when the browser has none yet.
 pub fn form_page(

@@ -179,8 +179,15 @@ async fn the_sign_in_page_sends_people_back_only_to_listed_hosts(backend: Backen
         let response = no_redirects().get(page(next)).header(header::COOKIE, cookie(&olive)).send().await.unwrap();
         assert_eq!(header_of(&response, "location"), Some("/"), "{next}");
     }
-    // The form carries the way back through signing in.
+    // The form carries the way back through signing in, and the page lets its form
+    // lead there (a browser holds the answer's redirect to `form-action`); no further.
     let form = no_redirects().get(page("https://x.apps.example.com/p")).send().await.unwrap();
+    let csp = header_of(&form, "content-security-policy").unwrap().to_owned();
+    assert!(csp.contains("form-action 'self' https://x.apps.example.com;"), "{csp}");
+    let local = no_redirects().get(page("/groups")).send().await.unwrap();
+    assert!(header_of(&local, "content-security-policy").unwrap().contains("form-action 'self';"));
+    let refused = no_redirects().get(page("https://evil.example/")).send().await.unwrap();
+    assert!(header_of(&refused, "content-security-policy").unwrap().contains("form-action 'self';"));
     // (The template escapes `/` as `&#x2f;`.)
     let html = form.text().await.unwrap().replace("&#x2f;", "/");
     assert!(html.contains("name=\"next\" value=\"https://x.apps.example.com/p\""), "{html}");

@@ -1,8 +1,10 @@
 //! Real reverse proxies in front of an application, asking Usher (`/auth/verify`)
 //! before each request: Debian's Caddy (`forward_auth`) and nginx (`auth_request`),
 //! each configured as the README's example. `/family/*` needs the group `smiths`;
-//! everything else a session. Without the proxy on `PATH` a test prints a notice and
-//! skips, unless prerequisites are required (CI installs both).
+//! everything else a session. And a person in a real Chromium, sent from the
+//! application to Usher's sign-in page and back. Without the proxy (or the browser)
+//! a test prints a notice and skips, unless prerequisites are required (CI installs
+//! them).
 
 use std::{
     net::SocketAddr,
@@ -14,7 +16,9 @@ use axum::{http::HeaderMap, routing::get};
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::harness::{Backend, TestApp, eventually, prerequisite, which};
+use fantoccini::Locator;
+
+use crate::harness::{Backend, Browser, TestApp, eventually, prerequisite, which};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn caddy_forward_auth_admits_members_and_sends_others_to_sign_in() {
@@ -218,4 +222,42 @@ async fn proxy_admits_members_and_sends_others_to_sign_in(name: &str, configure:
     assert!(!body.contains("user="), "{name}: the application was reached: {body}");
     let (status, _, body) = visit("/news", Some(&stranger)).await;
     assert_eq!((status, body.as_str()), (StatusCode::OK, "user=stranger groups=- role=-"), "{name}");
+}
+
+/// The person's side: from the application to Usher's sign-in page (the proxy's
+/// redirect), signing in there, and back where they were going, let in as themselves.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_person_signs_in_on_the_way_and_lands_back_in_the_application() {
+    if !prerequisite(which("caddy").is_some(), "caddy (the Debian package)") {
+        return;
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let Some(usher) =
+        TestApp::spawn_with(Backend::Sqlite, |config| config.forward_auth_hosts = vec!["127.0.0.1".into()]).await
+    else {
+        return;
+    };
+    let (olive, _) = usher.signed_in("olive").await;
+    let family = usher.new_group(&olive, json!({"name": "The Smiths", "slug": "smiths"})).await;
+    let body = json!({"username": "pat", "email": "pat@example.com", "password": "correct horse battery"});
+    assert_eq!(usher.post("/admin/users", Some(&usher.admin_token), body).await.0, StatusCode::CREATED);
+    let pat = usher.log_in("pat", "correct horse battery").await;
+    usher.join(&pat.session_token, usher.group(&olive, &family.id).invite(json!({})).await.code()).await;
+    let _proxy = start_proxy(caddy, port, usher.addr, start_app().await).await;
+    let Some(browser) = Browser::start(1280).await else { return };
+
+    // (The cookie Usher sets on 127.0.0.1 goes to every port of that host, as
+    // `cookie_domain` makes it go to every host of a domain.)
+    browser.client.goto(&format!("http://127.0.0.1:{port}/family/tree?year=1900")).await.unwrap();
+    browser.wait_for_text("Username or email").await;
+    let at = browser.client.current_url().await.unwrap();
+    assert_eq!(at.port(), Some(usher.addr.port()), "at Usher's sign-in page: {at}");
+    for (id, value) in [("login", "pat"), ("password", "correct horse battery")] {
+        browser.client.find(Locator::Id(id)).await.unwrap().send_keys(value).await.unwrap();
+    }
+    browser.client.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+    browser.wait_for_text("user=pat groups=smiths role=member").await;
+    let back = browser.client.current_url().await.unwrap();
+    assert_eq!(back.as_str(), format!("http://127.0.0.1:{port}/family/tree?year=1900"));
+    browser.close().await;
 }
