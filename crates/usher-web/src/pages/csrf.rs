@@ -1,8 +1,10 @@
 //! CSRF protection for forms: a double-submit token. A random value lives in the
 //! `usher_csrf` cookie (HttpOnly, SameSite=Strict, Secure under https) and in a hidden
 //! field of every form; a POST is honoured only when both are present and equal, and
-//! never when the browser says it came from another site (`Sec-Fetch-Site`). Another
-//! site can neither read the cookie nor set it, so it cannot forge the pair.
+//! never when the browser says it came from another origin (`Sec-Fetch-Site` other
+//! than `same-origin` or `none`). Another site can neither read the cookie nor set it;
+//! a sibling host of the same site (an application under `cookie_domain`) can set a
+//! cookie for the whole domain, and so could forge the pair but for that header.
 
 use axum::{
     Form,
@@ -54,12 +56,12 @@ impl FormToken {
     }
 }
 
-/// Whether a form post carries the browser's own token and does not come from another site.
+/// Whether a form post carries the browser's own token and does not come from another origin.
 pub fn verify(headers: &HeaderMap, submitted: &str) -> bool {
-    let cross_site = headers.get("sec-fetch-site").is_some_and(|v| v.as_bytes() == b"cross-site");
+    let foreign = headers.get("sec-fetch-site").is_some_and(|v| !matches!(v.as_bytes(), b"same-origin" | b"none"));
     let Some(expected) = cookie_value(headers) else { return false };
     // Comparing digests keeps the comparison's timing independent of the secret.
-    !cross_site && !submitted.is_empty() && TokenHash::of(submitted) == TokenHash::of(&expected)
+    !foreign && !submitted.is_empty() && TokenHash::of(submitted) == TokenHash::of(&expected)
 }
 
 fn cookie_value(headers: &HeaderMap) -> Option<String> {

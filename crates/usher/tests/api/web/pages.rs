@@ -149,7 +149,8 @@ async fn a_login_link_form_needs_its_csrf_pair(app: TestApp) {
 
     let refused = [
         // No token at all; a field without the cookie; a cookie without the field; a
-        // token that is not the cookie's; the right pair sent from another site.
+        // token that is not the cookie's; the right pair sent from another site, or from
+        // a sibling host of this site (under `cookie_domain` it can set the cookie).
         client.post(&url).form(&[("x", "y")]).send().await.unwrap(),
         client.post(&url).form(&[("csrf", csrf.as_str())]).send().await.unwrap(),
         client.post(&url).header(header::COOKIE, &cookie).form(&[("csrf", "")]).send().await.unwrap(),
@@ -158,6 +159,14 @@ async fn a_login_link_form_needs_its_csrf_pair(app: TestApp) {
             .post(&url)
             .header(header::COOKIE, &cookie)
             .header("sec-fetch-site", "cross-site")
+            .form(&[("csrf", csrf.as_str())])
+            .send()
+            .await
+            .unwrap(),
+        client
+            .post(&url)
+            .header(header::COOKIE, &cookie)
+            .header("sec-fetch-site", "same-site")
             .form(&[("csrf", csrf.as_str())])
             .send()
             .await
