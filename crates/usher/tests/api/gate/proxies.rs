@@ -170,20 +170,42 @@ async fn start_app() -> SocketAddr {
     addr
 }
 
-async fn proxy_admits_members_and_sends_others_to_sign_in(name: &str, configure: Configure) {
-    if !prerequisite(which(name).is_some(), &format!("{name} (the Debian package)")) {
-        return;
+/// Usher with the group `smiths` (olive its owner), the port the proxy is to listen
+/// on, and 127.0.0.1 as the application's host; `None` (with a notice) when `proxy`
+/// is not installed.
+struct Smiths {
+    usher: TestApp,
+    port: u16,
+    olive: String,
+    group_id: String,
+}
+
+impl Smiths {
+    async fn behind(proxy: &str) -> Option<Self> {
+        if !prerequisite(which(proxy).is_some(), &format!("{proxy} (the Debian package)")) {
+            return None;
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let usher =
+            TestApp::spawn_with(Backend::Sqlite, |config| config.forward_auth_hosts = vec!["127.0.0.1".into()]).await?;
+        let (olive, _) = usher.signed_in("olive").await;
+        let group_id = usher.new_group(&olive, json!({"name": "The Smiths", "slug": "smiths"})).await.id;
+        Some(Self { usher, port, olive, group_id })
     }
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let Some(usher) =
-        TestApp::spawn_with(Backend::Sqlite, |config| config.forward_auth_hosts = vec!["127.0.0.1".into()]).await
-    else {
-        return;
-    };
-    let (olive, _) = usher.signed_in("olive").await;
-    let family = usher.new_group(&olive, json!({"name": "The Smiths", "slug": "smiths"})).await;
+
+    /// Makes `token`'s user a member (through a group code).
+    async fn join(&self, token: &str) {
+        let code = self.usher.group(&self.olive, &self.group_id).invite(json!({})).await;
+        self.usher.join(token, code.code()).await;
+    }
+}
+
+async fn proxy_admits_members_and_sends_others_to_sign_in(name: &str, configure: Configure) {
+    let Some(smiths) = Smiths::behind(name).await else { return };
+    let Smiths { usher, port, olive, .. } = &smiths;
+    let port = *port;
     let (gus, _) = usher.signed_in("gus").await;
-    usher.join(&gus, usher.group(&olive, &family.id).invite(json!({})).await.code()).await;
+    smiths.join(&gus).await;
     let (stranger, _) = usher.signed_in("stranger").await;
     let _proxy = start_proxy(configure, port, usher.addr, start_app().await).await;
 
@@ -213,7 +235,7 @@ async fn proxy_admits_members_and_sends_others_to_sign_in(name: &str, configure:
     // A member: the application sees who, from Usher, not from the visitor.
     let (status, _, body) = visit("/family/tree", Some(&gus)).await;
     assert_eq!((status, body.as_str()), (StatusCode::OK, "user=gus groups=smiths role=member"), "{name}");
-    let (status, _, body) = visit("/family/tree", Some(&olive)).await;
+    let (status, _, body) = visit("/family/tree", Some(olive.as_str())).await;
     assert_eq!((status, body.as_str()), (StatusCode::OK, "user=olive groups=smiths role=owner"), "{name}");
 
     // Not in the group: 403 there; elsewhere a session is enough.
@@ -228,21 +250,13 @@ async fn proxy_admits_members_and_sends_others_to_sign_in(name: &str, configure:
 /// redirect), signing in there, and back where they were going, let in as themselves.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_person_signs_in_on_the_way_and_lands_back_in_the_application() {
-    if !prerequisite(which("caddy").is_some(), "caddy (the Debian package)") {
-        return;
-    }
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let Some(usher) =
-        TestApp::spawn_with(Backend::Sqlite, |config| config.forward_auth_hosts = vec!["127.0.0.1".into()]).await
-    else {
-        return;
-    };
-    let (olive, _) = usher.signed_in("olive").await;
-    let family = usher.new_group(&olive, json!({"name": "The Smiths", "slug": "smiths"})).await;
+    let Some(smiths) = Smiths::behind("caddy").await else { return };
+    let Smiths { usher, port, .. } = &smiths;
+    let port = *port;
     let body = json!({"username": "pat", "email": "pat@example.com", "password": "correct horse battery"});
     assert_eq!(usher.post("/admin/users", Some(&usher.admin_token), body).await.0, StatusCode::CREATED);
     let pat = usher.log_in("pat", "correct horse battery").await;
-    usher.join(&pat.session_token, usher.group(&olive, &family.id).invite(json!({})).await.code()).await;
+    smiths.join(&pat.session_token).await;
     let _proxy = start_proxy(caddy, port, usher.addr, start_app().await).await;
     let Some(browser) = Browser::start(1280).await else { return };
 
