@@ -12,6 +12,11 @@ use crate::{
     sql::{self, Conn},
 };
 
+/// The user (`u`) of a live session: the token's hash `$1`, not expired at `$2`, the
+/// account enabled. What signs a request in, and forward authentication, both read.
+const LIVE_SESSION_USER: &str = "sessions s JOIN users u ON u.id = s.user_id \
+     AND s.token_hash = $1 AND s.expires_at > $2 AND u.disabled_at IS NULL";
+
 impl Store {
     /// Starts a session for a user who proved who they are (password sign-in).
     pub async fn start_session(
@@ -51,10 +56,7 @@ impl Store {
 
     /// The enabled user a live session token belongs to.
     pub async fn session_user(&self, token_hash: &TokenHash, now: DateTime<Utc>) -> Result<Option<User>, StoreError> {
-        let sql = format!(
-            "SELECT {USER_COLUMNS} FROM sessions s JOIN users u ON u.id = s.user_id \
-             WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled_at IS NULL"
-        );
+        let sql = format!("SELECT {USER_COLUMNS} FROM {LIVE_SESSION_USER}");
         let row: Option<UserRow> =
             self.read()?.fetch_optional(&sql, &[token_hash.as_str().into(), to_ms(now).into()]).await?;
         decode(row)
@@ -69,10 +71,8 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Option<(User, Vec<(String, Role)>)>, StoreError> {
         let sql = format!(
-            "SELECT {USER_COLUMNS}, g.slug AS group_slug, m.role AS group_role \
-             FROM sessions s JOIN users u ON u.id = s.user_id \
-             LEFT JOIN memberships m ON m.user_id = u.id LEFT JOIN groups g ON g.id = m.group_id \
-             WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled_at IS NULL ORDER BY g.slug"
+            "SELECT {USER_COLUMNS}, g.slug AS group_slug, m.role AS group_role FROM {LIVE_SESSION_USER} \
+             LEFT JOIN memberships m ON m.user_id = u.id LEFT JOIN groups g ON g.id = m.group_id ORDER BY g.slug"
         );
         let rows: Vec<UserWithGroupRow> =
             self.read()?.fetch_all(&sql, &[token_hash.as_str().into(), to_ms(now).into()]).await?;
