@@ -8,7 +8,7 @@ use axum::{
     extract::{FromRequest, Request, rejection::BytesRejection},
     http::{StatusCode, header},
 };
-use serde::de::DeserializeOwned;
+use serde::{Deserialize, de::DeserializeOwned};
 use usher_http::{
     error::ApiError,
     extract::{MAX_BODY, NUL_REFUSED},
@@ -109,6 +109,14 @@ fn has_nul_escape(json: &[u8]) -> bool {
         backslashes = 0;
     }
     false
+}
+
+/// Tells an absent field from `null` (`#[serde(default, deserialize_with = …)]`):
+/// `None` absent, `Some(None)` null, `Some(Some(v))` a value.
+pub fn present<'de, D: serde::Deserializer<'de>, T: serde::Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
 }
 
 #[cfg(test)]

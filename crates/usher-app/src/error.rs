@@ -86,6 +86,8 @@ pub enum NotApplicable {
     NotAnInvitation,
     /// Only failed mail is retried.
     RetryUnfailedMail,
+    /// A public app has no secret to rotate.
+    PublicAppSecret,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -207,6 +209,7 @@ impl NotApplicable {
             Self::AcceptRegistrationInvite => "A registration invite is used by registering, not accepted.",
             Self::NotAnInvitation => "Only email invitations have a link to resend or copy.",
             Self::RetryUnfailedMail => "Only failed messages are retried.",
+            Self::PublicAppSecret => "A public app has no secret.",
         }
     }
 }

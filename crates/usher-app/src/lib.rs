@@ -1,7 +1,7 @@
 //! Usher's application layer: every operation, over domain types, for every front.
 //!
 //! A front (the JSON API, the pages, the command line, forward authentication;
-//! later OpenID Connect) parses what it speaks, calls one operation on [`App`] with the
+//! OpenID Connect) parses what it speaks, calls one operation on [`App`] with the
 //! [`Actor`] behind the request, and renders the answer — a domain value, or an
 //! [`Error`] whose refusals are a closed [`Reason`]. The rules live here: who may do
 //! what ([`access`]), rate limits ([`limits`]), password hashing ([`password`]), what
@@ -16,6 +16,8 @@
 //!   minting sessions and finding the actor behind a token.
 //! - [`invites`]: the public side of an invite (look up, accept).
 //! - [`forward_auth`]: who a reverse proxy's visitor is, and whether a route admits them.
+//! - [`apps`]: the applications Usher signs people in to, for admins; [`oidc`]: the
+//!   OpenID Connect provider (authorize, tokens, claims, signing keys).
 //! - [`groups`]: creating, listing, reading, changing and deleting groups;
 //!   [`members`]: a group's members, their roles, removing and leaving.
 //! - [`group_invites`]: a group's codes and email invitations, for its managers;
@@ -32,6 +34,7 @@
 pub mod access;
 pub mod accounts;
 pub mod actor;
+pub mod apps;
 pub mod audit;
 pub mod error;
 pub mod fields;
@@ -46,6 +49,7 @@ pub mod lists;
 pub mod login_links;
 pub mod members;
 mod metrics;
+pub mod oidc;
 pub mod outbox;
 pub mod password;
 pub mod registration_invites;
@@ -68,11 +72,13 @@ pub struct App {
     pub store: Store,
     pub settings: Arc<Settings>,
     pub limits: Arc<limits::RateLimits>,
+    /// The key ID tokens are signed with, as this instance last read it.
+    pub signer: Arc<oidc::keys::Signer>,
 }
 
 impl App {
     pub fn new(store: Store, settings: Settings) -> Self {
         let limits = Arc::new(limits::RateLimits::new(settings.rate_limits));
-        Self { store, settings: Arc::new(settings), limits }
+        Self { store, settings: Arc::new(settings), limits, signer: Arc::default() }
     }
 }

@@ -11,6 +11,7 @@
 //! - [`hosts`]: the application hosts forward authentication may send people back to.
 //! - [`role`]: the ordered role list a deployment configures, and a [`role::Role`] in it.
 //! - [`secret`]: what an invite is looked up by (a code or a token's hash), parsed.
+//! - [`oauth`]: OpenID Connect's redirect URIs, scopes and PKCE.
 //! - [`mail`]: the emails Usher sends, one variant per template.
 //! - [`sealed`]: the key that seals secrets at rest (outbox template data).
 //!
@@ -25,6 +26,7 @@ pub mod group;
 pub mod hosts;
 pub mod invite;
 pub mod mail;
+pub mod oauth;
 pub mod role;
 pub mod sealed;
 pub mod secret;

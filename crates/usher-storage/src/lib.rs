@@ -22,6 +22,8 @@
 //!   (purging, and claiming scheduled job runs) serve the background jobs;
 //!   `mail_data` stores a mail as the outbox's template name and sealed data, and
 //!   `wakeup` wakes the mail worker when mail is queued.
+//! - `apps` (OpenID Connect's applications and consents) and `oauth` (signing keys,
+//!   codes, access and refresh tokens, each exchanged in one transaction).
 //! - `audit`: the audit log, written inside each audited write's transaction.
 //!
 //! Queries are written once, in SQL that both SQLite and PostgreSQL accept (`$N`
@@ -32,6 +34,7 @@
 #![forbid(unsafe_code)]
 
 mod admission;
+mod apps;
 mod audit;
 mod backend;
 mod batch;
@@ -44,6 +47,7 @@ mod groups;
 mod invites;
 mod mail_data;
 pub mod model;
+mod oauth;
 mod outbox;
 mod pg;
 mod rows;

@@ -194,3 +194,104 @@ pub struct Page {
     pub limit: u32,
     pub after: Option<Uuid>,
 }
+
+/// An application Usher signs people in to: an OpenID Connect relying party.
+#[derive(Debug, Clone)]
+pub struct ClientApp {
+    pub id: Uuid,
+    /// What the app sends as `client_id`.
+    pub client_id: String,
+    pub name: String,
+    /// A confidential app's secret, as its hash; `None` for a public app.
+    pub secret_hash: Option<TokenHash>,
+    pub public: bool,
+    /// Trusted by the instance: nobody is asked to consent.
+    pub first_party: bool,
+    pub redirect_uris: Vec<String>,
+    pub post_logout_redirect_uris: Vec<String>,
+    /// Only members of these groups may sign in to it; `None`: everyone.
+    pub allowed_groups: Option<Vec<Uuid>>,
+    pub home_url: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A key that signs ID tokens: its private half opened (PKCS#1 DER), its public half
+/// as the JWKS publishes it.
+#[derive(Clone)]
+pub struct SigningKey {
+    pub kid: String,
+    pub private_der: Vec<u8>,
+    /// Modulus and exponent, base64url.
+    pub n: String,
+    pub e: String,
+    pub created_at: DateTime<Utc>,
+    pub retired_at: Option<DateTime<Utc>>,
+}
+
+impl std::fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SigningKey")
+            .field("kid", &self.kid)
+            .field("retired_at", &self.retired_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// An authorization code about to be handed out (only its hash is stored).
+#[derive(Debug, Clone)]
+pub struct NewCode {
+    pub code_hash: TokenHash,
+    pub app_id: Uuid,
+    pub user_id: Uuid,
+    pub redirect_uri: String,
+    pub scope: String,
+    pub nonce: Option<String>,
+    /// PKCE's S256 challenge, when the app sent one.
+    pub code_challenge: Option<String>,
+    pub auth_time: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// What a code (or a refresh token) was granted for: the chain every token issued
+/// from it belongs to.
+#[derive(Debug, Clone)]
+pub struct Grant {
+    pub grant_id: Uuid,
+    pub app_id: Uuid,
+    pub user_id: Uuid,
+    pub scope: String,
+    pub nonce: Option<String>,
+    pub auth_time: DateTime<Utc>,
+}
+
+/// Access and refresh tokens about to be handed out, as their hashes and expiries.
+/// The refresh token is kept only when the grant has `offline_access`.
+#[derive(Debug, Clone)]
+pub struct NewTokens {
+    pub access: (TokenHash, DateTime<Utc>),
+    pub refresh: Option<(TokenHash, DateTime<Utc>)>,
+}
+
+/// A code or refresh token presented at the token endpoint, and what came of it.
+#[derive(Debug)]
+pub enum Exchanged {
+    /// Used for the first time: the tokens were stored for this grant.
+    Issued(Grant),
+    /// Used before: every token of its grant is now revoked.
+    Replayed,
+    /// Unknown, expired, or not this app's (or not this redirect URI's or verifier's).
+    Refused,
+}
+
+/// What an access or refresh token stands for, while it is live.
+#[derive(Debug, Clone)]
+pub struct LiveToken {
+    pub kind: String,
+    pub app_id: Uuid,
+    pub client_id: String,
+    pub user: User,
+    pub scope: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}

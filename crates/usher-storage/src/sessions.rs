@@ -88,6 +88,14 @@ impl Store {
         Ok(user.map(|user| (user, groups)))
     }
 
+    /// When a session began: the time its user last proved who they are (OpenID
+    /// Connect's `auth_time`).
+    pub async fn session_started(&self, token_hash: &TokenHash) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let sql = "SELECT created_at FROM sessions WHERE token_hash = $1";
+        let row: Option<(i64,)> = self.read()?.fetch_optional(sql, &[token_hash.as_str().into()]).await?;
+        row.map(|(ms,)| crate::rows::from_ms(ms)).transpose()
+    }
+
     /// Ends a session; ending one that is already gone is not an error.
     pub async fn end_session(&self, token_hash: &TokenHash) -> Result<(), StoreError> {
         let sql = "DELETE FROM sessions WHERE token_hash = $1";

@@ -2,7 +2,7 @@
 
 use axum::{Json, extract::State, http::StatusCode};
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -20,17 +20,13 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(list, create)).routes(routes!(read, revoke))
 }
 
-/// Tells "absent" from "null": `max_uses` absent means one use, `null` unlimited.
-fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(d).map(Some)
-}
-
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewRegistrationInvite {
     /// Up to 500 characters, shown to whoever looks the code up.
     description: Option<String>,
     /// 1 to 1,000,000; absent: one use; `null`: unlimited.
-    #[serde(default, deserialize_with = "present")]
+    // Absent: one use; `null`: unlimited.
+    #[serde(default, deserialize_with = "crate::json::present")]
     #[schema(value_type = Option<i64>, minimum = 1, maximum = 1_000_000)]
     max_uses: Option<Option<i64>>,
     /// A future time within `registration_invite_max_hours`; or give `expires_in_hours`.

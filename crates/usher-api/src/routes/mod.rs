@@ -1,6 +1,7 @@
 //! Routes, one module per resource, each with its own `router()`.
 
 pub mod accounts;
+pub mod admin_apps;
 pub mod admin_invites;
 pub mod admin_login_links;
 pub mod admin_outbox;
@@ -21,6 +22,7 @@ pub fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(accounts::router())
         .merge(public_invites::router())
+        .merge(admin_apps::router())
         .merge(admin_invites::router())
         .merge(admin_login_links::router())
         .merge(admin_outbox::router())

@@ -147,3 +147,48 @@ impl From<&AuditEntry> for AuditView {
         }
     }
 }
+
+/// An application Usher signs people in to. `client_secret` only in the answer that
+/// made it (registration, rotation): it is stored as a hash.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AppView {
+    pub id: Uuid,
+    pub client_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<String>,
+    pub name: String,
+    pub public: bool,
+    pub first_party: bool,
+    pub redirect_uris: Vec<String>,
+    pub post_logout_redirect_uris: Vec<String>,
+    /// Only members of these groups may sign in; `null`: everyone.
+    pub allowed_groups: Option<Vec<Uuid>>,
+    pub home_url: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<&usher_storage::model::ClientApp> for AppView {
+    fn from(app: &usher_storage::model::ClientApp) -> Self {
+        Self {
+            id: app.id,
+            client_id: app.client_id.clone(),
+            client_secret: None,
+            name: app.name.clone(),
+            public: app.public,
+            first_party: app.first_party,
+            redirect_uris: app.redirect_uris.clone(),
+            post_logout_redirect_uris: app.post_logout_redirect_uris.clone(),
+            allowed_groups: app.allowed_groups.clone(),
+            home_url: app.home_url.clone(),
+            created_at: app.created_at,
+            updated_at: app.updated_at,
+        }
+    }
+}
+
+impl From<usher_app::apps::Registered> for AppView {
+    fn from(registered: usher_app::apps::Registered) -> Self {
+        Self { client_secret: registered.client_secret.map(|s| s.expose().to_owned()), ..Self::from(&registered.app) }
+    }
+}

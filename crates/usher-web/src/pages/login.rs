@@ -55,7 +55,7 @@ pub async fn show(
         Some(_) => pages::redirect(&next),
         None => {
             let page = pages::form_page(&state, &headers, StatusCode::OK, "login.html", context! { next => &next });
-            pages::with_form_action_to(page, &next)
+            pages::with_form_action_to(page, &pages::leads_to(&state, &next).await)
         }
     }
 }
@@ -97,7 +97,7 @@ pub async fn sign_in(
             let context =
                 context! { next => &next, login => form.login, error => "Wrong username, email or password." };
             let page = pages::form_page(&state, &headers, StatusCode::UNAUTHORIZED, "login.html", context);
-            Ok(pages::with_form_action_to(page, &next))
+            Ok(pages::with_form_action_to(page, &pages::leads_to(&state, &next).await))
         }
         Err(err) => Err(err.into()),
     }

@@ -13,6 +13,7 @@ mod home;
 mod join;
 mod login;
 mod login_link;
+mod oauth;
 mod refusal;
 mod register;
 mod share;
@@ -35,6 +36,7 @@ use uuid::Uuid;
 use usher_app::Reason;
 
 use crate::{AppState, auth::session, error::ApiError};
+pub use oauth::leads_to;
 pub use refusal::{PageError, PageResult, csrf_refused, failure, gone, message, not_found, refusal};
 pub use usher_http::next::{after_sign_in, sign_in_then};
 
@@ -47,6 +49,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(register::show, register::sign_up))
         .routes(routes!(join::show, join::join))
         .routes(routes!(join::show_invitation, join::accept_invitation))
+        .routes(routes!(oauth::authorize))
+        .routes(routes!(oauth::consent))
+        .routes(routes!(oauth::logout, oauth::logout_confirmed))
         .merge(admin::router())
         .merge(groups::router())
         .routes(routes!(stylesheet))
@@ -66,6 +71,7 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         ("join.html", include_str!("../../templates/join.html")),
         ("message.html", include_str!("../../templates/message.html")),
         ("confirm.html", include_str!("../../templates/confirm.html")),
+        ("consent.html", include_str!("../../templates/consent.html")),
         ("macros.html", include_str!("../../templates/macros.html")),
         ("share.html", include_str!("../../templates/share.html")),
         ("admin/nav.html", include_str!("../../templates/admin/nav.html")),
@@ -196,8 +202,12 @@ pub fn form_text(text: &str) -> Option<String> {
 /// application behind forward authentication. `next` was checked (`after_sign_in`).
 pub fn with_form_action_to(mut page: Response, next: &str) -> Response {
     if let Ok(url) = url::Url::parse(next) {
-        let csp =
-            CSP.replace("form-action 'self'", &format!("form-action 'self' {}", url.origin().ascii_serialization()));
+        // A native app's private-use scheme has no origin: the scheme is the source.
+        let source = match url.scheme() {
+            "http" | "https" => url.origin().ascii_serialization(),
+            scheme => format!("{scheme}:"),
+        };
+        let csp = CSP.replace("form-action 'self'", &format!("form-action 'self' {source}"));
         if let Ok(csp) = HeaderValue::from_str(&csp) {
             page.headers_mut().insert(header::CONTENT_SECURITY_POLICY, csp);
         }

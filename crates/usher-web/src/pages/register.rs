@@ -1,6 +1,7 @@
 //! `/register?invite=CODE`: sign up, with the invite checked on the server when the page
 //! opens and, with JavaScript, as it is typed (`static/register.js`, through
-//! `GET /api/v1/invites/{code}`). Signs in and goes to `/`.
+//! `GET /api/v1/invites/{code}`). Signs in and goes on to `next` (an application's
+//! sign-in flow, say) or `/`.
 
 use std::collections::BTreeMap;
 
@@ -32,6 +33,8 @@ use crate::{
 pub struct Prefill {
     /// An invite code (or an email invitation's token) to sign up with.
     invite: Option<String>,
+    /// Where to go once signed up (a path on this site, or an allowed application URL).
+    next: Option<String>,
 }
 
 /// "valid — what it is for" (with an email invitation's address, to pre-fill the form),
@@ -75,10 +78,13 @@ pub async fn show(
     if state.settings.registration == Registration::Closed {
         return pages::message(StatusCode::FORBIDDEN, "Registration is closed", "Ask an admin for an account.");
     }
-    let invite = query.ok().and_then(|Query(q)| q.invite).unwrap_or_default();
+    let (invite, next) = query.ok().map(|Query(q)| (q.invite, q.next)).unwrap_or_default();
+    let invite = invite.unwrap_or_default();
+    let next = pages::after_sign_in(next.as_deref(), &state.settings.forward_auth_hosts);
     let check = invite_check(&state, &invite).await;
-    let context = context! { invite, check, errors => BTreeMap::<String, String>::new() };
-    pages::form_page(&state, &headers, StatusCode::OK, "register.html", context)
+    let context = context! { invite, next => &next, check, errors => BTreeMap::<String, String>::new() };
+    let page = pages::form_page(&state, &headers, StatusCode::OK, "register.html", context);
+    pages::with_form_action_to(page, &pages::leads_to(&state, &next).await)
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -91,6 +97,7 @@ pub struct SignUpForm {
     display_name: String,
     #[serde(default)]
     invite: String,
+    next: Option<String>,
 }
 
 /// Creates the account (joining the invite's group) and signs in.
@@ -101,7 +108,7 @@ pub struct SignUpForm {
     security(()),
     request_body(content = SignUpForm, content_type = docs::FORM),
     responses(
-        (status = 303, description = "Signed up and signed in: on to `/`"),
+        (status = 303, description = "Signed up and signed in: on to `next` (or `/`)"),
         docs::FieldRefused,
         (status = 403, description = "Registration closed or invite-only, the invitation is for another email, or no CSRF pair"),
         (status = 404, description = "No such invite: the form again"),
@@ -124,8 +131,9 @@ pub async fn sign_up(
         display_name: Some(form.display_name.trim()).filter(|n| !n.is_empty()),
         invite: Some(form.invite.as_str()),
     };
+    let next = pages::after_sign_in(form.next.as_deref(), &state.settings.forward_auth_hosts);
     let refused = match state.register(&ip.actor(), account, Fields::default(), pages::web_device()).await {
-        Ok(done) => return Ok(pages::signed_in_redirect(&state, &done.token, "/")),
+        Ok(done) => return Ok(pages::signed_in_redirect(&state, &done.token, &next)),
         Err(refused) => ApiError::from(refused),
     };
     let Some(FormRefusal { status, errors, error }) = FormRefusal::of(&refused) else {
@@ -137,11 +145,13 @@ pub async fn sign_up(
         username => form.username,
         email => form.email,
         display_name => form.display_name,
+        next => &next,
         check,
         errors,
         error,
     };
-    Ok(pages::form_page(&state, &headers, status, "register.html", context))
+    let page = pages::form_page(&state, &headers, status, "register.html", context);
+    Ok(pages::with_form_action_to(page, &pages::leads_to(&state, &next).await))
 }
 
 csrf::protected!(SignUpForm);

@@ -17,5 +17,6 @@ mod api;
 mod app;
 mod browser;
 mod gate;
+mod oidc;
 mod system;
 mod web;

@@ -1,0 +1,251 @@
+//! OpenID Connect's machine endpoints (SPEC §10.1): discovery, the JWKS, the token
+//! endpoint, userinfo, revocation (RFC 7009) and introspection (RFC 7662). They
+//! answer applications' back-ends, so errors are OAuth's JSON (`{"error",
+//! "error_description"}`, RFC 6749 §5.2), which every client library reads, rather
+//! than problem+json. The person-facing endpoints (authorize, consent, logout) are
+//! pages, in `usher-web`.
+
+use axum::{
+    Form, Json,
+    extract::{State, rejection::FormRejection},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use base64::{Engine, engine::general_purpose::STANDARD};
+use serde::Deserialize;
+use serde_json::json;
+use usher_app::oidc::{
+    OAuthError, Refusal,
+    tokens::{ClientAuth, TokenParams},
+};
+use usher_domain::oauth::Scope;
+use usher_http::{AppState, auth::session::bearer, error::ApiError};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(discovery))
+        .routes(routes!(jwks))
+        .routes(routes!(token))
+        .routes(routes!(userinfo, userinfo_post))
+        .routes(routes!(revoke))
+        .routes(routes!(introspect))
+}
+
+/// OpenID Connect Discovery 1.0: what this provider does, and where.
+#[utoipa::path(get, path = "/.well-known/openid-configuration", tag = "oidc", security(()),
+    responses((status = 200, description = "The provider's metadata (issuer = `public_url`)")))]
+async fn discovery(State(state): State<AppState>) -> Response {
+    let issuer = &state.settings.public_url;
+    let scopes: Vec<&str> = Scope::ALL.iter().map(|s| s.as_str()).collect();
+    let auth_methods = ["client_secret_basic", "client_secret_post", "none"];
+    let document = json!({
+        "issuer": issuer,
+        "authorization_endpoint": format!("{issuer}/oauth2/authorize"),
+        "token_endpoint": format!("{issuer}/oauth2/token"),
+        "userinfo_endpoint": format!("{issuer}/oauth2/userinfo"),
+        "jwks_uri": format!("{issuer}/oauth2/jwks"),
+        "revocation_endpoint": format!("{issuer}/oauth2/revoke"),
+        "introspection_endpoint": format!("{issuer}/oauth2/introspect"),
+        "end_session_endpoint": format!("{issuer}/oauth2/logout"),
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
+        "grant_types_supported": ["authorization_code", "refresh_token"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "scopes_supported": scopes,
+        "claims_supported": ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "preferred_username",
+            "name", "email", "email_verified", "groups", "roles"],
+        "token_endpoint_auth_methods_supported": auth_methods,
+        "revocation_endpoint_auth_methods_supported": auth_methods,
+        "introspection_endpoint_auth_methods_supported": auth_methods,
+        "code_challenge_methods_supported": ["S256"],
+        "prompt_values_supported": ["none", "login", "consent"],
+        "authorization_response_iss_parameter_supported": true,
+        "claims_parameter_supported": false,
+        "request_parameter_supported": false,
+        "request_uri_parameter_supported": false,
+    });
+    Json(document).into_response()
+}
+
+/// The public keys that check ID tokens (RFC 7517).
+#[utoipa::path(get, path = "/oauth2/jwks", tag = "oidc", security(()),
+    responses((status = 200, description = "`{\"keys\": [...]}`: RSA keys, `kid`, `alg` RS256")))]
+async fn jwks(State(state): State<AppState>) -> Response {
+    match state.jwks().await {
+        Ok(jwks) => Json(jwks).into_response(),
+        Err(err) => ApiError::from(err).into_response(),
+    }
+}
+
+/// A code or a refresh token exchanged for tokens.
+#[utoipa::path(post, path = "/oauth2/token", tag = "oidc", security(()),
+    request_body(content = String, content_type = "application/x-www-form-urlencoded",
+        description = "`grant_type` (`authorization_code` with `code`, `redirect_uri`, `code_verifier`; or \
+            `refresh_token` with `refresh_token`); the client by HTTP Basic or `client_id`/`client_secret`"),
+    responses(
+        (status = 200, description = "`access_token`, `token_type`, `expires_in`, `id_token`, `scope` and, with \
+            `offline_access`, `refresh_token`"),
+        (status = 400, description = "OAuth error: `invalid_request`, `invalid_grant`, `unsupported_grant_type`"),
+        (status = 401, description = "OAuth error `invalid_client`"),
+    ))]
+async fn token(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    form: Result<Form<TokenParams>, FormRejection>,
+) -> Response {
+    let Ok(Form(mut params)) = form else { return malformed() };
+    let auth = client_auth(&headers, params.client_id.take(), params.client_secret.take());
+    let basic = auth.basic.is_some();
+    match state.token(auth, params).await {
+        Ok(tokens) => no_store(Json(tokens).into_response()),
+        Err(refusal) => refused(refusal, basic),
+    }
+}
+
+/// The signed-in person's claims, for an access token.
+#[utoipa::path(get, path = "/oauth2/userinfo", tag = "oidc", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The claims the token's scopes allow (`sub` always)"),
+        (status = 401, description = "`WWW-Authenticate: Bearer error=\"invalid_token\"`"),
+    ))]
+async fn userinfo(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let Some(token) = bearer(&headers) else {
+        return (StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"))])
+            .into_response();
+    };
+    match state.userinfo(&token).await {
+        Ok(Some(claims)) => no_store(Json(claims).into_response()),
+        Ok(None) => {
+            let challenge = HeaderValue::from_static("Bearer error=\"invalid_token\"");
+            (StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, challenge)]).into_response()
+        }
+        Err(err) => ApiError::from(err).into_response(),
+    }
+}
+
+/// Userinfo by POST (OpenID Connect Core §5.3.1), the token in the header.
+#[utoipa::path(post, path = "/oauth2/userinfo", tag = "oidc", security(("bearer" = [])),
+    responses((status = 200, description = "As GET"), (status = 401, description = "As GET")))]
+async fn userinfo_post(state: State<AppState>, headers: HeaderMap) -> Response {
+    userinfo(state, headers).await
+}
+
+#[derive(Debug, Deserialize)]
+struct TokenForm {
+    token: Option<String>,
+    #[serde(rename = "token_type_hint")]
+    _hint: Option<String>,
+    client_id: Option<String>,
+    client_secret: Option<String>,
+}
+
+/// Revokes one of the client's tokens (RFC 7009): a refresh token with its grant.
+#[utoipa::path(post, path = "/oauth2/revoke", tag = "oidc", security(()),
+    request_body(content = String, content_type = "application/x-www-form-urlencoded",
+        description = "`token` (and `token_type_hint`); the client as at the token endpoint"),
+    responses(
+        (status = 200, description = "Revoked, or there was nothing to revoke"),
+        (status = 401, description = "OAuth error `invalid_client`"),
+    ))]
+async fn revoke(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    form: Result<Form<TokenForm>, FormRejection>,
+) -> Response {
+    let Ok(Form(form)) = form else { return malformed() };
+    let auth = client_auth(&headers, form.client_id, form.client_secret);
+    let basic = auth.basic.is_some();
+    let Some(token) = form.token else {
+        return refused(OAuthError::invalid_request("`token` is required").into(), basic);
+    };
+    match state.revoke(auth, &token).await {
+        Ok(()) => no_store(StatusCode::OK.into_response()),
+        Err(refusal) => refused(refusal, basic),
+    }
+}
+
+/// Whether one of the client's tokens is live, and what it stands for (RFC 7662).
+#[utoipa::path(post, path = "/oauth2/introspect", tag = "oidc", security(()),
+    request_body(content = String, content_type = "application/x-www-form-urlencoded",
+        description = "`token`; the client as at the token endpoint (only its own tokens are active to it)"),
+    responses(
+        (status = 200, description = "`{\"active\": false}`, or `active` with `scope`, `client_id`, `username`, \
+            `token_type`, `exp`, `iat`, `sub`, `aud`, `iss`"),
+        (status = 401, description = "OAuth error `invalid_client`"),
+    ))]
+async fn introspect(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    form: Result<Form<TokenForm>, FormRejection>,
+) -> Response {
+    let Ok(Form(form)) = form else { return malformed() };
+    let auth = client_auth(&headers, form.client_id, form.client_secret);
+    let basic = auth.basic.is_some();
+    let Some(token) = form.token else {
+        return refused(OAuthError::invalid_request("`token` is required").into(), basic);
+    };
+    match state.introspect(auth, &token).await {
+        Ok(answer) => no_store(Json(answer).into_response()),
+        Err(refusal) => refused(refusal, basic),
+    }
+}
+
+/// How the client authenticated: `Authorization: Basic` (its id and secret each
+/// form-urlencoded, RFC 6749 §2.3.1) and/or form fields.
+fn client_auth(headers: &HeaderMap, client_id: Option<String>, client_secret: Option<String>) -> ClientAuth {
+    let basic = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("basic"))
+        .and_then(|(_, encoded)| STANDARD.decode(encoded.trim()).ok())
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .and_then(|pair| pair.split_once(':').map(|(id, secret)| (form_decode(id), form_decode(secret))));
+    ClientAuth { basic, client_id, client_secret }
+}
+
+fn form_decode(text: &str) -> String {
+    form_urlencoded::parse(format!("v={text}").as_bytes()).next().map(|(_, v)| v.into_owned()).unwrap_or_default()
+}
+
+fn malformed() -> Response {
+    oauth_error(
+        &OAuthError::invalid_request(
+            "the body must be a form (application/x-www-form-urlencoded), each \
+        parameter once",
+        ),
+        false,
+    )
+}
+
+fn refused(refusal: Refusal, basic: bool) -> Response {
+    match refusal {
+        Refusal::OAuth(error) => oauth_error(&error, basic),
+        Refusal::Failed(err) => ApiError::from(err).into_response(),
+    }
+}
+
+/// An OAuth error: 401 for `invalid_client` (with a Basic challenge when the client
+/// tried Basic, RFC 6749 §5.2), else 400.
+fn oauth_error(error: &OAuthError, basic: bool) -> Response {
+    let body = Json(json!({"error": error.error, "error_description": error.description}));
+    let mut response = if error.error == "invalid_client" {
+        let mut response = (StatusCode::UNAUTHORIZED, body).into_response();
+        if basic {
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"usher\""));
+        }
+        response
+    } else {
+        (StatusCode::BAD_REQUEST, body).into_response()
+    };
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+fn no_store(mut response: Response) -> Response {
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response.headers_mut().insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    response
+}
