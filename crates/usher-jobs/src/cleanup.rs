@@ -30,6 +30,12 @@ async fn purge(store: &Store, retention_days: u32, now: DateTime<Utc>) -> Result
         }
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    tracing::info!(invites = total.invites, sessions = total.sessions, mail = total.mail, "cleanup done");
+    tracing::info!(
+        invites = total.invites,
+        sessions = total.sessions,
+        mail = total.mail,
+        tokens = total.tokens,
+        "cleanup done"
+    );
     Ok(total)
 }

@@ -92,7 +92,10 @@ async fn run_cleanup_if_due(
     }
     let result = cleanup::run(&mailer.store, schedule.retention_days, now).await;
     let summary = match &result {
-        Ok(purged) => format!("ok: {} invites, {} sessions, {} mail", purged.invites, purged.sessions, purged.mail),
+        Ok(purged) => format!(
+            "ok: {} invites, {} sessions, {} mail, {} tokens",
+            purged.invites, purged.sessions, purged.mail, purged.tokens
+        ),
         Err(err) => format!("error: {err}"),
     };
     mailer.store.finish_job(CLEANUP_JOB, Utc::now(), &summary).await?;

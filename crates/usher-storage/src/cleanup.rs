@@ -1,6 +1,7 @@
 //! Purging what stopped mattering, in small batches so requests are never stalled:
 //! invites and login links inactive for longer than the retention, expired sessions,
-//! and old sent mail. Redemptions (and, later, audit events) stay.
+//! old sent mail, expired OpenID Connect tokens and old codes. Redemptions (and,
+//! later, audit events) stay.
 
 use chrono::{DateTime, Utc};
 
@@ -12,17 +13,20 @@ pub struct Purged {
     pub invites: u64,
     pub sessions: u64,
     pub mail: u64,
+    /// OpenID Connect access and refresh tokens, and authorization codes.
+    pub tokens: u64,
 }
 
 impl Purged {
     pub fn total(self) -> u64 {
-        self.invites + self.sessions + self.mail
+        self.invites + self.sessions + self.mail + self.tokens
     }
 
     pub fn add(&mut self, other: Self) {
         self.invites += other.invites;
         self.sessions += other.sessions;
         self.mail += other.mail;
+        self.tokens += other.tokens;
     }
 }
 
@@ -51,7 +55,16 @@ impl Store {
         let sql =
             "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE status = 'sent' AND sent_at < $1 LIMIT $2)";
         let mail = self.write_one(sql, vec![cutoff.into(), batch.into()]).await?;
-        Ok(Purged { invites, sessions, mail })
+        // Expired tokens are dead; a used refresh token is kept until it expires, so
+        // that presenting it again is still recognised as a replay. Codes live a minute
+        // but are kept for the retention, for the same reason.
+        let sql = "DELETE FROM oauth_tokens WHERE token_hash IN \
+                   (SELECT token_hash FROM oauth_tokens WHERE expires_at <= $1 LIMIT $2)";
+        let tokens = self.write_one(sql, vec![now.into(), batch.into()]).await?;
+        let sql = "DELETE FROM oauth_codes WHERE code_hash IN \
+                   (SELECT code_hash FROM oauth_codes WHERE expires_at < $1 LIMIT $2)";
+        let codes = self.write_one(sql, vec![cutoff.into(), batch.into()]).await?;
+        Ok(Purged { invites, sessions, mail, tokens: tokens + codes })
     }
 
     /// Claims the run of job `name` that was due at or before `now`, scheduling the next

@@ -119,7 +119,10 @@ async fn run(command: Command, config: Config) -> Result<(), AnyError> {
         Command::Cleanup => {
             let store = open_store(&config).await?;
             let purged = usher_jobs::cleanup::run(&store, config.retention_days, Utc::now()).await?;
-            println!("purged {} invites, {} sessions, {} sent emails", purged.invites, purged.sessions, purged.mail);
+            println!(
+                "purged {} invites, {} sessions, {} sent emails, {} OpenID Connect tokens and codes",
+                purged.invites, purged.sessions, purged.mail, purged.tokens
+            );
             Ok(())
         }
         Command::LoginLink { username, expires_in_hours } => {

@@ -60,9 +60,11 @@ pub struct PurgedView {
     invites: u64,
     sessions: u64,
     mail: u64,
+    /// Expired OpenID Connect tokens and old authorization codes.
+    tokens: u64,
 }
 
-/// Runs the cleanup job now (dead invites, expired sessions, old mail).
+/// Runs the cleanup job now (dead invites, expired sessions, old mail, expired tokens).
 #[utoipa::path(
     post,
     path = "/admin/jobs/cleanup",
@@ -73,5 +75,10 @@ pub struct PurgedView {
 )]
 async fn cleanup(State(state): State<AppState>, Admin(admin): Admin) -> ApiResult<Json<PurgedView>> {
     let purged = state.run_cleanup(&admin).await?;
-    Ok(Json(PurgedView { invites: purged.invites, sessions: purged.sessions, mail: purged.mail }))
+    Ok(Json(PurgedView {
+        invites: purged.invites,
+        sessions: purged.sessions,
+        mail: purged.mail,
+        tokens: purged.tokens,
+    }))
 }

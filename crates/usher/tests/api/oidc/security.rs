@@ -18,6 +18,7 @@ on_both_backends!(
     a_replayed_refresh_token_revokes_the_chain,
     tokens_and_secrets_are_not_readable_at_rest,
     introspection_and_revocation_answer_each_app_for_its_own_tokens,
+    the_cleanup_purges_expired_tokens_and_old_codes,
 );
 
 async fn unknown_apps_and_redirect_uris_get_a_page_never_a_redirect(app: TestApp) {
@@ -251,4 +252,21 @@ async fn introspection_and_revocation_answer_each_app_for_its_own_tokens(app: Te
     assert_eq!(post_form(&app, "revoke", &[("token", refresh)], ours).await.0, StatusCode::OK);
     assert_eq!(userinfo(&app, access).await.0, StatusCode::UNAUTHORIZED);
     assert_eq!(post_form(&app, "introspect", &[("token", access)], ours).await.1, json!({"active": false}));
+}
+
+async fn the_cleanup_purges_expired_tokens_and_old_codes(app: TestApp) {
+    let rp = register_app(&app, json!({})).await;
+    let (session, _) = app.signed_in("alice").await;
+    for _ in 0..2 {
+        let code = code_for(&app, &rp.client_id, &session, &[]).await;
+        exchange(&app, &rp, &code, &[]).await;
+    }
+    assert_eq!(app.count("SELECT COUNT(*) FROM oauth_tokens").await, 4, "two grants, access and refresh each");
+    let long_ago = chrono::Utc::now().timestamp_millis() - 40 * 24 * 3600 * 1000;
+    app.execute_sql(&format!("UPDATE oauth_tokens SET expires_at = {long_ago} WHERE kind = 'access'")).await;
+    app.execute_sql(&format!("UPDATE oauth_codes SET expires_at = {long_ago}")).await;
+    let (status, purged) = app.post("/admin/jobs/cleanup", Some(&app.admin_token), json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{purged}");
+    assert_eq!(purged["tokens"], 4, "two access tokens and two codes: {purged}");
+    assert_eq!(app.count("SELECT COUNT(*) FROM oauth_tokens WHERE kind = 'refresh'").await, 2, "live ones stay");
 }
