@@ -144,6 +144,30 @@ impl App {
         Ok(Registered { app, client_secret: Some(secret) })
     }
 
+    /// An app the configuration declares (`[[apps]]`, the operator's): registered when
+    /// its `client_id` is new, else brought in line with the declaration; a
+    /// confidential app's secret is the one given (from the environment).
+    pub async fn declare_app(
+        &self,
+        actor: &Actor,
+        client_id: &str,
+        settings: AppSettings,
+        secret: Option<&str>,
+    ) -> AppResult<ClientApp> {
+        actor.require_admin()?;
+        let mut app = match self.store.app_by_client_id(client_id).await? {
+            None => self.create_app(actor, settings, Some(client_id.to_owned())).await?.app,
+            Some(app) => self.update_app(actor, app.id, AppSettings { public: None, ..settings }).await?,
+        };
+        let hash = secret.map(TokenHash::of);
+        if app.secret_hash != hash {
+            app.secret_hash = hash;
+            app.updated_at = Utc::now();
+            self.store.update_app(app.clone(), &actor.audit()).await?;
+        }
+        Ok(app)
+    }
+
     /// The app whose `client_id` this is, when the secret (for a confidential app)
     /// proves it; `None` for an unknown app or a wrong secret (told apart by nobody).
     pub async fn authenticate_client(&self, client_id: &str, secret: Option<&str>) -> AppResult<Option<ClientApp>> {

@@ -114,6 +114,18 @@ impl Error {
         Reason::Invalid(vec![FieldError::new(field, message)]).into()
     }
 
+    /// The error for a person at a terminal or in a log: a refusal's every field
+    /// error, where the front would list them.
+    pub fn explain(&self) -> String {
+        match self {
+            Self::Refused(Reason::Invalid(fields)) => {
+                let why: Vec<String> = fields.iter().map(|f| format!("{}: {}", f.field, f.message)).collect();
+                why.join("; ")
+            }
+            other => other.to_string(),
+        }
+    }
+
     pub fn reason(&self) -> Option<&Reason> {
         match self {
             Self::Refused(reason) => Some(reason),

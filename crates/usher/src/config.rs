@@ -7,7 +7,10 @@ use std::{
     path::{Path, PathBuf},
 };
 
+mod apps;
 mod env;
+
+pub use apps::DeclaredApp;
 
 pub use env::unknown_env;
 use figment::{
@@ -102,6 +105,8 @@ pub struct Config {
     /// Hosts (`app.example.com`, `*.example.com`) that forward authentication may send
     /// people back to after signing in.
     pub forward_auth_hosts: Vec<String>,
+    /// `[[apps]]`: OpenID Connect applications declared as code (`config/apps.rs`).
+    pub apps: Vec<DeclaredApp>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
@@ -171,6 +176,7 @@ impl Default for Config {
             secret_key: None,
             cookie_domain: None,
             forward_auth_hosts: Vec::new(),
+            apps: Vec::new(),
         }
     }
 }
@@ -270,6 +276,7 @@ impl Config {
         }
         self.cookie_domain(&public_url)?;
         self.forward_auth_hosts()?;
+        apps::check(&self.apps)?;
         Ok(())
     }
 
@@ -397,6 +404,7 @@ impl fmt::Debug for Config {
             .field("trusted_proxies", &self.trusted_proxies)
             .field("cookie_domain", &self.cookie_domain)
             .field("forward_auth_hosts", &self.forward_auth_hosts)
+            .field("apps", &self.apps)
             .field("metrics_token", &self.metrics_token.as_ref().map(|_| "***"))
             .field("secret_key", &self.secret_key.as_ref().map(|_| "***"))
             .finish_non_exhaustive()

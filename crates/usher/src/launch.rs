@@ -4,7 +4,7 @@ use std::{future::Future, sync::Arc};
 
 use chrono::{Duration, Utc};
 use tokio::{net::TcpListener, sync::watch};
-use usher_app::{Actor, App};
+use usher_app::{Actor, App, apps::AppSettings};
 use usher_domain::account::{DisplayName, Email, Username};
 use usher_http::AppState;
 use usher_jobs::{
@@ -14,7 +14,7 @@ use usher_jobs::{
 };
 use usher_storage::{Store, StoreError, model::NewUser};
 
-use crate::Config;
+use crate::{Config, config::DeclaredApp};
 
 /// What the very first start created: the admin, and a one-time link to sign in.
 #[derive(Debug)]
@@ -50,11 +50,36 @@ pub async fn migrate(config: &Config) -> Result<(Store, usize), StoreError> {
 
 /// Opens the store and, on a database with no users yet, creates the admin and a
 /// login link for it. Returns the app state and, on that first start only, the link.
-pub async fn prepare(config: &Config) -> Result<(AppState, Option<FirstStart>), usher_app::Error> {
+pub async fn prepare(
+    config: &Config,
+) -> Result<(AppState, Option<FirstStart>), Box<dyn std::error::Error + Send + Sync>> {
     let store = open_store(config).await?;
     let state = AppState::new(store, config.settings());
     let first_start = bootstrap_admin(&state, config).await?;
+    declare_apps(&state, &config.apps).await?;
     Ok((state, first_start))
+}
+
+/// Registers the `[[apps]]` of the configuration, or brings them in line with it.
+async fn declare_apps(app: &App, declared: &[DeclaredApp]) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    for declared in declared {
+        let settings = AppSettings {
+            name: Some(declared.name.clone()),
+            redirect_uris: Some(declared.redirect_uris.clone()),
+            public: Some(declared.public),
+            first_party: Some(declared.first_party),
+            allowed_groups: None,
+            home_url: Some(declared.home_url.clone()),
+            post_logout_redirect_uris: Some(declared.post_logout_redirect_uris.clone()),
+        };
+        let secret = declared.secret()?;
+        let operator = Actor::operator();
+        app.declare_app(&operator, &declared.client_id, settings, secret.as_deref())
+            .await
+            .map_err(|e| format!("config key `apps` ({}): {}", declared.client_id, e.explain()))?;
+        tracing::info!(client_id = declared.client_id, "app declared in the configuration is registered");
+    }
+    Ok(())
 }
 
 /// Opens the store and the application on it, for the command line.

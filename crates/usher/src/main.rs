@@ -10,7 +10,7 @@ use usher::{
     config::LogFormat,
     launch::{open_app, open_store},
 };
-use usher_app::{Actor, links::RegistrationInviteSpec};
+use usher_app::{Actor, apps::AppSettings, links::RegistrationInviteSpec};
 use usher_domain::account::{DisplayName, Email, Username};
 use usher_storage::model::NewUser;
 
@@ -45,6 +45,40 @@ enum Command {
     /// Manage registration invites.
     #[command(subcommand)]
     Invite(InviteCommand),
+    /// Manage the applications Usher signs people in to (OpenID Connect).
+    #[command(subcommand)]
+    Apps(AppsCommand),
+    /// Manage the keys that sign ID tokens.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum AppsCommand {
+    /// Register an app and print its client id (and, for a confidential app, its secret).
+    Create {
+        #[arg(long)]
+        name: String,
+        /// A URL the app may be sent back to (repeat for several).
+        #[arg(long = "redirect-uri", required = true)]
+        redirect_uris: Vec<String>,
+        /// A public app (SPA, native): no secret, PKCE required.
+        #[arg(long)]
+        public: bool,
+        /// Trusted by the instance: nobody is asked to consent.
+        #[arg(long)]
+        first_party: bool,
+        #[arg(long)]
+        home_url: Option<String>,
+    },
+    /// List the registered apps.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+enum KeysCommand {
+    /// Make a new signing key; the old one stays published until its ID tokens expire.
+    Rotate,
 }
 
 #[derive(Debug, Subcommand)]
@@ -149,6 +183,44 @@ async fn run(command: Command, config: Config) -> Result<(), AnyError> {
             let expires_at = Utc::now() + Duration::hours(app.settings.login_link_default_hours.into());
             let minted = app.mint_login_link(&operator, &user, expires_at, false).await?;
             println!("created {} ({})\nsign-in link: {}", user.username, user.id, minted.url);
+            Ok(())
+        }
+        Command::Apps(AppsCommand::Create { name, redirect_uris, public, first_party, home_url }) => {
+            let app = open_app(&config).await?;
+            let settings = AppSettings {
+                name: Some(name),
+                redirect_uris: Some(redirect_uris),
+                public: Some(public),
+                first_party: Some(first_party),
+                home_url: Some(home_url),
+                ..AppSettings::default()
+            };
+            let registered = app.create_app(&Actor::operator(), settings, None).await.map_err(|e| e.explain())?;
+            println!("client_id: {}", registered.app.client_id);
+            if let Some(secret) = registered.client_secret {
+                println!(
+                    "client_secret: {}\n(shown this once: keep it in the application's configuration)",
+                    secret.expose()
+                );
+            }
+            Ok(())
+        }
+        Command::Apps(AppsCommand::List) => {
+            let app = open_app(&config).await?;
+            for registered in app.store.apps(None).await? {
+                let kind = if registered.public { "public" } else { "confidential" };
+                println!(
+                    "{}\t{}\t{kind}\t{}",
+                    registered.client_id,
+                    registered.name,
+                    registered.redirect_uris.join(" ")
+                );
+            }
+            Ok(())
+        }
+        Command::Keys(KeysCommand::Rotate) => {
+            let app = open_app(&config).await?;
+            println!("new signing key: {}", app.rotate_signing_key().await?);
             Ok(())
         }
         Command::Invite(InviteCommand::Create { description, max_uses, expires_in_hours }) => {

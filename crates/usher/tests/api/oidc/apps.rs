@@ -5,8 +5,9 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use super::{CALLBACK, code_for, exchange, post_form, register_app};
-use crate::harness::{TestApp, assert_problem};
+use crate::harness::{Backend, TestApp, TestDb, UsherProcess, assert_problem};
 
+on_both_backends!(backend: apps_are_declared_in_the_configuration_and_made_at_the_command_line);
 on_both_backends!(
     admins_register_apps_and_see_the_secret_once,
     redirect_uris_follow_the_best_practice_and_the_limits,
@@ -102,4 +103,84 @@ async fn only_instance_admins_manage_apps(app: TestApp) {
     assert_problem(status, &body, StatusCode::FORBIDDEN, "forbidden");
     let (status, body) = app.get("/admin/apps", None).await;
     assert_problem(status, &body, StatusCode::UNAUTHORIZED, "unauthenticated");
+}
+
+/// `[[apps]]` in `usher.toml` (the secret from the environment), brought in line on
+/// each start; `usher apps create|list` and `usher keys rotate`.
+async fn apps_are_declared_in_the_configuration_and_made_at_the_command_line(backend: Backend) {
+    let Some(db) = TestDb::new(backend).await else { return };
+    let toml = format!(
+        "[[apps]]\nclient_id = \"family-tree\"\nname = \"Family Tree\"\nredirect_uris = [\"{CALLBACK}\"]\n\
+         first_party = true\nclient_secret_env = \"TREE_SECRET\"\n"
+    );
+    std::fs::write(db.config.data_dir.join("usher.toml"), &toml).unwrap();
+    let secret = "s".repeat(43);
+    let usher = UsherProcess::start(&db, &[("TREE_SECRET", secret.clone())]);
+    let admin = usher.admin_client().await;
+    let (_, apps) = admin.get("/admin/apps", Some(&admin.admin_token)).await;
+    assert_eq!(apps["items"][0]["client_id"], "family-tree", "{apps}");
+    assert_eq!(apps["items"][0]["first_party"], true);
+    let introspect = |secret: String| async move {
+        reqwest::Client::new()
+            .post(format!("http://127.0.0.1:{}/oauth2/introspect", usher.port))
+            .basic_auth("family-tree", Some(secret))
+            .form(&[("token", "x")])
+            .send()
+            .await
+            .unwrap()
+            .status()
+    };
+    assert_eq!(introspect(secret.clone()).await, StatusCode::OK, "the secret from the environment works");
+    assert_eq!(introspect("t".repeat(43)).await, StatusCode::UNAUTHORIZED);
+    usher.signal("-TERM");
+    usher.wait();
+
+    // A new secret and name in the next start replace the old ones.
+    std::fs::write(db.config.data_dir.join("usher.toml"), toml.replace("Family Tree", "Family Tree 2")).unwrap();
+    let usher = UsherProcess::start(&db, &[("TREE_SECRET", "t".repeat(43))]);
+    let introspect = |secret: String| async move {
+        reqwest::Client::new()
+            .post(format!("http://127.0.0.1:{}/oauth2/introspect", usher.port))
+            .basic_auth("family-tree", Some(secret))
+            .form(&[("token", "x")])
+            .send()
+            .await
+            .unwrap()
+            .status()
+    };
+    assert_eq!(introspect("t".repeat(43)).await, StatusCode::OK);
+    assert_eq!(introspect(secret.clone()).await, StatusCode::UNAUTHORIZED, "the old secret stopped working");
+    usher.signal("-TERM");
+    usher.wait();
+
+    let command = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_usher"))
+            .args(args)
+            .envs(db.env())
+            .env("USHER_LOG", "warn")
+            .env("TREE_SECRET", "t".repeat(43))
+            .current_dir(&db.config.data_dir)
+            .output()
+            .expect("usher runs")
+    };
+    let created = command(&["apps", "create", "--name", "Shell App", "--redirect-uri", "https://shell.example.com/cb"]);
+    let printed = String::from_utf8_lossy(&created.stdout);
+    assert!(created.status.success() && printed.contains("client_secret: "), "{printed}");
+    let listed = String::from_utf8_lossy(&command(&["apps", "list"]).stdout).into_owned();
+    assert!(listed.contains("Shell App") && listed.contains("Family Tree 2"), "{listed}");
+    let refused = command(&["apps", "create", "--name", "Bad", "--redirect-uri", "http://shell.example.com/cb"]);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("redirect_uris"), "the refusal names the field");
+    let rotated = command(&["keys", "rotate"]);
+    assert!(String::from_utf8_lossy(&rotated.stdout).starts_with("new signing key: "));
+
+    // Without the secret's variable, start-up stops naming the key.
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_usher"))
+        .envs(db.env())
+        .env_remove("TREE_SECRET")
+        .current_dir(&db.config.data_dir)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success() && stderr.contains("TREE_SECRET"), "{stderr}");
 }
