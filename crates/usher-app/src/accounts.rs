@@ -23,6 +23,9 @@ use crate::{
 pub struct SignedIn {
     pub user: User,
     pub token: Token,
+    /// Sign-up with an invite: where the invite sends the person (see
+    /// [`crate::invites::Joined::after`]).
+    pub after: Option<String>,
 }
 
 /// A sign-up as typed: the API's JSON and the `/register` page's form.
@@ -72,10 +75,11 @@ impl App {
         // A cheap read first, so junk codes (and the wrong email for an invitation) are
         // refused before an expensive hash. The slot itself is taken atomically inside
         // the store's `register`.
-        let mut kind = None;
+        let (mut kind, mut leads) = (None, (None, None));
         if let Some(secret) = &invite {
             let found = self.active_invite(secret).await?.invite;
             kind = Some(found.kind);
+            leads = (found.return_to.clone(), found.group_id);
             let invited = found.email.as_deref().map(normalize_email);
             if invited.is_some_and(|invited| invited != email.normalized()) {
                 return Err(Forbidden::EmailMismatch.into());
@@ -90,7 +94,8 @@ impl App {
         if let Some(kind) = kind {
             metrics::redeemed(kind);
         }
-        Ok(SignedIn { user, token })
+        let after = self.after_invite(leads.0.as_deref(), leads.1).await?;
+        Ok(SignedIn { user, token, after })
     }
 
     /// Signs in with a password. A wrong login or password is recorded
@@ -118,7 +123,7 @@ impl App {
         let now = Utc::now();
         let (token, session) = self.mint_session(device, now);
         self.store.start_session(user.id, session, &actor.audit(), now).await?;
-        Ok(SignedIn { user, token })
+        Ok(SignedIn { user, token, after: None })
     }
 
     /// An active login link by its token, with the user it signs in as: shows,
@@ -146,7 +151,7 @@ impl App {
         let user = self.store.redeem_login_link(&secret, session, &actor.audit(), now).await?;
         tracing::debug!(user_id = %user.id, "login link redeemed");
         metrics::redeemed(InviteKind::LoginLink);
-        Ok(SignedIn { user, token: session_token })
+        Ok(SignedIn { user, token: session_token, after: None })
     }
 
     /// Ends the session the actor came with (signing out). Nothing to end is fine.

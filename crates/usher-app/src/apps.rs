@@ -168,6 +168,35 @@ impl App {
         Ok(app)
     }
 
+    /// `url` when it lies under a registered app's home page or one of its redirect
+    /// URIs (where an invite may send people); the refusal otherwise.
+    pub async fn app_url(&self, url: &str) -> AppResult<Result<String, usher_domain::Invalid>> {
+        let url = url.trim();
+        let checked = oauth::web_url(url).or_else(|_| oauth::redirect_uri(url));
+        if let Err(invalid) = checked {
+            return Ok(Err(invalid));
+        }
+        let apps = self.store.apps(None).await?;
+        let under =
+            apps.iter().any(|app| app.home_url.iter().chain(&app.redirect_uris).any(|base| oauth::is_under(url, base)));
+        Ok(if under {
+            Ok(url.to_owned())
+        } else {
+            Err(usher_domain::Invalid::new("must be a URL under a registered app's home_url or redirect URIs"))
+        })
+    }
+
+    /// Where someone who just used an invite goes: the invite's `return_to`, else the
+    /// home page of the app its group names; `None`: Usher's own pages.
+    pub async fn after_invite(&self, return_to: Option<&str>, group_id: Option<Uuid>) -> AppResult<Option<String>> {
+        if let Some(url) = return_to {
+            return Ok(Some(url.to_owned()));
+        }
+        let Some(group_id) = group_id else { return Ok(None) };
+        let Some(app_id) = self.store.group(group_id).await?.and_then(|g| g.app_id) else { return Ok(None) };
+        Ok(self.store.app(app_id).await?.and_then(|app| app.home_url))
+    }
+
     /// The app whose `client_id` this is, when the secret (for a confidential app)
     /// proves it; `None` for an unknown app or a wrong secret (told apart by nobody).
     pub async fn authenticate_client(&self, client_id: &str, secret: Option<&str>) -> AppResult<Option<ClientApp>> {

@@ -41,6 +41,9 @@ pub struct NewInvite {
     pub expires_in_hours: Option<i64>,
     /// A personal note for the invitation email.
     pub message: Option<String>,
+    /// Where to send whoever uses it: a URL under a registered app's home page or
+    /// redirect URIs.
+    pub return_to: Option<String>,
 }
 
 /// One of a group's invites, with its latest email's delivery (email invitations).
@@ -90,11 +93,15 @@ impl App {
             }
         };
         let message = fields.check("message", optional_text(new.message.as_deref(), MAX_MESSAGE)).flatten();
+        let return_to = match new.return_to.as_deref() {
+            Some(url) => fields.check("return_to", self.app_url(url).await?),
+            None => None,
+        };
         fields.finish()?;
         let (Some(expires_in), Some(max_uses)) = (expires_in, max_uses) else { unreachable!("checked above") };
         let now = Utc::now();
         let expires_at = expires_in.after(now);
-        let grant = GroupGrant { group_id: access.group.id, role, email: email.clone(), message };
+        let grant = GroupGrant { group_id: access.group.id, role, email: email.clone(), message, return_to };
 
         let minted = match email {
             Some(email) => {

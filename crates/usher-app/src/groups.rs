@@ -35,6 +35,8 @@ pub struct GroupInput {
     pub external_id: Option<String>,
     /// A JSON object of at most 16 KiB.
     pub metadata: Option<Value>,
+    /// The app whoever joins is sent on to; `Some(None)`: none.
+    pub app_id: Option<Option<Uuid>>,
 }
 
 /// A group with the caller's role in it.
@@ -99,6 +101,7 @@ impl App {
     /// Creates a group; the caller becomes its top-role member.
     pub async fn create_group(&self, actor: &Actor, input: GroupInput) -> AppResult<MyGroup> {
         let user = actor.user()?;
+        let app_id = self.checked_app_id(input.app_id.flatten()).await?;
         let given = input.check(true)?;
         let Some(name) = given.name else { unreachable!("required above") };
         let top = self.settings.roles.top().clone();
@@ -117,6 +120,7 @@ impl App {
                 description: given.description.clone(),
                 external_id: given.external_id.clone(),
                 metadata: given.metadata.clone().unwrap_or_else(|| json!({})),
+                app_id,
             };
             match self.store.create_group(new, user.id, &top, &actor.audit(), Utc::now()).await {
                 Err(StoreError::SlugTaken) if given.slug.is_none() => continue,
@@ -159,6 +163,10 @@ impl App {
     /// Changes a group (managers).
     pub async fn update_group(&self, actor: &Actor, group_id: Uuid, input: GroupInput) -> AppResult<MyGroup> {
         let access = self.manager_access(actor, group_id).await?;
+        let app_id = match input.app_id {
+            Some(app_id) => Some(self.checked_app_id(app_id).await?),
+            None => None,
+        };
         let given = input.check(false)?;
         let patch = GroupPatch {
             name: given.name.map(|n| n.as_str().to_owned()),
@@ -166,9 +174,18 @@ impl App {
             description: given.description,
             external_id: given.external_id,
             metadata: given.metadata,
+            app_id,
         };
         let group = self.store.update_group(access.group.id, patch, &access.audit).await?;
         Ok(MyGroup { group, role: access.role })
+    }
+
+    /// An app a group may name: one that is registered.
+    async fn checked_app_id(&self, app_id: Option<Uuid>) -> AppResult<Option<Uuid>> {
+        match app_id {
+            Some(id) if self.store.app(id).await?.is_none() => Err(Error::field("app_id", "no such app")),
+            app_id => Ok(app_id),
+        }
     }
 
     /// Deletes a group, its memberships and invites (the top role only).

@@ -37,6 +37,9 @@ pub struct Joined {
     pub role: Role,
     pub joined_at: DateTime<Utc>,
     pub invite_id: Uuid,
+    /// Where to send the person now: the invite's `return_to`, or the home page of the
+    /// app the group names; `None`: Usher's own pages.
+    pub after: Option<String>,
 }
 
 impl App {
@@ -109,12 +112,14 @@ impl App {
         };
         tracing::debug!(group_id = %accepted.group_id, user_id = %user.id, invite_id = %accepted.invite_id, "invite accepted");
         metrics::redeemed(accepted.kind);
+        let after = self.after_invite(accepted.return_to.as_deref(), Some(accepted.group_id)).await?;
         Ok(Joined {
             group_id: accepted.group_id,
             user_id: user.id,
             role: accepted.role,
             joined_at: now,
             invite_id: accepted.invite_id,
+            after,
         })
     }
 }

@@ -54,6 +54,18 @@ pub fn web_url(text: &str) -> Result<String, Invalid> {
     }
 }
 
+/// Whether `url` lies under `base`: the same scheme, host and port, and a path at or
+/// below `base`'s (`/app` covers `/app` and `/app/x`, not `/application`).
+pub fn is_under(url: &str, base: &str) -> bool {
+    let (Ok(url), Ok(base)) = (url::Url::parse(url), url::Url::parse(base)) else { return false };
+    if url.origin() != base.origin() || !url.username().is_empty() || url.password().is_some() {
+        return false;
+    }
+    let prefix = base.path().trim_end_matches('/');
+    let path = url.path();
+    path == prefix || path.starts_with(&format!("{prefix}/"))
+}
+
 fn is_loopback(host: url::Host<&str>) -> bool {
     match host {
         url::Host::Domain(name) => name.eq_ignore_ascii_case("localhost"),
@@ -185,6 +197,20 @@ mod tests {
             assert!(redirect_uri(bad).is_err(), "{bad}");
         }
         assert!(redirect_uri(&format!("https://a.example/{}", "x".repeat(MAX_URL_LEN))).is_err());
+    }
+
+    #[test]
+    fn under_means_same_origin_and_path_below() {
+        let base = "https://tree.example.com/app/";
+        assert!(is_under("https://tree.example.com/app", base));
+        assert!(is_under("https://tree.example.com/app/trees/42?tab=people", base));
+        assert!(!is_under("https://tree.example.com/application", base));
+        assert!(!is_under("https://tree.example.com:444/app/x", base));
+        assert!(!is_under("http://tree.example.com/app/x", base));
+        assert!(!is_under("https://evil.example/app/x", base));
+        assert!(!is_under("https://tree.example.com@evil.example/app", base));
+        assert!(!is_under("https://u:p@tree.example.com/app", base));
+        assert!(is_under("https://tree.example.com/anything", "https://tree.example.com/"));
     }
 
     #[test]

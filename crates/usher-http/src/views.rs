@@ -94,6 +94,8 @@ pub struct InviteView {
     pub revoked_at: Option<DateTime<Utc>>,
     pub resend_count: u32,
     pub last_sent_at: Option<DateTime<Utc>>,
+    /// Where whoever uses it is sent afterwards.
+    pub return_to: Option<String>,
     /// Email invitations: the latest email's delivery.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub delivery: Option<DeliveryView>,
@@ -139,6 +141,7 @@ impl InviteView {
             revoked_at: invite.usage.revoked_at,
             resend_count: invite.resend_count,
             last_sent_at: invite.last_sent_at,
+            return_to: invite.return_to.clone(),
             delivery: None,
         }
     }
@@ -178,6 +181,8 @@ pub struct GroupView {
     #[schema(value_type = Object)]
     pub metadata: serde_json::Value,
     pub created_at: DateTime<Utc>,
+    /// The app whoever joins is sent on to.
+    pub app_id: Option<Uuid>,
     /// The caller's role, where the caller is a member.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<String>)]
@@ -194,6 +199,7 @@ impl GroupView {
             external_id: group.external_id.clone(),
             metadata: group.metadata.clone(),
             created_at: group.created_at,
+            app_id: group.app_id,
             role: role.cloned(),
         }
     }

@@ -36,6 +36,7 @@ struct Slot {
     user_id: Option<Uuid>,
     group: Option<(Uuid, Role)>,
     email_normalized: Option<String>,
+    return_to: Option<String>,
 }
 
 impl Slot {
@@ -57,6 +58,8 @@ pub struct Accepted {
     pub kind: InviteKind,
     pub group_id: Uuid,
     pub role: Role,
+    /// Where the invite sends whoever used it.
+    pub return_to: Option<String>,
 }
 
 /// The kinds that let someone register.
@@ -162,7 +165,7 @@ async fn accept_invite_in(
     insert_membership(tx, group_id, user.id, &role, Some(slot.invite_id), now).await?;
     insert_redemption(tx, slot.invite_id, user.id, now).await?;
     record_accepted(tx, audit, &slot, user.id, now).await?;
-    Ok(Accepted { invite_id: slot.invite_id, kind: slot.kind, group_id, role })
+    Ok(Accepted { invite_id: slot.invite_id, kind: slot.kind, group_id, role, return_to: slot.return_to })
 }
 
 async fn redeem_login_link_in(
@@ -215,12 +218,12 @@ async fn take_slot(
     };
     let sql = format!(
         "UPDATE invites AS i SET uses = i.uses + 1 WHERE i.{column} = $1 AND {} \
-         RETURNING id, kind, user_id, group_id, role, email_normalized",
+         RETURNING id, kind, user_id, group_id, role, email_normalized, return_to",
         active_sql!("$2")
     );
-    type Returned = (String, String, Option<String>, Option<String>, Option<String>, Option<String>);
+    type Returned = (String, String, Option<String>, Option<String>, Option<String>, Option<String>, Option<String>);
     let taken: Option<Returned> = tx.fetch_optional(&sql, &[value.into(), to_ms(now).into()]).await?;
-    let Some((id, kind, user_id, group_id, role, email_normalized)) = taken else {
+    let Some((id, kind, user_id, group_id, role, email_normalized, return_to)) = taken else {
         return Err(why_unusable(tx, secret, kinds, now).await?);
     };
     let kind = InviteKind::parse(&kind).ok_or_else(|| StoreError::corrupt("invite kind", &kind))?;
@@ -235,6 +238,7 @@ async fn take_slot(
         user_id: parse_opt_id(user_id.as_deref())?,
         group: parse_opt_id(group_id.as_deref())?.zip(role.map(Role::from_stored)),
         email_normalized,
+        return_to,
     })
 }
 

@@ -29,8 +29,8 @@ impl Store {
         let (top_role, audit) = (top_role.to_owned(), audit.clone());
         self.write(move |tx| {
             Box::pin(async move {
-                let sql = "INSERT INTO groups (id, name, slug, description, external_id, metadata, created_at) \
-                           VALUES ($1, $2, $3, $4, $5, $6, $7)";
+                let sql = "INSERT INTO groups (id, name, slug, description, external_id, metadata, created_at, \
+                           app_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
                 let args = [
                     id.into(),
                     (&new.name).into(),
@@ -39,6 +39,7 @@ impl Store {
                     new.external_id.as_deref().into(),
                     new.metadata.to_string().into(),
                     to_ms(now).into(),
+                    new.app_id.into(),
                 ];
                 tx.execute(sql, &args).await?;
                 insert_membership(tx, id, creator, &top_role, None, now).await?;
@@ -160,7 +161,7 @@ async fn update_group_in(
 ) -> Result<(), StoreError> {
     let sql = "UPDATE groups SET name = COALESCE($2, name), slug = COALESCE($3, slug), \
                description = COALESCE($4, description), external_id = COALESCE($5, external_id), \
-               metadata = COALESCE($6, metadata) WHERE id = $1";
+               metadata = COALESCE($6, metadata), app_id = CASE WHEN $7 THEN $8 ELSE app_id END WHERE id = $1";
     let args = [
         id.into(),
         patch.name.as_deref().into(),
@@ -168,6 +169,8 @@ async fn update_group_in(
         patch.description.as_deref().into(),
         patch.external_id.as_deref().into(),
         patch.metadata.as_ref().map(ToString::to_string).into(),
+        patch.app_id.is_some().into(),
+        patch.app_id.flatten().into(),
     ];
     if tx.execute(sql, &args).await? == 0 {
         return Err(StoreError::NotFound);

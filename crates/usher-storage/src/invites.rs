@@ -187,8 +187,8 @@ pub(crate) async fn insert_invite(
     let group = new.group.as_ref();
     let email = group.and_then(|g| g.email.as_ref());
     let sql = "INSERT INTO invites (id, kind, code, token_hash, user_id, description, max_uses, uses, expires_at, \
-               created_by, created_at, group_id, role, email, email_normalized, message) \
-               VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9, $10, $11, $12, $13, $14, $15)";
+               created_by, created_at, group_id, role, email, email_normalized, message, return_to) \
+               VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9, $10, $11, $12, $13, $14, $15, $16)";
     let args = [
         id.into(),
         new.kind.as_str().into(),
@@ -205,6 +205,7 @@ pub(crate) async fn insert_invite(
         email.map(|e| e.as_str()).into(),
         email.map(|e| e.normalized()).into(),
         group.and_then(|g| g.message.as_deref()).into(),
+        group.and_then(|g| g.return_to.as_deref()).into(),
     ];
     tx.execute(sql, &args).await?;
     Ok(id)

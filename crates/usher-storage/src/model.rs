@@ -90,6 +90,8 @@ pub struct Invite {
     pub message: Option<String>,
     pub resend_count: u32,
     pub last_sent_at: Option<DateTime<Utc>>,
+    /// Where whoever uses the invite is sent afterwards (an app's URL).
+    pub return_to: Option<String>,
 }
 
 #[derive(Debug)]
@@ -112,6 +114,8 @@ pub struct GroupGrant {
     pub role: Role,
     pub email: Option<Email>,
     pub message: Option<String>,
+    /// Where whoever uses it is sent afterwards (checked: an app's URL).
+    pub return_to: Option<String>,
 }
 
 /// An email to queue in the outbox with the change that causes it.
@@ -130,6 +134,8 @@ pub struct Group {
     pub external_id: Option<String>,
     pub metadata: serde_json::Value,
     pub created_at: DateTime<Utc>,
+    /// The app whoever joins is sent on to (its `home_url`).
+    pub app_id: Option<Uuid>,
 }
 
 #[derive(Debug)]
@@ -139,6 +145,7 @@ pub struct NewGroup {
     pub description: Option<String>,
     pub external_id: Option<String>,
     pub metadata: serde_json::Value,
+    pub app_id: Option<Uuid>,
 }
 
 /// Changes to a group; `None` leaves a field as it is.
@@ -149,6 +156,8 @@ pub struct GroupPatch {
     pub description: Option<String>,
     pub external_id: Option<String>,
     pub metadata: Option<serde_json::Value>,
+    /// `Some(None)`: no app any more.
+    pub app_id: Option<Option<Uuid>>,
 }
 
 #[derive(Debug, Clone)]

@@ -91,7 +91,7 @@ macro_rules! invite_columns {
     () => {
         "i.id, i.kind, i.code, i.description, i.max_uses, i.uses, \
          i.expires_at, i.created_at, i.revoked_at, i.group_id, i.role, i.email, i.message, i.resend_count, \
-         i.last_sent_at, c.id AS creator_id, c.username AS creator_username, c.display_name AS creator_display_name, \
+         i.last_sent_at, i.return_to, c.id AS creator_id, c.username AS creator_username, c.display_name AS creator_display_name, \
          t.id AS user_id, t.username AS user_username, t.display_name AS user_display_name"
     };
 }
@@ -135,7 +135,8 @@ macro_rules! invite_with_group_where {
             "SELECT ",
             invite_columns!(),
             ", g.name AS group_name, g.slug AS group_slug, g.description AS group_description, \
-             g.external_id AS group_external_id, g.metadata AS group_metadata, g.created_at AS group_created_at ",
+             g.external_id AS group_external_id, g.metadata AS group_metadata, g.created_at AS group_created_at, \
+             g.app_id AS group_app_id ",
             invite_from!(),
             " LEFT JOIN groups g ON g.id = i.group_id WHERE ",
             $condition
@@ -162,6 +163,7 @@ record! {
         message: Option<String>,
         resend_count: i64,
         last_sent_at: Option<i64>,
+        return_to: Option<String>,
         creator_id: Option<String>,
         creator_username: Option<String>,
         creator_display_name: Option<String>,
@@ -205,6 +207,7 @@ impl TryFrom<InviteRow> for Invite {
             message: row.message,
             resend_count: parse_count(row.resend_count)?,
             last_sent_at: row.last_sent_at.map(from_ms).transpose()?,
+            return_to: row.return_to,
         })
     }
 }
@@ -221,6 +224,7 @@ pub(crate) struct InviteWithGroupRow {
     group_external_id: Option<String>,
     group_metadata: Option<String>,
     group_created_at: Option<i64>,
+    group_app_id: Option<String>,
 }
 
 impl Record for InviteWithGroupRow {
@@ -234,6 +238,7 @@ impl Record for InviteWithGroupRow {
             group_external_id: next_field(row, column, "group_external_id")?,
             group_metadata: next_field(row, column, "group_metadata")?,
             group_created_at: next_field(row, column, "group_created_at")?,
+            group_app_id: next_field(row, column, "group_app_id")?,
         })
     }
 }
@@ -252,6 +257,7 @@ impl TryFrom<InviteWithGroupRow> for (Invite, Option<Group>) {
                 external_id: row.group_external_id,
                 metadata: parse_json(&metadata)?,
                 created_at: from_ms(created_at)?,
+                app_id: parse_opt_id(row.group_app_id.as_deref())?,
             }),
             _ => None,
         };
@@ -259,7 +265,8 @@ impl TryFrom<InviteWithGroupRow> for (Invite, Option<Group>) {
     }
 }
 
-pub(crate) const GROUP_COLUMNS: &str = "g.id, g.name, g.slug, g.description, g.external_id, g.metadata, g.created_at";
+pub(crate) const GROUP_COLUMNS: &str =
+    "g.id, g.name, g.slug, g.description, g.external_id, g.metadata, g.created_at, g.app_id";
 
 record! {
     pub(crate) struct GroupRow {
@@ -270,6 +277,7 @@ record! {
         external_id: Option<String>,
         metadata: String,
         created_at: i64,
+        app_id: Option<String>,
     }
 }
 
@@ -285,6 +293,7 @@ impl TryFrom<GroupRow> for Group {
             external_id: row.external_id,
             metadata: parse_json(&row.metadata)?,
             created_at: from_ms(row.created_at)?,
+            app_id: parse_opt_id(row.app_id.as_deref())?,
         })
     }
 }

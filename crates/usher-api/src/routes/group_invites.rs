@@ -40,12 +40,15 @@ pub struct NewGroupInvite {
     expires_in_hours: Option<i64>,
     /// A personal note for the invitation email.
     message: Option<String>,
+    /// Where to send whoever uses it (after signing up or joining): a URL under a
+    /// registered app's `home_url` or redirect URIs.
+    return_to: Option<String>,
 }
 
 impl From<NewGroupInvite> for NewInvite {
     fn from(body: NewGroupInvite) -> Self {
-        let NewGroupInvite { email, role, max_uses, expires_in_hours, message } = body;
-        Self { email, role, max_uses, expires_in_hours, message }
+        let NewGroupInvite { email, role, max_uses, expires_in_hours, message, return_to } = body;
+        Self { email, role, max_uses, expires_in_hours, message, return_to }
     }
 }
 

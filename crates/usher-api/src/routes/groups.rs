@@ -46,12 +46,16 @@ pub struct GroupBody {
     /// A JSON object of at most 16 KiB.
     #[schema(value_type = Option<Object>)]
     metadata: Option<Value>,
+    /// An app (its id) whoever joins is sent on to, at its `home_url`; `null`: none.
+    #[serde(default, deserialize_with = "crate::json::present")]
+    #[schema(value_type = Option<Uuid>)]
+    app_id: Option<Option<Uuid>>,
 }
 
 impl From<GroupBody> for GroupInput {
     fn from(body: GroupBody) -> Self {
-        let GroupBody { name, slug, description, external_id, metadata } = body;
-        Self { name, slug, description, external_id, metadata }
+        let GroupBody { name, slug, description, external_id, metadata, app_id } = body;
+        Self { name, slug, description, external_id, metadata, app_id }
     }
 }
 

@@ -122,7 +122,7 @@ async fn accept(
     authed: Authed,
     ApiPath(code_or_token): ApiPath,
 ) -> ApiResult<(StatusCode, Json<Accepted>)> {
-    let Joined { group_id, user_id, role, joined_at, invite_id } =
+    let Joined { group_id, user_id, role, joined_at, invite_id, .. } =
         state.accept_invite(&authed.actor(), &code_or_token, None).await?;
     let membership = Membership { group_id, user_id, role, joined_at, invite_id };
     Ok((StatusCode::CREATED, Json(Accepted { membership })))

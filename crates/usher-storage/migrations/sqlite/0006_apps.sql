@@ -17,8 +17,10 @@ CREATE TABLE apps (
     updated_at                INTEGER NOT NULL
 );
 
--- A group may send whoever joins it on to an app's home page.
+-- A group may send whoever joins it on to an app's home page; an invite may name
+-- where to send whoever uses it.
 ALTER TABLE groups ADD COLUMN app_id TEXT REFERENCES apps (id) ON DELETE SET NULL;
+ALTER TABLE invites ADD COLUMN return_to TEXT;
 
 CREATE TABLE signing_keys (
     kid         TEXT PRIMARY KEY,

@@ -140,7 +140,12 @@ async fn landing(state: &AppState, headers: &HeaderMap, actor: &Actor, landing: 
         user => actor.user.as_ref().map(|u| u.display_name.clone()),
         member,
     };
-    Ok(pages::form_page(state, headers, StatusCode::OK, "join.html", context))
+    let page = pages::form_page(state, headers, StatusCode::OK, "join.html", context);
+    // Joining may lead to an application (the invite's `return_to`, the group's app).
+    match state.after_invite(invite.return_to.as_deref(), invite.group_id).await? {
+        Some(after) => Ok(pages::with_form_action_to(page, &after)),
+        None => Ok(page),
+    }
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -205,8 +210,9 @@ async fn accept(state: &AppState, actor: &Actor, landing: Landing, secret: &str)
     if actor.user.is_none() {
         return Ok(pages::redirect(&pages::sign_in_then(&landing.path(secret))));
     }
-    state.accept_invite(actor, secret, Some(landing.kind())).await.map_err(|err| refused(landing, secret, err))?;
-    Ok(pages::redirect("/"))
+    let joined =
+        state.accept_invite(actor, secret, Some(landing.kind())).await.map_err(|err| refused(landing, secret, err))?;
+    Ok(pages::redirect(joined.after.as_deref().unwrap_or("/")))
 }
 
 csrf::protected!(JoinForm);

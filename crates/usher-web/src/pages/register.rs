@@ -37,24 +37,28 @@ pub struct Prefill {
     next: Option<String>,
 }
 
-/// "valid — what it is for" (with an email invitation's address, to pre-fill the form),
-/// or why the invite does not work; `None` without one.
-async fn invite_check(state: &AppState, invite: &str) -> Option<(bool, String, Option<String>)> {
+/// "valid — what it is for" (with an email invitation's address, to pre-fill the form,
+/// and where the invite leads once used), or why the invite does not work; `None`
+/// without one.
+type InviteCheck = (bool, String, Option<String>, Option<String>);
+
+async fn invite_check(state: &AppState, invite: &str) -> Option<InviteCheck> {
     let invite = invite.trim();
     if invite.is_empty() {
         return None;
     }
     Some(match state.preview_invite(invite).await {
         Ok(Found { invite, group, .. }) => {
+            let after = state.after_invite(invite.return_to.as_deref(), invite.group_id).await.ok().flatten();
             let what = match (invite.description.clone(), group, invite.group_id) {
                 (Some(description), _, _) => description,
                 (None, Some(group), _) => format!("joins {}", group.name),
                 (None, None, Some(_)) => "a group invitation".to_owned(),
                 (None, None, None) => "an invitation to sign up".to_owned(),
             };
-            (true, format!("valid — {what}"), invite.email)
+            (true, format!("valid — {what}"), invite.email, after)
         }
-        Err(err) => (false, ApiError::from(err).detail(), None),
+        Err(err) => (false, ApiError::from(err).detail(), None, None),
     })
 }
 
@@ -82,9 +86,10 @@ pub async fn show(
     let invite = invite.unwrap_or_default();
     let next = pages::after_sign_in(next.as_deref(), &state.settings.forward_auth_hosts);
     let check = invite_check(&state, &invite).await;
+    let ends_at = ends_at(&state, &next, check.as_ref()).await;
     let context = context! { invite, next => &next, check, errors => BTreeMap::<String, String>::new() };
     let page = pages::form_page(&state, &headers, StatusCode::OK, "register.html", context);
-    pages::with_form_action_to(page, &pages::leads_to(&state, &next).await)
+    pages::with_form_action_to(page, &ends_at)
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -133,13 +138,19 @@ pub async fn sign_up(
     };
     let next = pages::after_sign_in(form.next.as_deref(), &state.settings.forward_auth_hosts);
     let refused = match state.register(&ip.actor(), account, Fields::default(), pages::web_device()).await {
-        Ok(done) => return Ok(pages::signed_in_redirect(&state, &done.token, &next)),
+        Ok(done) => {
+            // A way back the visitor came with (an application's sign-in) comes first;
+            // else where the invite leads (its `return_to`, its group's app).
+            let to = if next != "/" { next.as_str() } else { done.after.as_deref().unwrap_or("/") };
+            return Ok(pages::signed_in_redirect(&state, &done.token, to));
+        }
         Err(refused) => ApiError::from(refused),
     };
     let Some(FormRefusal { status, errors, error }) = FormRefusal::of(&refused) else {
         return Err(refused.into());
     };
     let check = invite_check(&state, &form.invite).await;
+    let ends_at = ends_at(&state, &next, check.as_ref()).await;
     let context = context! {
         invite => form.invite,
         username => form.username,
@@ -151,7 +162,16 @@ pub async fn sign_up(
         error,
     };
     let page = pages::form_page(&state, &headers, status, "register.html", context);
-    Ok(pages::with_form_action_to(page, &pages::leads_to(&state, &next).await))
+    Ok(pages::with_form_action_to(page, &ends_at))
+}
+
+/// Where signing up ends, for the form's CSP: the way back the visitor came with, else
+/// where the invite leads.
+async fn ends_at(state: &AppState, next: &str, check: Option<&InviteCheck>) -> String {
+    match check.and_then(|c| c.3.clone()) {
+        Some(after) if next == "/" => after,
+        _ => pages::leads_to(state, next).await,
+    }
 }
 
 csrf::protected!(SignUpForm);

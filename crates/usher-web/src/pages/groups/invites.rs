@@ -79,6 +79,7 @@ impl NewInviteForm {
             max_uses: pages::form_number("max_uses", &self.max_uses)?,
             expires_in_hours: pages::form_number("expires_in_hours", &self.expires_in_hours)?,
             message: pages::form_text(&self.message),
+            return_to: None,
         })
     }
 }

@@ -128,6 +128,7 @@ pub struct GroupView {
     pub external_id: Option<String>,
     pub metadata: Value,
     pub created_at: DateTime<Utc>,
+    pub app_id: Option<String>,
     pub role: Option<String>,
 }
 

@@ -2,10 +2,12 @@
 //! `openidconnect` crate) signing people in (`relying_party.rs`); the flow's rules
 //! and attacks on it — redirect URIs, codes, PKCE, refresh tokens, secrets at rest
 //! (`security.rs`); apps as admins register them (`apps.rs`); consent, allowed
-//! groups, prompt and logout (`flow.rs`).
+//! groups, prompt and logout (`flow.rs`); the invited person's way into the app —
+//! a group's app, an invite's `return_to`, the family tree's invitation (`journeys.rs`).
 
 mod apps;
 mod flow;
+mod journeys;
 mod relying_party;
 mod security;
 
