@@ -1,3 +1,4 @@
 //! The pages in a real headless Chromium (skipped without one, unless required).
 
+mod apps;
 mod flows;
