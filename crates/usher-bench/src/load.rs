@@ -22,12 +22,19 @@ pub struct Request {
     pub url: String,
     pub session: Option<SignedIn>,
     pub body: Option<Value>,
+    /// A form body instead (the OAuth endpoints); the reqwest driver only.
+    pub form: Option<Vec<(&'static str, String)>>,
     pub expect: StatusCode,
 }
 
 impl Request {
     pub fn get(url: String) -> Self {
-        Self { method: Method::GET, url, session: None, body: None, expect: StatusCode::OK }
+        Self { method: Method::GET, url, session: None, body: None, form: None, expect: StatusCode::OK }
+    }
+
+    /// A JSON `POST`.
+    pub fn post(url: String, body: Option<Value>, expect: StatusCode) -> Self {
+        Self { method: Method::POST, url, session: None, body, form: None, expect }
     }
 }
 
@@ -102,6 +109,9 @@ pub async fn drive(
                 }
                 if let Some(body) = &request.body {
                     builder = builder.json(body);
+                }
+                if let Some(form) = &request.form {
+                    builder = builder.form(form);
                 }
                 let sent = Instant::now();
                 let ok = match builder.send().await {

@@ -8,7 +8,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::{
@@ -90,37 +90,21 @@ async fn run_backend(report: &mut Report, backend: &'static str, postgres: Optio
     let redeem = per_run(seeded.login_links.len(), move |k| {
         let token = s.login_links.get(k)?;
         let body = json!({"token": token, "device": {"uuid": uuid::Uuid::new_v4().to_string(), "type": "cli", "name": "bench"}});
-        Some(Request {
-            method: Method::POST,
-            url: format!("{a}/auth/login-link"),
-            session: None,
-            body: Some(body),
-            expect: StatusCode::OK,
-        })
+        Some(Request::post(format!("{a}/auth/login-link"), Some(body), StatusCode::OK))
     });
     bench.used_up("(c) login-link redemption", redeem).await;
     let (s, a) = (seeded.clone(), api.clone());
     let accept = per_run(seeded.accepts(), move |k| {
         let (code, session) = s.accept(k);
-        Some(Request {
-            method: Method::POST,
-            url: format!("{a}/invites/{code}/accept"),
-            session: Some(SignedIn::Bearer(session.to_owned())),
-            body: None,
-            expect: StatusCode::CREATED,
-        })
+        let session = Some(SignedIn::Bearer(session.to_owned()));
+        Some(Request { session, ..Request::post(format!("{a}/invites/{code}/accept"), None, StatusCode::CREATED) })
     });
     bench.used_up("(d) group-code accept", accept).await;
     let (s, a) = (seeded.clone(), api.clone());
     let create: Requests = Arc::new(move |_| {
         let body = json!({"description": "bench", "max_uses": 5});
-        Some(Request {
-            method: Method::POST,
-            url: format!("{a}/admin/invites"),
-            session: Some(SignedIn::Bearer(s.admin_session.clone())),
-            body: Some(body),
-            expect: StatusCode::CREATED,
-        })
+        let session = Some(SignedIn::Bearer(s.admin_session.clone()));
+        Some(Request { session, ..Request::post(format!("{a}/admin/invites"), Some(body), StatusCode::CREATED) })
     });
     bench.endless("(e) invite creation (admin)", create, 1).await;
     // After (d): the users are in groups, whose slugs every answer lists.
@@ -130,6 +114,17 @@ async fn run_backend(report: &mut Report, backend: &'static str, postgres: Optio
         Some(Request { session: Some(session), ..Request::get(verify.clone()) })
     });
     bench.endless("(i) GET /auth/verify", forward_auth, seeded.sessions.len()).await;
+    // The token endpoint: each code and refresh token works once. An RS256 signature
+    // (and, for a code, the user's groups) per answer; reqwest drives it (wrk's script
+    // sends JSON bodies only), against reqwest's floor.
+    let token_url = format!("{}/oauth2/token", usher.base);
+    for (scenario, grant) in
+        [("(j) token: code exchange (RS256)", Grant::Code), ("(k) token: refresh (RS256)", Grant::Refresh)]
+    {
+        for (c, requests) in CONCURRENCY.into_iter().zip(token_requests(&token_url, &seeded, grant)) {
+            bench.run(scenario, c, requests, Supply::Once, Driver::Reqwest).await;
+        }
+    }
     // Password hashing bounds (f) and (g), not the driver: reqwest, against its floor.
     let register = registrations(&api, &seeded, backend);
     for c in CONCURRENCY {
@@ -156,6 +151,38 @@ async fn run_backend(report: &mut Report, backend: &'static str, postgres: Optio
     }
 }
 
+#[derive(Debug, Clone, Copy)]
+enum Grant {
+    Code,
+    Refresh,
+}
+
+/// Token requests of the seeded app (`client_secret_post`), each run its own share of
+/// the seeded codes or refresh tokens.
+fn token_requests(url: &str, seeded: &Arc<Seeded>, grant: Grant) -> Vec<Requests> {
+    let (s, url) = (seeded.clone(), url.to_owned());
+    let total = match grant {
+        Grant::Code => seeded.oauth_codes.len(),
+        Grant::Refresh => seeded.refresh_tokens.len(),
+    };
+    per_run(total, move |k| {
+        let (client_id, secret) = &s.client;
+        let mut form = vec![("client_id", client_id.clone()), ("client_secret", secret.clone())];
+        match grant {
+            Grant::Code => form.extend([
+                ("grant_type", "authorization_code".to_owned()),
+                ("code", s.oauth_codes.get(k)?.clone()),
+                ("redirect_uri", seed::REDIRECT_URI.to_owned()),
+            ]),
+            Grant::Refresh => form.extend([
+                ("grant_type", "refresh_token".to_owned()),
+                ("refresh_token", s.refresh_tokens.get(k)?.clone()),
+            ]),
+        }
+        Some(Request { form: Some(form), ..Request::post(url.clone(), None, StatusCode::OK) })
+    })
+}
+
 fn lookup_requests(api: &str, seeded: &Arc<Seeded>) -> Requests {
     let (s, a) = (seeded.clone(), api.to_owned());
     Arc::new(move |n| {
@@ -172,13 +199,7 @@ fn registrations(api: &str, seeded: &Arc<Seeded>, backend: &str) -> Requests {
         let k = next.fetch_add(1, Ordering::Relaxed);
         let body = json!({"username": format!("new{prefix}{k}"), "email": format!("new{k}@bench.test"),
                           "password": "correct horse battery", "invite": s.open_code});
-        Some(Request {
-            method: Method::POST,
-            url: format!("{a}/auth/register"),
-            session: None,
-            body: Some(body),
-            expect: StatusCode::CREATED,
-        })
+        Some(Request::post(format!("{a}/auth/register"), Some(body), StatusCode::CREATED))
     })
 }
 

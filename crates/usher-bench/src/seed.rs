@@ -16,6 +16,12 @@ pub const REGISTRATION_CODES: usize = 40_000;
 pub const EMAIL_INVITATIONS: usize = 20_000;
 /// Enough for each of the two (c) runs to redeem for its whole time (40,000 each).
 pub const LOGIN_LINKS: usize = 80_000;
+/// Authorization codes for the token endpoint's runs (j), and refresh tokens for (k):
+/// each is used once. Signing bounds both at a few thousand a second.
+pub const OAUTH_CODES: usize = 40_000;
+pub const REFRESH_TOKENS: usize = 40_000;
+/// Where the bench's app sends people back to (its codes are bound to it).
+pub const REDIRECT_URI: &str = "https://bench.example/callback";
 
 /// What the scenarios need to know about the seeded data.
 #[derive(Debug)]
@@ -33,6 +39,12 @@ pub struct Seeded {
     pub login_links: Vec<String>,
     /// A code with `max_uses = 100` for the race, in a group none of the users is in.
     pub race_code: String,
+    /// A confidential OpenID Connect app: its client id and secret.
+    pub client: (String, String),
+    /// Unused authorization codes of that app, each for one user.
+    pub oauth_codes: Vec<String>,
+    /// Live refresh tokens of that app, each its own grant.
+    pub refresh_tokens: Vec<String>,
 }
 
 impl Seeded {
@@ -104,6 +116,49 @@ impl Drop for Batch<'_> {
     }
 }
 
+/// The app, its codes (living a year, not a minute: they wait for their run) and its
+/// refresh tokens.
+fn seed_oauth(sql: &mut String, seeded: &mut Seeded, user_ids: &[String], now: i64, far: i64) {
+    let app_id = Uuid::now_v7();
+    let (client_id, secret) = &seeded.client;
+    sql.push_str(&format!(
+        "INSERT INTO apps (id, client_id, name, secret_hash, public, first_party, redirect_uris, created_at, \
+         updated_at) VALUES ('{app_id}', '{client_id}', 'Bench', '{}', FALSE, TRUE, '[\"{REDIRECT_URI}\"]', {now}, {now});\n",
+        TokenHash::of(secret).as_str()
+    ));
+    let scope = "openid profile email groups offline_access";
+    {
+        let mut codes = Batch::new(
+            sql,
+            "INSERT INTO oauth_codes (code_hash, grant_id, app_id, user_id, redirect_uri, scope, auth_time, expires_at)",
+        );
+        for i in 0..OAUTH_CODES {
+            let code = token();
+            let user = &user_ids[i % USERS];
+            codes.push(format!(
+                "('{}', '{}', '{app_id}', '{user}', '{REDIRECT_URI}', '{scope}', {now}, {far})",
+                TokenHash::of(&code).as_str(),
+                Uuid::now_v7()
+            ));
+            seeded.oauth_codes.push(code);
+        }
+    }
+    let mut tokens = Batch::new(
+        sql,
+        "INSERT INTO oauth_tokens (token_hash, kind, grant_id, app_id, user_id, scope, auth_time, created_at, expires_at)",
+    );
+    for i in 0..REFRESH_TOKENS {
+        let refresh = token();
+        let user = &user_ids[i % USERS];
+        tokens.push(format!(
+            "('{}', 'refresh', '{}', '{app_id}', '{user}', '{scope}', {now}, {now}, {far})",
+            TokenHash::of(&refresh).as_str(),
+            Uuid::now_v7()
+        ));
+        seeded.refresh_tokens.push(refresh);
+    }
+}
+
 pub async fn seed(database_url: &str) -> Result<Seeded, Box<dyn std::error::Error>> {
     let now = chrono::Utc::now().timestamp_millis();
     let far = now + 365 * 86_400_000;
@@ -159,7 +214,11 @@ pub async fn seed(database_url: &str) -> Result<Seeded, Box<dyn std::error::Erro
         open_code: code(),
         login_links: Vec::new(),
         race_code: code(),
+        client: ("bench-app".to_owned(), token()),
+        oauth_codes: Vec::new(),
+        refresh_tokens: Vec::new(),
     };
+    seed_oauth(&mut sql, &mut seeded, &user_ids, now, far);
     {
         let mut invites = Batch::new(
             &mut sql,
