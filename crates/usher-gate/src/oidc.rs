@@ -154,16 +154,10 @@ async fn revoke(
     headers: HeaderMap,
     form: Result<Form<TokenForm>, FormRejection>,
 ) -> Response {
-    let Ok(Form(form)) = form else { return malformed() };
-    let auth = client_auth(&headers, form.client_id, form.client_secret);
-    let basic = auth.basic.is_some();
-    let Some(token) = form.token else {
-        return refused(OAuthError::invalid_request("`token` is required").into(), basic);
-    };
-    match state.revoke(auth, &token).await {
-        Ok(()) => no_store(StatusCode::OK.into_response()),
-        Err(refusal) => refused(refusal, basic),
-    }
+    about_a_token(&headers, form, async |auth, token| {
+        state.revoke(auth, &token).await.map(|()| StatusCode::OK.into_response())
+    })
+    .await
 }
 
 /// Whether one of the client's tokens is live, and what it stands for (RFC 7662).
@@ -180,14 +174,27 @@ async fn introspect(
     headers: HeaderMap,
     form: Result<Form<TokenForm>, FormRejection>,
 ) -> Response {
+    about_a_token(&headers, form, async |auth, token| {
+        state.introspect(auth, &token).await.map(|answer| Json(answer).into_response())
+    })
+    .await
+}
+
+/// A client's request about one of its tokens (revocation, introspection): the form
+/// and the client's credentials read, `answer` called, its refusal worded.
+async fn about_a_token(
+    headers: &HeaderMap,
+    form: Result<Form<TokenForm>, FormRejection>,
+    answer: impl AsyncFnOnce(ClientAuth, String) -> Result<Response, Refusal>,
+) -> Response {
     let Ok(Form(form)) = form else { return malformed() };
-    let auth = client_auth(&headers, form.client_id, form.client_secret);
+    let auth = client_auth(headers, form.client_id, form.client_secret);
     let basic = auth.basic.is_some();
     let Some(token) = form.token else {
         return refused(OAuthError::invalid_request("`token` is required").into(), basic);
     };
-    match state.introspect(auth, &token).await {
-        Ok(answer) => no_store(Json(answer).into_response()),
+    match answer(auth, token).await {
+        Ok(response) => no_store(response),
         Err(refusal) => refused(refusal, basic),
     }
 }

@@ -57,13 +57,14 @@ impl Store {
         let mail = self.write_one(sql, vec![cutoff.into(), batch.into()]).await?;
         // Expired tokens are dead; a used refresh token is kept until it expires, so
         // that presenting it again is still recognised as a replay. Codes live a minute
-        // but are kept for the retention, for the same reason.
+        // but are kept a day, for the same reason.
         let sql = "DELETE FROM oauth_tokens WHERE token_hash IN \
                    (SELECT token_hash FROM oauth_tokens WHERE expires_at <= $1 LIMIT $2)";
         let tokens = self.write_one(sql, vec![now.into(), batch.into()]).await?;
         let sql = "DELETE FROM oauth_codes WHERE code_hash IN \
                    (SELECT code_hash FROM oauth_codes WHERE expires_at < $1 LIMIT $2)";
-        let codes = self.write_one(sql, vec![cutoff.into(), batch.into()]).await?;
+        let day_ago = now - 86_400_000;
+        let codes = self.write_one(sql, vec![day_ago.into(), batch.into()]).await?;
         Ok(Purged { invites, sessions, mail, tokens: tokens + codes })
     }
 

@@ -225,12 +225,12 @@ pub struct ClientApp {
     pub updated_at: DateTime<Utc>,
 }
 
-/// A key that signs ID tokens: its private half opened (PKCS#1 DER), its public half
-/// as the JWKS publishes it.
+/// A key that signs ID tokens: its private half opened (PKCS#1 DER; `None` when it
+/// was sealed with another secret key), its public half as the JWKS publishes it.
 #[derive(Clone)]
 pub struct SigningKey {
     pub kid: String,
-    pub private_der: Vec<u8>,
+    pub private_der: Option<Vec<u8>>,
     /// Modulus and exponent, base64url.
     pub n: String,
     pub e: String,

@@ -16,7 +16,7 @@ use crate::{
     Store, StoreError,
     model::{Exchanged, Grant, LiveToken, NewCode, NewTokens, SigningKey, User},
     rows::{USER_COLUMNS, UserRow, from_ms, parse_id, to_ms},
-    sql::{Conn, Record, next_field, record},
+    sql::{Arg, Conn, Record, next_field, record},
 };
 
 record! {
@@ -117,8 +117,9 @@ impl Store {
     }
 
     /// The signing keys retired after `since` or not at all, newest first (the first,
-    /// when not retired, signs). A key sealed under another secret key is an error:
-    /// it signs nothing and its tokens could not be checked.
+    /// when not retired, signs). A key sealed under another secret key (a lost
+    /// `usher.key`) comes without its private half: it is still published, and signs
+    /// nothing.
     pub async fn signing_keys(&self, since: DateTime<Utc>) -> Result<Vec<SigningKey>, StoreError> {
         let sql = "SELECT kid, private_key, public_n, public_e, created_at, retired_at FROM signing_keys \
                    WHERE retired_at IS NULL OR retired_at > $1 ORDER BY created_at DESC, kid";
@@ -126,9 +127,10 @@ impl Store {
         let key = self.secret_key.as_ref().ok_or_else(|| StoreError::Database("no secret key to open keys".into()))?;
         rows.into_iter()
             .map(|row| {
-                let private_der = key
-                    .open(&row.kid, &row.private_key)
-                    .map_err(|_| StoreError::corrupt("signing key (sealed with another secret key?)", &row.kid))?;
+                let private_der = key.open(&row.kid, &row.private_key).ok();
+                if private_der.is_none() {
+                    tracing::warn!(kid = row.kid, "a signing key does not open with this secret key: it signs nothing");
+                }
                 Ok(SigningKey {
                     kid: row.kid,
                     private_der,
@@ -188,20 +190,10 @@ impl Store {
                     redirect_uri.as_str().into(),
                     verifier_challenge.as_deref().into(),
                 ];
-                if let Some(row) = tx.fetch_optional::<GrantRow>(sql, &args).await? {
-                    let grant = Grant::try_from(row)?;
-                    insert_tokens(tx, &grant, &tokens, now).await?;
-                    return Ok(Exchanged::Issued(grant));
-                }
-                let sql = "UPDATE oauth_codes SET revoked_at = $2 WHERE code_hash = $1 AND used_at IS NOT NULL \
-                           RETURNING grant_id";
-                match tx.fetch_optional::<(String,)>(sql, &[code_hash.as_str().into(), at.into()]).await? {
-                    Some((grant_id,)) => {
-                        revoke_grant(tx, &grant_id).await?;
-                        Ok(Exchanged::Replayed)
-                    }
-                    None => Ok(Exchanged::Refused),
-                }
+                let used = "UPDATE oauth_codes SET revoked_at = $2 WHERE code_hash = $1 AND used_at IS NOT NULL \
+                            RETURNING grant_id";
+                let used_args = [code_hash.as_str().into(), at.into()];
+                exchange_in(tx, (sql, &args), (used, &used_args), &tokens, now).await
             })
         })
         .await
@@ -223,20 +215,9 @@ impl Store {
                            AND used_at IS NULL AND expires_at > $2 AND app_id = $3 \
                            RETURNING grant_id, app_id, user_id, scope, NULL AS nonce, auth_time";
                 let args = [token_hash.as_str().into(), at.into(), app_id.into()];
-                if let Some(row) = tx.fetch_optional::<GrantRow>(sql, &args).await? {
-                    let grant = Grant::try_from(row)?;
-                    insert_tokens(tx, &grant, &tokens, now).await?;
-                    return Ok(Exchanged::Issued(grant));
-                }
-                let sql = "SELECT grant_id FROM oauth_tokens WHERE token_hash = $1 AND kind = 'refresh' \
-                           AND used_at IS NOT NULL";
-                match tx.fetch_optional::<(String,)>(sql, &[token_hash.as_str().into()]).await? {
-                    Some((grant_id,)) => {
-                        revoke_grant(tx, &grant_id).await?;
-                        Ok(Exchanged::Replayed)
-                    }
-                    None => Ok(Exchanged::Refused),
-                }
+                let used = "SELECT grant_id FROM oauth_tokens WHERE token_hash = $1 AND kind = 'refresh' \
+                            AND used_at IS NOT NULL";
+                exchange_in(tx, (sql, &args), (used, &[token_hash.as_str().into()]), &tokens, now).await
             })
         })
         .await
@@ -293,6 +274,30 @@ impl Store {
     /// logout ends only the session).
     pub async fn revoke_user_tokens(&self, user_id: Uuid) -> Result<u64, StoreError> {
         self.write_one("DELETE FROM oauth_tokens WHERE user_id = $1", vec![user_id.into()]).await
+    }
+}
+
+/// One exchange, inside its transaction: `take` marks a code or refresh token used and
+/// answers its grant, whose new tokens are stored beside; when it takes nothing,
+/// `used` finds the grant of one used before — a replay, which revokes the grant.
+async fn exchange_in(
+    tx: &mut impl Conn,
+    take: (&str, &[Arg<'_>]),
+    used: (&str, &[Arg<'_>]),
+    tokens: &NewTokens,
+    now: DateTime<Utc>,
+) -> Result<Exchanged, StoreError> {
+    if let Some(row) = tx.fetch_optional::<GrantRow>(take.0, take.1).await? {
+        let grant = Grant::try_from(row)?;
+        insert_tokens(tx, &grant, tokens, now).await?;
+        return Ok(Exchanged::Issued(grant));
+    }
+    match tx.fetch_optional::<(String,)>(used.0, used.1).await? {
+        Some((grant_id,)) => {
+            revoke_grant(tx, &grant_id).await?;
+            Ok(Exchanged::Replayed)
+        }
+        None => Ok(Exchanged::Refused),
     }
 }
 

@@ -95,15 +95,20 @@ impl App {
         if let Some(loaded) = current.as_ref().filter(|l| l.read_at.elapsed() < RELOAD_AFTER) {
             return Ok((loaded.kid.clone(), loaded.key.clone()));
         }
-        let signing = match self.store.signing_keys(Utc::now()).await?.into_iter().find(|k| k.retired_at.is_none()) {
+        // The current key, unless none was made yet or it does not open (the secret key
+        // was replaced): then a new one.
+        let usable =
+            |keys: Vec<SigningKey>| keys.into_iter().find(|k| k.retired_at.is_none() && k.private_der.is_some());
+        let signing = match usable(self.store.signing_keys(Utc::now()).await?) {
             Some(key) => key,
             None => {
-                let kid = new_key(self).await?;
-                let keys = self.store.signing_keys(Utc::now()).await?;
-                keys.into_iter().find(|k| k.kid == kid).ok_or_else(|| Error::internal("the new key is not stored"))?
+                new_key(self).await?;
+                usable(self.store.signing_keys(Utc::now()).await?)
+                    .ok_or_else(|| Error::internal("the new signing key is not stored"))?
             }
         };
         let SigningKey { kid, private_der, .. } = signing;
+        let private_der = private_der.ok_or_else(|| Error::internal("checked above"))?;
         let key = Arc::new(EncodingKey::from_rsa_der(&private_der));
         *current = Some(Loaded { kid: kid.clone(), key: key.clone(), read_at: Instant::now() });
         Ok((kid, key))

@@ -197,10 +197,14 @@ impl App {
         Ok(Some(self.claims(&app, &token.user, &Scopes::from_stored(&token.scope)).await?))
     }
 
-    /// Introspection (RFC 7662), for the app the token was issued to: whether it is
-    /// live, and what it stands for. Anyone else's token is inactive to it.
+    /// Introspection (RFC 7662), for the confidential app the token was issued to:
+    /// whether it is live, and what it stands for. Anyone else's token is inactive to
+    /// it; a public app (whose client id anyone may know) may not ask.
     pub async fn introspect(&self, auth: ClientAuth, token: &str) -> Result<Value, Refusal> {
         let app = self.client(auth).await?;
+        if app.public {
+            return Err(OAuthError::invalid_client().into());
+        }
         let live = self.store.live_token(&TokenHash::of(token), Utc::now()).await?;
         Ok(match live.filter(|t| t.app_id == app.id) {
             None => json!({"active": false}),

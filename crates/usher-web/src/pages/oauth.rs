@@ -167,15 +167,9 @@ pub async fn logout(
     headers: HeaderMap,
     uri: Uri,
 ) -> PageResult {
-    let Ok(Query(params)) = Query::<LogoutParams>::try_from_uri(&uri) else {
-        return Ok(cannot_sign_in("The sign-out request is malformed."));
-    };
-    let target = match state.logout_target(&params).await {
-        Ok(target) => target.unwrap_or_else(|| "/".to_owned()),
-        Err(Unanswerable::Page(text)) | Err(Unanswerable::Redirect(text)) => {
-            return Ok(pages::message(StatusCode::BAD_REQUEST, "Cannot sign you out", &text));
-        }
-        Err(Unanswerable::Failed(err)) => return Err(err.into()),
+    let target = match logout_target(&state, &uri).await {
+        Ok(target) => target,
+        Err(page) => return page,
     };
     if actor.user.is_none() {
         return Ok(pages::redirect(&target));
@@ -203,20 +197,29 @@ pub async fn logout_confirmed(
     uri: Uri,
     _: CheckedForm<csrf::ButtonForm>,
 ) -> PageResult {
-    let Ok(Query(params)) = Query::<LogoutParams>::try_from_uri(&uri) else {
-        return Ok(cannot_sign_in("The sign-out request is malformed."));
-    };
-    let target = match state.logout_target(&params).await {
-        Ok(target) => target.unwrap_or_else(|| "/".to_owned()),
-        Err(Unanswerable::Page(text)) | Err(Unanswerable::Redirect(text)) => {
-            return Ok(pages::message(StatusCode::BAD_REQUEST, "Cannot sign you out", &text));
-        }
-        Err(Unanswerable::Failed(err)) => return Err(err.into()),
+    let target = match logout_target(&state, &uri).await {
+        Ok(target) => target,
+        Err(page) => return page,
     };
     state.sign_out(&actor).await?;
     let mut response = pages::redirect(&target);
     response.headers_mut().append(header::SET_COOKIE, session::clear_cookie(&state));
     Ok(response)
+}
+
+/// Where a logout request sends the person once signed out (`/` when it names no
+/// place); a page when it asks for a place the app did not register.
+async fn logout_target(state: &AppState, uri: &Uri) -> Result<String, PageResult> {
+    let Ok(Query(params)) = Query::<LogoutParams>::try_from_uri(uri) else {
+        return Err(Ok(cannot_sign_in("The sign-out request is malformed.")));
+    };
+    match state.logout_target(&params).await {
+        Ok(target) => Ok(target.unwrap_or_else(|| "/".to_owned())),
+        Err(Unanswerable::Page(text) | Unanswerable::Redirect(text)) => {
+            Err(Ok(pages::message(StatusCode::BAD_REQUEST, "Cannot sign you out", &text)))
+        }
+        Err(Unanswerable::Failed(err)) => Err(Err(err.into())),
+    }
 }
 
 /// Where a sign-in that goes on to `next` ends: for an authorization request, the

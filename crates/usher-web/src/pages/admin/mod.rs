@@ -1,9 +1,10 @@
 //! `/admin`: the instance admins' console — registration invites, users and their
-//! login links, failed mail, the audit log. Each page reads and writes through the
+//! login links, applications (OpenID Connect), failed mail, the audit log. Each page reads and writes through the
 //! application's operations, the very ones the API calls, so the console and the API
 //! cannot disagree on a rule; the pages only turn forms into those calls and answers
 //! into HTML.
 
+mod apps;
 mod audit;
 mod invites;
 mod mail;
@@ -31,6 +32,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(mail::failed))
         .routes(routes!(mail::retry))
         .routes(routes!(audit::log))
+        .routes(routes!(apps::list, apps::create))
+        .routes(routes!(apps::confirm_rotate, apps::rotate))
+        .routes(routes!(apps::confirm_delete, apps::delete))
 }
 
 /// `?cursor=`: the page of a list after the one shown.

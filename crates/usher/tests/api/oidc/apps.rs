@@ -120,16 +120,7 @@ async fn apps_are_declared_in_the_configuration_and_made_at_the_command_line(bac
     let (_, apps) = admin.get("/admin/apps", Some(&admin.admin_token)).await;
     assert_eq!(apps["items"][0]["client_id"], "family-tree", "{apps}");
     assert_eq!(apps["items"][0]["first_party"], true);
-    let introspect = |secret: String| async move {
-        reqwest::Client::new()
-            .post(format!("http://127.0.0.1:{}/oauth2/introspect", usher.port))
-            .basic_auth("family-tree", Some(secret))
-            .form(&[("token", "x")])
-            .send()
-            .await
-            .unwrap()
-            .status()
-    };
+    let introspect = |secret: String| introspect_as(usher.port, "family-tree", secret);
     assert_eq!(introspect(secret.clone()).await, StatusCode::OK, "the secret from the environment works");
     assert_eq!(introspect("t".repeat(43)).await, StatusCode::UNAUTHORIZED);
     usher.signal("-TERM");
@@ -138,16 +129,7 @@ async fn apps_are_declared_in_the_configuration_and_made_at_the_command_line(bac
     // A new secret and name in the next start replace the old ones.
     std::fs::write(db.config.data_dir.join("usher.toml"), toml.replace("Family Tree", "Family Tree 2")).unwrap();
     let usher = UsherProcess::start(&db, &[("TREE_SECRET", "t".repeat(43))]);
-    let introspect = |secret: String| async move {
-        reqwest::Client::new()
-            .post(format!("http://127.0.0.1:{}/oauth2/introspect", usher.port))
-            .basic_auth("family-tree", Some(secret))
-            .form(&[("token", "x")])
-            .send()
-            .await
-            .unwrap()
-            .status()
-    };
+    let introspect = |secret: String| introspect_as(usher.port, "family-tree", secret);
     assert_eq!(introspect("t".repeat(43)).await, StatusCode::OK);
     assert_eq!(introspect(secret.clone()).await, StatusCode::UNAUTHORIZED, "the old secret stopped working");
     usher.signal("-TERM");
@@ -183,4 +165,16 @@ async fn apps_are_declared_in_the_configuration_and_made_at_the_command_line(bac
         .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success() && stderr.contains("TREE_SECRET"), "{stderr}");
+}
+
+/// The status introspection answers the app `client_id` proving itself with `secret`.
+async fn introspect_as(port: u16, client_id: &str, secret: String) -> StatusCode {
+    reqwest::Client::new()
+        .post(format!("http://127.0.0.1:{port}/oauth2/introspect"))
+        .basic_auth(client_id, Some(secret))
+        .form(&[("token", "x")])
+        .send()
+        .await
+        .unwrap()
+        .status()
 }

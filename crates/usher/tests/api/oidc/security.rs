@@ -242,6 +242,9 @@ async fn introspection_and_revocation_answer_each_app_for_its_own_tokens(app: Te
     assert_eq!(answer["client_id"], rp.client_id);
     assert_eq!(post_form(&app, "introspect", &[("token", access)], theirs).await.1, json!({"active": false}));
     assert_eq!(post_form(&app, "introspect", &[("token", access)], None).await.0, StatusCode::UNAUTHORIZED);
+    let public = register_app(&app, json!({"public": true})).await;
+    let form = [("token", access), ("client_id", public.client_id.as_str())];
+    assert_eq!(post_form(&app, "introspect", &form, None).await.0, StatusCode::UNAUTHORIZED, "public apps may not ask");
 
     // Another app cannot revoke it; an unknown token is no error.
     assert_eq!(post_form(&app, "revoke", &[("token", access)], theirs).await.0, StatusCode::OK);

@@ -15,6 +15,7 @@ on_both_backends!(
     api_calls_made_by_cookie_need_the_csrf_header,
     a_cookie_call_needs_the_csrf_header_whatever_other_authorization_it_carries,
     unknown_pages_answer_a_page,
+    apps_are_registered_their_secret_shown_once_rotated_and_deleted,
 );
 
 on_both_backends!(backend: failed_mail_is_listed_and_retried);
@@ -33,7 +34,7 @@ async fn the_console_is_for_admins_only(app: TestApp) {
 
     let (token, _) = app.signed_in("bob").await;
     let bob = PageClient::signed_in(&app, &token).await;
-    for path in ["/admin", "/admin/users", "/admin/mail", "/admin/audit"] {
+    for path in ["/admin", "/admin/users", "/admin/apps", "/admin/mail", "/admin/audit"] {
         let page = bob.get(path).await;
         assert_eq!(page.status, StatusCode::FORBIDDEN, "{path}");
         assert!(page.html.contains("Only instance admins"), "{}", page.html);
@@ -273,4 +274,33 @@ async fn unknown_pages_answer_a_page(app: TestApp) {
     assert!(page.text().await.unwrap().contains("Page not found"));
     let (status, body) = app.get("/nope", None).await;
     assert_problem(status, &body, StatusCode::NOT_FOUND, "not_found");
+}
+
+async fn apps_are_registered_their_secret_shown_once_rotated_and_deleted(app: TestApp) {
+    let admin = PageClient::signed_in(&app, &app.admin_token).await;
+    let refused = admin.post("/admin/apps", &[("name", "Tree"), ("redirect_uris", "http://tree.example.com/cb")]).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(refused.html.contains("use https"), "the refusal beside the field: {}", refused.html);
+    assert!(refused.html.contains("tree.example.com"), "the form kept");
+
+    let uris = "https://tree.example.com/cb\n\nhttps://tree.example.com/cb2\n";
+    let created = admin.post("/admin/apps", &[("name", "Tree"), ("redirect_uris", uris), ("first_party", "on")]).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.html);
+    let secret = between(&created.html, "id=\"client-secret\" value=\"", "\"").expect("the secret, shown once");
+    let (_, apps) = app.get("/admin/apps", Some(&app.admin_token)).await;
+    let registered = &apps["items"][0];
+    assert_eq!(registered["redirect_uris"], json!(["https://tree.example.com/cb", "https://tree.example.com/cb2"]));
+    assert_eq!(registered["first_party"], true);
+    let id = registered["id"].as_str().unwrap().to_owned();
+    let list = admin.get("/admin/apps").await;
+    assert!(list.html.contains("Tree") && !list.html.contains(secret), "listed, the secret never again");
+
+    assert_eq!(admin.get(&format!("/admin/apps/{id}/secret")).await.status, StatusCode::OK, "asked first");
+    let rotated = admin.post(&format!("/admin/apps/{id}/secret"), &[]).await;
+    let new_secret = between(&rotated.html, "id=\"client-secret\" value=\"", "\"").expect("a new secret");
+    assert_ne!(new_secret, secret);
+    assert_eq!(admin.get(&format!("/admin/apps/{id}/delete")).await.status, StatusCode::OK, "asked first");
+    let deleted = admin.post(&format!("/admin/apps/{id}/delete"), &[]).await;
+    assert_eq!(deleted.location.as_deref(), Some("/admin/apps"));
+    assert_eq!(app.get(&format!("/admin/apps/{id}"), Some(&app.admin_token)).await.0, StatusCode::NOT_FOUND);
 }

@@ -1,0 +1,209 @@
+//! Applications in the console (SPEC §10.1): register one (its secret shown once, with
+//! a copy button), list them, rotate a secret or delete behind a confirmation.
+
+use axum::{
+    extract::State,
+    http::{HeaderMap, StatusCode},
+};
+use minijinja::context;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use usher_app::apps::AppSettings;
+
+use crate::pages::docs;
+use crate::{
+    AppState,
+    extract::{ApiQuery, Id},
+    pages::{
+        self, FormRefusal, OnPage, PageResult,
+        access::AdminViewer,
+        csrf::{self, ButtonForm, CheckedForm},
+    },
+    views::{Paginated, admin::AppView},
+};
+
+use super::Cursor;
+
+const APPS: &str = "/admin/apps";
+
+/// The apps, and a form for a new one.
+#[utoipa::path(
+    get,
+    path = "/admin/apps",
+    tag = "pages",
+    params(Cursor),
+    responses(
+        (status = 200, description = "The apps and the new-app form", content_type = "text/html", body = String),
+    ),
+)]
+pub async fn list(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    viewer: AdminViewer,
+    OnPage(ApiQuery(cursor)): OnPage<ApiQuery<Cursor>>,
+) -> PageResult {
+    apps_page(&state, &headers, &viewer, cursor, FormRefusal::default(), None).await
+}
+
+async fn apps_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    viewer: &AdminViewer,
+    cursor: Cursor,
+    refused: FormRefusal,
+    form: Option<&NewAppForm>,
+) -> PageResult {
+    let apps = state.list_apps(&viewer.actor(), cursor.list(None)).await?;
+    let apps = Paginated::of(apps, |a| AppView::from(a));
+    let context = context! { section => "apps", apps, form, errors => refused.errors, error => refused.error };
+    Ok(pages::form_page(state, headers, refused.status, "admin/apps.html", context))
+}
+
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+pub struct NewAppForm {
+    #[serde(skip_serializing)]
+    csrf: String,
+    name: String,
+    /// One URL a line.
+    redirect_uris: String,
+    #[serde(default)]
+    home_url: String,
+    /// Present (a checked box): a public app (no secret; PKCE).
+    public: Option<String>,
+    /// Present (a checked box): nobody is asked to consent.
+    first_party: Option<String>,
+}
+
+/// Registers an app and shows its secret this once.
+#[utoipa::path(
+    post,
+    path = "/admin/apps",
+    tag = "pages",
+    request_body(content = NewAppForm, content_type = docs::FORM),
+    responses(
+        (status = 201, description = "Registered: its client id and (confidential apps) secret, shown once", content_type = "text/html", body = String),
+        docs::FieldRefused,
+    ),
+)]
+pub async fn create(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    viewer: AdminViewer,
+    CheckedForm(form): CheckedForm<NewAppForm>,
+) -> PageResult {
+    let settings = AppSettings {
+        name: Some(form.name.clone()),
+        redirect_uris: Some(
+            form.redirect_uris.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect(),
+        ),
+        public: Some(form.public.is_some()),
+        first_party: Some(form.first_party.is_some()),
+        home_url: Some(pages::form_text(&form.home_url)),
+        ..AppSettings::default()
+    };
+    let refused = match state.create_app(&viewer.actor(), settings, None).await {
+        Ok(registered) => return Ok(secret_page(&state, &headers, AppView::from(registered))),
+        Err(err) => FormRefusal::again(err)?,
+    };
+    apps_page(&state, &headers, &viewer, Cursor::default(), refused, Some(&form)).await
+}
+
+/// The page that shows an app's secret, the only time anyone sees it.
+fn secret_page(state: &AppState, headers: &HeaderMap, app: AppView) -> axum::response::Response {
+    let context = context! { section => "apps", app };
+    pages::form_page(state, headers, StatusCode::CREATED, "admin/app_secret.html", context)
+}
+
+/// Asks before giving an app a new secret.
+#[utoipa::path(
+    get,
+    path = "/admin/apps/{id}/secret",
+    tag = "pages",
+    params(docs::IdPath),
+    responses(
+        (status = 200, description = "Are you sure? A button that rotates", content_type = "text/html", body = String),
+        (status = 404, description = "No such app"),
+    ),
+)]
+pub async fn confirm_rotate(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    viewer: AdminViewer,
+    OnPage(Id(id)): OnPage<Id<Uuid>>,
+) -> PageResult {
+    let app = state.app(&viewer.actor(), id).await?;
+    let text = format!("{} stops working with its current secret until its configuration has the new one.", app.name);
+    Ok(pages::confirm(&state, &headers, "Give this app a new secret?", &text, "New secret", APPS))
+}
+
+/// Rotates an app's secret and shows the new one this once.
+#[utoipa::path(
+    post,
+    path = "/admin/apps/{id}/secret",
+    tag = "pages",
+    params(docs::IdPath),
+    request_body(content = ButtonForm, content_type = docs::FORM),
+    responses(
+        (status = 201, description = "The new secret, shown once", content_type = "text/html", body = String),
+        (status = 400, description = "A public app has no secret"),
+        (status = 404, description = "No such app"),
+    ),
+)]
+pub async fn rotate(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    viewer: AdminViewer,
+    OnPage(Id(id)): OnPage<Id<Uuid>>,
+    _: CheckedForm<ButtonForm>,
+) -> PageResult {
+    let registered = state.rotate_app_secret(&viewer.actor(), id).await?;
+    Ok(secret_page(&state, &headers, AppView::from(registered)))
+}
+
+/// Asks before deleting an app.
+#[utoipa::path(
+    get,
+    path = "/admin/apps/{id}/delete",
+    tag = "pages",
+    params(docs::IdPath),
+    responses(
+        (status = 200, description = "Are you sure? A button that deletes", content_type = "text/html", body = String),
+        (status = 404, description = "No such app"),
+    ),
+)]
+pub async fn confirm_delete(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    viewer: AdminViewer,
+    OnPage(Id(id)): OnPage<Id<Uuid>>,
+) -> PageResult {
+    let app = state.app(&viewer.actor(), id).await?;
+    let text = format!("Nobody can sign in to {} through Usher any more; its tokens stop working.", app.name);
+    Ok(pages::confirm(&state, &headers, "Delete this app?", &text, "Delete", APPS))
+}
+
+/// Deletes an app.
+#[utoipa::path(
+    post,
+    path = "/admin/apps/{id}/delete",
+    tag = "pages",
+    params(docs::IdPath),
+    request_body(content = ButtonForm, content_type = docs::FORM),
+    responses(
+        (status = 303, description = "Deleted: back to the apps"),
+        (status = 404, description = "No such app"),
+    ),
+)]
+pub async fn delete(
+    State(state): State<AppState>,
+    viewer: AdminViewer,
+    OnPage(Id(id)): OnPage<Id<Uuid>>,
+    _: CheckedForm<ButtonForm>,
+) -> PageResult {
+    state.delete_app(&viewer.actor(), id).await?;
+    Ok(pages::redirect(APPS))
+}
+
+csrf::protected!(NewAppForm);
