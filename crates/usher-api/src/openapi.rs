@@ -34,7 +34,7 @@ use usher_http::{
 const COOKIE: &str = "usher_session";
 const PROBLEM_JSON: &str = "application/problem+json";
 /// Routes that never touch the database (so never answer 503).
-const NO_DATABASE: &[&str] = &["/healthz", "/metrics", "/api/openapi.json"];
+const NO_DATABASE: &[&str] = &["/healthz", "/metrics", "/api/openapi.json", "/.well-known/openid-configuration"];
 
 #[derive(Debug, OpenApi)]
 #[openapi(
@@ -96,6 +96,10 @@ impl Modify for Conventions {
                     page_conventions(path, operation);
                     continue;
                 }
+                if operation.tags.iter().flatten().any(|t| t == "oidc") {
+                    oauth_conventions(operation, database);
+                    continue;
+                }
                 add_implied_refusals(operation, database);
                 for (status, response) in &mut operation.responses.responses {
                     if let RefOr::T(response) = response
@@ -141,6 +145,36 @@ fn page_conventions(path: &str, operation: &mut Operation) {
         {
             let html = ObjectBuilder::new().schema_type(Type::String).build();
             response.content.insert("text/html".to_owned(), ContentBuilder::new().schema(Some(html)).build().into());
+        }
+    }
+}
+
+/// OpenID Connect's machine endpoints (tag `oidc`) refuse in OAuth's JSON
+/// (`{"error", "error_description"}`, RFC 6749 §5.2), which client libraries read;
+/// only an unavailable database is problem+json, as everywhere.
+fn oauth_conventions(operation: &mut Operation, database: bool) {
+    let responses = &mut operation.responses.responses;
+    if database {
+        let description = "The database is unavailable (`unavailable`); retry after `Retry-After`";
+        responses.entry("503".to_owned()).or_insert_with(|| ResponseBuilder::new().description(description).into());
+    }
+    for (status, response) in responses.iter_mut() {
+        if let RefOr::T(response) = response
+            && !status.starts_with(['2', '3'])
+        {
+            if status == "503" {
+                *response = problem_response(status, &response.description);
+            } else if response.content.is_empty() {
+                let text = || ObjectBuilder::new().schema_type(Type::String).build();
+                let error = ObjectBuilder::new()
+                    .property("error", text())
+                    .property("error_description", text())
+                    .required("error")
+                    .build();
+                response
+                    .content
+                    .insert("application/json".to_owned(), ContentBuilder::new().schema(Some(error)).build().into());
+            }
         }
     }
 }

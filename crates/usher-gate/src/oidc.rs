@@ -112,17 +112,22 @@ async fn token(
     ))]
 async fn userinfo(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let Some(token) = bearer(&headers) else {
-        return (StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"))])
-            .into_response();
+        let error = OAuthError::invalid_request("send the access token as `Authorization: Bearer`");
+        return bearer_refusal(&error, HeaderValue::from_static("Bearer"));
     };
     match state.userinfo(&token).await {
         Ok(Some(claims)) => no_store(Json(claims).into_response()),
         Ok(None) => {
-            let challenge = HeaderValue::from_static("Bearer error=\"invalid_token\"");
-            (StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, challenge)]).into_response()
+            let error = OAuthError::new("invalid_token", "unknown, expired or revoked, or not an access token");
+            bearer_refusal(&error, HeaderValue::from_static("Bearer error=\"invalid_token\""))
         }
         Err(err) => ApiError::from(err).into_response(),
     }
+}
+
+/// 401 with the Bearer challenge (RFC 6750 §3) and the error as JSON too.
+fn bearer_refusal(error: &OAuthError, challenge: HeaderValue) -> Response {
+    (StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, challenge)], oauth_body(error)).into_response()
 }
 
 /// Userinfo by POST (OpenID Connect Core §5.3.1), the token in the header.
@@ -237,7 +242,7 @@ fn refused(refusal: Refusal, basic: bool) -> Response {
 /// An OAuth error: 401 for `invalid_client` (with a Basic challenge when the client
 /// tried Basic, RFC 6749 §5.2), else 400.
 fn oauth_error(error: &OAuthError, basic: bool) -> Response {
-    let body = Json(json!({"error": error.error, "error_description": error.description}));
+    let body = oauth_body(error);
     let mut response = if error.error == "invalid_client" {
         let mut response = (StatusCode::UNAUTHORIZED, body).into_response();
         if basic {
@@ -249,6 +254,11 @@ fn oauth_error(error: &OAuthError, basic: bool) -> Response {
     };
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
+}
+
+/// OAuth's error body (RFC 6749 §5.2).
+fn oauth_body(error: &OAuthError) -> Json<serde_json::Value> {
+    Json(json!({"error": error.error, "error_description": error.description}))
 }
 
 fn no_store(mut response: Response) -> Response {

@@ -31,7 +31,7 @@ use crate::{
 #[utoipa::path(
     get,
     path = "/oauth2/authorize",
-    tag = "oidc",
+    tag = "pages",
     security(()),
     params(("client_id" = String, Query), ("redirect_uri" = String, Query), ("response_type" = String, Query),
         ("scope" = String, Query), ("state" = Option<String>, Query), ("nonce" = Option<String>, Query),
@@ -115,7 +115,7 @@ pub struct ConsentForm {
 #[utoipa::path(
     post,
     path = "/oauth2/consent",
-    tag = "oidc",
+    tag = "pages",
     security(()),
     request_body(content = ConsentForm, content_type = docs::FORM),
     responses(
@@ -151,7 +151,7 @@ csrf::protected!(ConsentForm);
 #[utoipa::path(
     get,
     path = "/oauth2/logout",
-    tag = "oidc",
+    tag = "pages",
     security(()),
     params(("id_token_hint" = Option<String>, Query), ("client_id" = Option<String>, Query),
         ("post_logout_redirect_uri" = Option<String>, Query), ("state" = Option<String>, Query)),
@@ -182,7 +182,7 @@ pub async fn logout(
 #[utoipa::path(
     post,
     path = "/oauth2/logout",
-    tag = "oidc",
+    tag = "pages",
     security(()),
     request_body(content = csrf::ButtonForm, content_type = docs::FORM),
     responses(

@@ -65,7 +65,8 @@ async fn every_route_and_method_is_in_the_document(app: TestApp) {
 }
 
 /// An operation names each path parameter, answers some 2xx or 3xx, and every refusal
-/// it documents is problem+json (HTML for pages).
+/// it documents is problem+json (HTML for pages; OAuth's JSON error for OpenID
+/// Connect's machine endpoints, but for an unavailable database).
 fn check_operation(path: &str, method: &str, operation: &Value) {
     let params: BTreeSet<&str> = operation["parameters"]
         .as_array()
@@ -79,10 +80,14 @@ fn check_operation(path: &str, method: &str, operation: &Value) {
     assert_eq!(params, in_path, "{method} {path}: path parameters");
     let responses = operation["responses"].as_object().unwrap();
     assert!(responses.keys().any(|s| s.starts_with(['2', '3'])), "{method} {path}: no success answer");
-    let page = operation["tags"].as_array().is_some_and(|tags| tags.iter().any(|t| t == "pages"));
+    let tagged = |tag: &str| operation["tags"].as_array().is_some_and(|tags| tags.iter().any(|t| t == tag));
+    let (page, oauth) = (tagged("pages"), tagged("oidc"));
     for (status, response) in responses.iter().filter(|(s, _)| !s.starts_with(['2', '3'])) {
         if page {
             assert!(response["content"]["text/html"].is_object(), "{method} {path} {status}: a page answers HTML");
+        } else if oauth && status != "503" {
+            let schema = &response["content"]["application/json"]["schema"];
+            assert_eq!(schema["required"], serde_json::json!(["error"]), "{method} {path} {status}: OAuth's error");
         } else {
             let schema = &response["content"]["application/problem+json"]["schema"]["$ref"];
             assert_eq!(schema, "#/components/schemas/Problem", "{method} {path} {status}");
