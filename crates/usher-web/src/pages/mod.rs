@@ -49,7 +49,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(register::show, register::sign_up))
         .routes(routes!(join::show, join::join))
         .routes(routes!(join::show_invitation, join::accept_invitation))
-        .routes(routes!(oauth::authorize))
+        .routes(routes!(oauth::authorize, oauth::authorize_form))
         .routes(routes!(oauth::consent))
         .routes(routes!(oauth::logout, oauth::logout_confirmed))
         .merge(admin::router())

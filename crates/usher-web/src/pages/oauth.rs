@@ -4,6 +4,7 @@
 //! or redirect URI gets a page here, never a redirect.
 
 use axum::{
+    body::Bytes,
     extract::{Query, State},
     http::{HeaderMap, StatusCode, Uri, header},
     response::Response,
@@ -51,21 +52,54 @@ pub async fn authorize(
     headers: HeaderMap,
     uri: Uri,
 ) -> PageResult {
-    let request = match checked(&state, &uri).await {
+    authorize_at(&state, &actor, &headers, &uri).await
+}
+
+/// The authorization endpoint by POST (OpenID Connect Core §3.1.2.1): the same
+/// parameters, as a form.
+#[utoipa::path(
+    post,
+    path = "/oauth2/authorize",
+    tag = "pages",
+    security(()),
+    request_body(content = String, content_type = docs::FORM, description = "The parameters of the GET, as a form"),
+    responses(
+        (status = 200, description = "The consent page", content_type = "text/html", body = String),
+        (status = 303, description = "As the GET"),
+        (status = 400, description = "Unknown app or redirect URI, or not a form: a page, no redirect"),
+        docs::Unavailable,
+    ),
+)]
+pub async fn authorize_form(
+    OnPage(Caller(actor)): OnPage<Caller>,
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> PageResult {
+    let uri = std::str::from_utf8(&body).ok().and_then(|form| format!("/oauth2/authorize?{form}").parse::<Uri>().ok());
+    match uri {
+        Some(uri) => authorize_at(&state, &actor, &headers, &uri).await,
+        None => Ok(cannot_sign_in("The sign-in request is malformed.")),
+    }
+}
+
+/// An authorization request (its parameters in `uri`'s query) answered for `actor`.
+async fn authorize_at(state: &AppState, actor: &usher_app::Actor, headers: &HeaderMap, uri: &Uri) -> PageResult {
+    let request = match checked(state, uri).await {
         Ok(request) => request,
         Err(page) => return page,
     };
-    let visitor = visitor(&actor);
+    let visitor = visitor(actor);
     match state.authorize(&request, visitor).await? {
         Step::SignIn { again, return_to } => {
             let mut response = pages::redirect(&pages::sign_in_then(&return_to));
             if again {
-                state.sign_out(&actor).await?;
-                response.headers_mut().append(header::SET_COOKIE, session::clear_cookie(&state));
+                state.sign_out(actor).await?;
+                response.headers_mut().append(header::SET_COOKIE, session::clear_cookie(state));
             }
             Ok(response)
         }
-        Step::Consent => Ok(consent_page(&state, &headers, &request)),
+        Step::Consent => Ok(consent_page(state, headers, &request)),
         Step::Redirect(to) => Ok(pages::redirect(&to)),
     }
 }

@@ -59,6 +59,20 @@ async fn consent_is_asked_once_per_app_and_scope_set(app: TestApp) {
         visit(&app, &authorize_path(&rp.client_id, &[("scope", "openid email"), ("prompt", "none")]), Some(&session))
             .await;
     assert_eq!(callback_params(&silent).get("error").map(String::as_str), Some("consent_required"));
+    // The request may come as a form too (OpenID Connect Core §3.1.2.1).
+    let query = super::authorize_path(&rp.client_id, &basic).split_once('?').unwrap().1.to_owned();
+    let posted = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(format!("http://{}/oauth2/authorize", app.addr))
+        .header(header::COOKIE, format!("usher_session={session}"))
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(query)
+        .send()
+        .await
+        .unwrap();
+    assert!(callback_params(&posted).contains_key("code"), "consent given: straight back with a code");
     // The consent form cannot be posted without the CSRF pair.
     let forged = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
