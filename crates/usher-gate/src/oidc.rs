@@ -152,6 +152,7 @@ struct TokenForm {
         description = "`token` (and `token_type_hint`); the client as at the token endpoint"),
     responses(
         (status = 200, description = "Revoked, or there was nothing to revoke"),
+        (status = 400, description = "OAuth error `invalid_request`: not a form, or no `token`"),
         (status = 401, description = "OAuth error `invalid_client`"),
     ))]
 async fn revoke(
@@ -172,6 +173,7 @@ async fn revoke(
     responses(
         (status = 200, description = "`{\"active\": false}`, or `active` with `scope`, `client_id`, `username`, \
             `token_type`, `exp`, `iat`, `sub`, `aud`, `iss`"),
+        (status = 400, description = "OAuth error `invalid_request`: not a form, or no `token`"),
         (status = 401, description = "OAuth error `invalid_client`"),
     ))]
 async fn introspect(

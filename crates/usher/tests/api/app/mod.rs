@@ -4,6 +4,7 @@
 
 mod accounts;
 mod invites;
+mod keys;
 mod writes;
 
 use std::net::{IpAddr, Ipv4Addr};
