@@ -127,6 +127,12 @@ impl App {
         let Some(user) = self.store.user_by_id(grant.user_id).await?.filter(|u| u.disabled_at.is_none()) else {
             return Err(OAuthError::invalid_grant("the account is disabled").into());
         };
+        // Membership is checked at every exchange: someone who left the app's groups
+        // gets no new tokens from an old refresh token.
+        if !self.may_use(&app, &user).await? {
+            self.store.revoke_token(refresh.hash(), app.id).await?;
+            return Err(OAuthError::invalid_grant("the account is no longer in a group allowed to use the app").into());
+        }
         let id_token = self.id_token(&app, &user, &grant, &scopes).await?;
         Ok(TokenResponse {
             access_token: access.expose().to_owned(),

@@ -97,7 +97,18 @@ async fn people_outside_the_allowed_groups_are_sent_back_with_access_denied(app:
     let answer = callback_params(&visit(&app, &authorize_path(&rp.client_id, &[]), Some(&alice)).await);
     assert_eq!(answer.get("error").map(String::as_str), Some("access_denied"), "{answer:?}");
     assert!(!answer.contains_key("code"));
-    code_for(&app, &rp.client_id, &bob, &[]).await;
+    let code = code_for(&app, &rp.client_id, &bob, &[]).await;
+    let (_, tokens) = super::exchange(&app, &rp, &code, &[]).await;
+
+    // Bob leaves the group: his refresh token gets no more tokens, and is revoked.
+    let bob_id = app.me(&bob).await.user.id;
+    let (status, _) = app.delete(&format!("/groups/{group}/members/{bob_id}"), Some(&app.admin_token)).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let credentials = Some((rp.client_id.as_str(), rp.secret.as_deref().unwrap()));
+    let form = [("grant_type", "refresh_token"), ("refresh_token", tokens["refresh_token"].as_str().unwrap())];
+    let (status, body) = super::post_form(&app, "token", &form, credentials).await;
+    assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_grant")), "{body}");
+    assert_eq!(super::userinfo(&app, tokens["access_token"].as_str().unwrap()).await.0, StatusCode::UNAUTHORIZED);
 
     let unknown = uuid::Uuid::now_v7().to_string();
     let (status, body) = app
