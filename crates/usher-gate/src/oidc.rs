@@ -20,6 +20,7 @@ use usher_app::oidc::{
 };
 use usher_domain::oauth::Scope;
 use usher_http::{AppState, auth::session::bearer, error::ApiError};
+use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -79,11 +80,29 @@ async fn jwks(State(state): State<AppState>) -> Response {
     }
 }
 
+/// The token endpoint's form.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct TokenRequest {
+    /// `authorization_code` or `refresh_token`.
+    grant_type: Option<String>,
+    /// `authorization_code`: the code, the redirect URI it was issued for, and (PKCE)
+    /// the verifier.
+    code: Option<String>,
+    redirect_uri: Option<String>,
+    code_verifier: Option<String>,
+    /// `refresh_token`: the refresh token.
+    refresh_token: Option<String>,
+    /// Ignored on a refresh: the grant keeps its scopes.
+    scope: Option<String>,
+    /// The client, unless it authenticates with HTTP Basic (`client_secret_basic`).
+    client_id: Option<String>,
+    client_secret: Option<String>,
+}
+
 /// A code or a refresh token exchanged for tokens.
 #[utoipa::path(post, path = "/oauth2/token", tag = "oidc", security(()),
-    request_body(content = String, content_type = "application/x-www-form-urlencoded",
-        description = "`grant_type` (`authorization_code` with `code`, `redirect_uri`, `code_verifier`; or \
-            `refresh_token` with `refresh_token`); the client by HTTP Basic or `client_id`/`client_secret`"),
+    request_body(content = TokenRequest, content_type = "application/x-www-form-urlencoded",
+        description = "The client by HTTP Basic or `client_id`/`client_secret` (a public app: `client_id` only)"),
     responses(
         (status = 200, description = "`access_token`, `token_type`, `expires_in`, `id_token`, `scope` and, with \
             `offline_access`, `refresh_token`"),
@@ -93,11 +112,19 @@ async fn jwks(State(state): State<AppState>) -> Response {
 async fn token(
     State(state): State<AppState>,
     headers: HeaderMap,
-    form: Result<Form<TokenParams>, FormRejection>,
+    form: Result<Form<TokenRequest>, FormRejection>,
 ) -> Response {
-    let Ok(Form(mut params)) = form else { return malformed() };
-    let auth = client_auth(&headers, params.client_id.take(), params.client_secret.take());
+    let Ok(Form(form)) = form else { return malformed() };
+    let auth = client_auth(&headers, form.client_id, form.client_secret);
     let basic = auth.basic.is_some();
+    let params = TokenParams {
+        grant_type: form.grant_type,
+        code: form.code,
+        redirect_uri: form.redirect_uri,
+        code_verifier: form.code_verifier,
+        refresh_token: form.refresh_token,
+        scope: form.scope,
+    };
     match state.token(auth, params).await {
         Ok(tokens) => no_store(Json(tokens).into_response()),
         Err(refusal) => refused(refusal, basic),
@@ -137,19 +164,22 @@ async fn userinfo_post(state: State<AppState>, headers: HeaderMap) -> Response {
     userinfo(state, headers).await
 }
 
-#[derive(Debug, Deserialize)]
-struct TokenForm {
+/// A request about one of the client's tokens (revocation, introspection).
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct TokenForm {
     token: Option<String>,
+    /// `access_token` or `refresh_token`; not needed (the token is found either way).
     #[serde(rename = "token_type_hint")]
     _hint: Option<String>,
+    /// The client, unless it authenticates with HTTP Basic.
     client_id: Option<String>,
     client_secret: Option<String>,
 }
 
 /// Revokes one of the client's tokens (RFC 7009): a refresh token with its grant.
 #[utoipa::path(post, path = "/oauth2/revoke", tag = "oidc", security(()),
-    request_body(content = String, content_type = "application/x-www-form-urlencoded",
-        description = "`token` (and `token_type_hint`); the client as at the token endpoint"),
+    request_body(content = TokenForm, content_type = "application/x-www-form-urlencoded",
+        description = "The token; the client as at the token endpoint"),
     responses(
         (status = 200, description = "Revoked, or there was nothing to revoke"),
         (status = 400, description = "OAuth error `invalid_request`: not a form, or no `token`"),
@@ -168,8 +198,8 @@ async fn revoke(
 
 /// Whether one of the client's tokens is live, and what it stands for (RFC 7662).
 #[utoipa::path(post, path = "/oauth2/introspect", tag = "oidc", security(()),
-    request_body(content = String, content_type = "application/x-www-form-urlencoded",
-        description = "`token`; the client as at the token endpoint (only its own tokens are active to it)"),
+    request_body(content = TokenForm, content_type = "application/x-www-form-urlencoded",
+        description = "The token; the client as at the token endpoint (only its own tokens are active to it)"),
     responses(
         (status = 200, description = "`{\"active\": false}`, or `active` with `scope`, `client_id`, `username`, \
             `token_type`, `exp`, `iat`, `sub`, `aud`, `iss`"),

@@ -25,8 +25,8 @@ pub struct ClientAuth {
     pub client_secret: Option<String>,
 }
 
-/// The token endpoint's form.
-#[derive(Debug, Default, Clone, serde::Deserialize)]
+/// The token endpoint's parameters (the client's credentials apart, in [`ClientAuth`]).
+#[derive(Debug, Default, Clone)]
 pub struct TokenParams {
     pub grant_type: Option<String>,
     pub code: Option<String>,
@@ -34,8 +34,6 @@ pub struct TokenParams {
     pub code_verifier: Option<String>,
     pub refresh_token: Option<String>,
     pub scope: Option<String>,
-    pub client_id: Option<String>,
-    pub client_secret: Option<String>,
 }
 
 /// The token response (RFC 6749 §5.1, OpenID Connect Core §3.1.3.3).
