@@ -11,7 +11,7 @@ use axum::{
 };
 use minijinja::context;
 use serde::Deserialize;
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use usher_app::oidc::{
     authorize::{AuthorizeParams, AuthorizeRequest, Step, Unanswerable, Visitor},
@@ -28,16 +28,37 @@ use crate::{
     },
 };
 
+/// An authorization request's parameters, for the OpenAPI document (the handlers
+/// read them as the application's `AuthorizeParams`, whatever else comes along).
+#[derive(Debug, Deserialize, ToSchema, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[expect(dead_code, reason = "the OpenAPI document's; the handlers read the application's `AuthorizeParams`")]
+pub struct AuthorizeFields {
+    client_id: String,
+    /// Exactly one the app registered.
+    redirect_uri: String,
+    /// `code`.
+    response_type: String,
+    /// Space-separated, with `openid`: `profile`, `email`, `groups`, `offline_access`.
+    scope: String,
+    state: Option<String>,
+    nonce: Option<String>,
+    /// PKCE: base64url of SHA-256 of the verifier (required for public apps).
+    code_challenge: Option<String>,
+    /// `S256`.
+    code_challenge_method: Option<String>,
+    /// `none`, `login` or `consent`.
+    prompt: Option<String>,
+    max_age: Option<i64>,
+}
+
 /// The authorization endpoint: the code flow with PKCE.
 #[utoipa::path(
     get,
     path = "/oauth2/authorize",
     tag = "pages",
     security(()),
-    params(("client_id" = String, Query), ("redirect_uri" = String, Query), ("response_type" = String, Query),
-        ("scope" = String, Query), ("state" = Option<String>, Query), ("nonce" = Option<String>, Query),
-        ("code_challenge" = Option<String>, Query), ("code_challenge_method" = Option<String>, Query),
-        ("prompt" = Option<String>, Query), ("max_age" = Option<i64>, Query)),
+    params(AuthorizeFields),
     responses(
         (status = 200, description = "The consent page", content_type = "text/html", body = String),
         (status = 303, description = "To the sign-in page (coming back here), or back to the app with `code`, \
@@ -62,7 +83,7 @@ pub async fn authorize(
     path = "/oauth2/authorize",
     tag = "pages",
     security(()),
-    request_body(content = String, content_type = docs::FORM, description = "The parameters of the GET, as a form"),
+    request_body(content = AuthorizeFields, content_type = docs::FORM, description = "The parameters of the GET, as a form"),
     responses(
         (status = 200, description = "The consent page", content_type = "text/html", body = String),
         (status = 303, description = "As the GET"),
