@@ -30,16 +30,20 @@ pub struct RateLimitSettings {
     pub auth_per_minute: u32,
     /// Invite creation and resends, per user.
     pub invite_writes_per_minute: u32,
+    /// Sign-ins to applications (OpenID Connect authorization codes issued), per user:
+    /// each code is a row kept a day.
+    pub app_sign_ins_per_minute: u32,
 }
 
 impl Default for RateLimitSettings {
     fn default() -> Self {
-        Self { invites_per_minute: 120, auth_per_minute: 30, invite_writes_per_minute: 60 }
+        Self { invites_per_minute: 120, auth_per_minute: 30, invite_writes_per_minute: 60, app_sign_ins_per_minute: 60 }
     }
 }
 
 impl RateLimitSettings {
-    pub const OFF: Self = Self { invites_per_minute: 0, auth_per_minute: 0, invite_writes_per_minute: 0 };
+    pub const OFF: Self =
+        Self { invites_per_minute: 0, auth_per_minute: 0, invite_writes_per_minute: 0, app_sign_ins_per_minute: 0 };
 }
 
 /// The live limiters of one process.
@@ -48,6 +52,7 @@ pub struct RateLimits {
     invites: Option<DefaultKeyedRateLimiter<IpAddr>>,
     auth: Option<DefaultKeyedRateLimiter<IpAddr>>,
     invite_writes: Option<DefaultKeyedRateLimiter<Uuid>>,
+    app_sign_ins: Option<DefaultKeyedRateLimiter<Uuid>>,
     /// Checks since the idle keys were last dropped.
     checks: AtomicU32,
 }
@@ -64,6 +69,7 @@ impl RateLimits {
             invites: keyed(settings.invites_per_minute),
             auth: keyed(settings.auth_per_minute),
             invite_writes: keyed(settings.invite_writes_per_minute),
+            app_sign_ins: keyed(settings.app_sign_ins_per_minute),
             checks: AtomicU32::new(0),
         }
     }
@@ -81,6 +87,11 @@ impl RateLimits {
 
     pub fn invite_write(&self, user: Uuid) -> AppResult<()> {
         self.check(self.invite_writes.as_ref(), &user)
+    }
+
+    /// One sign-in to an application (a code issued) for `user`.
+    pub fn app_sign_in(&self, user: Uuid) -> AppResult<()> {
+        self.check(self.app_sign_ins.as_ref(), &user)
     }
 
     fn check<K: std::hash::Hash + Eq + Clone>(
@@ -107,6 +118,9 @@ impl RateLimits {
             l.retain_recent();
         }
         if let Some(l) = &self.invite_writes {
+            l.retain_recent();
+        }
+        if let Some(l) = &self.app_sign_ins {
             l.retain_recent();
         }
     }

@@ -87,6 +87,7 @@ pub struct Config {
     pub rate_limit_invites_per_minute: u32,
     pub rate_limit_auth_per_minute: u32,
     pub rate_limit_invite_writes_per_minute: u32,
+    pub rate_limit_app_sign_ins_per_minute: u32,
     /// Reverse proxies (addresses or CIDR ranges) whose `X-Forwarded-For` names the
     /// client; empty: the socket's peer is the client.
     pub trusted_proxies: Vec<String>,
@@ -168,6 +169,7 @@ impl Default for Config {
             rate_limit_invites_per_minute: RateLimitSettings::default().invites_per_minute,
             rate_limit_auth_per_minute: RateLimitSettings::default().auth_per_minute,
             rate_limit_invite_writes_per_minute: RateLimitSettings::default().invite_writes_per_minute,
+            rate_limit_app_sign_ins_per_minute: RateLimitSettings::default().app_sign_ins_per_minute,
             trusted_proxies: Vec::new(),
             admin_username: "admin".to_owned(),
             admin_email: "admin@localhost.localdomain".to_owned(),
@@ -356,6 +358,7 @@ impl Config {
                 invites_per_minute: self.rate_limit_invites_per_minute,
                 auth_per_minute: self.rate_limit_auth_per_minute,
                 invite_writes_per_minute: self.rate_limit_invite_writes_per_minute,
+                app_sign_ins_per_minute: self.rate_limit_app_sign_ins_per_minute,
             },
             trusted_proxies: self.trusted_proxies().unwrap_or_default(),
             metrics_token: self.metrics_token.as_deref().map(TokenHash::of),

@@ -240,6 +240,11 @@ impl App {
     }
 
     async fn issue_code(&self, request: &AuthorizeRequest, user: &User, auth_time: DateTime<Utc>) -> AppResult<String> {
+        if self.limits.app_sign_in(user.id).is_err() {
+            let error =
+                OAuthError::new("temporarily_unavailable", "too many sign-ins from this account; try again shortly");
+            return Ok(self.redirect_with_error(&request.redirect_uri, &error, request.state.as_deref()));
+        }
         let code = Token::generate(&mut OsRng);
         let now = Utc::now();
         let new = NewCode {

@@ -30,6 +30,7 @@ impl TestDb {
             rate_limit_invites_per_minute: 0,
             rate_limit_auth_per_minute: 0,
             rate_limit_invite_writes_per_minute: 0,
+            rate_limit_app_sign_ins_per_minute: 0,
             ..Config::default()
         };
         let (pg, sqlite_file) = match backend {

@@ -6,7 +6,7 @@ use reqwest::{StatusCode, header};
 use serde_json::json;
 
 use super::{CALLBACK, authorize_path, callback_params, code_for, register_app, visit};
-use crate::harness::{PageClient, TestApp, between, cookie_pair, set_cookie};
+use crate::harness::{Backend, PageClient, TestApp, between, cookie_pair, set_cookie};
 
 on_both_backends!(
     consent_is_asked_once_per_app_and_scope_set,
@@ -14,6 +14,7 @@ on_both_backends!(
     signing_in_inside_the_flow_comes_back_to_the_app,
     logout_sends_people_only_where_the_app_registered,
 );
+on_both_backends!(backend: app_sign_ins_are_limited_per_account);
 
 /// The value of a hidden form field, as the browser would post it.
 fn hidden(html: &str, name: &str) -> String {
@@ -203,4 +204,22 @@ async fn logout_sends_people_only_where_the_app_registered(app: TestApp) {
     // Not signed in: straight there.
     let response = visit(&app, &path, None).await;
     assert_eq!(response.headers()[header::LOCATION].to_str().unwrap(), "http://127.0.0.1:9/bye?state=s1");
+}
+
+/// Each sign-in to an app leaves a code row for a day: an account gets
+/// `rate_limit_app_sign_ins_per_minute` of them, then the app hears
+/// `temporarily_unavailable`; another account is not held back.
+async fn app_sign_ins_are_limited_per_account(backend: Backend) {
+    let Some(app) = TestApp::spawn_with(backend, |c| c.rate_limit_app_sign_ins_per_minute = 3).await else { return };
+    let rp = register_app(&app, json!({})).await;
+    let (alice, _) = app.signed_in("alice").await;
+    let (bob, _) = app.signed_in("bob").await;
+    for _ in 0..3 {
+        code_for(&app, &rp.client_id, &alice, &[]).await;
+    }
+    let answer = callback_params(&visit(&app, &authorize_path(&rp.client_id, &[]), Some(&alice)).await);
+    assert_eq!(answer.get("error").map(String::as_str), Some("temporarily_unavailable"), "{answer:?}");
+    assert_eq!(answer.get("state").map(String::as_str), Some("af0ifjsldkj"));
+    assert_eq!(app.count("SELECT COUNT(*) FROM oauth_codes").await, 3);
+    code_for(&app, &rp.client_id, &bob, &[]).await;
 }
