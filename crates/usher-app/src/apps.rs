@@ -20,6 +20,8 @@ use crate::{
 
 /// Longest app name.
 pub const MAX_NAME_LEN: usize = 100;
+/// Most groups an app may be limited to.
+pub const MAX_ALLOWED_GROUPS: usize = 100;
 
 /// An app's settings as an admin sends them; `None` leaves a setting as it is (or at
 /// its default, for a new app).
@@ -168,6 +170,45 @@ impl App {
         Ok(app)
     }
 
+    /// The groups an admin names by slug (the console's "allowed groups": comma- or
+    /// space-separated; none: everyone), as ids; the refusal names the unknown ones.
+    pub async fn groups_by_slug(
+        &self,
+        actor: &Actor,
+        slugs: &str,
+    ) -> AppResult<Result<Option<Vec<Uuid>>, usher_domain::Invalid>> {
+        actor.require_admin()?;
+        let slugs: Vec<&str> = slugs.split([',', ' ', '\n']).map(str::trim).filter(|s| !s.is_empty()).collect();
+        if slugs.is_empty() {
+            return Ok(Ok(None));
+        }
+        if slugs.len() > MAX_ALLOWED_GROUPS {
+            return Ok(Err(usher_domain::Invalid::new(format!("at most {MAX_ALLOWED_GROUPS} groups"))));
+        }
+        let (mut ids, mut unknown) = (Vec::new(), Vec::new());
+        for slug in slugs {
+            match self.store.group_by_slug(slug).await? {
+                Some(group) => ids.push(group.id),
+                None => unknown.push(slug),
+            }
+        }
+        Ok(if unknown.is_empty() {
+            Ok(Some(ids))
+        } else {
+            Err(usher_domain::Invalid::new(format!("no group with the slug {}", unknown.join(", "))))
+        })
+    }
+
+    /// The slugs of an app's allowed groups (for the console), in its order.
+    pub async fn allowed_group_slugs(&self, actor: &Actor, app: &ClientApp) -> AppResult<Vec<String>> {
+        actor.require_admin()?;
+        let mut slugs = Vec::new();
+        for id in app.allowed_groups.iter().flatten() {
+            slugs.extend(self.store.group(*id).await?.map(|g| g.slug));
+        }
+        Ok(slugs)
+    }
+
     /// `url` when it lies under a registered app's home page or one of its redirect
     /// URIs (where an invite may send people); the refusal otherwise.
     pub async fn app_url(&self, url: &str) -> AppResult<Result<String, usher_domain::Invalid>> {
@@ -241,7 +282,9 @@ impl App {
             });
         }
         if let Some(groups) = settings.allowed_groups {
-            if let Some(ids) = &groups {
+            if groups.as_ref().is_some_and(|ids| ids.len() > MAX_ALLOWED_GROUPS) {
+                fields.push("allowed_groups", format!("at most {MAX_ALLOWED_GROUPS} groups"));
+            } else if let Some(ids) = &groups {
                 for id in ids {
                     if self.store.group(*id).await?.is_none() {
                         fields.push("allowed_groups", format!("no group {id}"));

@@ -52,6 +52,13 @@ impl Store {
         self.group(id).await?.ok_or(StoreError::NotFound)
     }
 
+    /// The group with this slug.
+    pub async fn group_by_slug(&self, slug: &str) -> Result<Option<Group>, StoreError> {
+        let sql = format!("SELECT {GROUP_COLUMNS} FROM groups g WHERE g.slug = $1");
+        let row: Option<GroupRow> = self.read()?.fetch_optional(&sql, &[slug.into()]).await?;
+        decode(row)
+    }
+
     pub async fn group(&self, id: Uuid) -> Result<Option<Group>, StoreError> {
         let sql = format!("SELECT {GROUP_COLUMNS} FROM groups g WHERE g.id = $1");
         let row: Option<GroupRow> = self.read()?.fetch_optional(&sql, &[id.into()]).await?;

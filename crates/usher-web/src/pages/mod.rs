@@ -82,6 +82,7 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         ("admin/mail.html", include_str!("../../templates/admin/mail.html")),
         ("admin/audit.html", include_str!("../../templates/admin/audit.html")),
         ("admin/apps.html", include_str!("../../templates/admin/apps.html")),
+        ("admin/app.html", include_str!("../../templates/admin/app.html")),
         ("admin/app_secret.html", include_str!("../../templates/admin/app_secret.html")),
         ("group.html", include_str!("../../templates/group.html")),
         ("group_invite.html", include_str!("../../templates/group_invite.html")),

@@ -1,5 +1,6 @@
 //! Applications in the console (SPEC §10.1): register one (its secret shown once, with
-//! a copy button), list them, rotate a secret or delete behind a confirmation.
+//! a copy button), list them, change one (URIs, home page, first-party, the groups it
+//! is limited to), rotate a secret or delete behind a confirmation.
 
 use axum::{
     extract::State,
@@ -95,9 +96,7 @@ pub async fn create(
 ) -> PageResult {
     let settings = AppSettings {
         name: Some(form.name.clone()),
-        redirect_uris: Some(
-            form.redirect_uris.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect(),
-        ),
+        redirect_uris: Some(lines(&form.redirect_uris)),
         public: Some(form.public.is_some()),
         first_party: Some(form.first_party.is_some()),
         home_url: Some(pages::form_text(&form.home_url)),
@@ -108,6 +107,115 @@ pub async fn create(
         Err(err) => FormRefusal::again(err)?,
     };
     apps_page(&state, &headers, &viewer, Cursor::default(), refused, Some(&form)).await
+}
+
+/// One app's settings, to change.
+#[utoipa::path(
+    get,
+    path = "/admin/apps/{id}",
+    tag = "pages",
+    params(docs::IdPath),
+    responses(
+        (status = 200, description = "The app's settings in a form", content_type = "text/html", body = String),
+        (status = 404, description = "No such app"),
+    ),
+)]
+pub async fn show(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    viewer: AdminViewer,
+    OnPage(Id(id)): OnPage<Id<Uuid>>,
+) -> PageResult {
+    let actor = viewer.actor();
+    let app = state.app(&actor, id).await?;
+    let form = AppForm {
+        csrf: String::new(),
+        name: app.name.clone(),
+        redirect_uris: app.redirect_uris.join("\n"),
+        post_logout_redirect_uris: app.post_logout_redirect_uris.join("\n"),
+        home_url: app.home_url.clone().unwrap_or_default(),
+        first_party: app.first_party.then(|| "on".to_owned()),
+        allowed_groups: state.allowed_group_slugs(&actor, &app).await?.join(", "),
+    };
+    Ok(app_page(&state, &headers, AppView::from(&app), &form, FormRefusal::default()))
+}
+
+fn app_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    app: AppView,
+    form: &AppForm,
+    refused: FormRefusal,
+) -> axum::response::Response {
+    let context = context! { section => "apps", app, form, errors => refused.errors, error => refused.error };
+    pages::form_page(state, headers, refused.status, "admin/app.html", context)
+}
+
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+pub struct AppForm {
+    #[serde(skip_serializing)]
+    csrf: String,
+    name: String,
+    /// One URL a line.
+    redirect_uris: String,
+    /// One URL a line.
+    #[serde(default)]
+    post_logout_redirect_uris: String,
+    #[serde(default)]
+    home_url: String,
+    /// Present (a checked box): nobody is asked to consent.
+    first_party: Option<String>,
+    /// Group slugs, comma-separated; empty: everyone may sign in.
+    #[serde(default)]
+    allowed_groups: String,
+}
+
+/// Changes an app's settings.
+#[utoipa::path(
+    post,
+    path = "/admin/apps/{id}",
+    tag = "pages",
+    params(docs::IdPath),
+    request_body(content = AppForm, content_type = docs::FORM),
+    responses(
+        (status = 303, description = "Changed: back to the apps"),
+        docs::FieldRefused,
+        (status = 404, description = "No such app"),
+    ),
+)]
+pub async fn update(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    viewer: AdminViewer,
+    OnPage(Id(id)): OnPage<Id<Uuid>>,
+    CheckedForm(form): CheckedForm<AppForm>,
+) -> PageResult {
+    let actor = viewer.actor();
+    let refused = match state.groups_by_slug(&actor, &form.allowed_groups).await? {
+        Err(invalid) => FormRefusal::again(usher_app::Error::field("allowed_groups", invalid.message))?,
+        Ok(allowed_groups) => {
+            let settings = AppSettings {
+                name: Some(form.name.clone()),
+                redirect_uris: Some(lines(&form.redirect_uris)),
+                post_logout_redirect_uris: Some(lines(&form.post_logout_redirect_uris)),
+                first_party: Some(form.first_party.is_some()),
+                home_url: Some(pages::form_text(&form.home_url)),
+                allowed_groups: Some(allowed_groups),
+                public: None,
+            };
+            match state.update_app(&actor, id, settings).await {
+                Ok(_) => return Ok(pages::redirect(APPS)),
+                Err(err) => FormRefusal::again(err)?,
+            }
+        }
+    };
+    let app = state.app(&actor, id).await?;
+    Ok(app_page(&state, &headers, AppView::from(&app), &form, refused))
+}
+
+/// A textarea's URLs, one a line.
+fn lines(text: &str) -> Vec<String> {
+    text.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect()
 }
 
 /// The page that shows an app's secret, the only time anyone sees it.
@@ -207,3 +315,4 @@ pub async fn delete(
 }
 
 csrf::protected!(NewAppForm);
+csrf::protected!(AppForm);

@@ -33,6 +33,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(mail::retry))
         .routes(routes!(audit::log))
         .routes(routes!(apps::list, apps::create))
+        .routes(routes!(apps::show, apps::update))
         .routes(routes!(apps::confirm_rotate, apps::rotate))
         .routes(routes!(apps::confirm_delete, apps::delete))
 }

@@ -295,6 +295,21 @@ async fn apps_are_registered_their_secret_shown_once_rotated_and_deleted(app: Te
     let list = admin.get("/admin/apps").await;
     assert!(list.html.contains("Tree") && !list.html.contains(secret), "listed, the secret never again");
 
+    // Its settings: the groups it is limited to, by slug.
+    let group = app.new_group(&app.admin_token, json!({"name": "Smith Tree"})).await;
+    let settings = admin.get(&format!("/admin/apps/{id}")).await;
+    assert_eq!(settings.status, StatusCode::OK);
+    let path = format!("/admin/apps/{id}");
+    let refused = admin.post(&path, &app_settings("no-such-group")).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(refused.html.contains("no group with the slug no-such-group"), "{}", refused.html);
+    let saved = admin.post(&path, &app_settings(&group.slug)).await;
+    assert_eq!(saved.location.as_deref(), Some("/admin/apps"), "{saved:?}");
+    let (_, changed) = app.get(&format!("/admin/apps/{id}"), Some(&app.admin_token)).await;
+    assert_eq!((changed["name"].as_str(), &changed["allowed_groups"]), (Some("Tree 2"), &json!([group.id])));
+    assert_eq!(changed["first_party"], false, "an unchecked box");
+    assert!(admin.get(&path).await.html.contains(&group.slug), "shown by slug");
+
     assert_eq!(admin.get(&format!("/admin/apps/{id}/secret")).await.status, StatusCode::OK, "asked first");
     let rotated = admin.post(&format!("/admin/apps/{id}/secret"), &[]).await;
     let new_secret = between(&rotated.html, "id=\"client-secret\" value=\"", "\"").expect("a new secret");
@@ -303,4 +318,9 @@ async fn apps_are_registered_their_secret_shown_once_rotated_and_deleted(app: Te
     let deleted = admin.post(&format!("/admin/apps/{id}/delete"), &[]).await;
     assert_eq!(deleted.location.as_deref(), Some("/admin/apps"));
     assert_eq!(app.get(&format!("/admin/apps/{id}"), Some(&app.admin_token)).await.0, StatusCode::NOT_FOUND);
+}
+
+/// The app settings form, limited to the groups `groups` names.
+fn app_settings(groups: &str) -> [(&'static str, &str); 3] {
+    [("name", "Tree 2"), ("redirect_uris", "https://tree.example.com/cb"), ("allowed_groups", groups)]
 }
