@@ -101,7 +101,8 @@ impl App {
         let (Some(expires_in), Some(max_uses)) = (expires_in, max_uses) else { unreachable!("checked above") };
         let now = Utc::now();
         let expires_at = expires_in.after(now);
-        let grant = GroupGrant { group_id: access.group.id, role, email: email.clone(), message, return_to };
+        let grant = GroupGrant { group_id: access.group.id, role, email: email.clone(), message };
+        let terms = Terms { max_uses, expires_at, return_to };
 
         let minted = match email {
             Some(email) => {
@@ -115,12 +116,12 @@ impl App {
                     Mail::Invitation,
                 );
                 let secret = Secret::Token(token.hash());
-                let row = new_row(InviteKind::EmailInvitation, secret, &access, grant, max_uses, expires_at);
+                let row = new_row(InviteKind::EmailInvitation, secret, &access, grant, &terms);
                 let invite = self.store.create_invite(row, Some(mail), &access.audit, now).await?;
                 Minted { invite: self.with_delivery(invite).await?, token: Some(token) }
             }
             None => {
-                let invite = self.create_code(&access, grant, max_uses, expires_at, now).await?;
+                let invite = self.create_code(&access, grant, &terms, now).await?;
                 Minted { invite: GroupInvite { invite, delivery: None }, token: None }
             }
         };
@@ -134,13 +135,12 @@ impl App {
         &self,
         access: &Access,
         grant: GroupGrant,
-        max_uses: u32,
-        expires_at: DateTime<Utc>,
+        terms: &Terms,
         now: DateTime<Utc>,
     ) -> AppResult<Invite> {
         for _ in 0..5 {
             let secret = Secret::Code(InviteCode::generate(&mut OsRng));
-            let row = new_row(InviteKind::GroupCode, secret, access, grant.clone(), max_uses, expires_at);
+            let row = new_row(InviteKind::GroupCode, secret, access, grant.clone(), terms);
             match self.store.create_invite(row, None, &access.audit, now).await {
                 Err(StoreError::CodeTaken) => continue,
                 other => return Ok(other?),
@@ -227,23 +227,24 @@ impl App {
     }
 }
 
-/// The row of a new group invite created by the caller.
-fn new_row(
-    kind: InviteKind,
-    secret: Secret,
-    access: &Access,
-    grant: GroupGrant,
+/// How a new group invite may be used: how often, until when, and where it leads.
+struct Terms {
     max_uses: u32,
     expires_at: DateTime<Utc>,
-) -> model::NewInvite {
+    return_to: Option<String>,
+}
+
+/// The row of a new group invite created by the caller.
+fn new_row(kind: InviteKind, secret: Secret, access: &Access, grant: GroupGrant, terms: &Terms) -> model::NewInvite {
     model::NewInvite {
         kind,
         secret,
         user_id: None,
         description: None,
-        max_uses: Some(max_uses),
-        expires_at: Some(expires_at),
+        max_uses: Some(terms.max_uses),
+        expires_at: Some(terms.expires_at),
         created_by: Some(access.user.id),
         group: Some(grant),
+        return_to: terms.return_to.clone(),
     }
 }

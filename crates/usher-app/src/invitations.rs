@@ -62,7 +62,6 @@ impl App {
                 role: invite.role.clone().ok_or_else(|| Error::internal("an email invitation without a role"))?,
                 email: None,
                 message: invite.message.clone(),
-                return_to: invite.return_to.clone(),
             };
             let expires_at = invite.usage.expires_at.unwrap_or_else(Utc::now);
             let recipient = invite.email.clone().unwrap_or_default();

@@ -28,6 +28,8 @@ pub struct RegistrationInviteSpec {
     pub max_uses: Option<u32>,
     /// `None`: never expires.
     pub expires_at: Option<DateTime<Utc>>,
+    /// Where to send whoever signs up with it (checked: an app's URL).
+    pub return_to: Option<String>,
 }
 
 impl App {
@@ -58,6 +60,7 @@ impl App {
             expires_at: Some(expires_at),
             created_by: audit.actor_id,
             group: None,
+            return_to: None,
         };
         let link = self.store.create_invite(new, email, &audit, now).await?;
         Ok(MintedLink { link, user: user.clone(), token, url })
@@ -80,6 +83,7 @@ impl App {
                 expires_at: spec.expires_at,
                 created_by: audit.actor_id,
                 group: None,
+                return_to: spec.return_to.clone(),
             };
             match self.store.create_invite(new, None, &audit, now).await {
                 Err(StoreError::CodeTaken) if attempts < 5 => attempts += 1,

@@ -30,6 +30,9 @@ pub struct NewRegistrationInvite {
     pub expires_at: Option<DateTime<Utc>>,
     /// Hours from now; with `expires_at` also absent: never expires.
     pub expires_in_hours: Option<i64>,
+    /// Where to send whoever signs up with it: a URL under a registered app's home page
+    /// or redirect URIs.
+    pub return_to: Option<String>,
 }
 
 impl App {
@@ -64,8 +67,12 @@ impl App {
             }
             (None, None) => None,
         };
+        let return_to = match input.return_to.as_deref() {
+            Some(url) => fields.check("return_to", self.app_url(url).await?),
+            None => None,
+        };
         fields.finish()?;
-        let spec = RegistrationInviteSpec { description: description.flatten(), max_uses, expires_at };
+        let spec = RegistrationInviteSpec { description: description.flatten(), max_uses, expires_at, return_to };
         let invite = self.mint_registration_invite(actor, spec).await?;
         tracing::debug!(invite_id = %invite.id, "registration invite created");
         Ok(invite)

@@ -205,7 +205,7 @@ pub(crate) async fn insert_invite(
         email.map(|e| e.as_str()).into(),
         email.map(|e| e.normalized()).into(),
         group.and_then(|g| g.message.as_deref()).into(),
-        group.and_then(|g| g.return_to.as_deref()).into(),
+        new.return_to.as_deref().into(),
     ];
     tx.execute(sql, &args).await?;
     Ok(id)

@@ -105,6 +105,8 @@ pub struct NewInvite {
     pub created_by: Option<Uuid>,
     /// Group invitations only; `None` elsewhere.
     pub group: Option<GroupGrant>,
+    /// Where whoever uses it is sent afterwards (checked: an app's URL).
+    pub return_to: Option<String>,
 }
 
 /// What a group invitation grants, and (email invitations) to whom.
@@ -114,8 +116,6 @@ pub struct GroupGrant {
     pub role: Role,
     pub email: Option<Email>,
     pub message: Option<String>,
-    /// Where whoever uses it is sent afterwards (checked: an app's URL).
-    pub return_to: Option<String>,
 }
 
 /// An email to queue in the outbox with the change that causes it.

@@ -230,6 +230,7 @@ async fn run(command: Command, config: Config) -> Result<(), AnyError> {
                 description,
                 max_uses: (max_uses > 0).then_some(max_uses),
                 expires_at: expires_in_hours.map(|h| now + Duration::hours(h.into())),
+                return_to: None,
             };
             let invite = app.mint_registration_invite(&Actor::operator(), spec).await?;
             let code = invite.code.map(|c| c.to_string()).unwrap_or_default();

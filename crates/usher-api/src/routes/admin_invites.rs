@@ -25,7 +25,6 @@ pub struct NewRegistrationInvite {
     /// Up to 500 characters, shown to whoever looks the code up.
     description: Option<String>,
     /// 1 to 1,000,000; absent: one use; `null`: unlimited.
-    // Absent: one use; `null`: unlimited.
     #[serde(default, deserialize_with = "crate::json::present")]
     #[schema(value_type = Option<i64>, minimum = 1, maximum = 1_000_000)]
     max_uses: Option<Option<i64>>,
@@ -33,6 +32,9 @@ pub struct NewRegistrationInvite {
     expires_at: Option<DateTime<Utc>>,
     /// Hours from now; absent with `expires_at` absent: never expires.
     expires_in_hours: Option<i64>,
+    /// Where to send whoever signs up with it: a URL under a registered app's
+    /// `home_url` or redirect URIs.
+    return_to: Option<String>,
 }
 
 impl From<NewRegistrationInvite> for app::NewRegistrationInvite {
@@ -42,6 +44,7 @@ impl From<NewRegistrationInvite> for app::NewRegistrationInvite {
             max_uses: b.max_uses,
             expires_at: b.expires_at,
             expires_in_hours: b.expires_in_hours,
+            return_to: b.return_to,
         }
     }
 }

@@ -109,6 +109,7 @@ pub async fn create(
             max_uses: Some(pages::form_number("max_uses", &form.max_uses)?),
             expires_at: None,
             expires_in_hours: pages::form_number("expires_in_hours", &form.expires_in_hours)?,
+            return_to: None,
         };
         Ok::<_, ApiError>(state.create_registration_invite(&viewer.actor(), input).await?)
     };

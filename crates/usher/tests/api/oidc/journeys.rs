@@ -14,7 +14,11 @@ use crate::harness::{
 };
 
 on_both_backends!(backend: an_email_invitation_as_contributor_ends_signed_in_to_the_tree_app);
-on_both_backends!(a_group_naming_an_app_sends_whoever_joins_there, return_to_must_lie_under_a_registered_app);
+on_both_backends!(
+    a_group_naming_an_app_sends_whoever_joins_there,
+    return_to_must_lie_under_a_registered_app,
+    a_registration_invite_returns_to_the_app_after_sign_up,
+);
 
 const HOME: &str = "http://127.0.0.1:9/tree";
 
@@ -141,4 +145,17 @@ async fn return_to_must_lie_under_a_registered_app(app: TestApp) {
         let (status, body) = app.post(&path, Some(&app.admin_token), json!({"return_to": accepted})).await;
         assert_eq!(status, StatusCode::CREATED, "{accepted}: {body}");
     }
+}
+
+/// A registration invite (an instance's invitee, no group) may carry `return_to` too:
+/// signing up with it lands in the app.
+async fn a_registration_invite_returns_to_the_app_after_sign_up(app: TestApp) {
+    register_app(&app, json!({"home_url": HOME})).await;
+    let welcome = format!("{HOME}/welcome");
+    let (status, body) =
+        app.post("/admin/invites", Some(&app.admin_token), json!({"return_to": "https://evil.example/"})).await;
+    assert_problem(status, &body, StatusCode::BAD_REQUEST, "invalid_request");
+    let invite = app.create_invite(json!({"return_to": welcome})).await;
+    let (location, _) = sign_up_on_the_page(&app, "kate", invite.code()).await;
+    assert_eq!(location, welcome);
 }
