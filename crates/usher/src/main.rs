@@ -107,6 +107,10 @@ enum InviteCommand {
         /// Hours until it expires (default: never).
         #[arg(long)]
         expires_in_hours: Option<u32>,
+        /// Where whoever signs up with it lands: a URL under a registered app's home
+        /// page or redirect URIs.
+        #[arg(long)]
+        return_to: Option<String>,
     },
 }
 
@@ -223,14 +227,18 @@ async fn run(command: Command, config: Config) -> Result<(), AnyError> {
             println!("new signing key: {}", app.rotate_signing_key().await?);
             Ok(())
         }
-        Command::Invite(InviteCommand::Create { description, max_uses, expires_in_hours }) => {
+        Command::Invite(InviteCommand::Create { description, max_uses, expires_in_hours, return_to }) => {
             let app = open_app(&config).await?;
             let now = Utc::now();
+            let return_to = match return_to {
+                Some(url) => Some(app.app_url(&url).await?.map_err(|e| format!("--return-to: {e}"))?),
+                None => None,
+            };
             let spec = RegistrationInviteSpec {
                 description,
                 max_uses: (max_uses > 0).then_some(max_uses),
                 expires_at: expires_in_hours.map(|h| now + Duration::hours(h.into())),
-                return_to: None,
+                return_to,
             };
             let invite = app.mint_registration_invite(&Actor::operator(), spec).await?;
             let code = invite.code.map(|c| c.to_string()).unwrap_or_default();

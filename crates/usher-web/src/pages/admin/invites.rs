@@ -82,6 +82,9 @@ pub struct NewInviteForm {
     /// Empty: never expires.
     #[serde(default)]
     expires_in_hours: String,
+    /// Empty: Usher's own pages after signing up.
+    #[serde(default)]
+    return_to: String,
 }
 
 /// Creates a registration invite and shows it.
@@ -109,7 +112,7 @@ pub async fn create(
             max_uses: Some(pages::form_number("max_uses", &form.max_uses)?),
             expires_at: None,
             expires_in_hours: pages::form_number("expires_in_hours", &form.expires_in_hours)?,
-            return_to: None,
+            return_to: pages::form_text(&form.return_to),
         };
         Ok::<_, ApiError>(state.create_registration_invite(&viewer.actor(), input).await?)
     };

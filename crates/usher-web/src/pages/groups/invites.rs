@@ -62,6 +62,9 @@ pub struct NewInviteForm {
     expires_in_hours: String,
     #[serde(default)]
     message: String,
+    /// Empty: Usher's own pages (or the group's app) after joining.
+    #[serde(default)]
+    return_to: String,
 }
 
 impl NewInviteForm {
@@ -79,7 +82,7 @@ impl NewInviteForm {
             max_uses: pages::form_number("max_uses", &self.max_uses)?,
             expires_in_hours: pages::form_number("expires_in_hours", &self.expires_in_hours)?,
             message: pages::form_text(&self.message),
-            return_to: None,
+            return_to: pages::form_text(&self.return_to),
         })
     }
 }

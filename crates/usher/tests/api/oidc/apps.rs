@@ -153,6 +153,10 @@ async fn apps_are_declared_in_the_configuration_and_made_at_the_command_line(bac
     let refused = command(&["apps", "create", "--name", "Bad", "--redirect-uri", "http://shell.example.com/cb"]);
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("redirect_uris"), "the refusal names the field");
+    let invite = command(&["invite", "create", "--return-to", "https://shell.example.com/cb/welcome"]);
+    assert!(invite.status.success(), "{}", String::from_utf8_lossy(&invite.stderr));
+    let refused = command(&["invite", "create", "--return-to", "https://evil.example/"]);
+    assert!(!refused.status.success() && String::from_utf8_lossy(&refused.stderr).contains("--return-to"));
     let rotated = command(&["keys", "rotate"]);
     assert!(String::from_utf8_lossy(&rotated.stdout).starts_with("new signing key: "));
 

@@ -158,4 +158,19 @@ async fn a_registration_invite_returns_to_the_app_after_sign_up(app: TestApp) {
     let invite = app.create_invite(json!({"return_to": welcome})).await;
     let (location, _) = sign_up_on_the_page(&app, "kate", invite.code()).await;
     assert_eq!(location, welcome);
+
+    // The console's forms take it too: a registration invite, and a group's code.
+    let admin = PageClient::signed_in(&app, &app.admin_token).await;
+    let refused = admin.post("/admin/invites", &[("max_uses", "1"), ("return_to", "https://evil.example/")]).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    let created = admin.post("/admin/invites", &[("max_uses", "1"), ("return_to", &welcome)]).await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "created: on to its page");
+    let (_, invites) = app.get("/admin/invites", Some(&app.admin_token)).await;
+    assert_eq!(invites["items"][0]["return_to"], welcome.as_str(), "{invites}");
+    let group = app.create_group(&app.admin_token, "Tree").await;
+    let form = [("kind", "code"), ("role", "member"), ("max_uses", "2"), ("return_to", welcome.as_str())];
+    let made = admin.post(&format!("/groups/{group}/invites"), &form).await;
+    assert!(made.status.is_success() || made.status.is_redirection(), "{made:?}");
+    let (_, invites) = app.get(&format!("/groups/{group}/invites"), Some(&app.admin_token)).await;
+    assert_eq!(invites["items"][0]["return_to"], welcome.as_str(), "{invites}");
 }
