@@ -1,12 +1,13 @@
 //! Usher's pages, rendered on the server: sign-in, sign-up, login links, invite
-//! landings, the home page, the group pages and the admin console; their templates,
+//! landings, the home page, the group pages, the admin console and OpenID Connect's
+//! person-facing steps (authorize, consent, logout); their templates,
 //! stylesheet and scripts, CSRF protection, and refusals as pages (`PageError`). Every
 //! page handler parses its form, calls application operations (`usher-app`) and
 //! renders. It shares the HTTP edge (`usher-http`) with the API and never depends on it.
 //!
 //! # Layout
 //! - [`pages`]: the router, templates, page headers, `PageError`; one module per page
-//!   (`login`, `register`, `login_link`, `join`, `home`), `groups/` and `admin/`
+//!   (`login`, `register`, `login_link`, `join`, `home`, `oauth`), `groups/` and `admin/`
 //!   (the console), `access` (who may see a page), `next` (where sign-in leads),
 //!   `share` (links and QR codes), `csrf`, `refusal`.
 //! - `templates/`, `static/`: embedded in the binary at build time.
