@@ -241,6 +241,10 @@ impl App {
     /// The app whose `client_id` this is, when the secret (for a confidential app)
     /// proves it; `None` for an unknown app or a wrong secret (told apart by nobody).
     pub async fn authenticate_client(&self, client_id: &str, secret: Option<&str>) -> AppResult<Option<ClientApp>> {
+        // No stored text holds a NUL (PostgreSQL refuses one): no such app.
+        if client_id.contains('\0') {
+            return Ok(None);
+        }
         let Some(app) = self.store.app_by_client_id(client_id).await? else { return Ok(None) };
         let proven = match (&app.secret_hash, secret) {
             (None, None) => true,

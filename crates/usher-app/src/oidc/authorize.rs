@@ -112,6 +112,9 @@ impl App {
     /// Checks an authorization request. The app and the redirect URI first: until
     /// both are known, nothing is sent anywhere.
     pub async fn authorization_request(&self, params: AuthorizeParams) -> Result<AuthorizeRequest, Unanswerable> {
+        if params.has_nul() {
+            return Err(Unanswerable::Page("The sign-in request is malformed: it carries a NUL character.".into()));
+        }
         let client_id = params.client_id.as_deref().unwrap_or_default();
         let Some(app) = self.store.app_by_client_id(client_id).await? else {
             return Err(Unanswerable::Page("The application that sent you here is not registered with Usher.".into()));
@@ -271,6 +274,44 @@ impl App {
         pairs.extend(state.map(|s| ("state", s)));
         pairs.push(("iss", &self.settings.public_url));
         with_query(redirect_uri, &pairs)
+    }
+}
+
+impl AuthorizeParams {
+    /// Whether a parameter carries a NUL character, which no stored text may hold.
+    fn has_nul(&self) -> bool {
+        let Self {
+            client_id,
+            redirect_uri,
+            response_type,
+            scope,
+            state,
+            nonce,
+            code_challenge,
+            code_challenge_method,
+            prompt,
+            max_age,
+            response_mode,
+            request,
+            request_uri,
+        } = self;
+        [
+            client_id,
+            redirect_uri,
+            response_type,
+            scope,
+            state,
+            nonce,
+            code_challenge,
+            code_challenge_method,
+            prompt,
+            max_age,
+            response_mode,
+            request,
+            request_uri,
+        ]
+        .into_iter()
+        .any(|value| value.as_deref().is_some_and(|v| v.contains('\0')))
     }
 }
 

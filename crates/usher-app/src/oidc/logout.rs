@@ -24,6 +24,11 @@ impl App {
     /// redirect asked for). A redirect URI the app did not register, or an ID token
     /// Usher did not sign, is a page at Usher.
     pub async fn logout_target(&self, params: &LogoutParams) -> Result<Option<String>, Unanswerable> {
+        let LogoutParams { id_token_hint, client_id, post_logout_redirect_uri, state } = params;
+        let texts = [id_token_hint, client_id, post_logout_redirect_uri, state];
+        if texts.into_iter().any(|t| t.as_deref().is_some_and(|t| t.contains('\0'))) {
+            return Err(Unanswerable::Page("The sign-out request is malformed: it carries a NUL character.".into()));
+        }
         let Some(uri) = params.post_logout_redirect_uri.as_deref().filter(|u| !u.is_empty()) else {
             return Ok(None);
         };

@@ -72,6 +72,11 @@ impl App {
     /// for an access token, an ID token and, with `offline_access`, a refresh token.
     pub async fn token(&self, auth: ClientAuth, params: TokenParams) -> Result<TokenResponse, Refusal> {
         let app = self.client(auth).await?;
+        let TokenParams { grant_type, code, redirect_uri, code_verifier, refresh_token, scope } = &params;
+        let texts = [grant_type, code, redirect_uri, code_verifier, refresh_token, scope];
+        if texts.into_iter().any(|t| t.as_deref().is_some_and(|t| t.contains('\0'))) {
+            return Err(OAuthError::invalid_request("a parameter carries a NUL character").into());
+        }
         let (access, refresh) = (Token::generate(&mut OsRng), Token::generate(&mut OsRng));
         let now = Utc::now();
         // The store keeps the refresh token only for a grant with `offline_access`.

@@ -19,6 +19,7 @@ on_both_backends!(
     tokens_and_secrets_are_not_readable_at_rest,
     introspection_and_revocation_answer_each_app_for_its_own_tokens,
     the_cleanup_purges_expired_tokens_and_old_codes,
+    nul_characters_are_refused_not_stored,
 );
 
 async fn unknown_apps_and_redirect_uris_get_a_page_never_a_redirect(app: TestApp) {
@@ -272,4 +273,33 @@ async fn the_cleanup_purges_expired_tokens_and_old_codes(app: TestApp) {
     assert_eq!(status, StatusCode::OK, "{purged}");
     assert_eq!(purged["tokens"], 4, "two access tokens and two codes: {purged}");
     assert_eq!(app.count("SELECT COUNT(*) FROM oauth_tokens WHERE kind = 'refresh'").await, 2, "live ones stay");
+}
+
+/// A NUL character fits no stored text (PostgreSQL refuses it outright): wherever one
+/// arrives — a query, a form, the Basic credentials — it is refused as malformed,
+/// never a 500.
+async fn nul_characters_are_refused_not_stored(app: TestApp) {
+    let rp = register_app(&app, json!({})).await;
+    let (session, _) = app.signed_in("alice").await;
+    for params in [[("client_id", "a\0b")], [("nonce", "n\0")], [("state", "s\0")]] {
+        let path = if params[0].0 == "client_id" {
+            authorize_path("a\0b", &[])
+        } else {
+            authorize_path(&rp.client_id, &params)
+        };
+        let response = visit(&app, &path, Some(&session)).await;
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{params:?}");
+    }
+    let logout = "/oauth2/logout?client_id=a%00b&post_logout_redirect_uri=http%3A%2F%2F127.0.0.1%3A9%2Fbye";
+    assert_eq!(visit(&app, logout, None).await.status(), StatusCode::BAD_REQUEST);
+    let form = [("grant_type", "refresh_token"), ("refresh_token", "x"), ("client_id", "a\0b")];
+    let (status, body) = post_form(&app, "token", &form, None).await;
+    assert_eq!((status, body["error"].as_str()), (StatusCode::UNAUTHORIZED, Some("invalid_client")));
+    let (status, _) = post_form(&app, "introspect", &[("token", "x")], Some(("a\0b", "secret"))).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let secret = rp.secret.as_deref().unwrap();
+    let form = [("grant_type", "authorization_code"), ("code", "x"), ("redirect_uri", "http://a\0b/")];
+    let (status, body) = post_form(&app, "token", &form, Some((&rp.client_id, secret))).await;
+    assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_request")), "{body}");
+    assert_eq!(app.count("SELECT COUNT(*) FROM oauth_codes").await, 0);
 }
