@@ -13,12 +13,14 @@ use usher_storage::model::{ClientApp, NewCode, User};
 
 use crate::{App, AppResult};
 
-use super::{CODE_TTL, OAuthError};
+use super::{CODE_TTL, OAuthError, carries_nul};
 
 /// Longest `nonce` kept with a code (it is stored until the code is exchanged).
 pub const MAX_NONCE_LEN: usize = 512;
 /// Longest `state` passed back (never stored).
 pub const MAX_STATE_LEN: usize = 2048;
+/// Why someone outside an app's `allowed_groups` is sent back with `access_denied`.
+pub(crate) const NOT_ALLOWED: &str = "this account is not in a group allowed to use the application";
 
 /// An authorization request's parameters, as sent.
 #[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
@@ -179,13 +181,7 @@ impl App {
 
     /// What the visitor goes through next.
     pub async fn authorize(&self, request: &AuthorizeRequest, visitor: Option<Visitor<'_>>) -> AppResult<Step> {
-        let back = |error: &'static str, description: &str| {
-            Step::Redirect(self.redirect_with_error(
-                &request.redirect_uri,
-                &OAuthError::new(error, description),
-                request.state.as_deref(),
-            ))
-        };
+        let back = |error, description| Step::Redirect(self.back_with_error(request, error, description));
         let Some(visitor) = visitor else {
             if request.prompt == Prompt::None {
                 return Ok(back("login_required", "the person is not signed in"));
@@ -201,7 +197,7 @@ impl App {
             return Ok(Step::SignIn { again: true, return_to: request.return_to() });
         }
         if !self.may_use(&request.app, visitor.user).await? {
-            return Ok(back("access_denied", "this account is not in a group allowed to use the application"));
+            return Ok(back("access_denied", NOT_ALLOWED));
         }
         if !request.app.first_party {
             let given = self.store.consent(visitor.user.id, request.app.id).await?;
@@ -222,13 +218,10 @@ impl App {
     /// The visitor's answer on the consent page: a code, or `access_denied`.
     pub async fn consent(&self, request: &AuthorizeRequest, visitor: Visitor<'_>, allow: bool) -> AppResult<String> {
         if !allow {
-            let error = OAuthError::new("access_denied", "the person declined");
-            return Ok(self.redirect_with_error(&request.redirect_uri, &error, request.state.as_deref()));
+            return Ok(self.back_with_error(request, "access_denied", "the person declined"));
         }
         if !self.may_use(&request.app, visitor.user).await? {
-            let error =
-                OAuthError::new("access_denied", "this account is not in a group allowed to use the application");
-            return Ok(self.redirect_with_error(&request.redirect_uri, &error, request.state.as_deref()));
+            return Ok(self.back_with_error(request, "access_denied", NOT_ALLOWED));
         }
         self.store.grant_consent(visitor.user.id, request.app.id, request.scopes.to_string(), Utc::now()).await?;
         let auth_time = self.store.session_started(visitor.session).await?.unwrap_or_else(Utc::now);
@@ -244,9 +237,8 @@ impl App {
 
     async fn issue_code(&self, request: &AuthorizeRequest, user: &User, auth_time: DateTime<Utc>) -> AppResult<String> {
         if self.limits.app_sign_in(user.id).is_err() {
-            let error =
-                OAuthError::new("temporarily_unavailable", "too many sign-ins from this account; try again shortly");
-            return Ok(self.redirect_with_error(&request.redirect_uri, &error, request.state.as_deref()));
+            let why = "too many sign-ins from this account; try again shortly";
+            return Ok(self.back_with_error(request, "temporarily_unavailable", why));
         }
         let code = Token::generate(&mut OsRng);
         let now = Utc::now();
@@ -268,6 +260,11 @@ impl App {
         Ok(with_query(&request.redirect_uri, &pairs))
     }
 
+    /// Back to the app that sent `request`, with the OAuth error `error`.
+    fn back_with_error(&self, request: &AuthorizeRequest, error: &'static str, description: &str) -> String {
+        self.redirect_with_error(&request.redirect_uri, &OAuthError::new(error, description), request.state.as_deref())
+    }
+
     /// `redirect_uri` with an error, `state` and `iss` (RFC 9207) added.
     fn redirect_with_error(&self, redirect_uri: &str, error: &OAuthError, state: Option<&str>) -> String {
         let mut pairs = vec![("error", error.error), ("error_description", error.description.as_str())];
@@ -278,7 +275,7 @@ impl App {
 }
 
 impl AuthorizeParams {
-    /// Whether a parameter carries a NUL character, which no stored text may hold.
+    /// Whether a parameter carries a NUL character (see [`carries_nul`]).
     fn has_nul(&self) -> bool {
         let Self {
             client_id,
@@ -295,7 +292,7 @@ impl AuthorizeParams {
             request,
             request_uri,
         } = self;
-        [
+        carries_nul([
             client_id,
             redirect_uri,
             response_type,
@@ -309,9 +306,7 @@ impl AuthorizeParams {
             response_mode,
             request,
             request_uri,
-        ]
-        .into_iter()
-        .any(|value| value.as_deref().is_some_and(|v| v.contains('\0')))
+        ])
     }
 }
 

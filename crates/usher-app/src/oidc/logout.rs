@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 use crate::App;
 
-use super::{ID_TOKEN_TTL, authorize::Unanswerable};
+use super::{ID_TOKEN_TTL, authorize::Unanswerable, carries_nul};
 
 /// A logout request's parameters, as sent.
 #[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
@@ -25,8 +25,7 @@ impl App {
     /// Usher did not sign, is a page at Usher.
     pub async fn logout_target(&self, params: &LogoutParams) -> Result<Option<String>, Unanswerable> {
         let LogoutParams { id_token_hint, client_id, post_logout_redirect_uri, state } = params;
-        let texts = [id_token_hint, client_id, post_logout_redirect_uri, state];
-        if texts.into_iter().any(|t| t.as_deref().is_some_and(|t| t.contains('\0'))) {
+        if carries_nul([id_token_hint, client_id, post_logout_redirect_uri, state]) {
             return Err(Unanswerable::Page("The sign-out request is malformed: it carries a NUL character.".into()));
         }
         let Some(uri) = params.post_logout_redirect_uri.as_deref().filter(|u| !u.is_empty()) else {

@@ -23,6 +23,13 @@ pub const ACCESS_TOKEN_TTL: Duration = Duration::hours(1);
 pub const ID_TOKEN_TTL: Duration = Duration::hours(1);
 pub const REFRESH_TOKEN_TTL: Duration = Duration::days(30);
 
+/// Whether any of `texts` carries a NUL character. No stored text may hold one
+/// (PostgreSQL refuses it), so a parameter with one is malformed, refused before any
+/// look-up.
+pub(crate) fn carries_nul<'a>(texts: impl IntoIterator<Item = &'a Option<String>>) -> bool {
+    texts.into_iter().any(|text| text.as_deref().is_some_and(|text| text.contains('\0')))
+}
+
 /// An OAuth error (RFC 6749 §5.2, OpenID Connect Core §3.1.2.6): its `error` code
 /// and a sentence for the developer reading it.
 #[derive(Debug, Clone, PartialEq, Eq)]

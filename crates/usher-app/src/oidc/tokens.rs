@@ -14,7 +14,7 @@ use usher_storage::model::{ClientApp, Exchanged, Grant, NewTokens, User};
 
 use crate::{App, AppResult};
 
-use super::{ACCESS_TOKEN_TTL, ID_TOKEN_TTL, OAuthError, REFRESH_TOKEN_TTL, Refusal};
+use super::{ACCESS_TOKEN_TTL, ID_TOKEN_TTL, OAuthError, REFRESH_TOKEN_TTL, Refusal, carries_nul};
 
 /// How a client proved who it is: HTTP Basic (`client_secret_basic`) or form fields
 /// (`client_secret_post`; a public app sends only `client_id`). Decoded by the front.
@@ -73,8 +73,7 @@ impl App {
     pub async fn token(&self, auth: ClientAuth, params: TokenParams) -> Result<TokenResponse, Refusal> {
         let app = self.client(auth).await?;
         let TokenParams { grant_type, code, redirect_uri, code_verifier, refresh_token, scope } = &params;
-        let texts = [grant_type, code, redirect_uri, code_verifier, refresh_token, scope];
-        if texts.into_iter().any(|t| t.as_deref().is_some_and(|t| t.contains('\0'))) {
+        if carries_nul([grant_type, code, redirect_uri, code_verifier, refresh_token, scope]) {
             return Err(OAuthError::invalid_request("a parameter carries a NUL character").into());
         }
         let (access, refresh) = (Token::generate(&mut OsRng), Token::generate(&mut OsRng));
