@@ -115,8 +115,6 @@ async fn token(
     form: Result<Form<TokenRequest>, FormRejection>,
 ) -> Response {
     let Ok(Form(form)) = form else { return malformed() };
-    let auth = client_auth(&headers, form.client_id, form.client_secret);
-    let basic = auth.basic.is_some();
     let params = TokenParams {
         grant_type: form.grant_type,
         code: form.code,
@@ -125,10 +123,10 @@ async fn token(
         refresh_token: form.refresh_token,
         scope: form.scope,
     };
-    match state.token(auth, params).await {
-        Ok(tokens) => no_store(Json(tokens).into_response()),
-        Err(refusal) => refused(refusal, basic),
-    }
+    as_client(&headers, form.client_id, form.client_secret, async |auth| {
+        state.token(auth, params).await.map(|tokens| Json(tokens).into_response())
+    })
+    .await
 }
 
 /// The signed-in person's claims, for an access token.
@@ -225,12 +223,25 @@ async fn about_a_token(
     answer: impl AsyncFnOnce(ClientAuth, String) -> Result<Response, Refusal>,
 ) -> Response {
     let Ok(Form(form)) = form else { return malformed() };
-    let auth = client_auth(headers, form.client_id, form.client_secret);
+    let token = form.token;
+    as_client(headers, form.client_id, form.client_secret, async |auth| {
+        let token = token.ok_or_else(|| OAuthError::invalid_request("`token` is required"))?;
+        answer(auth, token).await
+    })
+    .await
+}
+
+/// `answer` for the client the request's credentials name (HTTP Basic or the form's
+/// `client_id`/`client_secret`): its answer never cached, its refusal in OAuth's form.
+async fn as_client(
+    headers: &HeaderMap,
+    client_id: Option<String>,
+    client_secret: Option<String>,
+    answer: impl AsyncFnOnce(ClientAuth) -> Result<Response, Refusal>,
+) -> Response {
+    let auth = client_auth(headers, client_id, client_secret);
     let basic = auth.basic.is_some();
-    let Some(token) = form.token else {
-        return refused(OAuthError::invalid_request("`token` is required").into(), basic);
-    };
-    match answer(auth, token).await {
+    match answer(auth).await {
         Ok(response) => no_store(response),
         Err(refusal) => refused(refusal, basic),
     }
