@@ -2,9 +2,11 @@
 //! application receives, who the visitor is and whether a route's group and role
 //! requirement admits them.
 
+use std::sync::Arc;
+
 use chrono::Utc;
 use usher_domain::{role::Role, token::TokenHash};
-use usher_storage::model::User;
+use usher_storage::model::SessionHolder;
 
 use crate::{
     App,
@@ -39,25 +41,25 @@ impl App {
 /// with their role, by slug.
 #[derive(Debug)]
 pub struct Admitted {
-    pub user: User,
-    pub groups: Vec<(String, Role)>,
+    pub holder: Arc<SessionHolder>,
     /// Their role in the required group, when the route names one.
     pub role: Option<Role>,
 }
 
 impl App {
     /// Whether the session `token` (the cookie the proxy passed on) signs in someone
-    /// who may reach a route that needs `requirement`. One read: the session, its
-    /// user and their groups. Not rate-limited: it answers every request an
-    /// application receives, and a session token cannot be guessed.
+    /// who may reach a route that needs `requirement`. One read (the session, its
+    /// user and their groups), kept by the store until the next write. Not
+    /// rate-limited: it answers every request an application receives, and a session
+    /// token cannot be guessed.
     pub async fn verify_forward(&self, token: Option<&str>, requirement: &Requirement) -> AppResult<Admitted> {
         let token = token.ok_or(Reason::Unauthenticated)?;
-        let found = self.store.session_user_with_groups(&TokenHash::of(token), Utc::now()).await?;
-        let (user, groups) = found.ok_or(Reason::Unauthenticated)?;
+        let found = self.store.session_holder(&TokenHash::of(token), Utc::now()).await?;
+        let holder = found.ok_or(Reason::Unauthenticated)?;
         let role = match &requirement.group {
             None => None,
             Some(slug) => {
-                let held = groups.iter().find(|(s, _)| s == slug).map(|(_, role)| role);
+                let held = holder.groups.iter().find(|(s, _)| s == slug).map(|(_, role)| role);
                 let Some(held) = held else { return Err(Forbidden::NotInGroup.into()) };
                 if requirement.role.as_ref().is_some_and(|needed| !self.settings.roles.at_least(held, needed)) {
                     return Err(Forbidden::NotInGroup.into());
@@ -65,6 +67,6 @@ impl App {
                 Some(held.clone())
             }
         };
-        Ok(Admitted { user, groups, role })
+        Ok(Admitted { holder, role })
     }
 }

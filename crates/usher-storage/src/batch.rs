@@ -23,7 +23,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::{
     StoreError,
     backend::ACQUIRE_TIMEOUT,
-    direct::{DirectTx, WriterLock},
+    direct::{DirectTx, Writer},
     sql::{Via, WriteTx},
     writer::InTx,
 };
@@ -100,13 +100,13 @@ pub(crate) type Queue = mpsc::UnboundedSender<Box<dyn Job>>;
 
 /// Starts the batch loop on the writer thread's runtime (`spawn`); it ends when the
 /// queue's sender is dropped (the store is gone).
-pub(crate) fn start(writer: WriterLock, spawn: impl FnOnce(Pin<Box<dyn Future<Output = ()> + Send>>)) -> Queue {
+pub(crate) fn start(writer: Writer, spawn: impl FnOnce(Pin<Box<dyn Future<Output = ()> + Send>>)) -> Queue {
     let (queue, jobs) = mpsc::unbounded_channel();
     spawn(Box::pin(run(writer, jobs)));
     queue
 }
 
-async fn run(writer: WriterLock, mut jobs: mpsc::UnboundedReceiver<Box<dyn Job>>) {
+async fn run(writer: Writer, mut jobs: mpsc::UnboundedReceiver<Box<dyn Job>>) {
     while let Some(first) = jobs.recv().await {
         let mut batch = Vec::with_capacity(MAX_BATCH);
         batch.push(first);
@@ -128,7 +128,7 @@ async fn run(writer: WriterLock, mut jobs: mpsc::UnboundedReceiver<Box<dyn Job>>
 
 /// Runs the writes of `batch` in one transaction and answers them; leaves in `batch`
 /// those that did not run because SQLite abandoned the transaction under them.
-async fn commit_batch(writer: &WriterLock, batch: &mut Vec<Box<dyn Job>>) {
+async fn commit_batch(writer: &Writer, batch: &mut Vec<Box<dyn Job>>) {
     let (stale, fresh): (Vec<_>, Vec<_>) = batch.drain(..).partition(|job| job.queued().elapsed() > ACQUIRE_TIMEOUT);
     for job in stale {
         job.answer(Err(StoreError::writer_busy()));
@@ -136,7 +136,7 @@ async fn commit_batch(writer: &WriterLock, batch: &mut Vec<Box<dyn Job>>) {
     if fresh.is_empty() {
         return;
     }
-    let mut tx = match DirectTx::begin(writer.clone()).await {
+    let mut tx = match DirectTx::begin(writer).await {
         Ok(tx) => Via::Sqlite(tx),
         Err(err) => return Shared(err).answer(fresh),
     };

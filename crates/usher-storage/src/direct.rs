@@ -32,6 +32,7 @@ use crate::{
     backend::{ACQUIRE_TIMEOUT, SQLITE_BUSY_TIMEOUT, SqliteDurability, url_param},
     batch,
     error::joined,
+    hot::HotReads,
 };
 
 /// A single-threaded runtime on its own OS thread; stops when dropped.
@@ -65,12 +66,15 @@ impl WriterThread {
 #[derive(Debug)]
 pub(crate) struct SqliteEngine {
     readers: Readers,
-    writer: WriterLock,
+    writer: Writer,
     /// Write transactions, to the batch loop on the writer thread.
     queue: batch::Queue,
     thread: WriterThread,
     /// Checkpoints the WAL (none on a read-only store); stops when dropped.
     _checkpointer: Option<Checkpointer>,
+    /// Answers kept until the next commit (none on a read-only store, which would
+    /// see other processes' commits only through a poll of its own).
+    pub(crate) hot: Option<Arc<HotReads>>,
     /// sqlx's options for the same file, for the migrations alone.
     migrations: SqliteConnectOptions,
 }
@@ -98,8 +102,12 @@ impl SqliteEngine {
             .pragma("synchronous", durability.synchronous())
             .busy_timeout(SQLITE_BUSY_TIMEOUT)
             .foreign_keys(true);
-        let checkpointer = if read_only { None } else { Some(Checkpointer::start(&file)?) };
-        let writer = Arc::new(Mutex::new(writer));
+        let hot = (!read_only).then(|| Arc::new(HotReads::new()));
+        let checkpointer = match &hot {
+            Some(hot) => Some(Checkpointer::start(&file, hot.clone())?),
+            None => None,
+        };
+        let writer = Writer { conn: Arc::new(Mutex::new(writer)), hot: hot.clone() };
         let thread = WriterThread::start()?;
         let queue = batch::start(writer.clone(), |run| drop(thread.spawn(run)));
         Ok(Self {
@@ -108,6 +116,7 @@ impl SqliteEngine {
             queue,
             thread,
             _checkpointer: checkpointer,
+            hot,
             migrations,
         })
     }
@@ -124,7 +133,7 @@ impl SqliteEngine {
     /// A sqlx connection for the migrations, with the write connection held meanwhile
     /// so that no write of this process runs between two of them.
     pub(crate) async fn migration_conn(&self) -> Result<(SqliteConnection, OwnedMutexGuard<Connection>), StoreError> {
-        let writer = self.writer.clone().lock_owned().await;
+        let writer = self.writer.conn.clone().lock_owned().await;
         Ok((self.migrations.connect().await?, writer))
     }
 
@@ -133,14 +142,14 @@ impl SqliteEngine {
     /// connection is in use while a write transaction runs or waits for SQLite's lock.
     pub(crate) fn pool_use(&self) -> PoolUse {
         let idle_readers = u32::try_from(self.readers.idle().len()).unwrap_or(u32::MAX);
-        let writer_idle = u32::from(self.writer.try_lock().is_ok());
+        let writer_idle = u32::from(self.writer.conn.try_lock().is_ok());
         PoolUse { size: idle_readers + 1, idle: idle_readers + writer_idle, max: Readers::KEEP as u32 + 1 }
     }
 
     /// Rewrites the file (`VACUUM`) and empties the WAL, so that nothing deleted or
     /// overwritten lingers in free pages; on the writer thread, between transactions.
     pub(crate) async fn vacuum(&self) -> Result<(), StoreError> {
-        let writer = self.writer.clone();
+        let writer = self.writer.conn.clone();
         joined(
             self.thread
                 .spawn(async move {
@@ -154,7 +163,7 @@ impl SqliteEngine {
 
     /// Waits for the write transaction in flight, if any.
     pub(crate) async fn close(&self) {
-        drop(self.writer.lock().await);
+        drop(self.writer.conn.lock().await);
     }
 }
 
@@ -182,12 +191,12 @@ struct Checkpointer {
 }
 
 impl Checkpointer {
-    fn start(file: &SqliteFile) -> Result<Self, StoreError> {
+    fn start(file: &SqliteFile, hot: Arc<HotReads>) -> Result<Self, StoreError> {
         let conn = file.open(false)?;
         let (stop, stopped) = std::sync::mpsc::channel::<()>();
         std::thread::Builder::new().name("usher-sqlite-checkpoint".into()).spawn(move || {
-            // `data_version` changes when another connection commits: an idle store
-            // checkpoints (and writes) nothing.
+            // `data_version` changes when another connection commits, of this process
+            // or another: an idle store checkpoints (and writes) nothing.
             let version = |conn: &Connection| conn.query_row("PRAGMA data_version", [], |row| row.get::<_, i64>(0));
             let mut seen = version(&conn).ok();
             while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(CHECKPOINT_EVERY) {
@@ -196,6 +205,9 @@ impl Checkpointer {
                     continue;
                 }
                 seen = now;
+                // This process's commits made the kept answers stale already; another
+                // process's (the CLI's) are seen here first.
+                hot.changed();
                 if let Err(err) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
                     // The next round, or the backstop, catches up.
                     tracing::warn!(%err, "SQLite checkpoint failed");
@@ -294,14 +306,19 @@ impl DerefMut for Reader<'_> {
 
 /// The process's one SQLite write connection behind its lock: holding the lock is
 /// holding the connection. Write transactions take it on the writer thread, one after
-/// another; the migrations take it too.
-pub(crate) type WriterLock = Arc<Mutex<Connection>>;
+/// another; the migrations take it too. Its commits make the kept answers stale.
+#[derive(Debug, Clone)]
+pub(crate) struct Writer {
+    conn: Arc<Mutex<Connection>>,
+    hot: Option<Arc<HotReads>>,
+}
 
 /// A write transaction on the write connection; rolls back if dropped uncommitted.
 #[derive(Debug)]
 pub(crate) struct DirectTx {
     conn: OwnedMutexGuard<Connection>,
     open: bool,
+    hot: Option<Arc<HotReads>>,
 }
 
 impl DirectTx {
@@ -309,15 +326,21 @@ impl DirectTx {
     /// after), and begins with `BEGIN IMMEDIATE`: it takes SQLite's write lock up front,
     /// so a transaction that reads before writing waits its turn (another process's
     /// writer, under the busy timeout) instead of failing when it tries to upgrade.
-    pub(crate) async fn begin(writer: WriterLock) -> Result<Self, StoreError> {
-        let conn =
-            tokio::time::timeout(ACQUIRE_TIMEOUT, writer.lock_owned()).await.map_err(|_| StoreError::writer_busy())?;
+    pub(crate) async fn begin(writer: &Writer) -> Result<Self, StoreError> {
+        let conn = tokio::time::timeout(ACQUIRE_TIMEOUT, writer.conn.clone().lock_owned())
+            .await
+            .map_err(|_| StoreError::writer_busy())?;
         conn.execute_batch("BEGIN IMMEDIATE")?;
-        Ok(Self { conn, open: true })
+        Ok(Self { conn, open: true, hot: writer.hot.clone() })
     }
 
     pub(crate) fn commit(mut self) -> Result<(), StoreError> {
-        self.conn.execute_batch("COMMIT")?;
+        let committed = self.conn.execute_batch("COMMIT");
+        // Even a failed COMMIT may have written (SQLite can fail after the WAL append).
+        if let Some(hot) = &self.hot {
+            hot.changed();
+        }
+        committed?;
         self.open = false;
         Ok(())
     }

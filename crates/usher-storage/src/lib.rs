@@ -24,6 +24,8 @@
 //!   `wakeup` wakes the mail worker when mail is queued.
 //! - `apps` (OpenID Connect's applications and consents) and `oauth` (signing keys,
 //!   codes, access and refresh tokens, each exchanged in one transaction).
+//! - `hot`: forward authentication's answers (who a session signs in), kept in
+//!   memory on SQLite until the next commit of any process.
 //! - `audit`: the audit log, written inside each audited write's transaction.
 //!
 //! Queries are written once, in SQL that both SQLite and PostgreSQL accept (`$N`
@@ -44,6 +46,7 @@ mod engine;
 mod error;
 mod group_invites;
 mod groups;
+mod hot;
 mod invites;
 mod mail_data;
 pub mod model;

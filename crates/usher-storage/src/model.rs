@@ -26,6 +26,20 @@ pub struct User {
     pub disabled_at: Option<DateTime<Utc>>,
 }
 
+/// Who a live session signs in, as forward authentication tells an application, with
+/// the slug of every group they are in and their role there. Kept in memory between
+/// writes (`hot.rs`), so it holds only what it answers (no password hash).
+#[derive(Debug)]
+pub struct SessionHolder {
+    pub user_id: Uuid,
+    pub username: String,
+    pub email: String,
+    /// By slug.
+    pub groups: Vec<(String, Role)>,
+    /// When the session ends: a kept answer is checked against the clock at each use.
+    pub expires_at: DateTime<Utc>,
+}
+
 /// The public face of a user inside other objects (`created_by`, a link's `user`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserSummary {

@@ -103,27 +103,6 @@ macro_rules! invite_from {
     };
 }
 
-/// A [`UserRow`] with one of the user's groups (slug and role) joined in: `NULL`
-/// both for a user in no group.
-#[derive(sqlx::FromRow)]
-pub(crate) struct UserWithGroupRow {
-    #[sqlx(flatten)]
-    pub(crate) user: UserRow,
-    pub(crate) group_slug: Option<String>,
-    pub(crate) group_role: Option<String>,
-}
-
-impl Record for UserWithGroupRow {
-    fn from_rusqlite_at(row: &rusqlite::Row<'_>, column: &mut usize) -> rusqlite::Result<Self> {
-        let user = UserRow::from_rusqlite_at(row, column)?;
-        Ok(Self {
-            user,
-            group_slug: next_field(row, column, "group_slug")?,
-            group_role: next_field(row, column, "group_role")?,
-        })
-    }
-}
-
 /// An invite with its creator and (for login links) its user joined in.
 pub(crate) const INVITE_SELECT: &str = concat!("SELECT ", invite_columns!(), " ", invite_from!());
 

@@ -1,5 +1,7 @@
 //! Sessions and the devices they are tied to.
 
+use std::sync::{Arc, LazyLock};
+
 use chrono::{DateTime, Utc};
 use usher_domain::{device::DeviceInfo, role::Role, token::TokenHash};
 use uuid::Uuid;
@@ -7,15 +9,40 @@ use uuid::Uuid;
 use crate::{
     Store, StoreError,
     audit::{self, AuditContext, Event},
-    model::{NewSession, User},
-    rows::{USER_COLUMNS, UserRow, UserWithGroupRow, decode, to_ms},
-    sql::{self, Conn},
+    hot::HotReads,
+    model::{NewSession, SessionHolder, User},
+    rows::{USER_COLUMNS, UserRow, decode, from_ms, parse_id, to_ms},
+    sql::{self, Conn, record},
 };
 
 /// The user (`u`) of a live session: the token's hash `$1`, not expired at `$2`, the
 /// account enabled. What signs a request in, and forward authentication, both read.
 const LIVE_SESSION_USER: &str = "sessions s JOIN users u ON u.id = s.user_id \
      AND s.token_hash = $1 AND s.expires_at > $2 AND u.disabled_at IS NULL";
+
+record! {
+    /// A live session's user (what forward authentication tells an application) with
+    /// one of the user's groups (slug and role) joined in: `NULL` both for a user in
+    /// no group.
+    struct SessionGroupRow {
+        user_id: String,
+        username: String,
+        email: String,
+        session_expires_at: i64,
+        group_slug: Option<String>,
+        group_role: Option<String>,
+    }
+}
+
+/// [`Store::session_holder`]'s statement: the user of a live session with each of
+/// their groups.
+static SESSION_HOLDER: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT u.id AS user_id, u.username, u.email, s.expires_at AS session_expires_at, \
+         g.slug AS group_slug, m.role AS group_role FROM {LIVE_SESSION_USER} \
+         LEFT JOIN memberships m ON m.user_id = u.id LEFT JOIN groups g ON g.id = m.group_id ORDER BY g.slug"
+    )
+});
 
 impl Store {
     /// Starts a session for a user who proved who they are (password sign-in).
@@ -62,30 +89,28 @@ impl Store {
         decode(row)
     }
 
-    /// [`Store::session_user`] with the slug of every group the user is in and their
-    /// role there, by slug, in one statement: forward authentication asks it on every
-    /// request an application receives.
-    pub async fn session_user_with_groups(
+    /// Who the session `token_hash` signs in, with the slug of every group they are in
+    /// and their role there, in one statement: forward authentication asks it on every
+    /// request an application receives, so on SQLite the answer is kept until the next
+    /// commit (`hot.rs`).
+    pub async fn session_holder(
         &self,
         token_hash: &TokenHash,
         now: DateTime<Utc>,
-    ) -> Result<Option<(User, Vec<(String, Role)>)>, StoreError> {
-        let sql = format!(
-            "SELECT {USER_COLUMNS}, g.slug AS group_slug, m.role AS group_role FROM {LIVE_SESSION_USER} \
-             LEFT JOIN memberships m ON m.user_id = u.id LEFT JOIN groups g ON g.id = m.group_id ORDER BY g.slug"
-        );
-        let rows: Vec<UserWithGroupRow> =
-            self.read()?.fetch_all(&sql, &[token_hash.as_str().into(), to_ms(now).into()]).await?;
-        let (mut user, mut groups) = (None, Vec::new());
-        for row in rows {
-            if user.is_none() {
-                user = Some(User::try_from(row.user)?);
-            }
-            if let (Some(slug), Some(role)) = (row.group_slug, row.group_role) {
-                groups.push((slug, Role::from_stored(role)));
-            }
+    ) -> Result<Option<Arc<SessionHolder>>, StoreError> {
+        let hot = self.hot();
+        if let Some(kept) = hot.and_then(|hot| hot.session(token_hash)) {
+            // A kept session may have ended since it was read.
+            return Ok(Some(kept).filter(|holder| holder.expires_at > now));
         }
-        Ok(user.map(|user| (user, groups)))
+        let stamp = hot.map(HotReads::stamp);
+        let rows: Vec<SessionGroupRow> =
+            self.read()?.fetch_all(&SESSION_HOLDER, &[token_hash.as_str().into(), to_ms(now).into()]).await?;
+        let Some(holder) = session_holder(rows)?.map(Arc::new) else { return Ok(None) };
+        if let (Some(hot), Some(stamp)) = (hot, stamp) {
+            hot.keep_session(token_hash.clone(), stamp, holder.clone());
+        }
+        Ok(Some(holder))
     }
 
     /// When a session began: the time its user last proved who they are (OpenID
@@ -93,7 +118,7 @@ impl Store {
     pub async fn session_started(&self, token_hash: &TokenHash) -> Result<Option<DateTime<Utc>>, StoreError> {
         let sql = "SELECT created_at FROM sessions WHERE token_hash = $1";
         let row: Option<(i64,)> = self.read()?.fetch_optional(sql, &[token_hash.as_str().into()]).await?;
-        row.map(|(ms,)| crate::rows::from_ms(ms)).transpose()
+        row.map(|(ms,)| from_ms(ms)).transpose()
     }
 
     /// Ends a session; ending one that is already gone is not an error.
@@ -107,6 +132,28 @@ impl Store {
     pub async fn count_sessions(&self, user_id: Uuid) -> Result<i64, StoreError> {
         sql::count(&mut self.read()?, "SELECT COUNT(*) FROM sessions WHERE user_id = $1", &[user_id.into()]).await
     }
+}
+
+/// The holder the rows of [`Store::session_holder`]'s statement describe (none: no
+/// live session).
+fn session_holder(rows: Vec<SessionGroupRow>) -> Result<Option<SessionHolder>, StoreError> {
+    let mut holder: Option<SessionHolder> = None;
+    for row in rows {
+        let holder = match &mut holder {
+            Some(holder) => holder,
+            None => holder.insert(SessionHolder {
+                user_id: parse_id(&row.user_id)?,
+                username: row.username,
+                email: row.email,
+                groups: Vec::new(),
+                expires_at: from_ms(row.session_expires_at)?,
+            }),
+        };
+        if let (Some(slug), Some(role)) = (row.group_slug, row.group_role) {
+            holder.groups.push((slug, Role::from_stored(role)));
+        }
+    }
+    Ok(holder)
 }
 
 /// Ends every session of a user but `spare` (the session asking, when it is theirs),

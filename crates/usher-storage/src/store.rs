@@ -8,6 +8,7 @@ use crate::{
     Backend, StoreError,
     backend::{POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS, SqliteDurability},
     engine::Engine,
+    hot::HotReads,
     sql::{Conn, ReadConn, Via},
     wakeup::Signal,
 };
@@ -52,6 +53,14 @@ impl Store {
         })
     }
 
+    /// The answers kept between writes (`hot.rs`): SQLite's, unless read-only.
+    pub(crate) fn hot(&self) -> Option<&HotReads> {
+        match &self.engine {
+            Engine::Sqlite(sqlite) => sqlite.hot.as_deref(),
+            Engine::Postgres(_) => None,
+        }
+    }
+
     pub fn backend(&self) -> Backend {
         self.engine.backend()
     }
@@ -68,6 +77,9 @@ impl Store {
             }
             Engine::Postgres(pg) => POSTGRES_MIGRATIONS.run(&pg.pool).await?,
         }
+        if let Some(hot) = self.hot() {
+            hot.changed();
+        }
         Ok(self.applied_migrations().await? - before)
     }
 
@@ -76,7 +88,11 @@ impl Store {
     pub async fn migrate_to(&self, version: i64) -> Result<(), StoreError> {
         match &self.engine {
             Engine::Sqlite(sqlite) => {
-                apply_up_to(&mut sqlite.migration_conn().await?.0, &SQLITE_MIGRATIONS, version).await
+                apply_up_to(&mut sqlite.migration_conn().await?.0, &SQLITE_MIGRATIONS, version).await?;
+                if let Some(hot) = &sqlite.hot {
+                    hot.changed();
+                }
+                Ok(())
             }
             Engine::Postgres(pg) => apply_up_to(&mut *pg.pool.acquire().await?, &POSTGRES_MIGRATIONS, version).await,
         }

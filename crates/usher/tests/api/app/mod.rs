@@ -3,6 +3,7 @@
 //! `api` and `web`; here, the rules and refusals themselves.
 
 mod accounts;
+mod hot_reads;
 mod invites;
 mod keys;
 mod writes;
