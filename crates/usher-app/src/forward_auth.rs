@@ -59,12 +59,12 @@ impl App {
         let role = match &requirement.group {
             None => None,
             Some(slug) => {
-                let held = holder.groups.iter().find(|(s, _)| s == slug).map(|(_, role)| role);
+                let held = holder.groups().find(|(s, _)| s == slug).map(|(_, role)| Role::from_stored(role.into()));
                 let Some(held) = held else { return Err(Forbidden::NotInGroup.into()) };
-                if requirement.role.as_ref().is_some_and(|needed| !self.settings.roles.at_least(held, needed)) {
+                if requirement.role.as_ref().is_some_and(|needed| !self.settings.roles.at_least(&held, needed)) {
                     return Err(Forbidden::NotInGroup.into());
                 }
-                Some(held.clone())
+                Some(held)
             }
         };
         Ok(Admitted { holder, role })

@@ -94,12 +94,12 @@ async fn verify(State(state): State<AppState>, headers: HeaderMap, ApiQuery(quer
 /// The headers that tell the application who is visiting. A value a header cannot
 /// carry (a control character) is left out rather than sent mangled.
 fn identity(admitted: &Admitted) -> HeaderMap {
-    let groups: Vec<&str> = admitted.holder.groups.iter().map(|(slug, _)| slug.as_str()).collect();
     let holder = &admitted.holder;
+    let groups: Vec<&str> = holder.groups().map(|(slug, _)| slug).collect();
     let values = [
-        (USER, holder.username.clone()),
+        (USER, holder.username.to_string()),
         (USER_ID, holder.user_id.to_string()),
-        (EMAIL, holder.email.clone()),
+        (EMAIL, holder.email.to_string()),
         (GROUPS, groups.join(",")),
     ]
     .into_iter()

@@ -20,13 +20,13 @@ use std::{
 };
 
 use quick_cache::{Weighter, sync::Cache};
-use usher_domain::{role::Role, token::TokenHash};
+use usher_domain::token::TokenHash;
 
 use crate::model::SessionHolder;
 
-/// The memory the kept sessions may take, roughly (text included): ~500 bytes for
-/// someone in five groups, so the sessions of ~12,000 people browsing at once.
-const SESSION_BYTES: u64 = 6 << 20;
+/// The memory the kept sessions may take, roughly: ~350 bytes for someone in five
+/// groups, so the sessions of ~12,000 people browsing at once.
+const SESSION_BYTES: u64 = 4 << 20;
 
 /// The store's commit counter and the sessions read since it last moved.
 #[derive(Debug)]
@@ -38,7 +38,7 @@ pub(crate) struct HotReads {
 impl HotReads {
     pub(crate) fn new() -> Self {
         // quick_cache wants an estimate of the count to size its tables.
-        let sessions = Cache::with_weighter((SESSION_BYTES / 512) as usize, SESSION_BYTES, BySize);
+        let sessions = Cache::with_weighter((SESSION_BYTES / 350) as usize, SESSION_BYTES, BySize);
         Self { commits: AtomicU64::new(0), sessions: Kept(sessions) }
     }
 
@@ -62,7 +62,7 @@ impl HotReads {
     /// Keeps what a read stamped `stamp` found (if something has been committed since,
     /// it is kept already stale and read again next time).
     pub(crate) fn keep_session(&self, token_hash: TokenHash, stamp: u64, holder: Arc<SessionHolder>) {
-        let bytes = (size_of::<(TokenHash, Entry)>() + footprint(&holder)) as u64;
+        let bytes = footprint(&token_hash, &holder) as u64;
         self.sessions.0.insert(token_hash, Entry { stamp, bytes, holder });
     }
 }
@@ -94,9 +94,14 @@ impl Weighter<TokenHash, Entry> for BySize {
     }
 }
 
-/// Roughly the bytes a holder takes: its struct, its text, its groups.
-fn footprint(holder: &SessionHolder) -> usize {
-    let groups =
-        holder.groups.iter().map(|(slug, role)| size_of::<(String, Role)>() + slug.len() + role.as_str().len());
-    size_of::<SessionHolder>() + holder.username.len() + holder.email.len() + groups.sum::<usize>()
+/// Roughly the bytes a kept session takes: the cache's slot, the key's text, the
+/// holder and its text, and the allocator's overhead on each of its five allocations
+/// (the key, the holder, its name, email and groups).
+fn footprint(token_hash: &TokenHash, holder: &SessionHolder) -> usize {
+    const ALLOCATION: usize = 16;
+    size_of::<(TokenHash, Entry)>()
+        + token_hash.as_str().len()
+        + size_of::<SessionHolder>()
+        + holder.text_len()
+        + 5 * ALLOCATION
 }

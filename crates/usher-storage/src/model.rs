@@ -27,17 +27,51 @@ pub struct User {
 }
 
 /// Who a live session signs in, as forward authentication tells an application, with
-/// the slug of every group they are in and their role there. Kept in memory between
-/// writes (`hot.rs`), so it holds only what it answers (no password hash).
+/// every group they are in and their role there. Kept in memory between writes
+/// (`hot.rs`), so it holds only what it answers (no password hash) and packs the
+/// groups into one string.
 #[derive(Debug)]
 pub struct SessionHolder {
     pub user_id: Uuid,
-    pub username: String,
-    pub email: String,
-    /// By slug.
-    pub groups: Vec<(String, Role)>,
+    pub username: Box<str>,
+    pub email: Box<str>,
+    /// `slug\trole\n` per group, by slug (neither holds a tab or a line break: a slug
+    /// is a-z, 0-9 and `-`, a role a-z and `_`; a row that breaks this is corrupt).
+    memberships: Box<str>,
     /// When the session ends: a kept answer is checked against the clock at each use.
     pub expires_at: DateTime<Utc>,
+}
+
+impl SessionHolder {
+    /// `groups`: (slug, role) in slug order; `None` if a slug or role could not be
+    /// told apart from the next.
+    pub(crate) fn new(
+        user_id: Uuid,
+        username: String,
+        email: String,
+        groups: &[(String, String)],
+        expires_at: DateTime<Utc>,
+    ) -> Option<Self> {
+        let mut memberships = String::with_capacity(groups.iter().map(|(s, r)| s.len() + r.len() + 2).sum());
+        for (slug, role) in groups {
+            if [slug, role].iter().any(|text| text.contains(['\t', '\n'])) {
+                return None;
+            }
+            memberships.extend([slug.as_str(), "\t", role.as_str(), "\n"]);
+        }
+        let (username, email, memberships) = (username.into(), email.into(), memberships.into());
+        Some(Self { user_id, username, email, memberships, expires_at })
+    }
+
+    /// Every group the holder is in, by slug, with their role there.
+    pub fn groups(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.memberships.lines().filter_map(|line| line.split_once('\t'))
+    }
+
+    /// The bytes of text it holds (for the memory the kept sessions take).
+    pub(crate) fn text_len(&self) -> usize {
+        self.username.len() + self.email.len() + self.memberships.len()
+    }
 }
 
 /// The public face of a user inside other objects (`created_by`, a link's `user`).
@@ -317,4 +351,30 @@ pub struct LiveToken {
     pub scope: String,
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Utc;
+    use uuid::Uuid;
+
+    use super::SessionHolder;
+
+    fn holder(groups: &[(&str, &str)]) -> Option<SessionHolder> {
+        let groups: Vec<(String, String)> = groups.iter().map(|(s, r)| (s.to_string(), r.to_string())).collect();
+        SessionHolder::new(Uuid::nil(), "ann".into(), "ann@example.com".into(), &groups, Utc::now())
+    }
+
+    #[test]
+    fn a_session_holder_gives_back_its_groups_in_order() {
+        let groups = [("climbers", "owner"), ("the-smiths", "member")];
+        assert_eq!(holder(&groups).unwrap().groups().collect::<Vec<_>>(), groups);
+        assert_eq!(holder(&[]).unwrap().groups().count(), 0);
+    }
+
+    #[test]
+    fn a_slug_or_role_that_would_run_into_the_next_is_refused() {
+        assert!(holder(&[("a\tb", "member")]).is_none());
+        assert!(holder(&[("climbers", "member\nadmin")]).is_none());
+    }
 }

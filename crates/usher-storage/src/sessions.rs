@@ -3,7 +3,7 @@
 use std::sync::{Arc, LazyLock};
 
 use chrono::{DateTime, Utc};
-use usher_domain::{device::DeviceInfo, role::Role, token::TokenHash};
+use usher_domain::{device::DeviceInfo, token::TokenHash};
 use uuid::Uuid;
 
 use crate::{
@@ -137,23 +137,12 @@ impl Store {
 /// The holder the rows of [`Store::session_holder`]'s statement describe (none: no
 /// live session).
 fn session_holder(rows: Vec<SessionGroupRow>) -> Result<Option<SessionHolder>, StoreError> {
-    let mut holder: Option<SessionHolder> = None;
-    for row in rows {
-        let holder = match &mut holder {
-            Some(holder) => holder,
-            None => holder.insert(SessionHolder {
-                user_id: parse_id(&row.user_id)?,
-                username: row.username,
-                email: row.email,
-                groups: Vec::new(),
-                expires_at: from_ms(row.session_expires_at)?,
-            }),
-        };
-        if let (Some(slug), Some(role)) = (row.group_slug, row.group_role) {
-            holder.groups.push((slug, Role::from_stored(role)));
-        }
-    }
-    Ok(holder)
+    let Some(first) = rows.first() else { return Ok(None) };
+    let (user_id, expires_at) = (parse_id(&first.user_id)?, from_ms(first.session_expires_at)?);
+    let (username, email) = (first.username.clone(), first.email.clone());
+    let groups: Vec<(String, String)> = rows.into_iter().filter_map(|row| row.group_slug.zip(row.group_role)).collect();
+    let holder = SessionHolder::new(user_id, username, email, &groups, expires_at);
+    holder.map(Some).ok_or_else(|| StoreError::corrupt("group slug or role of user", user_id))
 }
 
 /// Ends every session of a user but `spare` (the session asking, when it is theirs),
