@@ -2,7 +2,7 @@
 
 use chrono::Utc;
 use usher_domain::{
-    account::{DisplayName, Email, Password, Username, normalize_email},
+    account::{DisplayName, Email, Password, Username, addressed_elsewhere},
     device::DeviceInfo,
     invite::InviteKind,
     secret::Secret,
@@ -80,8 +80,7 @@ impl App {
             let found = self.active_invite(secret).await?.invite;
             kind = Some(found.kind);
             leads = (found.return_to.clone(), found.group_id);
-            let invited = found.email.as_deref().map(normalize_email);
-            if invited.is_some_and(|invited| invited != email.normalized()) {
+            if addressed_elsewhere(found.email.as_deref(), email.as_str()) {
                 return Err(Forbidden::EmailMismatch.into());
             }
         }

@@ -3,30 +3,35 @@
 
 use chrono::{DateTime, Utc};
 use usher_domain::{
+    account::addressed_elsewhere,
     invite::{InviteKind, InviteStatus},
     role::Role,
     secret::Secret,
 };
 use usher_storage::{
     JOINING, StoreError,
-    model::{Group, Invite, InviteScope},
+    model::{Group, Invite, InviteScope, User},
 };
 use uuid::Uuid;
 
 use crate::{
-    Actor, App,
+    Actor, App, Error,
     error::{AppResult, NotApplicable, Reason},
     lists::{ListRequest, Listed},
     metrics,
 };
 
 /// An active invite as its visitor may see it, with its group, and the visitor's
-/// role in that group when they are signed in and already a member.
+/// role in that group when they are signed in and already a member (then the invite
+/// may also be one they used up, or one revoked since: they are in, not stuck).
 #[derive(Debug)]
 pub struct Found {
     pub invite: Invite,
     pub group: Option<Group>,
     pub member: Option<Role>,
+    /// An email invitation sent to another address than the signed-in visitor's: it
+    /// would refuse them.
+    pub addressed_elsewhere: bool,
 }
 
 /// A membership just made by accepting an invite.
@@ -69,17 +74,36 @@ impl App {
         if invite.kind == InviteKind::LoginLink {
             return Err(Reason::InviteNotFound.into());
         }
-        Ok(Found { invite: still_active(invite)?, group, member: None })
+        Ok(Found { invite: still_active(invite)?, group, member: None, addressed_elsewhere: false })
     }
 
     /// Looks an invite up by its code or token, as typed: never consumes it.
     pub async fn look_up_invite(&self, actor: &Actor, code_or_token: &str) -> AppResult<Found> {
         self.limits.invite_lookup(actor.ip)?;
-        let mut found = self.preview_invite(code_or_token).await?;
+        let secret = Secret::parse(code_or_token.trim());
+        let mut found = match (self.active_invite(&secret).await, &actor.user) {
+            (Err(Error::Refused(Reason::InviteGone(status))), Some(user)) => {
+                return self.gone_unless_member(&secret, user, status).await;
+            }
+            (found, _) => found?,
+        };
         if let (Some(group), Some(user)) = (&found.group, &actor.user) {
             found.member = self.store.role_in(group.id, user.id).await?;
+            found.addressed_elsewhere = addressed_elsewhere(found.invite.email.as_deref(), &user.email);
         }
         Ok(found)
+    }
+
+    /// A used-up, expired or revoked group invite reopened by a member of its group
+    /// (their own accepted invitation, a code that filled up after they joined): found,
+    /// with their role, so the page says where they are; to anyone else, gone.
+    async fn gone_unless_member(&self, secret: &Secret, user: &User, status: InviteStatus) -> AppResult<Found> {
+        let gone = || Error::from(Reason::InviteGone(status));
+        let Some((invite, Some(group))) = self.store.invite_with_group_by_secret(secret).await? else {
+            return Err(gone());
+        };
+        let member = self.store.role_in(group.id, user.id).await?.ok_or_else(gone)?;
+        Ok(Found { invite, group: Some(group), member: Some(member), addressed_elsewhere: false })
     }
 
     /// [`App::look_up_invite`] without the look-up limit: for a page that already

@@ -69,6 +69,12 @@ pub fn normalize_email(input: &str) -> String {
     input.trim().to_lowercase()
 }
 
+/// Whether an invitation sent to `invited` (if to anyone) is for someone other than
+/// the account with `email`: compared as [`normalize_email`] does.
+pub fn addressed_elsewhere(invited: Option<&str>, email: &str) -> bool {
+    invited.is_some_and(|invited| normalize_email(invited) != normalize_email(email))
+}
+
 /// A password as typed: 8–256 characters. Never logged, never stored plain.
 pub struct Password(String);
 
@@ -126,6 +132,13 @@ impl DisplayName {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn an_invitation_is_for_its_address_in_any_case() {
+        assert!(!addressed_elsewhere(Some("Dave@Example.com"), " dave@example.com"));
+        assert!(addressed_elsewhere(Some("dave@example.com"), "carol@example.com"));
+        assert!(!addressed_elsewhere(None, "carol@example.com"), "a code is for anyone");
+    }
 
     #[test]
     fn username_edges() {

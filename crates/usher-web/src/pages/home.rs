@@ -5,6 +5,9 @@ use axum::{
     http::{HeaderMap, StatusCode, header},
 };
 use minijinja::context;
+use serde::Deserialize;
+use usher_http::next::local_path;
+use utoipa::ToSchema;
 
 use crate::pages::PageResult;
 use crate::pages::docs;
@@ -13,7 +16,7 @@ use crate::{
     auth::session::{self, Caller},
     pages::{
         self, OnPage,
-        csrf::{ButtonForm, CheckedForm},
+        csrf::{CheckedForm, protected},
     },
 };
 
@@ -42,25 +45,36 @@ pub async fn show(
     Ok(pages::form_page(&state, &headers, StatusCode::OK, "home.html", context! { user, groups }))
 }
 
-/// Ends this browser's session and clears its cookie, then on to `/`.
+/// Ends this browser's session and clears its cookie, then on to `next` (a path on
+/// this site: "Sign out and continue" on an invitation for someone else) or `/`.
 #[utoipa::path(
     post,
     path = "/logout",
     tag = "pages",
     security(()),
-    request_body(content = ButtonForm, content_type = docs::FORM),
+    request_body(content = SignOutForm, content_type = docs::FORM),
     responses(
-        (status = 303, description = "Signed out: the cookie is cleared, on to `/`"),
+        (status = 303, description = "Signed out: the cookie is cleared, on to `next` or `/`"),
         docs::Unavailable,
     ),
 )]
 pub async fn sign_out(
     OnPage(Caller(actor)): OnPage<Caller>,
     State(state): State<AppState>,
-    _: CheckedForm<ButtonForm>,
+    CheckedForm(form): CheckedForm<SignOutForm>,
 ) -> PageResult {
     state.sign_out(&actor).await?;
-    let mut response = pages::redirect("/");
+    let mut response = pages::redirect(&local_path(form.next.as_deref()));
     response.headers_mut().append(header::SET_COOKIE, session::clear_cookie(&state));
     Ok(response)
 }
+
+/// The sign-out button's form.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct SignOutForm {
+    csrf: String,
+    /// Where to go once signed out: a path on this site (anything else is `/`).
+    next: Option<String>,
+}
+
+protected!(SignOutForm);

@@ -10,7 +10,7 @@ use axum::{
 use minijinja::context;
 use serde::Deserialize;
 use usher_app::{Actor, Error, Reason, error::NotApplicable, invites::Found};
-use usher_domain::invite::InviteKind;
+use usher_domain::{account::mask_email, invite::InviteKind};
 use utoipa::ToSchema;
 
 use crate::pages::docs;
@@ -123,10 +123,18 @@ async fn landing(state: &AppState, headers: &HeaderMap, actor: &Actor, landing: 
     if found.invite.kind == InviteKind::Registration && landing == Landing::Code {
         return Ok(pages::redirect(&format!("/register?invite={secret}")));
     }
-    let Found { invite, group: Some(group), member } = found else { return Err(pages::not_found(WHAT).into()) };
+    let Found { invite, group: Some(group), member, addressed_elsewhere } = found else {
+        return Err(pages::not_found(WHAT).into());
+    };
     if invite.kind != landing.kind() {
         return Err(pages::not_found(WHAT).into());
     }
+    // Joining may lead to an application (the invite's `return_to`, the group's app);
+    // a member is offered the way in: there, or the group's page.
+    let after = state.after_invite(invite.return_to.as_deref(), invite.group_id).await?;
+    let open = after.clone().unwrap_or_else(|| format!("/groups/{}", group.id));
+    // To someone signed in as another person, the address is not theirs to read.
+    let email = invite.email.map(|email| if addressed_elsewhere { mask_email(&email) } else { email });
     let context = context! {
         path => landing.path(secret),
         secret,
@@ -134,15 +142,16 @@ async fn landing(state: &AppState, headers: &HeaderMap, actor: &Actor, landing: 
         inviter => invite.created_by.map(|c| c.display_name),
         role => invite.role,
         message => invite.message,
-        email => invite.email,
+        email,
         uses_remaining => if landing == Landing::Code { invite.usage.uses_remaining() } else { None },
         expires_at => invite.usage.expires_at.map(|at| at.format("%Y-%m-%d %H:%M UTC").to_string()),
         user => actor.user.as_ref().map(|u| u.display_name.clone()),
         member,
+        open,
+        addressed_elsewhere,
     };
     let page = pages::form_page(state, headers, StatusCode::OK, "join.html", context);
-    // Joining may lead to an application (the invite's `return_to`, the group's app).
-    match state.after_invite(invite.return_to.as_deref(), invite.group_id).await? {
+    match after {
         Some(after) => Ok(pages::with_form_action_to(page, &after)),
         None => Ok(page),
     }

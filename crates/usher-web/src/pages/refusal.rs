@@ -97,10 +97,16 @@ pub fn csrf_refused() -> Response {
 
 /// A page that only says something: a heading and a sentence.
 pub fn message(status: StatusCode, heading: &str, text: &str) -> Response {
-    render(status, "message.html", minijinja::context! { heading, text })
+    message_with_ways(status, heading, text, &[])
 }
 
-/// Why an invite or link no longer works, in words, with 410.
+/// [`message`] with ways on, as buttons: `(label, path)`.
+pub fn message_with_ways(status: StatusCode, heading: &str, text: &str, ways: &[(&str, &str)]) -> Response {
+    render(status, "message.html", minijinja::context! { heading, text, ways })
+}
+
+/// Why an invite or link no longer works, in words, with 410, and the way on for
+/// someone who already has an account.
 pub fn gone(status: InviteStatus, what: &str) -> Response {
     let (heading, text) = match status {
         InviteStatus::Expired => ("This link has expired", format!("This {what} has expired. Ask for a new one.")),
@@ -109,7 +115,7 @@ pub fn gone(status: InviteStatus, what: &str) -> Response {
             ("This link was already used", format!("This {what} has already been used. Ask for a new one."))
         }
     };
-    message(StatusCode::GONE, heading, &text)
+    message_with_ways(StatusCode::GONE, heading, &text, &[("Sign in", "/login")])
 }
 
 pub fn not_found(what: &str) -> Response {

@@ -14,7 +14,8 @@ use minijinja::context;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use usher_app::{accounts::SignUp, fields::Fields, invites::Found};
+use usher_app::{Error, Reason, accounts::SignUp, fields::Fields, invites::Found};
+use usher_domain::invite::InviteStatus;
 
 use crate::pages::PageResult;
 use crate::pages::docs;
@@ -27,6 +28,8 @@ use crate::{
         csrf::{self, CheckedForm},
     },
 };
+
+const WHAT: &str = "invite";
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -42,12 +45,14 @@ pub struct Prefill {
 /// without one.
 type InviteCheck = (bool, String, Option<String>, Option<String>);
 
-async fn invite_check(state: &AppState, invite: &str) -> Option<InviteCheck> {
+/// `Err`: the invite was used up, expired or was revoked — no form can succeed with it,
+/// so the page says which instead (and the way on).
+async fn invite_check(state: &AppState, invite: &str) -> Result<Option<InviteCheck>, InviteStatus> {
     let invite = invite.trim();
     if invite.is_empty() {
-        return None;
+        return Ok(None);
     }
-    Some(match state.preview_invite(invite).await {
+    Ok(Some(match state.preview_invite(invite).await {
         Ok(Found { invite, group, .. }) => {
             let after = state.after_invite(invite.return_to.as_deref(), invite.group_id).await.ok().flatten();
             let what = match (invite.description.clone(), group, invite.group_id) {
@@ -58,8 +63,9 @@ async fn invite_check(state: &AppState, invite: &str) -> Option<InviteCheck> {
             };
             (true, format!("valid — {what}"), invite.email, after)
         }
+        Err(Error::Refused(Reason::InviteGone(status))) => return Err(status),
         Err(err) => (false, ApiError::from(err).detail(), None, None),
-    })
+    }))
 }
 
 /// The sign-up form.
@@ -72,6 +78,7 @@ async fn invite_check(state: &AppState, invite: &str) -> Option<InviteCheck> {
     responses(
         (status = 200, description = "The sign-up form, the invite checked", content_type = "text/html", body = String),
         (status = 403, description = "Registration is closed"),
+        (status = 410, description = "The invite was used up, expired or was revoked: the page says which, with the way to sign in"),
     ),
 )]
 pub async fn show(
@@ -85,7 +92,10 @@ pub async fn show(
     let (invite, next) = query.ok().map(|Query(q)| (q.invite, q.next)).unwrap_or_default();
     let invite = invite.unwrap_or_default();
     let next = pages::after_sign_in(next.as_deref(), &state.settings.forward_auth_hosts);
-    let check = invite_check(&state, &invite).await;
+    let check = match invite_check(&state, &invite).await {
+        Ok(check) => check,
+        Err(gone) => return pages::gone(gone, WHAT),
+    };
     let ends_at = ends_at(&state, &next, check.as_ref()).await;
     let context = context! { invite, next => &next, check, errors => BTreeMap::<String, String>::new() };
     let page = pages::form_page(&state, &headers, StatusCode::OK, "register.html", context);
@@ -118,7 +128,7 @@ pub struct SignUpForm {
         (status = 403, description = "Registration closed or invite-only, the invitation is for another email, or no CSRF pair"),
         (status = 404, description = "No such invite: the form again"),
         (status = 409, description = "Username or email taken: the form again"),
-        (status = 410, description = "The invite no longer works: the form again"),
+        (status = 410, description = "The invite was used up, expired or was revoked: the page says which, with the way to sign in"),
         docs::TooManyAttempts,
         docs::Unavailable,
     ),
@@ -144,12 +154,17 @@ pub async fn sign_up(
             let to = if next != "/" { next.as_str() } else { done.after.as_deref().unwrap_or("/") };
             return Ok(pages::signed_in_redirect(&state, &done.token, to));
         }
+        // Used up, expired or revoked while the form was being filled in.
+        Err(Error::Refused(Reason::InviteGone(status))) => return Ok(pages::gone(status, WHAT)),
         Err(refused) => ApiError::from(refused),
     };
     let Some(FormRefusal { status, errors, error }) = FormRefusal::of(&refused) else {
         return Err(refused.into());
     };
-    let check = invite_check(&state, &form.invite).await;
+    let check = match invite_check(&state, &form.invite).await {
+        Ok(check) => check,
+        Err(gone) => return Ok(pages::gone(gone, WHAT)),
+    };
     let ends_at = ends_at(&state, &next, check.as_ref()).await;
     let context = context! {
         invite => form.invite,

@@ -221,6 +221,20 @@ async fn an_emailed_invitation_signs_up_and_joins() {
     let Some(browser) = Browser::start(1280).await else { return };
     let mails = smtp.wait_for(1).await;
     let link = format!("{}/invite/{}", app.config.public_url(), token_in(&mails[0], &app.config.public_url()));
+
+    // Someone else, signed in on this computer, opens mia's link: told whose it is,
+    // and offered to sign out and continue (not a "Join" that would fail).
+    let Some(other) = Browser::start(1280).await else { return };
+    app.create_user("otto").await;
+    sign_in_by_link(&other, &app.create_login_link("otto").await.url, "otto").await;
+    other.client.goto(&link).await.unwrap();
+    other.wait_for_text("This invitation is for m***@example.com; you are signed in as otto").await;
+    other.screenshot("invitation-wrong-account-desktop").await;
+    click(&other, "form[action='/logout'] button[type=submit]").await;
+    other.client.wait().for_url(&link.parse().unwrap()).await.unwrap();
+    other.wait_for_text("Create account").await;
+    other.close().await;
+
     browser.client.goto(&link).await.unwrap();
     browser.wait_for_text("Join Book club").await;
     browser.wait_for_text("Bring a book!").await;
@@ -236,6 +250,38 @@ async fn an_emailed_invitation_signs_up_and_joins() {
     browser.wait_for_text("Book club").await;
     let roles = app.group(&owner_token, &group).roles().await;
     assert!(roles.values().any(|role| role == "admin"), "mia joined as admin: {roles:?}");
+
+    // Reopened once used: where she is, and the way in.
+    browser.client.goto(&link).await.unwrap();
+    browser.wait_for_text("You're already in Book club").await;
+    browser.screenshot("invitation-already-in-desktop").await;
+    browser.client.find(Locator::LinkText("Open")).await.unwrap().click().await.unwrap();
+    let group_page = format!("http://{}/groups/{group}", app.addr);
+    browser.client.wait().for_url(&group_page.parse().unwrap()).await.unwrap();
     browser.close().await;
     owner.close().await;
+}
+
+/// A sign-up link whose code was used up (or revoked): the page says which and offers
+/// the way to sign in, instead of a form that cannot succeed; on a phone too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_dead_sign_up_link_says_why_and_leads_to_sign_in() {
+    for (width, device) in [(1280, "desktop"), (390, "phone")] {
+        let Some(app) = TestApp::spawn(Backend::Sqlite).await else { return };
+        let Some(browser) = Browser::start(width).await else { return };
+        let code = app.create_invite(serde_json::json!({"max_uses": 1})).await.code().to_owned();
+        let (status, _) = app.register("noa", Some(&code)).await;
+        assert_eq!(status, StatusCode::CREATED);
+        browser.client.goto(&format!("http://{}/register?invite={code}", app.addr)).await.unwrap();
+        browser.wait_for_text("already been used").await;
+        assert!(browser.client.find(Locator::Id("password")).await.is_err(), "no sign-up form");
+        browser.screenshot(&format!("register-used-{device}")).await;
+        let sign_in = browser.client.find(Locator::LinkText("Sign in")).await.unwrap();
+        let (x, _, w, _) = sign_in.rectangle().await.unwrap();
+        assert!(x >= 0.0 && x + w <= f64::from(width), "the way on fits a {width} px screen");
+        sign_in.click().await.unwrap();
+        let login = format!("http://{}/login", app.addr);
+        browser.client.wait().for_url(&login.parse().unwrap()).await.unwrap();
+        browser.close().await;
+    }
 }

@@ -14,6 +14,7 @@ on_both_backends!(
     the_sign_up_page_checks_the_invite_and_signs_in,
     the_sign_in_page_signs_in_and_goes_on,
     the_invitation_page_admits_only_its_address,
+    an_invitation_reopened_by_its_member_leads_in,
 );
 
 /// A client that shows redirects instead of following them.
@@ -217,7 +218,7 @@ async fn the_join_page_says_what_a_code_is_for_and_joins(app: TestApp) {
     assert_eq!(joined.status(), StatusCode::SEE_OTHER);
     assert_eq!(app.group(&owner, &group).roles().await.get(&joiner_id).map(String::as_str), Some("member"));
     let (_, html, _, _) = form_of(&app, &format!("/join/{code}"), Some(&session)).await;
-    assert!(html.contains("already a member"), "{html}");
+    assert!(html.contains("already in Book club") && html.contains(&format!("href=\"&#x2f;groups&#x2f;{group}\"")));
 
     // Expired and revoked codes: a page that says which, with 410.
     let expired = app.group(&owner, &group).invite(serde_json::json!({})).await;
@@ -280,6 +281,26 @@ async fn the_sign_up_page_checks_the_invite_and_signs_in(app: TestApp) {
     assert_eq!(taken.status(), StatusCode::CONFLICT);
     let html = taken.text().await.unwrap();
     assert!(html.contains("taken") || html.contains("already exists"), "{html}");
+    // A used-up code: the page says so, with the way to sign in — no form to fill in
+    // for nothing; a form posted anyway gets the same page, and nothing is made.
+    let single = app.create_invite(serde_json::json!({"max_uses": 1})).await;
+    let single = single.code().to_owned();
+    let (status, html, _, _) = form_of(&app, &format!("/register?invite={single}"), None).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    let mut first = account("noa");
+    first[4].1 = single.clone();
+    assert_eq!(post(first).await.status(), StatusCode::SEE_OTHER);
+    let page = browser_like().get(page_url(&app, &format!("/register?invite={single}"))).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::GONE);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("already been used") && html.contains("href=\"&#x2f;login\""), "{html}");
+    assert!(!html.contains("name=\"password\""), "no sign-up form: {html}");
+    let mut late = account("ada");
+    late[4].1 = single.clone();
+    let late = post(late).await;
+    assert_eq!(late.status(), StatusCode::GONE);
+    assert!(!late.text().await.unwrap().contains("name=\"password\""));
+    assert_eq!(app.invite(&single).await.uses, 1);
 }
 
 async fn the_sign_in_page_signs_in_and_goes_on(app: TestApp) {
@@ -324,11 +345,13 @@ async fn the_invitation_page_admits_only_its_address(app: TestApp) {
     let (_, html, _, _) = form_of(&app, &format!("/register?invite={token}"), None).await;
     assert!(html.contains("value=\"mia@example.com\""), "sign-up pre-filled: {html}");
 
-    // Someone else, signed in: refused, nothing used.
+    // Someone else, signed in: told whose it is (masked) and offered to sign out and
+    // continue, not a "Join" that would fail; a join posted anyway is refused.
     let (other, _) = app.signed_in("otto").await;
     let session = format!("usher_session={other}");
     let (_, html, csrf_cookie, csrf) = form_of(&app, &path, Some(&session)).await;
-    assert!(html.contains("Join as otto"), "{html}");
+    assert!(html.contains("This invitation is for m***@example.com; you are signed in as otto"), "{html}");
+    assert!(html.contains("Sign out and continue") && !html.contains("Join as") && !html.contains("mia@"), "{html}");
     let cookies = format!("{session}; {csrf_cookie}");
     let refused = browser_like()
         .post(page_url(&app, &path))
@@ -340,6 +363,33 @@ async fn the_invitation_page_admits_only_its_address(app: TestApp) {
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
     assert!(refused.text().await.unwrap().contains("another email"));
 
+    // "Sign out and continue": signed out, back on the invitation; a `next` off this
+    // site goes home instead.
+    let sign_out = |next: &str| {
+        let form = [("csrf", csrf.clone()), ("next", next.to_owned())];
+        browser_like().post(page_url(&app, "/logout")).header(header::COOKIE, &cookies).form(&form).send()
+    };
+    let signed_out = sign_out(&path).await.unwrap();
+    assert_eq!(signed_out.status(), StatusCode::SEE_OTHER);
+    assert_eq!(signed_out.headers()[header::LOCATION], path.as_str());
+    assert!(
+        signed_out
+            .headers()
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .any(|c| c.to_str().unwrap().contains("usher_session=;"))
+    );
+    let (other, _) = app.signed_in("otto2").await;
+    let cookies = format!("usher_session={other}; {csrf_cookie}");
+    let sign_out = |next: &str| {
+        let form = [("csrf", csrf.clone()), ("next", next.to_owned())];
+        browser_like().post(page_url(&app, "/logout")).header(header::COOKIE, &cookies).form(&form).send()
+    };
+    for outside in ["https://evil.example/", "//evil.example/", "/\\evil.example"] {
+        let signed_out = sign_out(outside).await.unwrap();
+        assert_eq!(signed_out.headers()[header::LOCATION], "/", "{outside}");
+    }
+
     // A resend replaces the link: the old one says so, with 410.
     let invite_id = invitation.id.as_str();
     let (status, _) =
@@ -348,4 +398,44 @@ async fn the_invitation_page_admits_only_its_address(app: TestApp) {
     let page = browser_like().get(page_url(&app, &path)).send().await.unwrap();
     assert_eq!(page.status(), StatusCode::GONE);
     assert!(page.text().await.unwrap().contains("replaced"));
+}
+
+/// Reopening an invitation one has used (or a code that filled up since) says where one
+/// is, with the way in; to anyone else it is still gone.
+async fn an_invitation_reopened_by_its_member_leads_in(app: TestApp) {
+    let (owner, _) = app.signed_in("olga").await;
+    let group = app.create_group(&owner, "Book club").await;
+    let invitation = app.group(&owner, &group).invite(serde_json::json!({"email": "mia@example.com"})).await;
+    let path = format!("/invite/{}", invitation.token());
+    let (mia, _) = app.signed_in("mia").await;
+    let session = format!("usher_session={mia}");
+    let (_, html, csrf_cookie, csrf) = form_of(&app, &path, Some(&session)).await;
+    assert!(html.contains("Join as mia"), "{html}");
+    let cookies = format!("{session}; {csrf_cookie}");
+    let joined = browser_like()
+        .post(page_url(&app, &path))
+        .header(header::COOKIE, &cookies)
+        .form(&[("csrf", &csrf)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(joined.status(), StatusCode::SEE_OTHER);
+
+    let (status, html, _, _) = form_of(&app, &path, Some(&session)).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(
+        html.contains("You&#x27;re already in Book club") || html.contains("You're already in Book club"),
+        "{html}"
+    );
+    assert!(html.contains(&format!("href=\"&#x2f;groups&#x2f;{group}\"")) && html.contains(">Open<"), "{html}");
+    let page = browser_like().get(page_url(&app, &path)).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::GONE, "to anyone else, used");
+    let (other, _) = app.signed_in("otto").await;
+    let page = browser_like()
+        .get(page_url(&app, &path))
+        .header(header::COOKIE, format!("usher_session={other}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::GONE, "to someone signed in but not a member, used");
 }
