@@ -11,7 +11,7 @@ use axum::{
     response::Response,
 };
 use minijinja::context;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use usher_app::{Error, Reason, accounts::SignUp, fields::Fields, invites::Found};
@@ -40,10 +40,20 @@ pub struct Prefill {
     next: Option<String>,
 }
 
-/// "valid — what it is for" (with an email invitation's address, to pre-fill the form,
-/// and where the invite leads once used), or why the invite does not work; `None`
-/// without one.
-type InviteCheck = (bool, String, Option<String>, Option<String>);
+/// The invite as the sign-up form shows it: "valid — what it is for", or why it does
+/// not work; for an email invitation, who sent it to which address (the form keeps the
+/// token out of sight and the address fixed); where the invite leads once used.
+#[derive(Debug, Serialize)]
+struct InviteCheck {
+    valid: bool,
+    text: String,
+    /// An email invitation's address.
+    email: Option<String>,
+    invited_by: Option<String>,
+    group: Option<String>,
+    #[serde(skip)]
+    after: Option<String>,
+}
 
 /// `Err`: the invite was used up, expired or was revoked — no form can succeed with it,
 /// so the page says which instead (and the way on).
@@ -55,16 +65,23 @@ async fn invite_check(state: &AppState, invite: &str) -> Result<Option<InviteChe
     Ok(Some(match state.preview_invite(invite).await {
         Ok(Found { invite, group, .. }) => {
             let after = state.after_invite(invite.return_to.as_deref(), invite.group_id).await.ok().flatten();
-            let what = match (invite.description.clone(), group, invite.group_id) {
-                (Some(description), _, _) => description,
-                (None, Some(group), _) => format!("joins {}", group.name),
+            let group = group.map(|group| group.name);
+            let what = match (&invite.description, &group, invite.group_id) {
+                (Some(description), _, _) => description.clone(),
+                (None, Some(group), _) => format!("joins {group}"),
                 (None, None, Some(_)) => "a group invitation".to_owned(),
                 (None, None, None) => "an invitation to sign up".to_owned(),
             };
-            (true, format!("valid — {what}"), invite.email, after)
+            let invited_by = invite.created_by.map(|by| by.display_name);
+            InviteCheck {
+                valid: true, text: format!("valid — {what}"), email: invite.email, invited_by, group, after
+            }
         }
         Err(Error::Refused(Reason::InviteGone(status))) => return Err(status),
-        Err(err) => (false, ApiError::from(err).detail(), None, None),
+        Err(err) => {
+            let text = ApiError::from(err).detail();
+            InviteCheck { valid: false, text, email: None, invited_by: None, group: None, after: None }
+        }
     }))
 }
 
@@ -183,7 +200,7 @@ pub async fn sign_up(
 /// Where signing up ends, for the form's CSP: the way back the visitor came with, else
 /// where the invite leads.
 async fn ends_at(state: &AppState, next: &str, check: Option<&InviteCheck>) -> String {
-    match check.and_then(|c| c.3.clone()) {
+    match check.and_then(|c| c.after.clone()) {
         Some(after) if next == "/" => after,
         _ => pages::leads_to(state, next).await,
     }

@@ -240,9 +240,13 @@ async fn an_emailed_invitation_signs_up_and_joins() {
     browser.wait_for_text("Bring a book!").await;
     browser.screenshot("invitation-desktop").await;
     browser.client.find(Locator::LinkText("Create account")).await.unwrap().click().await.unwrap();
-    browser.wait_for_text("valid — joins Book club").await;
-    let email = browser.client.find(Locator::Id("email")).await.unwrap().prop("value").await.unwrap();
-    assert_eq!(email.as_deref(), Some("mia@example.com"), "sign-up is pre-filled with the invited address");
+    browser.wait_for_text("olga invited you to Book club").await;
+    let email = browser.client.find(Locator::Id("email")).await.unwrap();
+    assert_eq!(email.prop("value").await.unwrap().as_deref(), Some("mia@example.com"), "the invited address");
+    assert_eq!(email.prop("readOnly").await.unwrap().as_deref(), Some("true"), "and it is fixed");
+    assert!(browser.client.find(Locator::Id("invite")).await.is_err(), "the token is not shown as a code");
+    browser.wait_for_text("Not you?").await;
+    browser.screenshot("register-invitation-desktop").await;
     fill(&browser, "username", "mia").await;
     fill(&browser, "password", "correct horse battery").await;
     click(&browser, "button[type=submit]").await;

@@ -343,7 +343,12 @@ async fn the_invitation_page_admits_only_its_address(app: TestApp) {
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("mia@example.com") && html.contains("Create account"), "{html}");
     let (_, html, _, _) = form_of(&app, &format!("/register?invite={token}"), None).await;
-    assert!(html.contains("value=\"mia@example.com\""), "sign-up pre-filled: {html}");
+    assert!(html.contains("value=\"mia@example.com\" readonly"), "the invited address, fixed: {html}");
+    assert!(html.contains("olga invited you to Book club"), "{html}");
+    assert!(
+        html.contains(&format!("type=\"hidden\" name=\"invite\" value=\"{token}\"")) && !html.contains("id=\"invite\""),
+        "the token travels hidden, not as an editable code: {html}"
+    );
 
     // Someone else, signed in: told whose it is (masked) and offered to sign out and
     // continue, not a "Join" that would fail; a join posted anyway is refused.
