@@ -9,6 +9,7 @@ use usher_domain::{
     token::{Token, TokenHash},
 };
 use usher_storage::model::{Invite, NewUser, User};
+use uuid::Uuid;
 
 use crate::{
     Actor, App, Registration,
@@ -26,6 +27,8 @@ pub struct SignedIn {
     /// Sign-up with an invite: where the invite sends the person (see
     /// [`crate::invites::Joined::after`]).
     pub after: Option<String>,
+    /// Sign-up with a group invite: the group joined.
+    pub joined: Option<Uuid>,
 }
 
 /// A sign-up as typed: the API's JSON and the `/register` page's form.
@@ -94,7 +97,7 @@ impl App {
             metrics::redeemed(kind);
         }
         let after = self.after_invite(leads.0.as_deref(), leads.1).await?;
-        Ok(SignedIn { user, token, after })
+        Ok(SignedIn { user, token, after, joined: leads.1 })
     }
 
     /// Signs in with a password. A wrong login or password is recorded
@@ -122,7 +125,7 @@ impl App {
         let now = Utc::now();
         let (token, session) = self.mint_session(device, now);
         self.store.start_session(user.id, session, &actor.audit(), now).await?;
-        Ok(SignedIn { user, token, after: None })
+        Ok(SignedIn { user, token, after: None, joined: None })
     }
 
     /// An active login link by its token, with the user it signs in as: shows,
@@ -150,7 +153,7 @@ impl App {
         let user = self.store.redeem_login_link(&secret, session, &actor.audit(), now).await?;
         tracing::debug!(user_id = %user.id, "login link redeemed");
         metrics::redeemed(InviteKind::LoginLink);
-        Ok(SignedIn { user, token: session_token, after: None })
+        Ok(SignedIn { user, token: session_token, after: None, joined: None })
     }
 
     /// Ends the session the actor came with (signing out). Nothing to end is fine.

@@ -221,7 +221,7 @@ async fn accept(state: &AppState, actor: &Actor, landing: Landing, secret: &str)
     }
     let joined =
         state.accept_invite(actor, secret, Some(landing.kind())).await.map_err(|err| refused(landing, secret, err))?;
-    Ok(pages::redirect(joined.after.as_deref().unwrap_or("/")))
+    Ok(pages::redirect(&pages::after_joining(joined.after.as_deref(), Some(joined.group_id))))
 }
 
 csrf::protected!(JoinForm);

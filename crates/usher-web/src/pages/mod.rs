@@ -249,6 +249,16 @@ pub fn signed_in_redirect(state: &AppState, token: &Token, to: &str) -> Response
     response
 }
 
+/// Where someone lands once an invite let them in: where the invite leads (an
+/// application), else the group they joined, else their groups.
+pub fn after_joining(after: Option<&str>, group: Option<uuid::Uuid>) -> String {
+    match (after, group) {
+        (Some(after), _) => after.to_owned(),
+        (None, Some(group)) => format!("/groups/{group}"),
+        (None, None) => "/".to_owned(),
+    }
+}
+
 /// 303 See Other to a path of this site (or, after sign-in, a URL `after_sign_in` allowed).
 pub fn redirect(to: &str) -> Response {
     let location = HeaderValue::from_str(to).unwrap_or(HeaderValue::from_static("/"));

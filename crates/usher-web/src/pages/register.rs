@@ -168,8 +168,8 @@ pub async fn sign_up(
         Ok(done) => {
             // A way back the visitor came with (an application's sign-in) comes first;
             // else where the invite leads (its `return_to`, its group's app).
-            let to = if next != "/" { next.as_str() } else { done.after.as_deref().unwrap_or("/") };
-            return Ok(pages::signed_in_redirect(&state, &done.token, to));
+            let to = if next != "/" { next } else { pages::after_joining(done.after.as_deref(), done.joined) };
+            return Ok(pages::signed_in_redirect(&state, &done.token, &to));
         }
         // Used up, expired or revoked while the form was being filled in.
         Err(Error::Refused(Reason::InviteGone(status))) => return Ok(pages::gone(status, WHAT)),

@@ -182,8 +182,8 @@ async fn a_group_owner_shares_a_code_and_sees_the_new_member() {
     click(&browser, "button[type=submit]").await;
     browser.wait_for_text("Join as pat").await;
     click(&browser, "button[type=submit]").await;
-    browser.wait_for_text("Hello, pat").await;
-    browser.client.find(Locator::LinkText("Book club")).await.unwrap().click().await.unwrap();
+    // Joined: straight to the group.
+    browser.wait_for_text("You are member").await;
     browser.wait_for_text("Members").await;
     browser.screenshot("group-phone").await;
 
@@ -250,8 +250,10 @@ async fn an_emailed_invitation_signs_up_and_joins() {
     fill(&browser, "username", "mia").await;
     fill(&browser, "password", "correct horse battery").await;
     click(&browser, "button[type=submit]").await;
-    browser.wait_for_text("Hello, mia").await;
-    browser.wait_for_text("Book club").await;
+    // Signed up through a group's invitation: straight to the group.
+    let group_page = format!("http://{}/groups/{group}", app.addr);
+    browser.client.wait().for_url(&group_page.parse().unwrap()).await.unwrap();
+    browser.wait_for_text("You are admin").await;
     let roles = app.group(&owner_token, &group).roles().await;
     assert!(roles.values().any(|role| role == "admin"), "mia joined as admin: {roles:?}");
 
@@ -260,7 +262,6 @@ async fn an_emailed_invitation_signs_up_and_joins() {
     browser.wait_for_text("You're already in Book club").await;
     browser.screenshot("invitation-already-in-desktop").await;
     browser.client.find(Locator::LinkText("Open")).await.unwrap().click().await.unwrap();
-    let group_page = format!("http://{}/groups/{group}", app.addr);
     browser.client.wait().for_url(&group_page.parse().unwrap()).await.unwrap();
     browser.close().await;
     owner.close().await;

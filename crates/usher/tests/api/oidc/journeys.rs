@@ -113,12 +113,12 @@ async fn a_group_naming_an_app_sends_whoever_joins_there(app: TestApp) {
     let joined = browser.post(&format!("/join/{code}"), &[]).await;
     assert_eq!(joined.location.as_deref(), Some(HOME));
 
-    // Without an app, Usher's own pages, as before.
+    // Without an app, Usher's own page of the group.
     let (status, _) =
         app.patch(&format!("/groups/{}", group.id), Some(&app.admin_token), json!({"app_id": null})).await;
     assert_eq!(status, StatusCode::OK);
     let (location, _) = sign_up_on_the_page(&app, "jack", &code).await;
-    assert_eq!(location, "/");
+    assert_eq!(location, format!("/groups/{}", group.id));
     let (status, body) = app
         .patch(&format!("/groups/{}", group.id), Some(&app.admin_token), json!({"app_id": uuid::Uuid::now_v7()}))
         .await;
