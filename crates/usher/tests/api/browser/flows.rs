@@ -290,3 +290,100 @@ async fn a_dead_sign_up_link_says_why_and_leads_to_sign_in() {
         browser.close().await;
     }
 }
+
+/// Every page, populated (long names, addresses and links included), fits a 390 px
+/// phone: nothing scrolls sideways, the members' and users' tables become cards.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn no_page_scrolls_sideways_on_a_phone() {
+    let Some(app) = TestApp::spawn(Backend::Sqlite).await else { return };
+    let Some(browser) = Browser::start(390).await else { return };
+    let admin = app.admin_token.clone();
+    let group = app.create_group(&admin, "The Smiths of Upper Wolverhampton and District").await;
+    let code = app.group(&admin, &group).invite(serde_json::json!({"role": "member", "max_uses": 5})).await;
+    let long_email = "a.rather.long.address.for.someone@family-archive.subdomain.example.com";
+    let invitation = app
+        .group(&admin, &group)
+        .invite(serde_json::json!({"email": long_email, "message": "Come and add your branch of the tree!"}))
+        .await;
+    let mut members = Vec::new();
+    for name in ["pat", "bartholomew.fitzgerald-smythe"] {
+        let (token, id) = app.signed_in(name).await;
+        app.join(&token, code.code()).await;
+        members.push(id);
+    }
+    let registration =
+        app.create_invite(serde_json::json!({"description": "Autumn sign-ups for the whole extended family"})).await;
+    let link = app.create_login_link("pat").await;
+    let body = serde_json::json!({
+        "name": "Family tree",
+        "redirect_uris": ["https://family-tree.apps.example.com/auth/openid-connect/callback/with/a/long/path"],
+        "home_url": "https://family-tree.apps.example.com/",
+    });
+    let (status, registered) = app.post("/admin/apps", Some(&admin), body).await;
+    assert_eq!(status, StatusCode::CREATED, "{registered}");
+    let app_id = registered["id"].as_str().unwrap().to_owned();
+
+    let fits = |path: String| {
+        let browser = &browser;
+        let url = format!("http://{}{path}", app.addr);
+        async move {
+            browser.client.goto(&url).await.unwrap();
+            let widths = browser
+                .client
+                .execute("return [document.documentElement.scrollWidth, document.documentElement.clientWidth];", vec![])
+                .await
+                .unwrap();
+            let (scroll, client) = (widths[0].as_u64().unwrap(), widths[1].as_u64().unwrap());
+            if scroll > client {
+                // Name what sticks out, for whoever mends it.
+                let wide = "return [...document.querySelectorAll('body *')].filter(e => \
+                    e.getBoundingClientRect().right > document.documentElement.clientWidth \
+                    || e.scrollWidth > e.clientWidth + 1) \
+                    .map(e => e.tagName + '.' + e.className + ' ' + e.scrollWidth + '/' + e.clientWidth);";
+                let wide = browser.client.execute(wide, vec![]).await.unwrap();
+                panic!("{path} scrolls sideways on a phone: {scroll} px in {client}; too wide: {wide}");
+            }
+        }
+    };
+    // Signed out.
+    for path in ["/".to_owned(), "/login".to_owned(), format!("/register?invite={}", invitation.token())] {
+        fits(path).await;
+    }
+    fits(format!("/join/{}", code.code())).await;
+    fits(format!("/invite/{}", invitation.token())).await;
+    fits(link.url.trim_start_matches(&format!("http://{}", app.addr)).to_owned()).await;
+
+    // The admin, signed in: every page of theirs, and the group's.
+    let admin_link = app.create_login_link("admin").await;
+    sign_in_by_link(&browser, &admin_link.url, "admin").await;
+    let paths = [
+        "/".to_owned(),
+        format!("/groups/{group}"),
+        format!("/groups/{group}/invites/{}", code.id),
+        format!("/groups/{group}/invites/{}", invitation.id),
+        format!("/groups/{group}/invites/{}/revoke", code.id),
+        format!("/groups/{group}/members/{}/remove", members[1]),
+        "/admin".to_owned(),
+        "/admin/users".to_owned(),
+        format!("/admin/invites/{}", registration.code()),
+        format!("/admin/invites/{}/revoke", registration.code()),
+        format!("/admin/login-links/{}/revoke", link.id),
+        "/admin/users/bartholomew.fitzgerald-smythe/delete".to_owned(),
+        "/admin/mail".to_owned(),
+        "/admin/audit".to_owned(),
+        "/admin/apps".to_owned(),
+        format!("/admin/apps/{app_id}"),
+        format!("/admin/apps/{app_id}/secret"),
+        format!("/admin/apps/{app_id}/delete"),
+        format!("/join/{}", code.code()),
+        format!("/invite/{}", invitation.token()),
+    ];
+    for path in paths {
+        fits(path).await;
+    }
+    browser.client.goto(&format!("http://{}/groups/{group}", app.addr)).await.unwrap();
+    browser.screenshot("group-members-phone").await;
+    browser.client.goto(&format!("http://{}/admin/users", app.addr)).await.unwrap();
+    browser.screenshot("admin-users-phone").await;
+    browser.close().await;
+}
