@@ -11,8 +11,9 @@ use utoipa::{IntoParams, ToSchema};
 
 use usher_app::{Error, Reason};
 
-use crate::pages::PageResult;
+use crate::error::ApiError;
 use crate::pages::docs;
+use crate::pages::{FormRefusal, PageResult};
 use crate::{
     AppState,
     auth::session::Caller,
@@ -91,16 +92,22 @@ pub async fn sign_in(
     CheckedForm(form): CheckedForm<SignInForm>,
 ) -> PageResult {
     let next = pages::after_sign_in(form.next.as_deref(), &state.settings.forward_auth_hosts);
-    match state.sign_in(&ip.actor(), &form.login, form.password, pages::web_device()).await {
-        Ok(done) => Ok(pages::signed_in_redirect(&state, &done.token, &next)),
-        Err(Error::Refused(Reason::Unauthenticated)) => {
-            let context =
-                context! { next => &next, login => form.login, error => "Wrong username, email or password." };
-            let page = pages::form_page(&state, &headers, StatusCode::UNAUTHORIZED, "login.html", context);
-            Ok(pages::with_form_action_to(page, &pages::leads_to(&state, &next).await))
+    let refusal = match state.sign_in(&ip.actor(), &form.login, form.password, pages::web_device()).await {
+        Ok(done) => return Ok(pages::signed_in_redirect(&state, &done.token, &next)),
+        Err(Error::Refused(Reason::Unauthenticated)) => FormRefusal {
+            status: StatusCode::UNAUTHORIZED,
+            error: Some("Wrong username, email or password.".to_owned()),
+            ..FormRefusal::default()
+        },
+        // Too many tries: the form stays, with when to try again (429).
+        Err(err) => {
+            let err = ApiError::from(err);
+            FormRefusal::of(&err).filter(|refusal| refusal.retry_after.is_some()).ok_or(err)?
         }
-        Err(err) => Err(err.into()),
-    }
+    };
+    let context = context! { next => &next, login => form.login, error => &refusal.error };
+    let page = pages::form_page(&state, &headers, refusal.status, "login.html", context);
+    Ok(refusal.answer(pages::with_form_action_to(page, &pages::leads_to(&state, &next).await)))
 }
 
 csrf::protected!(SignInForm);

@@ -161,28 +161,47 @@ pub struct FormRefusal {
     pub status: StatusCode,
     pub errors: BTreeMap<String, String>,
     pub error: Option<String>,
+    /// Over a rate limit: the seconds until the form may be sent again.
+    #[serde(skip)]
+    pub retry_after: Option<u64>,
 }
 
 impl FormRefusal {
-    /// `None` for refusals that are pages of their own (unavailable, rate limited,
-    /// internal): the form cannot help with those.
+    /// `None` for refusals that are pages of their own (unavailable, internal): the
+    /// form cannot help with those. Over a rate limit the form comes back (what was
+    /// typed kept) with 429 and when to try again.
     pub fn of(err: &ApiError) -> Option<Self> {
         let (status, _) = err.status_and_code();
+        let refusal = |error| Self { status, errors: BTreeMap::new(), error, retry_after: None };
         match err {
-            ApiError::Unavailable | ApiError::Internal(_) | ApiError::Refused(Reason::TooManyRequests { .. }) => None,
+            ApiError::Unavailable | ApiError::Internal(_) => None,
+            ApiError::Refused(Reason::TooManyRequests { retry_after_secs }) => {
+                let error = format!("Too many attempts from this address. Try again in {retry_after_secs} seconds.");
+                Some(Self { retry_after: Some(*retry_after_secs), ..refusal(Some(error)) })
+            }
             ApiError::Refused(Reason::Invalid(fields)) => {
                 let errors = fields.iter().map(|f| (f.field.clone(), f.message.clone())).collect();
-                Some(Self { status, errors, error: None })
+                Some(Self { errors, ..refusal(None) })
             }
-            other => Some(Self { status, errors: BTreeMap::new(), error: Some(other.detail()) }),
+            other => Some(refusal(Some(other.detail()))),
         }
     }
 
-    /// The refusal to show beside the form again; those [`Self::of`] leaves out come back
-    /// as the error, for the handler's `?` to answer as a page of their own.
+    /// The refusal to show beside the form again; those [`Self::of`] leaves out, and
+    /// rate limits (the console's forms have none of their own to keep), come back as
+    /// the error, for the handler's `?` to answer as a page of their own.
     pub fn again(err: impl Into<ApiError>) -> Result<Self, ApiError> {
         let err = err.into();
-        Self::of(&err).ok_or(err)
+        Self::of(&err).filter(|refusal| refusal.retry_after.is_none()).ok_or(err)
+    }
+
+    /// `page`, the form shown again, with `Retry-After` when the refusal was a rate
+    /// limit.
+    pub fn answer(&self, mut page: Response) -> Response {
+        if let Some(secs) = self.retry_after {
+            page.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        page
     }
 }
 

@@ -82,7 +82,14 @@ pub fn refusal(err: &ApiError) -> Response {
             .join("; "),
         other => other.detail(),
     };
-    let mut page = message(status, "That did not work", &text);
+    let heading = match status {
+        StatusCode::FORBIDDEN => "Not allowed",
+        StatusCode::NOT_FOUND => "Not found",
+        StatusCode::GONE => "No longer available",
+        StatusCode::TOO_MANY_REQUESTS => "Too many attempts",
+        _ => "That did not work",
+    };
+    let mut page = message_with_ways(status, heading, &text, HOME);
     if let ApiError::Refused(Reason::TooManyRequests { retry_after_secs }) = err {
         page.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
     }
@@ -92,8 +99,12 @@ pub fn refusal(err: &ApiError) -> Response {
 /// The 403 page of a form post without its CSRF pair.
 pub fn csrf_refused() -> Response {
     let text = "This form expired or came from another site. Go back, reload the page and try again.";
-    message(StatusCode::FORBIDDEN, "Please try again", text)
+    message_with_ways(StatusCode::FORBIDDEN, "Please try again", text, HOME)
 }
+
+/// The way on from a page that has nothing else to offer: Usher's home (one's groups,
+/// or a welcome with "Sign in").
+const HOME: &[(&str, &str)] = &[("Home", "/")];
 
 /// A page that only says something: a heading and a sentence.
 pub fn message(status: StatusCode, heading: &str, text: &str) -> Response {
@@ -119,7 +130,8 @@ pub fn gone(status: InviteStatus, what: &str) -> Response {
 }
 
 pub fn not_found(what: &str) -> Response {
-    message(StatusCode::NOT_FOUND, "Not found", &format!("This {what} does not exist. Check the link you were sent."))
+    let text = format!("This {what} does not exist. Check the link you were sent, or ask whoever sent it.");
+    message_with_ways(StatusCode::NOT_FOUND, "Not found", &text, HOME)
 }
 
 /// A storage failure as a page: 503 when it will pass, 500 otherwise (cause logged).

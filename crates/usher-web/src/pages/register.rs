@@ -175,7 +175,7 @@ pub async fn sign_up(
         Err(Error::Refused(Reason::InviteGone(status))) => return Ok(pages::gone(status, WHAT)),
         Err(refused) => ApiError::from(refused),
     };
-    let Some(FormRefusal { status, errors, error }) = FormRefusal::of(&refused) else {
+    let Some(refusal) = FormRefusal::of(&refused) else {
         return Err(refused.into());
     };
     let check = match invite_check(&state, &form.invite).await {
@@ -190,11 +190,11 @@ pub async fn sign_up(
         display_name => form.display_name,
         next => &next,
         check,
-        errors,
-        error,
+        errors => &refusal.errors,
+        error => &refusal.error,
     };
-    let page = pages::form_page(&state, &headers, status, "register.html", context);
-    Ok(pages::with_form_action_to(page, &ends_at))
+    let page = pages::form_page(&state, &headers, refusal.status, "register.html", context);
+    Ok(refusal.answer(pages::with_form_action_to(page, &ends_at)))
 }
 
 /// Where signing up ends, for the form's CSP: the way back the visitor came with, else

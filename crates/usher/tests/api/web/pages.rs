@@ -5,7 +5,7 @@
 use reqwest::{Method, StatusCode, header};
 use serde_json::Value;
 
-use crate::harness::{TestApp, cookie_pair, set_cookie};
+use crate::harness::{Backend, TestApp, cookie_pair, set_cookie};
 
 on_both_backends!(
     a_login_link_page_shows_without_using_the_link,
@@ -15,7 +15,10 @@ on_both_backends!(
     the_sign_in_page_signs_in_and_goes_on,
     the_invitation_page_admits_only_its_address,
     an_invitation_reopened_by_its_member_leads_in,
+    refusal_pages_say_what_happened_and_lead_on,
 );
+
+on_both_backends!(backend: over_the_limit_the_sign_in_and_sign_up_forms_stay);
 
 /// A client that shows redirects instead of following them.
 fn browser_like() -> reqwest::Client {
@@ -443,4 +446,58 @@ async fn an_invitation_reopened_by_its_member_leads_in(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(page.status(), StatusCode::GONE, "to someone signed in but not a member, used");
+}
+
+/// Over the sign-in limit the page is the form again — what was typed kept, when to
+/// try again said, 429 with `Retry-After` — not a dead end; sign-up the same.
+async fn over_the_limit_the_sign_in_and_sign_up_forms_stay(backend: Backend) {
+    let Some(app) = TestApp::spawn_with(backend, |c| c.rate_limit_auth_per_minute = 2).await else { return };
+    let (_, _, csrf_cookie, csrf) = form_of(&app, "/login", None).await;
+    let post = |path: &'static str, form: Vec<(&'static str, &'static str)>| {
+        let (csrf_cookie, csrf, url) = (csrf_cookie.clone(), csrf.clone(), page_url(&app, path));
+        async move {
+            let mut form: Vec<(&str, String)> = form.into_iter().map(|(k, v)| (k, v.to_owned())).collect();
+            form.push(("csrf", csrf));
+            browser_like().post(&url).header(header::COOKIE, csrf_cookie).form(&form).send().await.unwrap()
+        }
+    };
+    let wrong = vec![("login", "pat"), ("password", "not the password"), ("next", "/")];
+    let mut statuses = Vec::new();
+    let mut last = None;
+    for _ in 0..4 {
+        let answer = post("/login", wrong.clone()).await;
+        statuses.push(answer.status());
+        last = Some(answer);
+    }
+    assert_eq!(statuses[0], StatusCode::UNAUTHORIZED, "{statuses:?}");
+    let limited = last.unwrap();
+    assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(limited.headers().contains_key(header::RETRY_AFTER));
+    let html = limited.text().await.unwrap();
+    assert!(html.contains("value=\"pat\"") && html.contains("name=\"password\""), "the form, kept: {html}");
+    assert!(html.contains("Too many"), "{html}");
+
+    let sign_up = vec![
+        ("username", "newcomer"),
+        ("email", "newcomer@example.com"),
+        ("password", "correct horse battery"),
+        ("display_name", ""),
+        ("invite", ""),
+    ];
+    let limited = post("/register", sign_up).await;
+    assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(limited.headers().contains_key(header::RETRY_AFTER));
+    let html = limited.text().await.unwrap();
+    assert!(html.contains("value=\"newcomer\"") && html.contains("Too many"), "the form, kept: {html}");
+}
+
+/// A refusal page names what happened in its heading and offers the way on.
+async fn refusal_pages_say_what_happened_and_lead_on(app: TestApp) {
+    let (status, html, _, _) = form_of(&app, "/join/AAA-BBB-CCC", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(html.contains("<h1>Not found</h1>") && html.contains("href=\"&#x2f;\">Home</a>"), "{html}");
+    let (someone, _) = app.signed_in("sam").await;
+    let (status, html, _, _) = form_of(&app, "/admin", Some(&format!("usher_session={someone}"))).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(html.contains("<h1>Not allowed</h1>") && html.contains("href=\"&#x2f;\">Home</a>"), "{html}");
 }
