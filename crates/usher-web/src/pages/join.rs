@@ -14,6 +14,7 @@ use usher_domain::{account::mask_email, invite::InviteKind};
 use utoipa::ToSchema;
 
 use crate::pages::docs;
+use crate::pages::flash::{self, Flash};
 use crate::pages::{PageError, PageResult};
 use crate::{
     AppState,
@@ -221,7 +222,7 @@ async fn accept(state: &AppState, actor: &Actor, landing: Landing, secret: &str)
     }
     let joined =
         state.accept_invite(actor, secret, Some(landing.kind())).await.map_err(|err| refused(landing, secret, err))?;
-    Ok(pages::redirect(&pages::after_joining(joined.after.as_deref(), Some(joined.group_id))))
+    Ok(flash::redirect_with(&pages::after_joining(joined.after.as_deref(), Some(joined.group_id)), Flash::Joined))
 }
 
 csrf::protected!(JoinForm);

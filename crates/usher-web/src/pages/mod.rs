@@ -8,6 +8,7 @@ mod access;
 mod admin;
 pub mod csrf;
 mod docs;
+pub(crate) mod flash;
 mod groups;
 mod home;
 mod join;
@@ -238,7 +239,8 @@ pub fn with_form_action_to(mut page: Response, next: &str) -> Response {
 }
 
 /// A page with a form: `template` with `context` and the form's `csrf` token; sets the
-/// CSRF cookie when the browser has none yet.
+/// CSRF cookie when the browser has none yet, and shows (once) what the post that led
+/// here did (`flash`).
 pub fn form_page(
     state: &AppState,
     headers: &HeaderMap,
@@ -247,9 +249,14 @@ pub fn form_page(
     context: minijinja::Value,
 ) -> Response {
     let token = csrf::FormToken::for_form(headers, state.settings.public_url.starts_with("https://"));
-    let mut page = render(status, template, minijinja::context! { csrf => token.value, ..context });
+    let flash = flash::take(headers);
+    let said = flash.as_ref().map(|(flash, _)| flash.text());
+    let mut page = render(status, template, minijinja::context! { csrf => token.value, flash => said, ..context });
     if let Some(cookie) = token.set_cookie {
         page.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    if let Some((_, cleared)) = flash {
+        page.headers_mut().append(header::SET_COOKIE, cleared);
     }
     page
 }

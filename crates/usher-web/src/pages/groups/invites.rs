@@ -15,6 +15,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use crate::pages::docs;
+use crate::pages::flash::{self, Flash};
 use crate::{
     AppState,
     auth::Authed,
@@ -211,7 +212,7 @@ pub async fn resend(
     _: CheckedForm<ButtonForm>,
 ) -> PageResult {
     state.resend_invitation(&authed.actor(), group_id, invite_id).await?;
-    Ok(pages::redirect(&invite_path(group_id, invite_id)))
+    Ok(flash::redirect_with(&invite_path(group_id, invite_id), Flash::InvitationResent))
 }
 
 /// A fresh link for an email invitation, to share by hand (the old ones stop working).
@@ -278,7 +279,7 @@ pub async fn revoke(
     _: CheckedForm<ButtonForm>,
 ) -> PageResult {
     state.revoke_group_invite(&authed.actor(), group_id, invite_id).await?;
-    Ok(pages::redirect(&group_path(group_id)))
+    Ok(flash::redirect_with(&group_path(group_id), Flash::InviteRevoked))
 }
 
 csrf::protected!(NewInviteForm);

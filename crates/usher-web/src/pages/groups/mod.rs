@@ -16,6 +16,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use crate::pages::docs;
+use crate::pages::flash::{self, Flash};
 use crate::{
     AppState,
     auth::Authed,
@@ -160,7 +161,7 @@ pub async fn change_role(
     CheckedForm(form): CheckedForm<RoleForm>,
 ) -> PageResult {
     state.change_role(&authed.actor(), group_id, user_id, &form.role).await?;
-    Ok(pages::redirect(&group_path(group_id)))
+    Ok(flash::redirect_with(&group_path(group_id), Flash::RoleChanged))
 }
 
 /// Asks before removing a member (or leaving, for oneself).
@@ -213,8 +214,10 @@ pub async fn remove(
     _: CheckedForm<ButtonForm>,
 ) -> PageResult {
     state.remove_member(&authed.actor(), group_id, user_id).await?;
-    let left = user_id == authed.user.id;
-    Ok(pages::redirect(&if left { "/".to_owned() } else { group_path(group_id) }))
+    Ok(match user_id == authed.user.id {
+        true => flash::redirect_with("/", Flash::LeftGroup),
+        false => flash::redirect_with(&group_path(group_id), Flash::MemberRemoved),
+    })
 }
 
 csrf::protected!(NewGroupForm, RoleForm);

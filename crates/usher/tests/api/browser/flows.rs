@@ -182,7 +182,8 @@ async fn a_group_owner_shares_a_code_and_sees_the_new_member() {
     click(&browser, "button[type=submit]").await;
     browser.wait_for_text("Join as pat").await;
     click(&browser, "button[type=submit]").await;
-    // Joined: straight to the group.
+    // Joined: straight to the group, which says so (once).
+    browser.wait_for_text("You joined the group.").await;
     browser.wait_for_text("You are member").await;
     browser.wait_for_text("Members").await;
     browser.screenshot("group-phone").await;

@@ -16,6 +16,7 @@ on_both_backends!(
     the_invitation_page_admits_only_its_address,
     an_invitation_reopened_by_its_member_leads_in,
     refusal_pages_say_what_happened_and_lead_on,
+    an_action_says_what_it_did_once_on_the_page_it_leads_to,
 );
 
 on_both_backends!(backend: over_the_limit_the_sign_in_and_sign_up_forms_stay);
@@ -500,4 +501,38 @@ async fn refusal_pages_say_what_happened_and_lead_on(app: TestApp) {
     let (status, html, _, _) = form_of(&app, "/admin", Some(&format!("usher_session={someone}"))).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert!(html.contains("<h1>Not allowed</h1>") && html.contains("href=\"&#x2f;\">Home</a>"), "{html}");
+}
+
+/// Post/Redirect/Get with a flash: the redirect after an action carries its fixed
+/// message, the page it leads to says it once and clears it; a cookie naming no message
+/// of ours shows nothing.
+async fn an_action_says_what_it_did_once_on_the_page_it_leads_to(app: TestApp) {
+    let (owner, _) = app.signed_in("olga").await;
+    let group = app.create_group(&owner, "Book club").await;
+    let code = app.group(&owner, &group).invite(serde_json::json!({"max_uses": 5})).await;
+    let (member, member_id) = app.signed_in("pat").await;
+    app.join(&member, code.code()).await;
+    let session = format!("usher_session={owner}");
+    let (_, _, csrf_cookie, csrf) = form_of(&app, &format!("/groups/{group}"), Some(&session)).await;
+    let cookies = format!("{session}; {csrf_cookie}");
+    let changed = browser_like()
+        .post(page_url(&app, &format!("/groups/{group}/members/{member_id}/role")))
+        .header(header::COOKIE, &cookies)
+        .form(&[("csrf", csrf.as_str()), ("role", "admin")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(changed.status(), StatusCode::SEE_OTHER);
+    let flash = cookie_pair(&set_cookie(changed.headers(), "usher_flash").expect("the redirect carries what was done"));
+    let group_page = page_url(&app, &format!("/groups/{group}"));
+    let shown = browser_like().get(&group_page).header(header::COOKIE, format!("{cookies}; {flash}")).send().await;
+    let shown = shown.unwrap();
+    let cleared = set_cookie(shown.headers(), "usher_flash").expect("cleared once shown");
+    assert!(cleared.contains("Max-Age=0"), "{cleared}");
+    assert!(shown.text().await.unwrap().contains("The role was changed."));
+    for forged in ["usher_flash=%3Cscript%3E", "usher_flash=You+won"] {
+        let page = browser_like().get(&group_page).header(header::COOKIE, format!("{cookies}; {forged}")).send().await;
+        let html = page.unwrap().text().await.unwrap();
+        assert!(!html.contains("class=\"flash\""), "{forged}: {html}");
+    }
 }
