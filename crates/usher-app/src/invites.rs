@@ -10,12 +10,12 @@ use usher_domain::{
 };
 use usher_storage::{
     JOINING, StoreError,
-    model::{Group, Invite, InviteScope, User},
+    model::{Group, Invite, InviteScope},
 };
 use uuid::Uuid;
 
 use crate::{
-    Actor, App, Error,
+    Actor, App,
     error::{AppResult, NotApplicable, Reason},
     lists::{ListRequest, Listed},
     metrics,
@@ -61,9 +61,9 @@ impl App {
         Ok(Listed::new(rows, page, |i| i.id))
     }
 
-    /// An active invite by its secret (login links are not invites here) with the
-    /// group it joins, read together, or why not.
-    pub(crate) async fn active_invite(&self, secret: &Secret) -> AppResult<Found> {
+    /// An invite by its secret (login links are not invites here) with the group it
+    /// joins, read together, whatever its status; or why there is none.
+    async fn invite_with_group(&self, secret: &Secret) -> AppResult<(Invite, Option<Group>)> {
         let Some((invite, group)) = self.store.invite_with_group_by_secret(secret).await? else {
             return Err(match secret {
                 Secret::Token(hash) if self.store.is_superseded(hash).await? => Reason::InviteSuperseded,
@@ -74,36 +74,29 @@ impl App {
         if invite.kind == InviteKind::LoginLink {
             return Err(Reason::InviteNotFound.into());
         }
+        Ok((invite, group))
+    }
+
+    /// An active invite by its secret with the group it joins, or why not.
+    pub(crate) async fn active_invite(&self, secret: &Secret) -> AppResult<Found> {
+        let (invite, group) = self.invite_with_group(secret).await?;
         Ok(Found { invite: still_active(invite)?, group, member: None, addressed_elsewhere: false })
     }
 
-    /// Looks an invite up by its code or token, as typed: never consumes it.
+    /// Looks an invite up by its code or token, as typed: never consumes it. To a
+    /// member of its group it is found even used up, expired or revoked (their own
+    /// accepted invitation, a code that filled up after they joined), with their role,
+    /// so the page says where they are; to anyone else it is gone.
     pub async fn look_up_invite(&self, actor: &Actor, code_or_token: &str) -> AppResult<Found> {
         self.limits.invite_lookup(actor.ip)?;
-        let secret = Secret::parse(code_or_token.trim());
-        let mut found = match (self.active_invite(&secret).await, &actor.user) {
-            (Err(Error::Refused(Reason::InviteGone(status))), Some(user)) => {
-                return self.gone_unless_member(&secret, user, status).await;
-            }
-            (found, _) => found?,
-        };
-        if let (Some(group), Some(user)) = (&found.group, &actor.user) {
-            found.member = self.store.role_in(group.id, user.id).await?;
-            found.addressed_elsewhere = addressed_elsewhere(found.invite.email.as_deref(), &user.email);
+        let (invite, group) = self.invite_with_group(&Secret::parse(code_or_token.trim())).await?;
+        let (mut member, mut elsewhere) = (None, false);
+        if let (Some(group), Some(user)) = (&group, &actor.user) {
+            member = self.store.role_in(group.id, user.id).await?;
+            elsewhere = addressed_elsewhere(invite.email.as_deref(), &user.email);
         }
-        Ok(found)
-    }
-
-    /// A used-up, expired or revoked group invite reopened by a member of its group
-    /// (their own accepted invitation, a code that filled up after they joined): found,
-    /// with their role, so the page says where they are; to anyone else, gone.
-    async fn gone_unless_member(&self, secret: &Secret, user: &User, status: InviteStatus) -> AppResult<Found> {
-        let gone = || Error::from(Reason::InviteGone(status));
-        let Some((invite, Some(group))) = self.store.invite_with_group_by_secret(secret).await? else {
-            return Err(gone());
-        };
-        let member = self.store.role_in(group.id, user.id).await?.ok_or_else(gone)?;
-        Ok(Found { invite, group: Some(group), member: Some(member), addressed_elsewhere: false })
+        let invite = if member.is_some() { invite } else { still_active(invite)? };
+        Ok(Found { invite, group, member, addressed_elsewhere: elsewhere })
     }
 
     /// [`App::look_up_invite`] without the look-up limit: for a page that already
