@@ -77,9 +77,7 @@ impl Store {
             }
             Engine::Postgres(pg) => POSTGRES_MIGRATIONS.run(&pg.pool).await?,
         }
-        if let Some(hot) = self.hot() {
-            hot.changed();
-        }
+        self.migrated();
         Ok(self.applied_migrations().await? - before)
     }
 
@@ -88,13 +86,19 @@ impl Store {
     pub async fn migrate_to(&self, version: i64) -> Result<(), StoreError> {
         match &self.engine {
             Engine::Sqlite(sqlite) => {
-                apply_up_to(&mut sqlite.migration_conn().await?.0, &SQLITE_MIGRATIONS, version).await?;
-                if let Some(hot) = &sqlite.hot {
-                    hot.changed();
-                }
-                Ok(())
+                apply_up_to(&mut sqlite.migration_conn().await?.0, &SQLITE_MIGRATIONS, version).await?
             }
-            Engine::Postgres(pg) => apply_up_to(&mut *pg.pool.acquire().await?, &POSTGRES_MIGRATIONS, version).await,
+            Engine::Postgres(pg) => apply_up_to(&mut *pg.pool.acquire().await?, &POSTGRES_MIGRATIONS, version).await?,
+        }
+        self.migrated();
+        Ok(())
+    }
+
+    /// Migrations write through a connection of their own, not the writer's
+    /// transactions: the kept answers (`hot.rs`) go stale here.
+    fn migrated(&self) {
+        if let Some(hot) = self.hot() {
+            hot.changed();
         }
     }
 

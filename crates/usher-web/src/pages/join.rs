@@ -133,7 +133,7 @@ async fn landing(state: &AppState, headers: &HeaderMap, actor: &Actor, landing: 
     // Joining may lead to an application (the invite's `return_to`, the group's app);
     // a member is offered the way in: there, or the group's page.
     let after = state.after_invite(invite.return_to.as_deref(), invite.group_id).await?;
-    let open = after.clone().unwrap_or_else(|| format!("/groups/{}", group.id));
+    let open = pages::after_joining(after.as_deref(), Some(group.id));
     // To someone signed in as another person, the address is not theirs to read.
     let email = invite.email.map(|email| if addressed_elsewhere { mask_email(&email) } else { email });
     let context = context! {
