@@ -29,6 +29,7 @@
 //!   listed (minted through [`links`]).
 //! - [`outbox`]: outgoing mail, for admins. [`audit`]: the audit log.
 //! - [`fields`]: collecting every field error before answering.
+//! - [`sealing`]: a secret sealed for the person's own browser, to show once after a redirect.
 #![forbid(unsafe_code)]
 
 pub mod access;
@@ -53,6 +54,7 @@ pub mod oidc;
 pub mod outbox;
 pub mod password;
 pub mod registration_invites;
+pub mod sealing;
 pub mod session;
 pub mod settings;
 pub mod users;

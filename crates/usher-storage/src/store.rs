@@ -44,6 +44,12 @@ impl Store {
         Ok(Self { engine, secret_key: None, mail_signal: Signal::default() })
     }
 
+    /// The instance's key, for what the application seals itself (a secret handed to
+    /// the person's browser for one page, `usher-app/src/sealing.rs`).
+    pub fn secret_key(&self) -> Option<&SecretKey> {
+        self.secret_key.as_ref()
+    }
+
     /// Where a read runs: on SQLite a direct connection on this thread, on PostgreSQL
     /// a read connection (`pg.rs`). (Writes: `Store::write`.)
     pub(crate) fn read(&self) -> Result<ReadConn<'_>, StoreError> {

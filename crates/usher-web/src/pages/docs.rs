@@ -94,3 +94,14 @@ pub struct FieldRefused;
 #[derive(IntoResponses)]
 #[response(status = 200, description = "Are you sure? A button that revokes", content_type = "text/html")]
 pub struct ConfirmRevoke(String);
+
+/// A form's address opened directly (a bookmark, a refresh after the redirect was
+/// lost): on to the page that holds the form; nothing is done.
+#[derive(IntoResponses)]
+#[response(status = 303, description = "Only a form posts here: on to its page, nothing done")]
+pub struct ToItsPage;
+
+/// A path whose id is not an id.
+#[derive(IntoResponses)]
+#[response(status = 404, description = "The path names nothing: the not-found page")]
+pub struct NoSuchPath;

@@ -45,6 +45,12 @@ pub async fn show(
     Ok(pages::form_page(&state, &headers, StatusCode::OK, "home.html", context! { user, groups }))
 }
 
+/// Only the sign-out button posts here: opening the address signs nobody out.
+#[utoipa::path(get, path = "/logout", tag = "pages", security(()), responses(docs::ToItsPage))]
+pub async fn to_home() -> PageResult {
+    Ok(pages::redirect("/"))
+}
+
 /// Ends this browser's session and clears its cookie, then on to `next` (a path on
 /// this site: "Sign out and continue" on an invitation for someone else) or `/`.
 #[utoipa::path(

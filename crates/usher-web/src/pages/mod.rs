@@ -17,6 +17,7 @@ mod login_link;
 mod oauth;
 mod refusal;
 mod register;
+pub(crate) mod reveal;
 mod share;
 
 use std::{collections::BTreeMap, sync::LazyLock};
@@ -44,7 +45,7 @@ pub use usher_http::next::{after_sign_in, sign_in_then};
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(home::show))
-        .routes(routes!(home::sign_out))
+        .routes(routes!(home::to_home, home::sign_out))
         .routes(routes!(login_link::show, login_link::sign_in))
         .routes(routes!(login::show, login::sign_in))
         .routes(routes!(register::show, register::sign_up))
@@ -84,7 +85,6 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         ("admin/audit.html", include_str!("../../templates/admin/audit.html")),
         ("admin/apps.html", include_str!("../../templates/admin/apps.html")),
         ("admin/app.html", include_str!("../../templates/admin/app.html")),
-        ("admin/app_secret.html", include_str!("../../templates/admin/app_secret.html")),
         ("group.html", include_str!("../../templates/group.html")),
         ("group_invite.html", include_str!("../../templates/group_invite.html")),
     ] {

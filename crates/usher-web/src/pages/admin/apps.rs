@@ -2,18 +2,16 @@
 //! a copy button), list them, change one (URIs, home page, first-party, the groups it
 //! is limited to), rotate a secret or delete behind a confirmation.
 
-use axum::{
-    extract::State,
-    http::{HeaderMap, StatusCode},
-};
+use axum::{extract::State, http::HeaderMap, response::Response};
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use usher_app::apps::AppSettings;
+use usher_app::apps::{AppSettings, Registered};
 
 use crate::pages::docs;
+use crate::pages::flash::{self, Flash};
 use crate::{
     AppState,
     extract::{ApiQuery, Id},
@@ -21,6 +19,7 @@ use crate::{
         self, FormRefusal, OnPage, PageResult,
         access::AdminViewer,
         csrf::{self, ButtonForm, CheckedForm},
+        reveal::{self, Reveal},
     },
     views::{Paginated, admin::AppView},
 };
@@ -84,7 +83,7 @@ pub struct NewAppForm {
     tag = "pages",
     request_body(content = NewAppForm, content_type = docs::FORM),
     responses(
-        (status = 201, description = "Registered: its client id and (confidential apps) secret, shown once", content_type = "text/html", body = String),
+        (status = 303, description = "Registered: on to its page, which shows a confidential app's secret once"),
         docs::FieldRefused,
     ),
 )]
@@ -103,7 +102,7 @@ pub async fn create(
         ..AppSettings::default()
     };
     let refused = match state.create_app(&viewer.actor(), settings, None).await {
-        Ok(registered) => return Ok(secret_page(&state, &headers, AppView::from(registered))),
+        Ok(registered) => return Ok(to_app_showing_secret(&state, registered, Flash::AppRegistered)),
         Err(err) => FormRefusal::again(err)?,
     };
     apps_page(&state, &headers, &viewer, Cursor::default(), refused, Some(&form)).await
@@ -137,7 +136,10 @@ pub async fn show(
         first_party: app.first_party.then(|| "on".to_owned()),
         allowed_groups: state.allowed_group_slugs(&actor, &app).await?.join(", "),
     };
-    Ok(app_page(&state, &headers, AppView::from(&app), &form, FormRefusal::default()))
+    // A confidential app's secret, once, on the page its registration or rotation led to.
+    let minted = reveal::take(&state, &headers, Reveal::ClientSecret, &app_path(id));
+    let app = AppView { client_secret: minted.as_ref().map(|shown| shown.secret.clone()), ..AppView::from(&app) };
+    Ok(reveal::finish(minted, app_page(&state, &headers, app, &form, FormRefusal::default())))
 }
 
 fn app_page(
@@ -204,7 +206,7 @@ pub async fn update(
                 public: None,
             };
             match state.update_app(&actor, id, settings).await {
-                Ok(_) => return Ok(pages::redirect(APPS)),
+                Ok(_) => return Ok(flash::redirect_with(APPS, Flash::AppSaved)),
                 Err(err) => FormRefusal::again(err)?,
             }
         }
@@ -218,10 +220,18 @@ fn lines(text: &str) -> Vec<String> {
     text.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect()
 }
 
-/// The page that shows an app's secret, the only time anyone sees it.
-fn secret_page(state: &AppState, headers: &HeaderMap, app: AppView) -> axum::response::Response {
-    let context = context! { section => "apps", app };
-    pages::form_page(state, headers, StatusCode::CREATED, "admin/app_secret.html", context)
+fn app_path(id: Uuid) -> String {
+    format!("{APPS}/{id}")
+}
+
+/// On to the app's page, which shows its new secret (if it has one) once.
+fn to_app_showing_secret(state: &AppState, registered: Registered, flash: Flash) -> Response {
+    let to = app_path(registered.app.id);
+    let redirect = flash::redirect_with(&to, flash);
+    match &registered.client_secret {
+        Some(secret) => reveal::with_secret(state, redirect, &to, Reveal::ClientSecret, secret.expose()),
+        None => redirect,
+    }
 }
 
 /// Asks before giving an app a new secret.
@@ -254,20 +264,19 @@ pub async fn confirm_rotate(
     params(docs::IdPath),
     request_body(content = ButtonForm, content_type = docs::FORM),
     responses(
-        (status = 201, description = "The new secret, shown once", content_type = "text/html", body = String),
+        (status = 303, description = "On to the app's page, which shows the new secret once"),
         (status = 400, description = "A public app has no secret"),
         (status = 404, description = "No such app"),
     ),
 )]
 pub async fn rotate(
     State(state): State<AppState>,
-    headers: HeaderMap,
     viewer: AdminViewer,
     OnPage(Id(id)): OnPage<Id<Uuid>>,
     _: CheckedForm<ButtonForm>,
 ) -> PageResult {
     let registered = state.rotate_app_secret(&viewer.actor(), id).await?;
-    Ok(secret_page(&state, &headers, AppView::from(registered)))
+    Ok(to_app_showing_secret(&state, registered, Flash::SecretRotated))
 }
 
 /// Asks before deleting an app.
@@ -311,7 +320,7 @@ pub async fn delete(
     _: CheckedForm<ButtonForm>,
 ) -> PageResult {
     state.delete_app(&viewer.actor(), id).await?;
-    Ok(pages::redirect(APPS))
+    Ok(flash::redirect_with(APPS, Flash::AppDeleted))
 }
 
 csrf::protected!(NewAppForm);

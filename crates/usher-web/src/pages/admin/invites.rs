@@ -14,6 +14,7 @@ use usher_app::registration_invites::NewRegistrationInvite;
 use usher_storage::model::Invite as RegistrationInvite;
 
 use crate::pages::docs;
+use crate::pages::flash::{self, Flash};
 use crate::{
     AppState,
     error::ApiError,
@@ -87,6 +88,12 @@ pub struct NewInviteForm {
     return_to: String,
 }
 
+/// Only the console's form posts here.
+#[utoipa::path(get, path = "/admin/invites", tag = "pages", responses(docs::ToItsPage))]
+pub async fn to_console() -> PageResult {
+    Ok(pages::redirect("/admin"))
+}
+
 /// Creates a registration invite and shows it.
 #[utoipa::path(
     post,
@@ -117,7 +124,7 @@ pub async fn create(
         Ok::<_, ApiError>(state.create_registration_invite(&viewer.actor(), input).await?)
     };
     let refused = match created.await {
-        Ok(invite) => return Ok(pages::redirect(&invite_path(&invite))),
+        Ok(invite) => return Ok(flash::redirect_with(&invite_path(&invite), Flash::InviteCreated)),
         Err(err) => FormRefusal::again(err)?,
     };
     console_page(&state, &headers, &viewer, Cursor::default(), refused, Some(&form)).await
@@ -192,7 +199,7 @@ pub async fn revoke(
     _: CheckedForm<ButtonForm>,
 ) -> PageResult {
     state.revoke_registration_invite(&viewer.actor(), &code).await?;
-    Ok(pages::redirect(&format!("/admin/invites/{code}")))
+    Ok(flash::redirect_with(&format!("/admin/invites/{code}"), Flash::InviteRevoked))
 }
 
 csrf::protected!(NewInviteForm);

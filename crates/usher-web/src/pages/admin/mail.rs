@@ -7,6 +7,7 @@ use axum::{
 use minijinja::context;
 
 use crate::pages::docs;
+use crate::pages::flash::{self, Flash};
 use crate::{
     AppState,
     extract::{ApiQuery, Id},
@@ -43,6 +44,12 @@ pub async fn failed(
     Ok(pages::form_page(&state, &headers, StatusCode::OK, "admin/mail.html", context! { section => "mail", mail }))
 }
 
+/// Only the failed mail page's buttons post here.
+#[utoipa::path(get, path = "/admin/mail/{id}/retry", tag = "pages", params(docs::IdPath), responses(docs::ToItsPage))]
+pub async fn to_failed() -> PageResult {
+    Ok(pages::redirect(MAIL))
+}
+
 /// Queues a failed message again.
 #[utoipa::path(
     post,
@@ -63,5 +70,5 @@ pub async fn retry(
     _: CheckedForm<ButtonForm>,
 ) -> PageResult {
     state.retry_mail(&viewer.actor(), id).await?;
-    Ok(pages::redirect(MAIL))
+    Ok(flash::redirect_with(MAIL, Flash::MailQueued))
 }

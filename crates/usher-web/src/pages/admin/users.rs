@@ -6,6 +6,7 @@ use axum::{
     extract::State,
     http::{HeaderMap, StatusCode},
 };
+use chrono::Utc;
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -18,6 +19,7 @@ use usher_app::{
 };
 
 use crate::pages::docs;
+use crate::pages::flash::{self, Flash};
 use crate::{
     AppState,
     extract::{ApiPath, ApiQuery, Id},
@@ -25,12 +27,10 @@ use crate::{
         self, FormRefusal, OnPage, PageResult,
         access::AdminViewer,
         csrf::{self, ButtonForm, CheckedForm},
+        reveal::{self, Reveal},
         share::Shared,
     },
-    views::{
-        Paginated, UserView,
-        admin::{self as admin_views, MintedLoginLink},
-    },
+    views::{LoginLinkView, Paginated, UserView, admin as admin_views},
 };
 
 use super::Cursor;
@@ -120,7 +120,7 @@ pub async fn create(
         is_admin: false,
     };
     let refused = match state.add_user(&viewer.actor(), input).await {
-        Ok(_) => return Ok(pages::redirect(USERS)),
+        Ok(_) => return Ok(flash::redirect_with(USERS, Flash::UserCreated)),
         Err(err) => FormRefusal::again(err)?,
     };
     users_page(&state, &headers, &viewer, Cursor::default(), refused, Some(&form)).await
@@ -131,6 +131,18 @@ pub struct DisableForm {
     csrf: String,
     /// `true` disables (and ends the user's sessions), `false` enables.
     disabled: bool,
+}
+
+/// Only the users page's buttons post here.
+#[utoipa::path(
+    get,
+    path = "/admin/users/{username}/disabled",
+    tag = "pages",
+    params(docs::UserPath),
+    responses(docs::ToItsPage)
+)]
+pub async fn to_users_from_disabled() -> PageResult {
+    Ok(pages::redirect(USERS))
 }
 
 /// Disables or enables a user.
@@ -155,7 +167,7 @@ pub async fn set_disabled(
 ) -> PageResult {
     let changes = AccountChanges { disabled: Some(form.disabled), ..AccountChanges::default() };
     state.update_user(&viewer.actor(), &username, changes).await?;
-    Ok(pages::redirect(USERS))
+    Ok(flash::redirect_with(USERS, if form.disabled { Flash::UserDisabled } else { Flash::UserEnabled }))
 }
 
 /// Asks before deleting a user.
@@ -205,7 +217,7 @@ pub async fn delete(
     _: CheckedForm<ButtonForm>,
 ) -> PageResult {
     state.delete_user(&viewer.actor(), &username).await?;
-    Ok(pages::redirect(USERS))
+    Ok(flash::redirect_with(USERS, Flash::UserDeleted))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -218,7 +230,19 @@ pub struct NewLinkForm {
     send_email: Option<String>,
 }
 
-/// Mints a login link for a user and shows it this once, with its QR code.
+/// Only the users page's forms post here.
+#[utoipa::path(
+    get,
+    path = "/admin/users/{username}/login-link",
+    tag = "pages",
+    params(docs::UserPath),
+    responses(docs::ToItsPage)
+)]
+pub async fn to_users_from_login_link() -> PageResult {
+    Ok(pages::redirect(USERS))
+}
+
+/// Mints a login link for a user and goes on to its page, which shows it this once.
 #[utoipa::path(
     post,
     path = "/admin/users/{username}/login-link",
@@ -226,7 +250,7 @@ pub struct NewLinkForm {
     params(docs::UserPath),
     request_body(content = NewLinkForm, content_type = docs::FORM),
     responses(
-        (status = 201, description = "The link, shown once, to copy or scan", content_type = "text/html", body = String),
+        (status = 303, description = "Minted: on to the link's page, which shows it once"),
         (status = 400, description = "A field is refused"),
         docs::NoUser,
         (status = 429, description = "Too many links created"),
@@ -234,7 +258,6 @@ pub struct NewLinkForm {
 )]
 pub async fn create_login_link(
     State(state): State<AppState>,
-    headers: HeaderMap,
     viewer: AdminViewer,
     OnPage(ApiPath(username)): OnPage<ApiPath>,
     CheckedForm(form): CheckedForm<NewLinkForm>,
@@ -243,10 +266,39 @@ pub async fn create_login_link(
         expires_in_hours: pages::form_number("expires_in_hours", &form.expires_in_hours)?,
         send_email: form.send_email.is_some(),
     };
-    let link = MintedLoginLink::from(state.create_login_link(&viewer.actor(), &username, input).await?);
-    let shared = Shared::new(&link.url);
+    let minted = state.create_login_link(&viewer.actor(), &username, input).await?;
+    let to = login_link_path(minted.link.id);
+    Ok(reveal::with_secret(&state, pages::redirect(&to), &to, Reveal::LoginLink, &minted.url))
+}
+
+fn login_link_path(id: Uuid) -> String {
+    format!("/admin/login-links/{id}")
+}
+
+/// A login link: whom it signs in, until when, its status; the link itself (with its
+/// QR code) only on the page its minting led to.
+#[utoipa::path(
+    get,
+    path = "/admin/login-links/{id}",
+    tag = "pages",
+    params(docs::IdPath),
+    responses(
+        (status = 200, description = "The link's facts; the link itself once, just after it was minted", content_type = "text/html", body = String),
+        (status = 404, description = "No such login link"),
+    ),
+)]
+pub async fn show_login_link(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    viewer: AdminViewer,
+    OnPage(Id(id)): OnPage<Id<Uuid>>,
+) -> PageResult {
+    let link = state.login_link(&viewer.actor(), id).await?;
+    let link = LoginLinkView::new(&link, Utc::now());
+    let minted = reveal::take(&state, &headers, Reveal::LoginLink, &login_link_path(id));
+    let shared = minted.as_ref().map(|shown| Shared::new(&shown.secret));
     let context = context! { section => "users", link, shared };
-    Ok(pages::form_page(&state, &headers, StatusCode::CREATED, "admin/login_link.html", context))
+    Ok(reveal::finish(minted, pages::form_page(&state, &headers, StatusCode::OK, "admin/login_link.html", context)))
 }
 
 /// Asks before revoking a login link.
@@ -281,7 +333,7 @@ pub async fn revoke_link(
     _: CheckedForm<ButtonForm>,
 ) -> PageResult {
     state.revoke_login_link(&viewer.actor(), id).await?;
-    Ok(pages::redirect(USERS))
+    Ok(flash::redirect_with(USERS, Flash::LoginLinkRevoked))
 }
 
 csrf::protected!(NewUserForm, DisableForm, NewLinkForm);

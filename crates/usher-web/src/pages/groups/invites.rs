@@ -18,13 +18,13 @@ use crate::pages::docs;
 use crate::pages::flash::{self, Flash};
 use crate::{
     AppState,
-    auth::Authed,
     error::ApiError,
     extract::Id,
     pages::{
         self, FormRefusal, OnPage, PageResult,
         access::Viewer,
         csrf::{self, ButtonForm, CheckedForm},
+        reveal::{self, Reveal},
         share::Shared,
     },
     views::{InviteView, Paginated, RedemptionView},
@@ -34,10 +34,10 @@ use super::{group_page, group_path};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(create))
+        .routes(routes!(to_group, create))
         .routes(routes!(show))
-        .routes(routes!(resend))
-        .routes(routes!(new_link))
+        .routes(routes!(to_invite_from_resend, resend))
+        .routes(routes!(to_invite_from_link, new_link))
         .routes(routes!(confirm_revoke, revoke))
 }
 
@@ -88,8 +88,20 @@ impl NewInviteForm {
     }
 }
 
-/// Creates a code (then shows it) or an email invitation (then shows its link once, to
-/// share by hand if the email does not arrive).
+/// Only the group page's forms post here.
+#[utoipa::path(
+    get,
+    path = "/groups/{group_id}/invites",
+    tag = "pages",
+    params(docs::GroupPath),
+    responses(docs::ToItsPage, docs::NoSuchPath)
+)]
+pub async fn to_group(OnPage(Id(group_id)): OnPage<Id>) -> PageResult {
+    Ok(pages::redirect(&group_path(group_id)))
+}
+
+/// Creates a code or an email invitation and goes on to its page; an invitation's
+/// link is shown there once (to share by hand if the email does not arrive).
 #[utoipa::path(
     post,
     path = "/groups/{group_id}/invites",
@@ -97,8 +109,7 @@ impl NewInviteForm {
     params(docs::GroupPath),
     request_body(content = NewInviteForm, content_type = docs::FORM),
     responses(
-        (status = 201, description = "An email invitation: its page, with the link shown once", content_type = "text/html", body = String),
-        (status = 303, description = "A code: on to its page; not signed in: to `/login`"),
+        (status = 303, description = "Created: on to its page (an invitation's link shown there once); not signed in: to `/login`"),
         (status = 400, description = "A field is refused: the group page again, each refusal beside its field"),
         (status = 403, description = "Not a manager, a role above one's own, or no CSRF pair"),
         (status = 404, description = "No such group, or not a member"),
@@ -122,14 +133,15 @@ pub async fn create(
             return group_page(&state, &headers, authed, group_id, refused, Some(&form)).await;
         }
     };
-    let invite_id = minted.invite.invite.id;
-    match &minted.token {
+    let to = invite_path(group_id, minted.invite.invite.id);
+    Ok(match &minted.token {
         Some(token) => {
-            let fresh = Shared::new(&state.settings.invitation_url(token.expose()));
-            invite_page(&state, &headers, authed, (group_id, invite_id), Some(fresh)).await
+            let sent = flash::redirect_with(&to, Flash::InvitationSent);
+            let url = state.settings.invitation_url(token.expose());
+            reveal::with_secret(&state, sent, &to, Reveal::InvitationLink, &url)
         }
-        None => Ok(pages::redirect(&invite_path(group_id, invite_id))),
-    }
+        None => flash::redirect_with(&to, Flash::InviteCreated),
+    })
 }
 
 /// One invite of the group: for a code its link and QR code; for an email invitation
@@ -140,7 +152,7 @@ pub async fn create(
     tag = "pages",
     params(docs::InvitePath),
     responses(
-        (status = 200, description = "The invite, its link, who joined through it", content_type = "text/html", body = String),
+        (status = 200, description = "The invite, its link (an invitation's only once, after it was minted), who joined through it", content_type = "text/html", body = String),
         (status = 403, description = "Not one of the group's managers"),
         docs::NoGroupInvite,
     ),
@@ -149,18 +161,7 @@ pub async fn show(
     State(state): State<AppState>,
     headers: HeaderMap,
     Viewer(authed): Viewer,
-    OnPage(Id(ids)): OnPage<Id<(Uuid, Uuid)>>,
-) -> PageResult {
-    invite_page(&state, &headers, authed, ids, None).await
-}
-
-/// The invite's page; `fresh`: an email invitation's new link, shown this once.
-async fn invite_page(
-    state: &AppState,
-    headers: &HeaderMap,
-    authed: Authed,
-    (group_id, invite_id): (Uuid, Uuid),
-    fresh: Option<Shared>,
+    OnPage(Id((group_id, invite_id))): OnPage<Id<(Uuid, Uuid)>>,
 ) -> PageResult {
     let actor = authed.actor();
     // The group's name only: `Access` is one look-up, where the group's read also
@@ -171,12 +172,13 @@ async fn invite_page(
     let joined = state.redemptions(&actor, group_id, invite_id, list).await?;
     let invite = InviteView::of_group(&invite, &state.settings, Utc::now());
     let joined = Paginated::of(joined, |r| RedemptionView::from(r));
-    // A code's link can be shown any time; an invitation's only when just minted.
+    // A code's link can be shown any time; an invitation's only once, just minted.
+    let minted = reveal::take(&state, &headers, Reveal::InvitationLink, &invite_path(group_id, invite_id));
+    let fresh = minted.as_ref().map(|shown| Shared::new(&shown.secret));
     let shared = match (&fresh, invite.code.is_some(), invite.url.as_deref()) {
         (None, true, Some(url)) => Some(Shared::new(url)),
         _ => None,
     };
-    let status = if fresh.is_some() { StatusCode::CREATED } else { StatusCode::OK };
     let context = context! {
         group => context! { id => group_id, name => group.name },
         invite,
@@ -185,7 +187,31 @@ async fn invite_page(
         fresh,
         resend_limit => state.settings.resend_limit,
     };
-    Ok(pages::form_page(state, headers, status, "group_invite.html", context))
+    Ok(reveal::finish(minted, pages::form_page(&state, &headers, StatusCode::OK, "group_invite.html", context)))
+}
+
+/// Only the invite page's buttons post here.
+#[utoipa::path(
+    get,
+    path = "/groups/{group_id}/invites/{invite_id}/resend",
+    tag = "pages",
+    params(docs::InvitePath),
+    responses(docs::ToItsPage, docs::NoSuchPath)
+)]
+pub async fn to_invite_from_resend(OnPage(Id((group_id, invite_id))): OnPage<Id<(Uuid, Uuid)>>) -> PageResult {
+    Ok(pages::redirect(&invite_path(group_id, invite_id)))
+}
+
+/// Only the invite page's buttons post here.
+#[utoipa::path(
+    get,
+    path = "/groups/{group_id}/invites/{invite_id}/link",
+    tag = "pages",
+    params(docs::InvitePath),
+    responses(docs::ToItsPage, docs::NoSuchPath)
+)]
+pub async fn to_invite_from_link(OnPage(Id((group_id, invite_id))): OnPage<Id<(Uuid, Uuid)>>) -> PageResult {
+    Ok(pages::redirect(&invite_path(group_id, invite_id)))
 }
 
 /// Sends an email invitation again (with a new link; the old ones stop working).
@@ -223,7 +249,7 @@ pub async fn resend(
     params(docs::InvitePath),
     request_body(content = ButtonForm, content_type = docs::FORM),
     responses(
-        (status = 201, description = "The invite's page with the new link, shown once", content_type = "text/html", body = String),
+        (status = 303, description = "On to the invite's page, the new link shown there once"),
         (status = 400, description = "Not an email invitation"),
         docs::NotManager,
         docs::NoGroupInvite,
@@ -232,13 +258,13 @@ pub async fn resend(
 )]
 pub async fn new_link(
     State(state): State<AppState>,
-    headers: HeaderMap,
     Viewer(authed): Viewer,
     OnPage(Id((group_id, invite_id))): OnPage<Id<(Uuid, Uuid)>>,
     _: CheckedForm<ButtonForm>,
 ) -> PageResult {
     let link = state.invitation_link(&authed.actor(), group_id, invite_id).await?;
-    invite_page(&state, &headers, authed, (group_id, invite_id), Some(Shared::new(&link.url))).await
+    let to = invite_path(group_id, invite_id);
+    Ok(reveal::with_secret(&state, pages::redirect(&to), &to, Reveal::InvitationLink, &link.url))
 }
 
 /// Asks before revoking.

@@ -31,9 +31,9 @@ use crate::{
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(create))
+        .routes(routes!(to_home, create))
         .routes(routes!(show))
-        .routes(routes!(change_role))
+        .routes(routes!(to_group, change_role))
         .routes(routes!(confirm_remove, remove))
         .merge(invites::router())
 }
@@ -46,6 +46,12 @@ fn group_path(group_id: Uuid) -> String {
 pub struct NewGroupForm {
     csrf: String,
     name: String,
+}
+
+/// Only the home page's form posts here.
+#[utoipa::path(get, path = "/groups", tag = "pages", responses(docs::ToItsPage))]
+pub async fn to_home() -> PageResult {
+    Ok(pages::redirect("/"))
 }
 
 /// Creates a group (its creator becomes its top-role member) and opens its page.
@@ -67,7 +73,7 @@ pub async fn create(
 ) -> PageResult {
     let input = GroupInput { name: Some(form.name), ..GroupInput::default() };
     let created = state.create_group(&authed.actor(), input).await?;
-    Ok(pages::redirect(&group_path(created.group.id)))
+    Ok(flash::redirect_with(&group_path(created.group.id), Flash::GroupCreated))
 }
 
 /// A group: its members and their roles; for managers, its invites and a form for new ones.
@@ -137,6 +143,18 @@ async fn group_page(
 pub struct RoleForm {
     csrf: String,
     role: String,
+}
+
+/// Only the group page's forms post here.
+#[utoipa::path(
+    get,
+    path = "/groups/{group_id}/members/{user_id}/role",
+    tag = "pages",
+    params(docs::MemberPath),
+    responses(docs::ToItsPage, docs::NoSuchPath)
+)]
+pub async fn to_group(OnPage(Id((group_id, _))): OnPage<Id<(Uuid, Uuid)>>) -> PageResult {
+    Ok(pages::redirect(&group_path(group_id)))
 }
 
 /// Changes a member's role (managers; never above their own).

@@ -60,18 +60,18 @@ async fn a_login_link_signs_in_once_through_its_button() {
 }
 
 /// Signs `browser` in through a login link's page ("Continue as …") and waits for `/`.
-async fn sign_in_by_link(browser: &Browser, url: &str, name: &str) {
+pub(super) async fn sign_in_by_link(browser: &Browser, url: &str, name: &str) {
     browser.client.goto(url).await.unwrap();
     browser.wait_for_text(&format!("Continue as {name}")).await;
     click(browser, "button[type=submit]").await;
     browser.wait_for_text(&format!("Hello, {name}")).await;
 }
 
-async fn click(browser: &Browser, css: &str) {
+pub(super) async fn click(browser: &Browser, css: &str) {
     browser.client.find(Locator::Css(css)).await.unwrap().click().await.unwrap();
 }
 
-async fn fill(browser: &Browser, id: &str, value: &str) {
+pub(super) async fn fill(browser: &Browser, id: &str, value: &str) {
     let field = browser.client.find(Locator::Id(id)).await.unwrap();
     field.clear().await.unwrap();
     field.send_keys(value).await.unwrap();
@@ -368,6 +368,7 @@ async fn no_page_scrolls_sideways_on_a_phone() {
         "/admin/users".to_owned(),
         format!("/admin/invites/{}", registration.code()),
         format!("/admin/invites/{}/revoke", registration.code()),
+        format!("/admin/login-links/{}", link.id),
         format!("/admin/login-links/{}/revoke", link.id),
         "/admin/users/bartholomew.fitzgerald-smythe/delete".to_owned(),
         "/admin/mail".to_owned(),

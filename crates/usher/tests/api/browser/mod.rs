@@ -2,3 +2,4 @@
 
 mod apps;
 mod flows;
+mod refresh;

@@ -22,7 +22,7 @@ mod views;
 pub use browser::{Browser, which};
 pub use client::{ApiClient, typed};
 pub use db::TestDb;
-pub use pages::{PageClient, between, cookie_pair, set_cookie};
+pub use pages::{PageAnswer, PageClient, between, cookie_pair, set_cookie};
 pub use process::UsherProcess;
 pub use proxy::TcpProxy;
 pub use relying_party::RelyingParty;

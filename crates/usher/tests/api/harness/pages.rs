@@ -18,6 +18,15 @@ pub struct PageAnswer {
     pub status: StatusCode,
     pub location: Option<String>,
     pub html: String,
+    /// Every `Set-Cookie` line of the answer.
+    pub set_cookies: Vec<String>,
+}
+
+impl PageAnswer {
+    /// The `Set-Cookie` line for cookie `name`, if the answer set it.
+    pub fn cookie(&self, name: &str) -> Option<&str> {
+        self.set_cookies.iter().find(|line| line.starts_with(&format!("{name}="))).map(String::as_str)
+    }
 }
 
 impl PageClient {
@@ -35,6 +44,23 @@ impl PageClient {
 
     pub async fn get(&self, path: &str) -> PageAnswer {
         let response = self.client.get(format!("{}{path}", self.base)).header(header::COOKIE, &self.cookies);
+        answer(response.send().await.unwrap()).await
+    }
+
+    /// Follows a 303, as a browser does: a GET of its `Location`, bringing the cookies
+    /// the redirect set (the one-time cookies a page reads; this client keeps no jar).
+    pub async fn follow(&self, redirect: &PageAnswer) -> PageAnswer {
+        assert_eq!(redirect.status, StatusCode::SEE_OTHER, "{}", redirect.html);
+        let to = redirect.location.as_deref().expect("a redirect has a Location");
+        let brought: Vec<String> =
+            redirect.set_cookies.iter().map(|line| cookie_pair(line)).filter(|pair| !pair.ends_with('=')).collect();
+        self.get_with(to, &brought.join("; ")).await
+    }
+
+    /// A GET with `extra` cookies (`name=value; …`) beside this browser's own.
+    pub async fn get_with(&self, path: &str, extra: &str) -> PageAnswer {
+        let cookies = if extra.is_empty() { self.cookies.clone() } else { format!("{}; {extra}", self.cookies) };
+        let response = self.client.get(format!("{}{path}", self.base)).header(header::COOKIE, cookies);
         answer(response.send().await.unwrap()).await
     }
 
@@ -59,7 +85,14 @@ async fn answer(response: reqwest::Response) -> PageAnswer {
         let content_type = response.headers()[header::CONTENT_TYPE].to_str().unwrap().to_owned();
         assert!(content_type.starts_with("text/html"), "a page answers HTML, not {content_type}");
     }
-    PageAnswer { status, location, html: response.text().await.unwrap() }
+    let set_cookies = response
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .collect();
+    PageAnswer { status, location, set_cookies, html: response.text().await.unwrap() }
 }
 
 /// The whole `Set-Cookie` line (value and attributes) a response gave for cookie `name`.

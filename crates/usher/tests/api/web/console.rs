@@ -147,15 +147,20 @@ async fn users_and_login_links_are_managed(app: TestApp) {
 
     // A login link, shown once with its QR code; it signs Carol in.
     let minted = admin.post("/admin/users/carol/login-link", &[("expires_in_hours", "2")]).await;
-    assert_eq!(minted.status, StatusCode::CREATED, "{}", minted.html);
-    assert!(minted.html.contains("<svg class=\"qr\"") && minted.html.contains("shown only now"));
-    let url = between(&minted.html, "id=\"share-url\" value=\"", "\"").unwrap().replace("&#x2f;", "/");
+    let link_page = minted.location.clone().expect("on to the link's page");
+    assert!(link_page.starts_with("/admin/login-links/"), "{link_page}");
+    let shown = admin.follow(&minted).await;
+    assert_eq!(shown.status, StatusCode::OK, "{}", shown.html);
+    assert!(shown.html.contains("<svg class=\"qr\"") && shown.html.contains("shown only now"));
+    let url = between(&shown.html, "id=\"share-url\" value=\"", "\"").unwrap().replace("&#x2f;", "/");
+    let again = admin.get(&link_page).await;
+    assert!(again.status == StatusCode::OK && !again.html.contains("share-url") && again.html.contains("shown once"));
     let token = url.rsplit('/').next().unwrap();
     let (status, session) = app.redeem_login_link(token).await;
     assert_eq!((status, session["username"].as_str()), (StatusCode::OK, Some("carol")));
 
     // Another link, listed as active, revoked after a confirmation.
-    assert_eq!(admin.post("/admin/users/carol/login-link", &[]).await.status, StatusCode::CREATED);
+    assert_eq!(admin.post("/admin/users/carol/login-link", &[]).await.status, StatusCode::SEE_OTHER);
     let users = admin.get("/admin/users").await;
     let id = between(&users.html, "/admin/login-links/", "/revoke").expect("an active link is listed").to_owned();
     assert_eq!(admin.get(&format!("/admin/login-links/{id}/revoke")).await.status, StatusCode::OK);
@@ -285,13 +290,16 @@ async fn apps_are_registered_their_secret_shown_once_rotated_and_deleted(app: Te
 
     let uris = "https://tree.example.com/cb\n\nhttps://tree.example.com/cb2\n";
     let created = admin.post("/admin/apps", &[("name", "Tree"), ("redirect_uris", uris), ("first_party", "on")]).await;
-    assert_eq!(created.status, StatusCode::CREATED, "{}", created.html);
-    let secret = between(&created.html, "id=\"client-secret\" value=\"", "\"").expect("the secret, shown once");
+    let landed = admin.follow(&created).await;
+    let secret = between(&landed.html, "id=\"client-secret\" value=\"", "\"").expect("the secret, shown once");
+    assert!(landed.html.contains("The app was registered."), "{}", landed.html);
     let (_, apps) = app.get("/admin/apps", Some(&app.admin_token)).await;
     let registered = &apps["items"][0];
     assert_eq!(registered["redirect_uris"], json!(["https://tree.example.com/cb", "https://tree.example.com/cb2"]));
     assert_eq!(registered["first_party"], true);
     let id = registered["id"].as_str().unwrap().to_owned();
+    assert_eq!(created.location, Some(format!("/admin/apps/{id}")));
+    assert!(!admin.get(&format!("/admin/apps/{id}")).await.html.contains(secret), "a refresh shows it no more");
     let list = admin.get("/admin/apps").await;
     assert!(list.html.contains("Tree") && !list.html.contains(secret), "listed, the secret never again");
 
@@ -311,7 +319,7 @@ async fn apps_are_registered_their_secret_shown_once_rotated_and_deleted(app: Te
     assert!(admin.get(&path).await.html.contains(&group.slug), "shown by slug");
 
     assert_eq!(admin.get(&format!("/admin/apps/{id}/secret")).await.status, StatusCode::OK, "asked first");
-    let rotated = admin.post(&format!("/admin/apps/{id}/secret"), &[]).await;
+    let rotated = admin.follow(&admin.post(&format!("/admin/apps/{id}/secret"), &[]).await).await;
     let new_secret = between(&rotated.html, "id=\"client-secret\" value=\"", "\"").expect("a new secret");
     assert_ne!(new_secret, secret);
     assert_eq!(admin.get(&format!("/admin/apps/{id}/delete")).await.status, StatusCode::OK, "asked first");

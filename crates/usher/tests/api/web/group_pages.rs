@@ -7,7 +7,7 @@
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::harness::{PageClient, TestApp, between};
+use crate::harness::{PageClient, TestApp, between, cookie_pair};
 
 on_both_backends!(a_group_is_run_from_its_pages, members_and_strangers_see_only_what_they_may);
 
@@ -72,24 +72,35 @@ async fn a_group_is_run_from_its_pages(app: TestApp) {
     let above = owner.post(&format!("{path}/members/{pat_id}/role"), &[("role", "emperor")]).await;
     assert_eq!(above.status, StatusCode::BAD_REQUEST);
 
-    // An email invitation: its page shows the link once; a fresh link replaces it.
+    // An email invitation: the post redirects (a refresh re-sends nothing) to its page,
+    // which shows the link once; a fresh link replaces it the same way.
     let sent = owner
         .post(
             &format!("{path}/invites"),
             &[("kind", "email"), ("email", "quinn@example.com"), ("role", "member"), ("message", "Welcome!")],
         )
         .await;
-    assert_eq!(sent.status, StatusCode::CREATED, "{}", sent.html);
-    let first = shared_url(&sent.html);
-    assert!(first.starts_with(&format!("http://{}/invite/", app.addr)), "{first}");
-    assert!(sent.html.contains("shown only now"));
     let invitation = invites(&app, &owner_token, &group).await.into_iter().find(|i| i["email"] == "quinn@example.com");
     let invitation_id = invitation.unwrap()["id"].as_str().unwrap().to_owned();
     let invitation_path = format!("{path}/invites/{invitation_id}");
+    assert_eq!((sent.status, sent.location.as_deref()), (StatusCode::SEE_OTHER, Some(invitation_path.as_str())));
+    let revealed = sent.cookie("usher_reveal").expect("the link travels to the page, sealed");
+    assert!(revealed.contains("HttpOnly") && revealed.contains("SameSite=Strict"), "{revealed}");
+    assert!(revealed.contains(&format!("Path={invitation_path}")), "{revealed}");
+    let landed = owner.follow(&sent).await;
+    assert_eq!(landed.status, StatusCode::OK, "{}", landed.html);
+    let first = shared_url(&landed.html);
+    assert!(first.starts_with(&format!("http://{}/invite/", app.addr)), "{first}");
+    assert!(landed.html.contains("shown only now") && landed.html.contains("email queued"));
+    assert!(landed.cookie("usher_reveal").is_some_and(|c| c.contains("Max-Age=0")), "shown, then cleared");
     assert!(!owner.get(&invitation_path).await.html.contains("share-url"), "the link is not shown again");
+    let sealed = cookie_pair(revealed);
+    assert!(!sealed.contains(first.rsplit('/').next().unwrap()), "the browser never holds the link readable");
+    let elsewhere = owner.get_with(&invite_path, &sealed).await;
+    assert!(elsewhere.status == StatusCode::OK && !elsewhere.html.contains(&first), "it opens on no other page");
     let fresh = owner.post(&format!("{invitation_path}/link"), &[]).await;
-    assert_eq!(fresh.status, StatusCode::CREATED);
-    let second = shared_url(&fresh.html);
+    assert_eq!((fresh.status, fresh.location.as_deref()), (StatusCode::SEE_OTHER, Some(invitation_path.as_str())));
+    let second = shared_url(&owner.follow(&fresh).await.html);
     assert_ne!(first, second);
     let (status, _) = app.get(&format!("/invites/{}", first.rsplit('/').next().unwrap()), None).await;
     assert_eq!(status, StatusCode::GONE, "the replaced link stopped working");

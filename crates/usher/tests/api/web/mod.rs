@@ -6,6 +6,7 @@ mod console;
 mod feedback;
 mod group_pages;
 mod pages;
+mod post_redirect_get;
 mod redirects;
 
 use reqwest::{StatusCode, header};
