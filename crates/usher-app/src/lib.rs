@@ -12,7 +12,8 @@
 //! - [`actor`]: who is acting, from where. [`error`]: `Error`, `Reason`, field errors.
 //! - [`settings`]: what the operations need from the configuration.
 //! - [`access`]: a member's role in a group and the role rules.
-//! - [`accounts`]: sign-up, sign-in, login-link redemption, sign-out; [`session`]:
+//! - [`accounts`]: sign-up, sign-in, login-link redemption, sign-out; [`own_account`]:
+//!   a person's own account (sign-in link by email, password, address, sessions); [`session`]:
 //!   minting sessions and finding the actor behind a token.
 //! - [`invites`]: the public side of an invite (look up, accept).
 //! - [`forward_auth`]: who a reverse proxy's visitor is, and whether a route admits them.
@@ -52,6 +53,7 @@ pub mod members;
 mod metrics;
 pub mod oidc;
 pub mod outbox;
+pub mod own_account;
 pub mod password;
 pub mod registration_invites;
 pub mod sealing;

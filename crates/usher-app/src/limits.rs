@@ -33,17 +33,31 @@ pub struct RateLimitSettings {
     /// Sign-ins to applications (OpenID Connect authorization codes issued), per user:
     /// each code is a row kept a day.
     pub app_sign_ins_per_minute: u32,
+    /// Mail a person asks for themselves (a sign-in link by email, a verification
+    /// link), per address and per hour: nobody can flood someone's inbox through Usher.
+    pub emails_per_address_per_hour: u32,
 }
 
 impl Default for RateLimitSettings {
     fn default() -> Self {
-        Self { invites_per_minute: 120, auth_per_minute: 30, invite_writes_per_minute: 60, app_sign_ins_per_minute: 60 }
+        Self {
+            invites_per_minute: 120,
+            auth_per_minute: 30,
+            invite_writes_per_minute: 60,
+            app_sign_ins_per_minute: 60,
+            emails_per_address_per_hour: 5,
+        }
     }
 }
 
 impl RateLimitSettings {
-    pub const OFF: Self =
-        Self { invites_per_minute: 0, auth_per_minute: 0, invite_writes_per_minute: 0, app_sign_ins_per_minute: 0 };
+    pub const OFF: Self = Self {
+        invites_per_minute: 0,
+        auth_per_minute: 0,
+        invite_writes_per_minute: 0,
+        app_sign_ins_per_minute: 0,
+        emails_per_address_per_hour: 0,
+    };
 }
 
 /// The live limiters of one process.
@@ -53,6 +67,8 @@ pub struct RateLimits {
     auth: Option<DefaultKeyedRateLimiter<IpAddr>>,
     invite_writes: Option<DefaultKeyedRateLimiter<Uuid>>,
     app_sign_ins: Option<DefaultKeyedRateLimiter<Uuid>>,
+    /// Keyed by the normalized address.
+    emails_to: Option<DefaultKeyedRateLimiter<String>>,
     /// Checks since the idle keys were last dropped.
     checks: AtomicU32,
 }
@@ -70,6 +86,8 @@ impl RateLimits {
             auth: keyed(settings.auth_per_minute),
             invite_writes: keyed(settings.invite_writes_per_minute),
             app_sign_ins: keyed(settings.app_sign_ins_per_minute),
+            emails_to: NonZeroU32::new(settings.emails_per_address_per_hour)
+                .map(|n| RateLimiter::keyed(Quota::per_hour(n))),
             checks: AtomicU32::new(0),
         }
     }
@@ -92,6 +110,11 @@ impl RateLimits {
     /// One sign-in to an application (a code issued) for `user`.
     pub fn app_sign_in(&self, user: Uuid) -> AppResult<()> {
         self.check(self.app_sign_ins.as_ref(), &user)
+    }
+
+    /// One mail a person asked for to `address` (normalized).
+    pub fn email_to(&self, address: &str) -> AppResult<()> {
+        self.check(self.emails_to.as_ref(), &address.to_owned())
     }
 
     fn check<K: std::hash::Hash + Eq + Clone>(
@@ -121,6 +144,9 @@ impl RateLimits {
             l.retain_recent();
         }
         if let Some(l) = &self.app_sign_ins {
+            l.retain_recent();
+        }
+        if let Some(l) = &self.emails_to {
             l.retain_recent();
         }
     }

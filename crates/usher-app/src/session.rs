@@ -16,7 +16,12 @@ impl App {
     /// A new session token and the row that stores its hash, valid for `session_ttl`.
     pub(crate) fn mint_session(&self, device: Option<DeviceInfo>, now: DateTime<Utc>) -> (Token, NewSession) {
         let token = Token::generate(&mut OsRng);
-        let session = NewSession { token_hash: token.hash(), device, expires_at: now + self.settings.session_ttl };
+        let session = NewSession {
+            token_hash: token.hash(),
+            device,
+            expires_at: now + self.settings.session_ttl,
+            by_mailed_link: false,
+        };
         (token, session)
     }
 

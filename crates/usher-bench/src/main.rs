@@ -107,6 +107,7 @@ async fn serve_usher(data_dir: String, database_url: String, port: u16) {
         rate_limit_auth_per_minute: 0,
         rate_limit_invite_writes_per_minute: 0,
         rate_limit_app_sign_ins_per_minute: 0,
+        rate_limit_emails_per_address_per_hour: 0,
         ..usher::Config::default()
     };
     let listener = tokio::net::TcpListener::bind(config.bind).await.expect("bind");

@@ -18,6 +18,8 @@ pub enum Mail {
     InvitationResent(Invitation),
     /// A one-time sign-in link.
     LoginLink { display_name: String, url: String, expires_at: DateTime<Utc> },
+    /// A link that confirms the account's email address.
+    EmailVerification { display_name: String, url: String, expires_at: DateTime<Utc> },
 }
 
 /// What an invitation email shows.
@@ -41,6 +43,7 @@ impl Mail {
             Self::Invitation(_) => "invitation",
             Self::InvitationResent(_) => "invitation_resent",
             Self::LoginLink { .. } => "login_link",
+            Self::EmailVerification { .. } => "email_verification",
         }
     }
 }
@@ -62,10 +65,15 @@ mod tests {
         }
     }
 
-    fn every_kind() -> [Mail; 3] {
+    fn every_kind() -> [Mail; 4] {
         let expires_at = "2026-12-01T10:00:00Z".parse().unwrap();
         let link = Mail::LoginLink { display_name: "Ann".into(), url: "https://u.example/l/tok".into(), expires_at };
-        [Mail::Invitation(invitation()), Mail::InvitationResent(invitation()), link]
+        let verification = Mail::EmailVerification {
+            display_name: "Ann".into(),
+            url: "https://u.example/verify-email/tok".into(),
+            expires_at,
+        };
+        [Mail::Invitation(invitation()), Mail::InvitationResent(invitation()), link, verification]
     }
 
     #[test]

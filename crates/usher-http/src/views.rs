@@ -33,6 +33,9 @@ pub struct UserView {
     pub display_name: String,
     pub is_admin: bool,
     pub has_password: bool,
+    /// The address was proven (a verification link, or a mailed invitation or sign-in
+    /// link used); a new address is not.
+    pub email_verified: bool,
     pub created_at: DateTime<Utc>,
     pub disabled_at: Option<DateTime<Utc>>,
 }
@@ -46,6 +49,7 @@ impl From<&User> for UserView {
             display_name: u.display_name.clone(),
             is_admin: u.is_admin,
             has_password: u.password_hash.is_some(),
+            email_verified: u.email_verified_at.is_some(),
             created_at: u.created_at,
             disabled_at: u.disabled_at,
         }

@@ -19,6 +19,9 @@ const SHIPPED: &[(&str, &str, &str)] = &[
     ("login_link", "subject.txt", include_str!("../templates/login_link/subject.txt")),
     ("login_link", "body.txt", include_str!("../templates/login_link/body.txt")),
     ("login_link", "body.html", include_str!("../templates/login_link/body.html")),
+    ("email_verification", "subject.txt", include_str!("../templates/email_verification/subject.txt")),
+    ("email_verification", "body.txt", include_str!("../templates/email_verification/body.txt")),
+    ("email_verification", "body.html", include_str!("../templates/email_verification/body.html")),
 ];
 
 /// A rendered email.
@@ -96,7 +99,12 @@ mod tests {
         let Mail::Invitation(shown) = invitation("Ann", "Welcome") else { unreachable!() };
         let expires_at = shown.expires_at;
         let link = Mail::LoginLink { display_name: "Ann".into(), url: "https://u.example/l/tok".into(), expires_at };
-        for mail in [invitation("Ann", "Welcome"), Mail::InvitationResent(shown), link] {
+        let verification = Mail::EmailVerification {
+            display_name: "Ann".into(),
+            url: "https://u.example/verify-email/tok".into(),
+            expires_at,
+        };
+        for mail in [invitation("Ann", "Welcome"), Mail::InvitationResent(shown), link, verification] {
             let rendered = templates.render(&mail).unwrap();
             let stored = serde_json::to_value(&mail).unwrap();
             for (field, value) in stored["data"].as_object().unwrap() {

@@ -36,10 +36,27 @@ struct Slot {
     user_id: Option<Uuid>,
     group: Option<(Uuid, Role)>,
     email_normalized: Option<String>,
+    /// The token used went out by email to `email_normalized`.
+    token_mailed: bool,
     return_to: Option<String>,
 }
 
 impl Slot {
+    /// Whether using this slot proves `user` holds their address: its token was mailed
+    /// there (an email invitation, a mailed login link) and it is still theirs.
+    fn proves_address_of(&self, user: &User) -> bool {
+        self.token_mailed
+            && self.email_normalized.as_deref() == Some(usher_domain::account::normalize_email(&user.email).as_str())
+    }
+
+    /// Marks `user`'s address verified, inside the transaction, if this slot proves it.
+    async fn verify_address(&self, tx: &mut impl Conn, user: &mut User, now: DateTime<Utc>) -> Result<(), StoreError> {
+        if self.proves_address_of(user) && user.email_verified_at.is_none() {
+            user.email_verified_at = Some(crate::verification::mark_verified(tx, user.id, now).await?);
+        }
+        Ok(())
+    }
+
     /// Email invitations admit only the account with the invited address.
     fn check_email(&self, user_email: &str) -> Result<(), StoreError> {
         match &self.email_normalized {
@@ -129,12 +146,13 @@ async fn register_in(
         Some(secret) => Some(take_slot(tx, secret, REGISTERING, now).await?),
         None => None,
     };
-    let user = insert_user(tx, new, now).await?;
+    let mut user = insert_user(tx, new, now).await?;
     let audit = audit.as_actor(user.id);
     let details = serde_json::json!({"username": user.username, "invite_id": slot.as_ref().map(|s| s.invite_id)});
     audit::record(tx, &audit, Event::new("user.registered", "user", user.id).details(details), now).await?;
     if let Some(slot) = slot {
         slot.check_email(&user.email)?;
+        slot.verify_address(tx, &mut user, now).await?;
         if let Some((group_id, role)) = &slot.group {
             insert_membership(tx, *group_id, user.id, role, Some(slot.invite_id), now).await?;
             record_accepted(tx, &audit, &slot, user.id, now).await?;
@@ -164,6 +182,7 @@ async fn accept_invite_in(
     }
     insert_membership(tx, group_id, user.id, &role, Some(slot.invite_id), now).await?;
     insert_redemption(tx, slot.invite_id, user.id, now).await?;
+    slot.verify_address(tx, &mut user.clone(), now).await?;
     record_accepted(tx, audit, &slot, user.id, now).await?;
     Ok(Accepted { invite_id: slot.invite_id, kind: slot.kind, group_id, role, return_to: slot.return_to })
 }
@@ -171,18 +190,20 @@ async fn accept_invite_in(
 async fn redeem_login_link_in(
     tx: &mut impl Conn,
     secret: &Secret,
-    session: NewSession,
+    mut session: NewSession,
     audit: &AuditContext,
     now: DateTime<Utc>,
 ) -> Result<User, StoreError> {
     let slot = take_slot(tx, secret, &[InviteKind::LoginLink], now).await?;
     let user_id = slot.user_id.ok_or(StoreError::InviteNotFound)?;
-    let user = user_by_id_in(tx, user_id).await?.ok_or(StoreError::InviteNotFound)?;
+    let mut user = user_by_id_in(tx, user_id).await?.ok_or(StoreError::InviteNotFound)?;
     if user.disabled_at.is_some() {
         return Err(StoreError::UserDisabled);
     }
+    session.by_mailed_link = slot.proves_address_of(&user);
     insert_session(tx, user_id, session, now).await?;
     insert_redemption(tx, slot.invite_id, user_id, now).await?;
+    slot.verify_address(tx, &mut user, now).await?;
     let event =
         Event::new("login_link.redeemed", "invite", slot.invite_id).details(serde_json::json!({"user_id": user_id}));
     audit::record(tx, &audit.as_actor(user_id), event, now).await?;
@@ -218,12 +239,13 @@ async fn take_slot(
     };
     let sql = format!(
         "UPDATE invites AS i SET uses = i.uses + 1 WHERE i.{column} = $1 AND {} \
-         RETURNING id, kind, user_id, group_id, role, email_normalized, return_to",
+         RETURNING id, kind, user_id, group_id, role, email_normalized, token_mailed, return_to",
         active_sql!("$2")
     );
-    type Returned = (String, String, Option<String>, Option<String>, Option<String>, Option<String>, Option<String>);
+    type Returned =
+        (String, String, Option<String>, Option<String>, Option<String>, Option<String>, bool, Option<String>);
     let taken: Option<Returned> = tx.fetch_optional(&sql, &[value.into(), to_ms(now).into()]).await?;
-    let Some((id, kind, user_id, group_id, role, email_normalized, return_to)) = taken else {
+    let Some((id, kind, user_id, group_id, role, email_normalized, token_mailed, return_to)) = taken else {
         return Err(why_unusable(tx, secret, kinds, now).await?);
     };
     let kind = InviteKind::parse(&kind).ok_or_else(|| StoreError::corrupt("invite kind", &kind))?;
@@ -238,6 +260,7 @@ async fn take_slot(
         user_id: parse_opt_id(user_id.as_deref())?,
         group: parse_opt_id(group_id.as_deref())?.zip(role.map(Role::from_stored)),
         email_normalized,
+        token_mailed,
         return_to,
     })
 }

@@ -13,7 +13,8 @@ pub struct Purged {
     pub invites: u64,
     pub sessions: u64,
     pub mail: u64,
-    /// OpenID Connect access and refresh tokens, and authorization codes.
+    /// OpenID Connect access and refresh tokens, authorization codes, and email
+    /// verification links.
     pub tokens: u64,
 }
 
@@ -65,7 +66,10 @@ impl Store {
                    (SELECT code_hash FROM oauth_codes WHERE expires_at < $1 LIMIT $2)";
         let day_ago = now - 86_400_000;
         let codes = self.write_one(sql, vec![day_ago.into(), batch.into()]).await?;
-        Ok(Purged { invites, sessions, mail, tokens: tokens + codes })
+        let sql = "DELETE FROM email_verifications WHERE token_hash IN \
+                   (SELECT token_hash FROM email_verifications WHERE expires_at <= $1 LIMIT $2)";
+        let verifications = self.write_one(sql, vec![now.into(), batch.into()]).await?;
+        Ok(Purged { invites, sessions, mail, tokens: tokens + codes + verifications })
     }
 
     /// Claims the run of job `name` that was due at or before `now`, scheduling the next

@@ -62,12 +62,20 @@ impl Store {
                 let sql = "INSERT INTO superseded_tokens (token_hash, invite_id, superseded_at) \
                            SELECT token_hash, id, $2 FROM invites WHERE id = $1";
                 tx.execute(sql, &[invite_id.into(), to_ms(now).into()]).await?;
+                // A resent token is mailed (it proves the address); a copied one is not.
                 let sql = "UPDATE invites SET token_hash = $2, resend_count = resend_count + $3, \
-                           last_sent_at = CASE WHEN $3 = 1 THEN $4 ELSE last_sent_at END WHERE id = $1";
-                let args = [invite_id.into(), new_hash.as_str().into(), i64::from(resend).into(), to_ms(now).into()];
+                           last_sent_at = CASE WHEN $3 = 1 THEN $4 ELSE last_sent_at END, token_mailed = $5 \
+                           WHERE id = $1";
+                let args = [
+                    invite_id.into(),
+                    new_hash.as_str().into(),
+                    i64::from(resend).into(),
+                    to_ms(now).into(),
+                    resend.into(),
+                ];
                 tx.execute(sql, &args).await?;
                 if let Some(email) = email {
-                    queue_email(tx, invite_id, &email, now).await?;
+                    queue_email(tx, Some(invite_id), &email, now).await?;
                 }
                 let action = if resend { "invite.resent" } else { "invite.link_copied" };
                 let event = Event::new(action, "invite", invite_id).in_group(Some(group_id));

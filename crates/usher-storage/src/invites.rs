@@ -51,6 +51,8 @@ impl Store {
     ) -> Result<Invite, StoreError> {
         let audit = audit.clone();
         let queues_mail = email.is_some();
+        // Where the token goes by email: using it will prove that address.
+        let mailed_to = email.as_ref().map(|email| usher_domain::account::normalize_email(&email.recipient));
         let email = email.map(|email| self.seal_email(email)).transpose()?;
         let id = self
             .write(move |tx| {
@@ -58,9 +60,9 @@ impl Store {
                     if let Some(grant) = &new.group {
                         check_invitation(tx, grant, now).await?;
                     }
-                    let id = insert_invite(tx, &new, &audit, now).await?;
+                    let id = insert_invite(tx, &new, mailed_to.as_deref(), &audit, now).await?;
                     if let Some(email) = email {
-                        queue_email(tx, id, &email, now).await?;
+                        queue_email(tx, Some(id), &email, now).await?;
                     }
                     Ok(id)
                 })
@@ -164,6 +166,7 @@ impl Store {
 pub(crate) async fn insert_invite(
     tx: &mut impl Conn,
     new: &NewInvite,
+    mailed_to: Option<&str>,
     audit: &AuditContext,
     now: DateTime<Utc>,
 ) -> Result<Uuid, StoreError> {
@@ -186,9 +189,11 @@ pub(crate) async fn insert_invite(
     };
     let group = new.group.as_ref();
     let email = group.and_then(|g| g.email.as_ref());
+    // A login link keeps only the normalized address it was mailed to, to be proven.
+    let email_normalized = email.map(|e| e.normalized()).or(mailed_to.map(str::to_owned));
     let sql = "INSERT INTO invites (id, kind, code, token_hash, user_id, description, max_uses, uses, expires_at, \
-               created_by, created_at, group_id, role, email, email_normalized, message, return_to) \
-               VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9, $10, $11, $12, $13, $14, $15, $16)";
+               created_by, created_at, group_id, role, email, email_normalized, message, return_to, token_mailed) \
+               VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)";
     let args = [
         id.into(),
         new.kind.as_str().into(),
@@ -203,9 +208,10 @@ pub(crate) async fn insert_invite(
         group.map(|g| g.group_id).into(),
         group.map(|g| g.role.as_str()).into(),
         email.map(|e| e.as_str()).into(),
-        email.map(|e| e.normalized()).into(),
+        email_normalized.into(),
         group.and_then(|g| g.message.as_deref()).into(),
         new.return_to.as_deref().into(),
+        mailed_to.is_some().into(),
     ];
     tx.execute(sql, &args).await?;
     Ok(id)

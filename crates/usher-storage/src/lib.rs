@@ -27,6 +27,7 @@
 //! - `hot`: forward authentication's answers (who a session signs in), kept in
 //!   memory on SQLite until the next commit of any process.
 //! - `audit`: the audit log, written inside each audited write's transaction.
+//! - `verification`: proving an account's address (links mailed on request).
 //!
 //! Queries are written once, in SQL that both SQLite and PostgreSQL accept (`$N`
 //! placeholders, `RETURNING`, `ON CONFLICT`), with binds and row types both drivers
@@ -58,6 +59,7 @@ mod sessions;
 mod sql;
 mod store;
 mod users;
+mod verification;
 mod wakeup;
 mod writer;
 

@@ -24,6 +24,9 @@ pub struct User {
     pub is_admin: bool,
     pub created_at: DateTime<Utc>,
     pub disabled_at: Option<DateTime<Utc>>,
+    /// When the account's current address was proven (a verification link, or a
+    /// mailed invitation or login link used); `None`: not proven. A new address clears it.
+    pub email_verified_at: Option<DateTime<Utc>>,
 }
 
 /// Who a live session signs in, as forward authentication tells an application, with
@@ -110,12 +113,29 @@ pub struct UserPatch {
     pub disabled: Option<bool>,
 }
 
+/// One of a user's live sessions, as the account page lists it.
+#[derive(Debug, Clone)]
+pub struct SessionSummary {
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    /// The device's name, type and system, if the session was opened on one.
+    pub device: Option<String>,
+    pub device_type: Option<String>,
+    pub os_info: Option<String>,
+    pub last_seen_at: Option<DateTime<Utc>>,
+    /// The session the list was asked from.
+    pub current: bool,
+}
+
 /// A session about to start: the token's hash, and the device it is for, if any.
 #[derive(Debug)]
 pub struct NewSession {
     pub token_hash: TokenHash,
     pub device: Option<DeviceInfo>,
     pub expires_at: DateTime<Utc>,
+    /// Opened by a login link mailed to the account's address (set by the store when
+    /// it redeems one).
+    pub by_mailed_link: bool,
 }
 
 /// One row of the invite table, of any kind.

@@ -221,7 +221,7 @@ impl Store {
 /// `Store::mail_queued` after the commit).
 pub(crate) async fn queue_email(
     tx: &mut impl Conn,
-    invite_id: Uuid,
+    invite_id: Option<Uuid>,
     email: &SealedEmail,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {

@@ -53,8 +53,8 @@ pub(crate) fn decode<R, T: TryFrom<R, Error = StoreError>>(row: Option<R>) -> Re
     row.map(T::try_from).transpose()
 }
 
-pub(crate) const USER_COLUMNS: &str =
-    "u.id, u.username, u.email, u.display_name, u.password_hash, u.is_admin, u.created_at, u.disabled_at";
+pub(crate) const USER_COLUMNS: &str = "u.id, u.username, u.email, u.display_name, u.password_hash, u.is_admin, u.created_at, u.disabled_at, \
+     u.email_verified_at";
 
 record! {
     pub(crate) struct UserRow {
@@ -66,6 +66,7 @@ record! {
         is_admin: bool,
         created_at: i64,
         disabled_at: Option<i64>,
+        email_verified_at: Option<i64>,
     }
 }
 
@@ -82,6 +83,7 @@ impl TryFrom<UserRow> for User {
             is_admin: row.is_admin,
             created_at: from_ms(row.created_at)?,
             disabled_at: row.disabled_at.map(from_ms).transpose()?,
+            email_verified_at: row.email_verified_at.map(from_ms).transpose()?,
         })
     }
 }

@@ -10,7 +10,7 @@ use crate::{
     Store, StoreError,
     audit::{self, AuditContext, Event},
     hot::HotReads,
-    model::{NewSession, SessionHolder, User},
+    model::{NewSession, SessionHolder, SessionSummary, User},
     rows::{USER_COLUMNS, UserRow, decode, from_ms, parse_id, to_ms},
     sql::{self, Conn, record},
 };
@@ -121,11 +121,77 @@ impl Store {
         row.map(|(ms,)| from_ms(ms)).transpose()
     }
 
+    /// Whether this session was opened by a login link mailed to its account's address
+    /// after `since` (a "Forgot password?" sign-in, still fresh).
+    pub async fn opened_by_mailed_link_since(
+        &self,
+        token_hash: &TokenHash,
+        since: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let sql = "SELECT CAST(1 AS BIGINT) FROM sessions WHERE token_hash = $1 AND by_mailed_link AND created_at > $2";
+        let row: Option<(i64,)> =
+            self.read()?.fetch_optional(sql, &[token_hash.as_str().into(), to_ms(since).into()]).await?;
+        Ok(row.is_some())
+    }
+
     /// Ends a session; ending one that is already gone is not an error.
     pub async fn end_session(&self, token_hash: &TokenHash) -> Result<(), StoreError> {
         let sql = "DELETE FROM sessions WHERE token_hash = $1";
         self.write_one(sql, vec![token_hash.as_str().to_owned().into()]).await?;
         Ok(())
+    }
+
+    /// A user's live sessions, newest first (at most 100: the account page's list), each
+    /// with its device and whether it is `current`'s. Never a token or its hash.
+    pub async fn sessions_of(
+        &self,
+        user_id: Uuid,
+        current: Option<&TokenHash>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<SessionSummary>, StoreError> {
+        let sql = "SELECT s.created_at, s.expires_at, d.name, d.type, d.os_info, d.last_seen_at, \
+                   CAST(CASE WHEN s.token_hash = $3 THEN 1 ELSE 0 END AS BIGINT) \
+                   FROM sessions s LEFT JOIN devices d ON d.id = s.device_id \
+                   WHERE s.user_id = $1 AND s.expires_at > $2 ORDER BY s.created_at DESC LIMIT 100";
+        let current = current.map_or("", TokenHash::as_str);
+        let args = [user_id.into(), to_ms(now).into(), current.into()];
+        type Row = (i64, i64, Option<String>, Option<String>, Option<String>, Option<i64>, i64);
+        let rows: Vec<Row> = self.read()?.fetch_all(sql, &args).await?;
+        rows.into_iter()
+            .map(|(created_at, expires_at, device, device_type, os_info, last_seen_at, current)| {
+                Ok(SessionSummary {
+                    created_at: from_ms(created_at)?,
+                    expires_at: from_ms(expires_at)?,
+                    device,
+                    device_type,
+                    os_info,
+                    last_seen_at: last_seen_at.map(from_ms).transpose()?,
+                    current: current == 1,
+                })
+            })
+            .collect()
+    }
+
+    /// Ends every session of `user_id` but `keep` ("sign out everywhere else"); answers
+    /// how many ended.
+    pub async fn end_other_sessions(
+        &self,
+        user_id: Uuid,
+        keep: Option<&TokenHash>,
+        audit: &AuditContext,
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        let (keep, audit) = (keep.cloned(), audit.clone());
+        self.write(move |tx| {
+            Box::pin(async move {
+                let ended = end_sessions_of(tx, user_id, keep.as_ref()).await?;
+                let event = Event::new("user.signed_out_elsewhere", "user", user_id)
+                    .details(serde_json::json!({"sessions_ended": ended}));
+                audit::record(tx, &audit, event, now).await?;
+                Ok(ended)
+            })
+        })
+        .await
     }
 
     /// How many sessions a user has open (for tests and the admin view).
@@ -169,14 +235,15 @@ pub(crate) async fn insert_session(
         Some(device) => Some(upsert_device(tx, user_id, device, now).await?),
         None => None,
     };
-    let sql =
-        "INSERT INTO sessions (token_hash, user_id, device_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)";
+    let sql = "INSERT INTO sessions (token_hash, user_id, device_id, created_at, expires_at, by_mailed_link) \
+               VALUES ($1, $2, $3, $4, $5, $6)";
     let args = [
         session.token_hash.as_str().into(),
         user_id.into(),
         device_id.into(),
         to_ms(now).into(),
         to_ms(session.expires_at).into(),
+        session.by_mailed_link.into(),
     ];
     tx.execute(sql, &args).await?;
     Ok(())

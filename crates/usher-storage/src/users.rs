@@ -120,7 +120,9 @@ async fn update_user_in(
     audit: &AuditContext,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
+    // Every right-hand side reads the row as it was: a new address loses the old one's proof.
     let sql = "UPDATE users SET \
+         email_verified_at = CASE WHEN $3 IS NOT NULL AND $3 <> email_normalized THEN NULL ELSE email_verified_at END, \
          email = COALESCE($2, email), \
          email_normalized = COALESCE($3, email_normalized), \
          display_name = COALESCE($4, display_name), \
@@ -175,6 +177,7 @@ pub(crate) async fn insert_user(tx: &mut impl Conn, new: NewUser, now: DateTime<
         is_admin: new.is_admin,
         created_at: crate::rows::from_ms(to_ms(now))?,
         disabled_at: None,
+        email_verified_at: None,
     };
     let sql = "INSERT INTO users (id, username, email, email_normalized, display_name, password_hash, is_admin, created_at) \
                VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";

@@ -7,9 +7,10 @@
 //!
 //! # Layout
 //! - [`pages`]: the router, templates, page headers, `PageError`; one module per page
-//!   (`login`, `register`, `login_link`, `join`, `home`, `oauth`), `groups/` and `admin/`
-//!   (the console), `access` (who may see a page), `next` (where sign-in leads),
-//!   `share` (links and QR codes), `csrf`, `refusal`.
+//!   (`login`, `email_link`, `register`, `login_link`, `join`, `home`, `account`,
+//!   `verify_email`, `oauth`), `groups/` and `admin/` (the console), `access` (who may
+//!   see a page), `share` (links and QR codes), `flash` and `reveal` (what a post did,
+//!   and a secret it made, shown once after its redirect), `csrf`, `refusal`.
 //! - `templates/`, `static/`: embedded in the binary at build time.
 #![forbid(unsafe_code)]
 

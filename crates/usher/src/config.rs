@@ -83,6 +83,7 @@ pub struct Config {
     pub rate_limit_auth_per_minute: u32,
     pub rate_limit_invite_writes_per_minute: u32,
     pub rate_limit_app_sign_ins_per_minute: u32,
+    pub rate_limit_emails_per_address_per_hour: u32,
     /// Reverse proxies (addresses or CIDR ranges) whose `X-Forwarded-For` names the
     /// client; empty: the socket's peer is the client.
     pub trusted_proxies: Vec<String>,
@@ -165,6 +166,7 @@ impl Default for Config {
             rate_limit_auth_per_minute: RateLimitSettings::default().auth_per_minute,
             rate_limit_invite_writes_per_minute: RateLimitSettings::default().invite_writes_per_minute,
             rate_limit_app_sign_ins_per_minute: RateLimitSettings::default().app_sign_ins_per_minute,
+            rate_limit_emails_per_address_per_hour: RateLimitSettings::default().emails_per_address_per_hour,
             trusted_proxies: Vec::new(),
             admin_username: "admin".to_owned(),
             admin_email: "admin@localhost.localdomain".to_owned(),
@@ -267,6 +269,7 @@ impl Config {
                 auth_per_minute: self.rate_limit_auth_per_minute,
                 invite_writes_per_minute: self.rate_limit_invite_writes_per_minute,
                 app_sign_ins_per_minute: self.rate_limit_app_sign_ins_per_minute,
+                emails_per_address_per_hour: self.rate_limit_emails_per_address_per_hour,
             },
             trusted_proxies: self.trusted_proxies().unwrap_or_default(),
             metrics_token: self.metrics_token.as_deref().map(TokenHash::of),

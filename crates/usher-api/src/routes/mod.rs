@@ -11,6 +11,7 @@ pub mod group_invites;
 pub mod groups;
 pub mod health;
 pub mod invitation_links;
+pub mod own_account;
 pub mod public_invites;
 
 use utoipa_axum::router::OpenApiRouter;
@@ -21,6 +22,7 @@ use crate::AppState;
 pub fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(accounts::router())
+        .merge(own_account::router())
         .merge(public_invites::router())
         .merge(admin_apps::router())
         .merge(admin_invites::router())

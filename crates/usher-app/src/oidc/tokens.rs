@@ -171,8 +171,7 @@ impl App {
         }
         if scopes.contains(Scope::Email) {
             claims.insert("email".into(), json!(user.email));
-            // Usher does not verify addresses yet (SPEC §9 brings verification).
-            claims.insert("email_verified".into(), json!(false));
+            claims.insert("email_verified".into(), json!(user.email_verified_at.is_some()));
         }
         if scopes.contains(Scope::Groups) {
             let groups = self.store.groups_of(user.id, None, None).await?;

@@ -36,10 +36,15 @@ pub enum Flash {
     AppSaved,
     SecretRotated,
     AppDeleted,
+    EmailLinkSent,
+    PasswordChanged,
+    VerificationSent,
+    EmailVerified,
+    SignedOutElsewhere,
 }
 
 impl Flash {
-    const ALL: [Self; 19] = [
+    const ALL: [Self; 24] = [
         Self::Joined,
         Self::RoleChanged,
         Self::MemberRemoved,
@@ -59,6 +64,11 @@ impl Flash {
         Self::AppSaved,
         Self::SecretRotated,
         Self::AppDeleted,
+        Self::EmailLinkSent,
+        Self::PasswordChanged,
+        Self::VerificationSent,
+        Self::EmailVerified,
+        Self::SignedOutElsewhere,
     ];
 
     fn name(self) -> &'static str {
@@ -82,6 +92,11 @@ impl Flash {
             Self::AppSaved => "app_saved",
             Self::SecretRotated => "secret_rotated",
             Self::AppDeleted => "app_deleted",
+            Self::EmailLinkSent => "email_link_sent",
+            Self::PasswordChanged => "password_changed",
+            Self::VerificationSent => "verification_sent",
+            Self::EmailVerified => "email_verified",
+            Self::SignedOutElsewhere => "signed_out_elsewhere",
         }
     }
 
@@ -107,6 +122,13 @@ impl Flash {
             Self::AppSaved => "The app's settings were saved.",
             Self::SecretRotated => "The app has a new secret: its old one no longer works.",
             Self::AppDeleted => "The app was deleted.",
+            Self::EmailLinkSent => {
+                "If an account has that address, a sign-in link is on its way. It works once, for 15 minutes."
+            }
+            Self::PasswordChanged => "Your password was changed. Every other session of yours was signed out.",
+            Self::VerificationSent => "A verification link is on its way to your address.",
+            Self::EmailVerified => "Your email address is verified.",
+            Self::SignedOutElsewhere => "You were signed out everywhere else.",
         }
     }
 }

@@ -5,9 +5,11 @@
 //! their URLs); every form carries a CSRF token ([`csrf`]).
 
 mod access;
+mod account;
 mod admin;
 pub mod csrf;
 mod docs;
+mod email_link;
 pub(crate) mod flash;
 mod groups;
 mod home;
@@ -19,6 +21,7 @@ mod refusal;
 mod register;
 pub(crate) mod reveal;
 mod share;
+mod verify_email;
 
 use std::{collections::BTreeMap, sync::LazyLock};
 
@@ -39,7 +42,7 @@ use usher_app::Reason;
 
 use crate::{AppState, auth::session, error::ApiError};
 pub use oauth::leads_to;
-pub use refusal::{PageError, PageResult, csrf_refused, failure, gone, message, not_found, refusal};
+pub use refusal::{PageError, PageResult, csrf_refused, failure, gone, message, message_with_ways, not_found, refusal};
 pub use usher_http::next::{after_sign_in, sign_in_then};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -48,12 +51,15 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(home::to_home, home::sign_out))
         .routes(routes!(login_link::show, login_link::sign_in))
         .routes(routes!(login::show, login::sign_in))
+        .routes(routes!(email_link::show, email_link::send))
+        .routes(routes!(verify_email::show, verify_email::verify))
         .routes(routes!(register::show, register::sign_up))
         .routes(routes!(join::show, join::join))
         .routes(routes!(join::show_invitation, join::accept_invitation))
         .routes(routes!(oauth::authorize, oauth::authorize_form))
         .routes(routes!(oauth::consent))
         .routes(routes!(oauth::logout, oauth::logout_confirmed))
+        .merge(account::router())
         .merge(admin::router())
         .merge(groups::router())
         .routes(routes!(stylesheet))
@@ -69,6 +75,9 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         ("home.html", include_str!("../../templates/home.html")),
         ("login_link.html", include_str!("../../templates/login_link.html")),
         ("login.html", include_str!("../../templates/login.html")),
+        ("email_link.html", include_str!("../../templates/email_link.html")),
+        ("account.html", include_str!("../../templates/account.html")),
+        ("verify_email.html", include_str!("../../templates/verify_email.html")),
         ("register.html", include_str!("../../templates/register.html")),
         ("join.html", include_str!("../../templates/join.html")),
         ("message.html", include_str!("../../templates/message.html")),
@@ -81,6 +90,7 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         ("admin/invite.html", include_str!("../../templates/admin/invite.html")),
         ("admin/users.html", include_str!("../../templates/admin/users.html")),
         ("admin/login_link.html", include_str!("../../templates/admin/login_link.html")),
+        ("admin/new_login_link.html", include_str!("../../templates/admin/new_login_link.html")),
         ("admin/mail.html", include_str!("../../templates/admin/mail.html")),
         ("admin/audit.html", include_str!("../../templates/admin/audit.html")),
         ("admin/apps.html", include_str!("../../templates/admin/apps.html")),

@@ -27,7 +27,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(users::list, users::create))
         .routes(routes!(users::to_users_from_disabled, users::set_disabled))
         .routes(routes!(users::confirm_delete, users::delete))
-        .routes(routes!(users::to_users_from_login_link, users::create_login_link))
+        .routes(routes!(users::new_login_link, users::create_login_link))
         .routes(routes!(users::show_login_link))
         .routes(routes!(users::confirm_revoke_link, users::revoke_link))
         .routes(routes!(mail::failed))

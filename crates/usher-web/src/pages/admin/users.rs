@@ -230,16 +230,32 @@ pub struct NewLinkForm {
     send_email: Option<String>,
 }
 
-/// Only the users page's forms post here.
+/// The form for a sign-in link: how long it lasts, and whether to email it.
 #[utoipa::path(
     get,
     path = "/admin/users/{username}/login-link",
     tag = "pages",
     params(docs::UserPath),
-    responses(docs::ToItsPage)
+    responses(
+        (status = 200, description = "The form: lifetime, send by email", content_type = "text/html", body = String),
+        docs::NoUser,
+    ),
 )]
-pub async fn to_users_from_login_link() -> PageResult {
-    Ok(pages::redirect(USERS))
+pub async fn new_login_link(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    viewer: AdminViewer,
+    OnPage(ApiPath(username)): OnPage<ApiPath>,
+) -> PageResult {
+    let user = UserView::from(&state.user_named(&viewer.actor(), &username).await?);
+    let settings = &state.settings;
+    let context = context! {
+        section => "users",
+        user,
+        default_hours => settings.login_link_default_hours,
+        max_hours => settings.login_link_max_hours,
+    };
+    Ok(pages::form_page(&state, &headers, StatusCode::OK, "admin/new_login_link.html", context))
 }
 
 /// Mints a login link for a user and goes on to its page, which shows it this once.

@@ -7,6 +7,7 @@ mod group_invites;
 mod groups;
 mod login_links;
 mod openapi;
+mod own_account;
 mod permissions;
 mod rate_limits;
 mod registration_invites;

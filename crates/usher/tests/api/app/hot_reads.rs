@@ -103,7 +103,12 @@ async fn a_kept_session_ends_when_the_session_does(backend: Backend) {
     let user = owner.user().unwrap().id;
     let token = Token::generate(&mut rand::thread_rng());
     let now = Utc::now();
-    let session = NewSession { token_hash: token.hash(), device: None, expires_at: now + Duration::from_secs(2) };
+    let session = NewSession {
+        token_hash: token.hash(),
+        device: None,
+        expires_at: now + Duration::from_secs(2),
+        by_mailed_link: false,
+    };
     app.store.start_session(user, session, &Actor::operator().audit(), now).await.unwrap();
 
     let anywhere = Requirement::default();

@@ -133,7 +133,9 @@ async fn the_first_admin_invites_a_visitor_from_the_console() {
     // by scanning its QR code): the console works at 390 px.
     admin.client.find(Locator::LinkText("Users")).await.unwrap().click().await.unwrap();
     admin.wait_for_text("Everyone").await;
-    click(&admin, "button[aria-label='Sign-in link for admin']").await;
+    click(&admin, "a[aria-label='Sign-in link for admin']").await;
+    admin.wait_for_text("Works for (hours)").await;
+    click(&admin, "form[action='/admin/users/admin/login-link'] button[type=submit]").await;
     admin.wait_for_text("shown only now").await;
     let phone_link = copy_link(&admin).await;
     let Some(phone) = Browser::start(390).await else { return };
@@ -347,7 +349,12 @@ async fn no_page_scrolls_sideways_on_a_phone() {
         }
     };
     // Signed out.
-    for path in ["/".to_owned(), "/login".to_owned(), format!("/register?invite={}", invitation.token())] {
+    for path in [
+        "/".to_owned(),
+        "/login".to_owned(),
+        "/login/email".to_owned(),
+        format!("/register?invite={}", invitation.token()),
+    ] {
         fits(path).await;
     }
     fits(format!("/join/{}", code.code())).await;
@@ -371,6 +378,8 @@ async fn no_page_scrolls_sideways_on_a_phone() {
         format!("/admin/login-links/{}", link.id),
         format!("/admin/login-links/{}/revoke", link.id),
         "/admin/users/bartholomew.fitzgerald-smythe/delete".to_owned(),
+        "/admin/users/bartholomew.fitzgerald-smythe/login-link".to_owned(),
+        "/account".to_owned(),
         "/admin/mail".to_owned(),
         "/admin/audit".to_owned(),
         "/admin/apps".to_owned(),

@@ -31,6 +31,7 @@ impl TestDb {
             rate_limit_auth_per_minute: 0,
             rate_limit_invite_writes_per_minute: 0,
             rate_limit_app_sign_ins_per_minute: 0,
+            rate_limit_emails_per_address_per_hour: 0,
             ..Config::default()
         };
         let (pg, sqlite_file) = match backend {

@@ -27,7 +27,7 @@ pub use process::UsherProcess;
 pub use proxy::TcpProxy;
 pub use relying_party::RelyingParty;
 pub use server::{FRONT_DEBUG_LOG, Registration, Serve, launch};
-pub use smtp::{SmtpServer, hold_mail, mail_env, mail_to, token_in};
+pub use smtp::{SmtpServer, hold_mail, mail_env, mail_to, token_after, token_in};
 pub use views::*;
 
 use reqwest::StatusCode;

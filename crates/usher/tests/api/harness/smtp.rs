@@ -221,8 +221,13 @@ pub fn hold_mail() -> impl FnOnce(&mut Config) {
 
 /// The invitation token in a received email's accept link.
 pub fn token_in(mail: &Received, public_url: &str) -> String {
+    token_after(mail, &format!("{public_url}/invite/"))
+}
+
+/// The token of the first link in a received email that starts with `prefix` (e.g.
+/// `{public_url}/l/`).
+pub fn token_after(mail: &Received, prefix: &str) -> String {
     let text = mail.text();
-    let prefix = format!("{public_url}/invite/");
-    let start = text.find(&prefix).expect("an accept link under public_url") + prefix.len();
+    let start = text.find(prefix).unwrap_or_else(|| panic!("a link under {prefix}: {text}")) + prefix.len();
     text[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect()
 }

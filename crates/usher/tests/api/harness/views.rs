@@ -22,6 +22,7 @@ pub struct UserView {
     pub display_name: String,
     pub is_admin: bool,
     pub has_password: bool,
+    pub email_verified: bool,
     pub created_at: DateTime<Utc>,
     pub disabled_at: Option<DateTime<Utc>>,
 }

@@ -138,7 +138,8 @@ async fn a_read_only_sqlite_database_is_unavailable_not_an_internal_error() {
         password_hash: None,
         is_admin: false,
     };
-    let session = NewSession { token_hash: TokenHash::of("a session"), device: None, expires_at: now };
+    let session =
+        NewSession { token_hash: TokenHash::of("a session"), device: None, expires_at: now, by_mailed_link: false };
     let err = read_only.register(new, None, session, &AuditContext::system(), now).await.err();
     assert!(matches!(err, Some(StoreError::Unavailable(_))), "{err:?}");
     assert_eq!(read_only.count_users().await.unwrap(), 0, "nothing written");

@@ -2,6 +2,7 @@
 //! and a group's pages, sign-in redirects, the pages after something happened; and
 //! the helpers they share (a client that shows redirects, a page's CSRF pair).
 
+mod account;
 mod console;
 mod feedback;
 mod group_pages;

@@ -35,7 +35,9 @@ async fn a_form_address_opened_directly_leads_to_its_page_and_does_nothing(app: 
         (format!("{invite}/link"), invite.clone()),
         ("/admin/invites".to_owned(), "/admin".to_owned()),
         ("/admin/users/bob/disabled".to_owned(), "/admin/users".to_owned()),
-        ("/admin/users/bob/login-link".to_owned(), "/admin/users".to_owned()),
+        ("/account/password".to_owned(), "/account".to_owned()),
+        ("/account/verification".to_owned(), "/account".to_owned()),
+        ("/account/sessions".to_owned(), "/account".to_owned()),
         (format!("/admin/mail/{mail}/retry"), "/admin/mail".to_owned()),
     ] {
         let opened = admin.get(&path).await;
@@ -43,6 +45,9 @@ async fn a_form_address_opened_directly_leads_to_its_page_and_does_nothing(app: 
         assert!(opened.set_cookies.is_empty(), "{path} set {:?}", opened.set_cookies);
     }
     assert_eq!(app.count("SELECT COUNT(*) FROM invites").await, before, "no invite or link made");
+    let form = admin.get("/admin/users/bob/login-link").await;
+    assert!(form.status == StatusCode::OK && form.html.contains("Make the link"), "a sign-in link's own form");
+    assert_eq!(app.count("SELECT COUNT(*) FROM invites").await, before, "showing that form makes nothing");
     let state = app.group(&app.admin_token, &group).invite_state(&invitation.id.to_string()).await;
     assert_eq!((state.resend_count, state.status.as_str()), (0, "active"), "not resent, not renewed");
     assert_eq!(app.me(&app.admin_token).await.user.username, "admin", "opening /logout signs nobody out");
