@@ -15,6 +15,7 @@ use usher_domain::{
     secret::Secret,
     token::Token,
 };
+use usher_i18n::Locale;
 use usher_storage::{
     Delivery, StoreError,
     model::{self, GroupGrant, Invite, InviteScope, Redemption},
@@ -44,6 +45,10 @@ pub struct NewInvite {
     /// Where to send whoever uses it: a URL under a registered app's home page or
     /// redirect URIs.
     pub return_to: Option<String>,
+    /// Email invitations: the language of its mail (`en`, `vi`); default the instance's.
+    pub locale: Option<String>,
+    /// Email invitations: replies to the mail go to the inviter's address.
+    pub reply_to_inviter: bool,
 }
 
 /// One of a group's invites, with its latest email's delivery (email invitations).
@@ -97,11 +102,24 @@ impl App {
             Some(url) => fields.check("return_to", self.app_url(url).await?),
             None => None,
         };
+        let locale = match new.locale.as_deref().map(|tag| (tag, Locale::parse(tag))) {
+            None => None,
+            Some((_, Some(locale))) => Some(locale.tag().to_owned()),
+            Some((_, None)) => {
+                let shipped: Vec<_> = Locale::ALL.iter().map(|l| l.tag()).collect();
+                fields.push("locale", format!("must be one of: {}", shipped.join(", ")));
+                None
+            }
+        };
+        if !is_invitation && (locale.is_some() || new.reply_to_inviter) {
+            fields.push(if locale.is_some() { "locale" } else { "reply_to_inviter" }, "is for email invitations");
+        }
         fields.finish()?;
         let (Some(expires_in), Some(max_uses)) = (expires_in, max_uses) else { unreachable!("checked above") };
         let now = Utc::now();
         let expires_at = expires_in.after(now);
-        let grant = GroupGrant { group_id: access.group.id, role, email: email.clone(), message };
+        let reply_to = new.reply_to_inviter.then(|| access.user.email.clone());
+        let grant = GroupGrant { group_id: access.group.id, role, email: email.clone(), message, locale, reply_to };
         let terms = Terms { max_uses, expires_at, return_to };
 
         let minted = match email {

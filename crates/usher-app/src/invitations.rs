@@ -62,12 +62,14 @@ impl App {
                 role: invite.role.clone().ok_or_else(|| Error::internal("an email invitation without a role"))?,
                 email: None,
                 message: invite.message.clone(),
+                locale: invite.locale.clone(),
+                reply_to: invite.reply_to.clone(),
             };
             let expires_at = invite.usage.expires_at.unwrap_or_else(Utc::now);
             let recipient = invite.email.clone().unwrap_or_default();
             let email =
                 self.invitation_email(&access, &grant, &recipient, token.expose(), expires_at, Mail::InvitationResent);
-            Renewal::Resend { limit: self.settings.resend_limit, email }
+            Renewal::Resend { limit: self.settings.resend_limit, email: Box::new(email) }
         } else {
             Renewal::CopyLink
         };
@@ -97,6 +99,8 @@ impl App {
             message: grant.message.clone(),
             accept_url: self.settings.invitation_url(token),
             expires_at,
+            locale: grant.locale.clone(),
+            reply_to: grant.reply_to.clone(),
         };
         OutgoingEmail { recipient: recipient.to_owned(), mail: kind(invitation) }
     }

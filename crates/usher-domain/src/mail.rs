@@ -34,9 +34,31 @@ pub struct Invitation {
     pub message: Option<String>,
     pub accept_url: String,
     pub expires_at: DateTime<Utc>,
+    /// The language to write it in (`en`, `vi`); `None`: the instance's default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
+    /// Where replies go (the inviter, when they chose so); `None`: nowhere but `From`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<String>,
 }
 
 impl Mail {
+    /// The language the mail asks to be written in, if any.
+    pub fn locale(&self) -> Option<&str> {
+        match self {
+            Self::Invitation(invitation) | Self::InvitationResent(invitation) => invitation.locale.as_deref(),
+            Self::LoginLink { .. } | Self::EmailVerification { .. } => None,
+        }
+    }
+
+    /// Where replies go, if anywhere but `From`.
+    pub fn reply_to(&self) -> Option<&str> {
+        match self {
+            Self::Invitation(invitation) | Self::InvitationResent(invitation) => invitation.reply_to.as_deref(),
+            Self::LoginLink { .. } | Self::EmailVerification { .. } => None,
+        }
+    }
+
     /// The template that renders it, as the outbox's `template` column names it.
     pub const fn template(&self) -> &'static str {
         match self {
@@ -62,6 +84,8 @@ mod tests {
             message: None,
             accept_url: "https://u.example/invite/tok".into(),
             expires_at: "2026-12-01T10:00:00.250Z".parse().unwrap(),
+            locale: None,
+            reply_to: None,
         }
     }
 

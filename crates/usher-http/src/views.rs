@@ -100,6 +100,10 @@ pub struct InviteView {
     pub last_sent_at: Option<DateTime<Utc>>,
     /// Where whoever uses it is sent afterwards.
     pub return_to: Option<String>,
+    /// Email invitations: the language of its email (`null`: the instance's default).
+    pub locale: Option<String>,
+    /// Email invitations: replies to its email go to the inviter.
+    pub reply_to_inviter: bool,
     /// Email invitations: the latest email's delivery.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub delivery: Option<DeliveryView>,
@@ -146,6 +150,8 @@ impl InviteView {
             resend_count: invite.resend_count,
             last_sent_at: invite.last_sent_at,
             return_to: invite.return_to.clone(),
+            locale: invite.locale.clone(),
+            reply_to_inviter: invite.reply_to.is_some(),
             delivery: None,
         }
     }

@@ -118,9 +118,12 @@ impl Mailer {
         })?;
         let rendered = self.templates.render(&mail).map_err(|e| permanent(e.to_string()))?;
         let to: Mailbox = message.recipient.parse().map_err(|e| permanent(format!("recipient: {e}")))?;
-        Message::builder()
-            .from(self.from.clone())
-            .to(to)
+        let mut builder = Message::builder().from(self.from.clone()).to(to);
+        // An address that does not parse (changed since, odd) only loses the Reply-To.
+        if let Some(reply_to) = mail.reply_to().and_then(|address| address.parse::<Mailbox>().ok()) {
+            builder = builder.reply_to(reply_to);
+        }
+        builder
             .subject(rendered.subject)
             .message_id(Some(format!("<{}@{}>", message.id, self.host)))
             .multipart(MultiPart::alternative_plain_html(rendered.text, rendered.html))

@@ -1,15 +1,26 @@
 //! Email templates: `templates/<name>/{subject.txt, body.txt, body.html}`, one per
-//! [`Mail`] variant, shipped in the binary and overridable file by file from
-//! `templates_dir`. A template sees its variant's fields, as the outbox stores them. HTML parts escape
+//! [`Mail`] variant, with `layout.html` (the HTML frame: the instance's name or logo,
+//! its accent colour, a viewport, tables that render in every client) and
+//! `macros.html` (the button, with the address under it). All are shipped in the
+//! binary and overridable file by file from `templates_dir`. A template sees its
+//! variant's fields, as the outbox stores them, `brand` and `locale`; every sentence
+//! comes from the translations (`t("message-id", name=value)`, `usher-i18n`), in the
+//! mail's language or the instance's default, and times read as people write them
+//! (`expires_at|date`: "Tuesday 8 December, 14:04" in `time_zone`). HTML parts escape
 //! everything a user typed; the subject is one line, so nothing typed can add a header.
 
 use std::path::{Path, PathBuf};
 
-use minijinja::{AutoEscape, Environment};
+use minijinja::{AutoEscape, Environment, State, Value};
+use serde::Serialize;
 use usher_domain::mail::Mail;
+use usher_i18n::{Locale, Tz};
 
-/// The templates shipped in the binary: (name, file, source).
+/// The templates shipped in the binary: (name, file, source); `layout.html` and
+/// `macros.html` have no folder.
 const SHIPPED: &[(&str, &str, &str)] = &[
+    ("", "layout.html", include_str!("../templates/layout.html")),
+    ("", "macros.html", include_str!("../templates/macros.html")),
     ("invitation", "subject.txt", include_str!("../templates/invitation/subject.txt")),
     ("invitation", "body.txt", include_str!("../templates/invitation/body.txt")),
     ("invitation", "body.html", include_str!("../templates/invitation/body.html")),
@@ -23,6 +34,34 @@ const SHIPPED: &[(&str, &str, &str)] = &[
     ("email_verification", "body.txt", include_str!("../templates/email_verification/body.txt")),
     ("email_verification", "body.html", include_str!("../templates/email_verification/body.html")),
 ];
+
+/// How mail looks and reads on this instance (configuration).
+#[derive(Debug, Clone, Serialize)]
+pub struct MailLook {
+    /// Shown at the top of every email (when there is no logo) and in its footer.
+    pub name: String,
+    /// An image at the top instead of the name (an `https://` URL; mail clients may
+    /// not load it, so the name is its `alt`).
+    pub logo_url: Option<String>,
+    /// The button's and links' colour, `#rrggbb`.
+    pub accent: String,
+    #[serde(skip)]
+    pub time_zone: Tz,
+    #[serde(skip)]
+    pub default_locale: Locale,
+}
+
+impl Default for MailLook {
+    fn default() -> Self {
+        Self {
+            name: "Usher".into(),
+            logo_url: None,
+            accent: "#2f5bd3".into(),
+            time_zone: Tz::UTC,
+            default_locale: Locale::En,
+        }
+    }
+}
 
 /// A rendered email.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,34 +84,74 @@ pub enum TemplateError {
 #[derive(Debug)]
 pub struct Templates {
     env: Environment<'static>,
+    look: MailLook,
 }
 
 impl Templates {
-    /// The shipped templates, each replaced by `dir/<name>/<file>` where that exists.
-    pub fn load(dir: Option<&Path>) -> Result<Self, TemplateError> {
+    /// The shipped templates, each replaced by `dir/<name>/<file>` (or `dir/<file>` for
+    /// the layout and macros) where that exists.
+    pub fn load(dir: Option<&Path>, look: MailLook) -> Result<Self, TemplateError> {
         let mut env = Environment::new();
         env.set_auto_escape_callback(|name| if name.ends_with(".html") { AutoEscape::Html } else { AutoEscape::None });
         for (name, file, shipped) in SHIPPED {
-            let source = match dir.map(|d| d.join(name).join(file)) {
+            let key = if name.is_empty() { (*file).to_owned() } else { format!("{name}/{file}") };
+            let source = match dir.map(|d| d.join(&key)) {
                 Some(path) if path.exists() => {
                     std::fs::read_to_string(&path).map_err(|e| TemplateError::Override(path.clone(), e))?
                 }
                 _ => (*shipped).to_owned(),
             };
-            env.add_template_owned(format!("{name}/{file}"), source)?;
+            env.add_template_owned(key, source)?;
         }
-        Ok(Self { env })
+        env.add_function("t", translate);
+        let tz = look.time_zone;
+        env.add_filter("date", move |state: &State, value: String| readable_date(state, &value, tz));
+        Ok(Self { env, look })
+    }
+
+    /// The instance's look, as configured.
+    pub fn look(&self) -> &MailLook {
+        &self.look
     }
 
     pub fn render(&self, mail: &Mail) -> Result<Rendered, TemplateError> {
         let name = mail.template();
+        let locale = mail.locale().and_then(Locale::parse).unwrap_or(self.look.default_locale);
         let data = serde_json::to_value(mail)?["data"].take();
-        let part = |file: &str| self.env.get_template(&format!("{name}/{file}"))?.render(&data);
-        let subject = part("subject.txt")?;
+        let context = |subject: &str| {
+            minijinja::context! { brand => &self.look, locale => locale.tag(), subject, ..Value::from_serialize(&data) }
+        };
+        let part =
+            |file: &str, subject: &str| self.env.get_template(&format!("{name}/{file}"))?.render(context(subject));
         // One line, no control characters: a typed name cannot start a new header.
-        let subject = subject.split_whitespace().collect::<Vec<_>>().join(" ");
-        Ok(Rendered { subject, text: part("body.txt")?, html: part("body.html")? })
+        let subject = part("subject.txt", "")?.split_whitespace().collect::<Vec<_>>().join(" ");
+        Ok(Rendered { text: part("body.txt", &subject)?, html: part("body.html", &subject)?, subject })
     }
+}
+
+/// `t("message-id", name=value, …)`: the message in the template's `locale`.
+fn translate(state: &State, id: String, kwargs: minijinja::value::Kwargs) -> Result<String, minijinja::Error> {
+    let locale = template_locale(state);
+    let mut args = Vec::new();
+    for name in kwargs.args() {
+        let value: Value = kwargs.get(name)?;
+        args.push((name, value.to_string()));
+    }
+    kwargs.assert_all_used()?;
+    Ok(locale.text(&id, &args))
+}
+
+/// An RFC 3339 time in the template's language and the instance's time zone; anything
+/// else unchanged.
+fn readable_date(state: &State, value: &str, tz: Tz) -> String {
+    match chrono::DateTime::parse_from_rfc3339(value) {
+        Ok(at) => template_locale(state).long_date(at.with_timezone(&chrono::Utc), tz),
+        Err(_) => value.to_owned(),
+    }
+}
+
+fn template_locale(state: &State) -> Locale {
+    state.lookup("locale").and_then(|v| v.as_str().and_then(Locale::parse)).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -88,14 +167,17 @@ mod tests {
             role: "member".into(),
             message: Some(message.into()).filter(|m: &String| !m.is_empty()),
             accept_url: "https://u.example/invite/tok".into(),
-            expires_at: "2026-12-01T10:00:00Z".parse().unwrap(),
+            expires_at: "2026-12-08T07:04:54.245021720Z".parse().unwrap(),
+            locale: None,
+            reply_to: None,
         })
     }
 
-    /// Each variant finds its shipped template, and its text part shows every field.
+    /// Each variant finds its shipped template; both parts show every field, the
+    /// expiry as people read it, never as RFC 3339.
     #[test]
-    fn every_mail_renders_with_its_fields() {
-        let templates = Templates::load(None).unwrap();
+    fn every_mail_renders_with_its_fields_and_a_readable_date() {
+        let templates = Templates::load(None, MailLook::default()).unwrap();
         let Mail::Invitation(shown) = invitation("Ann", "Welcome") else { unreachable!() };
         let expires_at = shown.expires_at;
         let link = Mail::LoginLink { display_name: "Ann".into(), url: "https://u.example/l/tok".into(), expires_at };
@@ -108,18 +190,50 @@ mod tests {
             let rendered = templates.render(&mail).unwrap();
             let stored = serde_json::to_value(&mail).unwrap();
             for (field, value) in stored["data"].as_object().unwrap() {
-                assert!(rendered.text.contains(value.as_str().unwrap()), "{}: {field}", mail.template());
+                if field != "expires_at" {
+                    assert!(rendered.text.contains(value.as_str().unwrap()), "{}: {field}", mail.template());
+                    // minijinja's HTML escaping writes `/` as `&#x2f;` (browsers read it back).
+                    let escaped = value.as_str().unwrap().replace('/', "&#x2f;");
+                    assert!(rendered.html.contains(&escaped), "{}: {field}", mail.template());
+                }
             }
+            for part in [&rendered.text, &rendered.html] {
+                assert!(part.contains("Tuesday 8 December, 07:04") && !part.contains("2026-12-08T"), "{part}");
+            }
+            assert!(rendered.html.contains("name=\"viewport\"") && rendered.html.contains("role=\"presentation\""));
+            assert!(!rendered.subject.is_empty() && !rendered.subject.contains("{{"), "{}", rendered.subject);
         }
+    }
+
+    /// An invitation with `locale: "vi"` is written in Vietnamese, its date too, in the
+    /// instance's time zone; the brand shows.
+    #[test]
+    fn an_invitation_in_vietnamese_reads_in_vietnamese() {
+        let look = MailLook {
+            name: "Gia phả".into(),
+            accent: "#b03a2e".into(),
+            time_zone: "Asia/Ho_Chi_Minh".parse().unwrap(),
+            ..MailLook::default()
+        };
+        let templates = Templates::load(None, look).unwrap();
+        let Mail::Invitation(mut invitation) = invitation("Ann", "") else { unreachable!() };
+        invitation.locale = Some("vi".into());
+        let mail = templates.render(&Mail::Invitation(invitation)).unwrap();
+        assert_eq!(mail.subject, "Ann mời bạn tham gia Tree");
+        assert!(mail.text.contains("Thứ Ba, 8 tháng 12, 14:04"), "{}", mail.text);
+        assert!(mail.html.contains("Nhận lời mời") && mail.html.contains("lang=\"vi\""), "{}", mail.html);
+        assert!(mail.html.contains("#b03a2e") && mail.html.contains("Gia phả"), "branded");
     }
 
     #[test]
     fn user_text_is_escaped_in_html_and_kept_on_one_subject_line() {
-        let templates = Templates::load(None).unwrap();
+        let templates = Templates::load(None, MailLook::default()).unwrap();
         let mail = templates.render(&invitation("Eve\r\nBcc: x@y", "<script>alert(1)</script>")).unwrap();
         assert_eq!(mail.subject, "Eve Bcc: x@y invited you to join Tree");
         assert!(mail.html.contains("&lt;script&gt;") && !mail.html.contains("<script>"));
         assert!(mail.text.contains("https://u.example/invite/tok"));
+        let sneaky = templates.render(&invitation("<b>Eve</b>", "")).unwrap();
+        assert!(sneaky.html.contains("&lt;b&gt;Eve") && !sneaky.html.contains("<b>Eve"), "names inside messages too");
     }
 
     #[test]
@@ -127,10 +241,12 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("usher-templates-{}", uuid::Uuid::now_v7()));
         std::fs::create_dir_all(dir.join("invitation")).unwrap();
         std::fs::write(dir.join("invitation/subject.txt"), "Join {{ group_name }} now").unwrap();
-        let templates = Templates::load(Some(&dir)).unwrap();
+        std::fs::write(dir.join("layout.html"), "<p>ours</p>{% block content %}{% endblock %}").unwrap();
+        let templates = Templates::load(Some(&dir), MailLook::default()).unwrap();
         let mail = templates.render(&invitation("Ann", "")).unwrap();
         assert_eq!(mail.subject, "Join Tree now");
         assert!(mail.text.contains("Ann invited you"), "the other files stay shipped");
+        assert!(mail.html.starts_with("<p>ours</p>"), "the layout too: {}", mail.html);
         std::fs::remove_dir_all(dir).unwrap();
     }
 }

@@ -20,7 +20,7 @@ use crate::{
 #[derive(Debug, Clone)]
 pub enum Renewal {
     /// A resend: counts against `limit` and queues `email` with the new link.
-    Resend { limit: u32, email: OutgoingEmail },
+    Resend { limit: u32, email: Box<OutgoingEmail> },
     /// The "copy link" fallback: no mail, not counted.
     CopyLink,
 }
@@ -39,7 +39,7 @@ impl Store {
     ) -> Result<Invite, StoreError> {
         // Sealed before the transaction (a failure to seal shows where it did before).
         let (limit, sealed) = match renewal {
-            Renewal::Resend { limit, email } => (Some(limit), Some(self.seal_email(email))),
+            Renewal::Resend { limit, email } => (Some(limit), Some(self.seal_email(*email))),
             Renewal::CopyLink => (None, None),
         };
         let (new_hash, audit) = (new_hash.clone(), audit.clone());

@@ -192,8 +192,9 @@ pub(crate) async fn insert_invite(
     // A login link keeps only the normalized address it was mailed to, to be proven.
     let email_normalized = email.map(|e| e.normalized()).or(mailed_to.map(str::to_owned));
     let sql = "INSERT INTO invites (id, kind, code, token_hash, user_id, description, max_uses, uses, expires_at, \
-               created_by, created_at, group_id, role, email, email_normalized, message, return_to, token_mailed) \
-               VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)";
+               created_by, created_at, group_id, role, email, email_normalized, message, return_to, token_mailed, \
+               locale, reply_to) \
+               VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)";
     let args = [
         id.into(),
         new.kind.as_str().into(),
@@ -212,6 +213,8 @@ pub(crate) async fn insert_invite(
         group.and_then(|g| g.message.as_deref()).into(),
         new.return_to.as_deref().into(),
         mailed_to.is_some().into(),
+        group.and_then(|g| g.locale.as_deref()).into(),
+        group.and_then(|g| g.reply_to.as_deref()).into(),
     ];
     tx.execute(sql, &args).await?;
     Ok(id)

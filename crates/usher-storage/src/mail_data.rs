@@ -136,6 +136,8 @@ mod tests {
             message: None,
             accept_url: "https://u.example/invite/tok".into(),
             expires_at,
+            locale: None,
+            reply_to: None,
         };
         let invitation_data = r#"{"accept_url":"https://u.example/invite/tok","expires_at":"2026-12-01T10:00:00.250Z","group_name":"Tree","inviter":"Ann","message":null,"role":"member"}"#;
         let link_data =

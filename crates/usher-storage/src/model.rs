@@ -160,6 +160,10 @@ pub struct Invite {
     pub last_sent_at: Option<DateTime<Utc>>,
     /// Where whoever uses the invite is sent afterwards (an app's URL).
     pub return_to: Option<String>,
+    /// An email invitation's language (its mail is written in it).
+    pub locale: Option<String>,
+    /// An email invitation's `Reply-To`: the inviter's address, when they chose so.
+    pub reply_to: Option<String>,
 }
 
 #[derive(Debug)]
@@ -184,6 +188,9 @@ pub struct GroupGrant {
     pub role: Role,
     pub email: Option<Email>,
     pub message: Option<String>,
+    /// Email invitations: the mail's language, and the inviter's address for replies.
+    pub locale: Option<String>,
+    pub reply_to: Option<String>,
 }
 
 /// An email to queue in the outbox with the change that causes it.

@@ -93,7 +93,7 @@ macro_rules! invite_columns {
     () => {
         "i.id, i.kind, i.code, i.description, i.max_uses, i.uses, \
          i.expires_at, i.created_at, i.revoked_at, i.group_id, i.role, i.email, i.message, i.resend_count, \
-         i.last_sent_at, i.return_to, c.id AS creator_id, c.username AS creator_username, c.display_name AS creator_display_name, \
+         i.last_sent_at, i.return_to, i.locale, i.reply_to, c.id AS creator_id, c.username AS creator_username, c.display_name AS creator_display_name, \
          t.id AS user_id, t.username AS user_username, t.display_name AS user_display_name"
     };
 }
@@ -145,6 +145,8 @@ record! {
         resend_count: i64,
         last_sent_at: Option<i64>,
         return_to: Option<String>,
+        locale: Option<String>,
+        reply_to: Option<String>,
         creator_id: Option<String>,
         creator_username: Option<String>,
         creator_display_name: Option<String>,
@@ -189,6 +191,8 @@ impl TryFrom<InviteRow> for Invite {
             resend_count: parse_count(row.resend_count)?,
             last_sent_at: row.last_sent_at.map(from_ms).transpose()?,
             return_to: row.return_to,
+            locale: row.locale,
+            reply_to: row.reply_to,
         })
     }
 }

@@ -24,7 +24,8 @@ use usher_domain::{role::Roles, token::TokenHash};
 
 use lettre::message::Mailbox;
 use usher_app::{Registration, Settings, limits::RateLimitSettings};
-use usher_jobs::{mailer::RetryPolicy, transport::Transport};
+use usher_i18n::Locale;
+use usher_jobs::{mailer::RetryPolicy, templates::MailLook, transport::Transport};
 use usher_storage::SqliteDurability;
 
 /// Every key of SPEC §8, with its default.
@@ -52,6 +53,16 @@ pub struct Config {
     pub mail_transport: String,
     pub mail_from: String,
     pub templates_dir: Option<PathBuf>,
+    /// The instance's name, at the top of its email (without a logo) and in its footer.
+    pub instance_name: String,
+    /// An `https://` image shown at the top of its email instead of the name.
+    pub logo_url: Option<String>,
+    /// The colour of the email's button and links, `#rrggbb`.
+    pub accent_color: String,
+    /// The IANA time zone email writes times in (e.g. `Europe/Paris`).
+    pub time_zone: String,
+    /// The language of email whose invitation names none: `en` or `vi`.
+    pub default_locale: String,
     /// Cron schedule of the cleanup job (UTC).
     pub cleanup_schedule: String,
     pub retention_days: u32,
@@ -146,6 +157,11 @@ impl Default for Config {
             mail_transport: "log".to_owned(),
             mail_from: "Usher <noreply@localhost>".to_owned(),
             templates_dir: None,
+            instance_name: "Usher".to_owned(),
+            logo_url: None,
+            accent_color: "#2f5bd3".to_owned(),
+            time_zone: "UTC".to_owned(),
+            default_locale: "en".to_owned(),
             cleanup_schedule: "0 2 * * *".to_owned(),
             retention_days: 30,
             mail_retry_base_ms: 10_000,
@@ -224,6 +240,38 @@ impl Config {
     }
 
     /// The sender of every email, e.g. `Family Tree <noreply@example.com>`.
+    /// How this instance's mail looks and reads.
+    pub fn mail_look(&self) -> Result<MailLook, ConfigError> {
+        let accent = &self.accent_color;
+        if !(accent.len() == 7 && accent.starts_with('#') && accent[1..].bytes().all(|b| b.is_ascii_hexdigit())) {
+            return Err(ConfigError::new("accent_color", "must be a colour like #2f5bd3"));
+        }
+        let name = self.instance_name.trim();
+        if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+            return Err(ConfigError::new("instance_name", "must be 1 to 100 characters on one line"));
+        }
+        if let Some(logo) = &self.logo_url
+            && !url::Url::parse(logo).is_ok_and(|u| u.scheme() == "https" && u.host().is_some())
+        {
+            return Err(ConfigError::new("logo_url", "must be an https:// URL"));
+        }
+        let time_zone = self
+            .time_zone
+            .parse()
+            .map_err(|_| ConfigError::new("time_zone", "must be an IANA time zone such as Europe/Paris or UTC"))?;
+        let default_locale = Locale::parse(&self.default_locale).ok_or_else(|| {
+            let shipped: Vec<_> = Locale::ALL.iter().map(|l| l.tag()).collect();
+            ConfigError::new("default_locale", format!("must be one of: {}", shipped.join(", ")))
+        })?;
+        Ok(MailLook {
+            name: name.to_owned(),
+            logo_url: self.logo_url.clone(),
+            accent: accent.to_ascii_lowercase(),
+            time_zone,
+            default_locale,
+        })
+    }
+
     pub fn mail_from(&self) -> Result<Mailbox, String> {
         self.mail_from.parse().map_err(|e| format!("must be an address like `Name <noreply@example.com>`: {e}"))
     }
@@ -309,6 +357,11 @@ impl fmt::Debug for Config {
             .field("mail_transport", &redact(&self.mail_transport))
             .field("mail_from", &self.mail_from)
             .field("templates_dir", &self.templates_dir)
+            .field("instance_name", &self.instance_name)
+            .field("logo_url", &self.logo_url)
+            .field("accent_color", &self.accent_color)
+            .field("time_zone", &self.time_zone)
+            .field("default_locale", &self.default_locale)
             .field("cleanup_schedule", &self.cleanup_schedule)
             .field("retention_days", &self.retention_days)
             .field("trusted_proxies", &self.trusted_proxies)

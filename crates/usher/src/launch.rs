@@ -120,7 +120,7 @@ pub fn mailer(config: &Config, store: Store) -> Result<Mailer, Box<dyn std::erro
     let host = public_url.split("://").nth(1).unwrap_or("localhost").split(['/', ':']).next().unwrap_or("localhost");
     Ok(Mailer {
         store,
-        templates: Templates::load(config.templates_dir.as_deref())?,
+        templates: Templates::load(config.templates_dir.as_deref(), config.mail_look()?)?,
         transport: config.transport()?,
         from: config.mail_from()?,
         host: host.to_owned(),

@@ -43,12 +43,20 @@ pub struct NewGroupInvite {
     /// Where to send whoever uses it (after signing up or joining): a URL under a
     /// registered app's `home_url` or redirect URIs.
     return_to: Option<String>,
+    /// Email invitations: the language of the email (`en` or `vi`, its resends too);
+    /// default the instance's `default_locale`.
+    #[schema(example = "vi")]
+    locale: Option<String>,
+    /// Email invitations: replies to the email go to the inviter's address (`Reply-To`).
+    #[serde(default)]
+    reply_to_inviter: bool,
 }
 
 impl From<NewGroupInvite> for NewInvite {
     fn from(body: NewGroupInvite) -> Self {
-        let NewGroupInvite { email, role, max_uses, expires_in_hours, message, return_to } = body;
-        Self { email, role, max_uses, expires_in_hours, message, return_to }
+        let NewGroupInvite { email, role, max_uses, expires_in_hours, message, return_to, locale, reply_to_inviter } =
+            body;
+        Self { email, role, max_uses, expires_in_hours, message, return_to, locale, reply_to_inviter }
     }
 }
 

@@ -20,3 +20,8 @@ CREATE TABLE email_verifications (
 -- A session opened by a login link that was mailed to the account's address: for a
 -- few minutes it may set a new password without the old one ("Forgot password?").
 ALTER TABLE sessions ADD COLUMN by_mailed_link BOOLEAN NOT NULL DEFAULT FALSE;
+
+-- An email invitation's language (`en`, `vi`: its mail, resends included) and the
+-- inviter's address for `Reply-To`, when they chose replies to come to them.
+ALTER TABLE invites ADD COLUMN locale TEXT;
+ALTER TABLE invites ADD COLUMN reply_to TEXT;

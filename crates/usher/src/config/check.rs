@@ -43,6 +43,7 @@ impl Config {
         }
         self.transport().map_err(|e| ConfigError::new("mail_transport", e))?;
         self.mail_from().map_err(|e| ConfigError::new("mail_from", e))?;
+        self.mail_look()?;
         Schedule::parse_cron(&self.cleanup_schedule).map_err(|e| ConfigError::new("cleanup_schedule", e))?;
         positive("mail_max_attempts", self.mail_max_attempts)?;
         if self.mail_lease_secs < 2 {

@@ -66,6 +66,11 @@ pub struct NewInviteForm {
     /// Empty: Usher's own pages (or the group's app) after joining.
     #[serde(default)]
     return_to: String,
+    /// Email invitations: the email's language (empty: the instance's).
+    #[serde(default)]
+    locale: String,
+    /// Email invitations, present (a checked box): replies go to the inviter.
+    reply_to_inviter: Option<String>,
 }
 
 impl NewInviteForm {
@@ -84,6 +89,8 @@ impl NewInviteForm {
             expires_in_hours: pages::form_number("expires_in_hours", &self.expires_in_hours)?,
             message: pages::form_text(&self.message),
             return_to: pages::form_text(&self.return_to),
+            locale: pages::form_text(&self.locale),
+            reply_to_inviter: self.reply_to_inviter.is_some(),
         })
     }
 }

@@ -74,6 +74,9 @@ pub struct InviteView {
     pub revoked_at: Option<DateTime<Utc>>,
     pub resend_count: u64,
     pub last_sent_at: Option<DateTime<Utc>>,
+    /// An email invitation's language (`null`: the instance's default).
+    pub locale: Option<String>,
+    pub reply_to_inviter: bool,
     /// The latest email of an email invitation.
     pub delivery: Option<DeliveryView>,
 }

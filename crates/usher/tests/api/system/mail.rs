@@ -24,6 +24,7 @@ on_both_backends!(
     mail_queued_when_the_server_is_killed_is_delivered_after_restart,
     a_login_link_can_be_sent_by_email,
     mail_queued_by_the_version_before_typed_mail_is_delivered,
+    an_invitation_in_vietnamese_arrives_as_html_and_text_with_a_readable_date,
 );
 
 /// An owner's session and a group named "Smith Family".
@@ -343,10 +344,72 @@ async fn mail_queued_by_the_version_before_typed_mail_is_delivered(backend: Back
     assert!(ivy.headers().contains("Subject: Ann invited you to join Tree"), "{}", ivy.headers());
     let text = ivy.text();
     assert!(text.contains("as member") && text.contains("Come along"), "{text}");
-    assert!(text.contains("http://u.example/invite/first") && text.contains("2030-01-01T10:00:00.250Z"), "{text}");
+    // The old rows carry the time in RFC 3339; the mail writes it as people read it.
+    assert!(text.contains("http://u.example/invite/first") && text.contains("Tuesday 1 January, 10:00"), "{text}");
     let jon = to("jon@example.com");
     assert!(jon.headers().contains("Subject: Reminder: Ann invited you to join Tree"), "{}", jon.headers());
     assert!(jon.text().contains("http://u.example/invite/again"), "{}", jon.text());
     let kim = to("kim@example.com").text();
     assert!(kim.contains("Hello Kim") && kim.contains("http://u.example/l/link"), "{kim}");
+}
+
+/// An invitation with `locale: "vi"`: the mail server receives one message with a
+/// plain-text and an HTML part, both in Vietnamese, the expiry written as people read
+/// it in the instance's time zone, the instance's brand, and `Reply-To` the inviter
+/// (who asked for it).
+async fn an_invitation_in_vietnamese_arrives_as_html_and_text_with_a_readable_date(backend: Backend) {
+    let smtp = SmtpServer::start();
+    let mail = mail_to(smtp.url());
+    let configure = |c: &mut usher::Config| {
+        mail(c);
+        c.time_zone = "Asia/Ho_Chi_Minh".into();
+        c.instance_name = "Gia phả nhà Smith".into();
+        c.accent_color = "#B03A2E".into();
+    };
+    let Some(app) = TestApp::spawn_with(backend, configure).await else { return };
+    let (owner, group) = family(&app).await;
+    let body = json!({"email": "lan@example.com", "locale": "vi", "reply_to_inviter": true, "message": "Chào Lan!"});
+    let invitation = app.group(&owner, &group).invite(body).await;
+    assert_eq!(invitation.locale.as_deref(), Some("vi"));
+    let (status, refused) = app
+        .post(&format!("/groups/{group}/invites"), Some(&owner), json!({"email": "x@example.com", "locale": "fr"}))
+        .await;
+    assert_problem(status, &refused, StatusCode::BAD_REQUEST, "invalid_request");
+    assert!(refused.to_string().contains("en, vi"), "{refused}");
+
+    let received = smtp.wait_for(1).await.remove(0);
+    let parsed = mailparse::parse_mail(received.data.as_bytes()).unwrap();
+    let header =
+        |name: &str| parsed.headers.iter().find(|h| h.get_key_ref().eq_ignore_ascii_case(name)).map(|h| h.get_value());
+    assert_eq!(header("Subject").as_deref(), Some("sam mời bạn tham gia Smith Family"));
+    assert_eq!(header("Reply-To").as_deref(), Some("sam@example.com"), "the inviter asked for replies");
+    assert_eq!(parsed.ctype.mimetype, "multipart/alternative");
+    let part = |mimetype: &str| {
+        let part = parsed
+            .subparts
+            .iter()
+            .find(|p| p.ctype.mimetype == mimetype)
+            .unwrap_or_else(|| panic!("a {mimetype} part"));
+        part.get_body().unwrap()
+    };
+    let (text, html) = (part("text/plain"), part("text/html"));
+    let expires_at: chrono::DateTime<chrono::Utc> = invitation.expires_at.unwrap();
+    let readable = usher_i18n::Locale::Vi.long_date(expires_at, "Asia/Ho_Chi_Minh".parse().unwrap());
+    assert!(readable.starts_with("Thứ ") || readable.starts_with("Chủ Nhật"), "{readable}");
+    for body in [&text, &html] {
+        assert!(body.contains("mời bạn tham gia Smith Family với vai trò member"), "{body}");
+        assert!(body.contains(&readable), "the date as people read it: {body}");
+        assert!(!body.contains(&expires_at.to_rfc3339()[..16]), "never RFC 3339: {body}");
+        assert!(body.contains("Chào Lan!") && body.contains("Gia phả nhà Smith"), "{body}");
+    }
+    assert!(text.contains(&format!("{}/invite/{}", app.config.public_url(), invitation.token())), "{text}");
+    assert!(html.contains("Nhận lời mời") && html.contains("lang=\"vi\"") && html.contains("#b03a2e"), "{html}");
+    assert!(html.contains("name=\"viewport\"") && !html.contains("<img"), "no image needed: {html}");
+
+    // Resent: still in Vietnamese, still replying to the inviter.
+    app.group(&owner, &group).resend(&invitation.id).await;
+    let resent = smtp.wait_for(2).await.remove(1);
+    let parsed = mailparse::parse_mail(resent.data.as_bytes()).unwrap();
+    let subject = parsed.headers.iter().find(|h| h.get_key_ref() == "Subject").map(|h| h.get_value()).unwrap();
+    assert!(subject.starts_with("Nhắc lại:"), "{subject}");
 }

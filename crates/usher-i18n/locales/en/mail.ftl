@@ -1,0 +1,20 @@
+# Email. `$instance` is the instance's name (`instance_name`).
+mail-hello = Hello,
+mail-hello-name = Hello { $name },
+mail-button-fallback = If the button does not work, open this address:
+mail-footer = Sent by { $instance }.
+invitation-subject = { $inviter } invited you to join { $group }
+invitation-intro = { $inviter } invited you to join { $group } as { $role }.
+invitation-note = { $inviter } wrote:
+invitation-accept = Accept the invitation
+invitation-expires = The invitation expires on { $date }. If you did not expect it, ignore this email.
+invitation-resent-subject = Reminder: { $inviter } invited you to join { $group }
+invitation-resent-intro = A reminder: { $inviter } invited you to join { $group } as { $role }. This new link replaces the earlier ones.
+login-link-subject = Your sign-in link
+login-link-intro = Sign in with this one-time link.
+login-link-button = Sign in
+login-link-expires = It works once and expires on { $date }. If you did not ask for it, ignore this email.
+email-verification-subject = Confirm your email address
+email-verification-intro = Confirm that this address is yours.
+email-verification-button = Confirm my address
+email-verification-expires = The link expires on { $date }. If you did not ask for it, ignore this email: nothing changes.

@@ -1,0 +1,20 @@
+# Thư điện tử. `$instance` là tên của máy chủ (`instance_name`).
+mail-hello = Xin chào,
+mail-hello-name = Xin chào { $name },
+mail-button-fallback = Nếu nút không hoạt động, hãy mở địa chỉ này:
+mail-footer = Gửi từ { $instance }.
+invitation-subject = { $inviter } mời bạn tham gia { $group }
+invitation-intro = { $inviter } mời bạn tham gia { $group } với vai trò { $role }.
+invitation-note = { $inviter } nhắn:
+invitation-accept = Nhận lời mời
+invitation-expires = Lời mời hết hạn vào { $date }. Nếu bạn không chờ đợi thư này, hãy bỏ qua nó.
+invitation-resent-subject = Nhắc lại: { $inviter } mời bạn tham gia { $group }
+invitation-resent-intro = Nhắc lại: { $inviter } mời bạn tham gia { $group } với vai trò { $role }. Liên kết mới này thay cho các liên kết trước.
+login-link-subject = Liên kết đăng nhập của bạn
+login-link-intro = Đăng nhập bằng liên kết dùng một lần này.
+login-link-button = Đăng nhập
+login-link-expires = Liên kết chỉ dùng được một lần và hết hạn vào { $date }. Nếu bạn không yêu cầu, hãy bỏ qua thư này.
+email-verification-subject = Xác nhận địa chỉ email của bạn
+email-verification-intro = Xác nhận rằng địa chỉ này là của bạn.
+email-verification-button = Xác nhận địa chỉ
+email-verification-expires = Liên kết hết hạn vào { $date }. Nếu bạn không yêu cầu, hãy bỏ qua thư này: không có gì thay đổi.
