@@ -2,5 +2,6 @@
 
 mod account;
 mod apps;
+mod every_page;
 mod flows;
 mod refresh;

@@ -67,6 +67,20 @@ impl Browser {
         std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
     }
 
+    /// axe-core's violations of serious or critical impact on the page shown, one line
+    /// each: the rule, what it asks, and where.
+    pub async fn axe_violations(&self, axe: &str) -> Vec<String> {
+        // Scripts a test runs are not the page's: the page's CSP does not apply to them.
+        self.client.execute(axe, vec![]).await.expect("axe-core loads");
+        let run = "const done = arguments[arguments.length - 1];
+            axe.run(document, {resultTypes: ['violations']}).then(results => done(results.violations
+                .filter(v => v.impact === 'serious' || v.impact === 'critical')
+                .map(v => v.id + ' (' + v.impact + '): ' + v.help + ' at ' +
+                    v.nodes.map(n => n.target.join(' ')).join(', '))));";
+        let found = self.client.execute_async(run, vec![]).await.expect("axe-core runs");
+        found.as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_owned()).collect()
+    }
+
     pub async fn close(mut self) {
         let _ = self.client.clone().close().await;
         let _ = self.driver.kill();
@@ -108,4 +122,19 @@ impl Drop for Browser {
     fn drop(&mut self) {
         let _ = self.driver.kill();
     }
+}
+
+/// axe-core's script (`npm install --prefix target/ci/axe axe-core@4`, as CI does, or
+/// `USHER_AXE_JS`); without it the accessibility test skips with a notice, unless
+/// prerequisites are required.
+pub fn axe_source() -> Option<String> {
+    let path = std::env::var_os("USHER_AXE_JS").map(PathBuf::from).unwrap_or_else(|| {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/ci/axe/node_modules/axe-core/axe.min.js")
+    });
+    let source = std::fs::read_to_string(&path).ok();
+    super::prerequisite(
+        source.is_some(),
+        &format!("axe-core at {} (npm install --prefix target/ci/axe axe-core@4)", path.display()),
+    );
+    source
 }

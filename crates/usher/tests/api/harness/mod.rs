@@ -19,7 +19,7 @@ mod relying_party;
 mod server;
 mod smtp;
 mod views;
-pub use browser::{Browser, which};
+pub use browser::{Browser, axe_source, which};
 pub use client::{ApiClient, typed};
 pub use db::TestDb;
 pub use pages::{PageAnswer, PageClient, between, cookie_pair, set_cookie};
