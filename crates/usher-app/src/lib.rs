@@ -28,7 +28,7 @@
 //! - [`users`]: instance admins' operations on accounts.
 //! - [`registration_invites`], [`login_links`]: what admins hand out, checked and
 //!   listed (minted through [`links`]).
-//! - [`outbox`]: outgoing mail, for admins. [`audit`]: the audit log.
+//! - [`outbox`]: outgoing mail, for admins; [`mail_previews`]: each email with sample data. [`audit`]: the audit log.
 //! - [`fields`]: collecting every field error before answering.
 //! - [`sealing`]: a secret sealed for the person's own browser, to show once after a redirect.
 #![forbid(unsafe_code)]
@@ -49,6 +49,7 @@ pub mod limits;
 pub mod links;
 pub mod lists;
 pub mod login_links;
+pub mod mail_previews;
 pub mod members;
 mod metrics;
 pub mod oidc;
@@ -63,6 +64,7 @@ pub mod users;
 
 use std::sync::Arc;
 
+use usher_jobs::templates::{MailLook, Templates};
 use usher_storage::Store;
 
 pub use access::Access;
@@ -78,11 +80,20 @@ pub struct App {
     pub limits: Arc<limits::RateLimits>,
     /// The key ID tokens are signed with, as this instance last read it.
     pub signer: Arc<oidc::keys::Signer>,
+    /// The email templates, as the outbox worker renders them (previews show the same).
+    pub mail_templates: Arc<Templates>,
 }
 
 impl App {
+    /// An application with the shipped email templates and their default look.
     pub fn new(store: Store, settings: Settings) -> Self {
         let limits = Arc::new(limits::RateLimits::new(settings.rate_limits));
-        Self { store, settings: Arc::new(settings), limits, signer: Arc::default() }
+        let mail_templates = Arc::new(Templates::load(None, MailLook::default()).expect("the shipped templates parse"));
+        Self { store, settings: Arc::new(settings), limits, signer: Arc::default(), mail_templates }
+    }
+
+    /// This application with the configured email templates (overrides, look).
+    pub fn with_mail_templates(self, mail_templates: Arc<Templates>) -> Self {
+        Self { mail_templates, ..self }
     }
 }

@@ -43,7 +43,7 @@ impl RetryPolicy {
 #[derive(Debug)]
 pub struct Mailer {
     pub store: Store,
-    pub templates: Templates,
+    pub templates: std::sync::Arc<Templates>,
     pub transport: Transport,
     pub from: Mailbox,
     /// Right-hand side of Message-IDs: the public URL's host.

@@ -118,7 +118,7 @@ mod tests {
         store.migrate().await.unwrap();
         let mailer = Mailer {
             store,
-            templates: Templates::load(None, Default::default()).unwrap(),
+            templates: std::sync::Arc::new(Templates::load(None, Default::default()).unwrap()),
             transport: Transport::Log { dir: PathBuf::from("unused") },
             from: "Usher <noreply@localhost>".parse().unwrap(),
             host: "localhost".into(),

@@ -114,9 +114,14 @@ impl Templates {
         &self.look
     }
 
+    /// `mail` in its own language, else the instance's default.
     pub fn render(&self, mail: &Mail) -> Result<Rendered, TemplateError> {
+        self.render_in(mail, mail.locale().and_then(Locale::parse).unwrap_or(self.look.default_locale))
+    }
+
+    /// `mail` in `locale`.
+    pub fn render_in(&self, mail: &Mail, locale: Locale) -> Result<Rendered, TemplateError> {
         let name = mail.template();
-        let locale = mail.locale().and_then(Locale::parse).unwrap_or(self.look.default_locale);
         let data = serde_json::to_value(mail)?["data"].take();
         let context = |subject: &str| {
             minijinja::context! { brand => &self.look, locale => locale.tag(), subject, ..Value::from_serialize(&data) }

@@ -54,7 +54,8 @@ pub async fn prepare(
     config: &Config,
 ) -> Result<(AppState, Option<FirstStart>), Box<dyn std::error::Error + Send + Sync>> {
     let store = open_store(config).await?;
-    let state = AppState::new(store, config.settings());
+    let templates = Templates::load(config.templates_dir.as_deref(), config.mail_look()?)?;
+    let state = AppState::new(store, config.settings()).with_mail_templates(Arc::new(templates));
     let first_start = bootstrap_admin(&state, config).await?;
     declare_apps(&state, &config.apps).await?;
     Ok((state, first_start))
@@ -115,12 +116,12 @@ async fn bootstrap_admin(app: &App, config: &Config) -> Result<Option<FirstStart
 }
 
 /// The outbox worker this configuration describes.
-pub fn mailer(config: &Config, store: Store) -> Result<Mailer, Box<dyn std::error::Error + Send + Sync>> {
+pub fn mailer(config: &Config, app: &App) -> Result<Mailer, Box<dyn std::error::Error + Send + Sync>> {
     let public_url = config.public_url();
     let host = public_url.split("://").nth(1).unwrap_or("localhost").split(['/', ':']).next().unwrap_or("localhost");
     Ok(Mailer {
-        store,
-        templates: Templates::load(config.templates_dir.as_deref(), config.mail_look()?)?,
+        store: app.store.clone(),
+        templates: app.mail_templates.clone(),
         transport: config.transport()?,
         from: config.mail_from()?,
         host: host.to_owned(),
@@ -142,7 +143,7 @@ pub async fn run(
         poll: std::time::Duration::from_millis(config.job_poll_ms),
     };
     let (stop_jobs, stopped) = watch::channel(false);
-    let jobs = runner::spawn(Arc::new(mailer(config, state.store.clone())?), schedule, stopped);
+    let jobs = runner::spawn(Arc::new(mailer(config, &state)?), schedule, stopped);
     let served = crate::http::serve(state, listener, async move {
         shutdown.await;
         let _ = stop_jobs.send(true);

@@ -92,6 +92,7 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         ("admin/login_link.html", include_str!("../../templates/admin/login_link.html")),
         ("admin/new_login_link.html", include_str!("../../templates/admin/new_login_link.html")),
         ("admin/mail.html", include_str!("../../templates/admin/mail.html")),
+        ("admin/mail_previews.html", include_str!("../../templates/admin/mail_previews.html")),
         ("admin/audit.html", include_str!("../../templates/admin/audit.html")),
         ("admin/apps.html", include_str!("../../templates/admin/apps.html")),
         ("admin/app.html", include_str!("../../templates/admin/app.html")),

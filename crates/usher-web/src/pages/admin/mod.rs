@@ -8,6 +8,7 @@ mod apps;
 mod audit;
 mod invites;
 mod mail;
+mod mail_previews;
 mod users;
 
 use serde::Deserialize;
@@ -32,6 +33,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(users::confirm_revoke_link, users::revoke_link))
         .routes(routes!(mail::failed))
         .routes(routes!(mail::to_failed, mail::retry))
+        .routes(routes!(mail_previews::list))
+        .routes(routes!(mail_previews::html))
         .routes(routes!(audit::log))
         .routes(routes!(apps::list, apps::create))
         .routes(routes!(apps::show, apps::update))

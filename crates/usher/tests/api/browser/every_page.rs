@@ -71,6 +71,8 @@ async fn populate(app: &TestApp) -> Pages {
         "/admin/users/bartholomew.fitzgerald-smythe/delete".to_owned(),
         "/admin/users/bartholomew.fitzgerald-smythe/login-link".to_owned(),
         "/admin/mail".to_owned(),
+        "/admin/mail/previews".to_owned(),
+        "/admin/mail/previews?locale=vi".to_owned(),
         "/admin/audit".to_owned(),
         "/admin/apps".to_owned(),
         format!("/admin/apps/{app_id}"),

@@ -16,6 +16,7 @@ on_both_backends!(
     a_cookie_call_needs_the_csrf_header_whatever_other_authorization_it_carries,
     unknown_pages_answer_a_page,
     apps_are_registered_their_secret_shown_once_rotated_and_deleted,
+    every_email_is_previewed_with_sample_data_in_each_language,
 );
 
 on_both_backends!(backend: failed_mail_is_listed_and_retried);
@@ -331,4 +332,36 @@ async fn apps_are_registered_their_secret_shown_once_rotated_and_deleted(app: Te
 /// The app settings form, limited to the groups `groups` names.
 fn app_settings(groups: &str) -> [(&'static str, &str); 3] {
     [("name", "Tree 2"), ("redirect_uris", "https://tree.example.com/cb"), ("allowed_groups", groups)]
+}
+
+/// The console previews every email in each shipped language; the HTML part is a page
+/// of its own, with a CSP that lets its inline styles through and no script.
+async fn every_email_is_previewed_with_sample_data_in_each_language(app: TestApp) {
+    let admin = PageClient::signed_in(&app, &app.admin_token).await;
+    let english = admin.get("/admin/mail/previews").await;
+    assert_eq!(english.status, StatusCode::OK);
+    for subject in
+        ["admin invited you to join The Smiths", "Reminder:", "Your sign-in link", "Confirm your email address"]
+    {
+        assert!(english.html.contains(subject), "{subject}: {}", english.html);
+    }
+    let vietnamese = admin.get("/admin/mail/previews?locale=vi").await;
+    assert!(vietnamese.html.contains("Liên kết đăng nhập của bạn") && vietnamese.html.contains("mời bạn tham gia"));
+
+    let response = admin
+        .request(Method::GET, &format!("http://{}/admin/mail/previews/invitation?locale=vi", app.addr))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let csp = response.headers()[header::CONTENT_SECURITY_POLICY].to_str().unwrap().to_owned();
+    assert!(csp.contains("style-src 'unsafe-inline'") && !csp.contains("script-src"), "{csp}");
+    let html = response.text().await.unwrap();
+    assert!(html.contains("lang=\"vi\"") && html.contains("Nhận lời mời"), "{html}");
+    assert_eq!(admin.get("/admin/mail/previews/no_such_mail").await.status, StatusCode::NOT_FOUND);
+
+    let (bob, _) = app.signed_in("bob").await;
+    let bob = PageClient::signed_in(&app, &bob).await;
+    assert_eq!(bob.get("/admin/mail/previews").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(bob.get("/admin/mail/previews/invitation").await.status, StatusCode::FORBIDDEN);
 }
