@@ -35,3 +35,23 @@ pub fn optional_text(input: Option<&str>, max: usize) -> Result<Option<String>, 
     }
     Ok(Some(text.to_owned()))
 }
+
+/// How long something lasts, as a front asked for it: whole hours (the API), or
+/// minutes (the pages' presets, from half an hour).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lifetime {
+    Hours(i64),
+    Minutes(i64),
+}
+
+impl Lifetime {
+    /// This lifetime within `max_hours`, or its refusal among `fields` (named after the
+    /// field it came in).
+    pub(crate) fn check(self, fields: &mut Fields, max_hours: u32) -> Option<usher_domain::expiry::ExpiresIn> {
+        use usher_domain::expiry::ExpiresIn;
+        match self {
+            Self::Hours(hours) => fields.check("expires_in_hours", ExpiresIn::hours(hours, max_hours)),
+            Self::Minutes(minutes) => fields.check("expires_in_minutes", ExpiresIn::minutes(minutes, max_hours)),
+        }
+    }
+}

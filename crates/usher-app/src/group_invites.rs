@@ -8,7 +8,6 @@ use rand::rngs::OsRng;
 use usher_domain::{
     account::Email,
     code::InviteCode,
-    expiry::ExpiresIn,
     group::{CODE_MAX_USES, MAX_MESSAGE},
     invite::InviteKind,
     mail::Mail,
@@ -25,7 +24,7 @@ use uuid::Uuid;
 use crate::{
     Access, Actor, App,
     error::{AppResult, Error, Reason},
-    fields::{Fields, optional_text},
+    fields::{Fields, Lifetime, optional_text},
     lists::{ListRequest, Listed},
 };
 
@@ -39,7 +38,7 @@ pub struct NewInvite {
     /// Codes only: 1 to 100 (default 1).
     pub max_uses: Option<i64>,
     /// Default and limit depend on the kind (settings).
-    pub expires_in_hours: Option<i64>,
+    pub expires_in: Option<Lifetime>,
     /// A personal note for the invitation email.
     pub message: Option<String>,
     /// Where to send whoever uses it: a URL under a registered app's home page or
@@ -83,8 +82,8 @@ impl App {
         } else {
             (settings.group_code_default_hours, settings.group_code_max_hours)
         };
-        let hours = new.expires_in_hours.unwrap_or(i64::from(default_hours));
-        let expires_in = fields.check("expires_in_hours", ExpiresIn::hours(hours, max_hours));
+        let lifetime = new.expires_in.unwrap_or(Lifetime::Hours(i64::from(default_hours)));
+        let expires_in = lifetime.check(&mut fields, max_hours);
         let max_uses = match (is_invitation, new.max_uses) {
             (true, None | Some(1)) | (false, None) => Some(1),
             (true, Some(_)) => {

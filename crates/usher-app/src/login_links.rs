@@ -2,12 +2,13 @@
 //! them (all, or one user's), read, revoke.
 
 use chrono::Utc;
-use usher_domain::{expiry::ExpiresIn, invite::InviteKind};
+use usher_domain::invite::InviteKind;
 use usher_storage::model::{Invite, InviteScope};
 use uuid::Uuid;
 
 use crate::{
-    Actor, App, AppResult, Error, Reason,
+    Actor, App, AppResult, Reason,
+    fields::{Fields, Lifetime},
     links::MintedLink,
     lists::{ListRequest, Listed},
 };
@@ -17,8 +18,8 @@ const ALL: InviteScope = InviteScope::kind(InviteKind::LoginLink);
 /// A login link as an admin asks for it (the API's JSON, the console's form).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NewLoginLink {
-    /// Hours until it expires (default `login_link_default_hours`).
-    pub expires_in_hours: Option<i64>,
+    /// Until it expires (default `login_link_default_hours`).
+    pub expires_in: Option<Lifetime>,
     /// Also email the link to the user.
     pub send_email: bool,
 }
@@ -29,9 +30,11 @@ impl App {
         self.limits.invite_write(actor.admin()?.id)?;
         let user = self.user_named(actor, username).await?;
         let settings = &self.settings;
-        let hours = input.expires_in_hours.unwrap_or(i64::from(settings.login_link_default_hours));
-        let expires_in = ExpiresIn::hours(hours, settings.login_link_max_hours)
-            .map_err(|e| Error::field("expires_in_hours", e.message))?;
+        let lifetime = input.expires_in.unwrap_or(Lifetime::Hours(i64::from(settings.login_link_default_hours)));
+        let mut fields = Fields::default();
+        let expires_in = lifetime.check(&mut fields, settings.login_link_max_hours);
+        fields.finish()?;
+        let Some(expires_in) = expires_in else { unreachable!("checked above") };
         let minted = self.mint_login_link(actor, &user, expires_in.after(Utc::now()), input.send_email).await?;
         tracing::info!(login_link_id = %minted.link.id, user_id = %user.id, "login link created");
         Ok(minted)

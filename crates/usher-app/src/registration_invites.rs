@@ -2,12 +2,12 @@
 //! read by code, revoke.
 
 use chrono::{DateTime, Utc};
-use usher_domain::{code::InviteCode, expiry::ExpiresIn, invite::InviteKind, secret::Secret};
+use usher_domain::{code::InviteCode, invite::InviteKind, secret::Secret};
 use usher_storage::model::{Invite, InviteScope};
 
 use crate::{
     Actor, App, AppResult, Reason,
-    fields::{Fields, optional_text},
+    fields::{Fields, Lifetime, optional_text},
     links::RegistrationInviteSpec,
     lists::{ListRequest, Listed},
 };
@@ -28,8 +28,8 @@ pub struct NewRegistrationInvite {
     pub max_uses: Option<Option<i64>>,
     /// A future time within `registration_invite_max_hours`; or give `expires_in_hours`.
     pub expires_at: Option<DateTime<Utc>>,
-    /// Hours from now; with `expires_at` also absent: never expires.
-    pub expires_in_hours: Option<i64>,
+    /// From now; with `expires_at` also absent: never expires.
+    pub expires_in: Option<Lifetime>,
     /// Where to send whoever signs up with it: a URL under a registered app's home page
     /// or redirect URIs.
     pub return_to: Option<String>,
@@ -52,7 +52,7 @@ impl App {
                 None
             }
         };
-        let expires_at = match (input.expires_at, input.expires_in_hours) {
+        let expires_at = match (input.expires_at, input.expires_in) {
             (Some(_), Some(_)) => {
                 fields.push("expires_in_hours", "give expires_at or expires_in_hours, not both");
                 None
@@ -62,9 +62,7 @@ impl App {
                 None
             }
             (Some(at), None) => Some(at),
-            (None, Some(hours)) => {
-                fields.check("expires_in_hours", ExpiresIn::hours(hours, max_hours)).map(|e| e.after(now))
-            }
+            (None, Some(lifetime)) => lifetime.check(&mut fields, max_hours).map(|e| e.after(now)),
             (None, None) => None,
         };
         let return_to = match input.return_to.as_deref() {

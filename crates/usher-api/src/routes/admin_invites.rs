@@ -6,7 +6,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use usher_app::registration_invites as app;
+use usher_app::{fields::Lifetime, registration_invites as app};
 
 use crate::{
     AppState,
@@ -43,7 +43,7 @@ impl From<NewRegistrationInvite> for app::NewRegistrationInvite {
             description: b.description,
             max_uses: b.max_uses,
             expires_at: b.expires_at,
-            expires_in_hours: b.expires_in_hours,
+            expires_in: b.expires_in_hours.map(Lifetime::Hours),
             return_to: b.return_to,
         }
     }

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use usher_app::login_links as app;
+use usher_app::{fields::Lifetime, login_links as app};
 
 use crate::{
     AppState,
@@ -38,7 +38,7 @@ pub struct NewLoginLink {
 
 impl From<NewLoginLink> for app::NewLoginLink {
     fn from(b: NewLoginLink) -> Self {
-        Self { expires_in_hours: b.expires_in_hours, send_email: b.send_email }
+        Self { expires_in: b.expires_in_hours.map(Lifetime::Hours), send_email: b.send_email }
     }
 }
 

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use usher_app::group_invites::NewInvite;
+use usher_app::{fields::Lifetime, group_invites::NewInvite};
 
 use uuid::Uuid;
 
@@ -56,7 +56,8 @@ impl From<NewGroupInvite> for NewInvite {
     fn from(body: NewGroupInvite) -> Self {
         let NewGroupInvite { email, role, max_uses, expires_in_hours, message, return_to, locale, reply_to_inviter } =
             body;
-        Self { email, role, max_uses, expires_in_hours, message, return_to, locale, reply_to_inviter }
+        let expires_in = expires_in_hours.map(Lifetime::Hours);
+        Self { email, role, max_uses, expires_in, message, return_to, locale, reply_to_inviter }
     }
 }
 

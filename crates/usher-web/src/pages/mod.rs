@@ -38,7 +38,7 @@ use usher_domain::{
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
-use usher_app::Reason;
+use usher_app::{Reason, fields::Lifetime};
 
 use crate::{AppState, auth::session, error::ApiError};
 pub use oauth::leads_to;
@@ -65,6 +65,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(stylesheet))
         .routes(routes!(register_script))
         .routes(routes!(copy_script))
+        .routes(routes!(time_script))
 }
 
 /// The templates, parsed once. HTML escaping is on for `.html` names.
@@ -101,14 +102,38 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
     ] {
         env.add_template(name, source).expect("shipped templates parse");
     }
-    env.add_filter("when", when);
+    env.add_filter("time", time);
     env.add_filter("day", day);
     env
 });
 
-/// An RFC 3339 time as people read it: `2026-11-29 23:15 UTC` (anything else unchanged).
-fn when(value: String) -> String {
-    in_utc(&value).map_or(value, |at| at.format("%Y-%m-%d %H:%M UTC").to_string())
+/// An RFC 3339 time as `<time>`: relative ("in 3 days", "2 hours ago"), the absolute
+/// time in UTC on hover, which `time.js` puts in the viewer's own time zone. Anything
+/// else is shown as it is (escaped).
+fn time(value: String) -> minijinja::Value {
+    let Some(at) = in_utc(&value) else { return minijinja::Value::from(value) };
+    let html = format!(
+        "<time datetime=\"{}\" title=\"{}\">{}</time>",
+        at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        at.format("%Y-%m-%d %H:%M UTC"),
+        relative(at, chrono::Utc::now())
+    );
+    minijinja::Value::from_safe_string(html)
+}
+
+/// How far `at` is from `now`, in words: "in 3 days", "5 minutes ago", "just now".
+fn relative(at: chrono::DateTime<chrono::Utc>, now: chrono::DateTime<chrono::Utc>) -> String {
+    let seconds = (at - now).num_seconds();
+    let (n, unit) = match seconds.unsigned_abs() {
+        s if s < 60 => return "just now".to_owned(),
+        s if s < 3_600 => (s / 60, "minute"),
+        s if s < 86_400 => (s / 3_600, "hour"),
+        s if s < 86_400 * 45 => (s / 86_400, "day"),
+        s if s < 86_400 * 365 => (s / (86_400 * 30), "month"),
+        s => (s / (86_400 * 365), "year"),
+    };
+    let unit = if n == 1 { unit.to_owned() } else { format!("{unit}s") };
+    if seconds > 0 { format!("in {n} {unit}") } else { format!("{n} {unit} ago") }
 }
 
 /// An RFC 3339 time's day: `2026-11-29` (anything else unchanged).
@@ -223,6 +248,69 @@ pub fn form_number(field: &str, text: &str) -> Result<Option<i64>, ApiError> {
         "" => Ok(None),
         text => text.parse().map(Some).map_err(|_| ApiError::field(field, "must be a whole number")),
     }
+}
+
+/// The lifetime a form asks for: a preset (`expires_in_minutes`, a select), else whole
+/// hours typed (`expires_in_hours`, as the API takes them); both empty: `None`.
+pub fn form_lifetime(minutes: &str, hours: &str) -> Result<Option<Lifetime>, ApiError> {
+    if let Some(minutes) = form_number("expires_in_minutes", minutes)? {
+        return Ok(Some(Lifetime::Minutes(minutes)));
+    }
+    Ok(form_number("expires_in_hours", hours)?.map(Lifetime::Hours))
+}
+
+/// One choice of a preset select.
+#[derive(Debug, serde::Serialize)]
+pub struct Preset {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+/// Expiry presets, as Discord and Mastodon offer them, within `max_hours`; `default`
+/// (minutes) selected, and offered even when it is not a preset; `never` last when the
+/// kind may never expire (and selected when `default` is `None`).
+pub fn expiry_presets(max_hours: u32, default: Option<i64>, never: bool) -> Vec<Preset> {
+    const PRESETS: [(i64, &str); 7] = [
+        (30, "30 minutes"),
+        (60, "1 hour"),
+        (360, "6 hours"),
+        (720, "12 hours"),
+        (1_440, "1 day"),
+        (10_080, "7 days"),
+        (43_200, "30 days"),
+    ];
+    let mut minutes: Vec<(i64, String)> = PRESETS
+        .iter()
+        .filter(|(m, _)| *m <= i64::from(max_hours) * 60)
+        .map(|(m, label)| (*m, (*label).to_owned()))
+        .collect();
+    let fits = |m: i64| m <= i64::from(max_hours) * 60;
+    if let Some(default) = default.filter(|d| fits(*d) && !minutes.iter().any(|(m, _)| m == d)) {
+        minutes.push((default, format!("{} hours", default / 60)));
+        minutes.sort();
+    }
+    let mut presets: Vec<Preset> = minutes
+        .into_iter()
+        .map(|(m, label)| Preset { value: m.to_string(), label, selected: Some(m) == default })
+        .collect();
+    if never {
+        presets.push(Preset { value: String::new(), label: "Never".into(), selected: default.is_none() });
+    }
+    presets
+}
+
+/// Uses presets up to `max` (1, 5, 10, 25, 50, 100); "No limit" last when `unlimited`.
+pub fn uses_presets(max: i64, unlimited: bool) -> Vec<Preset> {
+    let mut presets: Vec<Preset> = [1, 5, 10, 25, 50, 100]
+        .into_iter()
+        .filter(|n| *n <= max)
+        .map(|n| Preset { value: n.to_string(), label: n.to_string(), selected: n == 1 })
+        .collect();
+    if unlimited {
+        presets.push(Preset { value: String::new(), label: "No limit".into(), selected: false });
+    }
+    presets
 }
 
 /// Optional text typed into a form: empty (or only spaces) is `None`.
@@ -348,6 +436,18 @@ async fn copy_script() -> Response {
     asset("text/javascript; charset=utf-8", include_str!("../../static/copy.js"))
 }
 
+/// Times in the viewer's own time zone: each `<time>`'s hover text.
+#[utoipa::path(
+    get,
+    path = "/static/time.js",
+    tag = "pages",
+    security(()),
+    responses((status = 200, description = "The times' script", content_type = "text/javascript", body = String)),
+)]
+async fn time_script() -> Response {
+    asset("text/javascript; charset=utf-8", include_str!("../../static/time.js"))
+}
+
 fn asset(content_type: &'static str, body: &'static str) -> Response {
     let headers = [
         (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
@@ -355,4 +455,28 @@ fn asset(content_type: &'static str, body: &'static str) -> Response {
         (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
     ];
     (headers, body).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_read_relative_to_now() {
+        let now: chrono::DateTime<chrono::Utc> = "2026-12-01T12:00:00Z".parse().unwrap();
+        let at = |text: &str| text.parse::<chrono::DateTime<chrono::Utc>>().unwrap();
+        assert_eq!(relative(at("2026-12-04T12:00:00Z"), now), "in 3 days");
+        assert_eq!(relative(at("2026-12-01T13:00:00Z"), now), "in 1 hour");
+        assert_eq!(relative(at("2026-12-01T11:55:00Z"), now), "5 minutes ago");
+        assert_eq!(relative(at("2026-12-01T12:00:30Z"), now), "just now");
+        assert_eq!(relative(at("2027-06-01T12:00:00Z"), now), "in 6 months");
+    }
+
+    #[test]
+    fn a_time_element_carries_the_absolute_time_and_escapes_what_is_not_one() {
+        let html = time("2026-12-04T12:00:00Z".into()).to_string();
+        assert!(html.starts_with("<time datetime=\"2026-12-04T12:00:00Z\" title=\"2026-12-04 12:00 UTC\">"), "{html}");
+        let other = TEMPLATES.render_named_str("t.html", "{{ x|time }}", minijinja::context! { x => "<b>" }).unwrap();
+        assert_eq!(other, "&lt;b&gt;");
+    }
 }

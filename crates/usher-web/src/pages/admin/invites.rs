@@ -66,7 +66,9 @@ async fn console_page(
         form,
         errors => refused.errors,
         error => refused.error,
-        max_hours => state.settings.registration_invite_max_hours,
+        uses => pages::uses_presets(100, true),
+        // A week unless told otherwise, or never.
+        expiry => pages::expiry_presets(state.settings.registration_invite_max_hours, Some(10_080), true),
     };
     Ok(pages::form_page(state, headers, refused.status, "admin/invites.html", context))
 }
@@ -80,7 +82,10 @@ pub struct NewInviteForm {
     /// Empty: unlimited.
     #[serde(default)]
     max_uses: String,
-    /// Empty: never expires.
+    /// A preset, in minutes; empty (and no hours): never expires.
+    #[serde(default)]
+    expires_in_minutes: String,
+    /// Empty (and no preset): never expires.
     #[serde(default)]
     expires_in_hours: String,
     /// Empty: Usher's own pages after signing up.
@@ -118,7 +123,7 @@ pub async fn create(
             // An empty field is the API's `null`: unlimited.
             max_uses: Some(pages::form_number("max_uses", &form.max_uses)?),
             expires_at: None,
-            expires_in_hours: pages::form_number("expires_in_hours", &form.expires_in_hours)?,
+            expires_in: pages::form_lifetime(&form.expires_in_minutes, &form.expires_in_hours)?,
             return_to: pages::form_text(&form.return_to),
         };
         Ok::<_, ApiError>(state.create_registration_invite(&viewer.actor(), input).await?)

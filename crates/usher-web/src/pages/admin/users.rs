@@ -226,6 +226,9 @@ pub struct NewLinkForm {
     /// Empty: `login_link_default_hours`.
     #[serde(default)]
     expires_in_hours: String,
+    /// A preset, in minutes.
+    #[serde(default)]
+    expires_in_minutes: String,
     /// Present (a checked box): also email the link to the user.
     send_email: Option<String>,
 }
@@ -252,8 +255,11 @@ pub async fn new_login_link(
     let context = context! {
         section => "users",
         user,
-        default_hours => settings.login_link_default_hours,
-        max_hours => settings.login_link_max_hours,
+        expiry => pages::expiry_presets(
+            settings.login_link_max_hours,
+            Some(i64::from(settings.login_link_default_hours) * 60),
+            false,
+        ),
     };
     Ok(pages::form_page(&state, &headers, StatusCode::OK, "admin/new_login_link.html", context))
 }
@@ -279,7 +285,7 @@ pub async fn create_login_link(
     CheckedForm(form): CheckedForm<NewLinkForm>,
 ) -> PageResult {
     let input = NewLoginLink {
-        expires_in_hours: pages::form_number("expires_in_hours", &form.expires_in_hours)?,
+        expires_in: pages::form_lifetime(&form.expires_in_minutes, &form.expires_in_hours)?,
         send_email: form.send_email.is_some(),
     };
     let minted = state.create_login_link(&viewer.actor(), &username, input).await?;

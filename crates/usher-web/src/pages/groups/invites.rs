@@ -58,6 +58,9 @@ pub struct NewInviteForm {
     /// Codes: empty is one use.
     #[serde(default)]
     max_uses: String,
+    /// A preset, in minutes; empty: `expires_in_hours`.
+    #[serde(default)]
+    expires_in_minutes: String,
     /// Empty: the default for the kind.
     #[serde(default)]
     expires_in_hours: String,
@@ -86,7 +89,7 @@ impl NewInviteForm {
             email,
             role: Some(self.role.clone()),
             max_uses: pages::form_number("max_uses", &self.max_uses)?,
-            expires_in_hours: pages::form_number("expires_in_hours", &self.expires_in_hours)?,
+            expires_in: pages::form_lifetime(&self.expires_in_minutes, &self.expires_in_hours)?,
             message: pages::form_text(&self.message),
             return_to: pages::form_text(&self.return_to),
             locale: pages::form_text(&self.locale),

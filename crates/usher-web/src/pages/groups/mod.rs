@@ -113,7 +113,7 @@ async fn group_page(
     } else {
         None
     };
-    let roles = &state.settings.roles;
+    let (settings, roles) = (&state.settings, &state.settings.roles);
     let manager = invites.is_some();
     let now = Utc::now();
     let invites = invites.map(|listed| Paginated::of(listed, |i| InviteView::of_group(i, &state.settings, now)));
@@ -130,13 +130,16 @@ async fn group_page(
         form,
         errors => refused.errors,
         error => refused.error,
-        code_hours => state.settings.group_code_default_hours,
-        code_max_hours => state.settings.group_code_max_hours,
-        invitation_hours => state.settings.invitation_default_hours,
-        invitation_max_hours => state.settings.invitation_max_hours,
-        code_max_uses => usher_domain::group::CODE_MAX_USES,
+        code_uses => pages::uses_presets(usher_domain::group::CODE_MAX_USES, false),
+        code_expiry => pages::expiry_presets(settings.group_code_max_hours, Some(hours(settings.group_code_default_hours)), false),
+        invitation_expiry => pages::expiry_presets(settings.invitation_max_hours, Some(hours(settings.invitation_default_hours)), false),
     };
     Ok(pages::form_page(state, headers, refused.status, "group.html", context))
+}
+
+/// `hours` in minutes, as the presets count.
+fn hours(hours: u32) -> i64 {
+    i64::from(hours) * 60
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

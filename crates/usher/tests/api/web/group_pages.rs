@@ -9,7 +9,11 @@ use serde_json::Value;
 
 use crate::harness::{PageClient, TestApp, between, cookie_pair};
 
-on_both_backends!(a_group_is_run_from_its_pages, members_and_strangers_see_only_what_they_may);
+on_both_backends!(
+    a_group_is_run_from_its_pages,
+    members_and_strangers_see_only_what_they_may,
+    expiry_and_uses_are_chosen_from_presets,
+);
 
 /// The group's invites as its owner sees them through the API (`status=all`).
 async fn invites(app: &TestApp, token: &str, group: &str) -> Vec<Value> {
@@ -153,4 +157,62 @@ async fn members_and_strangers_see_only_what_they_may(app: TestApp) {
     assert_eq!(stranger.get(&format!("/groups/{group}")).await.status, StatusCode::NOT_FOUND);
     assert_eq!(stranger.get("/groups/00000000-0000-0000-0000-000000000000").await.status, StatusCode::NOT_FOUND);
     assert_eq!(stranger.get("/groups/not-a-uuid").await.status, StatusCode::NOT_FOUND);
+}
+
+/// The forms offer presets (30 minutes to the kind's maximum; uses 1 to 100, or no
+/// limit for registration invites), each one a lifetime the server checks at its edges.
+async fn expiry_and_uses_are_chosen_from_presets(app: TestApp) {
+    let (owner_token, _) = app.signed_in("olga").await;
+    let group = app.create_group(&owner_token, "Book club").await;
+    let owner = PageClient::signed_in(&app, &owner_token).await;
+    let page = owner.get(&format!("/groups/{group}")).await.html;
+    for preset in [
+        "<option value=\"30\">30 minutes</option>",
+        "<option value=\"1440\" selected>1 day</option>",
+        "<option value=\"10080\">7 days</option>",
+        "<option value=\"100\">100</option>",
+    ] {
+        assert!(page.contains(preset), "{preset}: {page}");
+    }
+    let code_expiry = between(&page, "id=\"code-expiry\"", "</select>").expect("the code's expiry presets");
+    assert!(
+        code_expiry.contains("7 days") && !code_expiry.contains("30 days"),
+        "up to a code's maximum: {code_expiry}"
+    );
+    let invitation_expiry = between(&page, "id=\"invite-expiry\"", "</select>").expect("the invitation's presets");
+    assert!(invitation_expiry.contains("30 days"), "an invitation's go further: {invitation_expiry}");
+
+    fn code(minutes: &str) -> [(&'static str, &str); 4] {
+        [("kind", "code"), ("role", "member"), ("max_uses", "25"), ("expires_in_minutes", minutes)]
+    }
+    let path = format!("/groups/{group}/invites");
+    assert_eq!(owner.post(&path, &code("29")).await.status, StatusCode::BAD_REQUEST, "under half an hour");
+    assert_eq!(
+        owner.post(&path, &code(&(168 * 60 + 1).to_string())).await.status,
+        StatusCode::BAD_REQUEST,
+        "over the maximum"
+    );
+    let made = owner.post(&path, &code("30")).await;
+    assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.html);
+    let made = invites(&app, &owner_token, &group).await.remove(0);
+    let expires_at: chrono::DateTime<chrono::Utc> = made["expires_at"].as_str().unwrap().parse().unwrap();
+    let minutes = (expires_at - chrono::Utc::now()).num_minutes();
+    assert!((28..=30).contains(&minutes), "30 minutes: {minutes}");
+    assert_eq!(made["max_uses"], 25);
+
+    let admin = PageClient::signed_in(&app, &app.admin_token).await;
+    let console = admin.get("/admin").await.html;
+    assert!(
+        console.contains("<option value=\"\">Never</option>")
+            && console.contains("<option value=\"\">No limit</option>"),
+        "{console}"
+    );
+    let never = admin.post("/admin/invites", &[("max_uses", ""), ("expires_in_minutes", "")]).await;
+    assert_eq!(never.status, StatusCode::SEE_OTHER);
+    let (_, list) = app.get("/admin/invites", Some(&app.admin_token)).await;
+    assert_eq!(
+        (list["items"][0]["max_uses"].is_null(), list["items"][0]["expires_at"].is_null()),
+        (true, true),
+        "{list}"
+    );
 }
