@@ -178,7 +178,7 @@ impl App {
         // Invites above the caller's role are not theirs to see (a code's link is its
         // secret); the cursor still follows the rows read, so a page may come back short.
         let listed = self
-            .invites_in(InviteScope::group(access.group.id), &list, true)
+            .invites_in(InviteScope::group(access.group.id), &list, true, None)
             .await?
             .retain(|i| access.ranks_at_least(i.role.as_ref()));
         let ids: Vec<Uuid> =

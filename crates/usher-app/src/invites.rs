@@ -55,9 +55,13 @@ impl App {
         scope: InviteScope,
         request: &ListRequest,
         active_by_default: bool,
+        text: Option<&str>,
     ) -> AppResult<Listed<Invite>> {
         let (active, page) = (request.active_only(active_by_default)?, request.page()?);
-        let rows = self.store.list_invites(scope, active, page, Utc::now()).await?;
+        if text.is_some_and(|t| t.chars().count() > 100) {
+            return Err(crate::Error::field("q", "must be at most 100 characters"));
+        }
+        let rows = self.store.list_invites(scope, active, text, page, Utc::now()).await?;
         Ok(Listed::new(rows, page, |i| i.id))
     }
 

@@ -44,7 +44,7 @@ impl App {
     /// `active`.
     pub async fn list_login_links(&self, actor: &Actor, request: ListRequest) -> AppResult<Listed<Invite>> {
         actor.require_admin()?;
-        self.invites_in(ALL, &request, false).await
+        self.invites_in(ALL, &request, false, None).await
     }
 
     /// The login links of the user named `username`, newest first.
@@ -55,7 +55,7 @@ impl App {
         request: ListRequest,
     ) -> AppResult<Listed<Invite>> {
         let user = self.user_named(actor, username).await?;
-        self.invites_in(InviteScope { user_id: Some(user.id), ..ALL }, &request, false).await
+        self.invites_in(InviteScope { user_id: Some(user.id), ..ALL }, &request, false, None).await
     }
 
     /// One login link, or `not_found`.

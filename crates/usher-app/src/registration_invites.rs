@@ -77,9 +77,16 @@ impl App {
     }
 
     /// Registration invites, newest first; active ones unless the request asks for `all`.
-    pub async fn list_registration_invites(&self, actor: &Actor, request: ListRequest) -> AppResult<Listed<Invite>> {
+    /// Registration invites, newest first; with `text`, those whose code or
+    /// description holds it.
+    pub async fn list_registration_invites(
+        &self,
+        actor: &Actor,
+        request: ListRequest,
+        text: Option<&str>,
+    ) -> AppResult<Listed<Invite>> {
         actor.require_admin()?;
-        self.invites_in(SCOPE, &request, true).await
+        self.invites_in(SCOPE, &request, true, text).await
     }
 
     /// The registration invite `code` names; anything else is `not_found`.

@@ -2,7 +2,7 @@
 
 use chrono::Utc;
 use usher_domain::account::{DisplayName, Email, Password, Username};
-use usher_storage::model::{NewUser, User, UserPatch};
+use usher_storage::model::{NewUser, User, UserFilter, UserPatch};
 
 use crate::{
     Actor, App, AppResult, Error, Reason,
@@ -70,10 +70,18 @@ impl App {
     }
 
     /// Every account, newest first.
-    pub async fn list_users(&self, actor: &Actor, request: ListRequest) -> AppResult<Listed<User>> {
+    pub async fn list_users(
+        &self,
+        actor: &Actor,
+        request: ListRequest,
+        filter: &UserFilter,
+    ) -> AppResult<Listed<User>> {
         actor.require_admin()?;
         let page = request.page()?;
-        let rows = self.store.list_users(page).await?;
+        if filter.text.as_ref().is_some_and(|t| t.chars().count() > 100) {
+            return Err(Error::field("q", "must be at most 100 characters"));
+        }
+        let rows = self.store.list_users(page, filter).await?;
         Ok(Listed::new(rows, page, |u| u.id))
     }
 

@@ -104,21 +104,40 @@ impl Store {
 
     /// Invites in scope, newest first; `active_only` leaves out revoked, used-up and
     /// expired ones.
+    /// Invites in `scope`, newest first; with `text`, those whose code, description or
+    /// invited address holds it (any case, ASCII letters).
     pub async fn list_invites(
         &self,
         scope: InviteScope,
         active_only: bool,
+        text: Option<&str>,
         page: Page,
         now: DateTime<Utc>,
     ) -> Result<Vec<Invite>, StoreError> {
         let sql = format!(
             "{INVITE_SELECT} WHERE {SCOPE_SQL} AND ($4 IS NULL OR i.id < $4) \
-             AND ($5 = FALSE OR {}) ORDER BY i.id DESC LIMIT $7",
+             AND ($5 = FALSE OR {}) \
+             AND ($8 IS NULL OR LOWER(COALESCE(i.code, '')) LIKE $9 ESCAPE '\\' \
+                  OR LOWER(COALESCE(i.description, '')) LIKE $8 ESCAPE '\\' \
+                  OR COALESCE(i.email_normalized, '') LIKE $8 ESCAPE '\\') \
+             ORDER BY i.id DESC LIMIT $7",
             active_sql!("$6")
         );
         let [kind, user, group] = scope_args(&scope);
-        let args =
-            [kind, user, group, page.after.into(), active_only.into(), to_ms(now).into(), i64::from(page.limit).into()];
+        let pattern = text.map(crate::users::like_pattern);
+        // Codes are kept without their dashes (`C93K7MXQ2`): a code typed as shown matches.
+        let code_pattern = text.map(|t| crate::users::like_pattern(&t.replace(['-', ' '], "")));
+        let args = [
+            kind,
+            user,
+            group,
+            page.after.into(),
+            active_only.into(),
+            to_ms(now).into(),
+            i64::from(page.limit).into(),
+            pattern.into(),
+            code_pattern.into(),
+        ];
         let rows: Vec<InviteRow> = self.read()?.fetch_all(&sql, &args).await?;
         decode_all(rows)
     }

@@ -279,6 +279,16 @@ pub struct Page {
     pub after: Option<Uuid>,
 }
 
+/// Which users to list; every field narrows.
+#[derive(Debug, Clone, Default)]
+pub struct UserFilter {
+    /// In the username, the address or the name, any case (ASCII letters; SQLite's
+    /// `LOWER` folds no others).
+    pub text: Option<String>,
+    pub disabled: Option<bool>,
+    pub admin: Option<bool>,
+}
+
 /// An application Usher signs people in to: an OpenID Connect relying party.
 #[derive(Debug, Clone)]
 pub struct ClientApp {

@@ -8,7 +8,7 @@ use crate::{
     Store, StoreError,
     audit::{self, AuditContext, Event},
     groups::release_groups_of,
-    model::{NewUser, Page, User, UserPatch},
+    model::{NewUser, Page, User, UserFilter, UserPatch},
     rows::{USER_COLUMNS, UserRow, decode, decode_all, to_ms},
     sessions::end_sessions_of,
     sql::{self, Conn},
@@ -58,11 +58,24 @@ impl Store {
         decode(row)
     }
 
-    pub async fn list_users(&self, page: Page) -> Result<Vec<User>, StoreError> {
-        let sql =
-            format!("SELECT {USER_COLUMNS} FROM users u WHERE ($1 IS NULL OR u.id < $1) ORDER BY u.id DESC LIMIT $2");
-        let rows: Vec<UserRow> =
-            self.read()?.fetch_all(&sql, &[page.after.into(), i64::from(page.limit).into()]).await?;
+    /// Users newest first, narrowed by `filter`.
+    pub async fn list_users(&self, page: Page, filter: &UserFilter) -> Result<Vec<User>, StoreError> {
+        let sql = format!(
+            "SELECT {USER_COLUMNS} FROM users u WHERE ($1 IS NULL OR u.id < $1) \
+             AND ($3 IS NULL OR LOWER(u.username) LIKE $3 ESCAPE '\\' OR u.email_normalized LIKE $3 ESCAPE '\\' \
+                  OR LOWER(u.display_name) LIKE $3 ESCAPE '\\') \
+             AND ($4 IS NULL OR (u.disabled_at IS NOT NULL) = $4) AND ($5 IS NULL OR u.is_admin = $5) \
+             ORDER BY u.id DESC LIMIT $2"
+        );
+        let pattern = filter.text.as_deref().map(like_pattern);
+        let args = [
+            page.after.into(),
+            i64::from(page.limit).into(),
+            pattern.into(),
+            filter.disabled.into(),
+            filter.admin.into(),
+        ];
+        let rows: Vec<UserRow> = self.read()?.fetch_all(&sql, &args).await?;
         decode_all(rows)
     }
 
@@ -201,4 +214,11 @@ pub(crate) async fn user_by_id_in(conn: &mut impl Conn, id: Uuid) -> Result<Opti
     let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1");
     let row: Option<UserRow> = conn.fetch_optional(&sql, &[id.into()]).await?;
     decode(row)
+}
+
+/// A `LIKE … ESCAPE '\'` pattern matching `text` anywhere, lowercased, its wildcards
+/// (and the escape character) taken literally.
+pub(crate) fn like_pattern(text: &str) -> String {
+    let escaped = text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("%{escaped}%")
 }

@@ -87,7 +87,7 @@ async fn list(
     Admin(admin): Admin,
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<Paginated<InviteView>>> {
-    let invites = state.list_registration_invites(&admin, query.request()).await?;
+    let invites = state.list_registration_invites(&admin, query.request(), None).await?;
     let now = Utc::now();
     Ok(Json(Paginated::of(invites, |i| InviteView::new(i, &state.settings, now))))
 }

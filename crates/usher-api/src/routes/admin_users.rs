@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use usher_app::users::{AccountChanges, NewAccount};
+use usher_storage::model::UserFilter;
 
 use crate::{
     AppState,
@@ -38,7 +39,7 @@ async fn list(
     Admin(admin): Admin,
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<Paginated<UserView>>> {
-    let users = state.list_users(&admin, query.request()).await?;
+    let users = state.list_users(&admin, query.request(), &UserFilter::default()).await?;
     Ok(Json(Paginated::of(users, |r| UserView::from(r))))
 }
 

@@ -8,7 +8,8 @@ use axum::{
 use chrono::Utc;
 use minijinja::context;
 use serde::Deserialize;
-use utoipa::ToSchema;
+use usher_app::lists::ListRequest;
+use utoipa::{IntoParams, ToSchema};
 
 use usher_app::registration_invites::NewRegistrationInvite;
 use usher_storage::model::Invite as RegistrationInvite;
@@ -28,14 +29,43 @@ use crate::{
     views::{InviteView, Paginated},
 };
 
-use super::Cursor;
+/// `?q=&show=&cursor=`: the console's search of its invites.
+#[derive(Debug, Default, Deserialize, serde::Serialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct InviteSearch {
+    /// In the code or the description.
+    #[serde(default)]
+    q: String,
+    /// `active`; empty: every invite, whatever its status.
+    #[serde(default)]
+    show: String,
+    /// `next_cursor` of the page before.
+    #[serde(default, skip_serializing)]
+    #[param(value_type = Option<uuid::Uuid>)]
+    cursor: Option<String>,
+}
+
+impl InviteSearch {
+    fn request(&self) -> ListRequest {
+        let status = if self.show == "active" { "active" } else { "all" };
+        ListRequest { cursor: self.cursor.clone(), ..ListRequest::first(Some(status)) }
+    }
+
+    /// The query of the next page: this search, from `cursor`.
+    fn next(&self, cursor: &str) -> String {
+        let pairs = [("q", self.q.as_str()), ("show", self.show.as_str()), ("cursor", cursor)];
+        form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(pairs.iter().filter(|(_, v)| !v.is_empty()))
+            .finish()
+    }
+}
 
 /// The console's first page: a form for a new registration invite and the invites.
 #[utoipa::path(
     get,
     path = "/admin",
     tag = "pages",
-    params(Cursor),
+    params(InviteSearch),
     responses(
         (status = 200, description = "Registration invites: the new-invite form and the list", content_type = "text/html", body = String),
     ),
@@ -44,25 +74,29 @@ pub async fn console(
     State(state): State<AppState>,
     headers: HeaderMap,
     viewer: AdminViewer,
-    OnPage(ApiQuery(cursor)): OnPage<ApiQuery<Cursor>>,
+    OnPage(ApiQuery(search)): OnPage<ApiQuery<InviteSearch>>,
 ) -> PageResult {
-    console_page(&state, &headers, &viewer, cursor, FormRefusal::default(), None).await
+    console_page(&state, &headers, &viewer, search, FormRefusal::default(), None).await
 }
 
 async fn console_page(
     state: &AppState,
     headers: &HeaderMap,
     viewer: &AdminViewer,
-    cursor: Cursor,
+    search: InviteSearch,
     refused: FormRefusal,
     form: Option<&NewInviteForm>,
 ) -> PageResult {
-    let invites = state.list_registration_invites(&viewer.actor(), cursor.list(Some("all"))).await?;
+    let text = pages::form_text(&search.q);
+    let invites = state.list_registration_invites(&viewer.actor(), search.request(), text.as_deref()).await?;
     let now = Utc::now();
     let invites = Paginated::of(invites, |i| InviteView::new(i, &state.settings, now));
+    let more = invites.next_cursor.as_deref().map(|cursor| search.next(cursor));
     let context = context! {
         section => "invites",
         invites,
+        more,
+        search,
         form,
         errors => refused.errors,
         error => refused.error,
@@ -132,7 +166,7 @@ pub async fn create(
         Ok(invite) => return Ok(flash::redirect_with(&invite_path(&invite), Flash::InviteCreated)),
         Err(err) => FormRefusal::again(err)?,
     };
-    console_page(&state, &headers, &viewer, Cursor::default(), refused, Some(&form)).await
+    console_page(&state, &headers, &viewer, InviteSearch::default(), refused, Some(&form)).await
 }
 
 /// A registration invite's page in the console.

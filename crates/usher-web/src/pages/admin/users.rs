@@ -9,7 +9,8 @@ use axum::{
 use chrono::Utc;
 use minijinja::context;
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use usher_storage::model::UserFilter;
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use usher_app::{
@@ -33,16 +34,50 @@ use crate::{
     views::{LoginLinkView, Paginated, UserView, admin as admin_views},
 };
 
-use super::Cursor;
-
 const USERS: &str = "/admin/users";
 
-/// Users, a form for a new one, and the active login links.
+/// `?q=&show=&cursor=`: the users page's search.
+#[derive(Debug, Default, Deserialize, Serialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UserSearch {
+    /// In the username, address or name.
+    #[serde(default)]
+    q: String,
+    /// `admins`, `disabled` or `enabled`; empty: everyone.
+    #[serde(default)]
+    show: String,
+    /// `next_cursor` of the page before.
+    #[serde(default, skip_serializing)]
+    #[param(value_type = Option<Uuid>)]
+    cursor: Option<String>,
+}
+
+impl UserSearch {
+    fn filter(&self) -> UserFilter {
+        let (disabled, admin) = match self.show.as_str() {
+            "admins" => (None, Some(true)),
+            "disabled" => (Some(true), None),
+            "enabled" => (Some(false), None),
+            _ => (None, None),
+        };
+        UserFilter { text: pages::form_text(&self.q), disabled, admin }
+    }
+
+    /// The query of the next page: this search, from `cursor`.
+    fn next(&self, cursor: &str) -> String {
+        let pairs = [("q", self.q.as_str()), ("show", self.show.as_str()), ("cursor", cursor)];
+        form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(pairs.iter().filter(|(_, v)| !v.is_empty()))
+            .finish()
+    }
+}
+
+/// Users (searched), a form for a new one, and the active login links.
 #[utoipa::path(
     get,
     path = "/admin/users",
     tag = "pages",
-    params(Cursor),
+    params(UserSearch),
     responses(
         (status = 200, description = "Users, the new-user form, active login links", content_type = "text/html", body = String),
     ),
@@ -51,28 +86,33 @@ pub async fn list(
     State(state): State<AppState>,
     headers: HeaderMap,
     viewer: AdminViewer,
-    OnPage(ApiQuery(cursor)): OnPage<ApiQuery<Cursor>>,
+    OnPage(ApiQuery(search)): OnPage<ApiQuery<UserSearch>>,
 ) -> PageResult {
-    users_page(&state, &headers, &viewer, cursor, FormRefusal::default(), None).await
+    users_page(&state, &headers, &viewer, search, FormRefusal::default(), None).await
 }
 
 async fn users_page(
     state: &AppState,
     headers: &HeaderMap,
     viewer: &AdminViewer,
-    cursor: Cursor,
+    search: UserSearch,
     refused: FormRefusal,
     form: Option<&NewUserForm>,
 ) -> PageResult {
     let actor = viewer.actor();
+    let request = ListRequest { cursor: search.cursor.clone(), ..ListRequest::default() };
+    let filter = search.filter();
     let (users, links) = tokio::join!(
-        state.list_users(&actor, cursor.list(None)),
+        state.list_users(&actor, request, &filter),
         state.list_login_links(&actor, ListRequest::first(Some("active"))),
     );
     let (users, links) = (Paginated::of(users?, |r| UserView::from(r)), admin_views::login_links(links?));
+    let more = users.next_cursor.as_deref().map(|cursor| search.next(cursor));
     let context = context! {
         section => "users",
         users,
+        more,
+        search,
         links,
         me => viewer.0.user.id,
         form,
@@ -123,7 +163,7 @@ pub async fn create(
         Ok(_) => return Ok(flash::redirect_with(USERS, Flash::UserCreated)),
         Err(err) => FormRefusal::again(err)?,
     };
-    users_page(&state, &headers, &viewer, Cursor::default(), refused, Some(&form)).await
+    users_page(&state, &headers, &viewer, UserSearch::default(), refused, Some(&form)).await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

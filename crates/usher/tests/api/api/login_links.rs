@@ -154,7 +154,7 @@ async fn deleting_a_user_removes_sessions_devices_and_links(app: TestApp) {
     let scope = InviteScope { user_id: Some(user_id), ..InviteScope::kind(InviteKind::LoginLink) };
     let links = app
         .store
-        .list_invites(scope, false, usher_storage::model::Page { limit: 10, after: None }, chrono::Utc::now())
+        .list_invites(scope, false, None, usher_storage::model::Page { limit: 10, after: None }, chrono::Utc::now())
         .await
         .unwrap();
     assert!(links.is_empty());

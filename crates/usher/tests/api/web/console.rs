@@ -17,6 +17,7 @@ on_both_backends!(
     unknown_pages_answer_a_page,
     apps_are_registered_their_secret_shown_once_rotated_and_deleted,
     every_email_is_previewed_with_sample_data_in_each_language,
+    users_and_invites_are_searched_and_filtered,
 );
 
 on_both_backends!(backend: failed_mail_is_listed_and_retried);
@@ -120,12 +121,21 @@ async fn registration_invites_are_created_shown_and_revoked(app: TestApp) {
     let after = admin.get(&path).await;
     assert!(after.html.contains(">revoked<") && !after.html.contains("share-url"), "no link to share once revoked");
 
-    // The audit log names who did it; its filters are the API's.
+    // The audit log says who did what in words, searched by action, person and days.
     let log = admin.get("/admin/audit?action=invite.revoked").await;
     assert_eq!(log.status, StatusCode::OK);
     let row = between(&log.html, "<tbody>", "</tbody>").expect("a table of events");
-    assert!(row.contains("@admin") && row.contains("invite.revoked") && !row.contains("invite.created"), "{row}");
-    assert!(log.html.contains("value=\"invite.revoked\""), "the filter stays in its field");
+    assert!(row.contains("@admin") && row.contains("revoked an invite") && !row.contains("created an invite"), "{row}");
+    assert!(row.contains("title=\"invite.revoked\""), "the action's code on hover: {row}");
+    assert!(log.html.contains("value=\"invite.revoked\" selected"), "the search stays in its field");
+    let today = chrono::Utc::now().date_naive();
+    let tomorrow = today.succ_opt().unwrap();
+    let found = admin.get(&format!("/admin/audit?action=invite.revoked&actor=admin&since={today}&until={today}")).await;
+    assert!(found.html.contains("revoked an invite"), "{}", found.html);
+    let none = admin.get(&format!("/admin/audit?action=invite.revoked&since={tomorrow}")).await;
+    assert!(none.html.contains("Nothing recorded that matches."), "{}", none.html);
+    let someone_else = admin.get("/admin/audit?action=invite.revoked&actor=nobody").await;
+    assert!(someone_else.html.contains("Nothing recorded that matches."));
     assert_eq!(admin.get("/admin/audit?since=yesterday").await.status, StatusCode::BAD_REQUEST);
 }
 
@@ -364,4 +374,51 @@ async fn every_email_is_previewed_with_sample_data_in_each_language(app: TestApp
     let bob = PageClient::signed_in(&app, &bob).await;
     assert_eq!(bob.get("/admin/mail/previews").await.status, StatusCode::FORBIDDEN);
     assert_eq!(bob.get("/admin/mail/previews/invitation").await.status, StatusCode::FORBIDDEN);
+}
+
+/// The console's lists are searched (any case; `%` and `_` are plain characters) and
+/// filtered by status; the next page keeps the search.
+async fn users_and_invites_are_searched_and_filtered(app: TestApp) {
+    let admin = PageClient::signed_in(&app, &app.admin_token).await;
+    app.create_user("carol").await;
+    app.create_user("dave_d").await;
+    app.update_user("dave_d", json!({"disabled": true})).await;
+    let users = |query: &'static str| {
+        let admin = &admin;
+        async move {
+            between(&admin.get(&format!("/admin/users?{query}")).await.html, "<tbody>", "</tbody>")
+                .unwrap_or("")
+                .to_owned()
+        }
+    };
+    let found = users("q=CAR").await;
+    assert!(found.contains("carol@example.com") && !found.contains("dave_d@"), "{found}");
+    let disabled = users("show=disabled").await;
+    assert!(disabled.contains("dave_d@") && !disabled.contains("carol@"), "{disabled}");
+    let admins = users("show=admins").await;
+    assert!(admins.contains("@admin") && !admins.contains("carol@"), "{admins}");
+    let underscore = users("q=_").await;
+    assert!(
+        underscore.contains("dave_d@") && !underscore.contains("carol@"),
+        "`_` is a character, not a wildcard: {underscore}"
+    );
+    assert!(admin.get("/admin/users?q=100%25").await.html.contains("Nobody matches."));
+    let long = "x".repeat(101);
+    assert_eq!(admin.get(&format!("/admin/users?q={long}")).await.status, StatusCode::BAD_REQUEST);
+
+    let book = app.create_invite(json!({"description": "Book club"})).await;
+    let chess = app.create_invite(json!({"description": "Chess night"})).await;
+    app.revoke_invite(chess.code()).await;
+    let invites = |query: String| {
+        let admin = &admin;
+        async move { admin.get(&format!("/admin?{query}")).await.html }
+    };
+    let found = invites("q=book".into()).await;
+    assert!(found.contains("Book club") && !found.contains("Chess night"), "{found}");
+    let by_code = invites(format!("q={}", &chess.code()[..7])).await;
+    assert!(by_code.contains("Chess night") && !by_code.contains("Book club"), "{by_code}");
+    let active = invites("show=active".into()).await;
+    assert!(active.contains("Book club") && !active.contains("Chess night"), "{active}");
+    assert!(invites("q=zebra".into()).await.contains("No invite matches."));
+    assert!(book.code().len() == 11);
 }
