@@ -246,6 +246,13 @@ impl Config {
         if !(accent.len() == 7 && accent.starts_with('#') && accent[1..].bytes().all(|b| b.is_ascii_hexdigit())) {
             return Err(ConfigError::new("accent_color", "must be a colour like #2f5bd3"));
         }
+        // White text on it (buttons), and it as text on white (links): 4.5:1 both ways.
+        if contrast_with_white(accent) < 4.5 {
+            return Err(ConfigError::new(
+                "accent_color",
+                "must be dark enough for white text on it (4.5:1), e.g. #2f5bd3",
+            ));
+        }
         let name = self.instance_name.trim();
         if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
             return Err(ConfigError::new("instance_name", "must be 1 to 100 characters on one line"));
@@ -376,3 +383,13 @@ impl fmt::Debug for Config {
 
 #[cfg(test)]
 mod tests;
+
+/// WCAG's contrast ratio of `#rrggbb` against white.
+fn contrast_with_white(hex: &str) -> f64 {
+    let channel = |i: usize| {
+        let c = f64::from(u8::from_str_radix(&hex[i..i + 2], 16).unwrap_or(0)) / 255.0;
+        if c <= 0.039_28 { c / 12.92 } else { ((c + 0.055) / 1.055).powf(2.4) }
+    };
+    let luminance = 0.2126 * channel(1) + 0.7152 * channel(3) + 0.0722 * channel(5);
+    1.05 / (luminance + 0.05)
+}

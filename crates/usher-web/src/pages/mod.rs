@@ -66,6 +66,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(register_script))
         .routes(routes!(copy_script))
         .routes(routes!(time_script))
+        .routes(routes!(brand_stylesheet))
 }
 
 /// The templates, parsed once. HTML escaping is on for `.html` names.
@@ -337,6 +338,21 @@ pub fn with_form_action_to(mut page: Response, next: &str) -> Response {
     page
 }
 
+/// `page` allowed to show the configured logo (its origin added to `img-src`).
+fn with_logo_from(mut page: Response, logo_url: Option<&str>) -> Response {
+    let Some(origin) = logo_url.and_then(|u| url::Url::parse(u).ok()).map(|u| u.origin().ascii_serialization()) else {
+        return page;
+    };
+    let Some(csp) = page.headers().get(header::CONTENT_SECURITY_POLICY).and_then(|v| v.to_str().ok()) else {
+        return page;
+    };
+    let csp = csp.replace("img-src 'self' data:", &format!("img-src 'self' data: {origin}"));
+    if let Ok(csp) = HeaderValue::from_str(&csp) {
+        page.headers_mut().insert(header::CONTENT_SECURITY_POLICY, csp);
+    }
+    page
+}
+
 /// A page with a form: `template` with `context` and the form's `csrf` token; sets the
 /// CSRF cookie when the browser has none yet, and shows (once) what the post that led
 /// here did (`flash`).
@@ -350,7 +366,9 @@ pub fn form_page(
     let token = csrf::FormToken::for_form(headers, state.settings.public_url.starts_with("https://"));
     let flash = flash::take(headers);
     let said = flash.as_ref().map(|(flash, _)| flash.text());
-    let mut page = render(status, template, minijinja::context! { csrf => token.value, flash => said, ..context });
+    let brand = state.mail_templates.look();
+    let context = minijinja::context! { csrf => token.value, flash => said, brand, ..context };
+    let mut page = with_logo_from(render(status, template, context), brand.logo_url.as_deref());
     if let Some(cookie) = token.set_cookie {
         page.headers_mut().append(header::SET_COOKIE, cookie);
     }
@@ -446,6 +464,28 @@ async fn copy_script() -> Response {
 )]
 async fn time_script() -> Response {
     asset("text/javascript; charset=utf-8", include_str!("../../static/time.js"))
+}
+
+/// The instance's accent colour (`accent_color`) over the stylesheet's, in the light
+/// scheme (the dark one keeps its own light accent, for contrast).
+#[utoipa::path(
+    get,
+    path = "/static/brand.css",
+    tag = "pages",
+    security(()),
+    responses((status = 200, description = "The instance's colours", content_type = "text/css", body = String)),
+)]
+async fn brand_stylesheet(axum::extract::State(state): axum::extract::State<AppState>) -> Response {
+    // The colour was checked at start (`#rrggbb`), so it cannot break out of the rule.
+    let accent = &state.mail_templates.look().accent;
+    let css =
+        format!("@media (prefers-color-scheme: light) {{ :root {{ --accent: {accent}; --focus: {accent}; }} }}\n");
+    let headers = [
+        (header::CONTENT_TYPE, HeaderValue::from_static("text/css; charset=utf-8")),
+        (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300")),
+        (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
+    ];
+    (headers, css).into_response()
 }
 
 fn asset(content_type: &'static str, body: &'static str) -> Response {

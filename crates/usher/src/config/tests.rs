@@ -34,7 +34,15 @@ fn trusted_proxies_take_addresses_and_ranges() {
 
 #[test]
 fn bad_values_name_their_key() {
-    let cases: [(&str, Config); 12] = [
+    let cases: [(&str, Config); 19] = [
+        ("accent_color", Config { accent_color: "blue".into(), ..Config::default() }),
+        // Too light for white text on it: 1.9:1.
+        ("accent_color", Config { accent_color: "#9db4ff".into(), ..Config::default() }),
+        ("instance_name", Config { instance_name: " ".into(), ..Config::default() }),
+        ("instance_name", Config { instance_name: "Two\nlines".into(), ..Config::default() }),
+        ("logo_url", Config { logo_url: Some("http://example.com/logo.png".into()), ..Config::default() }),
+        ("time_zone", Config { time_zone: "Mars/Olympus".into(), ..Config::default() }),
+        ("default_locale", Config { default_locale: "fr".into(), ..Config::default() }),
         ("cookie_domain", Config { cookie_domain: Some("https://example.com".into()), ..Config::default() }),
         // The default public URL is on 127.0.0.1: a cookie for example.com never comes back.
         ("cookie_domain", Config { cookie_domain: Some("example.com".into()), ..Config::default() }),
@@ -52,6 +60,22 @@ fn bad_values_name_their_key() {
     for (key, config) in cases {
         assert_eq!(config.check().unwrap_err().key, key);
     }
+}
+
+#[test]
+fn the_look_of_mail_and_pages_is_configured() {
+    let config = Config {
+        instance_name: "  Gia phả  ".into(),
+        logo_url: Some("https://example.com/logo.png".into()),
+        accent_color: "#B03A2E".into(),
+        time_zone: "Asia/Ho_Chi_Minh".into(),
+        default_locale: "vi-VN".into(),
+        ..Config::default()
+    };
+    config.check().unwrap();
+    let look = config.mail_look().unwrap();
+    assert_eq!((look.name.as_str(), look.accent.as_str()), ("Gia phả", "#b03a2e"));
+    assert_eq!((look.time_zone.name(), look.default_locale.tag()), ("Asia/Ho_Chi_Minh", "vi"));
 }
 
 #[test]

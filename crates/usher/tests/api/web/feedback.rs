@@ -142,3 +142,26 @@ async fn an_action_says_what_it_did_once_on_the_page_it_leads_to(app: TestApp) {
         assert!(!html.contains("class=\"flash\""), "{forged}: {html}");
     }
 }
+
+on_both_backends!(backend: the_pages_wear_the_instances_name_logo_and_colour);
+
+/// `instance_name`, `logo_url` and `accent_color` reach the pages: the name in titles,
+/// the logo in the header (its origin allowed by the CSP, nothing else), the colour
+/// in `brand.css`.
+async fn the_pages_wear_the_instances_name_logo_and_colour(backend: Backend) {
+    let configure = |c: &mut usher::Config| {
+        c.instance_name = "Gia phả".into();
+        c.logo_url = Some("https://cdn.example.com/logo.png".into());
+        c.accent_color = "#B03A2E".into();
+    };
+    let Some(app) = TestApp::spawn_with(backend, configure).await else { return };
+    let response = browser_like().get(page_url(&app, "/login")).send().await.unwrap();
+    let csp = response.headers()[header::CONTENT_SECURITY_POLICY].to_str().unwrap().to_owned();
+    assert!(csp.contains("img-src 'self' data: https://cdn.example.com;"), "{csp}");
+    assert!(csp.contains("script-src 'self';"), "nothing else loosened: {csp}");
+    let html = response.text().await.unwrap();
+    assert!(html.contains("<title>Sign in · Gia phả</title>"), "{html}");
+    assert!(html.contains("alt=\"Gia phả\"") && html.contains("logo.png"), "{html}");
+    let css = browser_like().get(page_url(&app, "/static/brand.css")).send().await.unwrap().text().await.unwrap();
+    assert!(css.contains("--accent: #b03a2e"), "{css}");
+}
