@@ -125,6 +125,10 @@ async fn no_page_scrolls_sideways_on_a_phone() {
     browser.screenshot("group-members-phone").await;
     browser.client.goto(&format!("http://{}/admin/users", app.addr)).await.unwrap();
     browser.screenshot("admin-users-phone").await;
+    // An invitation email in Vietnamese, as a phone's mail client shows it.
+    browser.client.goto(&format!("http://{}/admin/mail/previews/invitation?locale=vi", app.addr)).await.unwrap();
+    browser.wait_for_text("Nhận lời mời").await;
+    browser.screenshot("mail-invitation-vi-phone").await;
     browser.close().await;
 }
 
