@@ -9,7 +9,7 @@ use chrono::Utc;
 use minijinja::context;
 use serde::Deserialize;
 use usher_app::lists::ListRequest;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
 use usher_app::registration_invites::NewRegistrationInvite;
 use usher_storage::model::Invite as RegistrationInvite;
@@ -29,35 +29,13 @@ use crate::{
     views::{InviteView, Paginated},
 };
 
-/// `?q=&show=&cursor=`: the console's search of its invites.
-#[derive(Debug, Default, Deserialize, serde::Serialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct InviteSearch {
-    /// In the code or the description.
-    #[serde(default)]
-    q: String,
-    /// `active`; empty: every invite, whatever its status.
-    #[serde(default)]
-    show: String,
-    /// `next_cursor` of the page before.
-    #[serde(default, skip_serializing)]
-    #[param(value_type = Option<uuid::Uuid>)]
-    cursor: Option<String>,
-}
+use super::Search;
 
-impl InviteSearch {
-    fn request(&self) -> ListRequest {
-        let status = if self.show == "active" { "active" } else { "all" };
-        ListRequest { cursor: self.cursor.clone(), ..ListRequest::first(Some(status)) }
-    }
-
-    /// The query of the next page: this search, from `cursor`.
-    fn next(&self, cursor: &str) -> String {
-        let pairs = [("q", self.q.as_str()), ("show", self.show.as_str()), ("cursor", cursor)];
-        form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(pairs.iter().filter(|(_, v)| !v.is_empty()))
-            .finish()
-    }
+/// The list request of an invite search: every invite, or (`show=active`) those still
+/// working.
+fn invites_request(search: &Search) -> ListRequest {
+    let status = if search.show == "active" { "active" } else { "all" };
+    ListRequest { cursor: search.cursor.clone(), ..ListRequest::first(Some(status)) }
 }
 
 /// The console's first page: a form for a new registration invite and the invites.
@@ -65,7 +43,7 @@ impl InviteSearch {
     get,
     path = "/admin",
     tag = "pages",
-    params(InviteSearch),
+    params(Search),
     responses(
         (status = 200, description = "Registration invites: the new-invite form and the list", content_type = "text/html", body = String),
     ),
@@ -74,7 +52,7 @@ pub async fn console(
     State(state): State<AppState>,
     headers: HeaderMap,
     viewer: AdminViewer,
-    OnPage(ApiQuery(search)): OnPage<ApiQuery<InviteSearch>>,
+    OnPage(ApiQuery(search)): OnPage<ApiQuery<Search>>,
 ) -> PageResult {
     console_page(&state, &headers, &viewer, search, FormRefusal::default(), None).await
 }
@@ -83,12 +61,12 @@ async fn console_page(
     state: &AppState,
     headers: &HeaderMap,
     viewer: &AdminViewer,
-    search: InviteSearch,
+    search: Search,
     refused: FormRefusal,
     form: Option<&NewInviteForm>,
 ) -> PageResult {
-    let text = pages::form_text(&search.q);
-    let invites = state.list_registration_invites(&viewer.actor(), search.request(), text.as_deref()).await?;
+    let text = search.text();
+    let invites = state.list_registration_invites(&viewer.actor(), invites_request(&search), text.as_deref()).await?;
     let now = Utc::now();
     let invites = Paginated::of(invites, |i| InviteView::new(i, &state.settings, now));
     let more = invites.next_cursor.as_deref().map(|cursor| search.next(cursor));
@@ -166,7 +144,7 @@ pub async fn create(
         Ok(invite) => return Ok(flash::redirect_with(&invite_path(&invite), Flash::InviteCreated)),
         Err(err) => FormRefusal::again(err)?,
     };
-    console_page(&state, &headers, &viewer, InviteSearch::default(), refused, Some(&form)).await
+    console_page(&state, &headers, &viewer, Search::default(), refused, Some(&form)).await
 }
 
 /// A registration invite's page in the console.

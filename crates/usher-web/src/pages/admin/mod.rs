@@ -42,6 +42,39 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(apps::confirm_delete, apps::delete))
 }
 
+/// `?q=&show=&cursor=`: a console list's search — text to find, which of the list to
+/// show (each list names its choices), and the page after the one shown.
+#[derive(Debug, Default, Deserialize, serde::Serialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct Search {
+    /// Text to find (at most 100 characters).
+    #[serde(default)]
+    q: String,
+    /// Which of the list: users `enabled`, `disabled` or `admins`; invites `active`.
+    /// Empty: all of it.
+    #[serde(default)]
+    show: String,
+    /// `next_cursor` of the page before.
+    #[serde(default, skip_serializing)]
+    #[param(value_type = Option<uuid::Uuid>)]
+    cursor: Option<String>,
+}
+
+impl Search {
+    /// The text to find, if any.
+    fn text(&self) -> Option<String> {
+        crate::pages::form_text(&self.q)
+    }
+
+    /// The query of the next page: this search, from `cursor`.
+    fn next(&self, cursor: &str) -> String {
+        let pairs = [("q", self.q.as_str()), ("show", self.show.as_str()), ("cursor", cursor)];
+        form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(pairs.iter().filter(|(_, v)| !v.is_empty()))
+            .finish()
+    }
+}
+
 /// `?cursor=`: the page of a list after the one shown.
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]

@@ -10,7 +10,7 @@ use chrono::Utc;
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 use usher_storage::model::UserFilter;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use usher_app::{
@@ -34,42 +34,19 @@ use crate::{
     views::{LoginLinkView, Paginated, UserView, admin as admin_views},
 };
 
+use super::Search;
+
 const USERS: &str = "/admin/users";
 
-/// `?q=&show=&cursor=`: the users page's search.
-#[derive(Debug, Default, Deserialize, Serialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct UserSearch {
-    /// In the username, address or name.
-    #[serde(default)]
-    q: String,
-    /// `admins`, `disabled` or `enabled`; empty: everyone.
-    #[serde(default)]
-    show: String,
-    /// `next_cursor` of the page before.
-    #[serde(default, skip_serializing)]
-    #[param(value_type = Option<Uuid>)]
-    cursor: Option<String>,
-}
-
-impl UserSearch {
-    fn filter(&self) -> UserFilter {
-        let (disabled, admin) = match self.show.as_str() {
-            "admins" => (None, Some(true)),
-            "disabled" => (Some(true), None),
-            "enabled" => (Some(false), None),
-            _ => (None, None),
-        };
-        UserFilter { text: pages::form_text(&self.q), disabled, admin }
-    }
-
-    /// The query of the next page: this search, from `cursor`.
-    fn next(&self, cursor: &str) -> String {
-        let pairs = [("q", self.q.as_str()), ("show", self.show.as_str()), ("cursor", cursor)];
-        form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(pairs.iter().filter(|(_, v)| !v.is_empty()))
-            .finish()
-    }
+/// Which users a search asks for.
+fn user_filter(search: &Search) -> UserFilter {
+    let (disabled, admin) = match search.show.as_str() {
+        "admins" => (None, Some(true)),
+        "disabled" => (Some(true), None),
+        "enabled" => (Some(false), None),
+        _ => (None, None),
+    };
+    UserFilter { text: search.text(), disabled, admin }
 }
 
 /// Users (searched), a form for a new one, and the active login links.
@@ -77,7 +54,7 @@ impl UserSearch {
     get,
     path = "/admin/users",
     tag = "pages",
-    params(UserSearch),
+    params(Search),
     responses(
         (status = 200, description = "Users, the new-user form, active login links", content_type = "text/html", body = String),
     ),
@@ -86,7 +63,7 @@ pub async fn list(
     State(state): State<AppState>,
     headers: HeaderMap,
     viewer: AdminViewer,
-    OnPage(ApiQuery(search)): OnPage<ApiQuery<UserSearch>>,
+    OnPage(ApiQuery(search)): OnPage<ApiQuery<Search>>,
 ) -> PageResult {
     users_page(&state, &headers, &viewer, search, FormRefusal::default(), None).await
 }
@@ -95,13 +72,13 @@ async fn users_page(
     state: &AppState,
     headers: &HeaderMap,
     viewer: &AdminViewer,
-    search: UserSearch,
+    search: Search,
     refused: FormRefusal,
     form: Option<&NewUserForm>,
 ) -> PageResult {
     let actor = viewer.actor();
     let request = ListRequest { cursor: search.cursor.clone(), ..ListRequest::default() };
-    let filter = search.filter();
+    let filter = user_filter(&search);
     let (users, links) = tokio::join!(
         state.list_users(&actor, request, &filter),
         state.list_login_links(&actor, ListRequest::first(Some("active"))),
@@ -163,7 +140,7 @@ pub async fn create(
         Ok(_) => return Ok(flash::redirect_with(USERS, Flash::UserCreated)),
         Err(err) => FormRefusal::again(err)?,
     };
-    users_page(&state, &headers, &viewer, UserSearch::default(), refused, Some(&form)).await
+    users_page(&state, &headers, &viewer, Search::default(), refused, Some(&form)).await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
