@@ -9,6 +9,8 @@ use usher_storage::{
     model::{Invite, NewInvite, OutgoingEmail, User},
 };
 
+use usher_i18n::Locale;
+
 use crate::{Actor, App, error::AppResult};
 
 /// A login link just minted: the row, its user, and the token and URL shown this once.
@@ -43,24 +45,31 @@ impl App {
         send_email: bool,
     ) -> AppResult<MintedLink> {
         actor.require_admin()?;
-        self.mint_login_link_unchecked(actor, user, expires_at, send_email).await
+        self.mint_login_link_unchecked(actor, user, expires_at, send_email, None).await
     }
 
     /// [`App::mint_login_link`] without asking who may: for the operations that decided
-    /// that themselves (a person asking for a sign-in link to their own address).
+    /// that themselves (a person asking for a sign-in link to their own address, whose
+    /// mail is written in `locale`).
     pub(crate) async fn mint_login_link_unchecked(
         &self,
         actor: &Actor,
         user: &User,
         expires_at: DateTime<Utc>,
         send_email: bool,
+        locale: Option<Locale>,
     ) -> AppResult<MintedLink> {
         let now = Utc::now();
         let token = Token::generate(&mut OsRng);
         let url = self.settings.login_link_url(token.expose());
         let email = send_email.then(|| OutgoingEmail {
             recipient: user.email.clone(),
-            mail: Mail::LoginLink { display_name: user.display_name.clone(), url: url.clone(), expires_at },
+            mail: Mail::LoginLink {
+                display_name: user.display_name.clone(),
+                url: url.clone(),
+                expires_at,
+                locale: locale.map(|l| l.tag().to_owned()),
+            },
         });
         let audit = actor.audit();
         let new = NewInvite {

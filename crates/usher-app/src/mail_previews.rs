@@ -31,16 +31,17 @@ impl App {
         let mail = match template {
             "invitation" => Mail::Invitation(invitation()),
             "invitation_resent" => Mail::InvitationResent(invitation()),
-            "login_link" => Mail::LoginLink { display_name: admin.display_name.clone(), url: url("l"), expires_at },
+            "login_link" => {
+                Mail::LoginLink { display_name: admin.display_name.clone(), url: url("l"), expires_at, locale: None }
+            }
             "email_verification" => Mail::EmailVerification {
                 display_name: admin.display_name.clone(),
                 url: url("verify-email"),
                 expires_at,
+                locale: None,
             },
             _ => return Err(Reason::NotFound.into()),
         };
-        // Sign-in and verification mail are written in the instance's default language:
-        // shown in the one asked for, as an instance whose default it is sends them.
         let rendered = self.mail_templates.render_in(&mail, locale);
         rendered.map_err(|e| crate::Error::internal(format!("the {template} template: {e}")))
     }

@@ -9,6 +9,7 @@ use usher_domain::{
     mail::Mail,
     token::{Token, TokenHash},
 };
+use usher_i18n::Locale;
 use usher_storage::model::{OutgoingEmail, SessionSummary, UserPatch};
 
 use crate::{
@@ -27,8 +28,9 @@ impl App {
     /// "Email me a sign-in link": when an enabled account has `email`, a login link
     /// (valid [`EMAIL_LINK_MINUTES`]) is mailed to it. The answer is the same either
     /// way, and so is its time: the link is minted after answering, off the request.
-    /// Limited per client address (as sign-in is) and per address mailed.
-    pub async fn email_sign_in_link(&self, actor: &Actor, email: &str) -> AppResult<()> {
+    /// Limited per client address (as sign-in is) and per address mailed. The mail is
+    /// written in `locale` (the asker's), else the instance's default.
+    pub async fn email_sign_in_link(&self, actor: &Actor, email: &str, locale: Option<Locale>) -> AppResult<()> {
         self.limits.auth(actor.ip)?;
         let email = Email::parse(email).map_err(|e| Error::field("email", e.message))?;
         self.limits.email_to(&email.normalized())?;
@@ -47,7 +49,7 @@ impl App {
                 Err(err) => return tracing::error!(error = %err, "sign-in link by email: the account was not read"),
             };
             let expires_at = Utc::now() + Duration::minutes(EMAIL_LINK_MINUTES);
-            match app.mint_login_link_unchecked(&actor, &user, expires_at, true).await {
+            match app.mint_login_link_unchecked(&actor, &user, expires_at, true, locale).await {
                 Ok(minted) => {
                     tracing::info!(login_link_id = %minted.link.id, user_id = %user.id, "sign-in link emailed")
                 }
@@ -94,9 +96,9 @@ impl App {
     }
 
     /// Mails the signed-in person a link that proves their address (valid
-    /// [`VERIFICATION_HOURS`]; asking again replaces it). Nothing is sent for an
-    /// address already verified.
-    pub async fn request_email_verification(&self, actor: &Actor) -> AppResult<()> {
+    /// [`VERIFICATION_HOURS`]; asking again replaces it), written in `locale`. Nothing
+    /// is sent for an address already verified.
+    pub async fn request_email_verification(&self, actor: &Actor, locale: Option<Locale>) -> AppResult<()> {
         let user = actor.user()?;
         if user.email_verified_at.is_some() {
             return Ok(());
@@ -107,7 +109,8 @@ impl App {
         let now = Utc::now();
         let expires_at = now + Duration::hours(VERIFICATION_HOURS);
         let url = format!("{}/verify-email/{}", self.settings.public_url, token.expose());
-        let mail = Mail::EmailVerification { display_name: user.display_name.clone(), url, expires_at };
+        let locale = locale.map(|l| l.tag().to_owned());
+        let mail = Mail::EmailVerification { display_name: user.display_name.clone(), url, expires_at, locale };
         let email = OutgoingEmail { recipient: user.email.clone(), mail };
         self.store.start_email_verification(user, &token.hash(), expires_at, email, now).await?;
         Ok(())

@@ -16,10 +16,22 @@ pub enum Mail {
     Invitation(Invitation),
     /// The same invitation sent again, with a new link.
     InvitationResent(Invitation),
-    /// A one-time sign-in link.
-    LoginLink { display_name: String, url: String, expires_at: DateTime<Utc> },
-    /// A link that confirms the account's email address.
-    EmailVerification { display_name: String, url: String, expires_at: DateTime<Utc> },
+    /// A one-time sign-in link; `locale`: the language of whoever asked for it.
+    LoginLink {
+        display_name: String,
+        url: String,
+        expires_at: DateTime<Utc>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        locale: Option<String>,
+    },
+    /// A link that confirms the account's email address, in the asker's language.
+    EmailVerification {
+        display_name: String,
+        url: String,
+        expires_at: DateTime<Utc>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        locale: Option<String>,
+    },
 }
 
 /// What an invitation email shows.
@@ -47,7 +59,7 @@ impl Mail {
     pub fn locale(&self) -> Option<&str> {
         match self {
             Self::Invitation(invitation) | Self::InvitationResent(invitation) => invitation.locale.as_deref(),
-            Self::LoginLink { .. } | Self::EmailVerification { .. } => None,
+            Self::LoginLink { locale, .. } | Self::EmailVerification { locale, .. } => locale.as_deref(),
         }
     }
 
@@ -91,11 +103,17 @@ mod tests {
 
     fn every_kind() -> [Mail; 4] {
         let expires_at = "2026-12-01T10:00:00Z".parse().unwrap();
-        let link = Mail::LoginLink { display_name: "Ann".into(), url: "https://u.example/l/tok".into(), expires_at };
+        let link = Mail::LoginLink {
+            display_name: "Ann".into(),
+            url: "https://u.example/l/tok".into(),
+            expires_at,
+            locale: None,
+        };
         let verification = Mail::EmailVerification {
             display_name: "Ann".into(),
             url: "https://u.example/verify-email/tok".into(),
             expires_at,
+            locale: Some("vi".into()),
         };
         [Mail::Invitation(invitation()), Mail::InvitationResent(invitation()), link, verification]
     }

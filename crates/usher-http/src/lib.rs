@@ -10,7 +10,8 @@
 //! - [`extract`]: query, path and [`extract::Id`] extractors (rejections problem+json).
 //! - [`auth`]: the session a request carries (bearer or cookie) as the application's
 //!   `Actor` (`Caller`, `Authed`, `Admin`), and the session cookie.
-//! - [`client_ip`]: the caller's address (trusted proxies).
+//! - [`client_ip`]: the caller's address (trusted proxies); [`language`]: the shipped
+//!   language its `Accept-Language` prefers.
 //! - [`next`]: where the sign-in page may send a person afterwards (`next=`).
 //! - [`metrics`]: Prometheus metrics, the middleware that counts requests, `/metrics`.
 //! - [`views`]: the shapes of domain values both fronts render, and pagination.
@@ -20,6 +21,7 @@ pub mod auth;
 pub mod client_ip;
 pub mod error;
 pub mod extract;
+pub mod language;
 pub mod metrics;
 pub mod next;
 pub mod views;

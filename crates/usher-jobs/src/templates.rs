@@ -185,11 +185,17 @@ mod tests {
         let templates = Templates::load(None, MailLook::default()).unwrap();
         let Mail::Invitation(shown) = invitation("Ann", "Welcome") else { unreachable!() };
         let expires_at = shown.expires_at;
-        let link = Mail::LoginLink { display_name: "Ann".into(), url: "https://u.example/l/tok".into(), expires_at };
+        let link = Mail::LoginLink {
+            display_name: "Ann".into(),
+            url: "https://u.example/l/tok".into(),
+            expires_at,
+            locale: None,
+        };
         let verification = Mail::EmailVerification {
             display_name: "Ann".into(),
             url: "https://u.example/verify-email/tok".into(),
             expires_at,
+            locale: None,
         };
         for mail in [invitation("Ann", "Welcome"), Mail::InvitationResent(shown), link, verification] {
             let rendered = templates.render(&mail).unwrap();

@@ -148,7 +148,12 @@ mod tests {
             (
                 "login_link",
                 link_data,
-                Mail::LoginLink { display_name: "Ann".into(), url: "https://u.example/l/tok".into(), expires_at },
+                Mail::LoginLink {
+                    display_name: "Ann".into(),
+                    url: "https://u.example/l/tok".into(),
+                    expires_at,
+                    locale: None,
+                },
             ),
         ];
         for (template, data, mail) in rows {

@@ -8,6 +8,8 @@ use usher_storage::model::SessionSummary;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
+use usher_http::language::Language;
+
 use crate::{AppState, auth::Authed, client_ip::ClientIp, error::ApiResult, extract::ApiJson};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -26,7 +28,8 @@ pub struct EmailLinkRequest {
 }
 
 /// Mails a sign-in link (15 minutes, once) to the account with this address, if there
-/// is one: the answer is the same either way.
+/// is one: the answer is the same either way. The mail is written in the language
+/// `Accept-Language` prefers among the shipped ones (`en`, `vi`), else the instance's.
 #[utoipa::path(
     post,
     path = "/auth/email-link",
@@ -40,10 +43,11 @@ pub struct EmailLinkRequest {
 )]
 async fn email_link(
     ip: ClientIp,
+    Language(locale): Language,
     State(state): State<AppState>,
     ApiJson(body): ApiJson<EmailLinkRequest>,
 ) -> ApiResult<StatusCode> {
-    state.email_sign_in_link(&ip.actor(), &body.email).await?;
+    state.email_sign_in_link(&ip.actor(), &body.email, locale).await?;
     Ok(StatusCode::ACCEPTED)
 }
 
@@ -85,8 +89,12 @@ async fn change_password(
         (status = 429, description = "Too many for this address (`rate_limited`)"),
     ),
 )]
-async fn request_verification(State(state): State<AppState>, authed: Authed) -> ApiResult<StatusCode> {
-    state.request_email_verification(&authed.actor()).await?;
+async fn request_verification(
+    State(state): State<AppState>,
+    Language(locale): Language,
+    authed: Authed,
+) -> ApiResult<StatusCode> {
+    state.request_email_verification(&authed.actor(), locale).await?;
     Ok(StatusCode::ACCEPTED)
 }
 

@@ -21,6 +21,7 @@ use crate::{
     },
     views::UserView,
 };
+use usher_http::language::Language;
 
 const ACCOUNT: &str = "/account";
 
@@ -135,10 +136,11 @@ pub async fn to_account_from_verification() -> PageResult {
 )]
 pub async fn send_verification(
     State(state): State<AppState>,
+    Language(locale): Language,
     Viewer(authed): Viewer,
     _: CheckedForm<ButtonForm>,
 ) -> PageResult {
-    state.request_email_verification(&authed.actor()).await?;
+    state.request_email_verification(&authed.actor(), locale).await?;
     Ok(flash::redirect_with(ACCOUNT, Flash::VerificationSent))
 }
 

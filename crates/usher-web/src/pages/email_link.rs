@@ -9,6 +9,8 @@ use minijinja::context;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
+use usher_http::language::Language;
+
 use crate::pages::flash::{self, Flash};
 use crate::pages::{FormRefusal, PageResult, docs};
 use crate::{
@@ -56,11 +58,12 @@ pub struct EmailLinkForm {
 )]
 pub async fn send(
     ip: ClientIp,
+    Language(locale): Language,
     State(state): State<AppState>,
     headers: HeaderMap,
     CheckedForm(form): CheckedForm<EmailLinkForm>,
 ) -> PageResult {
-    let refused = match state.email_sign_in_link(&ip.actor(), &form.email).await {
+    let refused = match state.email_sign_in_link(&ip.actor(), &form.email, locale).await {
         Ok(()) => return Ok(flash::redirect_with(PAGE, Flash::EmailLinkSent)),
         Err(err) => {
             let err = crate::error::ApiError::from(err);

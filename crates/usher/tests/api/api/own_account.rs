@@ -58,6 +58,20 @@ async fn a_sign_in_link_by_email_goes_only_to_a_real_account_and_proves_its_addr
     assert!(me(&app, &carol.session_token).await.user.email_verified, "a mailed link proves the address");
     let (status, body) = app.redeem_login_link(&token).await;
     assert_problem(status, &body, StatusCode::GONE, "invite_used_up");
+
+    // Asked for in Vietnamese (the browser's Accept-Language): written in Vietnamese.
+    let asked = reqwest::Client::new()
+        .post(format!("{}/auth/email-link", app.api))
+        .header("accept-language", "vi-VN,vi;q=0.9,en;q=0.5")
+        .json(&json!({"email": "carol@example.com"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(asked.status(), StatusCode::ACCEPTED);
+    let mail = smtp.wait_for(2).await.remove(1);
+    let parsed = mailparse::parse_mail(mail.data.as_bytes()).unwrap();
+    let subject = parsed.headers.iter().find(|h| h.get_key_ref() == "Subject").map(|h| h.get_value());
+    assert_eq!(subject.as_deref(), Some("Liên kết đăng nhập của bạn"));
 }
 
 async fn sign_in_links_by_email_are_limited_per_address(backend: Backend) {
