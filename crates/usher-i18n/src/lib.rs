@@ -11,6 +11,7 @@
 //! - [`Locale`]: the shipped languages, parsed from a tag or an `Accept-Language`.
 //! - [`Locale::text`]: one message, with its arguments.
 //! - [`Locale::long_date`]: "Tuesday 8 December, 14:04" in a time zone.
+//! - [`template_text`]: `t("id", …)` for minijinja templates (mail and pages).
 #![forbid(unsafe_code)]
 
 use std::{borrow::Cow, collections::HashMap};
@@ -103,6 +104,28 @@ impl Locale {
     }
 }
 
+/// `t("message-id", name=value, …)` for minijinja templates: the message in the
+/// template's `locale` variable (a tag), else English. Arguments are escaped like any
+/// value in an HTML template; the message itself is trusted text of ours.
+pub fn template_text(
+    state: &minijinja::State,
+    id: String,
+    kwargs: minijinja::value::Kwargs,
+) -> Result<String, minijinja::Error> {
+    let mut args = Vec::new();
+    for name in kwargs.args() {
+        let value: minijinja::Value = kwargs.get(name)?;
+        args.push((name, value.to_string()));
+    }
+    kwargs.assert_all_used()?;
+    Ok(template_locale(state).text(&id, &args))
+}
+
+/// The language a template is rendered in: its `locale` variable, else English.
+pub fn template_locale(state: &minijinja::State) -> Locale {
+    state.lookup("locale").and_then(|v| v.as_str().and_then(Locale::parse)).unwrap_or_default()
+}
+
 /// The ids of the messages shipped for `locale` (every `.ftl` file of its folder).
 pub fn message_ids(locale: Locale) -> Vec<String> {
     SOURCES
@@ -122,8 +145,10 @@ pub fn message_ids(locale: Locale) -> Vec<String> {
 const SOURCES: &[(&str, &str)] = &[
     ("en", include_str!("../locales/en/mail.ftl")),
     ("en", include_str!("../locales/en/dates.ftl")),
+    ("en", include_str!("../locales/en/pages.ftl")),
     ("vi", include_str!("../locales/vi/mail.ftl")),
     ("vi", include_str!("../locales/vi/dates.ftl")),
+    ("vi", include_str!("../locales/vi/pages.ftl")),
 ];
 
 #[cfg(test)]
@@ -133,7 +158,10 @@ mod tests {
     #[test]
     fn every_message_exists_in_every_shipped_language() {
         // Every argument a message may take, so that only a missing message fails.
-        let names = ["name", "instance", "inviter", "group", "role", "date", "n", "weekday", "day", "month", "time"];
+        let names = [
+            "name", "instance", "inviter", "group", "role", "date", "n", "weekday", "day", "month", "time", "count",
+            "username", "email", "what", "app", "seconds",
+        ];
         let args: HashMap<&str, FluentValue<'_>> = names.iter().map(|name| (*name, FluentValue::from("x"))).collect();
         for locale in Locale::ALL {
             for other in Locale::ALL {

@@ -103,7 +103,7 @@ impl Templates {
             };
             env.add_template_owned(key, source)?;
         }
-        env.add_function("t", translate);
+        env.add_function("t", usher_i18n::template_text);
         let tz = look.time_zone;
         env.add_filter("date", move |state: &State, value: String| readable_date(state, &value, tz));
         Ok(Self { env, look })
@@ -134,29 +134,13 @@ impl Templates {
     }
 }
 
-/// `t("message-id", name=value, …)`: the message in the template's `locale`.
-fn translate(state: &State, id: String, kwargs: minijinja::value::Kwargs) -> Result<String, minijinja::Error> {
-    let locale = template_locale(state);
-    let mut args = Vec::new();
-    for name in kwargs.args() {
-        let value: Value = kwargs.get(name)?;
-        args.push((name, value.to_string()));
-    }
-    kwargs.assert_all_used()?;
-    Ok(locale.text(&id, &args))
-}
-
 /// An RFC 3339 time in the template's language and the instance's time zone; anything
 /// else unchanged.
 fn readable_date(state: &State, value: &str, tz: Tz) -> String {
     match chrono::DateTime::parse_from_rfc3339(value) {
-        Ok(at) => template_locale(state).long_date(at.with_timezone(&chrono::Utc), tz),
+        Ok(at) => usher_i18n::template_locale(state).long_date(at.with_timezone(&chrono::Utc), tz),
         Err(_) => value.to_owned(),
     }
-}
-
-fn template_locale(state: &State) -> Locale {
-    state.lookup("locale").and_then(|v| v.as_str().and_then(Locale::parse)).unwrap_or_default()
 }
 
 #[cfg(test)]

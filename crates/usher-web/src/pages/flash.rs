@@ -100,36 +100,9 @@ impl Flash {
         }
     }
 
-    /// The sentence shown.
-    pub fn text(self) -> &'static str {
-        match self {
-            Self::Joined => "You joined the group.",
-            Self::RoleChanged => "The role was changed.",
-            Self::MemberRemoved => "The member was removed.",
-            Self::LeftGroup => "You left the group.",
-            Self::GroupCreated => "The group was created. You are its owner.",
-            Self::InviteCreated => "The invite was created: share its link.",
-            Self::InvitationSent => "The invitation was created and its email queued.",
-            Self::InviteRevoked => "The invite was revoked: it no longer works.",
-            Self::InvitationResent => "The invitation was sent again.",
-            Self::UserCreated => "The user was created.",
-            Self::UserDisabled => "The user was disabled and signed out everywhere.",
-            Self::UserEnabled => "The user was enabled.",
-            Self::UserDeleted => "The user was deleted.",
-            Self::LoginLinkRevoked => "The sign-in link was revoked.",
-            Self::MailQueued => "The message was queued again.",
-            Self::AppRegistered => "The app was registered.",
-            Self::AppSaved => "The app's settings were saved.",
-            Self::SecretRotated => "The app has a new secret: its old one no longer works.",
-            Self::AppDeleted => "The app was deleted.",
-            Self::EmailLinkSent => {
-                "If an account has that address, a sign-in link is on its way. It works once, for 15 minutes."
-            }
-            Self::PasswordChanged => "Your password was changed. Every other session of yours was signed out.",
-            Self::VerificationSent => "A verification link is on its way to your address.",
-            Self::EmailVerified => "Your email address is verified.",
-            Self::SignedOutElsewhere => "You were signed out everywhere else.",
-        }
+    /// The message shown (`flash-<name>` in the translations).
+    pub fn message_id(self) -> String {
+        format!("flash-{}", self.name().replace('_', "-"))
     }
 }
 
@@ -151,4 +124,21 @@ pub(super) fn take(headers: &HeaderMap) -> Option<(Flash, HeaderValue)> {
 
 fn flash_cookie(value: &str, max_age: Duration) -> String {
     Cookie::build((FLASH_COOKIE, value)).path("/").http_only(true).same_site(SameSite::Lax).max_age(max_age).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use usher_i18n::Locale;
+
+    use super::Flash;
+
+    #[test]
+    fn every_flash_is_said_in_every_shipped_language() {
+        for flash in Flash::ALL {
+            for locale in Locale::ALL {
+                let id = flash.message_id();
+                assert_ne!(locale.text(&id, &[]), id, "{id} in {}", locale.tag());
+            }
+        }
+    }
 }

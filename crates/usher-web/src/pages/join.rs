@@ -145,7 +145,9 @@ async fn landing(state: &AppState, headers: &HeaderMap, actor: &Actor, landing: 
         message => invite.message,
         email,
         uses_remaining => if landing == Landing::Code { invite.usage.uses_remaining() } else { None },
-        expires_at => invite.usage.expires_at.map(|at| at.format("%Y-%m-%d %H:%M UTC").to_string()),
+        expires_at => invite.usage.expires_at.map(|at| at.to_rfc3339()),
+        // An email invitation's language is its page's too.
+        locale => invite.locale,
         user => actor.user.as_ref().map(|u| u.display_name.clone()),
         member,
         open,

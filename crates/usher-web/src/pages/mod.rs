@@ -39,6 +39,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use usher_app::{Reason, fields::Lifetime};
+use usher_i18n::Locale;
 
 use crate::{AppState, auth::session, error::ApiError};
 pub use oauth::leads_to;
@@ -104,6 +105,7 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         env.add_template(name, source).expect("shipped templates parse");
     }
     env.add_filter("time", time);
+    env.add_function("t", usher_i18n::template_text);
     env.add_filter("day", day);
     env
 });
@@ -338,6 +340,16 @@ pub fn with_form_action_to(mut page: Response, next: &str) -> Response {
     page
 }
 
+/// The language of a page: the one its handler chose (an invitation's `locale`), else
+/// the one the browser's `Accept-Language` prefers among the shipped ones, else the
+/// instance's `default_locale`.
+fn page_locale(state: &AppState, headers: &HeaderMap, context: &minijinja::Value) -> Locale {
+    let chosen = context.get_attr("locale").ok().and_then(|v| v.as_str().and_then(Locale::parse));
+    let asked =
+        || headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(Locale::from_accept_language);
+    chosen.or_else(asked).unwrap_or(state.mail_templates.look().default_locale)
+}
+
 /// `page` allowed to show the configured logo (its origin added to `img-src`).
 fn with_logo_from(mut page: Response, logo_url: Option<&str>) -> Response {
     let Some(origin) = logo_url.and_then(|u| url::Url::parse(u).ok()).map(|u| u.origin().ascii_serialization()) else {
@@ -365,9 +377,10 @@ pub fn form_page(
 ) -> Response {
     let token = csrf::FormToken::for_form(headers, state.settings.public_url.starts_with("https://"));
     let flash = flash::take(headers);
-    let said = flash.as_ref().map(|(flash, _)| flash.text());
     let brand = state.mail_templates.look();
-    let context = minijinja::context! { csrf => token.value, flash => said, brand, ..context };
+    let locale = page_locale(state, headers, &context);
+    let said = flash.as_ref().map(|(flash, _)| locale.text(&flash.message_id(), &[]));
+    let context = minijinja::context! { csrf => token.value, flash => said, brand, locale => locale.tag(), ..context };
     let mut page = with_logo_from(render(status, template, context), brand.logo_url.as_deref());
     if let Some(cookie) = token.set_cookie {
         page.headers_mut().append(header::SET_COOKIE, cookie);

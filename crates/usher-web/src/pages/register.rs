@@ -53,6 +53,9 @@ struct InviteCheck {
     group: Option<String>,
     #[serde(skip)]
     after: Option<String>,
+    /// An email invitation's language: the page's too.
+    #[serde(skip)]
+    locale: Option<String>,
 }
 
 /// `Err`: the invite was used up, expired or was revoked — no form can succeed with it,
@@ -73,14 +76,13 @@ async fn invite_check(state: &AppState, invite: &str) -> Result<Option<InviteChe
                 (None, None, None) => "an invitation to sign up".to_owned(),
             };
             let invited_by = invite.created_by.map(|by| by.display_name);
-            InviteCheck {
-                valid: true, text: format!("valid — {what}"), email: invite.email, invited_by, group, after
-            }
+            let (text, locale) = (format!("valid — {what}"), invite.locale);
+            InviteCheck { valid: true, text, email: invite.email, invited_by, group, after, locale }
         }
         Err(Error::Refused(Reason::InviteGone(status))) => return Err(status),
         Err(err) => {
             let text = ApiError::from(err).detail();
-            InviteCheck { valid: false, text, email: None, invited_by: None, group: None, after: None }
+            InviteCheck { valid: false, text, email: None, invited_by: None, group: None, after: None, locale: None }
         }
     }))
 }
@@ -114,7 +116,8 @@ pub async fn show(
         Err(gone) => return pages::gone(gone, WHAT),
     };
     let ends_at = ends_at(&state, &next, check.as_ref()).await;
-    let context = context! { invite, next => &next, check, errors => BTreeMap::<String, String>::new() };
+    let locale = check.as_ref().and_then(|c| c.locale.clone());
+    let context = context! { invite, next => &next, check, locale, errors => BTreeMap::<String, String>::new() };
     let page = pages::form_page(&state, &headers, StatusCode::OK, "register.html", context);
     pages::with_form_action_to(page, &ends_at)
 }
@@ -183,7 +186,9 @@ pub async fn sign_up(
         Err(gone) => return Ok(pages::gone(gone, WHAT)),
     };
     let ends_at = ends_at(&state, &next, check.as_ref()).await;
+    let locale = check.as_ref().and_then(|c| c.locale.clone());
     let context = context! {
+        locale,
         invite => form.invite,
         username => form.username,
         email => form.email,

@@ -6,6 +6,7 @@ mod account;
 mod console;
 mod feedback;
 mod group_pages;
+mod languages;
 mod pages;
 mod post_redirect_get;
 mod redirects;

@@ -1,0 +1,51 @@
+//! The pages a person meets speak their language, on both backends: an email
+//! invitation's `locale` sets its pages' language; elsewhere the browser's
+//! `Accept-Language` among the shipped ones; else the instance's `default_locale`.
+
+use reqwest::{StatusCode, header};
+use serde_json::json;
+
+use super::{browser_like, page_url};
+use crate::harness::{Backend, TestApp};
+
+on_both_backends!(backend: the_pages_speak_the_invitations_or_the_browsers_language);
+
+async fn page(app: &TestApp, path: &str, language: Option<&str>) -> (StatusCode, String) {
+    let mut request = browser_like().get(page_url(app, path));
+    if let Some(language) = language {
+        request = request.header(header::ACCEPT_LANGUAGE, language);
+    }
+    let response = request.send().await.unwrap();
+    (response.status(), response.text().await.unwrap())
+}
+
+async fn the_pages_speak_the_invitations_or_the_browsers_language(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let (_, english) = page(&app, "/login", None).await;
+    assert!(english.contains("<html lang=\"en\">") && english.contains("Forgot password?"));
+    let (_, vietnamese) = page(&app, "/login", Some("vi-VN,vi;q=0.9,en;q=0.8")).await;
+    assert!(vietnamese.contains("<html lang=\"vi\">") && vietnamese.contains("Quên mật khẩu?"), "{vietnamese}");
+    let (_, french) = page(&app, "/login", Some("fr-FR")).await;
+    assert!(french.contains("<html lang=\"en\">"), "a language not shipped: the default");
+
+    // An invitation in Vietnamese: its pages are, whatever the browser prefers.
+    let (owner, _) = app.signed_in("olga").await;
+    let group = app.create_group(&owner, "Book club").await;
+    let invitation = app.group(&owner, &group).invite(json!({"email": "lan@example.com", "locale": "vi"})).await;
+    let (status, landing) = page(&app, &format!("/invite/{}", invitation.token()), Some("en")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(landing.contains("<html lang=\"vi\">") && landing.contains("Tham gia Book club"), "{landing}");
+    let (_, sign_up) = page(&app, &format!("/register?invite={}", invitation.token()), Some("en")).await;
+    assert!(
+        sign_up.contains("Tạo tài khoản của bạn") && sign_up.contains("olga đã mời bạn tham gia Book club"),
+        "{sign_up}"
+    );
+    let english_one = app.group(&owner, &group).invite(json!({"email": "ann@example.com"})).await;
+    let (_, landing) = page(&app, &format!("/invite/{}", english_one.token()), None).await;
+    assert!(landing.contains("Join Book club"), "{landing}");
+
+    // The instance's default, for a browser that names none of ours.
+    let Some(app) = TestApp::spawn_with(backend, |c| c.default_locale = "vi".into()).await else { return };
+    let (_, default) = page(&app, "/", Some("de")).await;
+    assert!(default.contains("Bạn chưa đăng nhập."), "{default}");
+}
