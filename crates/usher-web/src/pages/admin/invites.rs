@@ -46,6 +46,7 @@ fn invites_request(search: &Search) -> ListRequest {
     params(Search),
     responses(
         (status = 200, description = "Registration invites: the new-invite form and the list", content_type = "text/html", body = String),
+        (status = 400, description = "The text to find is longer than 100 characters"),
     ),
 )]
 pub async fn console(

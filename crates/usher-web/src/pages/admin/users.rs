@@ -57,6 +57,7 @@ fn user_filter(search: &Search) -> UserFilter {
     params(Search),
     responses(
         (status = 200, description = "Users, the new-user form, active login links", content_type = "text/html", body = String),
+        (status = 400, description = "The text to find is longer than 100 characters"),
     ),
 )]
 pub async fn list(
