@@ -83,10 +83,13 @@ impl Locale {
     /// Message `id` in this language with `args`; its id when it does not exist (a
     /// test sees to it that every shipped message exists in every language).
     pub fn text(self, id: &str, args: &[(&str, String)]) -> String {
-        let args: HashMap<Cow<'static, str>, FluentValue<'_>> = args
-            .iter()
-            .map(|(name, value)| (Cow::Owned((*name).to_owned()), FluentValue::from(value.clone())))
-            .collect();
+        // A whole number goes in as a number, so that Fluent chooses its plural form.
+        let value = |text: &String| match text.parse::<i64>() {
+            Ok(n) => FluentValue::from(n),
+            Err(_) => FluentValue::from(text.clone()),
+        };
+        let args: HashMap<Cow<'static, str>, FluentValue<'_>> =
+            args.iter().map(|(name, text)| (Cow::Owned((*name).to_owned()), value(text))).collect();
         LOCALES.try_lookup_complete(&self.langid(), id, Some(&args)).unwrap_or_else(|| id.to_owned())
     }
 
@@ -160,7 +163,7 @@ mod tests {
         // Every argument a message may take, so that only a missing message fails.
         let names = [
             "name", "instance", "inviter", "group", "role", "date", "n", "weekday", "day", "month", "time", "count",
-            "username", "email", "what", "app", "seconds",
+            "username", "email", "what", "app", "seconds", "uses", "max", "limit", "status",
         ];
         let args: HashMap<&str, FluentValue<'_>> = names.iter().map(|name| (*name, FluentValue::from("x"))).collect();
         for locale in Locale::ALL {
@@ -204,5 +207,8 @@ mod tests {
         let text = Locale::En.text("invitation-subject", &[("inviter", "Olga".into()), ("group", "Book club".into())]);
         assert_eq!(text, "Olga invited you to join Book club");
         assert_eq!(Locale::Vi.text("no-such-message", &[]), "no-such-message");
+        assert_eq!(Locale::En.text("preset-hours", &[("n", "1".into())]), "1 hour");
+        assert_eq!(Locale::En.text("preset-days", &[("n", "30".into())]), "30 days");
+        assert_eq!(Locale::Vi.text("preset-days", &[("n", "7".into())]), "7 ngày");
     }
 }

@@ -112,3 +112,64 @@ flash-password-changed = Your password was changed. Every other session of yours
 flash-verification-sent = A verification link is on its way to your address.
 flash-email-verified = Your email address is verified.
 flash-signed-out-elsewhere = You were signed out everywhere else.
+preset-minutes = { $n } minutes
+preset-hours = { $n ->
+    [1] 1 hour
+   *[other] { $n } hours
+}
+preset-days = { $n ->
+    [1] 1 day
+   *[other] { $n } days
+}
+preset-never = Never
+preset-no-limit = No limit
+group-your-groups = Your groups
+group-you-are = You are
+group-members = Members
+group-name = Name
+group-role = Role
+group-joined = Joined
+group-role-of = Role of { $username }
+group-change = Change
+group-through-invite = through an invite
+group-leave = Leave…
+group-remove = Remove…
+group-invite-people = Invite people
+group-share-code = Share a code
+group-create-code = Create code
+group-uses = Uses
+group-expires-after = Expires after
+group-afterwards = Afterwards, go to
+group-afterwards-hint = (optional: a page of an app)
+group-invite-by-email = Invite by email
+group-send-invitation = Send invitation
+group-email = Email
+group-email-language = Language of the email
+group-email-language-default = The instance's default
+group-replies-to-me = Replies come to my address
+group-note = A note
+group-open-invites = Open invites
+group-invite = Invite
+group-expires = Expires
+group-email-status = email { $status }
+group-uses-of = { $uses } of { $max }
+group-no-open-invites = No open invites.
+invite-code = Code
+invite-for = Invitation for { $email }
+invite-on-its-way = The invitation is on its way to { $email }.
+invite-share-yourself = If the email does not arrive, share this link yourself — it is shown only now, and earlier links for this invitation stop working.
+invite-link = Invitation link
+invite-status = Status
+invite-sent-again = sent again { $count } of { $limit } times
+invite-created = Created
+invite-by = by { $name }
+invite-join-link = Join link
+invite-send-again = Send again
+invite-get-link = Get a link to share
+invite-revoke = Revoke…
+invite-joined-through = Joined through this invite
+invite-deleted-account = a deleted account
+invite-nobody-yet = Nobody yet.
+share-link = Link
+share-copy = Copy link
+share-scan = Scan with a phone to open the link.

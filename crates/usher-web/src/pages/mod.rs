@@ -270,48 +270,50 @@ pub struct Preset {
     pub selected: bool,
 }
 
-/// Expiry presets, as Discord and Mastodon offer them, within `max_hours`; `default`
-/// (minutes) selected, and offered even when it is not a preset; `never` last when the
-/// kind may never expire (and selected when `default` is `None`).
-pub fn expiry_presets(max_hours: u32, default: Option<i64>, never: bool) -> Vec<Preset> {
-    const PRESETS: [(i64, &str); 7] = [
-        (30, "30 minutes"),
-        (60, "1 hour"),
-        (360, "6 hours"),
-        (720, "12 hours"),
-        (1_440, "1 day"),
-        (10_080, "7 days"),
-        (43_200, "30 days"),
-    ];
-    let mut minutes: Vec<(i64, String)> = PRESETS
-        .iter()
-        .filter(|(m, _)| *m <= i64::from(max_hours) * 60)
-        .map(|(m, label)| (*m, (*label).to_owned()))
-        .collect();
+/// Expiry presets, as Discord and Mastodon offer them, within `max_hours`, labelled in
+/// `locale`; `default` (minutes) selected, and offered even when it is not a preset;
+/// `never` last when the kind may never expire (and selected when `default` is `None`).
+pub fn expiry_presets(max_hours: u32, default: Option<i64>, never: bool, locale: Locale) -> Vec<Preset> {
+    const PRESETS: [i64; 7] = [30, 60, 360, 720, 1_440, 10_080, 43_200];
     let fits = |m: i64| m <= i64::from(max_hours) * 60;
-    if let Some(default) = default.filter(|d| fits(*d) && !minutes.iter().any(|(m, _)| m == d)) {
-        minutes.push((default, format!("{} hours", default / 60)));
-        minutes.sort();
+    let mut minutes: Vec<i64> = PRESETS.into_iter().filter(|m| fits(*m)).collect();
+    if let Some(default) = default.filter(|d| fits(*d) && !minutes.contains(d)) {
+        minutes.push(default);
+        minutes.sort_unstable();
     }
     let mut presets: Vec<Preset> = minutes
         .into_iter()
-        .map(|(m, label)| Preset { value: m.to_string(), label, selected: Some(m) == default })
+        .map(|m| Preset { value: m.to_string(), label: lifetime_words(m, locale), selected: Some(m) == default })
         .collect();
     if never {
-        presets.push(Preset { value: String::new(), label: "Never".into(), selected: default.is_none() });
+        presets.push(Preset {
+            value: String::new(),
+            label: locale.text("preset-never", &[]),
+            selected: default.is_none(),
+        });
     }
     presets
 }
 
+/// A lifetime in words: "30 minutes", "1 hour", "7 days".
+fn lifetime_words(minutes: i64, locale: Locale) -> String {
+    let (id, n) = match minutes {
+        m if m % 1_440 == 0 => ("preset-days", m / 1_440),
+        m if m % 60 == 0 => ("preset-hours", m / 60),
+        m => ("preset-minutes", m),
+    };
+    locale.text(id, &[("n", n.to_string())])
+}
+
 /// Uses presets up to `max` (1, 5, 10, 25, 50, 100); "No limit" last when `unlimited`.
-pub fn uses_presets(max: i64, unlimited: bool) -> Vec<Preset> {
+pub fn uses_presets(max: i64, unlimited: bool, locale: Locale) -> Vec<Preset> {
     let mut presets: Vec<Preset> = [1, 5, 10, 25, 50, 100]
         .into_iter()
         .filter(|n| *n <= max)
         .map(|n| Preset { value: n.to_string(), label: n.to_string(), selected: n == 1 })
         .collect();
     if unlimited {
-        presets.push(Preset { value: String::new(), label: "No limit".into(), selected: false });
+        presets.push(Preset { value: String::new(), label: locale.text("preset-no-limit", &[]), selected: false });
     }
     presets
 }
@@ -345,9 +347,14 @@ pub fn with_form_action_to(mut page: Response, next: &str) -> Response {
 /// instance's `default_locale`.
 fn page_locale(state: &AppState, headers: &HeaderMap, context: &minijinja::Value) -> Locale {
     let chosen = context.get_attr("locale").ok().and_then(|v| v.as_str().and_then(Locale::parse));
-    let asked =
-        || headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(Locale::from_accept_language);
-    chosen.or_else(asked).unwrap_or(state.mail_templates.look().default_locale)
+    chosen.unwrap_or_else(|| locale_of(state, headers))
+}
+
+/// The language the browser's `Accept-Language` prefers among the shipped ones, else
+/// the instance's `default_locale`.
+pub fn locale_of(state: &AppState, headers: &HeaderMap) -> Locale {
+    let asked = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
+    asked.and_then(Locale::from_accept_language).unwrap_or(state.mail_templates.look().default_locale)
 }
 
 /// `page` allowed to show the configured logo (its origin added to `img-src`).

@@ -71,6 +71,7 @@ async fn console_page(
     let now = Utc::now();
     let invites = Paginated::of(invites, |i| InviteView::new(i, &state.settings, now));
     let more = invites.next_cursor.as_deref().map(|cursor| search.next(cursor));
+    let locale = pages::locale_of(state, headers);
     let context = context! {
         section => "invites",
         invites,
@@ -79,9 +80,9 @@ async fn console_page(
         form,
         errors => refused.errors,
         error => refused.error,
-        uses => pages::uses_presets(100, true),
+        uses => pages::uses_presets(100, true, locale),
         // A week unless told otherwise, or never.
-        expiry => pages::expiry_presets(state.settings.registration_invite_max_hours, Some(10_080), true),
+        expiry => pages::expiry_presets(state.settings.registration_invite_max_hours, Some(10_080), true, locale),
     };
     Ok(pages::form_page(state, headers, refused.status, "admin/invites.html", context))
 }

@@ -277,6 +277,7 @@ pub async fn new_login_link(
             settings.login_link_max_hours,
             Some(i64::from(settings.login_link_default_hours) * 60),
             false,
+            pages::locale_of(&state, &headers),
         ),
     };
     Ok(pages::form_page(&state, &headers, StatusCode::OK, "admin/new_login_link.html", context))

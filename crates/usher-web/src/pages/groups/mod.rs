@@ -114,6 +114,7 @@ async fn group_page(
         None
     };
     let (settings, roles) = (&state.settings, &state.settings.roles);
+    let locale = pages::locale_of(state, headers);
     let manager = invites.is_some();
     let now = Utc::now();
     let invites = invites.map(|listed| Paginated::of(listed, |i| InviteView::of_group(i, &state.settings, now)));
@@ -130,9 +131,9 @@ async fn group_page(
         form,
         errors => refused.errors,
         error => refused.error,
-        code_uses => pages::uses_presets(usher_domain::group::CODE_MAX_USES, false),
-        code_expiry => pages::expiry_presets(settings.group_code_max_hours, Some(hours(settings.group_code_default_hours)), false),
-        invitation_expiry => pages::expiry_presets(settings.invitation_max_hours, Some(hours(settings.invitation_default_hours)), false),
+        code_uses => pages::uses_presets(usher_domain::group::CODE_MAX_USES, false, locale),
+        code_expiry => pages::expiry_presets(settings.group_code_max_hours, Some(hours(settings.group_code_default_hours)), false, locale),
+        invitation_expiry => pages::expiry_presets(settings.invitation_max_hours, Some(hours(settings.invitation_default_hours)), false, locale),
     };
     Ok(pages::form_page(state, headers, refused.status, "group.html", context))
 }

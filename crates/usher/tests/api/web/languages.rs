@@ -40,6 +40,22 @@ async fn the_pages_speak_the_invitations_or_the_browsers_language(backend: Backe
         sign_up.contains("Tạo tài khoản của bạn") && sign_up.contains("olga đã mời bạn tham gia Book club"),
         "{sign_up}"
     );
+    // A group's page and an invite's, for its owner's Vietnamese browser.
+    let owner_cookie = format!("usher_session={owner}");
+    let group_page = browser_like()
+        .get(page_url(&app, &format!("/groups/{group}")))
+        .header(header::COOKIE, &owner_cookie)
+        .header(header::ACCEPT_LANGUAGE, "vi")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for said in ["Thành viên", "Mời mọi người", "Gửi lời mời", "1 ngày", "7 ngày", "Lời mời đang mở"]
+    {
+        assert!(group_page.contains(said), "{said}: {group_page}");
+    }
     let english_one = app.group(&owner, &group).invite(json!({"email": "ann@example.com"})).await;
     let (_, landing) = page(&app, &format!("/invite/{}", english_one.token()), None).await;
     assert!(landing.contains("Join Book club"), "{landing}");
