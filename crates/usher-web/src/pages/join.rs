@@ -13,9 +13,11 @@ use usher_app::{Actor, Error, Reason, error::NotApplicable, invites::Found};
 use usher_domain::{account::mask_email, invite::InviteKind};
 use utoipa::ToSchema;
 
+use usher_i18n::Locale;
+
 use crate::pages::docs;
 use crate::pages::flash::{self, Flash};
-use crate::pages::{PageError, PageResult};
+use crate::pages::{PageError, PageResult, What};
 use crate::{
     AppState,
     auth::session::Caller,
@@ -25,8 +27,6 @@ use crate::{
         csrf::{self, CheckedForm},
     },
 };
-
-const WHAT: &str = "invite";
 
 /// The page for a group code.
 #[utoipa::path(
@@ -102,33 +102,32 @@ impl Landing {
 }
 
 /// Why `secret` does not lead anywhere on `landing`'s page, as a page.
-fn refused(landing: Landing, secret: &str, err: Error) -> PageError {
+fn refused(landing: Landing, secret: &str, err: Error, locale: Locale) -> PageError {
     match err {
         Error::Refused(Reason::NotApplicable(NotApplicable::AcceptRegistrationInvite)) if landing == Landing::Code => {
             pages::redirect(&format!("/register?invite={secret}")).into()
         }
-        Error::Refused(Reason::InviteNotFound) => pages::not_found(WHAT).into(),
-        Error::Refused(Reason::InviteGone(status)) => pages::gone(status, WHAT).into(),
-        Error::Refused(Reason::InviteSuperseded) => pages::message(
-            StatusCode::GONE,
-            "This link was replaced",
-            "A newer invitation was sent for this group. Use the link in the latest email.",
-        )
-        .into(),
+        Error::Refused(Reason::InviteNotFound) => pages::not_found(What::Invite, locale).into(),
+        Error::Refused(Reason::InviteGone(status)) => pages::gone(status, What::Invite, locale).into(),
+        Error::Refused(Reason::InviteSuperseded) => {
+            pages::said_in(locale, StatusCode::GONE, "superseded", "superseded-text", None, &[("sign-in", "/login")])
+                .into()
+        }
         err => err.into(),
     }
 }
 
 async fn landing(state: &AppState, headers: &HeaderMap, actor: &Actor, landing: Landing, secret: &str) -> PageResult {
-    let found = state.look_up_invite(actor, secret).await.map_err(|err| refused(landing, secret, err))?;
+    let locale = pages::locale_of(state, headers);
+    let found = state.look_up_invite(actor, secret).await.map_err(|err| refused(landing, secret, err, locale))?;
     if found.invite.kind == InviteKind::Registration && landing == Landing::Code {
         return Ok(pages::redirect(&format!("/register?invite={secret}")));
     }
     let Found { invite, group: Some(group), member, addressed_elsewhere } = found else {
-        return Err(pages::not_found(WHAT).into());
+        return Err(pages::not_found(What::Invite, locale).into());
     };
     if invite.kind != landing.kind() {
-        return Err(pages::not_found(WHAT).into());
+        return Err(pages::not_found(What::Invite, locale).into());
     }
     // Joining may lead to an application (the invite's `return_to`, the group's app);
     // a member is offered the way in: there, or the group's page.
@@ -185,10 +184,11 @@ pub struct JoinForm {
 pub async fn join(
     OnPage(Caller(actor)): OnPage<Caller>,
     State(state): State<AppState>,
+    headers: HeaderMap,
     ApiPath(code): ApiPath,
     _: CheckedForm<JoinForm>,
 ) -> PageResult {
-    accept(&state, &actor, Landing::Code, code.trim()).await
+    accept(&state, &headers, &actor, Landing::Code, code.trim()).await
 }
 
 /// Accepts the invitation as the signed-in person (its address must be theirs).
@@ -212,18 +212,22 @@ pub async fn join(
 pub async fn accept_invitation(
     OnPage(Caller(actor)): OnPage<Caller>,
     State(state): State<AppState>,
+    headers: HeaderMap,
     ApiPath(token): ApiPath,
     _: CheckedForm<JoinForm>,
 ) -> PageResult {
-    accept(&state, &actor, Landing::Invitation, token.trim()).await
+    accept(&state, &headers, &actor, Landing::Invitation, token.trim()).await
 }
 
-async fn accept(state: &AppState, actor: &Actor, landing: Landing, secret: &str) -> PageResult {
+async fn accept(state: &AppState, headers: &HeaderMap, actor: &Actor, landing: Landing, secret: &str) -> PageResult {
     if actor.user.is_none() {
         return Ok(pages::redirect(&pages::sign_in_then(&landing.path(secret))));
     }
-    let joined =
-        state.accept_invite(actor, secret, Some(landing.kind())).await.map_err(|err| refused(landing, secret, err))?;
+    let locale = pages::locale_of(state, headers);
+    let joined = state
+        .accept_invite(actor, secret, Some(landing.kind()))
+        .await
+        .map_err(|err| refused(landing, secret, err, locale))?;
     Ok(flash::redirect_with(&pages::after_joining(joined.after.as_deref(), Some(joined.group_id)), Flash::Joined))
 }
 

@@ -14,6 +14,9 @@ use usher_app::{Error, Reason, error::Forbidden};
 
 use crate::pages::docs;
 use crate::pages::{PageError, PageResult};
+use usher_i18n::Locale;
+
+use crate::pages::What;
 use crate::{
     AppState,
     client_ip::ClientIp,
@@ -23,8 +26,6 @@ use crate::{
         csrf::{self, CheckedForm},
     },
 };
-
-const WHAT: &str = "sign-in link";
 
 /// "Continue as …": whom the link signs in as, and the button that does it.
 #[utoipa::path(
@@ -41,8 +42,9 @@ const WHAT: &str = "sign-in link";
     ),
 )]
 pub async fn show(State(state): State<AppState>, ApiPath(token): ApiPath, headers: HeaderMap) -> PageResult {
-    let link = state.preview_login_link(&token).await.map_err(refused)?;
-    let Some(user) = link.user else { return Err(pages::not_found(WHAT).into()) };
+    let locale = pages::locale_of(&state, &headers);
+    let link = state.preview_login_link(&token).await.map_err(|err| refused(err, locale))?;
+    let Some(user) = link.user else { return Err(pages::not_found(What::SignInLink, locale).into()) };
     let token = token.trim();
     let expires_at = link.usage.expires_at.map(|at| at.format("%Y-%m-%d %H:%M UTC").to_string());
     let context = context! { name => user.display_name, username => user.username, token, expires_at };
@@ -76,18 +78,21 @@ pub struct SignInForm {
 pub async fn sign_in(
     ip: ClientIp,
     State(state): State<AppState>,
+    headers: HeaderMap,
     ApiPath(token): ApiPath,
     _: CheckedForm<SignInForm>,
 ) -> PageResult {
-    let done = state.redeem_login_link(&ip.actor(), &token, pages::web_device()).await.map_err(refused)?;
+    let locale = pages::locale_of(&state, &headers);
+    let redeemed = state.redeem_login_link(&ip.actor(), &token, pages::web_device()).await;
+    let done = redeemed.map_err(|err| refused(err, locale))?;
     Ok(pages::signed_in_redirect(&state, &done.token, "/"))
 }
 
-/// A link that cannot be used, in this page's words.
-fn refused(err: Error) -> PageError {
+/// A link that cannot be used, in this page's words and the person's language.
+fn refused(err: Error, locale: Locale) -> PageError {
     match err {
-        Error::Refused(Reason::InviteGone(status)) => pages::gone(status, WHAT).into(),
-        Error::Refused(Reason::InviteNotFound) => pages::not_found(WHAT).into(),
+        Error::Refused(Reason::InviteGone(status)) => pages::gone(status, What::SignInLink, locale).into(),
+        Error::Refused(Reason::InviteNotFound) => pages::not_found(What::SignInLink, locale).into(),
         Error::Refused(Reason::Forbidden(Forbidden::AccountDisabled)) => {
             pages::message(StatusCode::FORBIDDEN, "Account disabled", "This account is disabled. Ask an admin.").into()
         }

@@ -43,7 +43,9 @@ use usher_i18n::Locale;
 
 use crate::{AppState, auth::session, error::ApiError};
 pub use oauth::leads_to;
-pub use refusal::{PageError, PageResult, csrf_refused, failure, gone, message, message_with_ways, not_found, refusal};
+pub use refusal::{
+    PageError, PageResult, What, csrf_refused, failure, gone, message, message_with_ways, not_found, refusal, said_in,
+};
 pub use usher_http::next::{after_sign_in, sign_in_then};
 
 pub fn router() -> OpenApiRouter<AppState> {

@@ -10,6 +10,8 @@ use usher_app::Reason;
 use usher_domain::invite::InviteStatus;
 use usher_storage::StoreError;
 
+use usher_i18n::Locale;
+
 use super::render;
 use crate::error::ApiError;
 
@@ -116,22 +118,55 @@ pub fn message_with_ways(status: StatusCode, heading: &str, text: &str, ways: &[
     render(status, "message.html", minijinja::context! { heading, text, ways })
 }
 
-/// Why an invite or link no longer works, in words, with 410, and the way on for
-/// someone who already has an account.
-pub fn gone(status: InviteStatus, what: &str) -> Response {
-    let (heading, text) = match status {
-        InviteStatus::Expired => ("This link has expired", format!("This {what} has expired. Ask for a new one.")),
-        InviteStatus::Revoked => ("This link was revoked", format!("This {what} was revoked. Ask for a new one.")),
-        InviteStatus::UsedUp | InviteStatus::Active => {
-            ("This link was already used", format!("This {what} has already been used. Ask for a new one."))
-        }
-    };
-    message_with_ways(StatusCode::GONE, heading, &text, &[("Sign in", "/login")])
+/// What an invite-like link is, in a refusal's words (`what-*` in the translations).
+#[derive(Debug, Clone, Copy)]
+pub enum What {
+    Invite,
+    SignInLink,
 }
 
-pub fn not_found(what: &str) -> Response {
-    let text = format!("This {what} does not exist. Check the link you were sent, or ask whoever sent it.");
-    message_with_ways(StatusCode::NOT_FOUND, "Not found", &text, HOME)
+impl What {
+    fn words(self, locale: Locale) -> String {
+        locale.text(
+            match self {
+                Self::Invite => "what-invite",
+                Self::SignInLink => "what-sign-in-link",
+            },
+            &[],
+        )
+    }
+}
+
+/// A page that only says something, in `locale`: the heading and sentence are
+/// message ids (`text` with `what`), the ways on `(message id, path)`.
+pub fn said_in(
+    locale: Locale,
+    status: StatusCode,
+    heading: &str,
+    text: &str,
+    what: Option<What>,
+    ways: &[(&str, &str)],
+) -> Response {
+    let args: Vec<(&str, String)> = what.map(|w| ("what", w.words(locale))).into_iter().collect();
+    let (heading, text) = (locale.text(heading, &[]), locale.text(text, &args));
+    let ways: Vec<(String, &str)> = ways.iter().map(|(label, path)| (locale.text(label, &[]), *path)).collect();
+    render(status, "message.html", minijinja::context! { heading, text, ways, locale => locale.tag() })
+}
+
+/// Why an invite or link no longer works, in words and in `locale`, with 410, and the
+/// way on for someone who already has an account.
+pub fn gone(status: InviteStatus, what: What, locale: Locale) -> Response {
+    let (heading, text) = match status {
+        InviteStatus::Expired => ("gone-expired", "gone-expired-text"),
+        InviteStatus::Revoked => ("gone-revoked", "gone-revoked-text"),
+        InviteStatus::UsedUp | InviteStatus::Active => ("gone-used", "gone-used-text"),
+    };
+    said_in(locale, StatusCode::GONE, heading, text, Some(what), &[("sign-in", "/login")])
+}
+
+/// An invite or link that does not exist, in `locale`, with the way home.
+pub fn not_found(what: What, locale: Locale) -> Response {
+    said_in(locale, StatusCode::NOT_FOUND, "not-found", "not-found-text", Some(what), &[("home", "/")])
 }
 
 /// A storage failure as a page: 503 when it will pass, 500 otherwise (cause logged).

@@ -18,6 +18,7 @@ use usher_app::{Error, Reason, accounts::SignUp, fields::Fields, invites::Found}
 use usher_domain::invite::InviteStatus;
 
 use crate::pages::PageResult;
+use crate::pages::What;
 use crate::pages::docs;
 use crate::{
     AppState, Registration,
@@ -28,8 +29,6 @@ use crate::{
         csrf::{self, CheckedForm},
     },
 };
-
-const WHAT: &str = "invite";
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -113,7 +112,7 @@ pub async fn show(
     let next = pages::after_sign_in(next.as_deref(), &state.settings.forward_auth_hosts);
     let check = match invite_check(&state, &invite).await {
         Ok(check) => check,
-        Err(gone) => return pages::gone(gone, WHAT),
+        Err(gone) => return pages::gone(gone, What::Invite, pages::locale_of(&state, &headers)),
     };
     let ends_at = ends_at(&state, &next, check.as_ref()).await;
     let locale = check.as_ref().and_then(|c| c.locale.clone());
@@ -175,7 +174,9 @@ pub async fn sign_up(
             return Ok(pages::signed_in_redirect(&state, &done.token, &to));
         }
         // Used up, expired or revoked while the form was being filled in.
-        Err(Error::Refused(Reason::InviteGone(status))) => return Ok(pages::gone(status, WHAT)),
+        Err(Error::Refused(Reason::InviteGone(status))) => {
+            return Ok(pages::gone(status, What::Invite, pages::locale_of(&state, &headers)));
+        }
         Err(refused) => ApiError::from(refused),
     };
     let Some(refusal) = FormRefusal::of(&refused) else {
@@ -183,7 +184,7 @@ pub async fn sign_up(
     };
     let check = match invite_check(&state, &form.invite).await {
         Ok(check) => check,
-        Err(gone) => return Ok(pages::gone(gone, WHAT)),
+        Err(gone) => return Ok(pages::gone(gone, What::Invite, pages::locale_of(&state, &headers))),
     };
     let ends_at = ends_at(&state, &next, check.as_ref()).await;
     let locale = check.as_ref().and_then(|c| c.locale.clone());

@@ -10,6 +10,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use usher_app::{Error, Reason};
+use usher_i18n::Locale;
 
 use crate::pages::flash::{self, Flash};
 use crate::pages::{PageError, PageResult, docs};
@@ -43,7 +44,8 @@ pub async fn show(
     OnPage(ApiPath(token)): OnPage<ApiPath>,
     headers: HeaderMap,
 ) -> PageResult {
-    state.verification_link_is_live(&ip.actor(), &token).await.map_err(refused)?;
+    let locale = pages::locale_of(&state, &headers);
+    state.verification_link_is_live(&ip.actor(), &token).await.map_err(|err| refused(err, locale))?;
     Ok(pages::form_page(&state, &headers, StatusCode::OK, "verify_email.html", context! { token => token.trim() }))
 }
 
@@ -71,22 +73,26 @@ pub async fn verify(
     ip: ClientIp,
     OnPage(Caller(actor)): OnPage<Caller>,
     State(state): State<AppState>,
+    headers: HeaderMap,
     OnPage(ApiPath(token)): OnPage<ApiPath>,
     _: CheckedForm<VerifyForm>,
 ) -> PageResult {
-    state.verify_email(&ip.actor(), &token).await.map_err(refused)?;
+    let locale = pages::locale_of(&state, &headers);
+    state.verify_email(&ip.actor(), &token).await.map_err(|err| refused(err, locale))?;
     let to = if actor.user.is_some() { "/account" } else { "/" };
     Ok(flash::redirect_with(to, Flash::EmailVerified))
 }
 
 /// A link that no longer works, with the way to a new one.
-fn refused(err: Error) -> PageError {
+fn refused(err: Error, locale: Locale) -> PageError {
     match err {
-        Error::Refused(Reason::NotFound) => pages::message_with_ways(
+        Error::Refused(Reason::NotFound) => pages::said_in(
+            locale,
             StatusCode::NOT_FOUND,
-            "This link no longer works",
-            "It was used already, replaced by a newer one, or has expired. Ask for a new one on your account page.",
-            &[("Your account", "/account")],
+            "verify-gone",
+            "verify-gone-text",
+            None,
+            &[("home-your-account", "/account")],
         )
         .into(),
         err => err.into(),

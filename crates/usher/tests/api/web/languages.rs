@@ -60,6 +60,22 @@ async fn the_pages_speak_the_invitations_or_the_browsers_language(backend: Backe
     let (_, landing) = page(&app, &format!("/invite/{}", english_one.token()), None).await;
     assert!(landing.contains("Join Book club"), "{landing}");
 
+    // A refusal on the way says so in the person's language, with the way on.
+    let (status, unknown) = page(&app, "/l/no-such-link", Some("vi")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(
+        unknown.contains("Không tìm thấy") && unknown.contains("Liên kết đăng nhập này không tồn tại"),
+        "{unknown}"
+    );
+    let code = app.group(&owner, &group).invite(json!({"role": "member"})).await;
+    let (revoked, _) = app.delete(&format!("/groups/{group}/invites/{}", code.id), Some(&owner)).await;
+    assert_eq!(revoked, StatusCode::NO_CONTENT);
+    let (status, gone) = page(&app, &format!("/join/{}", code.code()), Some("vi")).await;
+    assert_eq!(status, StatusCode::GONE);
+    assert!(gone.contains("Lời mời này đã bị thu hồi") && gone.contains(">Đăng nhập</a>"), "{gone}");
+    let (_, gone_en) = page(&app, &format!("/join/{}", code.code()), None).await;
+    assert!(gone_en.contains("This invite was revoked. Ask for a new one."), "{gone_en}");
+
     // The instance's default, for a browser that names none of ours.
     let Some(app) = TestApp::spawn_with(backend, |c| c.default_locale = "vi".into()).await else { return };
     let (_, default) = page(&app, "/", Some("de")).await;
