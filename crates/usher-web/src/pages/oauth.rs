@@ -151,7 +151,9 @@ fn visitor(actor: &usher_app::Actor) -> Option<Visitor<'_>> {
 }
 
 fn consent_page(state: &AppState, headers: &HeaderMap, request: &AuthorizeRequest) -> Response {
-    let shared: Vec<_> = request.shared().into_iter().map(|(_, what)| what).collect();
+    // Each scope in the page's language (`consent-<scope>`); a test checks them all.
+    let shared: Vec<_> =
+        request.shared().into_iter().map(|(scope, _)| format!("consent-{}", scope.replace('_', "-"))).collect();
     let context = context! { app => request.app.name, shared, request => request.query() };
     let page = pages::form_page(state, headers, StatusCode::OK, "consent.html", context);
     pages::with_form_action_to(page, &request.redirect_uri)

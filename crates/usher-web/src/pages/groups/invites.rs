@@ -291,8 +291,10 @@ pub async fn confirm_revoke(
     _: Viewer,
     OnPage(Id((group_id, invite_id))): OnPage<Id<(Uuid, Uuid)>>,
 ) -> PageResult {
-    let text = "Its link will stop working. People who already joined stay members.";
-    Ok(pages::confirm(&state, &headers, "Revoke this invite?", text, "Revoke", &invite_path(group_id, invite_id)))
+    let locale = pages::locale_of(&state, &headers);
+    let [heading, text, button] =
+        ["confirm-revoke-invite", "confirm-revoke-invite-text", "confirm-revoke-button"].map(|id| locale.text(id, &[]));
+    Ok(pages::confirm(&state, &headers, &heading, &text, &button, &invite_path(group_id, invite_id)))
 }
 
 /// Revokes the invite.

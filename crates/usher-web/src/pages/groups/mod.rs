@@ -204,15 +204,17 @@ pub async fn confirm_remove(
     OnPage(Id((group_id, user_id))): OnPage<Id<(Uuid, Uuid)>>,
 ) -> PageResult {
     let group = state.group(&authed.actor(), group_id).await?;
-    let name = &group.group.name;
+    let locale = pages::locale_of(&state, &headers);
+    let group_name = ("group", group.group.name.clone());
     let (heading, text, button) = if user_id == authed.user.id {
-        ("Leave this group?", format!("You will no longer be a member of {name}."), "Leave")
+        ("confirm-leave", locale.text("confirm-leave-text", &[group_name]), "confirm-leave-button")
     } else {
-        let who = group.members.iter().find(|m| m.user.id == user_id);
-        let who = who.map_or("This person".to_owned(), |m| m.user.display_name.clone());
-        ("Remove this member?", format!("{who} will no longer be a member of {name}."), "Remove")
+        let who = group.members.iter().find(|m| m.user.id == user_id).map(|m| m.user.display_name.clone());
+        let who = who.unwrap_or_else(|| locale.text("confirm-this-person", &[]));
+        ("confirm-remove", locale.text("confirm-remove-text", &[("name", who), group_name]), "confirm-remove-button")
     };
-    Ok(pages::confirm(&state, &headers, heading, &text, button, &group_path(group_id)))
+    let (heading, button) = (locale.text(heading, &[]), locale.text(button, &[]));
+    Ok(pages::confirm(&state, &headers, &heading, &text, &button, &group_path(group_id)))
 }
 
 /// Removes a member (managers), or leaves the group (oneself).

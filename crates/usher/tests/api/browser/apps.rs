@@ -31,6 +31,9 @@ async fn an_app_signs_a_person_in_through_sign_in_and_consent() {
     fill(&browser, "password", "correct horse battery").await;
     click(&browser, "button[type=submit]").await;
     browser.wait_for_text("Allow Tree Viewer to know who you are?").await;
+    // What it asks for, in words (each scope a message of the page's language).
+    browser.wait_for_text("your username and name").await;
+    browser.wait_for_text("the groups you are in and your role in each").await;
     browser.screenshot("consent").await;
     click(&browser, "button[value=allow]").await;
     browser.wait_for_text("Signed in as carol").await;

@@ -60,6 +60,20 @@ async fn the_pages_speak_the_invitations_or_the_browsers_language(backend: Backe
     let (_, landing) = page(&app, &format!("/invite/{}", english_one.token()), None).await;
     assert!(landing.contains("Join Book club"), "{landing}");
 
+    // Leaving the group, asked in Vietnamese.
+    let owner_id = app.me(&owner).await.user.id;
+    let leave = browser_like()
+        .get(page_url(&app, &format!("/groups/{group}/members/{owner_id}/remove")))
+        .header(header::COOKIE, &owner_cookie)
+        .header(header::ACCEPT_LANGUAGE, "vi")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(leave.contains("Rời nhóm này?") && leave.contains(">Hủy</a>"), "{leave}");
+
     // A refusal on the way says so in the person's language, with the way on.
     let (status, unknown) = page(&app, "/l/no-such-link", Some("vi")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
