@@ -55,3 +55,16 @@ impl Lifetime {
         }
     }
 }
+
+/// The longest text a list search takes.
+pub const MAX_SEARCH: usize = 100;
+
+/// A list search's text (`q`), refused past [`MAX_SEARCH`] characters.
+pub(crate) fn check_search(text: Option<&str>) -> crate::AppResult<()> {
+    match text {
+        Some(text) if text.chars().count() > MAX_SEARCH => {
+            Err(crate::Error::field("q", format!("must be at most {MAX_SEARCH} characters")))
+        }
+        _ => Ok(()),
+    }
+}

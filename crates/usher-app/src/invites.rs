@@ -58,9 +58,7 @@ impl App {
         text: Option<&str>,
     ) -> AppResult<Listed<Invite>> {
         let (active, page) = (request.active_only(active_by_default)?, request.page()?);
-        if text.is_some_and(|t| t.chars().count() > 100) {
-            return Err(crate::Error::field("q", "must be at most 100 characters"));
-        }
+        crate::fields::check_search(text)?;
         let rows = self.store.list_invites(scope, active, text, page, Utc::now()).await?;
         Ok(Listed::new(rows, page, |i| i.id))
     }

@@ -78,9 +78,7 @@ impl App {
     ) -> AppResult<Listed<User>> {
         actor.require_admin()?;
         let page = request.page()?;
-        if filter.text.as_ref().is_some_and(|t| t.chars().count() > 100) {
-            return Err(Error::field("q", "must be at most 100 characters"));
-        }
+        crate::fields::check_search(filter.text.as_deref())?;
         let rows = self.store.list_users(page, filter).await?;
         Ok(Listed::new(rows, page, |u| u.id))
     }

@@ -124,9 +124,9 @@ impl Store {
             active_sql!("$6")
         );
         let [kind, user, group] = scope_args(&scope);
-        let pattern = text.map(crate::users::like_pattern);
+        let pattern = text.map(crate::sql::like_pattern);
         // Codes are kept without their dashes (`C93K7MXQ2`): a code typed as shown matches.
-        let code_pattern = text.map(|t| crate::users::like_pattern(&t.replace(['-', ' '], "")));
+        let code_pattern = text.map(|t| crate::sql::like_pattern(&t.replace(['-', ' '], "")));
         let args = [
             kind,
             user,

@@ -339,3 +339,10 @@ where
         }
     }
 }
+
+/// A `LIKE … ESCAPE '\'` pattern matching `text` anywhere, lowercased, its wildcards
+/// (and the escape character) taken literally.
+pub(crate) fn like_pattern(text: &str) -> String {
+    let escaped = text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("%{escaped}%")
+}

@@ -67,7 +67,7 @@ impl Store {
              AND ($4 IS NULL OR (u.disabled_at IS NOT NULL) = $4) AND ($5 IS NULL OR u.is_admin = $5) \
              ORDER BY u.id DESC LIMIT $2"
         );
-        let pattern = filter.text.as_deref().map(like_pattern);
+        let pattern = filter.text.as_deref().map(sql::like_pattern);
         let args = [
             page.after.into(),
             i64::from(page.limit).into(),
@@ -214,11 +214,4 @@ pub(crate) async fn user_by_id_in(conn: &mut impl Conn, id: Uuid) -> Result<Opti
     let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1");
     let row: Option<UserRow> = conn.fetch_optional(&sql, &[id.into()]).await?;
     decode(row)
-}
-
-/// A `LIKE … ESCAPE '\'` pattern matching `text` anywhere, lowercased, its wildcards
-/// (and the escape character) taken literally.
-pub(crate) fn like_pattern(text: &str) -> String {
-    let escaped = text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-    format!("%{escaped}%")
 }
