@@ -10,7 +10,8 @@
 //!   (`login`, `email_link`, `register`, `login_link`, `join`, `home`, `account`,
 //!   `verify_email`, `oauth`), `groups/` and `admin/` (the console), `access` (who may
 //!   see a page), `share` (links and QR codes), `flash` and `reveal` (what a post did,
-//!   and a secret it made, shown once after its redirect), `csrf`, `refusal`.
+//!   and a secret it made, shown once after its redirect), `form_values` (typed values
+//!   and presets), `times`, `assets` (stylesheets, scripts), `csrf`, `refusal`.
 //! - `templates/`, `static/`: embedded in the binary at build time.
 #![forbid(unsafe_code)]
 

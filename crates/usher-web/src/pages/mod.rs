@@ -7,10 +7,12 @@
 mod access;
 mod account;
 mod admin;
+mod assets;
 pub mod csrf;
 mod docs;
 mod email_link;
 pub(crate) mod flash;
+mod form_values;
 mod groups;
 mod home;
 mod join;
@@ -21,6 +23,7 @@ mod refusal;
 mod register;
 pub(crate) mod reveal;
 mod share;
+mod times;
 mod verify_email;
 
 use std::{collections::BTreeMap, sync::LazyLock};
@@ -38,10 +41,11 @@ use usher_domain::{
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
-use usher_app::{Reason, fields::Lifetime};
+use usher_app::Reason;
 use usher_i18n::Locale;
 
 use crate::{AppState, auth::session, error::ApiError};
+pub use form_values::{Preset, expiry_presets, form_lifetime, form_number, form_text, uses_presets};
 pub use oauth::leads_to;
 pub use refusal::{
     PageError, PageResult, What, csrf_refused, failure, gone, message, message_with_ways, not_found, refusal, said_in,
@@ -65,11 +69,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(account::router())
         .merge(admin::router())
         .merge(groups::router())
-        .routes(routes!(stylesheet))
-        .routes(routes!(register_script))
-        .routes(routes!(copy_script))
-        .routes(routes!(time_script))
-        .routes(routes!(brand_stylesheet))
+        .routes(routes!(assets::stylesheet))
+        .routes(routes!(assets::register_script))
+        .routes(routes!(assets::copy_script))
+        .routes(routes!(assets::time_script))
+        .routes(routes!(assets::brand_stylesheet))
 }
 
 /// The templates, parsed once. HTML escaping is on for `.html` names.
@@ -106,49 +110,11 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
     ] {
         env.add_template(name, source).expect("shipped templates parse");
     }
-    env.add_filter("time", time);
+    env.add_filter("time", times::time);
     env.add_function("t", usher_i18n::template_text);
-    env.add_filter("day", day);
+    env.add_filter("day", times::day);
     env
 });
-
-/// An RFC 3339 time as `<time>`: relative ("in 3 days", "2 hours ago"), the absolute
-/// time in UTC on hover, which `time.js` puts in the viewer's own time zone. Anything
-/// else is shown as it is (escaped).
-fn time(value: String) -> minijinja::Value {
-    let Some(at) = in_utc(&value) else { return minijinja::Value::from(value) };
-    let html = format!(
-        "<time datetime=\"{}\" title=\"{}\">{}</time>",
-        at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        at.format("%Y-%m-%d %H:%M UTC"),
-        relative(at, chrono::Utc::now())
-    );
-    minijinja::Value::from_safe_string(html)
-}
-
-/// How far `at` is from `now`, in words: "in 3 days", "5 minutes ago", "just now".
-fn relative(at: chrono::DateTime<chrono::Utc>, now: chrono::DateTime<chrono::Utc>) -> String {
-    let seconds = (at - now).num_seconds();
-    let (n, unit) = match seconds.unsigned_abs() {
-        s if s < 60 => return "just now".to_owned(),
-        s if s < 3_600 => (s / 60, "minute"),
-        s if s < 86_400 => (s / 3_600, "hour"),
-        s if s < 86_400 * 45 => (s / 86_400, "day"),
-        s if s < 86_400 * 365 => (s / (86_400 * 30), "month"),
-        s => (s / (86_400 * 365), "year"),
-    };
-    let unit = if n == 1 { unit.to_owned() } else { format!("{unit}s") };
-    if seconds > 0 { format!("in {n} {unit}") } else { format!("{n} {unit} ago") }
-}
-
-/// An RFC 3339 time's day: `2026-11-29` (anything else unchanged).
-fn day(value: String) -> String {
-    in_utc(&value).map_or(value, |at| at.format("%Y-%m-%d").to_string())
-}
-
-fn in_utc(value: &str) -> Option<chrono::DateTime<chrono::Utc>> {
-    chrono::DateTime::parse_from_rfc3339(value).ok().map(|at| at.with_timezone(&chrono::Utc))
-}
 
 const CSP: &str = "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; \
                    img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
@@ -245,84 +211,6 @@ impl FormRefusal {
         }
         page
     }
-}
-
-/// A whole number typed into a form: empty is `None`.
-pub fn form_number(field: &str, text: &str) -> Result<Option<i64>, ApiError> {
-    match text.trim() {
-        "" => Ok(None),
-        text => text.parse().map(Some).map_err(|_| ApiError::field(field, "must be a whole number")),
-    }
-}
-
-/// The lifetime a form asks for: a preset (`expires_in_minutes`, a select), else whole
-/// hours typed (`expires_in_hours`, as the API takes them); both empty: `None`.
-pub fn form_lifetime(minutes: &str, hours: &str) -> Result<Option<Lifetime>, ApiError> {
-    if let Some(minutes) = form_number("expires_in_minutes", minutes)? {
-        return Ok(Some(Lifetime::Minutes(minutes)));
-    }
-    Ok(form_number("expires_in_hours", hours)?.map(Lifetime::Hours))
-}
-
-/// One choice of a preset select.
-#[derive(Debug, serde::Serialize)]
-pub struct Preset {
-    pub value: String,
-    pub label: String,
-    pub selected: bool,
-}
-
-/// Expiry presets, as Discord and Mastodon offer them, within `max_hours`, labelled in
-/// `locale`; `default` (minutes) selected, and offered even when it is not a preset;
-/// `never` last when the kind may never expire (and selected when `default` is `None`).
-pub fn expiry_presets(max_hours: u32, default: Option<i64>, never: bool, locale: Locale) -> Vec<Preset> {
-    const PRESETS: [i64; 7] = [30, 60, 360, 720, 1_440, 10_080, 43_200];
-    let fits = |m: i64| m <= i64::from(max_hours) * 60;
-    let mut minutes: Vec<i64> = PRESETS.into_iter().filter(|m| fits(*m)).collect();
-    if let Some(default) = default.filter(|d| fits(*d) && !minutes.contains(d)) {
-        minutes.push(default);
-        minutes.sort_unstable();
-    }
-    let mut presets: Vec<Preset> = minutes
-        .into_iter()
-        .map(|m| Preset { value: m.to_string(), label: lifetime_words(m, locale), selected: Some(m) == default })
-        .collect();
-    if never {
-        presets.push(Preset {
-            value: String::new(),
-            label: locale.text("preset-never", &[]),
-            selected: default.is_none(),
-        });
-    }
-    presets
-}
-
-/// A lifetime in words: "30 minutes", "1 hour", "7 days".
-fn lifetime_words(minutes: i64, locale: Locale) -> String {
-    let (id, n) = match minutes {
-        m if m % 1_440 == 0 => ("preset-days", m / 1_440),
-        m if m % 60 == 0 => ("preset-hours", m / 60),
-        m => ("preset-minutes", m),
-    };
-    locale.text(id, &[("n", n.to_string())])
-}
-
-/// Uses presets up to `max` (1, 5, 10, 25, 50, 100); "No limit" last when `unlimited`.
-pub fn uses_presets(max: i64, unlimited: bool, locale: Locale) -> Vec<Preset> {
-    let mut presets: Vec<Preset> = [1, 5, 10, 25, 50, 100]
-        .into_iter()
-        .filter(|n| *n <= max)
-        .map(|n| Preset { value: n.to_string(), label: n.to_string(), selected: n == 1 })
-        .collect();
-    if unlimited {
-        presets.push(Preset { value: String::new(), label: locale.text("preset-no-limit", &[]), selected: false });
-    }
-    presets
-}
-
-/// Optional text typed into a form: empty (or only spaces) is `None`.
-pub fn form_text(text: &str) -> Option<String> {
-    Some(text.trim()).filter(|t| !t.is_empty()).map(str::to_owned)
 }
 
 /// `page` with its forms also allowed to lead to `next`'s origin when `next` is a URL
@@ -438,107 +326,4 @@ pub fn redirect(to: &str) -> Response {
 /// A new device for a browser sign-in (pages do not ask which device it is).
 pub fn web_device() -> Option<DeviceInfo> {
     DeviceInfo::parse(&Uuid::new_v4().to_string(), DeviceType::Web, "Web browser", None).ok()
-}
-
-/// The stylesheet.
-#[utoipa::path(
-    get,
-    path = "/static/usher.css",
-    tag = "pages",
-    security(()),
-    responses((status = 200, description = "The pages' stylesheet", content_type = "text/css", body = String)),
-)]
-async fn stylesheet() -> Response {
-    asset("text/css; charset=utf-8", include_str!("../../static/usher.css"))
-}
-
-/// The sign-up page's progressive enhancement: checks the invite code as it is typed.
-#[utoipa::path(
-    get,
-    path = "/static/register.js",
-    tag = "pages",
-    security(()),
-    responses((status = 200, description = "The sign-up page's script", content_type = "text/javascript", body = String)),
-)]
-async fn register_script() -> Response {
-    asset("text/javascript; charset=utf-8", include_str!("../../static/register.js"))
-}
-
-/// Copy buttons: `<button data-copy="ID">` copies the value of the field `#ID`.
-#[utoipa::path(
-    get,
-    path = "/static/copy.js",
-    tag = "pages",
-    security(()),
-    responses((status = 200, description = "The copy buttons' script", content_type = "text/javascript", body = String)),
-)]
-async fn copy_script() -> Response {
-    asset("text/javascript; charset=utf-8", include_str!("../../static/copy.js"))
-}
-
-/// Times in the viewer's own time zone: each `<time>`'s hover text.
-#[utoipa::path(
-    get,
-    path = "/static/time.js",
-    tag = "pages",
-    security(()),
-    responses((status = 200, description = "The times' script", content_type = "text/javascript", body = String)),
-)]
-async fn time_script() -> Response {
-    asset("text/javascript; charset=utf-8", include_str!("../../static/time.js"))
-}
-
-/// The instance's accent colour (`accent_color`) over the stylesheet's, in the light
-/// scheme (the dark one keeps its own light accent, for contrast).
-#[utoipa::path(
-    get,
-    path = "/static/brand.css",
-    tag = "pages",
-    security(()),
-    responses((status = 200, description = "The instance's colours", content_type = "text/css", body = String)),
-)]
-async fn brand_stylesheet(axum::extract::State(state): axum::extract::State<AppState>) -> Response {
-    // The colour was checked at start (`#rrggbb`), so it cannot break out of the rule.
-    let accent = &state.mail_templates.look().accent;
-    let css =
-        format!("@media (prefers-color-scheme: light) {{ :root {{ --accent: {accent}; --focus: {accent}; }} }}\n");
-    let headers = [
-        (header::CONTENT_TYPE, HeaderValue::from_static("text/css; charset=utf-8")),
-        (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300")),
-        (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
-    ];
-    (headers, css).into_response()
-}
-
-fn asset(content_type: &'static str, body: &'static str) -> Response {
-    let headers = [
-        (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
-        (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600")),
-        (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
-    ];
-    (headers, body).into_response()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn times_read_relative_to_now() {
-        let now: chrono::DateTime<chrono::Utc> = "2026-12-01T12:00:00Z".parse().unwrap();
-        let at = |text: &str| text.parse::<chrono::DateTime<chrono::Utc>>().unwrap();
-        assert_eq!(relative(at("2026-12-04T12:00:00Z"), now), "in 3 days");
-        assert_eq!(relative(at("2026-12-01T13:00:00Z"), now), "in 1 hour");
-        assert_eq!(relative(at("2026-12-01T11:55:00Z"), now), "5 minutes ago");
-        assert_eq!(relative(at("2026-12-01T12:00:30Z"), now), "just now");
-        assert_eq!(relative(at("2027-06-01T12:00:00Z"), now), "in 6 months");
-    }
-
-    #[test]
-    fn a_time_element_carries_the_absolute_time_and_escapes_what_is_not_one() {
-        let html = time("2026-12-04T12:00:00Z".into()).to_string();
-        assert!(html.starts_with("<time datetime=\"2026-12-04T12:00:00Z\" title=\"2026-12-04 12:00 UTC\">"), "{html}");
-        let other = TEMPLATES.render_named_str("t.html", "{{ x|time }}", minijinja::context! { x => "<b>" }).unwrap();
-        assert_eq!(other, "&lt;b&gt;");
-    }
 }
