@@ -101,9 +101,11 @@ impl Modify for Conventions {
                     continue;
                 }
                 add_implied_refusals(operation, database);
+                // A refusal is problem+json; a redirect (forward authentication's 302 to
+                // sign in) has no body to describe.
                 for (status, response) in &mut operation.responses.responses {
                     if let RefOr::T(response) = response
-                        && !status.starts_with('2')
+                        && !status.starts_with(['2', '3'])
                     {
                         *response = problem_response(status, &response.description);
                     }
