@@ -149,9 +149,13 @@ const SOURCES: &[(&str, &str)] = &[
     ("en", include_str!("../locales/en/mail.ftl")),
     ("en", include_str!("../locales/en/dates.ftl")),
     ("en", include_str!("../locales/en/pages.ftl")),
+    ("en", include_str!("../locales/en/admin.ftl")),
+    ("en", include_str!("../locales/en/refusals.ftl")),
     ("vi", include_str!("../locales/vi/mail.ftl")),
     ("vi", include_str!("../locales/vi/dates.ftl")),
     ("vi", include_str!("../locales/vi/pages.ftl")),
+    ("vi", include_str!("../locales/vi/admin.ftl")),
+    ("vi", include_str!("../locales/vi/refusals.ftl")),
 ];
 
 #[cfg(test)]

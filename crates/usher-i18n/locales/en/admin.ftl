@@ -1,0 +1,1 @@
+# The admin console: its pages, confirmations and the audit log's sentences.
