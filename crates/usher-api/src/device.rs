@@ -21,7 +21,7 @@ pub struct DeviceInput {
 impl DeviceInput {
     pub fn parse(&self, fields: &mut Fields) -> Option<DeviceInfo> {
         DeviceInfo::parse(&self.uuid, self.kind, &self.name, self.os_info.as_deref())
-            .map_err(|(field, invalid)| fields.push(field, invalid.message))
+            .map_err(|(field, invalid)| fields.push(field, invalid))
             .ok()
     }
 }

@@ -9,6 +9,7 @@ use axum::{
     http::{StatusCode, header},
 };
 use serde::{Deserialize, de::DeserializeOwned};
+use usher_domain::Invalid;
 use usher_http::{
     error::ApiError,
     extract::{MAX_BODY, NUL_REFUSED},
@@ -45,7 +46,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
             if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
                 ApiError::PayloadTooLarge
             } else {
-                ApiError::field("body", "the body could not be read")
+                ApiError::field("body", Invalid::new("invalid-body-unreadable"))
             }
         })?;
         parse_json(&bytes).map(Self)
@@ -67,7 +68,7 @@ async fn drain(req: Request) {
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     // Every body is an object; serde would otherwise read an array into a struct by position.
     if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
-        return Err(ApiError::field("body", "must be a JSON object"));
+        return Err(ApiError::field("body", Invalid::new("invalid-json-object")));
     }
     if has_nul_escape(bytes) {
         return Err(ApiError::field("body", NUL_REFUSED));
@@ -90,7 +91,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             (None, None) => "body".to_owned(),
         };
         let message = if malformed { format!("malformed JSON: {inner}") } else { inner.to_string() };
-        ApiError::field(&field, message)
+        ApiError::field(&field, Invalid::new("invalid-as-read").with("detail", message))
     })
 }
 

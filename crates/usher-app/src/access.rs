@@ -65,7 +65,7 @@ impl Access {
     /// `role`, given by the caller in `field`, as a role: configured (else a field
     /// error) and not above their own (else `forbidden`).
     pub fn check_grant(&self, field: &str, role: &str) -> AppResult<Role> {
-        let role = self.settings.roles.parse(role).map_err(|refused| Error::field(field, refused.message))?;
+        let role = self.settings.roles.parse(role).map_err(|refused| Error::field(field, refused))?;
         self.require_rank(Some(&role))?;
         Ok(role)
     }

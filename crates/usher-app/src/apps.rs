@@ -4,6 +4,7 @@
 
 use chrono::Utc;
 use rand::rngs::OsRng;
+use usher_domain::Invalid;
 use usher_domain::{
     oauth::{self, MAX_URIS},
     token::{Token, TokenHash},
@@ -59,15 +60,15 @@ impl App {
         actor.require_admin()?;
         let mut fields = Fields::default();
         if settings.name.is_none() {
-            fields.push("name", "is required");
+            fields.push("name", Invalid::new("invalid-required"));
         }
         if settings.redirect_uris.is_none() {
-            fields.push("redirect_uris", "is required");
+            fields.push("redirect_uris", Invalid::new("invalid-required"));
         }
         let client_id = match client_id {
             Some(id) if valid_client_id(&id) => id,
             Some(_) => {
-                fields.push("client_id", "1 to 64 of a–z, A–Z, 0–9, - _ .");
+                fields.push("client_id", Invalid::new("invalid-client-id"));
                 String::new()
             }
             None => Uuid::now_v7().simple().to_string(),
@@ -93,7 +94,7 @@ impl App {
         let secret = (!public).then(|| Token::generate(&mut OsRng));
         app.secret_hash = secret.as_ref().map(Token::hash);
         if self.store.app_by_client_id(&app.client_id).await?.is_some() {
-            return Err(crate::Error::field("client_id", "another app has it"));
+            return Err(crate::Error::field("client_id", Invalid::new("invalid-client-id-taken")));
         }
         let app = self.store.create_app(app, &actor.audit()).await?;
         Ok(Registered { app, client_secret: secret })
@@ -118,7 +119,7 @@ impl App {
         let mut app = self.app(actor, id).await?;
         let mut fields = Fields::default();
         if settings.public.is_some_and(|public| public != app.public) {
-            fields.push("public", "is fixed when the app is registered");
+            fields.push("public", Invalid::new("invalid-public-fixed"));
         }
         self.apply(&mut app, settings, &mut fields).await?;
         fields.finish()?;
@@ -183,7 +184,7 @@ impl App {
             return Ok(Ok(None));
         }
         if slugs.len() > MAX_ALLOWED_GROUPS {
-            return Ok(Err(usher_domain::Invalid::new(format!("at most {MAX_ALLOWED_GROUPS} groups"))));
+            return Ok(Err(Invalid::new("invalid-at-most-groups").with("max", MAX_ALLOWED_GROUPS)));
         }
         let (mut ids, mut unknown) = (Vec::new(), Vec::new());
         for slug in slugs {
@@ -195,7 +196,7 @@ impl App {
         Ok(if unknown.is_empty() {
             Ok(Some(ids))
         } else {
-            Err(usher_domain::Invalid::new(format!("no group with the slug {}", unknown.join(", "))))
+            Err(Invalid::new("invalid-no-group-slug").with("list", unknown.join(", ")))
         })
     }
 
@@ -220,11 +221,7 @@ impl App {
         let apps = self.store.apps(None).await?;
         let under =
             apps.iter().any(|app| app.home_url.iter().chain(&app.redirect_uris).any(|base| oauth::is_under(url, base)));
-        Ok(if under {
-            Ok(url.to_owned())
-        } else {
-            Err(usher_domain::Invalid::new("must be a URL under a registered app's home_url or redirect URIs"))
-        })
+        Ok(if under { Ok(url.to_owned()) } else { Err(Invalid::new("invalid-app-url")) })
     }
 
     /// Where someone who just used an invite goes: the invite's `return_to`, else the
@@ -259,13 +256,13 @@ impl App {
         if let Some(name) = settings.name {
             let name = name.trim();
             if name.is_empty() || name.chars().count() > MAX_NAME_LEN {
-                fields.push("name", format!("1 to {MAX_NAME_LEN} characters"));
+                fields.push("name", Invalid::new("invalid-characters").with("max", MAX_NAME_LEN));
             }
             app.name = name.to_owned();
         }
         if let Some(uris) = settings.redirect_uris {
             if uris.is_empty() {
-                fields.push("redirect_uris", "at least one");
+                fields.push("redirect_uris", Invalid::new("invalid-at-least-one"));
             }
             app.redirect_uris = checked_uris(fields, "redirect_uris", uris, oauth::redirect_uri);
         }
@@ -280,18 +277,18 @@ impl App {
             app.home_url = home_url.and_then(|url| match oauth::web_url(&url) {
                 Ok(url) => Some(url),
                 Err(e) => {
-                    fields.push("home_url", e.message);
+                    fields.push("home_url", e);
                     None
                 }
             });
         }
         if let Some(groups) = settings.allowed_groups {
             if groups.as_ref().is_some_and(|ids| ids.len() > MAX_ALLOWED_GROUPS) {
-                fields.push("allowed_groups", format!("at most {MAX_ALLOWED_GROUPS} groups"));
+                fields.push("allowed_groups", Invalid::new("invalid-at-most-groups").with("max", MAX_ALLOWED_GROUPS));
             } else if let Some(ids) = &groups {
                 for id in ids {
                     if self.store.group(*id).await?.is_none() {
-                        fields.push("allowed_groups", format!("no group {id}"));
+                        fields.push("allowed_groups", Invalid::new("invalid-no-group").with("id", id));
                     }
                 }
             }
@@ -308,13 +305,13 @@ fn checked_uris(
     check: fn(&str) -> Result<String, usher_domain::Invalid>,
 ) -> Vec<String> {
     if uris.len() > MAX_URIS {
-        fields.push(field, format!("at most {MAX_URIS}"));
+        fields.push(field, Invalid::new("invalid-at-most").with("max", MAX_URIS));
     }
     uris.iter()
         .filter_map(|uri| match check(uri) {
             Ok(uri) => Some(uri),
             Err(e) => {
-                fields.push(field, e.message);
+                fields.push(field, e);
                 None
             }
         })

@@ -4,22 +4,46 @@
 //! here are the default English ones.
 
 use usher_domain::{Invalid, invite::InviteStatus};
+use usher_i18n::Locale;
 use usher_storage::{StoreError, model::GroupRef};
 
-/// One field that failed validation.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+/// One field that failed validation, and why (a message of the translations).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
     pub field: String,
-    pub message: String,
+    pub why: Invalid,
 }
 
 impl FieldError {
-    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { field: field.into(), message: message.into() }
+    pub fn new(field: impl Into<String>, why: Invalid) -> Self {
+        Self { field: field.into(), why }
     }
 
-    pub fn from_invalid(field: &str, invalid: Invalid) -> Self {
-        Self::new(field, invalid.message)
+    /// Why, in `locale`.
+    pub fn message_in(&self, locale: Locale) -> String {
+        locale.text(self.why.id, &self.why.args)
+    }
+
+    /// Why, in English (the API's and the log's language).
+    pub fn message(&self) -> String {
+        in_english(&self.why)
+    }
+}
+
+/// Why a value was refused, in English (the API's, the log's and the terminal's
+/// language).
+pub fn in_english(why: &Invalid) -> String {
+    Locale::En.text(why.id, &why.args)
+}
+
+/// As the API shows it: `{"field": …, "message": …}`, the message in English.
+impl serde::Serialize for FieldError {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut out = serializer.serialize_struct("FieldError", 2)?;
+        out.serialize_field("field", &self.field)?;
+        out.serialize_field("message", &self.message())?;
+        out.end()
     }
 }
 
@@ -110,8 +134,8 @@ impl Error {
     }
 
     /// One field refused.
-    pub fn field(field: &str, message: impl Into<String>) -> Self {
-        Reason::Invalid(vec![FieldError::new(field, message)]).into()
+    pub fn field(field: &str, why: Invalid) -> Self {
+        Reason::Invalid(vec![FieldError::new(field, why)]).into()
     }
 
     /// The error for a person at a terminal or in a log: a refusal's every field
@@ -119,7 +143,7 @@ impl Error {
     pub fn explain(&self) -> String {
         match self {
             Self::Refused(Reason::Invalid(fields)) => {
-                let why: Vec<String> = fields.iter().map(|f| format!("{}: {}", f.field, f.message)).collect();
+                let why: Vec<String> = fields.iter().map(|f| format!("{}: {}", f.field, f.message())).collect();
                 why.join("; ")
             }
             other => other.to_string(),
@@ -159,69 +183,82 @@ impl From<NotApplicable> for Error {
 }
 
 impl Reason {
-    /// The sentence a person reads (English).
-    pub fn detail(&self) -> String {
-        match self {
-            Self::Invalid(_) => "the request is invalid".into(),
-            Self::NotApplicable(what) => what.detail().into(),
-            Self::Unauthenticated => "sign in first".into(),
-            Self::Forbidden(why) => why.detail().into(),
-            Self::NotFound => "not found".into(),
-            Self::InviteNotFound => "no such invite".into(),
-            Self::InviteGone(InviteStatus::Revoked) => "This invite was revoked.".into(),
-            Self::InviteGone(InviteStatus::Expired) => "This invite has expired.".into(),
-            Self::InviteGone(_) => "This invite has been used up.".into(),
-            Self::InviteSuperseded => "This link was replaced by a newer one; use the latest invitation.".into(),
-            Self::Conflict(what) => what.detail().into(),
+    /// The sentence a person reads, as a message of the translations and its
+    /// arguments (`refused-*`).
+    pub fn said(&self) -> (&'static str, Vec<(&'static str, String)>) {
+        let id = match self {
+            Self::Invalid(_) => "refused-invalid",
+            Self::NotApplicable(what) => what.said(),
+            Self::Unauthenticated => "refused-unauthenticated",
+            Self::Forbidden(why) => why.said(),
+            Self::NotFound => "refused-not-found",
+            Self::InviteNotFound => "refused-invite-not-found",
+            Self::InviteGone(InviteStatus::Revoked) => "refused-invite-revoked",
+            Self::InviteGone(InviteStatus::Expired) => "refused-invite-expired",
+            Self::InviteGone(_) => "refused-invite-used-up",
+            Self::InviteSuperseded => "refused-invite-superseded",
+            Self::Conflict(what) => what.said(),
             Self::LastOwnerOf(groups) => {
                 let names: Vec<_> = groups.iter().map(|g| format!("{} ({})", g.name, g.slug)).collect();
-                format!("First give someone else the top role in: {}.", names.join(", "))
+                return ("refused-last-owner-of", vec![("list", names.join(", "))]);
             }
             Self::TooManyRequests { retry_after_secs } => {
-                format!("too many requests; try again in {retry_after_secs} s")
+                return ("refused-too-many", vec![("seconds", retry_after_secs.to_string())]);
             }
-        }
+        };
+        (id, Vec::new())
+    }
+
+    /// That sentence in `locale`.
+    pub fn detail_in(&self, locale: Locale) -> String {
+        let (id, args) = self.said();
+        locale.text(id, &args)
+    }
+
+    /// That sentence in English (the API's and the log's language).
+    pub fn detail(&self) -> String {
+        self.detail_in(Locale::En)
     }
 }
 
 impl Forbidden {
-    pub const fn detail(self) -> &'static str {
+    const fn said(self) -> &'static str {
         match self {
-            Self::AdminOnly => "Only instance admins may do this.",
-            Self::ManagersOnly => "Only the group's managers may do this.",
-            Self::AboveOwnRole => "Nobody may grant, or act on, a role above their own.",
-            Self::TopRoleOnly => "Only the group's top role may delete it.",
-            Self::AccountDisabled => "This account is disabled.",
-            Self::EmailMismatch => "This invitation was sent to another email address.",
-            Self::InviteRequired => "Registration needs an invite.",
-            Self::RegistrationClosed => "Registration is closed.",
-            Self::NotInGroup => "This needs a group membership, or a role in the group, that you do not have.",
+            Self::AdminOnly => "refused-admin-only",
+            Self::ManagersOnly => "refused-managers-only",
+            Self::AboveOwnRole => "refused-above-own-role",
+            Self::TopRoleOnly => "refused-top-role-only",
+            Self::AccountDisabled => "refused-account-disabled",
+            Self::EmailMismatch => "refused-email-mismatch",
+            Self::InviteRequired => "refused-invite-required",
+            Self::RegistrationClosed => "refused-registration-closed",
+            Self::NotInGroup => "refused-not-in-group",
         }
     }
 }
 
 impl Conflict {
-    pub const fn detail(self) -> &'static str {
+    const fn said(self) -> &'static str {
         match self {
-            Self::UsernameTaken => "That username is taken.",
-            Self::EmailTaken => "An account with that email already exists.",
-            Self::AlreadyMember => "Already a member of this group.",
-            Self::DuplicateInvite => "That email already has an active invitation to this group.",
-            Self::ResendLimitReached => "This invitation was resent as often as allowed.",
-            Self::LastOwner => "The group must keep at least one member of the top role.",
-            Self::SlugTaken => "That slug is taken.",
-            Self::ExternalIdTaken => "Another group has that external id.",
+            Self::UsernameTaken => "refused-username-taken",
+            Self::EmailTaken => "refused-email-taken",
+            Self::AlreadyMember => "refused-already-member",
+            Self::DuplicateInvite => "refused-duplicate-invite",
+            Self::ResendLimitReached => "refused-resend-limit",
+            Self::LastOwner => "refused-last-owner",
+            Self::SlugTaken => "refused-slug-taken",
+            Self::ExternalIdTaken => "refused-external-id-taken",
         }
     }
 }
 
 impl NotApplicable {
-    pub const fn detail(self) -> &'static str {
+    const fn said(self) -> &'static str {
         match self {
-            Self::AcceptRegistrationInvite => "A registration invite is used by registering, not accepted.",
-            Self::NotAnInvitation => "Only email invitations have a link to resend or copy.",
-            Self::RetryUnfailedMail => "Only failed messages are retried.",
-            Self::PublicAppSecret => "A public app has no secret.",
+            Self::AcceptRegistrationInvite => "refused-accept-registration-invite",
+            Self::NotAnInvitation => "refused-not-an-invitation",
+            Self::RetryUnfailedMail => "refused-retry-unfailed-mail",
+            Self::PublicAppSecret => "refused-public-app-secret",
         }
     }
 }

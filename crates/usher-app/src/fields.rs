@@ -11,11 +11,11 @@ pub struct Fields(Vec<FieldError>);
 impl Fields {
     /// Keeps the value, or records why `field` was refused.
     pub fn check<T>(&mut self, field: &str, result: Result<T, Invalid>) -> Option<T> {
-        result.map_err(|invalid| self.0.push(FieldError::from_invalid(field, invalid))).ok()
+        result.map_err(|invalid| self.0.push(FieldError::new(field, invalid))).ok()
     }
 
-    pub fn push(&mut self, field: &str, message: impl Into<String>) {
-        self.0.push(FieldError::new(field, message));
+    pub fn push(&mut self, field: &str, why: Invalid) {
+        self.0.push(FieldError::new(field, why));
     }
 
     /// `Ok` when nothing was refused.
@@ -31,7 +31,7 @@ pub fn optional_text(input: Option<&str>, max: usize) -> Result<Option<String>, 
         return Ok(None);
     };
     if text.chars().count() > max || text.chars().any(|c| c.is_control() && c != '\n') {
-        return Err(Invalid::new(format!("must be at most {max} characters, without control characters")));
+        return Err(Invalid::new("invalid-text").with("max", max));
     }
     Ok(Some(text.to_owned()))
 }
@@ -63,7 +63,7 @@ pub const MAX_SEARCH: usize = 100;
 pub(crate) fn check_search(text: Option<&str>) -> crate::AppResult<()> {
     match text {
         Some(text) if text.chars().count() > MAX_SEARCH => {
-            Err(crate::Error::field("q", format!("must be at most {MAX_SEARCH} characters")))
+            Err(crate::Error::field("q", Invalid::new("invalid-search").with("max", MAX_SEARCH)))
         }
         _ => Ok(()),
     }

@@ -3,6 +3,7 @@
 //! requirement admits them.
 
 use std::sync::Arc;
+use usher_domain::Invalid;
 
 use chrono::Utc;
 use usher_domain::{role::Role, token::TokenHash};
@@ -28,10 +29,8 @@ impl App {
         let group = group.map(str::trim).filter(|g| !g.is_empty());
         let role = match (group, role.map(str::trim).filter(|r| !r.is_empty())) {
             (_, None) => None,
-            (None, Some(_)) => return Err(crate::Error::field("role", "needs `group`: a role in which group?")),
-            (Some(_), Some(role)) => {
-                Some(self.settings.roles.parse(role).map_err(|e| crate::Error::field("role", e.message))?)
-            }
+            (None, Some(_)) => return Err(crate::Error::field("role", Invalid::new("invalid-role-needs-group"))),
+            (Some(_), Some(role)) => Some(self.settings.roles.parse(role).map_err(|e| crate::Error::field("role", e))?),
         };
         Ok(Requirement { group: group.map(str::to_owned), role })
     }

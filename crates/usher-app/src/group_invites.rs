@@ -5,6 +5,7 @@
 
 use chrono::{DateTime, Utc};
 use rand::rngs::OsRng;
+use usher_domain::Invalid;
 use usher_domain::{
     account::Email,
     code::InviteCode,
@@ -87,12 +88,12 @@ impl App {
         let max_uses = match (is_invitation, new.max_uses) {
             (true, None | Some(1)) | (false, None) => Some(1),
             (true, Some(_)) => {
-                fields.push("max_uses", "an email invitation is for one person");
+                fields.push("max_uses", Invalid::new("invalid-one-person"));
                 None
             }
             (false, Some(n)) if (1..=CODE_MAX_USES).contains(&n) => u32::try_from(n).ok(),
             (false, Some(_)) => {
-                fields.push("max_uses", format!("must be a whole number from 1 to {CODE_MAX_USES}"));
+                fields.push("max_uses", Invalid::new("invalid-max-uses").with("max", CODE_MAX_USES));
                 None
             }
         };
@@ -106,12 +107,15 @@ impl App {
             Some((_, Some(locale))) => Some(locale.tag().to_owned()),
             Some((_, None)) => {
                 let shipped: Vec<_> = Locale::ALL.iter().map(|l| l.tag()).collect();
-                fields.push("locale", format!("must be one of: {}", shipped.join(", ")));
+                fields.push("locale", Invalid::new("invalid-one-of").with("list", shipped.join(", ")));
                 None
             }
         };
         if !is_invitation && (locale.is_some() || new.reply_to_inviter) {
-            fields.push(if locale.is_some() { "locale" } else { "reply_to_inviter" }, "is for email invitations");
+            fields.push(
+                if locale.is_some() { "locale" } else { "reply_to_inviter" },
+                Invalid::new("invalid-email-invitations-only"),
+            );
         }
         fields.finish()?;
         let (Some(expires_in), Some(max_uses)) = (expires_in, max_uses) else { unreachable!("checked above") };

@@ -4,6 +4,7 @@
 use chrono::Utc;
 use rand::rngs::OsRng;
 use serde_json::{Value, json};
+use usher_domain::Invalid;
 use usher_domain::{
     group::{self, GroupName, MAX_METADATA_BYTES, Slug, parse_external_id},
     role::Role,
@@ -70,7 +71,7 @@ impl GroupInput {
         let name = match self.name.as_deref() {
             Some(name) => fields.check("name", GroupName::parse(name)),
             None if require_name => {
-                fields.push("name", "is required");
+                fields.push("name", Invalid::new("invalid-required"));
                 None
             }
             None => None,
@@ -90,7 +91,7 @@ fn check_metadata(fields: &mut Fields, metadata: Option<Value>) -> Option<Value>
     match metadata {
         Some(value @ Value::Object(_)) if value.to_string().len() <= MAX_METADATA_BYTES => Some(value),
         Some(_) => {
-            fields.push("metadata", format!("must be a JSON object of at most {MAX_METADATA_BYTES} bytes"));
+            fields.push("metadata", Invalid::new("invalid-metadata").with("max", MAX_METADATA_BYTES));
             None
         }
         None => None,
@@ -183,7 +184,9 @@ impl App {
     /// An app a group may name: one that is registered.
     async fn checked_app_id(&self, app_id: Option<Uuid>) -> AppResult<Option<Uuid>> {
         match app_id {
-            Some(id) if self.store.app(id).await?.is_none() => Err(Error::field("app_id", "no such app")),
+            Some(id) if self.store.app(id).await?.is_none() => {
+                Err(Error::field("app_id", Invalid::new("invalid-no-app")))
+            }
             app_id => Ok(app_id),
         }
     }

@@ -1,6 +1,7 @@
 //! Keyset pagination for every list: what a front asks for ([`ListRequest`]) and
 //! one page of rows with the cursor of the next ([`Listed`]).
 
+use usher_domain::Invalid;
 use usher_storage::model::Page;
 use uuid::Uuid;
 
@@ -32,7 +33,7 @@ impl ListRequest {
             None => Ok(default_active),
             Some("active") => Ok(true),
             Some("all") => Ok(false),
-            Some(_) => Err(Error::field("status", "must be active or all")),
+            Some(_) => Err(Error::field("status", Invalid::new("invalid-list-status"))),
         }
     }
 
@@ -43,11 +44,11 @@ impl ListRequest {
             Some(n) => u32::try_from(n)
                 .ok()
                 .filter(|n| (1..=MAX_LIMIT).contains(n))
-                .ok_or_else(|| Error::field("limit", format!("must be from 1 to {MAX_LIMIT}")))?,
+                .ok_or_else(|| Error::field("limit", Invalid::new("invalid-limit").with("max", MAX_LIMIT)))?,
         };
         let after = match &self.cursor {
             None => None,
-            Some(c) => Some(Uuid::parse_str(c).map_err(|_| Error::field("cursor", "is not a cursor from this list"))?),
+            Some(c) => Some(Uuid::parse_str(c).map_err(|_| Error::field("cursor", Invalid::new("invalid-cursor")))?),
         };
         Ok(Page { limit: limit + 1, after })
     }

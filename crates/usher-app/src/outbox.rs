@@ -2,6 +2,7 @@
 //! sending a failed message again, running the cleanup now.
 
 use chrono::Utc;
+use usher_domain::Invalid;
 use usher_storage::{OutboxMessage, Purged, StoreError};
 use uuid::Uuid;
 
@@ -21,7 +22,7 @@ impl App {
         actor.require_admin()?;
         let status = request.status.as_deref();
         if status.is_some_and(|s| !STATUSES.contains(&s)) {
-            return Err(Error::field("status", "must be queued, sending, sent or failed"));
+            return Err(Error::field("status", Invalid::new("invalid-outbox-status")));
         }
         let page = request.page()?;
         let rows = self.store.list_outbox(status, page).await?;

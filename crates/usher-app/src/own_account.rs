@@ -4,6 +4,7 @@
 
 use chrono::{Duration, Utc};
 use rand::rngs::OsRng;
+use usher_domain::Invalid;
 use usher_domain::{
     account::{Email, Password},
     mail::Mail,
@@ -32,7 +33,7 @@ impl App {
     /// written in `locale` (the asker's), else the instance's default.
     pub async fn email_sign_in_link(&self, actor: &Actor, email: &str, locale: Option<Locale>) -> AppResult<()> {
         self.limits.auth(actor.ip)?;
-        let email = Email::parse(email).map_err(|e| Error::field("email", e.message))?;
+        let email = Email::parse(email).map_err(|e| Error::field("email", e))?;
         self.limits.email_to(&email.normalized())?;
         let app = self.clone();
         let actor = actor.clone();
@@ -71,14 +72,14 @@ impl App {
         let new = fields.check("new_password", Password::parse(new));
         let current = current.filter(|c| !c.is_empty());
         if user.password_hash.is_some() && current.is_none() && !self.may_reset_password(actor).await? {
-            fields.push("current_password", "is required to set a new one");
+            fields.push("current_password", Invalid::new("invalid-current-password-needed"));
         }
         fields.finish()?;
         let Some(new) = new else { unreachable!("checked above") };
         if let (Some(stored), Some(current)) = (&user.password_hash, current)
             && !password::verify(current.to_owned(), Some(stored.clone())).await?
         {
-            return Err(Error::field("current_password", "is not your password"));
+            return Err(Error::field("current_password", Invalid::new("invalid-not-your-password")));
         }
         let patch = UserPatch { password_hash: Some(password::hash(new).await?), ..UserPatch::default() };
         let top = self.settings.roles.top();

@@ -2,6 +2,7 @@
 //! read by code, revoke.
 
 use chrono::{DateTime, Utc};
+use usher_domain::Invalid;
 use usher_domain::{code::InviteCode, invite::InviteKind, secret::Secret};
 use usher_storage::model::{Invite, InviteScope};
 
@@ -48,17 +49,17 @@ impl App {
             Some(None) => None,
             Some(Some(n)) if (1..=MAX_USES).contains(&n) => u32::try_from(n).ok(),
             Some(Some(_)) => {
-                fields.push("max_uses", format!("must be a whole number from 1 to {MAX_USES}, or null for unlimited"));
+                fields.push("max_uses", Invalid::new("invalid-max-uses-or-unlimited").with("max", MAX_USES));
                 None
             }
         };
         let expires_at = match (input.expires_at, input.expires_in) {
             (Some(_), Some(_)) => {
-                fields.push("expires_in_hours", "give expires_at or expires_in_hours, not both");
+                fields.push("expires_in_hours", Invalid::new("invalid-expiry-both"));
                 None
             }
             (Some(at), None) if at <= now || at > now + chrono::Duration::hours(i64::from(max_hours)) => {
-                fields.push("expires_at", format!("must be in the future, at most {max_hours} hours ahead"));
+                fields.push("expires_at", Invalid::new("invalid-expires-at").with("max", max_hours));
                 None
             }
             (Some(at), None) => Some(at),

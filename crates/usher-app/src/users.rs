@@ -1,6 +1,7 @@
 //! Instance admins' operations on accounts: list, create, read, change, delete.
 
 use chrono::Utc;
+use usher_domain::Invalid;
 use usher_domain::account::{DisplayName, Email, Password, Username};
 use usher_storage::model::{NewUser, User, UserFilter, UserPatch};
 
@@ -101,7 +102,7 @@ impl App {
             changes.display_name.as_deref().and_then(|d| fields.check("display_name", DisplayName::parse(d)));
         let password = changes.password.as_deref().and_then(|p| fields.check("password", Password::parse(p)));
         if user.id == admin.id && (changes.is_admin == Some(false) || changes.disabled == Some(true)) {
-            fields.push("is_admin", "you cannot demote or disable yourself");
+            fields.push("is_admin", Invalid::new("invalid-demote-self"));
         }
         fields.finish()?;
         let password_hash = match password {
@@ -121,7 +122,7 @@ impl App {
         let admin = actor.admin()?;
         let user = self.user_named(actor, username).await?;
         if user.id == admin.id {
-            return Err(Error::field("username", "you cannot delete yourself"));
+            return Err(Error::field("username", Invalid::new("invalid-delete-self")));
         }
         self.store.delete_user(user.id, self.settings.roles.top(), &actor.audit()).await?;
         tracing::info!(user_id = %user.id, "user deleted");

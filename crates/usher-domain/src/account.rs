@@ -12,11 +12,7 @@ impl Username {
         let ok_len = (3..=32).contains(&input.len());
         let ok_chars =
             input.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'_' | b'.' | b'-'));
-        if ok_len && ok_chars {
-            Ok(Self(input.to_owned()))
-        } else {
-            Err(Invalid::new("must be 3 to 32 characters of a-z, 0-9, _ . -"))
-        }
+        if ok_len && ok_chars { Ok(Self(input.to_owned())) } else { Err(Invalid::new("invalid-username")) }
     }
 
     pub fn as_str(&self) -> &str {
@@ -40,7 +36,7 @@ impl Email {
     /// or control characters. Deliverability is proven by delivering, not by regex.
     pub fn parse(input: &str) -> Result<Self, Invalid> {
         let input = input.trim();
-        let invalid = || Invalid::new("must be an email address like name@example.com");
+        let invalid = || Invalid::new("invalid-email");
         if input.len() > MAX_EMAIL || input.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(invalid());
         }
@@ -93,7 +89,7 @@ impl Password {
         if (MIN_PASSWORD..=MAX_PASSWORD).contains(&len) {
             Ok(Self(input.to_owned()))
         } else {
-            Err(Invalid::new(format!("must be {MIN_PASSWORD} to {MAX_PASSWORD} characters")))
+            Err(Invalid::new("invalid-password").with("min", MIN_PASSWORD).with("max", MAX_PASSWORD))
         }
     }
 
@@ -115,7 +111,7 @@ impl DisplayName {
         if (1..=MAX_DISPLAY_NAME).contains(&len) && !trimmed.chars().any(char::is_control) {
             Ok(Self(trimmed.to_owned()))
         } else {
-            Err(Invalid::new(format!("must be 1 to {MAX_DISPLAY_NAME} printable characters")))
+            Err(Invalid::new("invalid-printable").with("max", MAX_DISPLAY_NAME))
         }
     }
 

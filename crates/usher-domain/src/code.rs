@@ -31,10 +31,10 @@ impl InviteCode {
         let canonical: String =
             input.chars().filter(|c| *c != '-' && *c != ' ').map(|c| c.to_ascii_uppercase()).collect();
         if canonical.chars().count() != LEN {
-            return Err(Invalid::new(format!("an invite code has {LEN} characters")));
+            return Err(Invalid::new("invalid-code-length").with("n", LEN));
         }
         if !canonical.bytes().all(|b| ALPHABET.contains(&b)) {
-            return Err(Invalid::new("an invite code uses only letters and digits without 0, O, 1, I, L"));
+            return Err(Invalid::new("invalid-code-alphabet"));
         }
         Ok(Self(canonical))
     }

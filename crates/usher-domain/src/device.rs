@@ -57,17 +57,14 @@ impl DeviceInfo {
         name: &str,
         os_info: Option<&str>,
     ) -> Result<Self, (&'static str, Invalid)> {
-        let uuid = parse_uuid(uuid).ok_or(("device.uuid", Invalid::new("must be a UUID")))?;
+        let uuid = parse_uuid(uuid).ok_or(("device.uuid", Invalid::new("invalid-uuid")))?;
         let name = name.trim();
         if name.is_empty() || name.chars().count() > MAX_TEXT || name.chars().any(char::is_control) {
-            return Err(("device.name", Invalid::new(format!("must be 1 to {MAX_TEXT} printable characters"))));
+            return Err(("device.name", Invalid::new("invalid-printable").with("max", MAX_TEXT)));
         }
         let os_info = match os_info.map(str::trim) {
             Some(os) if os.chars().count() > MAX_TEXT || os.chars().any(char::is_control) => {
-                return Err((
-                    "device.os_info",
-                    Invalid::new(format!("must be at most {MAX_TEXT} printable characters")),
-                ));
+                return Err(("device.os_info", Invalid::new("invalid-at-most-printable").with("max", MAX_TEXT)));
             }
             Some("") | None => None,
             Some(os) => Some(os.to_owned()),

@@ -14,7 +14,7 @@ impl ExpiresIn {
     pub fn hours(hours: i64, max_hours: u32) -> Result<Self, Invalid> {
         match hours {
             h if (1..=i64::from(max_hours)).contains(&h) => Ok(Self(h * 60)),
-            _ => Err(Invalid::new(format!("must be a whole number of hours from 1 to {max_hours}"))),
+            _ => Err(Invalid::new("invalid-hours").with("max", max_hours)),
         }
     }
 
@@ -22,7 +22,7 @@ impl ExpiresIn {
     pub fn minutes(minutes: i64, max_hours: u32) -> Result<Self, Invalid> {
         match minutes {
             m if (30..=i64::from(max_hours) * 60).contains(&m) => Ok(Self(m)),
-            _ => Err(Invalid::new(format!("must be from 30 minutes to {max_hours} hours"))),
+            _ => Err(Invalid::new("invalid-minutes").with("max", max_hours)),
         }
     }
 

@@ -16,7 +16,7 @@ impl GroupName {
         if (1..=100).contains(&len) && !name.chars().any(char::is_control) {
             Ok(Self(name.to_owned()))
         } else {
-            Err(Invalid::new("must be 1 to 100 printable characters"))
+            Err(Invalid::new("invalid-printable").with("max", 100))
         }
     }
 
@@ -35,7 +35,7 @@ impl Slug {
             && input.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
             && !input.starts_with('-')
             && !input.ends_with('-');
-        if ok { Ok(Self(input.to_owned())) } else { Err(Invalid::new("must be 2 to 64 characters of a-z, 0-9 and -")) }
+        if ok { Ok(Self(input.to_owned())) } else { Err(Invalid::new("invalid-slug")) }
     }
 
     /// A slug made from a name (`"The Smiths' Tree"` → `the-smiths-tree`), with
@@ -77,7 +77,7 @@ pub fn parse_external_id(input: &str) -> Result<String, Invalid> {
     if (1..=200).contains(&len) && !input.chars().any(char::is_control) {
         Ok(input.to_owned())
     } else {
-        Err(Invalid::new("must be 1 to 200 printable characters"))
+        Err(Invalid::new("invalid-printable").with("max", 200))
     }
 }
 

@@ -27,9 +27,7 @@ impl HostPattern {
                 && !label.ends_with('-')
         };
         if name.len() > 253 || !name.split('.').all(label_ok) {
-            return Err(Invalid::new(format!(
-                "`{text}` is not a host name (like `app.example.com`, `*.example.com` or `127.0.0.1`)"
-            )));
+            return Err(Invalid::new("invalid-host").with("host", text));
         }
         Ok(if wildcard { Self::Below(format!(".{name}")) } else { Self::Exact(name.to_owned()) })
     }

@@ -32,15 +32,25 @@ pub mod sealed;
 pub mod secret;
 pub mod token;
 
-/// Why a piece of input was refused; `field` is filled in by whoever knows the field name.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{message}")]
+/// Why a piece of input was refused: the id of a message of the shipped translations
+/// (`refusals.ftl` in `usher-i18n`) and its arguments, so that each front words it in
+/// its reader's language (the API and the log in English). `field` is filled in by
+/// whoever knows the field name.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Invalid {
-    pub message: String,
+    pub id: &'static str,
+    pub args: Vec<(&'static str, String)>,
 }
 
 impl Invalid {
-    pub fn new(message: impl Into<String>) -> Self {
-        Self { message: message.into() }
+    pub const fn new(id: &'static str) -> Self {
+        Self { id, args: Vec::new() }
+    }
+
+    /// With the argument `name` of its message.
+    #[must_use]
+    pub fn with(mut self, name: &'static str, value: impl ToString) -> Self {
+        self.args.push((name, value.to_string()));
+        self
     }
 }

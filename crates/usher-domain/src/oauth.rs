@@ -19,38 +19,38 @@ pub const MAX_URIS: usize = 20;
 /// server, or development), or a private-use scheme with a dot in it
 /// (`com.example.app:/callback`, RFC 8252 §7.1). Compared exactly, byte for byte.
 pub fn redirect_uri(text: &str) -> Result<String, Invalid> {
-    let refuse = |why: &str| Err(Invalid::new(format!("`{}`: {why}", shorten(text))));
+    let refuse = |why: &'static str| Err(Invalid::new(why).with("url", shorten(text)));
     if text.len() > MAX_URL_LEN {
-        return refuse("too long");
+        return refuse("invalid-url-too-long");
     }
-    let Ok(url) = url::Url::parse(text) else { return refuse("not an absolute URL") };
+    let Ok(url) = url::Url::parse(text) else { return refuse("invalid-url-not-absolute") };
     if url.fragment().is_some() {
-        return refuse("a redirect URI has no fragment (#…)");
+        return refuse("invalid-redirect-fragment");
     }
     if !url.username().is_empty() || url.password().is_some() {
-        return refuse("a redirect URI carries no user name or password");
+        return refuse("invalid-redirect-userinfo");
     }
     match url.scheme() {
         "https" if url.host().is_some() => Ok(text.to_owned()),
         "http" if url.host().is_some_and(is_loopback) => Ok(text.to_owned()),
-        "http" => refuse("`http` only on a loopback address (127.0.0.1, [::1], localhost); use https"),
+        "http" => refuse("invalid-redirect-http"),
         scheme if scheme.contains('.') && !matches!(scheme, "javascript" | "data" | "file") => Ok(text.to_owned()),
-        _ => refuse("use https, http on a loopback address, or a private-use scheme like `com.example.app`"),
+        _ => refuse("invalid-redirect-scheme"),
     }
 }
 
 /// An app's home page (or a URL an invite returns to): `https`, or `http` on a
 /// loopback address.
 pub fn web_url(text: &str) -> Result<String, Invalid> {
-    let refuse = |why: &str| Err(Invalid::new(format!("`{}`: {why}", shorten(text))));
+    let refuse = |why: &'static str| Err(Invalid::new(why).with("url", shorten(text)));
     if text.len() > MAX_URL_LEN {
-        return refuse("too long");
+        return refuse("invalid-url-too-long");
     }
-    let Ok(url) = url::Url::parse(text) else { return refuse("not an absolute URL") };
+    let Ok(url) = url::Url::parse(text) else { return refuse("invalid-url-not-absolute") };
     match url.scheme() {
         "https" if url.host().is_some() => Ok(text.to_owned()),
         "http" if url.host().is_some_and(is_loopback) => Ok(text.to_owned()),
-        _ => refuse("use https (http only on a loopback address)"),
+        _ => refuse("invalid-web-url-scheme"),
     }
 }
 
@@ -121,7 +121,7 @@ impl Scopes {
     pub fn parse(text: &str) -> Result<Self, Invalid> {
         let scopes: BTreeSet<Scope> = text.split(' ').filter_map(Scope::parse).collect();
         if !scopes.contains(&Scope::OpenId) {
-            return Err(Invalid::new("`scope` must include `openid`"));
+            return Err(Invalid::new("invalid-scope-openid"));
         }
         Ok(Self(scopes))
     }

@@ -44,21 +44,21 @@ impl Roles {
     /// `names` highest first; `manage_role` must be one of them.
     pub fn new(names: Vec<String>, manage_role: &str) -> Result<Self, Invalid> {
         if names.is_empty() {
-            return Err(Invalid::new("at least one role is needed"));
+            return Err(Invalid::new("invalid-roles-empty"));
         }
         for (i, name) in names.iter().enumerate() {
             let valid = (1..=32).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
             if !valid {
-                return Err(Invalid::new(format!("role {name:?} must be 1 to 32 characters of a-z and _")));
+                return Err(Invalid::new("invalid-role-name").with("name", name));
             }
             if names[..i].contains(name) {
-                return Err(Invalid::new(format!("role {name:?} is listed twice")));
+                return Err(Invalid::new("invalid-role-twice").with("name", name));
             }
         }
         let manage = names
             .iter()
             .position(|n| n == manage_role)
-            .ok_or_else(|| Invalid::new(format!("manage_role {manage_role:?} is not one of the roles")))?;
+            .ok_or_else(|| Invalid::new("invalid-manage-role").with("name", manage_role))?;
         Ok(Self { ordered: names.into_iter().map(Role).collect(), manage })
     }
 
@@ -66,7 +66,7 @@ impl Roles {
     pub fn parse(&self, name: &str) -> Result<Role, Invalid> {
         self.ordered.iter().find(|r| r.0 == name).cloned().ok_or_else(|| {
             let names: Vec<&str> = self.ordered.iter().map(Role::as_str).collect();
-            Invalid::new(format!("must be one of: {}", names.join(", ")))
+            Invalid::new("invalid-one-of").with("list", names.join(", "))
         })
     }
 
@@ -138,7 +138,7 @@ mod tests {
         let roles = Roles::default();
         assert_eq!(roles.parse("admin").unwrap().as_str(), "admin");
         let refused = roles.parse("nobody").unwrap_err();
-        assert_eq!(refused.message, "must be one of: owner, admin, member, viewer");
+        assert_eq!(refused, Invalid::new("invalid-one-of").with("list", "owner, admin, member, viewer"));
         assert!(roles.parse("Admin").is_err() && roles.parse("").is_err());
         assert_eq!(roles.all().len(), 4);
     }

@@ -46,7 +46,7 @@ impl SecretKey {
 
     /// A key from its base64 text (standard alphabet, padded, as `generate` writes it).
     pub fn parse(text: &str) -> Result<Self, crate::Invalid> {
-        let invalid = || crate::Invalid::new(format!("must be {KEY_BYTES} bytes in base64"));
+        let invalid = || crate::Invalid::new("invalid-secret-key").with("bytes", KEY_BYTES);
         let bytes = STANDARD.decode(text.trim()).map_err(|_| invalid())?;
         let bytes: [u8; KEY_BYTES] = bytes.try_into().map_err(|_| invalid())?;
         Ok(Self::from_bytes(&bytes))

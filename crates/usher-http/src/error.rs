@@ -12,7 +12,7 @@ use usher_app::{
     Error, Reason,
     error::{Conflict, Forbidden},
 };
-use usher_domain::invite::InviteStatus;
+use usher_domain::{Invalid, invite::InviteStatus};
 use usher_storage::StoreError;
 
 /// A field refused, as the problem document lists it.
@@ -56,8 +56,8 @@ impl ApiError {
     pub const NOT_FOUND: Self = Self::Refused(Reason::NotFound);
     pub const UNAUTHENTICATED: Self = Self::Refused(Reason::Unauthenticated);
 
-    pub fn field(field: &str, message: impl Into<String>) -> Self {
-        Self::Refused(Reason::Invalid(vec![FieldError::new(field, message)]))
+    pub fn field(field: &str, why: Invalid) -> Self {
+        Self::Refused(Reason::Invalid(vec![FieldError::new(field, why)]))
     }
 
     pub fn internal(err: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {

@@ -8,6 +8,8 @@ use axum::{
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
+use usher_domain::Invalid;
+
 use crate::error::ApiError;
 
 /// Largest request body accepted (SPEC §4: 413 `payload_too_large` beyond).
@@ -15,7 +17,7 @@ pub const MAX_BODY: usize = 64 * 1024;
 
 /// Why text with a NUL character is refused: no field can hold one, and PostgreSQL
 /// cannot store or even compare it.
-pub const NUL_REFUSED: &str = "text must not contain NUL characters";
+pub const NUL_REFUSED: Invalid = Invalid::new("invalid-nul");
 
 /// Whether percent-encoded text (a query string or a form body) carries a NUL (`%00`).
 pub fn has_encoded_nul(text: &[u8]) -> bool {
@@ -36,7 +38,7 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiQuer
         Query::<T>::from_request_parts(parts, state)
             .await
             .map(|Query(q)| Self(q))
-            .map_err(|e| ApiError::field("query", e.body_text()))
+            .map_err(|e| ApiError::field("query", Invalid::new("invalid-as-read").with("detail", e.body_text())))
     }
 }
 

@@ -84,9 +84,10 @@ impl Locale {
     /// test sees to it that every shipped message exists in every language).
     pub fn text(self, id: &str, args: &[(&str, String)]) -> String {
         // A whole number goes in as a number, so that Fluent chooses its plural form.
+        // Only text that is exactly a number's own writing: a username "007" stays text.
         let value = |text: &String| match text.parse::<i64>() {
-            Ok(n) => FluentValue::from(n),
-            Err(_) => FluentValue::from(text.clone()),
+            Ok(n) if n.to_string() == *text => FluentValue::from(n),
+            _ => FluentValue::from(text.clone()),
         };
         let args: HashMap<Cow<'static, str>, FluentValue<'_>> =
             args.iter().map(|(name, text)| (Cow::Owned((*name).to_owned()), value(text))).collect();
@@ -168,6 +169,8 @@ mod tests {
         let names = [
             "name", "instance", "inviter", "group", "role", "date", "n", "weekday", "day", "month", "time", "count",
             "username", "email", "what", "app", "seconds", "uses", "max", "limit", "status",
+            // Refusals (refusals.ftl).
+            "detail", "list", "min", "bytes", "host", "url", "id",
         ];
         let args: HashMap<&str, FluentValue<'_>> = names.iter().map(|name| (*name, FluentValue::from("x"))).collect();
         for locale in Locale::ALL {
@@ -214,5 +217,7 @@ mod tests {
         assert_eq!(Locale::En.text("preset-hours", &[("n", "1".into())]), "1 hour");
         assert_eq!(Locale::En.text("preset-days", &[("n", "30".into())]), "30 days");
         assert_eq!(Locale::Vi.text("preset-days", &[("n", "7".into())]), "7 ngày");
+        // Text that only looks like a number stays as written.
+        assert_eq!(Locale::En.text("invalid-role-name", &[("name", "007".into())]).split('"').nth(1), Some("007"));
     }
 }

@@ -22,9 +22,6 @@ pub(crate) use usher_http::{AppState, Registration, auth, client_ip, error, extr
 
 /// Nothing at this address: a page (people follow links; programs call the API).
 pub fn not_found() -> axum::response::Response {
-    pages::message(
-        axum::http::StatusCode::NOT_FOUND,
-        "Page not found",
-        "There is nothing at this address. Check the link.",
-    )
+    let home = [("home", "/")];
+    pages::said(axum::http::StatusCode::NOT_FOUND, "refusal-no-page-heading", "refusal-no-page", &[], &home)
 }

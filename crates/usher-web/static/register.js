@@ -1,6 +1,7 @@
 // Checks the invite code as it is typed (debounced), through the public look-up API.
 // The form works without this: the server checks the code when the page opens and
-// when the form is sent.
+// when the form is sent. Its words come from the page (data-* attributes of
+// #invite-check), in the page's language; a refusal's by its problem `code`.
 (function () {
   "use strict";
   var input = document.getElementById("invite");
@@ -14,10 +15,14 @@
     out.className = "check " + (ok ? "ok" : "bad");
   }
 
+  function said(name) {
+    return out.getAttribute("data-" + name) || "";
+  }
+
   function describe(preview) {
     if (preview.description) return preview.description;
-    if (preview.group && preview.group.name) return "joins " + preview.group.name;
-    return "an invitation to sign up";
+    if (preview.group && preview.group.name) return said("joins").replace("{group}", preview.group.name);
+    return said("sign-up");
   }
 
   function check() {
@@ -30,11 +35,11 @@
       })
       .then(function (answer) {
         if (mine !== asked) return; // a newer check is on its way
-        if (answer.ok) show(true, "valid — " + describe(answer.body));
-        else show(false, answer.body.detail || "This invite does not work.");
+        if (answer.ok) show(true, said("valid").replace("{what}", describe(answer.body)));
+        else show(false, said(answer.body.code) || said("bad"));
       })
       .catch(function () {
-        if (mine === asked) show(false, "Could not check the code just now.");
+        if (mine === asked) show(false, said("unchecked"));
       });
   }
 

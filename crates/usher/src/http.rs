@@ -1,7 +1,8 @@
 //! The one HTTP server: the JSON API (`usher-api`), the pages (`usher-web`) and the
 //! doors into applications (`usher-gate`) composed over the shared edge (`usher-http`), with the layers every request
-//! passes — request metrics, CSRF for cookie-authenticated API calls, the body
-//! limit, tracing by route template — and one answer for what matches nothing.
+//! passes — request metrics, the language pages answer in, CSRF for
+//! cookie-authenticated API calls, the body limit, tracing by route template — and one
+//! answer for what matches nothing.
 
 use std::{future::Future, net::SocketAddr};
 
@@ -14,7 +15,7 @@ use axum::{
 use tokio::net::TcpListener;
 use tower_http::{trace::TraceLayer, validate_request::ValidateRequestHeaderLayer};
 use usher_api::openapi;
-use usher_http::{AppState, extract::MAX_BODY, metrics};
+use usher_http::{AppState, extract::MAX_BODY, language::InTheirLanguage, metrics};
 use utoipa::OpenApi;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -28,6 +29,7 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(usher_api::method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(ValidateRequestHeaderLayer::custom(usher_web::csrf::guard_api))
+        .layer(InTheirLanguage { default: state.mail_templates.look().default_locale })
         .layer(metrics::TrackRequests);
     // Spans name the route template, never the URI: paths can carry tokens. At DEBUG,
     // and the layer only when DEBUG is on (the filter is fixed at start): at the

@@ -1,6 +1,7 @@
 //! The `usher` command: serve (the default), migrate, and the admin's rescue tools.
 
 use std::{io::IsTerminal, path::PathBuf, process::ExitCode};
+use usher_app::error::in_english;
 
 use chrono::{Duration, Utc};
 use clap::{Parser, Subcommand};
@@ -175,12 +176,12 @@ async fn run(command: Command, config: Config) -> Result<(), AnyError> {
         }
         Command::Admin(AdminCommand::CreateUser { username, email, display_name, admin }) => {
             let app = open_app(&config).await?;
-            let username = Username::parse(&username).map_err(|e| format!("username: {e}"))?;
+            let username = Username::parse(&username).map_err(|e| format!("username: {}", in_english(&e)))?;
             let display_name = match display_name {
-                Some(name) => DisplayName::parse(&name).map_err(|e| format!("display name: {e}"))?,
+                Some(name) => DisplayName::parse(&name).map_err(|e| format!("display name: {}", in_english(&e)))?,
                 None => DisplayName::from_username(&username),
             };
-            let email = Email::parse(&email).map_err(|e| format!("email: {e}"))?;
+            let email = Email::parse(&email).map_err(|e| format!("email: {}", in_english(&e)))?;
             let operator = Actor::operator();
             let new = NewUser { username, email, display_name, password_hash: None, is_admin: admin };
             let user = app.create_user(&operator, new).await?;
@@ -231,7 +232,7 @@ async fn run(command: Command, config: Config) -> Result<(), AnyError> {
             let app = open_app(&config).await?;
             let now = Utc::now();
             let return_to = match return_to {
-                Some(url) => Some(app.app_url(&url).await?.map_err(|e| format!("--return-to: {e}"))?),
+                Some(url) => Some(app.app_url(&url).await?.map_err(|e| format!("--return-to: {}", in_english(&e)))?),
                 None => None,
             };
             let spec = RegistrationInviteSpec {

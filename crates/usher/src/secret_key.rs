@@ -7,6 +7,7 @@ use std::{
     fs, io,
     path::{Path, PathBuf},
 };
+use usher_app::error::in_english;
 
 use rand::{RngCore, rngs::OsRng};
 use usher_domain::sealed::SecretKey;
@@ -16,7 +17,9 @@ use crate::Config;
 /// The configured key, or the key file's (created if missing).
 pub fn load(config: &Config) -> io::Result<SecretKey> {
     match &config.secret_key {
-        Some(text) => SecretKey::parse(text).map_err(|e| io::Error::other(format!("config key `secret_key`: {e}"))),
+        Some(text) => {
+            SecretKey::parse(text).map_err(|e| io::Error::other(format!("config key `secret_key`: {}", in_english(&e))))
+        }
         None => read_or_create(&config.data_dir.join("usher.key")),
     }
 }
@@ -37,7 +40,7 @@ fn read(path: &Path) -> io::Result<SecretKey> {
             tracing::warn!(path = %path.display(), "the secret key file can be read by other users; chmod 600 it");
         }
     }
-    SecretKey::parse(&text).map_err(|e| io::Error::other(format!("{}: {e}", path.display())))
+    SecretKey::parse(&text).map_err(|e| io::Error::other(format!("{}: {}", path.display(), in_english(&e))))
 }
 
 /// Writes a fresh key to a temporary file (mode 0600), then links it in place: the

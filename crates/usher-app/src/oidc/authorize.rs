@@ -148,7 +148,7 @@ impl App {
             return Err(refuse(error));
         }
         let scopes = Scopes::parse(params.scope.as_deref().unwrap_or_default())
-            .map_err(|e| refuse(OAuthError::new("invalid_scope", e.message)))?;
+            .map_err(|e| refuse(OAuthError::new("invalid_scope", crate::error::in_english(&e))))?;
         let nonce = params.nonce.clone().filter(|n| !n.is_empty());
         if nonce.as_ref().is_some_and(|n| n.len() > MAX_NONCE_LEN) {
             return Err(refuse(OAuthError::invalid_request(format!("`nonce` is longer than {MAX_NONCE_LEN} bytes"))));

@@ -210,3 +210,10 @@ consent-offline-access = staying signed in to it while you are away
 consent-allow = Allow
 consent-deny = Deny
 consent-note = You are asked once; you can sign out of { $instance } at any time.
+# The sign-up form's check of the invite code, as typed.
+register-check-valid = valid — { $what }
+register-check-joins = joins { $group }
+register-check-group = a group invitation
+register-check-sign-up = an invitation to sign up
+register-check-bad = This invite does not work.
+register-check-failed = Could not check the code just now.

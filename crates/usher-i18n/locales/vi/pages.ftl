@@ -204,3 +204,10 @@ consent-offline-access = giữ bạn đăng nhập vào nó khi bạn vắng m�
 consent-allow = Cho phép
 consent-deny = Từ chối
 consent-note = Bạn chỉ được hỏi một lần; bạn có thể đăng xuất khỏi { $instance } bất cứ lúc nào.
+# Kiểm tra mã mời khi đang gõ trên trang đăng ký.
+register-check-valid = hợp lệ — { $what }
+register-check-joins = tham gia { $group }
+register-check-group = một lời mời vào nhóm
+register-check-sign-up = một lời mời đăng ký
+register-check-bad = Lời mời này không dùng được.
+register-check-failed = Chưa kiểm tra được mã lúc này.

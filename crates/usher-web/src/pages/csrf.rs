@@ -105,17 +105,17 @@ impl<S: Send + Sync, T: DeserializeOwned + Protected> FromRequest<S> for Checked
     type Rejection = Response;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Response> {
-        let refused = |text: &str| super::message(StatusCode::BAD_REQUEST, "That did not work", text);
+        let refused = |text: &str| super::said(StatusCode::BAD_REQUEST, "refusal-form-heading", text, &[], &[]);
         let (parts, body) = req.into_parts();
         let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY).await else {
-            return Err(refused("Go back, reload the page and try again."));
+            return Err(refused("refusal-form-unreadable"));
         };
         if has_encoded_nul(&bytes) {
-            return Err(refused("Text must not contain NUL characters."));
+            return Err(refused("refusal-form-nul"));
         }
         let headers = parts.headers.clone();
         let Ok(Form(form)) = Form::<T>::from_request(Request::from_parts(parts, Body::from(bytes)), state).await else {
-            return Err(refused("Go back, reload the page and try again."));
+            return Err(refused("refusal-form-unreadable"));
         };
         if verify(&headers, form.csrf()) { Ok(Self(form)) } else { Err(super::csrf_refused()) }
     }

@@ -3,6 +3,7 @@
 //! offer for expiry and uses, labelled in the page's language.
 
 use usher_app::fields::Lifetime;
+use usher_domain::Invalid;
 use usher_i18n::Locale;
 
 use crate::error::ApiError;
@@ -11,7 +12,7 @@ use crate::error::ApiError;
 pub fn form_number(field: &str, text: &str) -> Result<Option<i64>, ApiError> {
     match text.trim() {
         "" => Ok(None),
-        text => text.parse().map(Some).map_err(|_| ApiError::field(field, "must be a whole number")),
+        text => text.parse().map(Some).map_err(|_| ApiError::field(field, Invalid::new("invalid-whole-number"))),
     }
 }
 

@@ -110,7 +110,7 @@ fn refused(landing: Landing, secret: &str, err: Error, locale: Locale) -> PageEr
         Error::Refused(Reason::InviteNotFound) => pages::not_found(What::Invite, locale).into(),
         Error::Refused(Reason::InviteGone(status)) => pages::gone(status, What::Invite, locale).into(),
         Error::Refused(Reason::InviteSuperseded) => {
-            pages::said_in(locale, StatusCode::GONE, "superseded", "superseded-text", None, &[("sign-in", "/login")])
+            pages::said_in(locale, StatusCode::GONE, "superseded", "superseded-text", &[], &[("sign-in", "/login")])
                 .into()
         }
         err => err.into(),

@@ -94,7 +94,8 @@ fn refused(err: Error, locale: Locale) -> PageError {
         Error::Refused(Reason::InviteGone(status)) => pages::gone(status, What::SignInLink, locale).into(),
         Error::Refused(Reason::InviteNotFound) => pages::not_found(What::SignInLink, locale).into(),
         Error::Refused(Reason::Forbidden(Forbidden::AccountDisabled)) => {
-            pages::message(StatusCode::FORBIDDEN, "Account disabled", "This account is disabled. Ask an admin.").into()
+            pages::said_in(locale, StatusCode::FORBIDDEN, "refusal-disabled-heading", "refusal-disabled", &[], &[])
+                .into()
         }
         err => err.into(),
     }

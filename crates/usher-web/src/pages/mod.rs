@@ -42,13 +42,14 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use usher_app::Reason;
+use usher_http::language::answering_in;
 use usher_i18n::Locale;
 
 use crate::{AppState, auth::session, error::ApiError};
 pub use form_values::{Preset, expiry_presets, form_lifetime, form_number, form_text, uses_presets};
 pub use oauth::leads_to;
 pub use refusal::{
-    PageError, PageResult, What, csrf_refused, failure, gone, message, message_with_ways, not_found, refusal, said_in,
+    PageError, PageResult, What, csrf_refused, failure, gone, not_found, refusal, said, said_in, sentence,
 };
 pub use usher_http::next::{after_sign_in, sign_in_then};
 
@@ -180,18 +181,20 @@ impl FormRefusal {
     /// typed kept) with 429 and when to try again.
     pub fn of(err: &ApiError) -> Option<Self> {
         let (status, _) = err.status_and_code();
+        let locale = answering_in();
         let refusal = |error| Self { status, errors: BTreeMap::new(), error, retry_after: None };
         match err {
             ApiError::Unavailable | ApiError::Internal(_) => None,
             ApiError::Refused(Reason::TooManyRequests { retry_after_secs }) => {
-                let error = format!("Too many attempts from this address. Try again in {retry_after_secs} seconds.");
+                let seconds = [("seconds", retry_after_secs.to_string())];
+                let error = locale.text("refusal-too-many-attempts", &seconds);
                 Some(Self { retry_after: Some(*retry_after_secs), ..refusal(Some(error)) })
             }
             ApiError::Refused(Reason::Invalid(fields)) => {
-                let errors = fields.iter().map(|f| (f.field.clone(), f.message.clone())).collect();
+                let errors = fields.iter().map(|f| (f.field.clone(), f.message_in(locale))).collect();
                 Some(Self { errors, ..refusal(None) })
             }
-            other => Some(refusal(Some(other.detail()))),
+            other => Some(refusal(Some(sentence(other, locale)))),
         }
     }
 

@@ -100,7 +100,7 @@ pub async fn authorize_form(
     let uri = std::str::from_utf8(&body).ok().and_then(|form| format!("/oauth2/authorize?{form}").parse::<Uri>().ok());
     match uri {
         Some(uri) => authorize_at(&state, &actor, &headers, &uri).await,
-        None => Ok(cannot_sign_in("The sign-in request is malformed.")),
+        None => Ok(pages::said(StatusCode::BAD_REQUEST, SIGN_IN_REFUSED, "refusal-sign-in-bad", &[], &[])),
     }
 }
 
@@ -129,18 +129,23 @@ async fn authorize_at(state: &AppState, actor: &usher_app::Actor, headers: &Head
 /// answered at the app.
 async fn checked(state: &AppState, uri: &Uri) -> Result<AuthorizeRequest, PageResult> {
     let Ok(Query(params)) = Query::<AuthorizeParams>::try_from_uri(uri) else {
-        return Err(Ok(cannot_sign_in("The sign-in request is malformed: a parameter is sent twice, or not as text.")));
+        return Err(Ok(pages::said(StatusCode::BAD_REQUEST, SIGN_IN_REFUSED, "refusal-sign-in-malformed", &[], &[])));
     };
     match state.authorization_request(params).await {
         Ok(request) => Ok(request),
-        Err(Unanswerable::Page(text)) => Err(Ok(cannot_sign_in(&text))),
+        Err(Unanswerable::Page(text)) => Err(Ok(cannot_answer(SIGN_IN_REFUSED, text))),
         Err(Unanswerable::Redirect(to)) => Err(Ok(pages::redirect(&to))),
         Err(Unanswerable::Failed(err)) => Err(Err(err.into())),
     }
 }
 
-fn cannot_sign_in(text: &str) -> Response {
-    pages::message(StatusCode::BAD_REQUEST, "Cannot sign you in", text)
+const SIGN_IN_REFUSED: &str = "refusal-sign-in-heading";
+const SIGN_OUT_REFUSED: &str = "refusal-sign-out-heading";
+
+/// An application's request that cannot be answered at the application: the page says
+/// so in the person's language, and why in the words for its developers.
+fn cannot_answer(heading: &str, detail: String) -> Response {
+    pages::said(StatusCode::BAD_REQUEST, heading, "refusal-app-request", &[("detail", detail)], &[])
 }
 
 fn visitor(actor: &usher_app::Actor) -> Option<Visitor<'_>> {
@@ -188,7 +193,7 @@ pub async fn consent(
     CheckedForm(form): CheckedForm<ConsentForm>,
 ) -> PageResult {
     let Ok(uri) = format!("/oauth2/authorize?{}", form.request).parse::<Uri>() else {
-        return Ok(cannot_sign_in("The sign-in request is malformed."));
+        return Ok(pages::said(StatusCode::BAD_REQUEST, SIGN_IN_REFUSED, "refusal-sign-in-bad", &[], &[]));
     };
     let request = match checked(&state, &uri).await {
         Ok(request) => request,
@@ -268,13 +273,11 @@ pub async fn logout_confirmed(
 /// place); a page when it asks for a place the app did not register.
 async fn logout_target(state: &AppState, uri: &Uri) -> Result<String, PageResult> {
     let Ok(Query(params)) = Query::<LogoutParams>::try_from_uri(uri) else {
-        return Err(Ok(cannot_sign_in("The sign-out request is malformed.")));
+        return Err(Ok(pages::said(StatusCode::BAD_REQUEST, SIGN_OUT_REFUSED, "refusal-sign-out-malformed", &[], &[])));
     };
     match state.logout_target(&params).await {
         Ok(target) => Ok(target.unwrap_or_else(|| "/".to_owned())),
-        Err(Unanswerable::Page(text) | Unanswerable::Redirect(text)) => {
-            Err(Ok(pages::message(StatusCode::BAD_REQUEST, "Cannot sign you out", &text)))
-        }
+        Err(Unanswerable::Page(text) | Unanswerable::Redirect(text)) => Err(Ok(cannot_answer(SIGN_OUT_REFUSED, text))),
         Err(Unanswerable::Failed(err)) => Err(Err(err.into())),
     }
 }

@@ -10,6 +10,7 @@ use usher_app::Reason;
 use usher_domain::invite::InviteStatus;
 use usher_storage::StoreError;
 
+use usher_http::language::answering_in;
 use usher_i18n::Locale;
 
 use super::render;
@@ -65,7 +66,8 @@ impl From<Response> for PageError {
     }
 }
 
-/// A refusal as a page: the status and the sentence of the API's problem.
+/// A refusal as a page, in the language of the request being answered: a heading
+/// for its status, its sentence, and the way home.
 pub fn refusal(err: &ApiError) -> Response {
     match err {
         ApiError::Unavailable => return unavailable(),
@@ -75,47 +77,53 @@ pub fn refusal(err: &ApiError) -> Response {
         }
         _ => {}
     }
+    let locale = answering_in();
     let (status, _) = err.status_and_code();
+    let heading = match status {
+        StatusCode::FORBIDDEN => "refusal-heading-forbidden",
+        StatusCode::NOT_FOUND => "refusal-heading-not-found",
+        StatusCode::GONE => "refusal-heading-gone",
+        StatusCode::TOO_MANY_REQUESTS => "refusal-heading-too-many",
+        _ => "refusal-heading-other",
+    };
     let text = match err {
         ApiError::Refused(Reason::Invalid(fields)) => fields
             .iter()
-            .map(|f| format!("{}: {}", f.field.replace('_', " "), f.message))
+            .map(|f| format!("{}: {}", f.field.replace('_', " "), f.message_in(locale)))
             .collect::<Vec<_>>()
             .join("; "),
-        other => other.detail(),
+        other => sentence(other, locale),
     };
-    let heading = match status {
-        StatusCode::FORBIDDEN => "Not allowed",
-        StatusCode::NOT_FOUND => "Not found",
-        StatusCode::GONE => "No longer available",
-        StatusCode::TOO_MANY_REQUESTS => "Too many attempts",
-        _ => "That did not work",
-    };
-    let mut page = message_with_ways(status, heading, &text, HOME);
+    let mut page = page_saying(locale, status, &locale.text(heading, &[]), &text, HOME);
     if let ApiError::Refused(Reason::TooManyRequests { retry_after_secs }) = err {
         page.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
     }
     page
 }
 
+/// A refusal's sentence in `locale` (the API's `detail` in English).
+pub fn sentence(err: &ApiError, locale: Locale) -> String {
+    match err {
+        ApiError::Refused(reason) => reason.detail_in(locale),
+        ApiError::PayloadTooLarge => locale.text("refused-too-large", &[]),
+        other => other.detail(),
+    }
+}
+
 /// The 403 page of a form post without its CSRF pair.
 pub fn csrf_refused() -> Response {
-    let text = "This form expired or came from another site. Go back, reload the page and try again.";
-    message_with_ways(StatusCode::FORBIDDEN, "Please try again", text, HOME)
+    said(StatusCode::FORBIDDEN, "refusal-csrf-heading", "refusal-csrf", &[], HOME)
 }
 
 /// The way on from a page that has nothing else to offer: Usher's home (one's groups,
 /// or a welcome with "Sign in").
-const HOME: &[(&str, &str)] = &[("Home", "/")];
+const HOME: &[(&str, &str)] = &[("home", "/")];
 
-/// A page that only says something: a heading and a sentence.
-pub fn message(status: StatusCode, heading: &str, text: &str) -> Response {
-    message_with_ways(status, heading, text, &[])
-}
-
-/// [`message`] with ways on, as buttons: `(label, path)`.
-pub fn message_with_ways(status: StatusCode, heading: &str, text: &str, ways: &[(&str, &str)]) -> Response {
-    render(status, "message.html", minijinja::context! { heading, text, ways })
+/// A page that only says something: `heading` and `text` (words in `locale`), and
+/// ways on as buttons, `(message id, path)`.
+fn page_saying(locale: Locale, status: StatusCode, heading: &str, text: &str, ways: &[(&str, &str)]) -> Response {
+    let ways: Vec<(String, &str)> = ways.iter().map(|(label, path)| (locale.text(label, &[]), *path)).collect();
+    render(status, "message.html", minijinja::context! { heading, text, ways, locale => locale.tag() })
 }
 
 /// What an invite-like link is, in a refusal's words (`what-*` in the translations).
@@ -138,19 +146,21 @@ impl What {
 }
 
 /// A page that only says something, in `locale`: the heading and sentence are
-/// message ids (`text` with `what`), the ways on `(message id, path)`.
+/// message ids (`text` with `args`), the ways on `(message id, path)`.
 pub fn said_in(
     locale: Locale,
     status: StatusCode,
     heading: &str,
     text: &str,
-    what: Option<What>,
+    args: &[(&str, String)],
     ways: &[(&str, &str)],
 ) -> Response {
-    let args: Vec<(&str, String)> = what.map(|w| ("what", w.words(locale))).into_iter().collect();
-    let (heading, text) = (locale.text(heading, &[]), locale.text(text, &args));
-    let ways: Vec<(String, &str)> = ways.iter().map(|(label, path)| (locale.text(label, &[]), *path)).collect();
-    render(status, "message.html", minijinja::context! { heading, text, ways, locale => locale.tag() })
+    page_saying(locale, status, &locale.text(heading, &[]), &locale.text(text, args), ways)
+}
+
+/// [`said_in`] the language of the request being answered.
+pub fn said(status: StatusCode, heading: &str, text: &str, args: &[(&str, String)], ways: &[(&str, &str)]) -> Response {
+    said_in(answering_in(), status, heading, text, args, ways)
 }
 
 /// Why an invite or link no longer works, in words and in `locale`, with 410, and the
@@ -161,12 +171,14 @@ pub fn gone(status: InviteStatus, what: What, locale: Locale) -> Response {
         InviteStatus::Revoked => ("gone-revoked", "gone-revoked-text"),
         InviteStatus::UsedUp | InviteStatus::Active => ("gone-used", "gone-used-text"),
     };
-    said_in(locale, StatusCode::GONE, heading, text, Some(what), &[("sign-in", "/login")])
+    let what = [("what", what.words(locale))];
+    said_in(locale, StatusCode::GONE, heading, text, &what, &[("sign-in", "/login")])
 }
 
 /// An invite or link that does not exist, in `locale`, with the way home.
 pub fn not_found(what: What, locale: Locale) -> Response {
-    said_in(locale, StatusCode::NOT_FOUND, "not-found", "not-found-text", Some(what), &[("home", "/")])
+    let what = [("what", what.words(locale))];
+    said_in(locale, StatusCode::NOT_FOUND, "not-found", "not-found-text", &what, HOME)
 }
 
 /// A storage failure as a page: 503 when it will pass, 500 otherwise (cause logged).
@@ -185,12 +197,12 @@ pub fn failure(err: StoreError) -> Response {
 
 /// 503 with `Retry-After`: the database is down or busy, and it will pass.
 fn unavailable() -> Response {
-    let mut page = message(StatusCode::SERVICE_UNAVAILABLE, "Try again shortly", "Usher is busy right now.");
+    let mut page = said(StatusCode::SERVICE_UNAVAILABLE, "refusal-busy-heading", "refusal-busy", &[], &[]);
     page.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
     page
 }
 
 /// 500: a bug or an unexpected failure (the cause is in the log, not on the page).
 fn broken() -> Response {
-    message(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "Please try again.")
+    said(StatusCode::INTERNAL_SERVER_ERROR, "refusal-broken-heading", "refusal-broken", &[], HOME)
 }

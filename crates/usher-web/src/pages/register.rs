@@ -16,6 +16,8 @@ use utoipa::{IntoParams, ToSchema};
 
 use usher_app::{Error, Reason, accounts::SignUp, fields::Fields, invites::Found};
 use usher_domain::invite::InviteStatus;
+use usher_http::language::answering_in;
+use usher_i18n::Locale;
 
 use crate::pages::PageResult;
 use crate::pages::What;
@@ -68,19 +70,21 @@ async fn invite_check(state: &AppState, invite: &str) -> Result<Option<InviteChe
         Ok(Found { invite, group, .. }) => {
             let after = state.after_invite(invite.return_to.as_deref(), invite.group_id).await.ok().flatten();
             let group = group.map(|group| group.name);
+            let locale = invite.locale;
+            let words = locale.as_deref().and_then(Locale::parse).unwrap_or_else(answering_in);
             let what = match (&invite.description, &group, invite.group_id) {
                 (Some(description), _, _) => description.clone(),
-                (None, Some(group), _) => format!("joins {group}"),
-                (None, None, Some(_)) => "a group invitation".to_owned(),
-                (None, None, None) => "an invitation to sign up".to_owned(),
+                (None, Some(group), _) => words.text("register-check-joins", &[("group", group.clone())]),
+                (None, None, Some(_)) => words.text("register-check-group", &[]),
+                (None, None, None) => words.text("register-check-sign-up", &[]),
             };
             let invited_by = invite.created_by.map(|by| by.display_name);
-            let (text, locale) = (format!("valid — {what}"), invite.locale);
+            let text = words.text("register-check-valid", &[("what", what)]);
             InviteCheck { valid: true, text, email: invite.email, invited_by, group, after, locale }
         }
         Err(Error::Refused(Reason::InviteGone(status))) => return Err(status),
         Err(err) => {
-            let text = ApiError::from(err).detail();
+            let text = pages::sentence(&ApiError::from(err), answering_in());
             InviteCheck { valid: false, text, email: None, invited_by: None, group: None, after: None, locale: None }
         }
     }))
@@ -105,7 +109,7 @@ pub async fn show(
     query: Result<Query<Prefill>, QueryRejection>,
 ) -> Response {
     if state.settings.registration == Registration::Closed {
-        return pages::message(StatusCode::FORBIDDEN, "Registration is closed", "Ask an admin for an account.");
+        return pages::said(StatusCode::FORBIDDEN, "refusal-closed-heading", "refusal-closed", &[], &[("home", "/")]);
     }
     let (invite, next) = query.ok().map(|Query(q)| (q.invite, q.next)).unwrap_or_default();
     let invite = invite.unwrap_or_default();

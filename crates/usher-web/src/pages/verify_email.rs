@@ -91,7 +91,7 @@ fn refused(err: Error, locale: Locale) -> PageError {
             StatusCode::NOT_FOUND,
             "verify-gone",
             "verify-gone-text",
-            None,
+            &[],
             &[("home-your-account", "/account")],
         )
         .into(),

@@ -1,6 +1,7 @@
 //! What serde's types alone cannot check in a configuration: every value a start-up
 //! refuses, naming its key.
 
+use usher_app::error::in_english;
 use usher_domain::{
     account::{Email, Username},
     hosts::{AllowedHosts, HostPattern},
@@ -37,7 +38,7 @@ impl Config {
         if !scheme_ok || public_url.contains(char::is_whitespace) || public_url.len() <= "https://".len() {
             return Err(ConfigError::new("public_url", "must be an http:// or https:// URL"));
         }
-        self.roles().map_err(|e| ConfigError::new("roles", e.message))?;
+        self.roles().map_err(|e| ConfigError::new("roles", in_english(&e)))?;
         if !self.login_link_url.contains("{token}") {
             return Err(ConfigError::new("login_link_url", "must contain {token}"));
         }
@@ -63,13 +64,13 @@ impl Config {
                 return Err(ConfigError::new(key, format!("must be from 1 to {max} (its maximum)")));
             }
         }
-        Username::parse(&self.admin_username).map_err(|e| ConfigError::new("admin_username", e.message))?;
-        Email::parse(&self.admin_email).map_err(|e| ConfigError::new("admin_email", e.message))?;
+        Username::parse(&self.admin_username).map_err(|e| ConfigError::new("admin_username", in_english(&e)))?;
+        Email::parse(&self.admin_email).map_err(|e| ConfigError::new("admin_email", in_english(&e)))?;
         if self.metrics_token.as_ref().is_some_and(|t| t.len() < 16 || !t.bytes().all(|b| b.is_ascii_graphic())) {
             return Err(ConfigError::new("metrics_token", "must be at least 16 visible ASCII characters"));
         }
         if let Some(key) = &self.secret_key {
-            SecretKey::parse(key).map_err(|e| ConfigError::new("secret_key", e.message))?;
+            SecretKey::parse(key).map_err(|e| ConfigError::new("secret_key", in_english(&e)))?;
         }
         self.cookie_domain(&public_url)?;
         self.forward_auth_hosts()?;
@@ -96,7 +97,7 @@ impl Config {
 
     pub(super) fn forward_auth_hosts(&self) -> Result<AllowedHosts, ConfigError> {
         AllowedHosts::parse(self.forward_auth_hosts.iter().map(String::as_str))
-            .map_err(|e| ConfigError::new("forward_auth_hosts", e.message))
+            .map_err(|e| ConfigError::new("forward_auth_hosts", in_english(&e)))
     }
 }
 

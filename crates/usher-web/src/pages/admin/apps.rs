@@ -194,7 +194,7 @@ pub async fn update(
 ) -> PageResult {
     let actor = viewer.actor();
     let refused = match state.groups_by_slug(&actor, &form.allowed_groups).await? {
-        Err(invalid) => FormRefusal::again(usher_app::Error::field("allowed_groups", invalid.message))?,
+        Err(invalid) => FormRefusal::again(usher_app::Error::field("allowed_groups", invalid))?,
         Ok(allowed_groups) => {
             let settings = AppSettings {
                 name: Some(form.name.clone()),

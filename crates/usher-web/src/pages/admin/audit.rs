@@ -80,7 +80,7 @@ impl AuditSearch {
             "" => Ok(None),
             text => NaiveDate::parse_from_str(text, "%Y-%m-%d")
                 .map(|d| Some(d.and_time(time).and_utc()))
-                .map_err(|_| ApiError::field(field, "must be a day, YYYY-MM-DD")),
+                .map_err(|_| ApiError::field(field, usher_domain::Invalid::new("invalid-day"))),
         };
         Ok(AuditQuery {
             action: pages::form_text(&self.action),

@@ -10,6 +10,7 @@ use chrono::Utc;
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 use usher_app::{group_invites::NewInvite, lists::ListRequest};
+use usher_domain::Invalid;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
@@ -80,10 +81,10 @@ impl NewInviteForm {
     /// The invite this form asks for.
     fn invite(&self) -> Result<NewInvite, ApiError> {
         let email = match (self.kind.as_str(), pages::form_text(&self.email)) {
-            ("email", None) => return Err(ApiError::field("email", "is required for an email invitation")),
+            ("email", None) => return Err(ApiError::field("email", Invalid::new("invalid-email-needed"))),
             ("email", email) => email,
             ("code", _) => None,
-            _ => return Err(ApiError::field("kind", "must be code or email")),
+            _ => return Err(ApiError::field("kind", Invalid::new("invalid-invite-kind"))),
         };
         Ok(NewInvite {
             email,
