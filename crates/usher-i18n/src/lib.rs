@@ -167,7 +167,7 @@ mod tests {
         // Every argument a message may take, so that only a missing message fails.
         let names = [
             "name", "instance", "inviter", "group", "role", "date", "n", "weekday", "day", "month", "time", "count",
-            "username", "email", "what", "app", "seconds", "uses", "max", "limit", "status",
+            "username", "email", "what", "app", "seconds", "uses", "max", "limit", "status", "page", "code",
         ];
         let args: HashMap<&str, FluentValue<'_>> = names.iter().map(|name| (*name, FluentValue::from("x"))).collect();
         for locale in Locale::ALL {
