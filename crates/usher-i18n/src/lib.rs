@@ -168,7 +168,7 @@ mod tests {
         // Every argument a message may take, so that only a missing message fails.
         let names = [
             "name", "instance", "inviter", "group", "role", "date", "n", "weekday", "day", "month", "time", "count",
-            "username", "email", "what", "app", "seconds", "uses", "max", "limit", "status",
+            "username", "email", "what", "app", "seconds", "uses", "max", "limit", "status", "page", "code",
             // Refusals (refusals.ftl).
             "detail", "list", "min", "bytes", "host", "url", "id",
         ];

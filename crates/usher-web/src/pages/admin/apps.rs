@@ -252,8 +252,10 @@ pub async fn confirm_rotate(
     OnPage(Id(id)): OnPage<Id<Uuid>>,
 ) -> PageResult {
     let app = state.app(&viewer.actor(), id).await?;
-    let text = format!("{} stops working with its current secret until its configuration has the new one.", app.name);
-    Ok(pages::confirm(&state, &headers, "Give this app a new secret?", &text, "New secret", APPS))
+    let locale = pages::locale_of(&state, &headers);
+    let text = locale.text("admin-confirm-new-secret-text", &[("app", app.name)]);
+    let (heading, button) = (locale.text("admin-confirm-new-secret", &[]), locale.text("admin-new-secret", &[]));
+    Ok(pages::confirm(&state, &headers, &heading, &text, &button, APPS))
 }
 
 /// Rotates an app's secret and shows the new one this once.
@@ -297,8 +299,10 @@ pub async fn confirm_delete(
     OnPage(Id(id)): OnPage<Id<Uuid>>,
 ) -> PageResult {
     let app = state.app(&viewer.actor(), id).await?;
-    let text = format!("Nobody can sign in to {} through Usher any more; its tokens stop working.", app.name);
-    Ok(pages::confirm(&state, &headers, "Delete this app?", &text, "Delete", APPS))
+    let locale = pages::locale_of(&state, &headers);
+    let text = locale.text("admin-confirm-delete-app-text", &[("app", app.name)]);
+    let (heading, button) = (locale.text("admin-confirm-delete-app", &[]), locale.text("admin-delete", &[]));
+    Ok(pages::confirm(&state, &headers, &heading, &text, &button, APPS))
 }
 
 /// Deletes an app.

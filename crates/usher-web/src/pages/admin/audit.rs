@@ -1,6 +1,6 @@
 //! The audit log in the console, readable: who did what in words ("revoked an
-//! invite"), a link to what it was done to, searched by action, person, target and
-//! dates.
+//! invite", in the admin's language), a link to what it was done to, searched by
+//! action, person, target and dates.
 
 use axum::{
     extract::{RawQuery, State},
@@ -10,6 +10,7 @@ use chrono::{NaiveDate, NaiveTime};
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 use usher_app::{audit::AuditQuery, lists::ListRequest};
+use usher_i18n::Locale;
 use utoipa::IntoParams;
 
 use crate::{
@@ -20,33 +21,34 @@ use crate::{
     views::admin::AuditView,
 };
 
-/// Each action in words, for the log and its filter; one not listed shows its code.
+/// Each action, and the message that says it in words ("revoked an invite"), for the log
+/// and its filter; one not listed shows its code.
 const ACTIONS: &[(&str, &str)] = &[
-    ("invite.created", "created an invite"),
-    ("invite.revoked", "revoked an invite"),
-    ("invite.accepted", "joined through an invite"),
-    ("invite.resent", "sent an invitation again"),
-    ("invite.link_copied", "made a fresh invitation link"),
-    ("login_link.created", "made a sign-in link"),
-    ("login_link.redeemed", "signed in with a link"),
-    ("login_link.revoked", "revoked a sign-in link"),
-    ("user.registered", "signed up"),
-    ("user.login", "signed in"),
-    ("user.login_failed", "failed to sign in"),
-    ("user.created", "created a user"),
-    ("user.updated", "changed a user"),
-    ("user.deleted", "deleted a user"),
-    ("user.email_verified", "verified their email address"),
-    ("user.signed_out_elsewhere", "signed out everywhere else"),
-    ("group.created", "created a group"),
-    ("group.updated", "changed a group"),
-    ("group.deleted", "deleted a group"),
-    ("member.role_changed", "changed a member's role"),
-    ("member.removed", "removed a member"),
-    ("app.created", "registered an app"),
-    ("app.updated", "changed an app"),
-    ("app.deleted", "deleted an app"),
-    ("email.retried", "queued an email again"),
+    ("invite.created", "admin-did-invite-created"),
+    ("invite.revoked", "admin-did-invite-revoked"),
+    ("invite.accepted", "admin-did-invite-accepted"),
+    ("invite.resent", "admin-did-invite-resent"),
+    ("invite.link_copied", "admin-did-invite-link-copied"),
+    ("login_link.created", "admin-did-login-link-created"),
+    ("login_link.redeemed", "admin-did-login-link-redeemed"),
+    ("login_link.revoked", "admin-did-login-link-revoked"),
+    ("user.registered", "admin-did-user-registered"),
+    ("user.login", "admin-did-user-login"),
+    ("user.login_failed", "admin-did-user-login-failed"),
+    ("user.created", "admin-did-user-created"),
+    ("user.updated", "admin-did-user-updated"),
+    ("user.deleted", "admin-did-user-deleted"),
+    ("user.email_verified", "admin-did-user-email-verified"),
+    ("user.signed_out_elsewhere", "admin-did-user-signed-out-elsewhere"),
+    ("group.created", "admin-did-group-created"),
+    ("group.updated", "admin-did-group-updated"),
+    ("group.deleted", "admin-did-group-deleted"),
+    ("member.role_changed", "admin-did-member-role-changed"),
+    ("member.removed", "admin-did-member-removed"),
+    ("app.created", "admin-did-app-created"),
+    ("app.updated", "admin-did-app-updated"),
+    ("app.deleted", "admin-did-app-deleted"),
+    ("email.retried", "admin-did-email-retried"),
 ];
 
 /// The search form, as a browser sends it (empty fields are no filter).
@@ -113,16 +115,18 @@ pub async fn log(
 ) -> PageResult {
     let listed = state.audit_log(&viewer.actor(), search.query()?).await?;
     let older = listed.next_cursor.as_ref().map(|cursor| next_page(raw.as_deref(), &cursor.to_string()));
-    let events: Vec<_> = listed.items.iter().map(|e| described(&AuditView::from(e))).collect();
-    let actions: Vec<_> = ACTIONS.iter().map(|(code, words)| context! { code, words }).collect();
+    let locale = pages::locale_of(&state, &headers);
+    let events: Vec<_> = listed.items.iter().map(|e| described(&AuditView::from(e), locale)).collect();
+    let actions: Vec<_> = ACTIONS.iter().map(|(code, id)| context! { code, words => locale.text(id, &[]) }).collect();
     let context = context! { section => "audit", events, older, search, actions };
     Ok(pages::form_page(&state, &headers, StatusCode::OK, "admin/audit.html", context))
 }
 
 /// An event as the log shows it: in words, with a link to its target.
-fn described(event: &AuditView) -> minijinja::Value {
-    let words = ACTIONS.iter().find(|(code, _)| *code == event.action).map_or(event.action.as_str(), |(_, w)| w);
-    let (what, href) = target(event);
+fn described(event: &AuditView, locale: Locale) -> minijinja::Value {
+    let action = ACTIONS.iter().find(|(code, _)| *code == event.action);
+    let words = action.map_or_else(|| event.action.clone(), |(_, id)| locale.text(id, &[]));
+    let (what, href) = target(event, locale);
     context! {
         at => event.at.to_rfc3339(),
         who => event.actor_username.as_ref().map(|u| format!("@{u}")),
@@ -136,23 +140,29 @@ fn described(event: &AuditView) -> minijinja::Value {
 }
 
 /// What an event was done to, in words, and where to see it.
-fn target(event: &AuditView) -> (String, Option<String>) {
+fn target(event: &AuditView, locale: Locale) -> (String, Option<String>) {
+    let said = |id: &str| locale.text(id, &[]);
     let id = event.target_id.clone().unwrap_or_default();
     let history = Some(format!("/admin/audit?target={id}"));
     match (event.target_kind.as_str(), event.group_id) {
-        ("group", _) => ("a group".into(), Some(format!("/groups/{id}"))),
-        ("invite", Some(group)) => ("an invite".into(), Some(format!("/groups/{group}/invites/{id}"))),
+        ("group", _) => (said("admin-target-group"), Some(format!("/groups/{id}"))),
+        ("invite", Some(group)) => (said("admin-target-invite"), Some(format!("/groups/{group}/invites/{id}"))),
         ("invite", None) if event.action.starts_with("login_link.") => {
-            ("a sign-in link".into(), Some(format!("/admin/login-links/{id}")))
+            (said("admin-target-sign-in-link"), Some(format!("/admin/login-links/{id}")))
         }
-        ("invite", None) => ("an invite".into(), history),
-        ("member", Some(group)) => ("a member".into(), Some(format!("/groups/{group}"))),
-        ("app", _) => ("an app".into(), Some(format!("/admin/apps/{id}"))),
-        ("outbox", _) => ("an email".into(), Some("/admin/mail".into())),
+        ("invite", None) => (said("admin-target-invite"), history),
+        ("member", Some(group)) => (said("admin-target-member"), Some(format!("/groups/{group}"))),
+        ("app", _) => (said("admin-target-app"), Some(format!("/admin/apps/{id}"))),
+        ("outbox", _) => (said("admin-target-email"), Some("/admin/mail".into())),
         ("user", _) => (
-            event.details.get("username").and_then(|u| u.as_str()).map_or("a user".into(), |u| format!("@{u}")),
+            event
+                .details
+                .get("username")
+                .and_then(|u| u.as_str())
+                .map_or_else(|| said("admin-target-user"), |u| format!("@{u}")),
             history,
         ),
+        // A kind of thing this log does not know yet: its code.
         (kind, _) => (kind.replace('_', " "), history),
     }
 }
@@ -166,6 +176,16 @@ fn next_page(query: Option<&str>, cursor: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_action_is_said_in_every_shipped_language() {
+        for locale in Locale::ALL {
+            for (code, id) in ACTIONS {
+                assert_ne!(locale.text(id, &[]), *id, "{code} has no words in {}", locale.tag());
+            }
+        }
+        assert_eq!(Locale::En.text("admin-did-invite-revoked", &[]), "revoked an invite");
+    }
 
     #[test]
     fn the_next_page_keeps_the_filters() {

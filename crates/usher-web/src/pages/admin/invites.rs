@@ -194,9 +194,10 @@ pub async fn confirm_revoke(
 ) -> PageResult {
     let invite = state.registration_invite(&viewer.actor(), &code).await?;
     let code = invite.code.as_ref().map(ToString::to_string).unwrap_or_default();
-    let text =
-        format!("Nobody will be able to sign up with {code} any more. People who already did keep their accounts.");
-    Ok(pages::confirm(&state, &headers, "Revoke this invite?", &text, "Revoke", &invite_path(&invite)))
+    let locale = pages::locale_of(&state, &headers);
+    let text = locale.text("admin-confirm-revoke-invite-text", &[("code", code)]);
+    let (heading, button) = (locale.text("confirm-revoke-invite", &[]), locale.text("confirm-revoke-button", &[]));
+    Ok(pages::confirm(&state, &headers, &heading, &text, &button, &invite_path(&invite)))
 }
 
 /// Revokes the invite (it stays listed, as revoked).

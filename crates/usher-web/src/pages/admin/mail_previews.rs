@@ -54,7 +54,8 @@ pub async fn list(
         mails.push(context! { template, subject => rendered.subject, text => rendered.text });
     }
     let locales: Vec<_> = Locale::ALL.iter().map(|l| l.tag()).collect();
-    let context = context! { section => "mail", mails, locale => locale.tag(), locales };
+    // The emails' language is `preview`: the page around them is in the admin's own.
+    let context = context! { section => "mail", mails, preview => locale.tag(), locales };
     Ok(pages::form_page(&state, &headers, StatusCode::OK, "admin/mail_previews.html", context))
 }
 

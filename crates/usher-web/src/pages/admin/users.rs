@@ -206,12 +206,11 @@ pub async fn confirm_delete(
     OnPage(ApiPath(username)): OnPage<ApiPath>,
 ) -> PageResult {
     let user = state.user_named(&viewer.actor(), &username).await?;
-    let text = format!(
-        "{} (@{}) loses their account, sessions and group memberships; groups only they belong to are \
-         deleted. This cannot be undone.",
-        user.display_name, user.username
-    );
-    Ok(pages::confirm(&state, &headers, "Delete this user?", &text, "Delete", USERS))
+    let locale = pages::locale_of(&state, &headers);
+    let who = format!("{} (@{})", user.display_name, user.username);
+    let text = locale.text("admin-confirm-delete-user-text", &[("name", who)]);
+    let (heading, button) = (locale.text("admin-confirm-delete-user", &[]), locale.text("admin-delete", &[]));
+    Ok(pages::confirm(&state, &headers, &heading, &text, &button, USERS))
 }
 
 /// Deletes a user.
@@ -351,8 +350,10 @@ pub async fn show_login_link(
     responses(docs::ConfirmRevoke,)
 )]
 pub async fn confirm_revoke_link(State(state): State<AppState>, headers: HeaderMap, _: AdminViewer) -> PageResult {
-    let text = "Whoever holds this link will not be able to sign in with it.";
-    Ok(pages::confirm(&state, &headers, "Revoke this login link?", text, "Revoke", USERS))
+    let locale = pages::locale_of(&state, &headers);
+    let said = |id: &str| locale.text(id, &[]);
+    let (heading, text) = (said("admin-confirm-revoke-link"), said("admin-confirm-revoke-link-text"));
+    Ok(pages::confirm(&state, &headers, &heading, &text, &said("confirm-revoke-button"), USERS))
 }
 
 /// Revokes a login link.

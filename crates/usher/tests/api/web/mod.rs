@@ -4,6 +4,7 @@
 
 mod account;
 mod console;
+mod console_languages;
 mod feedback;
 mod group_pages;
 mod languages;
