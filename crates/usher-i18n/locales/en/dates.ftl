@@ -23,3 +23,45 @@ month = { $n ->
    *[m12] December
 }
 date-long = { $weekday } { $day } { $month }, { $time }
+# A time relative to now, on the pages.
+time-just-now = just now
+time-in-minutes = { $n ->
+    [one] in 1 minute
+   *[other] in { $n } minutes
+}
+time-in-hours = { $n ->
+    [one] in 1 hour
+   *[other] in { $n } hours
+}
+time-in-days = { $n ->
+    [one] in 1 day
+   *[other] in { $n } days
+}
+time-in-months = { $n ->
+    [one] in 1 month
+   *[other] in { $n } months
+}
+time-in-years = { $n ->
+    [one] in 1 year
+   *[other] in { $n } years
+}
+time-minutes-ago = { $n ->
+    [one] 1 minute ago
+   *[other] { $n } minutes ago
+}
+time-hours-ago = { $n ->
+    [one] 1 hour ago
+   *[other] { $n } hours ago
+}
+time-days-ago = { $n ->
+    [one] 1 day ago
+   *[other] { $n } days ago
+}
+time-months-ago = { $n ->
+    [one] 1 month ago
+   *[other] { $n } months ago
+}
+time-years-ago = { $n ->
+    [one] 1 year ago
+   *[other] { $n } years ago
+}

@@ -217,3 +217,4 @@ register-check-group = a group invitation
 register-check-sign-up = an invitation to sign up
 register-check-bad = This invite does not work.
 register-check-failed = Could not check the code just now.
+table-actions = Actions

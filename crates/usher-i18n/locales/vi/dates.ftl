@@ -23,3 +23,15 @@ month = { $n ->
    *[m12] tháng 12
 }
 date-long = { $weekday }, { $day } { $month }, { $time }
+# Thời gian so với bây giờ, trên các trang.
+time-just-now = vừa xong
+time-in-minutes = { $n } phút nữa
+time-in-hours = { $n } giờ nữa
+time-in-days = { $n } ngày nữa
+time-in-months = { $n } tháng nữa
+time-in-years = { $n } năm nữa
+time-minutes-ago = { $n } phút trước
+time-hours-ago = { $n } giờ trước
+time-days-ago = { $n } ngày trước
+time-months-ago = { $n } tháng trước
+time-years-ago = { $n } năm trước

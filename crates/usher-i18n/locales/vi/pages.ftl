@@ -211,3 +211,4 @@ register-check-group = một lời mời vào nhóm
 register-check-sign-up = một lời mời đăng ký
 register-check-bad = Lời mời này không dùng được.
 register-check-failed = Chưa kiểm tra được mã lúc này.
+table-actions = Thao tác

@@ -18,6 +18,8 @@ mod home;
 mod join;
 mod login;
 mod login_link;
+#[cfg(test)]
+mod no_fixed_words;
 mod oauth;
 mod refusal;
 mod register;
