@@ -118,7 +118,7 @@ fn refused(landing: Landing, secret: &str, err: Error, locale: Locale) -> PageEr
 }
 
 async fn landing(state: &AppState, headers: &HeaderMap, actor: &Actor, landing: Landing, secret: &str) -> PageResult {
-    let locale = pages::locale_of(state, headers);
+    let locale = pages::answering_in();
     let found = state.look_up_invite(actor, secret).await.map_err(|err| refused(landing, secret, err, locale))?;
     if found.invite.kind == InviteKind::Registration && landing == Landing::Code {
         return Ok(pages::redirect(&format!("/register?invite={secret}")));
@@ -184,11 +184,10 @@ pub struct JoinForm {
 pub async fn join(
     OnPage(Caller(actor)): OnPage<Caller>,
     State(state): State<AppState>,
-    headers: HeaderMap,
     ApiPath(code): ApiPath,
     _: CheckedForm<JoinForm>,
 ) -> PageResult {
-    accept(&state, &headers, &actor, Landing::Code, code.trim()).await
+    accept(&state, &actor, Landing::Code, code.trim()).await
 }
 
 /// Accepts the invitation as the signed-in person (its address must be theirs).
@@ -212,18 +211,17 @@ pub async fn join(
 pub async fn accept_invitation(
     OnPage(Caller(actor)): OnPage<Caller>,
     State(state): State<AppState>,
-    headers: HeaderMap,
     ApiPath(token): ApiPath,
     _: CheckedForm<JoinForm>,
 ) -> PageResult {
-    accept(&state, &headers, &actor, Landing::Invitation, token.trim()).await
+    accept(&state, &actor, Landing::Invitation, token.trim()).await
 }
 
-async fn accept(state: &AppState, headers: &HeaderMap, actor: &Actor, landing: Landing, secret: &str) -> PageResult {
+async fn accept(state: &AppState, actor: &Actor, landing: Landing, secret: &str) -> PageResult {
     if actor.user.is_none() {
         return Ok(pages::redirect(&pages::sign_in_then(&landing.path(secret))));
     }
-    let locale = pages::locale_of(state, headers);
+    let locale = pages::answering_in();
     let joined = state
         .accept_invite(actor, secret, Some(landing.kind()))
         .await

@@ -10,6 +10,7 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use usher_app::{Error, Reason};
+use usher_http::language::answering_in;
 
 use crate::error::ApiError;
 use crate::pages::docs;
@@ -96,7 +97,7 @@ pub async fn sign_in(
         Ok(done) => return Ok(pages::signed_in_redirect(&state, &done.token, &next)),
         Err(Error::Refused(Reason::Unauthenticated)) => FormRefusal {
             status: StatusCode::UNAUTHORIZED,
-            error: Some("Wrong username, email or password.".to_owned()),
+            error: Some(answering_in().text("login-wrong", &[])),
             ..FormRefusal::default()
         },
         // Too many tries: the form stays, with when to try again (429).

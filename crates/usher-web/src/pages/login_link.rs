@@ -42,7 +42,7 @@ use crate::{
     ),
 )]
 pub async fn show(State(state): State<AppState>, ApiPath(token): ApiPath, headers: HeaderMap) -> PageResult {
-    let locale = pages::locale_of(&state, &headers);
+    let locale = pages::answering_in();
     let link = state.preview_login_link(&token).await.map_err(|err| refused(err, locale))?;
     let Some(user) = link.user else { return Err(pages::not_found(What::SignInLink, locale).into()) };
     let token = token.trim();
@@ -78,11 +78,10 @@ pub struct SignInForm {
 pub async fn sign_in(
     ip: ClientIp,
     State(state): State<AppState>,
-    headers: HeaderMap,
     ApiPath(token): ApiPath,
     _: CheckedForm<SignInForm>,
 ) -> PageResult {
-    let locale = pages::locale_of(&state, &headers);
+    let locale = pages::answering_in();
     let redeemed = state.redeem_login_link(&ip.actor(), &token, pages::web_device()).await;
     let done = redeemed.map_err(|err| refused(err, locale))?;
     Ok(pages::signed_in_redirect(&state, &done.token, "/"))

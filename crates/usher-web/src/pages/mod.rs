@@ -44,7 +44,6 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use usher_app::Reason;
-use usher_http::language::answering_in;
 use usher_i18n::Locale;
 
 use crate::{AppState, auth::session, error::ApiError};
@@ -53,7 +52,10 @@ pub use oauth::leads_to;
 pub use refusal::{
     PageError, PageResult, What, csrf_refused, failure, gone, not_found, refusal, said, said_in, sentence,
 };
-pub use usher_http::next::{after_sign_in, sign_in_then};
+pub use usher_http::{
+    language::answering_in,
+    next::{after_sign_in, sign_in_then},
+};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -238,18 +240,11 @@ pub fn with_form_action_to(mut page: Response, next: &str) -> Response {
 }
 
 /// The language of a page: the one its handler chose (an invitation's `locale`), else
-/// the one the browser's `Accept-Language` prefers among the shipped ones, else the
-/// instance's `default_locale`.
-fn page_locale(state: &AppState, headers: &HeaderMap, context: &minijinja::Value) -> Locale {
+/// the request's ([`answering_in`]: its `Accept-Language` among the shipped ones, else
+/// the instance's `default_locale`).
+fn page_locale(context: &minijinja::Value) -> Locale {
     let chosen = context.get_attr("locale").ok().and_then(|v| v.as_str().and_then(Locale::parse));
-    chosen.unwrap_or_else(|| locale_of(state, headers))
-}
-
-/// The language the browser's `Accept-Language` prefers among the shipped ones, else
-/// the instance's `default_locale`.
-pub fn locale_of(state: &AppState, headers: &HeaderMap) -> Locale {
-    let asked = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
-    asked.and_then(Locale::from_accept_language).unwrap_or(state.mail_templates.look().default_locale)
+    chosen.unwrap_or_else(answering_in)
 }
 
 /// `page` allowed to show the configured logo (its origin added to `img-src`).
@@ -280,7 +275,7 @@ pub fn form_page(
     let token = csrf::FormToken::for_form(headers, state.settings.public_url.starts_with("https://"));
     let flash = flash::take(headers);
     let brand = state.mail_templates.look();
-    let locale = page_locale(state, headers, &context);
+    let locale = page_locale(&context);
     let said = flash.as_ref().map(|(flash, _)| locale.text(&flash.message_id(), &[]));
     let context = minijinja::context! { csrf => token.value, flash => said, brand, locale => locale.tag(), ..context };
     let mut page = with_logo_from(render(status, template, context), brand.logo_url.as_deref());

@@ -17,6 +17,7 @@ use usher_app::oidc::{
     authorize::{AuthorizeParams, AuthorizeRequest, Step, Unanswerable, Visitor},
     logout::LogoutParams,
 };
+use usher_http::language::answering_in;
 
 use crate::pages::{PageResult, docs};
 use crate::{
@@ -236,7 +237,9 @@ pub async fn logout(
     if actor.user.is_none() {
         return Ok(pages::redirect(&target));
     }
-    let page = pages::confirm(&state, &headers, "Sign out?", "Sign out of Usher on this browser?", "Sign out", "/");
+    let said = |id| answering_in().text(id, &[]);
+    let (heading, text, button) = (said("sign-out-heading"), said("sign-out-text"), said("sign-out-button"));
+    let page = pages::confirm(&state, &headers, &heading, &text, &button, "/");
     Ok(pages::with_form_action_to(page, &target))
 }
 

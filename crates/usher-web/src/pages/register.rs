@@ -116,7 +116,7 @@ pub async fn show(
     let next = pages::after_sign_in(next.as_deref(), &state.settings.forward_auth_hosts);
     let check = match invite_check(&state, &invite).await {
         Ok(check) => check,
-        Err(gone) => return pages::gone(gone, What::Invite, pages::locale_of(&state, &headers)),
+        Err(gone) => return pages::gone(gone, What::Invite, pages::answering_in()),
     };
     let ends_at = ends_at(&state, &next, check.as_ref()).await;
     let locale = check.as_ref().and_then(|c| c.locale.clone());
@@ -179,7 +179,7 @@ pub async fn sign_up(
         }
         // Used up, expired or revoked while the form was being filled in.
         Err(Error::Refused(Reason::InviteGone(status))) => {
-            return Ok(pages::gone(status, What::Invite, pages::locale_of(&state, &headers)));
+            return Ok(pages::gone(status, What::Invite, pages::answering_in()));
         }
         Err(refused) => ApiError::from(refused),
     };
@@ -188,7 +188,7 @@ pub async fn sign_up(
     };
     let check = match invite_check(&state, &form.invite).await {
         Ok(check) => check,
-        Err(gone) => return Ok(pages::gone(gone, What::Invite, pages::locale_of(&state, &headers))),
+        Err(gone) => return Ok(pages::gone(gone, What::Invite, pages::answering_in())),
     };
     let ends_at = ends_at(&state, &next, check.as_ref()).await;
     let locale = check.as_ref().and_then(|c| c.locale.clone());

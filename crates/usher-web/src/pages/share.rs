@@ -3,6 +3,7 @@
 
 use qrcode::{EcLevel, QrCode, render::svg};
 use serde::Serialize;
+use usher_http::language::answering_in;
 
 /// What a template needs to show a link: `url` and `qr` (SVG markup, emitted unescaped).
 #[derive(Debug, Serialize)]
@@ -24,7 +25,9 @@ pub fn qr_svg(text: &str) -> Option<String> {
     let image = code.render::<svg::Color<'_>>().min_dimensions(200, 200).quiet_zone(true).build();
     // Inline in HTML the XML prolog has no place; the element starts at `<svg`.
     let start = image.find("<svg")?;
-    let svg = image[start..].replacen("<svg ", r#"<svg class="qr" role="img" aria-label="QR code of the link" "#, 1);
+    // Its name for screen readers, in the page's language (our own text: no quotes).
+    let name = answering_in().text("share-qr-name", &[]).replace('"', "");
+    let svg = image[start..].replacen("<svg ", &format!(r#"<svg class="qr" role="img" aria-label="{name}" "#), 1);
     Some(svg)
 }
 

@@ -44,7 +44,7 @@ pub async fn show(
     OnPage(ApiPath(token)): OnPage<ApiPath>,
     headers: HeaderMap,
 ) -> PageResult {
-    let locale = pages::locale_of(&state, &headers);
+    let locale = pages::answering_in();
     state.verification_link_is_live(&ip.actor(), &token).await.map_err(|err| refused(err, locale))?;
     Ok(pages::form_page(&state, &headers, StatusCode::OK, "verify_email.html", context! { token => token.trim() }))
 }
@@ -73,11 +73,10 @@ pub async fn verify(
     ip: ClientIp,
     OnPage(Caller(actor)): OnPage<Caller>,
     State(state): State<AppState>,
-    headers: HeaderMap,
     OnPage(ApiPath(token)): OnPage<ApiPath>,
     _: CheckedForm<VerifyForm>,
 ) -> PageResult {
-    let locale = pages::locale_of(&state, &headers);
+    let locale = pages::answering_in();
     state.verify_email(&ip.actor(), &token).await.map_err(|err| refused(err, locale))?;
     let to = if actor.user.is_some() { "/account" } else { "/" };
     Ok(flash::redirect_with(to, Flash::EmailVerified))

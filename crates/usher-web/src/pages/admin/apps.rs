@@ -252,7 +252,7 @@ pub async fn confirm_rotate(
     OnPage(Id(id)): OnPage<Id<Uuid>>,
 ) -> PageResult {
     let app = state.app(&viewer.actor(), id).await?;
-    let locale = pages::locale_of(&state, &headers);
+    let locale = pages::answering_in();
     let text = locale.text("admin-confirm-new-secret-text", &[("app", app.name)]);
     let (heading, button) = (locale.text("admin-confirm-new-secret", &[]), locale.text("admin-new-secret", &[]));
     Ok(pages::confirm(&state, &headers, &heading, &text, &button, APPS))
@@ -299,7 +299,7 @@ pub async fn confirm_delete(
     OnPage(Id(id)): OnPage<Id<Uuid>>,
 ) -> PageResult {
     let app = state.app(&viewer.actor(), id).await?;
-    let locale = pages::locale_of(&state, &headers);
+    let locale = pages::answering_in();
     let text = locale.text("admin-confirm-delete-app-text", &[("app", app.name)]);
     let (heading, button) = (locale.text("admin-confirm-delete-app", &[]), locale.text("admin-delete", &[]));
     Ok(pages::confirm(&state, &headers, &heading, &text, &button, APPS))

@@ -115,7 +115,7 @@ pub async fn log(
 ) -> PageResult {
     let listed = state.audit_log(&viewer.actor(), search.query()?).await?;
     let older = listed.next_cursor.as_ref().map(|cursor| next_page(raw.as_deref(), &cursor.to_string()));
-    let locale = pages::locale_of(&state, &headers);
+    let locale = pages::answering_in();
     let events: Vec<_> = listed.items.iter().map(|e| described(&AuditView::from(e), locale)).collect();
     let actions: Vec<_> = ACTIONS.iter().map(|(code, id)| context! { code, words => locale.text(id, &[]) }).collect();
     let context = context! { section => "audit", events, older, search, actions };

@@ -71,7 +71,7 @@ async fn console_page(
     let now = Utc::now();
     let invites = Paginated::of(invites, |i| InviteView::new(i, &state.settings, now));
     let more = invites.next_cursor.as_deref().map(|cursor| search.next(cursor));
-    let locale = pages::locale_of(state, headers);
+    let locale = pages::answering_in();
     let context = context! {
         section => "invites",
         invites,
@@ -194,7 +194,7 @@ pub async fn confirm_revoke(
 ) -> PageResult {
     let invite = state.registration_invite(&viewer.actor(), &code).await?;
     let code = invite.code.as_ref().map(ToString::to_string).unwrap_or_default();
-    let locale = pages::locale_of(&state, &headers);
+    let locale = pages::answering_in();
     let text = locale.text("admin-confirm-revoke-invite-text", &[("code", code)]);
     let (heading, button) = (locale.text("confirm-revoke-invite", &[]), locale.text("confirm-revoke-button", &[]));
     Ok(pages::confirm(&state, &headers, &heading, &text, &button, &invite_path(&invite)))

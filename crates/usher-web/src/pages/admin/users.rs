@@ -206,7 +206,7 @@ pub async fn confirm_delete(
     OnPage(ApiPath(username)): OnPage<ApiPath>,
 ) -> PageResult {
     let user = state.user_named(&viewer.actor(), &username).await?;
-    let locale = pages::locale_of(&state, &headers);
+    let locale = pages::answering_in();
     let who = format!("{} (@{})", user.display_name, user.username);
     let text = locale.text("admin-confirm-delete-user-text", &[("name", who)]);
     let (heading, button) = (locale.text("admin-confirm-delete-user", &[]), locale.text("admin-delete", &[]));
@@ -276,7 +276,7 @@ pub async fn new_login_link(
             settings.login_link_max_hours,
             Some(i64::from(settings.login_link_default_hours) * 60),
             false,
-            pages::locale_of(&state, &headers),
+            pages::answering_in(),
         ),
     };
     Ok(pages::form_page(&state, &headers, StatusCode::OK, "admin/new_login_link.html", context))
@@ -350,7 +350,7 @@ pub async fn show_login_link(
     responses(docs::ConfirmRevoke,)
 )]
 pub async fn confirm_revoke_link(State(state): State<AppState>, headers: HeaderMap, _: AdminViewer) -> PageResult {
-    let locale = pages::locale_of(&state, &headers);
+    let locale = pages::answering_in();
     let said = |id: &str| locale.text(id, &[]);
     let (heading, text) = (said("admin-confirm-revoke-link"), said("admin-confirm-revoke-link-text"));
     Ok(pages::confirm(&state, &headers, &heading, &text, &said("confirm-revoke-button"), USERS))

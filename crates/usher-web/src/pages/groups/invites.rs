@@ -292,7 +292,7 @@ pub async fn confirm_revoke(
     _: Viewer,
     OnPage(Id((group_id, invite_id))): OnPage<Id<(Uuid, Uuid)>>,
 ) -> PageResult {
-    let locale = pages::locale_of(&state, &headers);
+    let locale = pages::answering_in();
     let [heading, text, button] =
         ["confirm-revoke-invite", "confirm-revoke-invite-text", "confirm-revoke-button"].map(|id| locale.text(id, &[]));
     Ok(pages::confirm(&state, &headers, &heading, &text, &button, &invite_path(group_id, invite_id)))

@@ -114,7 +114,7 @@ async fn group_page(
         None
     };
     let (settings, roles) = (&state.settings, &state.settings.roles);
-    let locale = pages::locale_of(state, headers);
+    let locale = pages::answering_in();
     let manager = invites.is_some();
     let now = Utc::now();
     let invites = invites.map(|listed| Paginated::of(listed, |i| InviteView::of_group(i, &state.settings, now)));
@@ -204,7 +204,7 @@ pub async fn confirm_remove(
     OnPage(Id((group_id, user_id))): OnPage<Id<(Uuid, Uuid)>>,
 ) -> PageResult {
     let group = state.group(&authed.actor(), group_id).await?;
-    let locale = pages::locale_of(&state, &headers);
+    let locale = pages::answering_in();
     let group_name = ("group", group.group.name.clone());
     let (heading, text, button) = if user_id == authed.user.id {
         ("confirm-leave", locale.text("confirm-leave-text", &[group_name]), "confirm-leave-button")
