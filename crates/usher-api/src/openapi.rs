@@ -26,6 +26,7 @@ use utoipa::{
 };
 
 use usher_http::{
+    auth::scopes::API_KEY_SCHEME,
     error::{FieldErrorSchema, Problem},
     views::schema::one_of,
 };
@@ -88,6 +89,12 @@ impl Modify for Conventions {
         );
         components
             .add_security_scheme("session_cookie", SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(COOKIE))));
+        let key = HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("usk_…").description(Some(
+            "An API key (`Authorization: Bearer usk_…`, SPEC §10.3), made by an instance admin: it calls the \
+             routes whose requirement names one of its scopes, acting for that admin (and on its one group, if \
+             it names one); any other route answers it 403 `forbidden`.",
+        ));
+        components.add_security_scheme(API_KEY_SCHEME, SecurityScheme::Http(key.build()));
         for (path, item) in &mut doc.paths.paths {
             let database = !NO_DATABASE.contains(&path.as_str());
             let operations = [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete];
@@ -195,11 +202,15 @@ fn is_public(operation: &Operation) -> bool {
 fn add_implied_refusals(operation: &mut Operation, database: bool) {
     let public = is_public(operation);
     let mut implied = Vec::new();
-    if !public {
-        implied.push(("401", "No valid session (`unauthenticated`)"));
-    }
     if operation.tags.iter().flatten().any(|tag| tag == "admin") {
-        implied.push(("403", "Instance admins only (`forbidden`)"));
+        implied.push(("403", "Instance admins only, or an API key without this route's scope (`forbidden`)"));
+    }
+    if !public {
+        implied.push(("401", "No valid session or API key (`unauthenticated`)"));
+        implied.push((
+            "403",
+            "An API key whose scopes do not include this route, or on a route no key may call (`forbidden`)",
+        ));
     }
     if operation.request_body.is_some() {
         implied.push(("400", "A field is missing or invalid (`invalid_request`, with `errors`)"));

@@ -28,10 +28,15 @@ pub struct Access {
 
 impl App {
     /// The actor's access to `group_id`. A group the caller does not belong to is
-    /// `not_found`, exactly like one that does not exist.
+    /// `not_found`, exactly like one that does not exist. An API key acts with the top
+    /// role in any group it may reach (its scopes say what it may do there).
     pub async fn access(&self, actor: &Actor, group_id: Uuid) -> AppResult<Access> {
         let user = actor.user()?.clone();
-        let role = self.store.role_in(group_id, user.id).await?.ok_or(Reason::NotFound)?;
+        let role = match &actor.key {
+            Some(_) if actor.may_reach(group_id) => self.settings.roles.top().clone(),
+            Some(_) => return Err(Reason::NotFound.into()),
+            None => self.store.role_in(group_id, user.id).await?.ok_or(Reason::NotFound)?,
+        };
         let group = self.store.group(group_id).await?.ok_or(Reason::NotFound)?;
         Ok(Access { group, role, user, audit: actor.audit(), settings: self.settings.clone() })
     }

@@ -88,6 +88,8 @@ pub enum Forbidden {
     /// Forward authentication: not a member of the group a route needs, or below the
     /// role it needs.
     NotInGroup,
+    /// An API key on a route its scopes do not cover (or that no key may call).
+    KeyScope,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -233,6 +235,7 @@ impl Forbidden {
             Self::InviteRequired => "refused-invite-required",
             Self::RegistrationClosed => "refused-registration-closed",
             Self::NotInGroup => "refused-not-in-group",
+            Self::KeyScope => "refused-key-scope",
         }
     }
 }

@@ -133,6 +133,7 @@ impl App {
     }
 
     /// The caller's groups with their role in each; `external_id`: only that group.
+    /// An API key's are every group it may reach, with the top role.
     pub async fn my_groups(
         &self,
         actor: &Actor,
@@ -141,7 +142,14 @@ impl App {
     ) -> AppResult<Listed<MyGroup>> {
         let user = actor.user()?;
         let page = list.page()?;
-        let rows = self.store.groups_of(user.id, external_id, Some(page)).await?;
+        let rows = match &actor.key {
+            Some(key) => {
+                let top = self.settings.roles.top();
+                let groups = self.store.groups(key.group_id, external_id, page).await?;
+                groups.into_iter().map(|group| (group, top.clone())).collect()
+            }
+            None => self.store.groups_of(user.id, external_id, Some(page)).await?,
+        };
         let rows = rows.into_iter().map(|(group, role)| MyGroup { group, role }).collect();
         Ok(Listed::new(rows, page, |g: &MyGroup| g.group.id))
     }

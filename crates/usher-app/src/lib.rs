@@ -36,6 +36,7 @@
 pub mod access;
 pub mod accounts;
 pub mod actor;
+pub mod api_keys;
 pub mod apps;
 pub mod audit;
 pub mod error;
@@ -68,8 +69,8 @@ use usher_jobs::templates::{MailLook, Templates};
 use usher_storage::Store;
 
 pub use access::Access;
-pub use actor::Actor;
-pub use error::{AppResult, Error, Reason};
+pub use actor::{Actor, KeyGrant};
+pub use error::{AppResult, Error, Forbidden, Reason};
 pub use settings::{Registration, Settings};
 
 /// The application: what every operation reaches. Cheap to clone.

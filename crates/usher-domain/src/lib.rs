@@ -1,6 +1,7 @@
 //! Usher's domain: the rules that hold whatever the storage or the transport.
 //!
 //! # Layout
+//! - [`api_key`]: API keys for application back-ends and their scopes.
 //! - [`code`]: shareable invite codes (`XXX-XXX-XXX`), generated and parsed.
 //! - [`token`]: secret tokens (login links, sessions) and the hashes stored for them.
 //! - [`invite`]: invite kinds and the one status rule every flow shares.
@@ -19,6 +20,7 @@
 #![forbid(unsafe_code)]
 
 pub mod account;
+pub mod api_key;
 pub mod code;
 pub mod device;
 pub mod expiry;

@@ -100,7 +100,8 @@ pub fn reason_status(reason: &Reason) -> (StatusCode, &'static str) {
                 | Forbidden::AboveOwnRole
                 | Forbidden::TopRoleOnly
                 | Forbidden::AccountDisabled
-                | Forbidden::NotInGroup => "forbidden",
+                | Forbidden::NotInGroup
+                | Forbidden::KeyScope => "forbidden",
             },
         ),
         Reason::NotFound => (StatusCode::NOT_FOUND, "not_found"),

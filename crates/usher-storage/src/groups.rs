@@ -65,6 +65,24 @@ impl Store {
         decode(row)
     }
 
+    /// Every group (or only `only`), newest first; with `external_id`, only the group
+    /// the application knows by that id.
+    pub async fn groups(
+        &self,
+        only: Option<Uuid>,
+        external_id: Option<&str>,
+        page: Page,
+    ) -> Result<Vec<Group>, StoreError> {
+        let sql = format!(
+            "SELECT {GROUP_COLUMNS} FROM groups g WHERE ($1 IS NULL OR g.id = $1) \
+             AND ($2 IS NULL OR g.external_id = $2) AND ($3 IS NULL OR g.id < $3) ORDER BY g.id DESC LIMIT $4"
+        );
+        let (after, limit) = page_bounds(Some(page));
+        let args = [only.into(), external_id.into(), after.into(), limit.into()];
+        let rows: Vec<GroupRow> = self.read()?.fetch_all(&sql, &args).await?;
+        rows.into_iter().map(Group::try_from).collect()
+    }
+
     /// The groups a user belongs to, with their role in each, newest first; with
     /// `external_id`, only the group the application knows by that id. `None`: all.
     pub async fn groups_of(

@@ -28,6 +28,7 @@
 //!   memory on SQLite until the next commit of any process.
 //! - `audit`: the audit log, written inside each audited write's transaction.
 //! - `verification`: proving an account's address (links mailed on request).
+//! - `api_keys`: application back-ends' keys, kept as their hash.
 //!
 //! Queries are written once, in SQL that both SQLite and PostgreSQL accept (`$N`
 //! placeholders, `RETURNING`, `ON CONFLICT`), with binds and row types both drivers
@@ -37,6 +38,7 @@
 #![forbid(unsafe_code)]
 
 mod admission;
+mod api_keys;
 mod apps;
 mod audit;
 mod backend;

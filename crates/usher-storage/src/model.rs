@@ -289,6 +289,34 @@ pub struct UserFilter {
     pub admin: Option<bool>,
 }
 
+/// An API key as it is listed (never the key itself).
+#[derive(Debug, Clone)]
+pub struct ApiKeyInfo {
+    pub id: Uuid,
+    pub name: String,
+    pub scopes: usher_domain::api_key::Scopes,
+    /// The one group it acts on, if it is limited to one.
+    pub group_id: Option<Uuid>,
+    /// The admin it acts for.
+    pub created_by: UserSummary,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+/// A key to keep: its hash, never the key.
+#[derive(Debug, Clone)]
+pub struct NewApiKey {
+    pub id: Uuid,
+    pub name: String,
+    pub key_hash: usher_domain::token::TokenHash,
+    pub scopes: usher_domain::api_key::Scopes,
+    pub group_id: Option<Uuid>,
+    pub created_by: Uuid,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
 /// An application Usher signs people in to: an OpenID Connect relying party.
 #[derive(Debug, Clone)]
 pub struct ClientApp {

@@ -15,7 +15,7 @@ use axum::{
 use tokio::net::TcpListener;
 use tower_http::{trace::TraceLayer, validate_request::ValidateRequestHeaderLayer};
 use usher_api::openapi;
-use usher_http::{AppState, extract::MAX_BODY, language::InTheirLanguage, metrics};
+use usher_http::{AppState, auth::scopes::RouteScopes, extract::MAX_BODY, language::InTheirLanguage, metrics};
 use utoipa::OpenApi;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -23,7 +23,10 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 /// what matches nothing.
 pub fn router(state: AppState) -> Router {
     let (routes, doc) = documented_routes().split_for_parts();
+    // What each route asks of an API key, as the document declares it.
+    let scopes = RouteScopes::from_openapi(&doc);
     let router = routes
+        .layer(Extension(scopes))
         .layer(Extension(openapi::Document::new(doc)))
         .fallback(not_found)
         .method_not_allowed_fallback(usher_api::method_not_allowed)

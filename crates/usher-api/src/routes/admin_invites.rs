@@ -56,6 +56,7 @@ const ONE_PATH: &str = "/admin/invites/{code}";
 #[utoipa::path(
     post,
     path = LIST_PATH,
+    security(("session_token" = []), ("session_cookie" = []), ("api_key" = ["invites:write"])),
     tag = "admin",
     request_body = NewRegistrationInvite,
     responses(
@@ -76,6 +77,7 @@ async fn create(
 #[utoipa::path(
     get,
     path = LIST_PATH,
+    security(("session_token" = []), ("session_cookie" = []), ("api_key" = ["invites:read"])),
     tag = "admin",
     params(ListQuery),
     responses(
@@ -96,6 +98,7 @@ async fn list(
 #[utoipa::path(
     get,
     path = ONE_PATH,
+    security(("session_token" = []), ("session_cookie" = []), ("api_key" = ["invites:read"])),
     tag = "admin",
     params(("code" = String, Path, description = "The invite's code")),
     responses(
@@ -116,6 +119,7 @@ async fn read(
 #[utoipa::path(
     delete,
     path = ONE_PATH,
+    security(("session_token" = []), ("session_cookie" = []), ("api_key" = ["invites:write"])),
     tag = "admin",
     params(("code" = String, Path, description = "The invite's code")),
     responses(

@@ -46,6 +46,7 @@ impl From<NewLoginLink> for app::NewLoginLink {
 #[utoipa::path(
     post,
     path = USER_PATH,
+    security(("session_token" = []), ("session_cookie" = []), ("api_key" = ["users:write"])),
     tag = "admin",
     params(("username" = String, Path)),
     request_body = NewLoginLink,
@@ -69,6 +70,7 @@ async fn create(
 #[utoipa::path(
     get,
     path = "/admin/login-links",
+    security(("session_token" = []), ("session_cookie" = []), ("api_key" = ["users:read"])),
     tag = "admin",
     params(ListQuery),
     responses(
@@ -87,6 +89,7 @@ async fn list_all(
 #[utoipa::path(
     get,
     path = USER_PATH,
+    security(("session_token" = []), ("session_cookie" = []), ("api_key" = ["users:read"])),
     tag = "admin",
     params(("username" = String, Path), ListQuery),
     responses(
@@ -107,6 +110,7 @@ async fn list_for_user(
 #[utoipa::path(
     get,
     path = ONE_PATH,
+    security(("session_token" = []), ("session_cookie" = []), ("api_key" = ["users:read"])),
     tag = "admin",
     params(("id" = Uuid, Path)),
     responses(
@@ -123,6 +127,7 @@ async fn read(State(state): State<AppState>, Admin(admin): Admin, Id(id): Id) ->
 #[utoipa::path(
     delete,
     path = ONE_PATH,
+    security(("session_token" = []), ("session_cookie" = []), ("api_key" = ["users:write"])),
     tag = "admin",
     params(("id" = Uuid, Path)),
     responses(

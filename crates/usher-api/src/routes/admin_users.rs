@@ -28,6 +28,7 @@ const ONE_PATH: &str = "/admin/users/{username}";
 #[utoipa::path(
     get,
     path = LIST_PATH,
+    security(("session_token" = []), ("session_cookie" = []), ("api_key" = ["users:read"])),
     tag = "admin",
     params(ListQuery),
     responses(
@@ -75,6 +76,7 @@ impl From<NewUserBody> for NewAccount {
 #[utoipa::path(
     post,
     path = LIST_PATH,
+    security(("session_token" = []), ("session_cookie" = []), ("api_key" = ["users:write"])),
     tag = "admin",
     request_body = NewUserBody,
     responses(
@@ -95,6 +97,7 @@ async fn create(
 #[utoipa::path(
     get,
     path = ONE_PATH,
+    security(("session_token" = []), ("session_cookie" = []), ("api_key" = ["users:read"])),
     tag = "admin",
     params(("username" = String, Path)),
     responses(
@@ -142,6 +145,7 @@ impl From<UserUpdate> for AccountChanges {
 #[utoipa::path(
     patch,
     path = ONE_PATH,
+    security(("session_token" = []), ("session_cookie" = []), ("api_key" = ["users:write"])),
     tag = "admin",
     params(("username" = String, Path)),
     request_body = UserUpdate,
@@ -165,6 +169,7 @@ async fn update(
 #[utoipa::path(
     delete,
     path = ONE_PATH,
+    security(("session_token" = []), ("session_cookie" = []), ("api_key" = ["users:write"])),
     tag = "admin",
     params(("username" = String, Path)),
     responses(

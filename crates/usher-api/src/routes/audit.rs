@@ -23,6 +23,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[utoipa::path(
     get,
     path = "/admin/audit",
+    security(("session_token" = []), ("session_cookie" = []), ("api_key" = ["audit:read"])),
     tag = "admin",
     params(AuditQuery),
     responses(
@@ -42,6 +43,7 @@ async fn admin_audit(
 #[utoipa::path(
     get,
     path = "/groups/{group_id}/audit",
+    security(("session_token" = []), ("session_cookie" = []), ("api_key" = ["audit:read"])),
     tag = "groups",
     params(("group_id" = Uuid, Path), AuditQuery),
     responses(

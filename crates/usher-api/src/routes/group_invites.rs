@@ -65,6 +65,7 @@ impl From<NewGroupInvite> for NewInvite {
 #[utoipa::path(
     post,
     path = LIST_PATH,
+    security(("session_token" = []), ("session_cookie" = []), ("api_key" = ["invites:write"])),
     tag = "groups",
     params(("group_id" = Uuid, Path)),
     request_body = NewGroupInvite,
@@ -91,6 +92,7 @@ async fn create(
 #[utoipa::path(
     get,
     path = LIST_PATH,
+    security(("session_token" = []), ("session_cookie" = []), ("api_key" = ["invites:read"])),
     tag = "groups",
     params(("group_id" = Uuid, Path), ListQuery),
     responses(
@@ -114,6 +116,7 @@ async fn list(
 #[utoipa::path(
     get,
     path = ONE_PATH,
+    security(("session_token" = []), ("session_cookie" = []), ("api_key" = ["invites:read"])),
     tag = "groups",
     params(("group_id" = Uuid, Path), ("invite_id" = Uuid, Path)),
     responses(
@@ -135,6 +138,7 @@ async fn read(
 #[utoipa::path(
     delete,
     path = ONE_PATH,
+    security(("session_token" = []), ("session_cookie" = []), ("api_key" = ["invites:write"])),
     tag = "groups",
     params(("group_id" = Uuid, Path), ("invite_id" = Uuid, Path)),
     responses(
@@ -156,6 +160,7 @@ async fn revoke(
 #[utoipa::path(
     get,
     path = "/groups/{group_id}/invites/{invite_id}/redemptions",
+    security(("session_token" = []), ("session_cookie" = []), ("api_key" = ["invites:read"])),
     tag = "groups",
     params(("group_id" = Uuid, Path), ("invite_id" = Uuid, Path), ListQuery),
     responses(

@@ -63,6 +63,7 @@ impl From<GroupBody> for GroupInput {
 #[utoipa::path(
     post,
     path = LIST_PATH,
+    security(("session_token" = []), ("session_cookie" = []), ("api_key" = ["groups:write"])),
     tag = "groups",
     request_body = GroupBody,
     responses(
@@ -93,7 +94,14 @@ pub struct GroupsQuery {
 }
 
 /// The caller's groups, with their role in each.
-#[utoipa::path(get, path = LIST_PATH, tag = "groups", params(GroupsQuery), responses((status = 200, body = Paginated<GroupView>)))]
+#[utoipa::path(
+    get,
+    path = LIST_PATH,
+    security(("session_token" = []), ("session_cookie" = []), ("api_key" = ["groups:read"])),
+    tag = "groups",
+    params(GroupsQuery),
+    responses((status = 200, body = Paginated<GroupView>)),
+)]
 async fn list(
     State(state): State<AppState>,
     authed: Authed,
@@ -108,6 +116,7 @@ async fn list(
 #[utoipa::path(
     get,
     path = ONE_PATH,
+    security(("session_token" = []), ("session_cookie" = []), ("api_key" = ["groups:read"])),
     tag = "groups",
     params(("group_id" = Uuid, Path)),
     responses(
@@ -123,6 +132,7 @@ async fn read(State(state): State<AppState>, authed: Authed, Id(id): Id) -> ApiR
 #[utoipa::path(
     patch,
     path = ONE_PATH,
+    security(("session_token" = []), ("session_cookie" = []), ("api_key" = ["groups:write"])),
     tag = "groups",
     params(("group_id" = Uuid, Path)),
     request_body = GroupBody,
@@ -147,6 +157,7 @@ async fn update(
 #[utoipa::path(
     delete,
     path = ONE_PATH,
+    security(("session_token" = []), ("session_cookie" = []), ("api_key" = ["groups:write"])),
     tag = "groups",
     params(("group_id" = Uuid, Path)),
     responses(
@@ -164,6 +175,7 @@ async fn remove(State(state): State<AppState>, authed: Authed, Id(id): Id) -> Ap
 #[utoipa::path(
     get,
     path = "/groups/{group_id}/members",
+    security(("session_token" = []), ("session_cookie" = []), ("api_key" = ["members:read"])),
     tag = "groups",
     params(("group_id" = Uuid, Path), ListQuery),
     responses(
@@ -198,6 +210,7 @@ pub struct RoleChanged {
 #[utoipa::path(
     patch,
     path = MEMBER_PATH,
+    security(("session_token" = []), ("session_cookie" = []), ("api_key" = ["members:write"])),
     tag = "groups",
     params(("group_id" = Uuid, Path), ("user_id" = Uuid, Path)),
     request_body = RoleBody,
@@ -222,6 +235,7 @@ async fn change_role(
 #[utoipa::path(
     delete,
     path = MEMBER_PATH,
+    security(("session_token" = []), ("session_cookie" = []), ("api_key" = ["members:write"])),
     tag = "groups",
     params(("group_id" = Uuid, Path), ("user_id" = Uuid, Path)),
     responses(

@@ -19,6 +19,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[utoipa::path(
     post,
     path = "/groups/{group_id}/invites/{invite_id}/resend",
+    security(("session_token" = []), ("session_cookie" = []), ("api_key" = ["invites:write"])),
     tag = "groups",
     params(("group_id" = Uuid, Path), ("invite_id" = Uuid, Path)),
     responses(
@@ -51,6 +52,7 @@ pub struct InvitationLink {
 #[utoipa::path(
     post,
     path = "/groups/{group_id}/invites/{invite_id}/link",
+    security(("session_token" = []), ("session_cookie" = []), ("api_key" = ["invites:write"])),
     tag = "groups",
     params(("group_id" = Uuid, Path), ("invite_id" = Uuid, Path)),
     responses(

@@ -1,6 +1,7 @@
 //! Routes, one module per resource, each with its own `router()`.
 
 pub mod accounts;
+pub mod admin_api_keys;
 pub mod admin_apps;
 pub mod admin_invites;
 pub mod admin_login_links;
@@ -24,6 +25,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(accounts::router())
         .merge(own_account::router())
         .merge(public_invites::router())
+        .merge(admin_api_keys::router())
         .merge(admin_apps::router())
         .merge(admin_invites::router())
         .merge(admin_login_links::router())

@@ -7,11 +7,12 @@ use axum::{
 };
 
 use cookie::{Cookie, SameSite};
-use usher_domain::token::{Token, TokenHash};
+use usher_domain::{api_key, token::Token};
 use usher_storage::{AuditContext, model::User};
 
 use usher_app::Actor;
 
+use super::scopes;
 use crate::{AppState, client_ip::ClientIp, error::ApiError};
 
 pub const SESSION_COOKIE: &str = "usher_session";
@@ -95,23 +96,22 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|c| c.value().to_owned())
 }
 
-/// A signed-in caller: the user and the hash of the session they presented.
+/// A signed-in caller (by a session, or an API key acting for its admin).
 #[derive(Debug, Clone)]
 pub struct Authed {
     pub user: User,
-    pub token_hash: TokenHash,
-    pub ip: ClientIp,
+    actor: Actor,
 }
 
 impl Authed {
     /// The audit context of this caller's actions.
     pub fn audit(&self) -> AuditContext {
-        self.ip.audit(Some(&self.user))
+        self.actor.audit()
     }
 
     /// The application's view of this caller.
     pub fn actor(&self) -> Actor {
-        Actor::signed_in(self.user.clone(), self.token_hash.clone(), self.ip.0)
+        self.actor.clone()
     }
 }
 
@@ -120,10 +120,8 @@ impl FromRequestParts<AppState> for Authed {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let Caller(actor) = Caller::from_request_parts(parts, state).await?;
-        let (Some(user), Some(token_hash), Some(ip)) = (actor.user, actor.session, actor.ip) else {
-            return Err(ApiError::UNAUTHENTICATED);
-        };
-        Ok(Self { user, token_hash, ip: ClientIp(ip) })
+        let Some(user) = actor.user.clone() else { return Err(ApiError::UNAUTHENTICATED) };
+        Ok(Self { user, actor })
     }
 }
 
@@ -159,7 +157,17 @@ impl FromRequestParts<AppState> for Caller {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let ClientIp(ip) = ClientIp::of(parts, &state.settings.trusted_proxies);
-        let credential = Credential::of(&parts.headers);
-        Ok(Self(state.actor(credential.as_ref().map(Credential::token), ip).await?))
+        let actor = match Credential::of(&parts.headers) {
+            // A key counts only as a bearer token, and only on the routes its scopes name.
+            Some(Credential::Bearer(token)) if api_key::is_key(&token) => {
+                let actor = state.key_actor(&token, ip).await?;
+                if let Some(key) = &actor.key {
+                    scopes::require(parts, key)?;
+                }
+                actor
+            }
+            credential => state.actor(credential.as_ref().map(Credential::token), ip).await?,
+        };
+        Ok(Self(actor))
     }
 }

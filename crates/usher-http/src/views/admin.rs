@@ -192,3 +192,47 @@ impl From<usher_app::apps::Registered> for AppView {
         Self { client_secret: registered.client_secret.map(|s| s.expose().to_owned()), ..Self::from(&registered.app) }
     }
 }
+
+/// An API key (SPEC §10.3). `key` only in the answer that made it: it is stored as a
+/// hash.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApiKeyView {
+    pub id: Uuid,
+    /// `usk_…`: shown this once.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    pub name: String,
+    #[schema(example = json!(["groups:read", "members:write"]))]
+    pub scopes: Vec<&'static str>,
+    /// The one group the key acts on; `null`: every group.
+    pub group_id: Option<Uuid>,
+    /// The admin the key acts for.
+    pub created_by: UserSummaryView,
+    pub created_at: DateTime<Utc>,
+    /// `null`: never.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// Kept to the minute.
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+impl From<&usher_storage::model::ApiKeyInfo> for ApiKeyView {
+    fn from(info: &usher_storage::model::ApiKeyInfo) -> Self {
+        Self {
+            id: info.id,
+            key: None,
+            name: info.name.clone(),
+            scopes: info.scopes.names(),
+            group_id: info.group_id,
+            created_by: UserSummaryView::from(&info.created_by),
+            created_at: info.created_at,
+            expires_at: info.expires_at,
+            last_used_at: info.last_used_at,
+        }
+    }
+}
+
+impl From<usher_app::api_keys::MadeKey> for ApiKeyView {
+    fn from(made: usher_app::api_keys::MadeKey) -> Self {
+        Self { key: Some(made.key), ..Self::from(&made.info) }
+    }
+}

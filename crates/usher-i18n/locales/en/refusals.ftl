@@ -130,3 +130,5 @@ refusal-app-request = The application that sent you here made a request Usher ca
 refusal-sign-in-malformed = The sign-in request is malformed: a parameter is sent twice, or not as text.
 refusal-sign-out-malformed = The sign-out request is malformed.
 refusal-sign-in-bad = The sign-in request is malformed.
+invalid-days = must be a whole number of days from 1 to { $max }
+refused-key-scope = This API key may not do this: its scopes do not include it, or no key may.

@@ -130,3 +130,5 @@ refusal-app-request = Ứng dụng đã đưa bạn đến đây gửi một yê
 refusal-sign-in-malformed = Yêu cầu đăng nhập không đúng định dạng: một tham số được gửi hai lần, hoặc không ở dạng văn bản.
 refusal-sign-out-malformed = Yêu cầu đăng xuất không đúng định dạng.
 refusal-sign-in-bad = Yêu cầu đăng nhập không đúng định dạng.
+invalid-days = phải là số ngày nguyên từ 1 đến { $max }
+refused-key-scope = Khoá API này không được làm việc này: phạm vi của khoá không bao gồm nó, hoặc không khoá nào được làm.

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, through the harness's typed client (`harness/client.rs`).
 
 mod accounts;
+mod api_keys;
 mod audit;
 mod errors;
 mod group_invites;

@@ -1,0 +1,118 @@
+//! API keys for application back-ends (SPEC §10.3): made, listed and revoked by
+//! instance admins; presented as `Authorization: Bearer usk_…`, a key acts for the
+//! admin who made it — while they are an enabled admin — within its scopes and, when
+//! it names one, its group. The key is shown once; only its hash is kept.
+
+use std::net::IpAddr;
+
+use chrono::{DateTime, Duration, Utc};
+use rand::rngs::OsRng;
+use usher_domain::{
+    Invalid,
+    api_key::{self, Scopes},
+    token::TokenHash,
+};
+use usher_storage::model::{ApiKeyInfo, NewApiKey};
+use uuid::Uuid;
+
+use crate::{
+    Actor, App,
+    actor::KeyGrant,
+    error::{AppResult, Forbidden, Reason},
+    fields::Fields,
+};
+
+/// How often a key's `last_used_at` is written at most: not a write per request.
+pub const LAST_USED_EVERY: Duration = Duration::minutes(1);
+
+/// A key an admin asks for.
+#[derive(Debug, Clone, Default)]
+pub struct NewKey {
+    pub name: String,
+    pub scopes: Vec<String>,
+    pub group_id: Option<Uuid>,
+    pub expires_in_days: Option<i64>,
+}
+
+/// A key just made: the key itself (the only time anyone sees it) and what it is.
+#[derive(Debug)]
+pub struct MadeKey {
+    pub key: String,
+    pub info: ApiKeyInfo,
+}
+
+impl App {
+    /// Makes a key (instance admins, signed in: a key cannot make keys).
+    pub async fn create_api_key(&self, actor: &Actor, new: NewKey) -> AppResult<MadeKey> {
+        let admin = actor.admin()?.clone();
+        if actor.key.is_some() {
+            return Err(Forbidden::KeyScope.into());
+        }
+        let mut fields = Fields::default();
+        let name = fields.check("name", api_key::name(&new.name));
+        let scopes = fields.check("scopes", Scopes::parse(&new.scopes));
+        let lifetime =
+            new.expires_in_days.and_then(|days| fields.check("expires_in_days", api_key::lifetime_days(days)));
+        if let Some(group_id) = new.group_id
+            && self.store.group(group_id).await?.is_none()
+        {
+            fields.push("group_id", Invalid::new("invalid-no-group").with("id", group_id));
+        }
+        fields.finish()?;
+        let (Some(name), Some(scopes)) = (name, scopes) else { unreachable!("refused above") };
+        let (key, key_hash) = api_key::generate(&mut OsRng);
+        let now = Utc::now();
+        let id = Uuid::now_v7();
+        let new = NewApiKey {
+            id,
+            name,
+            key_hash,
+            scopes,
+            group_id: new.group_id,
+            created_by: admin.id,
+            created_at: now,
+            expires_at: lifetime.map(|lifetime| now + lifetime),
+        };
+        self.store.create_api_key(new, &actor.audit()).await?;
+        let info = self.store.api_key(id).await?.ok_or(Reason::NotFound)?;
+        Ok(MadeKey { key, info })
+    }
+
+    /// Every key, newest first (instance admins).
+    pub async fn api_keys(&self, actor: &Actor) -> AppResult<Vec<ApiKeyInfo>> {
+        actor.admin()?;
+        Ok(self.store.api_keys().await?)
+    }
+
+    /// Revokes a key (instance admins): it signs nothing in from now on.
+    pub async fn revoke_api_key(&self, actor: &Actor, id: Uuid) -> AppResult<()> {
+        actor.admin()?;
+        Ok(self.store.delete_api_key(id, &actor.audit()).await?)
+    }
+
+    /// The actor presenting API key `key` from `ip`: acting for the key's admin when
+    /// the key is live, anonymous otherwise (so a revoked or expired key is 401 where
+    /// signing in is needed). Its use is noted off the request, at most once a minute.
+    pub async fn key_actor(&self, key: &str, ip: IpAddr) -> AppResult<Actor> {
+        let now = Utc::now();
+        let Some(info) = self.store.live_api_key(&TokenHash::of(key), now).await? else {
+            return Ok(Actor::anonymous(ip));
+        };
+        let Some(admin) = self.store.user_by_id(info.created_by.id).await? else { return Ok(Actor::anonymous(ip)) };
+        self.note_use(&info, now);
+        Ok(Actor::by_key(admin, KeyGrant { id: info.id, scopes: info.scopes, group_id: info.group_id }, ip))
+    }
+
+    fn note_use(&self, info: &ApiKeyInfo, now: DateTime<Utc>) {
+        let since = now - LAST_USED_EVERY;
+        if info.last_used_at.is_some_and(|at| at >= since) {
+            return;
+        }
+        let (store, id) = (self.store.clone(), info.id);
+        tokio::spawn(async move {
+            if let Err(err) = store.touch_api_key(id, now, since).await {
+                tracing::warn!(error = %err, "could not note an API key's use");
+            }
+        });
+    }
+}

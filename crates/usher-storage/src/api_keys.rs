@@ -1,0 +1,136 @@
+//! API keys (SPEC §10.3): kept as their hash, found by it, listed for the console.
+
+use chrono::{DateTime, Utc};
+use usher_domain::{api_key::Scopes, token::TokenHash};
+use uuid::Uuid;
+
+use crate::{
+    Store, StoreError,
+    audit::{self, AuditContext, Event},
+    model::{ApiKeyInfo, NewApiKey, UserSummary},
+    rows::{from_ms, parse_id, to_ms},
+    sql::{Conn, record},
+};
+
+const KEY_COLUMNS: &str = "k.id, k.name, k.scopes, k.group_id, k.created_at, k.expires_at, k.last_used_at, \
+     c.id AS creator_id, c.username AS creator_username, c.display_name AS creator_display_name";
+
+record! {
+    pub(crate) struct ApiKeyRow {
+        id: String,
+        name: String,
+        scopes: String,
+        group_id: Option<String>,
+        created_at: i64,
+        expires_at: Option<i64>,
+        last_used_at: Option<i64>,
+        creator_id: String,
+        creator_username: String,
+        creator_display_name: String,
+    }
+}
+
+impl TryFrom<ApiKeyRow> for ApiKeyInfo {
+    type Error = StoreError;
+
+    fn try_from(row: ApiKeyRow) -> Result<Self, StoreError> {
+        Ok(Self {
+            id: parse_id(&row.id)?,
+            name: row.name,
+            scopes: Scopes::from_stored(&row.scopes).map_err(|_| StoreError::corrupt("api key scopes", &row.scopes))?,
+            group_id: row.group_id.as_deref().map(parse_id).transpose()?,
+            created_by: UserSummary {
+                id: parse_id(&row.creator_id)?,
+                username: row.creator_username,
+                display_name: row.creator_display_name,
+            },
+            created_at: from_ms(row.created_at)?,
+            expires_at: row.expires_at.map(from_ms).transpose()?,
+            last_used_at: row.last_used_at.map(from_ms).transpose()?,
+        })
+    }
+}
+
+impl Store {
+    /// Keeps a new key (its hash).
+    pub async fn create_api_key(&self, key: NewApiKey, audit: &AuditContext) -> Result<(), StoreError> {
+        let audit = audit.clone();
+        self.write(move |tx| {
+            Box::pin(async move {
+                let sql = "INSERT INTO api_keys (id, name, key_hash, scopes, group_id, created_by, created_at, \
+                           expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+                let args = vec![
+                    key.id.into(),
+                    key.name.clone().into(),
+                    key.key_hash.as_str().to_owned().into(),
+                    key.scopes.to_stored().into(),
+                    key.group_id.into(),
+                    key.created_by.into(),
+                    to_ms(key.created_at).into(),
+                    key.expires_at.map(to_ms).into(),
+                ];
+                tx.execute(sql, &args).await?;
+                let details = serde_json::json!({
+                    "name": key.name, "scopes": key.scopes.names(), "group_id": key.group_id,
+                });
+                let event = Event::new("api_key.created", "api_key", key.id).details(details);
+                audit::record(tx, &audit, event, key.created_at).await
+            })
+        })
+        .await
+    }
+
+    /// Every key, newest first.
+    pub async fn api_keys(&self) -> Result<Vec<ApiKeyInfo>, StoreError> {
+        let sql = format!(
+            "SELECT {KEY_COLUMNS} FROM api_keys k JOIN users c ON c.id = k.created_by ORDER BY k.created_at DESC, k.id"
+        );
+        let rows: Vec<ApiKeyRow> = self.read()?.fetch_all(&sql, &[]).await?;
+        rows.into_iter().map(ApiKeyInfo::try_from).collect()
+    }
+
+    pub async fn api_key(&self, id: Uuid) -> Result<Option<ApiKeyInfo>, StoreError> {
+        let sql = format!("SELECT {KEY_COLUMNS} FROM api_keys k JOIN users c ON c.id = k.created_by WHERE k.id = $1");
+        let row: Option<ApiKeyRow> = self.read()?.fetch_optional(&sql, &[id.into()]).await?;
+        row.map(ApiKeyInfo::try_from).transpose()
+    }
+
+    /// The live key a presented key's hash names: not expired at `now`, made by an
+    /// admin who is still an enabled admin (a key acts for them).
+    pub async fn live_api_key(
+        &self,
+        key_hash: &TokenHash,
+        now: DateTime<Utc>,
+    ) -> Result<Option<ApiKeyInfo>, StoreError> {
+        let sql = format!(
+            "SELECT {KEY_COLUMNS} FROM api_keys k JOIN users c ON c.id = k.created_by \
+             AND c.is_admin AND c.disabled_at IS NULL \
+             WHERE k.key_hash = $1 AND (k.expires_at IS NULL OR k.expires_at > $2)"
+        );
+        let row: Option<ApiKeyRow> =
+            self.read()?.fetch_optional(&sql, &[key_hash.as_str().into(), to_ms(now).into()]).await?;
+        row.map(ApiKeyInfo::try_from).transpose()
+    }
+
+    /// Deletes (revokes) a key: it signs nothing in from now on.
+    pub async fn delete_api_key(&self, id: Uuid, audit: &AuditContext) -> Result<(), StoreError> {
+        let audit = audit.clone();
+        self.write(move |tx| {
+            Box::pin(async move {
+                if tx.execute("DELETE FROM api_keys WHERE id = $1", &[id.into()]).await? == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                audit::record(tx, &audit, Event::new("api_key.revoked", "api_key", id), Utc::now()).await
+            })
+        })
+        .await
+    }
+
+    /// Notes that a key was used at `now`, unless that was noted since `since`: of keys
+    /// used at once, one write changes the row (at most once per interval).
+    pub async fn touch_api_key(&self, id: Uuid, now: DateTime<Utc>, since: DateTime<Utc>) -> Result<(), StoreError> {
+        let sql = "UPDATE api_keys SET last_used_at = $2 WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $3)";
+        self.write_one(sql, vec![id.into(), to_ms(now).into(), to_ms(since).into()]).await?;
+        Ok(())
+    }
+}
