@@ -12,7 +12,7 @@ use usher_domain::{
     api_key::{self, Scopes},
     token::TokenHash,
 };
-use usher_storage::model::{ApiKeyInfo, NewApiKey};
+use usher_storage::model::{ApiKeyInfo, NewApiKey, User};
 use uuid::Uuid;
 
 use crate::{
@@ -42,12 +42,25 @@ pub struct MadeKey {
 }
 
 impl App {
-    /// Makes a key (instance admins, signed in: a key cannot make keys).
+    /// Makes a key acting for the signed-in admin (a key cannot make keys).
     pub async fn create_api_key(&self, actor: &Actor, new: NewKey) -> AppResult<MadeKey> {
+        key_keeper(actor)?;
         let admin = actor.admin()?.clone();
-        if actor.key.is_some() {
-            return Err(Forbidden::KeyScope.into());
-        }
+        self.make_key(actor, &admin, new).await
+    }
+
+    /// Makes a key acting for the admin `username` (the operator at the command line,
+    /// or an admin).
+    pub async fn create_api_key_for(&self, actor: &Actor, username: &str, new: NewKey) -> AppResult<MadeKey> {
+        key_keeper(actor)?;
+        let admin = self.store.user_by_username(username).await?;
+        let Some(admin) = admin.filter(|user| user.is_admin && user.disabled_at.is_none()) else {
+            return Err(crate::Error::field("admin", Invalid::new("invalid-not-an-admin")));
+        };
+        self.make_key(actor, &admin, new).await
+    }
+
+    async fn make_key(&self, actor: &Actor, admin: &User, new: NewKey) -> AppResult<MadeKey> {
         let mut fields = Fields::default();
         let name = fields.check("name", api_key::name(&new.name));
         let scopes = fields.check("scopes", Scopes::parse(&new.scopes));
@@ -80,13 +93,13 @@ impl App {
 
     /// Every key, newest first (instance admins).
     pub async fn api_keys(&self, actor: &Actor) -> AppResult<Vec<ApiKeyInfo>> {
-        actor.admin()?;
+        key_keeper(actor)?;
         Ok(self.store.api_keys().await?)
     }
 
     /// Revokes a key (instance admins): it signs nothing in from now on.
     pub async fn revoke_api_key(&self, actor: &Actor, id: Uuid) -> AppResult<()> {
-        actor.admin()?;
+        key_keeper(actor)?;
         Ok(self.store.delete_api_key(id, &actor.audit()).await?)
     }
 
@@ -115,4 +128,13 @@ impl App {
             }
         });
     }
+}
+
+/// Who keeps keys: an instance admin signed in, or the operator; never a key (a key
+/// that made keys could outlive every limit put on it).
+fn key_keeper(actor: &Actor) -> AppResult<()> {
+    if actor.key.is_some() {
+        return Err(Forbidden::KeyScope.into());
+    }
+    actor.require_admin()
 }

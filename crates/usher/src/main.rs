@@ -11,7 +11,7 @@ use usher::{
     config::LogFormat,
     launch::{open_app, open_store},
 };
-use usher_app::{Actor, apps::AppSettings, links::RegistrationInviteSpec};
+use usher_app::{Actor, api_keys::NewKey, apps::AppSettings, links::RegistrationInviteSpec};
 use usher_domain::account::{DisplayName, Email, Username};
 use usher_storage::model::NewUser;
 
@@ -52,6 +52,34 @@ enum Command {
     /// Manage the keys that sign ID tokens.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Manage the API keys application back-ends call the API with.
+    #[command(subcommand)]
+    ApiKeys(ApiKeysCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum ApiKeysCommand {
+    /// Make a key acting for an instance admin and print it (shown this once).
+    Create {
+        /// The admin the key acts for.
+        #[arg(long)]
+        admin: String,
+        #[arg(long)]
+        name: String,
+        /// A scope (`groups:read`, `members:write`, …; repeat for several).
+        #[arg(long = "scope", required = true)]
+        scopes: Vec<String>,
+        /// The one group it acts on, by slug (default: every group).
+        #[arg(long)]
+        group: Option<String>,
+        /// Days until it expires (default: never).
+        #[arg(long)]
+        days: Option<i64>,
+    },
+    /// List the keys (never the keys themselves).
+    List,
+    /// Revoke a key by its id.
+    Revoke { id: uuid::Uuid },
 }
 
 #[derive(Debug, Subcommand)]
@@ -223,6 +251,7 @@ async fn run(command: Command, config: Config) -> Result<(), AnyError> {
             }
             Ok(())
         }
+        Command::ApiKeys(command) => api_keys(&config, command).await,
         Command::Keys(KeysCommand::Rotate) => {
             let app = open_app(&config).await?;
             println!("new signing key: {}", app.rotate_signing_key().await?);
@@ -293,4 +322,46 @@ fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send + 'static {
         let _ = tokio::signal::ctrl_c().await;
         tracing::info!("shutting down: finishing in-flight requests");
     }
+}
+
+/// `usher api-keys …`, as the operator.
+async fn api_keys(config: &Config, command: ApiKeysCommand) -> Result<(), AnyError> {
+    let app = open_app(config).await?;
+    let operator = Actor::operator();
+    match command {
+        ApiKeysCommand::Create { admin, name, scopes, group, days } => {
+            let group_id = match group {
+                Some(slug) => {
+                    Some(app.store.group_by_slug(&slug).await?.ok_or(format!("--group: no group {slug}"))?.id)
+                }
+                None => None,
+            };
+            let new = NewKey { name, scopes, group_id, expires_in_days: days };
+            let made = app.create_api_key_for(&operator, &admin, new).await.map_err(|e| e.explain())?;
+            println!(
+                "id: {}
+key: {}
+(shown this once: keep it in the back-end's configuration)",
+                made.info.id, made.key
+            );
+        }
+        ApiKeysCommand::List => {
+            for key in app.api_keys(&operator).await? {
+                let group = key.group_id.map_or_else(|| "every group".to_owned(), |id| id.to_string());
+                let expires = key.expires_at.map_or_else(|| "never".to_owned(), |at| at.to_rfc3339());
+                println!(
+                    "{}	{}	{}	{group}	@{}	expires {expires}",
+                    key.id,
+                    key.name,
+                    key.scopes.to_stored(),
+                    key.created_by.username
+                );
+            }
+        }
+        ApiKeysCommand::Revoke { id } => {
+            app.revoke_api_key(&operator, id).await.map_err(|e| e.explain())?;
+            println!("revoked {id}");
+        }
+    }
+    Ok(())
 }

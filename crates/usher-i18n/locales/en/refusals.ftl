@@ -132,3 +132,4 @@ refusal-sign-out-malformed = The sign-out request is malformed.
 refusal-sign-in-bad = The sign-in request is malformed.
 invalid-days = must be a whole number of days from 1 to { $max }
 refused-key-scope = This API key may not do this: its scopes do not include it, or no key may.
+invalid-not-an-admin = must name an enabled instance admin

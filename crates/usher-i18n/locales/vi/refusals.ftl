@@ -132,3 +132,4 @@ refusal-sign-out-malformed = Yêu cầu đăng xuất không đúng định dạ
 refusal-sign-in-bad = Yêu cầu đăng nhập không đúng định dạng.
 invalid-days = phải là số ngày nguyên từ 1 đến { $max }
 refused-key-scope = Khoá API này không được làm việc này: phạm vi của khoá không bao gồm nó, hoặc không khoá nào được làm.
+invalid-not-an-admin = phải là một quản trị viên hệ thống đang hoạt động

@@ -5,8 +5,9 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::harness::{TestApp, assert_problem, eventually};
+use crate::harness::{Backend, TestApp, TestDb, UsherProcess, assert_problem, eventually};
 
+on_both_backends!(backend: keys_are_made_listed_and_revoked_at_the_command_line);
 on_both_backends!(
     each_scope_opens_exactly_the_routes_that_declare_it,
     a_key_limited_to_a_group_reaches_that_group_only,
@@ -244,4 +245,45 @@ async fn a_keys_fields_are_checked_at_their_limits(app: TestApp) {
     let (status, body) =
         app.post("/admin/api-keys", Some(&member), json!({"name": "k", "scopes": ["audit:read"]})).await;
     assert_problem(status, &body, StatusCode::FORBIDDEN, "forbidden");
+}
+
+/// `usher api-keys create|list|revoke`: the operator makes a key for an admin.
+async fn keys_are_made_listed_and_revoked_at_the_command_line(backend: Backend) {
+    let Some(db) = TestDb::new(backend).await else { return };
+    let usher = UsherProcess::start(&db, &[]);
+    let admin = usher.admin_client().await;
+    let username = admin.me(&admin.admin_token).await.user.username;
+    let command = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_usher"))
+            .args(args)
+            .envs(db.env())
+            .env("USHER_LOG", "warn")
+            .current_dir(&db.config.data_dir)
+            .output()
+            .expect("usher runs")
+    };
+    let made = command(&["api-keys", "create", "--admin", &username, "--name", "Tree", "--scope", "groups:read"]);
+    let printed = String::from_utf8_lossy(&made.stdout).into_owned();
+    assert!(made.status.success(), "{printed} {}", String::from_utf8_lossy(&made.stderr));
+    let line = |name: &str| printed.lines().find_map(|l| l.strip_prefix(name)).map(str::to_owned).unwrap();
+    let (id, key) = (line("id: "), line("key: "));
+    assert!(key.starts_with("usk_"), "{printed}");
+    let (status, _) = admin.get("/groups", Some(&key)).await;
+    assert_eq!(status, StatusCode::OK, "the key works");
+
+    let listed = String::from_utf8_lossy(&command(&["api-keys", "list"]).stdout).into_owned();
+    assert!(listed.contains(&id) && listed.contains("Tree\tgroups:read"), "{listed}");
+    assert!(!listed.contains(&key), "never the key itself: {listed}");
+
+    let nobody = command(&["api-keys", "create", "--admin", "nobody", "--name", "X", "--scope", "groups:read"]);
+    assert!(!nobody.status.success() && String::from_utf8_lossy(&nobody.stderr).contains("admin"));
+    let unknown = command(&["api-keys", "create", "--admin", &username, "--name", "X", "--scope", "groups:admin"]);
+    assert!(!unknown.status.success() && String::from_utf8_lossy(&unknown.stderr).contains("scopes"));
+
+    let revoked = command(&["api-keys", "revoke", &id]);
+    assert!(revoked.status.success(), "{}", String::from_utf8_lossy(&revoked.stderr));
+    let (status, body) = admin.get("/groups", Some(&key)).await;
+    assert_problem(status, &body, StatusCode::UNAUTHORIZED, "unauthenticated");
+    usher.signal("-TERM");
+    usher.wait();
 }
