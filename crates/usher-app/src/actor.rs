@@ -59,10 +59,11 @@ impl Actor {
         self.key.as_ref().and_then(|key| key.group_id).is_none_or(|only| only == group_id)
     }
 
-    /// A key limited to one group acts on that group only: nothing of the instance's.
-    fn instance_wide(&self) -> AppResult<()> {
+    /// A key limited to one group acts on that group only: nothing of the instance's
+    /// (its users, its log, new groups).
+    pub fn instance_wide(&self) -> AppResult<()> {
         match self.key.as_ref().and_then(|key| key.group_id) {
-            Some(_) => Err(Forbidden::AdminOnly.into()),
+            Some(_) => Err(Forbidden::KeyScope.into()),
             None => Ok(()),
         }
     }

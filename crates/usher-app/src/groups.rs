@@ -102,6 +102,7 @@ impl App {
     /// Creates a group; the caller becomes its top-role member.
     pub async fn create_group(&self, actor: &Actor, input: GroupInput) -> AppResult<MyGroup> {
         let user = actor.user()?;
+        actor.instance_wide()?;
         let app_id = self.checked_app_id(input.app_id.flatten()).await?;
         let given = input.check(true)?;
         let Some(name) = given.name else { unreachable!("required above") };

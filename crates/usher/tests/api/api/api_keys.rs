@@ -136,9 +136,13 @@ async fn a_key_limited_to_a_group_reaches_that_group_only(app: TestApp) {
     assert_eq!(status, StatusCode::CREATED, "{made}");
     assert_eq!(app.count(&format!("SELECT COUNT(*) FROM invites WHERE group_id = '{theirs}'")).await, 0);
 
-    // Nothing of the instance's: not even with the scope for it.
+    // Nothing of the instance's: not even with the scope for it; no new group either.
     let (status, body) = app.get("/admin/users", Some(&key)).await;
     assert_problem(status, &body, StatusCode::FORBIDDEN, "forbidden");
+    let (_, maker) = make_key(&app, &["groups:write"], Some(&ours)).await;
+    let (status, body) = app.post("/groups", Some(&maker), json!({"name": "Elsewhere"})).await;
+    assert_problem(status, &body, StatusCode::FORBIDDEN, "forbidden");
+    assert_eq!(app.count("SELECT COUNT(*) FROM groups").await, 2, "no group was made");
 
     // A key for every group reaches both, and lists every group.
     let (_, wide) = make_key(&app, &["groups:read"], None).await;
