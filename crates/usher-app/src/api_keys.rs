@@ -31,6 +31,9 @@ pub struct NewKey {
     pub name: String,
     pub scopes: Vec<String>,
     pub group_id: Option<Uuid>,
+    /// The group by its slug instead (the console, the command line): refused as
+    /// `group` when no group has it.
+    pub group_slug: Option<String>,
     pub expires_in_days: Option<i64>,
 }
 
@@ -66,11 +69,22 @@ impl App {
         let scopes = fields.check("scopes", Scopes::parse(&new.scopes));
         let lifetime =
             new.expires_in_days.and_then(|days| fields.check("expires_in_days", api_key::lifetime_days(days)));
-        if let Some(group_id) = new.group_id
-            && self.store.group(group_id).await?.is_none()
-        {
-            fields.push("group_id", Invalid::new("invalid-no-group").with("id", group_id));
-        }
+        let slug = new.group_slug.as_deref().map(str::trim).filter(|slug| !slug.is_empty());
+        let group_id = match (new.group_id, slug) {
+            (Some(id), _) if self.store.group(id).await?.is_none() => {
+                fields.push("group_id", Invalid::new("invalid-no-group").with("id", id));
+                None
+            }
+            (Some(id), _) => Some(id),
+            (None, Some(slug)) => match self.store.group_by_slug(slug).await? {
+                Some(group) => Some(group.id),
+                None => {
+                    fields.push("group", Invalid::new("invalid-no-group-slug").with("list", slug));
+                    None
+                }
+            },
+            (None, None) => None,
+        };
         fields.finish()?;
         let (Some(name), Some(scopes)) = (name, scopes) else { unreachable!("refused above") };
         let (key, key_hash) = api_key::generate(&mut OsRng);
@@ -81,7 +95,7 @@ impl App {
             name,
             key_hash,
             scopes,
-            group_id: new.group_id,
+            group_id,
             created_by: admin.id,
             created_at: now,
             expires_at: lifetime.map(|lifetime| now + lifetime),

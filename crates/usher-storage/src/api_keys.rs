@@ -12,8 +12,11 @@ use crate::{
     sql::{Conn, record},
 };
 
-const KEY_COLUMNS: &str = "k.id, k.name, k.scopes, k.group_id, k.created_at, k.expires_at, k.last_used_at, \
-     c.id AS creator_id, c.username AS creator_username, c.display_name AS creator_display_name";
+const KEY_COLUMNS: &str = "k.id, k.name, k.scopes, k.group_id, g.slug AS group_slug, k.created_at, k.expires_at, \
+     k.last_used_at, c.id AS creator_id, c.username AS creator_username, c.display_name AS creator_display_name";
+
+/// A key with its admin (`c`) and its group (`g`, if it names one).
+const KEYS: &str = "api_keys k JOIN users c ON c.id = k.created_by LEFT JOIN groups g ON g.id = k.group_id";
 
 record! {
     pub(crate) struct ApiKeyRow {
@@ -21,6 +24,7 @@ record! {
         name: String,
         scopes: String,
         group_id: Option<String>,
+        group_slug: Option<String>,
         created_at: i64,
         expires_at: Option<i64>,
         last_used_at: Option<i64>,
@@ -39,6 +43,7 @@ impl TryFrom<ApiKeyRow> for ApiKeyInfo {
             name: row.name,
             scopes: Scopes::from_stored(&row.scopes).map_err(|_| StoreError::corrupt("api key scopes", &row.scopes))?,
             group_id: row.group_id.as_deref().map(parse_id).transpose()?,
+            group_slug: row.group_slug,
             created_by: UserSummary {
                 id: parse_id(&row.creator_id)?,
                 username: row.creator_username,
@@ -82,15 +87,13 @@ impl Store {
 
     /// Every key, newest first.
     pub async fn api_keys(&self) -> Result<Vec<ApiKeyInfo>, StoreError> {
-        let sql = format!(
-            "SELECT {KEY_COLUMNS} FROM api_keys k JOIN users c ON c.id = k.created_by ORDER BY k.created_at DESC, k.id"
-        );
+        let sql = format!("SELECT {KEY_COLUMNS} FROM {KEYS} ORDER BY k.created_at DESC, k.id");
         let rows: Vec<ApiKeyRow> = self.read()?.fetch_all(&sql, &[]).await?;
         rows.into_iter().map(ApiKeyInfo::try_from).collect()
     }
 
     pub async fn api_key(&self, id: Uuid) -> Result<Option<ApiKeyInfo>, StoreError> {
-        let sql = format!("SELECT {KEY_COLUMNS} FROM api_keys k JOIN users c ON c.id = k.created_by WHERE k.id = $1");
+        let sql = format!("SELECT {KEY_COLUMNS} FROM {KEYS} WHERE k.id = $1");
         let row: Option<ApiKeyRow> = self.read()?.fetch_optional(&sql, &[id.into()]).await?;
         row.map(ApiKeyInfo::try_from).transpose()
     }
@@ -103,9 +106,9 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Option<ApiKeyInfo>, StoreError> {
         let sql = format!(
-            "SELECT {KEY_COLUMNS} FROM api_keys k JOIN users c ON c.id = k.created_by \
-             AND c.is_admin AND c.disabled_at IS NULL \
-             WHERE k.key_hash = $1 AND (k.expires_at IS NULL OR k.expires_at > $2)"
+            "SELECT {KEY_COLUMNS} FROM {KEYS} \
+             WHERE k.key_hash = $1 AND (k.expires_at IS NULL OR k.expires_at > $2) \
+             AND c.is_admin AND c.disabled_at IS NULL"
         );
         let row: Option<ApiKeyRow> =
             self.read()?.fetch_optional(&sql, &[key_hash.as_str().into(), to_ms(now).into()]).await?;

@@ -295,8 +295,9 @@ pub struct ApiKeyInfo {
     pub id: Uuid,
     pub name: String,
     pub scopes: usher_domain::api_key::Scopes,
-    /// The one group it acts on, if it is limited to one.
+    /// The one group it acts on, if it is limited to one, and its slug.
     pub group_id: Option<Uuid>,
+    pub group_slug: Option<String>,
     /// The admin it acts for.
     pub created_by: UserSummary,
     pub created_at: DateTime<Utc>,

@@ -330,13 +330,7 @@ async fn api_keys(config: &Config, command: ApiKeysCommand) -> Result<(), AnyErr
     let operator = Actor::operator();
     match command {
         ApiKeysCommand::Create { admin, name, scopes, group, days } => {
-            let group_id = match group {
-                Some(slug) => {
-                    Some(app.store.group_by_slug(&slug).await?.ok_or(format!("--group: no group {slug}"))?.id)
-                }
-                None => None,
-            };
-            let new = NewKey { name, scopes, group_id, expires_in_days: days };
+            let new = NewKey { name, scopes, group_id: None, group_slug: group, expires_in_days: days };
             let made = app.create_api_key_for(&operator, &admin, new).await.map_err(|e| e.explain())?;
             println!(
                 "id: {}

@@ -59,8 +59,13 @@ async fn create(
     Admin(admin): Admin,
     ApiJson(body): ApiJson<NewApiKey>,
 ) -> ApiResult<(StatusCode, Json<ApiKeyView>)> {
-    let new =
-        NewKey { name: body.name, scopes: body.scopes, group_id: body.group_id, expires_in_days: body.expires_in_days };
+    let new = NewKey {
+        name: body.name,
+        scopes: body.scopes,
+        group_id: body.group_id,
+        group_slug: None,
+        expires_in_days: body.expires_in_days,
+    };
     let made = state.create_api_key(&admin, new).await?;
     Ok((StatusCode::CREATED, Json(ApiKeyView::from(made))))
 }

@@ -206,6 +206,8 @@ pub struct ApiKeyView {
     pub scopes: Vec<&'static str>,
     /// The one group the key acts on; `null`: every group.
     pub group_id: Option<Uuid>,
+    /// That group's slug.
+    pub group_slug: Option<String>,
     /// The admin the key acts for.
     pub created_by: UserSummaryView,
     pub created_at: DateTime<Utc>,
@@ -223,6 +225,7 @@ impl From<&usher_storage::model::ApiKeyInfo> for ApiKeyView {
             name: info.name.clone(),
             scopes: info.scopes.names(),
             group_id: info.group_id,
+            group_slug: info.group_slug.clone(),
             created_by: UserSummaryView::from(&info.created_by),
             created_at: info.created_at,
             expires_at: info.expires_at,

@@ -5,6 +5,7 @@ admin-title = { $page } · { $instance } admin
 admin-invites = Invites
 admin-users = Users
 admin-apps = Apps
+admin-api-keys = API keys
 admin-failed-mail = Failed mail
 admin-audit-log = Audit log
 
@@ -144,12 +145,17 @@ admin-did-member-removed = removed a member
 admin-did-app-created = registered an app
 admin-did-app-updated = changed an app
 admin-did-app-deleted = deleted an app
+admin-did-api-key-created = made an API key
+admin-did-api-key-revoked = revoked an API key
 admin-did-email-retried = queued an email again
 admin-target-group = a group
 admin-target-invite = an invite
 admin-target-sign-in-link = a sign-in link
 admin-target-member = a member
 admin-target-app = an app
+admin-target-api-key = an API key
+# $name: the key's name.
+admin-target-api-key-named = the API key “{ $name }”
 admin-target-email = an email
 admin-target-user = a user
 
@@ -190,3 +196,39 @@ admin-confirm-new-secret-text = { $app } stops working with its current secret u
 admin-new-secret = New secret
 admin-confirm-delete-app = Delete this app?
 admin-confirm-delete-app-text = Nobody can sign in to { $app } through Usher any more; its tokens stop working.
+
+## API keys: for an application's back-end, shown once (SPEC §10.3).
+admin-api-keys-intro = A key lets an application's back-end call Usher's API, sent as Authorization: Bearer usk_… It acts for the admin who made it, while they are an admin, within its scopes and its group.
+admin-new-key = New key
+admin-key-name = Name
+admin-key-name-hint = (what will use it, like the billing back-end)
+admin-key-scopes-legend = What it may do
+admin-key-scopes = Scopes
+admin-scope-users-read = see users, their accounts and sign-in links
+admin-scope-users-write = create, change, disable and delete users; make sign-in links
+admin-scope-groups-read = see groups
+admin-scope-groups-write = create, change and delete groups
+admin-scope-members-read = see who belongs to a group, and their roles
+admin-scope-members-write = change members' roles and remove members
+admin-scope-invites-read = see invites
+admin-scope-invites-write = create, revoke and resend invites
+admin-scope-audit-read = read the audit log
+admin-key-group = Group
+admin-key-group-hint = (optional: a group's slug, the only group it acts on; empty: every group)
+admin-key-every-group = every group
+admin-key-one-year = 1 year
+admin-make-key = Make the key
+admin-key-shown-now = The key is shown only now: put it in the application's configuration. Usher keeps only its hash.
+admin-new-key-made = Your new key
+admin-copy-key = Copy key
+admin-keys = Keys
+admin-key-last-used = Last used
+admin-revoke-ellipsis = Revoke…
+# The revoke button's label for screen readers: "Revoke the key Billing".
+admin-revoke-key-named = Revoke the key { $name }
+admin-no-keys = No API keys yet.
+admin-confirm-revoke-key = Revoke this API key?
+admin-confirm-revoke-key-text = { $name } stops working at once: whatever calls the API with it is refused. This cannot be undone.
+# What the page says once, after the form (the other flash-* are in pages.ftl).
+flash-api-key-made = The API key was made: copy it now, it is not shown again.
+flash-api-key-revoked = The API key was revoked: it no longer works.

@@ -36,6 +36,8 @@ pub enum Flash {
     AppSaved,
     SecretRotated,
     AppDeleted,
+    ApiKeyMade,
+    ApiKeyRevoked,
     EmailLinkSent,
     PasswordChanged,
     VerificationSent,
@@ -44,7 +46,7 @@ pub enum Flash {
 }
 
 impl Flash {
-    const ALL: [Self; 24] = [
+    const ALL: [Self; 26] = [
         Self::Joined,
         Self::RoleChanged,
         Self::MemberRemoved,
@@ -64,6 +66,8 @@ impl Flash {
         Self::AppSaved,
         Self::SecretRotated,
         Self::AppDeleted,
+        Self::ApiKeyMade,
+        Self::ApiKeyRevoked,
         Self::EmailLinkSent,
         Self::PasswordChanged,
         Self::VerificationSent,
@@ -92,6 +96,8 @@ impl Flash {
             Self::AppSaved => "app_saved",
             Self::SecretRotated => "secret_rotated",
             Self::AppDeleted => "app_deleted",
+            Self::ApiKeyMade => "api_key_made",
+            Self::ApiKeyRevoked => "api_key_revoked",
             Self::EmailLinkSent => "email_link_sent",
             Self::PasswordChanged => "password_changed",
             Self::VerificationSent => "verification_sent",

@@ -110,6 +110,7 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         ("admin/audit.html", include_str!("../../templates/admin/audit.html")),
         ("admin/apps.html", include_str!("../../templates/admin/apps.html")),
         ("admin/app.html", include_str!("../../templates/admin/app.html")),
+        ("admin/api_keys.html", include_str!("../../templates/admin/api_keys.html")),
         ("group.html", include_str!("../../templates/group.html")),
         ("group_invite.html", include_str!("../../templates/group_invite.html")),
     ] {

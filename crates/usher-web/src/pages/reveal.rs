@@ -22,6 +22,7 @@ pub enum Reveal {
     InvitationLink,
     LoginLink,
     ClientSecret,
+    ApiKey,
 }
 
 impl Reveal {
@@ -30,6 +31,7 @@ impl Reveal {
             Self::InvitationLink => "invitation_link",
             Self::LoginLink => "login_link",
             Self::ClientSecret => "client_secret",
+            Self::ApiKey => "api_key",
         };
         format!("reveal {kind} {path}")
     }

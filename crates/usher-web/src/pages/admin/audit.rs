@@ -48,6 +48,8 @@ const ACTIONS: &[(&str, &str)] = &[
     ("app.created", "admin-did-app-created"),
     ("app.updated", "admin-did-app-updated"),
     ("app.deleted", "admin-did-app-deleted"),
+    ("api_key.created", "admin-did-api-key-created"),
+    ("api_key.revoked", "admin-did-api-key-revoked"),
     ("email.retried", "admin-did-email-retried"),
 ];
 
@@ -153,6 +155,14 @@ fn target(event: &AuditView, locale: Locale) -> (String, Option<String>) {
         ("invite", None) => (said("admin-target-invite"), history),
         ("member", Some(group)) => (said("admin-target-member"), Some(format!("/groups/{group}"))),
         ("app", _) => (said("admin-target-app"), Some(format!("/admin/apps/{id}"))),
+        // By its name when the event kept it (its making); its history either way.
+        ("api_key", _) => (
+            event.details.get("name").and_then(|n| n.as_str()).map_or_else(
+                || said("admin-target-api-key"),
+                |name| locale.text("admin-target-api-key-named", &[("name", name.to_owned())]),
+            ),
+            history,
+        ),
         ("outbox", _) => (said("admin-target-email"), Some("/admin/mail".into())),
         ("user", _) => (
             event

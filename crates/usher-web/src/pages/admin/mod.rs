@@ -1,9 +1,10 @@
 //! `/admin`: the instance admins' console — registration invites, users and their
-//! login links, applications (OpenID Connect), failed mail, the audit log. Each page reads and writes through the
-//! application's operations, the very ones the API calls, so the console and the API
-//! cannot disagree on a rule; the pages only turn forms into those calls and answers
-//! into HTML.
+//! login links, applications (OpenID Connect), API keys, failed mail, the audit log.
+//! Each page reads and writes through the application's operations, the very ones the
+//! API calls, so the console and the API cannot disagree on a rule; the pages only
+//! turn forms into those calls and answers into HTML.
 
+mod api_keys;
 mod apps;
 mod audit;
 mod invites;
@@ -40,6 +41,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(apps::show, apps::update))
         .routes(routes!(apps::confirm_rotate, apps::rotate))
         .routes(routes!(apps::confirm_delete, apps::delete))
+        .routes(routes!(api_keys::list, api_keys::create))
+        .routes(routes!(api_keys::confirm_revoke, api_keys::revoke))
 }
 
 /// `?q=&show=&cursor=`: a console list's search — text to find, which of the list to

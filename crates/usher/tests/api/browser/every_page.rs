@@ -44,6 +44,16 @@ async fn populate(app: &TestApp) -> Pages {
     let (status, registered) = app.post("/admin/apps", Some(&admin), body).await;
     assert_eq!(status, StatusCode::CREATED, "{registered}");
     let app_id = registered["id"].as_str().unwrap().to_owned();
+    let scopes = ["users:read", "groups:read", "members:read", "members:write", "invites:write", "audit:read"];
+    let body = serde_json::json!({
+        "name": "The family archive's nightly export to the long-term storage back-end",
+        "scopes": scopes,
+        "group_id": group,
+        "expires_in_days": 365,
+    });
+    let (status, key) = app.post("/admin/api-keys", Some(&admin), body).await;
+    assert_eq!(status, StatusCode::CREATED, "{key}");
+    let key_id = key["id"].as_str().unwrap().to_owned();
     let signed_out = vec![
         "/".to_owned(),
         "/login".to_owned(),
@@ -78,6 +88,8 @@ async fn populate(app: &TestApp) -> Pages {
         format!("/admin/apps/{app_id}"),
         format!("/admin/apps/{app_id}/secret"),
         format!("/admin/apps/{app_id}/delete"),
+        "/admin/api-keys".to_owned(),
+        format!("/admin/api-keys/{key_id}/revoke"),
         format!("/join/{}", code.code()),
         format!("/invite/{}", invitation.token()),
     ];
@@ -125,6 +137,8 @@ async fn no_page_scrolls_sideways_on_a_phone() {
     browser.screenshot("group-members-phone").await;
     browser.client.goto(&format!("http://{}/admin/users", app.addr)).await.unwrap();
     browser.screenshot("admin-users-phone").await;
+    browser.client.goto(&format!("http://{}/admin/api-keys", app.addr)).await.unwrap();
+    browser.screenshot("admin-api-keys-phone").await;
     // An invitation email in Vietnamese, as a phone's mail client shows it.
     browser.client.goto(&format!("http://{}/admin/mail/previews/invitation?locale=vi", app.addr)).await.unwrap();
     browser.wait_for_text("Nhận lời mời").await;

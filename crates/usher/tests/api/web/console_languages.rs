@@ -24,6 +24,7 @@ const TABS: Said = Said {
         ">Lời mời</a>",
         ">Người dùng</a>",
         ">Ứng dụng</a>",
+        ">Khóa API</a>",
         ">Thư gửi lỗi</a>",
         ">Nhật ký kiểm tra</a>",
     ],
@@ -32,6 +33,7 @@ const TABS: Said = Said {
         ">Invites</a>",
         ">Users</a>",
         ">Apps</a>",
+        ">API keys</a>",
         ">Failed mail</a>",
         ">Audit log</a>",
     ],
@@ -391,6 +393,8 @@ async fn the_console_speaks_the_admins_language(backend: Backend) {
                 "<td title=\"user.created\">đã tạo một người dùng</td>",
                 ">một lời mời</a>",
                 ">một ứng dụng</a>",
+                ">đã tạo một khóa API</option>",
+                ">đã thu hồi một khóa API</option>",
             ],
             en: &[
                 "<h1>Audit log</h1>",
@@ -403,6 +407,8 @@ async fn the_console_speaks_the_admins_language(backend: Backend) {
                 "<td title=\"user.created\">created a user</td>",
                 ">an invite</a>",
                 ">an app</a>",
+                ">made an API key</option>",
+                ">revoked an API key</option>",
             ],
         },
         true,
@@ -503,4 +509,82 @@ async fn the_console_speaks_the_admins_language(backend: Backend) {
         false,
     )
     .await;
+
+    // API keys: a key just made, shown once (to each browser its own), the list, the
+    // confirmation before revoking one, and what revoking says.
+    let made = |language: Option<&'static str>| {
+        let admin = &admin;
+        async move {
+            let fields = [("name", "Billing"), ("scopes", "groups:read"), ("scopes", "audit:read")];
+            admin.follow(&admin.pages.post("/admin/api-keys", &fields).await, language).await
+        }
+    };
+    let (vietnamese, english) = (made(Some("vi")).await, made(None).await);
+    let shown = Said {
+        vi: &["Khóa API đã được tạo", "Khóa chỉ hiện lần này", "Khóa mới của bạn", ">Sao chép khóa</button>"],
+        en: &["The API key was made", "The key is shown only now", "Your new key", ">Copy key</button>"],
+    };
+    check("a new key", &vietnamese, &english, &shown, true);
+    assert!(
+        between(&vietnamese, "id=\"new-key\" class=\"mono\" value=\"", "\"").is_some_and(|k| k.starts_with("usk_"))
+    );
+    speaks(
+        &admin,
+        "/admin/api-keys",
+        &Said {
+            vi: &[
+                "<title>Khóa API · Quản trị Usher</title>",
+                "<h1>Khóa API</h1>",
+                ">Khóa mới</h2>",
+                "<legend>Khóa được phép làm gì</legend>",
+                "xem ai thuộc một nhóm và vai trò của họ",
+                "slug của một nhóm",
+                ">90 ngày</option>",
+                ">1 năm</option>",
+                ">Tạo khóa</button>",
+                ">Các khóa</h2>",
+                "<th>Phạm vi quyền</th>",
+                "<th>Dùng lần cuối</th>",
+                "<td>mọi nhóm</td>",
+                "aria-label=\"Thu hồi khóa Billing\"",
+                ">Thu hồi…</a>",
+            ],
+            en: &[
+                "<title>API keys · Usher admin</title>",
+                "<h1>API keys</h1>",
+                ">New key</h2>",
+                "<legend>What it may do</legend>",
+                "see who belongs to a group, and their roles",
+                "a group&#x27;s slug",
+                ">90 days</option>",
+                ">1 year</option>",
+                ">Make the key</button>",
+                ">Keys</h2>",
+                "<th>Scopes</th>",
+                "<th>Last used</th>",
+                "<td>every group</td>",
+                "aria-label=\"Revoke the key Billing\"",
+                ">Revoke…</a>",
+            ],
+        },
+        true,
+    )
+    .await;
+    let keys: Value = app.read("/admin/api-keys", Some(&app.admin_token)).await;
+    let revoke = |n: usize| format!("/admin/api-keys/{}/revoke", keys[n]["id"].as_str().unwrap());
+    speaks(
+        &admin,
+        &revoke(0),
+        &Said {
+            vi: &["<h1>Thu hồi khóa API này?</h1>", "Billing sẽ ngừng hoạt động ngay lập tức", ">Thu hồi</button>"],
+            en: &["<h1>Revoke this API key?</h1>", "Billing stops working at once", ">Revoke</button>"],
+        },
+        false,
+    )
+    .await;
+    let english = admin.follow(&admin.pages.post(&revoke(0), &[]).await, None).await;
+    let vietnamese = admin.follow(&admin.pages.post(&revoke(1), &[]).await, Some("vi")).await;
+    let said = Said { vi: &["Khóa API đã bị thu hồi"], en: &["The API key was revoked"] };
+    check("a key revoked", &vietnamese, &english, &said, true);
+    assert!(vietnamese.contains("Chưa có khóa API nào.") && !vietnamese.contains("No API keys yet."), "{vietnamese}");
 }

@@ -4,6 +4,7 @@
 
 mod account;
 mod console;
+mod console_api_keys;
 mod console_languages;
 mod feedback;
 mod group_pages;
