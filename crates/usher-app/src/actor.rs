@@ -91,6 +91,10 @@ impl Actor {
 
     /// For the audit log: who, from where.
     pub fn audit(&self) -> AuditContext {
-        AuditContext { actor_id: self.user.as_ref().map(|u| u.id), client_ip: self.ip.map(|ip| ip.to_string()) }
+        AuditContext {
+            actor_id: self.user.as_ref().map(|u| u.id),
+            client_ip: self.ip.map(|ip| ip.to_string()),
+            api_key_id: self.key.as_ref().map(|key| key.id),
+        }
     }
 }

@@ -50,7 +50,7 @@ impl ClientIp {
 
     /// The audit context of a request by `actor` (`None`: anonymous) from this address.
     pub fn audit(self, actor: Option<&User>) -> AuditContext {
-        AuditContext { actor_id: actor.map(|u| u.id), client_ip: Some(self.0.to_string()) }
+        AuditContext { actor_id: actor.map(|u| u.id), client_ip: Some(self.0.to_string()), api_key_id: None }
     }
 }
 

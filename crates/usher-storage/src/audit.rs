@@ -19,6 +19,8 @@ pub struct AuditContext {
     /// anonymous caller (sign-up, sign-in).
     pub actor_id: Option<Uuid>,
     pub client_ip: Option<String>,
+    /// The API key the actor acted with (recorded in the details as `api_key`).
+    pub api_key_id: Option<Uuid>,
 }
 
 impl AuditContext {
@@ -30,7 +32,7 @@ impl AuditContext {
     /// This context with `user` as the actor when nobody was signed in (a sign-up or
     /// sign-in acts as the account it creates or opens).
     pub fn as_actor(&self, user: Uuid) -> Self {
-        Self { actor_id: self.actor_id.or(Some(user)), client_ip: self.client_ip.clone() }
+        Self { actor_id: self.actor_id.or(Some(user)), ..self.clone() }
     }
 }
 
@@ -77,6 +79,10 @@ pub(crate) async fn record(
     event: Event,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
+    let mut details = event.details;
+    if let (Some(key), Some(details)) = (ctx.api_key_id, details.as_object_mut()) {
+        details.insert("api_key".to_owned(), key.to_string().into());
+    }
     let args = [
         Uuid::now_v7().into(),
         to_ms(now).into(),
@@ -86,7 +92,7 @@ pub(crate) async fn record(
         event.target_id.into(),
         event.group_id.into(),
         ctx.client_ip.as_deref().into(),
-        event.details.to_string().into(),
+        details.to_string().into(),
     ];
     tx.execute(INSERT_SQL, &args).await?;
     Ok(())

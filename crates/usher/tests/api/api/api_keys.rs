@@ -117,7 +117,7 @@ async fn a_key_limited_to_a_group_reaches_that_group_only(app: TestApp) {
     let ours = app.create_group(&owner, "Tree of the Smiths").await;
     let theirs = app.create_group(&owner, "Tree of the Joneses").await;
     let scopes = ["groups:read", "members:read", "invites:write", "invites:read", "users:read"];
-    let (_, key) = make_key(&app, &scopes, Some(&ours)).await;
+    let (key_id, key) = make_key(&app, &scopes, Some(&ours)).await;
 
     let (status, group) = app.get(&format!("/groups/{ours}"), Some(&key)).await;
     assert_eq!(status, StatusCode::OK, "{group}");
@@ -134,6 +134,10 @@ async fn a_key_limited_to_a_group_reaches_that_group_only(app: TestApp) {
     assert_problem(status, &body, StatusCode::NOT_FOUND, "not_found");
     let (status, made) = app.post(&format!("/groups/{ours}/invites"), Some(&key), invite).await;
     assert_eq!(status, StatusCode::CREATED, "{made}");
+    // The audit log names the admin the key acts for, and the key.
+    let (_, audit) = app.get("/admin/audit?action=invite.created", Some(&app.admin_token)).await;
+    let entry = &audit["items"][0];
+    assert_eq!((&entry["actor_username"], &entry["details"]["api_key"]), (&json!("admin"), &json!(key_id)), "{audit}");
     assert_eq!(app.count(&format!("SELECT COUNT(*) FROM invites WHERE group_id = '{theirs}'")).await, 0);
 
     // Nothing of the instance's: not even with the scope for it; no new group either.
