@@ -122,20 +122,19 @@ impl App {
     /// signing in is needed). Its use is noted off the request, at most once a minute.
     pub async fn key_actor(&self, key: &str, ip: IpAddr) -> AppResult<Actor> {
         let now = Utc::now();
-        let Some(info) = self.store.live_api_key(&TokenHash::of(key), now).await? else {
+        let Some(live) = self.store.live_api_key(&TokenHash::of(key), now).await? else {
             return Ok(Actor::anonymous(ip));
         };
-        let Some(admin) = self.store.user_by_id(info.created_by.id).await? else { return Ok(Actor::anonymous(ip)) };
-        self.note_use(&info, now);
-        Ok(Actor::by_key(admin, KeyGrant { id: info.id, scopes: info.scopes, group_id: info.group_id }, ip))
+        self.note_use(live.id, live.last_used_at, now);
+        Ok(Actor::by_key(live.admin, KeyGrant { id: live.id, scopes: live.scopes, group_id: live.group_id }, ip))
     }
 
-    fn note_use(&self, info: &ApiKeyInfo, now: DateTime<Utc>) {
+    fn note_use(&self, id: Uuid, last_used_at: Option<DateTime<Utc>>, now: DateTime<Utc>) {
         let since = now - LAST_USED_EVERY;
-        if info.last_used_at.is_some_and(|at| at >= since) {
+        if last_used_at.is_some_and(|at| at >= since) {
             return;
         }
-        let (store, id) = (self.store.clone(), info.id);
+        let store = self.store.clone();
         tokio::spawn(async move {
             if let Err(err) = store.touch_api_key(id, now, since).await {
                 tracing::warn!(error = %err, "could not note an API key's use");

@@ -7,9 +7,9 @@ use uuid::Uuid;
 use crate::{
     Store, StoreError,
     audit::{self, AuditContext, Event},
-    model::{ApiKeyInfo, NewApiKey, UserSummary},
-    rows::{from_ms, parse_id, to_ms},
-    sql::{Conn, record},
+    model::{ApiKeyInfo, LiveApiKey, NewApiKey, UserSummary},
+    rows::{USER_COLUMNS, UserRow, from_ms, parse_id, to_ms},
+    sql::{Conn, Record, next_field, record},
 };
 
 const KEY_COLUMNS: &str = "k.id, k.name, k.scopes, k.group_id, g.slug AS group_slug, k.created_at, k.expires_at, \
@@ -56,6 +56,45 @@ impl TryFrom<ApiKeyRow> for ApiKeyInfo {
     }
 }
 
+/// A live key with the whole user it acts for (`u`), read in one statement: every
+/// request made with a key reads it.
+#[derive(sqlx::FromRow)]
+struct LiveApiKeyRow {
+    #[sqlx(flatten)]
+    user: UserRow,
+    key_id: String,
+    key_scopes: String,
+    key_group_id: Option<String>,
+    key_last_used_at: Option<i64>,
+}
+
+impl Record for LiveApiKeyRow {
+    fn from_rusqlite_at(row: &rusqlite::Row<'_>, column: &mut usize) -> rusqlite::Result<Self> {
+        Ok(Self {
+            user: UserRow::from_rusqlite_at(row, column)?,
+            key_id: next_field(row, column, "key_id")?,
+            key_scopes: next_field(row, column, "key_scopes")?,
+            key_group_id: next_field(row, column, "key_group_id")?,
+            key_last_used_at: next_field(row, column, "key_last_used_at")?,
+        })
+    }
+}
+
+impl TryFrom<LiveApiKeyRow> for LiveApiKey {
+    type Error = StoreError;
+
+    fn try_from(row: LiveApiKeyRow) -> Result<Self, StoreError> {
+        Ok(Self {
+            id: parse_id(&row.key_id)?,
+            scopes: Scopes::from_stored(&row.key_scopes)
+                .map_err(|_| StoreError::corrupt("api key scopes", &row.key_scopes))?,
+            group_id: row.key_group_id.as_deref().map(parse_id).transpose()?,
+            last_used_at: row.key_last_used_at.map(from_ms).transpose()?,
+            admin: row.user.try_into()?,
+        })
+    }
+}
+
 impl Store {
     /// Keeps a new key (its hash).
     pub async fn create_api_key(&self, key: NewApiKey, audit: &AuditContext) -> Result<(), StoreError> {
@@ -98,21 +137,22 @@ impl Store {
         row.map(ApiKeyInfo::try_from).transpose()
     }
 
-    /// The live key a presented key's hash names: not expired at `now`, made by an
-    /// admin who is still an enabled admin (a key acts for them).
+    /// The live key a presented key's hash names, with the admin it acts for: not
+    /// expired at `now`, made by an admin who is still an enabled admin.
     pub async fn live_api_key(
         &self,
         key_hash: &TokenHash,
         now: DateTime<Utc>,
-    ) -> Result<Option<ApiKeyInfo>, StoreError> {
+    ) -> Result<Option<LiveApiKey>, StoreError> {
         let sql = format!(
-            "SELECT {KEY_COLUMNS} FROM {KEYS} \
-             WHERE k.key_hash = $1 AND (k.expires_at IS NULL OR k.expires_at > $2) \
-             AND c.is_admin AND c.disabled_at IS NULL"
+            "SELECT {USER_COLUMNS}, k.id AS key_id, k.scopes AS key_scopes, k.group_id AS key_group_id, \
+             k.last_used_at AS key_last_used_at FROM api_keys k JOIN users u ON u.id = k.created_by \
+             AND u.is_admin AND u.disabled_at IS NULL \
+             WHERE k.key_hash = $1 AND (k.expires_at IS NULL OR k.expires_at > $2)"
         );
-        let row: Option<ApiKeyRow> =
+        let row: Option<LiveApiKeyRow> =
             self.read()?.fetch_optional(&sql, &[key_hash.as_str().into(), to_ms(now).into()]).await?;
-        row.map(ApiKeyInfo::try_from).transpose()
+        row.map(LiveApiKey::try_from).transpose()
     }
 
     /// Deletes (revokes) a key: it signs nothing in from now on.

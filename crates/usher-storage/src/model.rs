@@ -305,6 +305,16 @@ pub struct ApiKeyInfo {
     pub last_used_at: Option<DateTime<Utc>>,
 }
 
+/// A key that signs a request in, with the admin it acts for.
+#[derive(Debug, Clone)]
+pub struct LiveApiKey {
+    pub id: Uuid,
+    pub scopes: usher_domain::api_key::Scopes,
+    pub group_id: Option<Uuid>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub admin: User,
+}
+
 /// A key to keep: its hash, never the key.
 #[derive(Debug, Clone)]
 pub struct NewApiKey {

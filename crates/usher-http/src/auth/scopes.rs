@@ -59,11 +59,6 @@ impl RouteScopes {
     pub fn of(&self, method: &Method, path: &str) -> Option<KeyNeed> {
         self.0.get(&(method.clone(), path.to_owned())).copied()
     }
-
-    /// How many routes a key may call with some scope.
-    pub fn scoped(&self) -> usize {
-        self.0.values().filter(|need| matches!(need, KeyNeed::Scope(_))).count()
-    }
 }
 
 /// `forbidden` unless the route of `parts` lets `key` in: it declares a scope the key
